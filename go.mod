@@ -16,6 +16,7 @@ require (
 	github.com/stretchr/testify v1.12.1 // indirect
 	github.com/suyashkumar/dicom v1.1.0 // indirect
 	github.com/vugu/html v0.0.0-20190914200101-c62dc20b8289 // indirect
+	github.com/vugu/vjson v0.0.0-20200505061711-f9cbed27d3d9
 	github.com/vugu/vugu v0.4.0 // indirect
 	github.com/vugu/xxhash v0.0.0-20191111030615-ed24d0179019 // indirect
 	golang.org/x/exp v0.0.0-20240525044651-4c93da0ed11d // indirect
