@@ -1,0 +1,59 @@
+package groundtruth
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Sizes of the fusion vector: four modalities of ten features each.
+const (
+	NumModalities       = 4
+	FeaturesPerModality = 10
+	NumFeatures         = NumModalities * FeaturesPerModality
+)
+
+// Modalities names the four modalities in fusion-vector order: feature j belongs to
+// Modalities[j/FeaturesPerModality].
+var Modalities = [NumModalities]string{"ct_axial", "ct_coronal", "clinical_a", "clinical_b"}
+
+// ModalityIndex returns the position of a modality name in Modalities.
+func ModalityIndex(name string) (int, error) {
+	for m, n := range Modalities {
+		if n == name {
+			return m, nil
+		}
+	}
+	return 0, fmt.Errorf("groundtruth: unknown modality %q (want one of %s)", name, strings.Join(Modalities[:], ", "))
+}
+
+// FeatureName returns the canonical name of global feature j, e.g. "clinical_a[3]" for 23.
+// It returns "" when j is out of range.
+func FeatureName(j int) string {
+	if j < 0 || j >= NumFeatures {
+		return ""
+	}
+	return Modalities[j/FeaturesPerModality] + "[" + strconv.Itoa(j%FeaturesPerModality) + "]"
+}
+
+// ParseFeature returns the global index (0..39) of a feature named "modality[i]",
+// e.g. "clinical_a[3]" -> 23. The index i must be a plain decimal 0..9.
+func ParseFeature(s string) (int, error) {
+	open := strings.IndexByte(s, '[')
+	if open < 0 || !strings.HasSuffix(s, "]") {
+		return 0, fmt.Errorf("groundtruth: feature %q is not of the form modality[index], e.g. clinical_a[3]", s)
+	}
+	m, err := ModalityIndex(s[:open])
+	if err != nil {
+		return 0, fmt.Errorf("groundtruth: feature %q: unknown modality %q (want one of %s)", s, s[:open], strings.Join(Modalities[:], ", "))
+	}
+	digits := s[open+1 : len(s)-1]
+	i, err := strconv.Atoi(digits)
+	if err != nil || digits == "" || digits[0] == '+' || digits[0] == '-' || (len(digits) > 1 && digits[0] == '0') {
+		return 0, fmt.Errorf("groundtruth: feature %q: index %q is not a decimal integer", s, digits)
+	}
+	if i >= FeaturesPerModality {
+		return 0, fmt.Errorf("groundtruth: feature %q: index %d out of range [0,%d)", s, i, FeaturesPerModality)
+	}
+	return m*FeaturesPerModality + i, nil
+}
