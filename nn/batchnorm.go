@@ -1,0 +1,202 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+)
+
+func bnDims(op string, n, c, s int) {
+	if n <= 0 || c <= 0 || s <= 0 {
+		panic(fmt.Sprintf("nn: %s: bad sizes n=%d channels %d spatial %d", op, n, c, s))
+	}
+}
+
+// BatchNormForward normalises in (n x c x s: s = h*w values per channel per sample, or 1
+// for features) with the batch's own statistics, as in training:
+//
+//	out = gamma[ch] * (in - mean[ch]) * rstd[ch] + beta[ch],  rstd = 1/sqrt(var + eps)
+//
+// where mean and the biased var run over the n*s values of each channel. It writes the
+// per-channel mean and rstd (needed by BatchNormBackward) and, when runMean is not nil,
+// moves the running averages toward the batch statistics: run = (1-momentum)*run +
+// momentum*stat, using the unbiased variance for runVar (PyTorch's convention).
+// Statistics are accumulated in float64. It panics with one value per channel (n*s = 1).
+func BatchNormForward(out, mean, rstd, in, gamma, beta, runMean, runVar []float32, n, c, s int, momentum, eps float32) {
+	const op = "BatchNorm forward (training)"
+	bnDims(op, n, c, s)
+	if n*s < 2 {
+		panic(fmt.Sprintf("nn: %s: batch statistics need at least 2 values per channel, have n=%d x %d", op, n, s))
+	}
+	checkLen(op, "input", in, n*c*s)
+	checkLen(op, "output", out, n*c*s)
+	checkLen(op, "mean", mean, c)
+	checkLen(op, "rstd", rstd, c)
+	checkLen(op, "gamma", gamma, c)
+	checkLen(op, "beta", beta, c)
+	if runMean != nil {
+		checkLen(op, "running mean", runMean, c)
+		checkLen(op, "running var", runVar, c)
+	}
+	m := float64(n * s)
+	parallelFor(c, func(_, lo, hi int) {
+		for ch := lo; ch < hi; ch++ {
+			var sum float64
+			for i := 0; i < n; i++ {
+				sum += float64(sum32(in[(i*c+ch)*s : (i*c+ch+1)*s]))
+			}
+			mu := sum / m
+			var ss float64
+			for i := 0; i < n; i++ {
+				ss += sqDev(in[(i*c+ch)*s:(i*c+ch+1)*s], float32(mu))
+			}
+			v := ss / m
+			r := 1 / math.Sqrt(v+float64(eps))
+			mean[ch], rstd[ch] = float32(mu), float32(r)
+			if runMean != nil {
+				runMean[ch] = (1-momentum)*runMean[ch] + momentum*float32(mu)
+				runVar[ch] = (1-momentum)*runVar[ch] + momentum*float32(ss/(m-1))
+			}
+			scale := gamma[ch] * float32(r)
+			shift := beta[ch] - float32(mu)*scale
+			for i := 0; i < n; i++ {
+				affine(out[(i*c+ch)*s:(i*c+ch+1)*s], in[(i*c+ch)*s:(i*c+ch+1)*s], scale, shift)
+			}
+		}
+	})
+}
+
+// BatchNormBackward is the training-mode backward of BatchNormForward (the batch
+// statistics depend on the input). mean and rstd are what the forward wrote. dIn is
+// overwritten (nil skips it); dGamma and dBeta accumulate.
+func BatchNormBackward(dIn, dGamma, dBeta, dOut, in, mean, rstd, gamma []float32, n, c, s int) {
+	const op = "BatchNorm backward (training)"
+	bnDims(op, n, c, s)
+	checkLen(op, "input", in, n*c*s)
+	checkLen(op, "output gradient", dOut, n*c*s)
+	checkLen(op, "mean", mean, c)
+	checkLen(op, "rstd", rstd, c)
+	checkLen(op, "gamma", gamma, c)
+	checkLen(op, "gamma gradient", dGamma, c)
+	checkLen(op, "beta gradient", dBeta, c)
+	if dIn != nil {
+		checkLen(op, "input gradient", dIn, n*c*s)
+	}
+	m := float32(n * s)
+	parallelFor(c, func(_, lo, hi int) {
+		for ch := lo; ch < hi; ch++ {
+			mu, r := mean[ch], rstd[ch]
+			// sum(dy) and sum(dy * xhat) over the channel.
+			var sdy, sdyx float64
+			for i := 0; i < n; i++ {
+				a, b := dotCentered(dOut[(i*c+ch)*s:(i*c+ch+1)*s], in[(i*c+ch)*s:(i*c+ch+1)*s], mu)
+				sdy += float64(a)
+				sdyx += float64(b) * float64(r)
+			}
+			dBeta[ch] += float32(sdy)
+			dGamma[ch] += float32(sdyx)
+			if dIn == nil {
+				continue
+			}
+			// dx = gamma*rstd/m * (m*dy - sum(dy) - xhat*sum(dy*xhat))
+			g := gamma[ch] * r
+			k1 := float32(sdy) / m
+			k2 := float32(sdyx) / m * r
+			for i := 0; i < n; i++ {
+				di := dIn[(i*c+ch)*s : (i*c+ch+1)*s]
+				dy := dOut[(i*c+ch)*s : (i*c+ch+1)*s]
+				x := in[(i*c+ch)*s : (i*c+ch+1)*s]
+				_, _ = dy[len(di)-1], x[len(di)-1]
+				for j := range di {
+					di[j] = g * (dy[j] - k1 - (x[j]-mu)*k2)
+				}
+			}
+		}
+	})
+}
+
+// BatchNormInferForward normalises with the running statistics, as in inference:
+// out = gamma*(in - runMean)/sqrt(runVar + eps) + beta.
+func BatchNormInferForward(out, in, gamma, beta, runMean, runVar []float32, n, c, s int, eps float32) {
+	const op = "BatchNorm forward (inference)"
+	bnDims(op, n, c, s)
+	checkBNInfer(op, in, gamma, runMean, runVar, n, c, s)
+	checkLen(op, "beta", beta, c)
+	checkLen(op, "output", out, n*c*s)
+	for ch := 0; ch < c; ch++ {
+		scale := gamma[ch] / float32(math.Sqrt(float64(runVar[ch])+float64(eps)))
+		shift := beta[ch] - runMean[ch]*scale
+		for i := 0; i < n; i++ {
+			affine(out[(i*c+ch)*s:(i*c+ch+1)*s], in[(i*c+ch)*s:(i*c+ch+1)*s], scale, shift)
+		}
+	}
+}
+
+// BatchNormInferBackward is the backward of BatchNormInferForward (running statistics
+// are constants): dIn = dOut*gamma/sqrt(runVar+eps) (overwritten; nil skips it), and
+// dGamma, dBeta accumulate.
+func BatchNormInferBackward(dIn, dGamma, dBeta, dOut, in, gamma, runMean, runVar []float32, n, c, s int, eps float32) {
+	const op = "BatchNorm backward (inference)"
+	bnDims(op, n, c, s)
+	checkBNInfer(op, in, gamma, runMean, runVar, n, c, s)
+	checkLen(op, "output gradient", dOut, n*c*s)
+	checkLen(op, "gamma gradient", dGamma, c)
+	checkLen(op, "beta gradient", dBeta, c)
+	if dIn != nil {
+		checkLen(op, "input gradient", dIn, n*c*s)
+	}
+	for ch := 0; ch < c; ch++ {
+		r := float32(1 / math.Sqrt(float64(runVar[ch])+float64(eps)))
+		var sdy, sdyx float64
+		for i := 0; i < n; i++ {
+			a, b := dotCentered(dOut[(i*c+ch)*s:(i*c+ch+1)*s], in[(i*c+ch)*s:(i*c+ch+1)*s], runMean[ch])
+			sdy += float64(a)
+			sdyx += float64(b)
+			if dIn != nil {
+				affine(dIn[(i*c+ch)*s:(i*c+ch+1)*s], dOut[(i*c+ch)*s:(i*c+ch+1)*s], gamma[ch]*r, 0)
+			}
+		}
+		dBeta[ch] += float32(sdy)
+		dGamma[ch] += float32(sdyx) * r
+	}
+}
+
+func checkBNInfer(op string, in, gamma, runMean, runVar []float32, n, c, s int) {
+	checkLen(op, "input", in, n*c*s)
+	checkLen(op, "gamma", gamma, c)
+	checkLen(op, "running mean", runMean, c)
+	checkLen(op, "running var", runVar, c)
+}
+
+// affine writes out[j] = x[j]*scale + shift.
+func affine(out, x []float32, scale, shift float32) {
+	x = x[:len(out)]
+	for j := range out {
+		out[j] = x[j]*scale + shift
+	}
+}
+
+// sqDev returns the sum of (x - mu)^2.
+func sqDev(x []float32, mu float32) float64 {
+	var s0, s1 float32
+	i := 0
+	for ; i+2 <= len(x); i += 2 {
+		d0, d1 := x[i]-mu, x[i+1]-mu
+		s0 += d0 * d0
+		s1 += d1 * d1
+	}
+	for ; i < len(x); i++ {
+		d := x[i] - mu
+		s0 += d * d
+	}
+	return float64(s0) + float64(s1)
+}
+
+// dotCentered returns sum(dy) and sum(dy * (x - mu)).
+func dotCentered(dy, x []float32, mu float32) (sdy, sdyx float32) {
+	x = x[:len(dy)]
+	for j, g := range dy {
+		sdy += g
+		sdyx += g * (x[j] - mu)
+	}
+	return sdy, sdyx
+}

@@ -1,0 +1,73 @@
+package nn
+
+import "fmt"
+
+func denseDims(op string, n, in, out int) {
+	if n < 0 || in <= 0 || out <= 0 {
+		panic(fmt.Sprintf("nn: %s: bad sizes n=%d features %d->%d", op, n, in, out))
+	}
+}
+
+// DenseForward computes a fully connected layer, out = in * w^T + b, with in n x nin, w
+// nout x nin (PyTorch's Linear layout), b nout values (nil for none) and out n x nout.
+func DenseForward(out, in, w, b []float32, n, nin, nout int) {
+	const op = "Dense forward"
+	denseDims(op, n, nin, nout)
+	checkLen(op, "input", in, n*nin)
+	checkLen(op, "weights", w, nout*nin)
+	checkLen(op, "output", out, n*nout)
+	if b != nil {
+		checkLen(op, "bias", b, nout)
+	}
+	rowsParallel(n, nin*nout, func(lo, hi int) {
+		beta := float32(0)
+		if b != nil {
+			for i := lo; i < hi; i++ {
+				copy(out[i*nout:(i+1)*nout], b[:nout])
+			}
+			beta = 1
+		}
+		Sgemm(false, true, hi-lo, nout, nin, 1, in[lo*nin:], nin, w, nin, beta, out[lo*nout:], nout)
+	})
+}
+
+// DenseBackward computes the gradients of DenseForward: dIn = dOut * w (overwritten; nil
+// skips it), dW += dOut^T * in, dB += column sums of dOut (nil skips it).
+func DenseBackward(dIn, dW, dB, dOut, in, w []float32, n, nin, nout int) {
+	const op = "Dense backward"
+	denseDims(op, n, nin, nout)
+	checkLen(op, "input", in, n*nin)
+	checkLen(op, "weights", w, nout*nin)
+	checkLen(op, "output gradient", dOut, n*nout)
+	checkLen(op, "weight gradient", dW, nout*nin)
+	if dB != nil {
+		checkLen(op, "bias gradient", dB, nout)
+	}
+	if dIn != nil {
+		checkLen(op, "input gradient", dIn, n*nin)
+		rowsParallel(n, nin*nout, func(lo, hi int) {
+			Sgemm(false, false, hi-lo, nin, nout, 1, dOut[lo*nout:], nout, w, nin, 0, dIn[lo*nin:], nin)
+		})
+	}
+	// Split dW by output rows, so workers write disjoint rows.
+	rowsParallel(nout, n*nin, func(lo, hi int) {
+		Sgemm(true, false, hi-lo, nin, n, 1, dOut[lo:], nout, in, nin, 1, dW[lo*nin:], nin)
+		if dB != nil {
+			for i := 0; i < n; i++ {
+				axpy(dB[lo:hi], dOut[i*nout+lo:i*nout+hi])
+			}
+		}
+	})
+}
+
+// rowsParallel splits rows over workers when each row costs enough work (flopsPerRow) to
+// be worth a goroutine.
+func rowsParallel(rows, flopsPerRow int, fn func(lo, hi int)) {
+	if rows*flopsPerRow < 1<<17 {
+		if rows > 0 {
+			fn(0, rows)
+		}
+		return
+	}
+	parallelFor(rows, func(_, lo, hi int) { fn(lo, hi) })
+}

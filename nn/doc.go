@@ -1,0 +1,24 @@
+// Package nn is fusionlens's float32 tensor and backprop core.
+//
+// In the style of llm.c, every operation is a pair of plain functions, XForward and
+// XBackward, over flat []float32 buffers with explicit sizes; there is no hidden graph.
+// Images are NCHW: sample-major, then channel, then row, then column.
+//
+// Conventions shared by all ops:
+//   - Backward functions overwrite the input gradient (dIn) and accumulate (+=) into
+//     parameter gradients (dW, dB), like PyTorch; call ZeroGrad between steps.
+//   - A nil dIn asks a backward function to skip the input gradient (the first layer of a
+//     network needs none during training).
+//   - Wrong buffer sizes panic with a message naming the op and the dimensions: they are
+//     programming errors, not data errors.
+//
+// On top of the functions sit small layer types (Conv2D, MaxPool2, BatchNorm, ReLU,
+// Sigmoid, Dense, Concat) that own their parameters and activation buffers, allocated
+// once for a maximum batch size; Forward with any n <= max uses a prefix of them. Layers
+// implement Layer and chain with Sequential.
+//
+// Matrix products go through Sgemm, a cache-blocked, packed GEMM with a register-tiled
+// micro-kernel: AVX-512 or AVX2+FMA assembly on amd64 when the CPU has it, plain Go
+// everywhere else (js/wasm included). Batch-parallel ops split work over GOMAXPROCS
+// goroutines.
+package nn

@@ -1,0 +1,40 @@
+//go:build amd64
+
+package nn
+
+import "golang.org/x/sys/cpu"
+
+//go:noescape
+func kernelAVX512x8x32(kc int, a, b, c *float32, ldc int)
+
+//go:noescape
+func kernelAVX2x4x24(kc int, a, b, c *float32, ldc int)
+
+var (
+	avx512Kernel = microKernel{name: "avx512-8x32", mr: 8, nr: 32, fn: func(kc int, a, b, c []float32, ldc int) {
+		_ = a[8*kc-1]
+		_ = b[32*kc-1]
+		_ = c[7*ldc+31]
+		kernelAVX512x8x32(kc, &a[0], &b[0], &c[0], ldc)
+	}}
+	avx2Kernel = microKernel{name: "avx2-4x24", mr: 4, nr: 24, fn: func(kc int, a, b, c []float32, ldc int) {
+		_ = a[4*kc-1]
+		_ = b[24*kc-1]
+		_ = c[3*ldc+23]
+		kernelAVX2x4x24(kc, &a[0], &b[0], &c[0], ldc)
+	}}
+)
+
+// availableKernels lists the micro-kernels this CPU can run, fastest first.
+func availableKernels() []microKernel {
+	var ks []microKernel
+	if cpu.X86.HasAVX512F {
+		ks = append(ks, avx512Kernel)
+	}
+	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
+		ks = append(ks, avx2Kernel)
+	}
+	return append(ks, goKernel)
+}
+
+func init() { kernel = availableKernels()[0] }
