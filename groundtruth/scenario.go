@@ -89,7 +89,7 @@ type Threshold struct {
 //
 // labels are F > threshold, each flipped with probability LabelNoise. CohortSize and
 // Seed say how large a cohort to draw and from which seed; the functions here take the
-// cohort as given.
+// cohort as given. No method modifies the Scenario, so one may serve several goroutines.
 type Scenario struct {
 	Name        string
 	Description string

@@ -150,7 +150,13 @@ func median(v []float64) float64 {
 	if n%2 == 1 {
 		return s[n/2]
 	}
-	return s[n/2-1]/2 + s[n/2]/2
+	m := s[n/2-1]/2 + s[n/2]/2
+	if m >= s[n/2] {
+		// The middle values are adjacent floats and the mean rounded up: cut at the lower
+		// one so that the upper half still counts as F > median.
+		m = s[n/2-1]
+	}
+	return m
 }
 
 // NormalCohort returns an n x NumFeatures row-major cohort of independent standard

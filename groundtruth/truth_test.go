@@ -294,3 +294,21 @@ func BenchmarkImportanceF5(b *testing.B) {
 		}
 	}
 }
+
+func TestMedianAdjacentFloats(t *testing.T) {
+	// The mean of these two rounds (to even) up to the upper one.
+	a := math.Nextafter(1, 2)
+	b := math.Nextafter(a, 2)
+	if a/2+b/2 != b {
+		t.Fatal("test premise: the mean should round to the upper value")
+	}
+	if m := median([]float64{b, a}); !(m < b) {
+		t.Errorf("median of adjacent floats %v, %v = %v, want below the upper one", a, b, m)
+	}
+	if m := median([]float64{3, 1, 2, 4}); m != 2.5 {
+		t.Errorf("median(3,1,2,4) = %g", m)
+	}
+	if m := median([]float64{3, 1, 2}); m != 2 {
+		t.Errorf("median(3,1,2) = %g", m)
+	}
+}
