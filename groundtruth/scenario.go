@@ -109,6 +109,8 @@ type ScenarioError struct {
 	Msg  string
 }
 
+// Error returns the message with its path, e.g.
+// "groundtruth: scenario terms[2].coef: is 0; drop the term instead".
 func (e *ScenarioError) Error() string {
 	if e.Path == "" {
 		return "groundtruth: scenario: " + e.Msg
