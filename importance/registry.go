@@ -1,0 +1,123 @@
+package importance
+
+import (
+	"fmt"
+	"strings"
+)
+
+// GlobalFunc computes a global importance over a cohort.
+type GlobalFunc func(h Head, mods []Modality, c Cohort, o Options) (Importance, error)
+
+// LocalFunc explains one fusion vector x; bg is the background cohort (its mean, spread
+// or a sample of it stands for "absent"), unused by some methods.
+type LocalFunc func(h Head, mods []Modality, x []float32, bg Cohort, o Options) (Attribution, error)
+
+// Method describes one attribution method for user interfaces and command lines.
+type Method struct {
+	Name        string     // stable identifier, e.g. "gradient"
+	Label       string     // short human name
+	Description string     // one sentence
+	Global      GlobalFunc // never nil
+	Local       LocalFunc  // nil when a per-case explanation is not meaningful
+}
+
+// Methods lists every method, the paper's gradient first.
+func Methods() []Method {
+	return []Method{
+		{"gradient", "Gradient (paper)",
+			"Mean absolute derivative of p(class 1) with respect to each fusion feature, summed per modality.",
+			Gradient, GradientLocal},
+		{"gradxinput", "Gradient x input",
+			"Mean absolute product of each fusion feature with the derivative of p with respect to it.",
+			GradientXInput, GradientXInputLocal},
+		{"integrated_gradients", "Integrated gradients",
+			"Derivatives averaged along the straight path from the cohort-mean fusion vector to the case, times the distance travelled.",
+			IntegratedGradients, IntegratedGradientsLocal},
+		{"smoothgrad", "SmoothGrad",
+			"Derivatives averaged over noisy copies of each case, which smooths out local jitter of the gradient.",
+			SmoothGrad, SmoothGradLocal},
+		{"permutation", "Permutation",
+			"How much worse the predictions get when a feature or modality is shuffled across cases.",
+			Permutation, nil},
+		{"occlusion", "Occlusion",
+			"How much p changes when a feature or modality is replaced by its cohort mean.",
+			Occlusion, OcclusionLocal},
+		{"kernelshap", "KernelSHAP",
+			"Shapley-kernel weighted regression over all coalitions of modalities, absent modalities taken from background cases.",
+			KernelSHAP, KernelSHAPLocal},
+		{"kernelshap_features", "KernelSHAP (features)",
+			"KernelSHAP with every fusion feature as a player, on sampled coalitions, summed per modality.",
+			KernelSHAPFeatures, KernelSHAPFeaturesLocal},
+		{"lime", "LIME",
+			"Weighted ridge regression of p on random masks that switch modalities off, nearby masks weighted most.",
+			LIME, LIMELocal},
+		{"shapley", "Shapley values",
+			"Exact Shapley values of the modalities, averaging each one's marginal contribution over every coalition.",
+			Shapley, ShapleyLocal},
+		{"mean4", "Mean of four",
+			"The authors' ensemble: mean of the gradient, permutation, LIME and KernelSHAP modality importances.",
+			MeanOfFour, nil},
+	}
+}
+
+// MethodByName returns the method with the given Name.
+func MethodByName(name string) (Method, error) {
+	ms := Methods()
+	names := make([]string, len(ms))
+	for i, m := range ms {
+		if m.Name == name {
+			return m, nil
+		}
+		names[i] = m.Name
+	}
+	return Method{}, fmt.Errorf("importance: no method %q (have %s)", name, strings.Join(names, ", "))
+}
+
+// Mean averages normalised importances: modality scores always, feature scores only
+// when every input has them (else the result has none). The result is named name.
+func Mean(name string, imps ...Importance) (Importance, error) {
+	if len(imps) == 0 {
+		return Importance{}, fmt.Errorf("importance: mean of no importances")
+	}
+	m := len(imps[0].Modalities)
+	out := Importance{Method: name, Modalities: make([]float64, m)}
+	withFeatures := true
+	for _, imp := range imps {
+		if len(imp.Modalities) != m {
+			return Importance{}, fmt.Errorf("importance: %s has %d modalities, %s has %d", imp.Method, len(imp.Modalities), imps[0].Method, m)
+		}
+		if imp.Features == nil || len(imp.Features) != len(imps[0].Features) {
+			withFeatures = false
+		}
+	}
+	if withFeatures {
+		out.Features = make([]float64, len(imps[0].Features))
+	}
+	k := float64(len(imps))
+	for _, imp := range imps {
+		for i, v := range imp.Modalities {
+			out.Modalities[i] += v / k
+		}
+		if withFeatures {
+			for j, v := range imp.Features {
+				out.Features[j] += v / k
+			}
+		}
+	}
+	return out, nil
+}
+
+// MeanOfFour is the authors' ensemble: the mean of the gradient, permutation, LIME and
+// KernelSHAP normalised modality importances (all with options o). It scores modalities
+// only, since LIME and KernelSHAP do.
+func MeanOfFour(h Head, mods []Modality, c Cohort, o Options) (Importance, error) {
+	var imps []Importance
+	for _, f := range []GlobalFunc{Gradient, Permutation, LIME, KernelSHAP} {
+		imp, err := f(h, mods, c, o)
+		if err != nil {
+			return Importance{}, err
+		}
+		imps = append(imps, imp)
+	}
+	return Mean("mean4", imps...)
+}
