@@ -54,7 +54,8 @@ type Limits struct {
 	MaxBytes int64
 }
 
-func (l Limits) withDefaults() Limits {
+// WithDefaults returns l with zero fields replaced by the defaults.
+func (l Limits) WithDefaults() Limits {
 	if l.MaxHeaderBytes <= 0 {
 		l.MaxHeaderBytes = 65535
 	}
@@ -179,7 +180,7 @@ func shapeString(shape []int) string {
 // ReadHeader reads the magic, version and header dictionary of a .npy stream, leaving r
 // at the first data byte.
 func ReadHeader(r io.Reader, lim Limits) (Header, error) {
-	lim = lim.withDefaults()
+	lim = lim.WithDefaults()
 	var pre [8]byte
 	n, err := io.ReadFull(r, pre[:])
 	if !bytes.HasPrefix([]byte(magic), pre[:min(n, len(magic))]) {
