@@ -1,0 +1,435 @@
+//go:build !js
+
+package site
+
+// Browser tests: build the site with ../build.sh once per test binary, serve it on
+// 127.0.0.1 and drive headless Chromium through it with chromedp, watching every network
+// request. They skip without chromium (and fail without it under CI=true).
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/fusionlens/fusionlens/internal/testtool"
+)
+
+var (
+	buildOnce sync.Once
+	buildDir  string // the built site, shared by every browser test of this binary
+	buildErr  error
+	buildRoot string // temporary folder holding buildDir, removed by TestMain
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildRoot != "" {
+		os.RemoveAll(buildRoot)
+	}
+	os.Exit(code)
+}
+
+// builtSite runs ../build.sh into a temporary folder, once per test binary.
+func builtSite(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		root, err := os.MkdirTemp("", "fusionlens-site-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		buildRoot = root
+		dir := filepath.Join(root, "dist")
+		cmd := exec.Command("bash", "../build.sh")
+		cmd.Env = append(os.Environ(), "DIST="+dir)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("build.sh: %v\n%s", err, out)
+			return
+		}
+		buildDir = dir
+		fmt.Fprintf(os.Stderr, "%s", out)
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return buildDir
+}
+
+// siteServer serves dir on 127.0.0.1 and records every request it receives, so a test
+// can prove that the page only ever fetches its own files.
+type siteServer struct {
+	*httptest.Server
+	mu       sync.Mutex
+	requests []string // "METHOD /path (N bytes body)"
+	bad      []string // requests that carried a body or were not GET/HEAD
+}
+
+func newSiteServer(t *testing.T, dir string) *siteServer {
+	t.Helper()
+	s := &siteServer{}
+	files := http.FileServer(http.Dir(dir))
+	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		line := fmt.Sprintf("%s %s (%d bytes body)", r.Method, r.URL.Path, r.ContentLength)
+		s.mu.Lock()
+		s.requests = append(s.requests, line)
+		if (r.Method != http.MethodGet && r.Method != http.MethodHead) || r.ContentLength > 0 {
+			s.bad = append(s.bad, line)
+		}
+		s.mu.Unlock()
+		w.Header().Set("Cache-Control", "no-cache")
+		files.ServeHTTP(w, r)
+	}))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Listener = ln
+	s.Start()
+	t.Cleanup(s.Close)
+	t.Cleanup(func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for _, b := range s.bad {
+			t.Errorf("server received a request that sends data: %s", b)
+		}
+	})
+	return s
+}
+
+// browser is one headless Chromium tab on a fresh profile, with its network watched.
+type browser struct {
+	ctx    context.Context
+	t      *testing.T
+	origin string
+
+	mu      sync.Mutex
+	console []string
+	leaks   []string
+}
+
+func newBrowser(t *testing.T, origin string) *browser {
+	t.Helper()
+	exe := testtool.Command(t, "chromium")
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(exe),
+		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.WindowSize(1360, 900),
+		chromedp.UserDataDir(t.TempDir()),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelTab := chromedp.NewContext(actx)
+	b := &browser{ctx: ctx, t: t, origin: origin}
+	t.Cleanup(func() { cancelTab(); cancelAlloc() })
+
+	// Subscribe before the first navigation so no request or message is missed.
+	requests := chromedp.Events(ctx, network.RequestWillBeSent)
+	console := chromedp.Events(ctx, runtime.ConsoleAPICalled)
+	exceptions := chromedp.Events(ctx, runtime.ExceptionThrown)
+	go func() {
+		for ev, err := range requests {
+			if err != nil {
+				return
+			}
+			if why := b.leak(ev.Request); why != "" {
+				b.mu.Lock()
+				b.leaks = append(b.leaks, why)
+				b.mu.Unlock()
+			}
+		}
+	}()
+	go func() {
+		for ev, err := range console {
+			if err != nil {
+				return
+			}
+			var parts []string
+			for _, a := range ev.Args {
+				if len(a.Value) > 0 {
+					parts = append(parts, string(a.Value))
+				} else {
+					parts = append(parts, a.Description)
+				}
+			}
+			b.mu.Lock()
+			b.console = append(b.console, string(ev.Type)+": "+strings.Join(parts, " "))
+			b.mu.Unlock()
+		}
+	}()
+	go func() {
+		for ev, err := range exceptions {
+			if err != nil {
+				return
+			}
+			b.mu.Lock()
+			b.console = append(b.console, "exception: "+ev.ExceptionDetails.Text+" "+exceptionDesc(ev))
+			b.mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		for _, l := range b.leaks {
+			t.Errorf("network request leaving the page's origin or carrying data: %s", l)
+		}
+		if t.Failed() {
+			for _, c := range b.console {
+				t.Logf("browser console: %s", c)
+			}
+		}
+	})
+	return b
+}
+
+func exceptionDesc(ev runtime.EventExceptionThrown) string {
+	if ev.ExceptionDetails.Exception != nil {
+		return ev.ExceptionDetails.Exception.Description
+	}
+	return ""
+}
+
+// leak says why a request is not allowed, or "" when it is: only GET/HEAD of this
+// origin's own files, and data:/blob: URLs (which never leave the browser).
+func (b *browser) leak(r *network.Request) string {
+	u, err := url.Parse(r.URL)
+	if err != nil {
+		return "unparsable URL " + r.URL
+	}
+	switch u.Scheme {
+	case "data", "blob":
+		return ""
+	}
+	origin := u.Scheme + "://" + u.Host
+	if origin != b.origin {
+		return r.Method + " " + r.URL + " (another origin)"
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return r.Method + " " + r.URL
+	}
+	if r.HasPostData || len(r.PostDataEntries) > 0 {
+		return r.Method + " " + r.URL + " carries a body"
+	}
+	return ""
+}
+
+// run runs actions with a timeout, failing the test on error.
+func (b *browser) run(what string, actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// eval evaluates a JavaScript expression.
+func eval[T any](b *browser, expr string) T {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		b.t.Fatalf("evaluating %s: %v", expr, err)
+	}
+	return v
+}
+
+// waitFor polls a JavaScript condition (which may return a promise) until it is true.
+// (chromedp.Poll builds its predicate with new Function, which the page's CSP forbids.)
+func (b *browser) waitFor(what, cond string) {
+	b.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("(async () => !!("+cond+"))()", chromedp.EvalAwaitPromise))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("waiting for %s (%s): last result %v, %v", what, cond, ok, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// load navigates to the page and waits until the wasm app has rendered; it returns the
+// time from navigation start to the first render, in milliseconds.
+func (b *browser) load(u string) float64 {
+	b.t.Helper()
+	b.run("navigating to "+u, chromedp.Navigate(u))
+	b.waitFor("the app's first render", `typeof window.fusionlensReady === "number"`)
+	return eval[float64](b, `window.fusionlensReady`)
+}
+
+// alive checks that the Go program still runs: a click re-renders the page.
+func (b *browser) alive(what string) {
+	b.t.Helper()
+	b.run(what+": switching to the validation tab", chromedp.Click(chromedp.CSS(`nav.tabs button:nth-child(2)`)))
+	b.waitFor(what+": validation section", `!!document.querySelector("section.validation")`)
+	b.run(what+": switching back", chromedp.Click(chromedp.CSS(`nav.tabs button:nth-child(1)`)))
+	b.waitFor(what+": inputs column", `!!document.querySelector("section.inputs")`)
+}
+
+// screenshot saves a full-page PNG in $SCREENSHOT_DIR (or the test's temp folder).
+func (b *browser) screenshot(name string) {
+	b.t.Helper()
+	dir := os.Getenv("SCREENSHOT_DIR")
+	if dir == "" {
+		dir = b.t.TempDir()
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		b.t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	if err != nil {
+		b.t.Fatalf("screenshot %s: %v", name, err)
+	}
+	path := filepath.Join(dir, name+".png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+	b.t.Logf("screenshot: %s", path)
+}
+
+// testid is the CSS selector of a data-testid.
+func testid(id string) chromedp.CSS { return chromedp.CSS(`[data-testid="` + id + `"]`) }
+
+// writePNG writes a 64x64 grey test image (a bright disc on a dark ramp).
+func writePNG(t *testing.T, path string) {
+	t.Helper()
+	img := image.NewGray(image.Rect(0, 0, 64, 64))
+	for y := 0; y < 64; y++ {
+		for x := 0; x < 64; x++ {
+			v := uint8(x * 2)
+			if dx, dy := x-40, y-24; dx*dx+dy*dy < 100 {
+				v = 230
+			}
+			img.SetGray(x, y, color.Gray{Y: v})
+		}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, img); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestBrowserExplainer(t *testing.T) {
+	testtool.Command(t, "chromium")
+	dir := builtSite(t)
+	logSizes(t, dir)
+	srv := newSiteServer(t, dir)
+	b := newBrowser(t, srv.URL)
+
+	ms := b.load(srv.URL + "/")
+	t.Logf("page interactive (first render) %.0f ms after navigation start", ms)
+
+	t.Run("shell", func(t *testing.T) {
+		for _, id := range []string{"upload-ct-axial", "upload-ct-coronal", "example-case", "model-select", "model-upload", "method-select"} {
+			if n := eval[int](b, `document.querySelectorAll('[data-testid="`+id+`"]').length`); n != 1 {
+				t.Errorf("data-testid %q: %d elements, want 1", id, n)
+			}
+		}
+		privacy := eval[string](b, `document.querySelector(".privacy").textContent`)
+		if !strings.Contains(privacy, "nothing you load leaves this machine") {
+			t.Errorf("privacy statement %q", privacy)
+		}
+		// No model: no numbers at all, and a plain statement instead.
+		if n := eval[int](b, `document.querySelectorAll('[data-testid="prediction"], [data-testid="modality-importance"]').length`); n != 0 {
+			t.Errorf("%d prediction/importance elements shown without a model", n)
+		}
+		if txt := eval[string](b, `document.querySelector("section.results").textContent`); !strings.Contains(txt, "Model not loaded yet") {
+			t.Errorf("results column says %q, want it to say the model is not loaded", txt)
+		}
+		b.screenshot("01-empty")
+	})
+
+	t.Run("bad-image-keeps-page-alive", func(t *testing.T) {
+		bad := filepath.Join(t.TempDir(), "broken.png")
+		// A PNG signature followed by garbage.
+		if err := os.WriteFile(bad, append([]byte("\x89PNG\r\n\x1a\n"), []byte("this is not an image at all")...), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		b.run("uploading a broken PNG", chromedp.SetUploadFiles(testid("upload-ct-axial"), []string{bad}))
+		b.waitFor("the axial error", `!!document.querySelector('.slot [data-testid="error"]')`)
+		msg := eval[string](b, `document.querySelector('.slot [data-testid="error"]').textContent`)
+		if !strings.Contains(msg, "broken.png") {
+			t.Errorf("error %q does not name the file", msg)
+		}
+		b.alive("after a broken image")
+		b.screenshot("02-bad-image")
+	})
+
+	t.Run("model-upload-without-engine", func(t *testing.T) {
+		f := filepath.Join(t.TempDir(), "model.flm")
+		if err := os.WriteFile(f, []byte("not a model"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		b.run("opening a model file", chromedp.SetUploadFiles(testid("model-upload"), []string{f}))
+		b.waitFor("the model error", `!!document.querySelector('.model [data-testid="error"]')`)
+		if n := eval[int](b, `document.querySelectorAll('[data-testid="prediction"]').length`); n != 0 {
+			t.Errorf("a prediction appeared without an engine")
+		}
+		b.alive("after a model file")
+	})
+}
+
+// TestBrowserOffline loads the site once, stops the server and reloads: the service
+// worker must serve the whole app from its cache.
+func TestBrowserOffline(t *testing.T) {
+	testtool.Command(t, "chromium")
+	dir := builtSite(t)
+	srv := newSiteServer(t, dir)
+	b := newBrowser(t, srv.URL)
+	b.load(srv.URL + "/")
+	b.waitFor("the service worker to control the page and fill its cache",
+		`navigator.serviceWorker.controller !== null`)
+	b.waitFor("the cache to hold the wasm",
+		`(async () => { for (const k of await caches.keys()) { if (await (await caches.open(k)).match("main.wasm.gz")) return true; } return false; })()`)
+	srv.Close()
+	if _, err := http.Get(srv.URL); err == nil {
+		t.Fatal("server still answers after Close")
+	}
+	b.run("reloading offline", chromedp.Reload())
+	b.waitFor("the app's first render offline", `typeof window.fusionlensReady === "number"`)
+	b.alive("offline")
+	b.screenshot("03-offline")
+}
+
+func logSizes(t *testing.T, dir string) {
+	t.Helper()
+	raw, err1 := os.Stat(filepath.Join(dir, "main.wasm"))
+	gz, err2 := os.Stat(filepath.Join(dir, "main.wasm.gz"))
+	if err1 != nil || err2 != nil {
+		t.Fatalf("built site lacks main.wasm or main.wasm.gz: %v %v", err1, err2)
+	}
+	t.Logf("main.wasm %d bytes raw, %d bytes gzip -9 (%.2f MB)", raw.Size(), gz.Size(), float64(gz.Size())/1e6)
+}

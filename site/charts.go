@@ -1,0 +1,164 @@
+package site
+
+import (
+	"errors"
+	"math"
+	"strconv"
+)
+
+// Chart geometry for the inline SVG charts, computed here (not in templates) so it is
+// unit-tested natively. Coordinates are in viewBox units; the SVG scales to its box.
+
+// Modality chart layout (viewBox modalityChartW x modalityChartH).
+const (
+	modalityChartW  = 480
+	modalityRowH    = 30
+	modalityLabelW  = 100
+	modalityValueW  = 92
+	modalityBarMaxW = modalityChartW - modalityLabelW - modalityValueW
+	modalityChartH  = int(NumModalities) * modalityRowH
+)
+
+// modalityBar is one row of the modality importance chart.
+type modalityBar struct {
+	Modality Modality
+	ID       string  // data-modality
+	Label    string  // row label
+	Share    float64 // |score| / sum of |scores|, in [0,1]; the number the bar shows
+	Score    float64 // the method's raw score
+	Sign     string  // "raises p", "lowers p" or "" when the method is unsigned
+	Value    string  // data-value: Share with 4 decimals
+	Percent  string  // "42.1 %"
+	Y        int     // top of the row
+	BarW     float64 // bar width
+	TextX    float64 // x of the value text
+}
+
+// modalityBars turns an explanation's modality scores into chart rows.
+func modalityBars(e *Explanation) ([]modalityBar, error) {
+	if len(e.Modalities) != int(NumModalities) {
+		return nil, errors.New("explanation has " + strconv.Itoa(len(e.Modalities)) +
+			" modality scores, want " + strconv.Itoa(int(NumModalities)))
+	}
+	total := 0.0
+	for i, v := range e.Modalities {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, errors.New("modality score " + Modality(i).Label() + " is " + ftoa(v, 3))
+		}
+		total += math.Abs(v)
+	}
+	bars := make([]modalityBar, NumModalities)
+	for i, v := range e.Modalities {
+		m := Modality(i)
+		share := 0.0
+		if total > 0 {
+			share = math.Abs(v) / total
+		}
+		sign := ""
+		if e.Signed {
+			switch {
+			case v > 0:
+				sign = "raises p"
+			case v < 0:
+				sign = "lowers p"
+			}
+		}
+		w := share * modalityBarMaxW
+		bars[i] = modalityBar{
+			Modality: m, ID: m.ID(), Label: m.Label(),
+			Share: share, Score: v, Sign: sign,
+			Value:   strconv.FormatFloat(share, 'f', 4, 64),
+			Percent: ftoa(100*share, 1) + " %",
+			Y:       i * modalityRowH,
+			BarW:    w,
+			TextX:   modalityLabelW + w + 6,
+		}
+	}
+	return bars, nil
+}
+
+// Feature chart layout: 40 bars in four groups of ten.
+const (
+	featureBarW    = 9
+	featureBarGap  = 2
+	featureGroupGp = 12
+	featureChartH  = 120
+	featureLabelH  = 16
+	featureChartW  = int(NumModalities)*(FeaturesPerModality*(featureBarW+featureBarGap)) + (int(NumModalities)-1)*featureGroupGp
+)
+
+// featureBar is one bar of the fusion-feature chart.
+type featureBar struct {
+	Index    int // position in the fusion vector
+	Modality Modality
+	Class    string // CSS class colouring the bar by modality
+	Score    float64
+	X, Y     float64
+	W, H     float64
+	Title    string // tooltip
+}
+
+// featureGroup labels one modality's ten bars.
+type featureGroup struct {
+	Label string
+	X     float64 // centre of the group
+}
+
+// featureBars scales 40 feature scores to bars: heights relative to the largest |score|;
+// signed scores grow up (raise p) or down (lower p) from a middle baseline, unsigned
+// ones up from the bottom. It also returns the baseline y.
+func featureBars(e *Explanation) ([]featureBar, float64, error) {
+	if len(e.Features) != FusionSize {
+		return nil, 0, errors.New("explanation has " + strconv.Itoa(len(e.Features)) +
+			" feature scores, want " + strconv.Itoa(FusionSize))
+	}
+	peak := 0.0
+	for j, v := range e.Features {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, 0, errors.New("feature score " + strconv.Itoa(j) + " is " + ftoa(v, 3))
+		}
+		peak = math.Max(peak, math.Abs(v))
+	}
+	base, room := float64(featureChartH), float64(featureChartH)
+	if e.Signed {
+		base, room = featureChartH/2, featureChartH/2
+	}
+	bars := make([]featureBar, FusionSize)
+	for j, v := range e.Features {
+		m := Modality(j / FeaturesPerModality)
+		h := 0.0
+		if peak > 0 {
+			h = math.Abs(v) / peak * room
+		}
+		y := base - h
+		if v < 0 && e.Signed {
+			y = base
+		}
+		bars[j] = featureBar{
+			Index: j, Modality: m, Class: "bar mod-" + m.ID(), Score: v,
+			X: featureX(j), Y: y, W: featureBarW, H: h,
+			Title: m.Label() + " feature " + strconv.Itoa(j%FeaturesPerModality+1) +
+				" (z[" + strconv.Itoa(j) + "]): " + strconv.FormatFloat(v, 'g', 4, 64),
+		}
+	}
+	return bars, base, nil
+}
+
+// featureGroups returns the label position of each modality's group of bars.
+func featureGroups() []featureGroup {
+	g := make([]featureGroup, NumModalities)
+	for i := range g {
+		first := featureX(i * FeaturesPerModality)
+		last := featureX((i+1)*FeaturesPerModality-1) + featureBarW
+		g[i] = featureGroup{Label: Modality(i).Label(), X: (first + last) / 2}
+	}
+	return g
+}
+
+func featureX(j int) float64 {
+	group := j / FeaturesPerModality
+	return float64(j*(featureBarW+featureBarGap) + group*featureGroupGp)
+}
+
+// ftoa formats v with prec decimals.
+func ftoa(v float64, prec int) string { return strconv.FormatFloat(v, 'f', prec, 64) }

@@ -1,0 +1,35 @@
+package site
+
+import "strings"
+
+// ClinicalField is one of the twenty clinical variables as the page shows it.
+type ClinicalField struct {
+	Name  string // identifier, used in data-testid="clinical-<Name>"
+	Label string
+	Unit  string
+	Range string   // plausible range as shown, e.g. "40–200"
+	Hint  string   // placeholder: the population mean the empty field stands for
+	Group Modality // ClinicalA or ClinicalB
+
+	Text string  // what the user typed
+	Err  string  // why Text is not used
+	Std  float32 // the standardised value the network sees (0, the mean, when empty)
+
+	parse func(text string) (float32, error) // text -> standardised value, with range check
+}
+
+// set takes the typed text: empty means the population mean.
+func (f *ClinicalField) set(text string) {
+	f.Text = text
+	f.Err = ""
+	if strings.TrimSpace(text) == "" {
+		f.Std = 0
+		return
+	}
+	v, err := f.parse(text)
+	if err != nil {
+		f.Err = err.Error()
+		return
+	}
+	f.Std = v
+}

@@ -1,0 +1,117 @@
+package site
+
+// Engine is what the page needs from a trained fusion network. The wasm entry point
+// supplies an Opener that turns a model file into an Engine; until one is supplied the
+// page says that no model is loaded and shows no results at all.
+//
+// Vectors follow ARCHITECTURE.md: images are 28x28 float32 in [0,1] (784 values,
+// row-major); the fusion vector is z = [enc(axial) (10), enc(coronal) (10), clinical (20)];
+// clinical values are the standardised values the network sees.
+type Engine interface {
+	// Info describes the loaded model for the page.
+	Info() ModelInfo
+	// Methods lists the attribution methods Explain accepts, the default first.
+	Methods() []Method
+	// Encode runs the shared image encoder on one image (784 values) and returns its
+	// ten fusion features. The page caches the result per image.
+	Encode(img []float32) ([]float32, error)
+	// Explain predicts from the fusion vector assembled from the two image encodings
+	// (10 each) and the twenty standardised clinical values, and attributes the
+	// prediction with the named method.
+	Explain(zAxial, zCoronal, clinical []float32, method string) (Explanation, error)
+	// Saliency carries dz (dp/dz over one image's ten fusion features, taken from
+	// Explanation.Gradient) back through the encoder to the 784 pixels of img, and
+	// returns dp/dpixel.
+	Saliency(img []float32, dz []float32) ([]float32, error)
+}
+
+// Opener turns the bytes of a model file into an Engine. name is the file name, for
+// error messages.
+type Opener func(name string, data []byte) (Engine, error)
+
+// ModelInfo describes a loaded model.
+type ModelInfo struct {
+	Name        string // short name, e.g. "F3: clinical values only"
+	Description string // one or two sentences: what the model decides, how it was trained
+	Positive    string // what class 1 means, e.g. "positive"; "" reads as "class 1"
+	Accuracy    float64
+	HasAccuracy bool // Accuracy (test accuracy in [0,1]) is known
+}
+
+// Method is one attribution method as the page offers it.
+type Method struct {
+	ID          string // stable identifier passed to Explain, e.g. "gradient"
+	Label       string // short human name
+	Description string // one sentence shown under the method select
+}
+
+// Explanation is one prediction and its attribution.
+type Explanation struct {
+	Method string  // the Method.ID used
+	P      float64 // p(class 1)
+
+	// Modalities holds one score per modality in fusion-vector order (ct_axial,
+	// ct_coronal, clinical_a, clinical_b). For additive methods (Signed) a score is the
+	// modality's contribution to P; for sensitivity methods it is non-negative.
+	Modalities []float64
+	// Features holds one score per fusion feature (40), or nil for methods that score
+	// modalities only.
+	Features []float64
+	// Signed reports whether the sign of a score means something (raises or lowers P).
+	Signed bool
+	// Scope is "" when the scores explain this case; otherwise it says what they explain
+	// instead, e.g. "cohort of 500 reference cases" for methods with no per-case form.
+	Scope string
+
+	// Gradient is dp(class 1)/dz at this case (40 values), used for pixel saliency
+	// whatever the method; nil when the engine did not compute it.
+	Gradient []float64
+}
+
+// Modality is one input group, in fusion-vector order.
+type Modality int
+
+// The four modalities of the fusion vector.
+const (
+	CTAxial   Modality = iota // z[0:10], the axial CT image
+	CTCoronal                 // z[10:20], the coronal CT image
+	ClinicalA                 // z[20:30], clinical group A
+	ClinicalB                 // z[30:40], clinical group B
+	NumModalities
+)
+
+// FeaturesPerModality is the number of fusion features each modality contributes.
+const FeaturesPerModality = 10
+
+// FusionSize is the length of the fusion vector.
+const FusionSize = int(NumModalities) * FeaturesPerModality
+
+// ID returns the modality's stable name ("ct_axial", ...), used in data-modality.
+func (m Modality) ID() string {
+	switch m {
+	case CTAxial:
+		return "ct_axial"
+	case CTCoronal:
+		return "ct_coronal"
+	case ClinicalA:
+		return "clinical_a"
+	case ClinicalB:
+		return "clinical_b"
+	}
+	return "unknown"
+}
+
+// Label returns the modality's human name.
+func (m Modality) Label() string {
+	switch m {
+	case CTAxial:
+		return "CT axial"
+	case CTCoronal:
+		return "CT coronal"
+	case ClinicalA:
+		return "Clinical A"
+	case ClinicalB:
+		return "Clinical B"
+	}
+	return "unknown"
+}

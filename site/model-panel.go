@@ -1,0 +1,100 @@
+package site
+
+import (
+	"strings"
+
+	"github.com/vugu/vugu"
+)
+
+// ModelPanel chooses the model (shipped or opened from a file) and the attribution
+// method.
+type ModelPanel struct {
+	S *State
+}
+
+func (c *ModelPanel) noneLabel() string {
+	if len(c.S.Models) == 0 {
+		return "No shipped models in this build"
+	}
+	return "Choose a model"
+}
+
+func (c *ModelPanel) methods() []Method {
+	if c.S.Engine == nil {
+		return nil
+	}
+	return c.S.Engine.Methods()
+}
+
+func (c *ModelPanel) methodHelp() string {
+	if m, ok := c.S.Method(); ok {
+		return m.Description
+	}
+	return "Importance methods measure how much each input drove the prediction, at the layer where the inputs are fused."
+}
+
+// OnSelect loads the chosen model: shipped models are fetched from this site, opened
+// files are already in memory.
+func (c *ModelPanel) OnSelect(e vugu.DOMEvent) {
+	defer catch(&c.S.ModelErr, "choosing a model")
+	id := e.PropString("target", "value")
+	if id == "" {
+		c.S.SetEngine(nil, "", "")
+		return
+	}
+	choice, ok := c.S.Choice(id)
+	if !ok {
+		c.S.ModelErr = "Unknown model " + id
+		return
+	}
+	if choice.data != nil {
+		c.S.OpenModel(choice, choice.data)
+		return
+	}
+	c.S.ModelBusy = true
+	c.S.ModelErr = ""
+	var data []byte
+	async(e.EventEnv(), "fetching "+choice.File, func() error {
+		var err error
+		data, err = fetchLocal(choice.File)
+		return err
+	}, func(err error) {
+		c.S.ModelBusy = false
+		if err != nil {
+			c.S.ModelErr = err.Error()
+			return
+		}
+		c.S.OpenModel(choice, data)
+	})
+}
+
+// OnUpload opens a model file from the user's disk.
+func (c *ModelPanel) OnUpload(e vugu.DOMEvent) {
+	defer catch(&c.S.ModelErr, "opening a model file")
+	f, ok := fileFrom(e.JSEventTarget())
+	if !ok {
+		return
+	}
+	e.JSEventTarget().Set("value", "")
+	c.S.ModelBusy = true
+	c.S.ModelErr = ""
+	var data []byte
+	async(e.EventEnv(), "reading "+f.Name, func() error {
+		var err error
+		data, err = f.read()
+		return err
+	}, func(err error) {
+		c.S.ModelBusy = false
+		if err != nil {
+			c.S.ModelErr = err.Error()
+			return
+		}
+		c.S.OpenModel(c.S.openedChoice(strings.TrimSpace(f.Name), data), data)
+	})
+}
+
+// OnMethod changes the attribution method.
+func (c *ModelPanel) OnMethod(e vugu.DOMEvent) {
+	defer catch(&c.S.ResultErr, "changing the method")
+	c.S.SetMethod(e.PropString("target", "value"))
+}

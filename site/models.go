@@ -1,0 +1,113 @@
+package site
+
+import (
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+)
+
+// ModelChoice is one entry of the model select: a model shipped with the site (fetched
+// from models/ on demand) or a file the user opened.
+type ModelChoice struct {
+	ID    string // option value: "shipped:<file>" or "opened:<n>"
+	Label string
+	File  string // shipped: path relative to the page; opened: the file name
+	data  []byte // opened files only
+}
+
+// modelIndex is models/index.json, written by build.sh.
+type modelIndex struct {
+	Models []struct {
+		File string `json:"file"`
+		Name string `json:"name"`
+	} `json:"models"`
+}
+
+// SetModelIndex lists the shipped models from models/index.json.
+func (s *State) SetModelIndex(data []byte) error {
+	var idx modelIndex
+	if err := json.Unmarshal(data, &idx); err != nil {
+		return errors.New("models/index.json: " + err.Error())
+	}
+	var shipped []ModelChoice
+	for i, m := range idx.Models {
+		if m.File == "" || strings.ContainsAny(m.File, "/\\") || strings.HasPrefix(m.File, ".") {
+			return errors.New("models/index.json: model " + strconv.Itoa(i) + " has file name " + strconv.Quote(m.File) + ", want a plain file name")
+		}
+		label := m.Name
+		if label == "" {
+			label = strings.TrimSuffix(m.File, fileExt(m.File))
+		}
+		shipped = append(shipped, ModelChoice{ID: "shipped:" + m.File, Label: label, File: "models/" + m.File})
+	}
+	// Keep opened files after the shipped models.
+	for _, c := range s.Models {
+		if c.data != nil {
+			shipped = append(shipped, c)
+		}
+	}
+	s.Models = shipped
+	return nil
+}
+
+// Choice returns the model choice with the given ID.
+func (s *State) Choice(id string) (ModelChoice, bool) {
+	for _, c := range s.Models {
+		if c.ID == id {
+			return c, true
+		}
+	}
+	return ModelChoice{}, false
+}
+
+// OpenModel turns model bytes into an engine with the build's Opener and selects it.
+// A file the user opened is added to the model select so it can be chosen again.
+func (s *State) OpenModel(c ModelChoice, data []byte) {
+	s.ModelErr = ""
+	if s.Opener == nil {
+		s.ModelErr = "This build cannot run models yet: the network engine is not wired in. Nothing was loaded."
+		return
+	}
+	var eng Engine
+	err := safely("opening "+c.File, func() error {
+		var err error
+		eng, err = s.Opener(c.File, data)
+		return err
+	})
+	if err != nil {
+		s.ModelErr = c.File + ": " + err.Error()
+		return
+	}
+	if eng == nil {
+		s.ModelErr = c.File + ": the engine opened no model"
+		return
+	}
+	if _, known := s.Choice(c.ID); !known {
+		s.Models = append(s.Models, c)
+	}
+	info := eng.Info()
+	note := "Loaded " + info.Name
+	if info.HasAccuracy {
+		note += " (test accuracy " + ftoa(100*info.Accuracy, 1) + " %)"
+	}
+	s.SetEngine(eng, c.ID, note)
+}
+
+// openedChoice makes the model-select entry for a file the user opened.
+func (s *State) openedChoice(name string, data []byte) ModelChoice {
+	n := 0
+	for _, c := range s.Models {
+		if c.data != nil {
+			n++
+		}
+	}
+	return ModelChoice{ID: "opened:" + strconv.Itoa(n), Label: name + " (opened file)", File: name, data: data}
+}
+
+func fileExt(name string) string {
+	if i := strings.LastIndexByte(name, '.'); i > 0 {
+		return name[i:]
+	}
+	return ""
+}

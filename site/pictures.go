@@ -1,0 +1,145 @@
+package site
+
+import (
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"image"
+	"image/color"
+	"image/png"
+	"math"
+	"strconv"
+)
+
+// Pictures the page shows are small PNGs in data: URLs (the CSP allows img-src data:),
+// so nothing needs revoking and the service worker never sees them.
+
+// ImageSide is the side of the network's input image; ImagePixels its pixel count.
+const (
+	ImageSide   = 28
+	ImagePixels = ImageSide * ImageSide
+)
+
+// previewMaxSide bounds the preview of an uploaded image: the page shows it at about
+// 160 CSS pixels, so larger images are box-filtered down before encoding.
+const previewMaxSide = 256
+
+// pngDataURL encodes img as a PNG data: URL.
+func pngDataURL(img image.Image) (string, error) {
+	var b bytes.Buffer
+	enc := png.Encoder{CompressionLevel: png.BestSpeed}
+	if err := enc.Encode(&b, img); err != nil {
+		return "", err
+	}
+	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(b.Bytes()), nil
+}
+
+// netImage turns 784 values in [0,1] into a 28x28 grey image (values outside [0,1] are
+// clamped; NaN shows black).
+func netImage(px []float32) (*image.Gray, error) {
+	if len(px) != ImagePixels {
+		return nil, errors.New("network image has " + strconv.Itoa(len(px)) + " values, want " + strconv.Itoa(ImagePixels))
+	}
+	g := image.NewGray(image.Rect(0, 0, ImageSide, ImageSide))
+	for i, v := range px {
+		g.Pix[i] = unit8(float64(v))
+	}
+	return g, nil
+}
+
+// shrink box-filters g by the smallest integer factor that brings its longer side to at
+// most max; g itself is returned when it is small enough.
+func shrink(g *image.Gray, max int) *image.Gray {
+	w, h := g.Rect.Dx(), g.Rect.Dy()
+	k := (maxInt(w, h) + max - 1) / max
+	if k <= 1 {
+		return g
+	}
+	ow, oh := w/k, h/k
+	if ow < 1 {
+		ow = 1
+	}
+	if oh < 1 {
+		oh = 1
+	}
+	out := image.NewGray(image.Rect(0, 0, ow, oh))
+	x0, y0 := g.Rect.Min.X, g.Rect.Min.Y
+	for oy := 0; oy < oh; oy++ {
+		for ox := 0; ox < ow; ox++ {
+			sum := 0
+			for dy := 0; dy < k; dy++ {
+				row := g.PixOffset(x0+ox*k, y0+oy*k+dy)
+				for dx := 0; dx < k; dx++ {
+					sum += int(g.Pix[row+dx])
+				}
+			}
+			out.Pix[oy*out.Stride+ox] = uint8((sum + k*k/2) / (k * k))
+		}
+	}
+	return out
+}
+
+// saliencyImage blends a heat ramp over the grey 28x28 image: each pixel's opacity
+// grows with |s| relative to the largest |s| of the image, so the strongest pixel is
+// always fully coloured. It also returns that largest |s|.
+func saliencyImage(px []float32, s []float32) (*image.RGBA, float64, error) {
+	if len(px) != ImagePixels || len(s) != ImagePixels {
+		return nil, 0, errors.New("saliency needs " + strconv.Itoa(ImagePixels) + " pixels and " +
+			strconv.Itoa(ImagePixels) + " scores, got " + strconv.Itoa(len(px)) + " and " + strconv.Itoa(len(s)))
+	}
+	peak := 0.0
+	for _, v := range s {
+		if a := math.Abs(float64(v)); a > peak && !math.IsInf(a, 0) {
+			peak = a
+		}
+	}
+	out := image.NewRGBA(image.Rect(0, 0, ImageSide, ImageSide))
+	for i := range px {
+		grey := float64(unit8(float64(px[i])))
+		t := 0.0
+		if peak > 0 {
+			t = math.Abs(float64(s[i])) / peak
+			if math.IsNaN(t) || t > 1 {
+				t = 1
+			}
+		}
+		hot := heat(t)
+		a := 0.85 * math.Sqrt(t) // sqrt: weak but non-zero saliency stays visible
+		out.Pix[4*i+0] = uint8(grey*(1-a) + float64(hot.R)*a + 0.5)
+		out.Pix[4*i+1] = uint8(grey*(1-a) + float64(hot.G)*a + 0.5)
+		out.Pix[4*i+2] = uint8(grey*(1-a) + float64(hot.B)*a + 0.5)
+		out.Pix[4*i+3] = 255
+	}
+	return out, peak, nil
+}
+
+// heat maps t in [0,1] to a dark-red-to-yellow ramp (legible over grey CT).
+func heat(t float64) color.RGBA {
+	stops := [...]color.RGBA{{127, 0, 0, 255}, {215, 48, 31, 255}, {252, 141, 89, 255}, {255, 237, 160, 255}}
+	x := t * float64(len(stops)-1)
+	i := int(x)
+	if i >= len(stops)-1 {
+		return stops[len(stops)-1]
+	}
+	f := x - float64(i)
+	a, b := stops[i], stops[i+1]
+	mix := func(p, q uint8) uint8 { return uint8(float64(p)*(1-f) + float64(q)*f + 0.5) }
+	return color.RGBA{mix(a.R, b.R), mix(a.G, b.G), mix(a.B, b.B), 255}
+}
+
+func unit8(v float64) uint8 {
+	switch {
+	case !(v > 0): // also NaN
+		return 0
+	case v >= 1:
+		return 255
+	}
+	return uint8(v*255 + 0.5)
+}
+
+func maxInt(a, b int) int {
+	if a > b {
+		return a
+	}
+	return b
+}

@@ -1,0 +1,87 @@
+package site
+
+import (
+	"errors"
+
+	"github.com/vugu/vugu"
+	"github.com/vugu/vugu/js"
+)
+
+// Root is the page: header, the inputs column, the results column and the validation
+// section.
+type Root struct {
+	S     *State // the page's state, shared with every child component
+	Crash string // set by the wasm entry after a render failure, shown as a banner
+}
+
+// Init starts fetching the site's own lists: shipped models and validation results.
+func (c *Root) Init(ctx vugu.InitCtx) {
+	ee := ctx.EventEnv()
+	c.S.env = ee
+	if !js.Global().Truthy() {
+		return // rendered natively (tests): no browser to fetch from
+	}
+	c.S.clock = now
+	var index []byte
+	async(ee, "reading the model list", func() error {
+		var err error
+		index, err = fetchLocal("models/index.json")
+		return err
+	}, func(err error) {
+		if err == nil {
+			err = c.S.SetModelIndex(index)
+		}
+		if err != nil {
+			c.S.ModelErr = "Could not list the shipped models: " + err.Error()
+		}
+	})
+	var report []byte
+	async(ee, "reading the validation results", func() error {
+		var err error
+		report, err = fetchLocal("models/validation.json")
+		return err
+	}, func(err error) {
+		var nf *notFoundError
+		switch {
+		case errors.As(err, &nf):
+			// No results shipped: the section says so without calling it an error.
+		case err == nil:
+			if err := c.S.SetValidation(report); err != nil {
+				c.S.ValidationErr = err.Error()
+			}
+		default:
+			c.S.ValidationErr = err.Error()
+		}
+	})
+}
+
+func (c *Root) tabClass(tab string) string {
+	if c.S.Tab == tab {
+		return "tab active"
+	}
+	return "tab"
+}
+
+// OnTab switches between the explainer and the validation section.
+func (c *Root) OnTab(tab string) { c.S.Tab = tab }
+
+// OnExample loads the synthetic example case.
+func (c *Root) OnExample(e vugu.DOMEvent) {
+	defer catch(&c.S.ExampleErr, "loading the example case")
+	c.S.LoadExample()
+}
+
+func (c *Root) current(tab string) interface{} {
+	if c.S.Tab == tab {
+		return "page"
+	}
+	return nil
+}
+
+// ariaTrue gives an ARIA state attribute the value "true", or removes it.
+func ariaTrue(on bool) interface{} {
+	if on {
+		return "true"
+	}
+	return nil
+}

@@ -1,0 +1,56 @@
+// Starts the Go program: fetches main.wasm.gz and inflates it in the browser
+// (DecompressionStream), falling back to main.wasm where that is missing or fails.
+"use strict";
+(function () {
+  // Vugu's renderer installs its JavaScript half with window.eval, which the
+  // Content-Security-Policy forbids. vugu-helper.js already ran as a file, so that one
+  // call becomes a no-op; every other eval still fails.
+  const helperPrefix = "(function(){if(window.vuguRender)return;";
+  window.eval = function (src) {
+    if (typeof src === "string" && src.startsWith(helperPrefix) && window.vuguRender) {
+      return undefined;
+    }
+    throw new EvalError("eval is disabled on this page");
+  };
+
+  function fail(msg) {
+    const m = document.getElementById("mount") || document.body;
+    const p = document.createElement("p");
+    p.className = "fatal";
+    p.setAttribute("role", "alert");
+    p.textContent = msg;
+    m.replaceChildren(p);
+  }
+
+  async function instantiate(go) {
+    if (typeof DecompressionStream === "function") {
+      try {
+        const r = await fetch("main.wasm.gz");
+        if (r.ok) {
+          const body = r.body.pipeThrough(new DecompressionStream("gzip"));
+          const wasm = new Response(body, { headers: { "Content-Type": "application/wasm" } });
+          return await WebAssembly.instantiateStreaming(wasm, go.importObject);
+        }
+      } catch (e) {
+        console.warn("main.wasm.gz failed, loading main.wasm:", e);
+      }
+    }
+    return WebAssembly.instantiateStreaming(fetch("main.wasm"), go.importObject);
+  }
+
+  async function start() {
+    if (typeof WebAssembly !== "object") {
+      fail("This browser cannot run WebAssembly, which the explainer needs.");
+      return;
+    }
+    const go = new Go();
+    const { instance } = await instantiate(go);
+    await go.run(instance);
+    fail("The explainer stopped unexpectedly. Reload the page to start again; nothing you loaded was sent anywhere.");
+  }
+
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("sw.js").catch((e) => console.warn("offline cache unavailable:", e));
+  }
+  start().catch((e) => fail("Could not start the explainer: " + e));
+})();
