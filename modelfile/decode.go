@@ -66,7 +66,7 @@ func (l Limits) Decode(r io.Reader) (*File, error) {
 		return nil, fmt.Errorf("%w: body of %d bytes cannot hold its header length", ErrCorrupt, rawLen)
 	}
 	// zstd never expands by more than a little, nor shrinks by more than zstdMaxRate.
-	if compLen > rawLen+rawLen>>7+1024 || compLen*zstdMaxRate < rawLen {
+	if compLen > rawLen+rawLen>>7+1024 || compLen < rawLen/zstdMaxRate {
 		return nil, fmt.Errorf("%w: %d compressed bytes cannot hold a %d-byte body", ErrCorrupt, compLen, rawLen)
 	}
 	// Read what is there, growing as it arrives, rather than trusting compLen.
@@ -152,6 +152,12 @@ func parseBody(body []byte, l Limits) (*File, error) {
 		}
 		if p == Int8 && len(th.Shape) == 0 {
 			return nil, fmt.Errorf("%w: tensor %q: int8 needs at least one dimension", ErrShape, th.Name)
+		}
+		// An int8 tensor has a 4-byte scale per row; with a zero dimension elsewhere the
+		// row count alone could be anything, so check it against the bytes present.
+		if p == Int8 && th.Shape[0] > len(data)/4 {
+			return nil, fmt.Errorf("%w: tensor %q: %d int8 scales need more than the body's %d bytes of data",
+				ErrShape, th.Name, th.Shape[0], len(data))
 		}
 		n, err := elements(th.Name, th.Shape, l.MaxElements-total)
 		if errors.Is(err, ErrLimit) {

@@ -117,7 +117,8 @@ type Options struct {
 	// Small is used for all other tensors: one-dimensional ones (biases, batch-norm
 	// parameters), scalars and small ones. It must be Float32 or Float16.
 	Small Precision
-	// MinElements is the size below which a tensor counts as small.
+	// MinElements is the size below which a tensor counts as small. Tensors without
+	// elements always count as small.
 	MinElements int
 }
 
@@ -127,7 +128,7 @@ var Compact = Options{Precision: Int8, Small: Float32, MinElements: 1024}
 
 // precisionFor returns the storage precision of a tensor with the given shape.
 func (o Options) precisionFor(shape []int, n int) Precision {
-	if len(shape) >= 2 && n >= o.MinElements {
+	if len(shape) >= 2 && n >= max(o.MinElements, 1) {
 		return o.Precision
 	}
 	return o.Small
@@ -147,10 +148,14 @@ func (o Options) check() error {
 }
 
 // Limits bound what a decoder accepts, checked before anything is allocated, so a hostile
-// or damaged file cannot make it use much memory. A zero field means its DefaultLimits value.
+// or damaged file cannot make it use much memory. A zero (or negative) field means its
+// DefaultLimits value.
 type Limits struct {
 	// MaxBytes bounds the decompressed body of a model file and the data section of a
-	// safetensors file.
+	// safetensors file. A model file's body is decompressed before its checksum can be
+	// checked, into at most min(MaxBytes, 32768 x the compressed size) bytes (no zstd
+	// block of 4 bytes or more yields over 128 KiB); other buffers grow only with the
+	// bytes actually read.
 	MaxBytes int64
 	// MaxHeader bounds the JSON header.
 	MaxHeader int64
@@ -161,12 +166,13 @@ type Limits struct {
 }
 
 // DefaultLimits are the limits of Decode, Read, DecodeSafetensors and ReadSafetensors:
-// generous for this project's models (about 0.3 M values) yet far from exhausting memory.
+// hundreds of times what this project's models need (about 0.3 M values, 1.1 MB as
+// float32) yet far from exhausting memory.
 var DefaultLimits = Limits{
-	MaxBytes:    1 << 30,
+	MaxBytes:    256 << 20,
 	MaxHeader:   16 << 20,
 	MaxTensors:  1 << 14,
-	MaxElements: 1 << 28,
+	MaxElements: 64 << 20,
 }
 
 func (l Limits) withDefaults() Limits {
@@ -185,8 +191,10 @@ func (l Limits) withDefaults() Limits {
 	return l
 }
 
-// Errors. Every error from this package wraps exactly one of them, so callers can tell
-// the cases apart with errors.Is; the message says which tensor, field or offset.
+// Errors. Every error from this package about the data or the caller's input wraps
+// exactly one of them, so callers can tell the cases apart with errors.Is; the message says
+// which tensor, field or offset. Errors of the underlying reader, writer or file system
+// are wrapped as they come (errors.Is(err, os.ErrNotExist) works).
 var (
 	// ErrMagic: the data do not start with the model file magic "FLNS".
 	ErrMagic = errors.New("modelfile: not a fusionlens model file")

@@ -471,6 +471,8 @@ func TestDecodeErrors(t *testing.T) {
 			Limits{}, ErrShape},
 		{"more bytes than shape", good(t, bodyWith(`{"tensors":[{"name":"a","dtype":"float32","shape":[1]}]}`, f32(1, 2))),
 			Limits{}, ErrShape},
+		{"int8 rows beyond data", good(t, bodyWith(`{"tensors":[{"name":"a","dtype":"int8","shape":[1000000000000000000,0]}]}`, nil)),
+			Limits{}, ErrShape},
 		{"int8 scales missing", good(t, bodyWith(`{"tensors":[{"name":"a","dtype":"int8","shape":[2,2]}]}`, []byte{1, 2, 3, 4})),
 			Limits{}, ErrShape},
 		{"overflowing shape", good(t, bodyWith(`{"tensors":[{"name":"a","dtype":"float32","shape":[4294967296,4294967296,4294967296]}]}`, nil)),
@@ -535,6 +537,11 @@ func TestEncodeErrors(t *testing.T) {
 		if buf.Len() != 0 {
 			t.Errorf("%s: %d bytes written despite the error", c.name, buf.Len())
 		}
+	}
+	// A tensor without elements is never int8, whatever its first dimension.
+	empty := &File{Tensors: []Tensor{{"e", []int{1 << 50, 0}, nil}}}
+	if g := decode(t, encode(t, empty, Options{Precision: Int8})).Tensors[0]; len(g.Data) != 0 || g.Shape[0] != 1<<50 {
+		t.Errorf("empty tensor came back as %v with %d values", g.Shape, len(g.Data))
 	}
 	// Non-finite values are fine in float32 and float16.
 	f := &File{Tensors: []Tensor{{"a", []int{1, 2}, []float32{float32(math.Inf(1)), float32(math.NaN())}}}}
