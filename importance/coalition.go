@@ -29,15 +29,16 @@ type valuer struct {
 }
 
 func newValuer(h Head, players []Modality, bg []float32, nb int) *valuer {
-	dim := h.Dim()
-	per := max(1, maxRowsPerCall/nb)
-	return &valuer{h: h, dim: dim, players: players, bg: bg, nb: nb,
-		rows: make([]float32, per*nb*dim), p: make([]float32, per*nb)}
+	return &valuer{h: h, dim: h.Dim(), players: players, bg: bg, nb: nb}
 }
 
 // values sets v[k] to the value of coalition masks[k] for case x.
 func (e *valuer) values(x []float32, masks []uint64, v []float64) {
-	per := len(e.p) / e.nb
+	per := min(len(masks), max(1, maxRowsPerCall/e.nb)) // masks per Head call
+	if len(e.p) < per*e.nb {
+		e.rows = make([]float32, per*e.nb*e.dim)
+		e.p = make([]float32, per*e.nb)
+	}
 	for lo := 0; lo < len(masks); lo += per {
 		hi := min(lo+per, len(masks))
 		r := 0

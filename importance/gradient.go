@@ -51,8 +51,11 @@ func GradientXInput(h Head, mods []Modality, c Cohort, o Options) (Importance, e
 	g := make([]float32, c.N*dim)
 	h.Grad(c.Z, c.N, p, g)
 	feat := make([]float64, dim)
-	for i, v := range g {
-		feat[i%dim] += math.Abs(float64(v) * float64(c.Z[i]))
+	for i := 0; i < c.N; i++ {
+		row, gr := c.Z[i*dim:(i+1)*dim], g[i*dim:(i+1)*dim]
+		for j := range feat {
+			feat[j] += math.Abs(float64(gr[j]) * float64(row[j]))
+		}
 	}
 	return fromFeatures("gradxinput", feat, mods), nil
 }
@@ -85,10 +88,7 @@ func IntegratedGradients(h Head, mods []Modality, c Cohort, o Options) (Importan
 		base = columnMean(c.Z, c.N, dim)
 	}
 	attr := integrate(h, c.Z, c.N, dim, base, o.Steps)
-	feat := make([]float64, dim)
-	for i, v := range attr {
-		feat[i%dim] += math.Abs(v)
-	}
+	feat := meanAbsColumns(attr, c.N, dim)
 	return fromFeatures("integrated_gradients", feat, mods), nil
 }
 
@@ -100,17 +100,22 @@ func integrate(h Head, z []float32, n, dim int, base []float64, steps int) []flo
 	g := make([]float32, n*dim)
 	for k := 0; k < steps; k++ {
 		a := (float64(k) + 0.5) / float64(steps)
-		for i, v := range z {
-			b := base[i%dim]
-			path[i] = float32(b + a*(float64(v)-b))
+		for i := 0; i < n; i++ {
+			row, out := z[i*dim:(i+1)*dim], path[i*dim:(i+1)*dim]
+			for j, b := range base {
+				out[j] = float32(b + a*(float64(row[j])-b))
+			}
 		}
 		h.Grad(path, n, p, g)
 		for i, v := range g {
 			acc[i] += float64(v)
 		}
 	}
-	for i, v := range z {
-		acc[i] *= (float64(v) - base[i%dim]) / float64(steps)
+	for i := 0; i < n; i++ {
+		row, out := z[i*dim:(i+1)*dim], acc[i*dim:(i+1)*dim]
+		for j, b := range base {
+			out[j] *= (float64(row[j]) - b) / float64(steps)
+		}
 	}
 	return acc
 }
@@ -152,23 +157,27 @@ func SmoothGrad(h Head, mods []Modality, c Cohort, o Options) (Importance, error
 		return Importance{}, err
 	}
 	sg := smooth(h, c.Z, c.N, dim, columnSD(c.Z, c.N, dim), o)
-	feat := make([]float64, dim)
-	for i, v := range sg {
-		feat[i%dim] += math.Abs(v)
-	}
+	feat := meanAbsColumns(sg, c.N, dim)
 	return fromFeatures("smoothgrad", feat, mods), nil
 }
 
 // smooth returns the SmoothGrad gradients of the n rows of z.
 func smooth(h Head, z []float32, n, dim int, sd []float64, o Options) []float64 {
 	rng := newRNG(o.Seed, streamSmooth)
+	scale := make([]float64, dim)
+	for j, v := range sd {
+		scale[j] = o.NoiseFrac * v
+	}
 	acc := make([]float64, n*dim)
 	noisy := make([]float32, n*dim)
 	p := make([]float32, n)
 	g := make([]float32, n*dim)
 	for s := 0; s < o.SmoothSamples; s++ {
-		for i, v := range z {
-			noisy[i] = float32(float64(v) + o.NoiseFrac*sd[i%dim]*rng.NormFloat64())
+		for i := 0; i < n; i++ {
+			row, out := z[i*dim:(i+1)*dim], noisy[i*dim:(i+1)*dim]
+			for j, s := range scale {
+				out[j] = float32(float64(row[j]) + s*rng.NormFloat64())
+			}
 		}
 		h.Grad(noisy, n, p, g)
 		for i, v := range g {
@@ -198,6 +207,18 @@ func to64(v []float32) []float64 {
 	out := make([]float64, len(v))
 	for i, x := range v {
 		out[i] = float64(x)
+	}
+	return out
+}
+
+// meanAbsColumns returns the column sums of |v| for an n x dim matrix (the 1/n of the
+// mean cancels when normalising).
+func meanAbsColumns(v []float64, n, dim int) []float64 {
+	out := make([]float64, dim)
+	for i := 0; i < n; i++ {
+		for j, x := range v[i*dim : (i+1)*dim] {
+			out[j] += math.Abs(x)
+		}
 	}
 	return out
 }

@@ -433,6 +433,7 @@ func TestInputErrors(t *testing.T) {
 		{"label 2", mods, Cohort{Z: good.Z, N: 5, Labels: []int{0, 1, 2, 0, 1}}, Options{}},
 		{"few labels", mods, Cohort{Z: good.Z, N: 5, Labels: []int{0}}, Options{}},
 		{"NaN", mods, Cohort{Z: append(append([]float32{}, good.Z[:39]...), append([]float32{float32(math.NaN())}, good.Z[40:]...)...), N: 5}, Options{}},
+		{"Inf", mods, Cohort{Z: append([]float32{float32(math.Inf(-1))}, good.Z[1:]...), N: 5}, Options{}},
 		{"overlap", []Modality{{"a", 0, 20}, {"b", 10, 40}}, good, Options{}},
 		{"outside", []Modality{{"a", 30, 41}}, good, Options{}},
 		{"empty", []Modality{{"a", 5, 5}}, good, Options{}},
@@ -460,5 +461,33 @@ func TestInputErrors(t *testing.T) {
 	}
 	if _, err := SmoothGradLocal(h, mods, good.Z[:40], Cohort{Z: good.Z[:40], N: 1}, Options{}); err == nil {
 		t.Error("smoothgrad with a one-case background: no error")
+	}
+}
+
+// KernelSHAP over single features enumerates every coalition for up to three players,
+// so it is exact there; for eight players it samples, and must still land near the exact
+// Shapley values (a wrong kernel weight would bias it).
+func TestKernelSHAPFeaturesAgainstExactShapley(t *testing.T) {
+	for _, dim := range []int{1, 2, 3, 8} {
+		h := newMLP(uint64(dim), dim, 6, 1)
+		c := cohort(h, 40, 50)
+		players := featurePlayers(dim)
+		o := Options{Seed: 3, Background: 20, Coalitions: 200}
+		for r := 0; r < 3; r++ {
+			x := c.Row(r, dim)
+			exact, err := ShapleyLocal(h, players, x, c, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ks, err := KernelSHAPFeaturesLocal(h, players, x, c, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tol := 1e-9
+			if dim > 3 {
+				tol = 0.05 * slices.Max(abs(exact.Modalities))
+			}
+			nearSlice(t, "kernelshap_features vs exact shapley, dim "+itoa(dim), ks.Features, exact.Modalities, tol)
+		}
 	}
 }
