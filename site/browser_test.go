@@ -235,31 +235,31 @@ func (b *browser) leak(r *network.Request) string {
 }
 
 // run runs actions with a timeout, failing the test on error.
-func (b *browser) run(what string, actions ...chromedp.Action[chromedp.Void]) {
-	b.t.Helper()
+func (b *browser) run(t *testing.T, what string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
 	defer cancel()
 	if err := chromedp.Do(ctx, actions...); err != nil {
-		b.t.Fatalf("%s: %v", what, err)
+		t.Fatalf("%s: %v", what, err)
 	}
 }
 
 // eval evaluates a JavaScript expression.
-func eval[T any](b *browser, expr string) T {
-	b.t.Helper()
+func eval[T any](t *testing.T, b *browser, expr string) T {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
 	defer cancel()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
 	if err != nil {
-		b.t.Fatalf("evaluating %s: %v", expr, err)
+		t.Fatalf("evaluating %s: %v", expr, err)
 	}
 	return v
 }
 
 // waitFor polls a JavaScript condition (which may return a promise) until it is true.
 // (chromedp.Poll builds its predicate with new Function, which the page's CSP forbids.)
-func (b *browser) waitFor(what, cond string) {
-	b.t.Helper()
+func (b *browser) waitFor(t *testing.T, what, cond string) {
+	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
@@ -269,7 +269,7 @@ func (b *browser) waitFor(what, cond string) {
 			return
 		}
 		if time.Now().After(deadline) {
-			b.t.Fatalf("waiting for %s (%s): last result %v, %v", what, cond, ok, err)
+			t.Fatalf("waiting for %s (%s): last result %v, %v", what, cond, ok, err)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -277,43 +277,43 @@ func (b *browser) waitFor(what, cond string) {
 
 // load navigates to the page and waits until the wasm app has rendered; it returns the
 // time from navigation start to the first render, in milliseconds.
-func (b *browser) load(u string) float64 {
-	b.t.Helper()
-	b.run("navigating to "+u, chromedp.Navigate(u))
-	b.waitFor("the app's first render", `typeof window.fusionlensReady === "number"`)
-	return eval[float64](b, `window.fusionlensReady`)
+func (b *browser) load(t *testing.T, u string) float64 {
+	t.Helper()
+	b.run(t, "navigating to "+u, chromedp.Navigate(u))
+	b.waitFor(t, "the app's first render", `typeof window.fusionlensReady === "number"`)
+	return eval[float64](t, b, `window.fusionlensReady`)
 }
 
 // alive checks that the Go program still runs: a click re-renders the page.
-func (b *browser) alive(what string) {
-	b.t.Helper()
-	b.run(what+": switching to the validation tab", chromedp.Click(chromedp.CSS(`nav.tabs button:nth-child(2)`)))
-	b.waitFor(what+": validation section", `!!document.querySelector("section.validation")`)
-	b.run(what+": switching back", chromedp.Click(chromedp.CSS(`nav.tabs button:nth-child(1)`)))
-	b.waitFor(what+": inputs column", `!!document.querySelector("section.inputs")`)
+func (b *browser) alive(t *testing.T, what string) {
+	t.Helper()
+	b.run(t, what+": switching to the validation tab", chromedp.Click(chromedp.CSS(`nav.tabs button:nth-child(2)`)))
+	b.waitFor(t, what+": validation section", `!!document.querySelector("section.validation")`)
+	b.run(t, what+": switching back", chromedp.Click(chromedp.CSS(`nav.tabs button:nth-child(1)`)))
+	b.waitFor(t, what+": inputs column", `!!document.querySelector("section.inputs")`)
 }
 
 // screenshot saves a full-page PNG in $SCREENSHOT_DIR (or the test's temp folder).
-func (b *browser) screenshot(name string) {
-	b.t.Helper()
+func (b *browser) screenshot(t *testing.T, name string) {
+	t.Helper()
 	dir := os.Getenv("SCREENSHOT_DIR")
 	if dir == "" {
-		dir = b.t.TempDir()
+		dir = t.TempDir()
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		b.t.Fatal(err)
+		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
 	defer cancel()
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
 	if err != nil {
-		b.t.Fatalf("screenshot %s: %v", name, err)
+		t.Fatalf("screenshot %s: %v", name, err)
 	}
 	path := filepath.Join(dir, name+".png")
 	if err := os.WriteFile(path, png, 0o644); err != nil {
-		b.t.Fatal(err)
+		t.Fatal(err)
 	}
-	b.t.Logf("screenshot: %s", path)
+	t.Logf("screenshot: %s", path)
 }
 
 // testid is the CSS selector of a data-testid.
@@ -349,27 +349,27 @@ func TestBrowserExplainer(t *testing.T) {
 	srv := newSiteServer(t, dir)
 	b := newBrowser(t, srv.URL)
 
-	ms := b.load(srv.URL + "/")
+	ms := b.load(t, srv.URL + "/")
 	t.Logf("page interactive (first render) %.0f ms after navigation start", ms)
 
 	t.Run("shell", func(t *testing.T) {
 		for _, id := range []string{"upload-ct-axial", "upload-ct-coronal", "example-case", "model-select", "model-upload", "method-select"} {
-			if n := eval[int](b, `document.querySelectorAll('[data-testid="`+id+`"]').length`); n != 1 {
+			if n := eval[int](t, b, `document.querySelectorAll('[data-testid="`+id+`"]').length`); n != 1 {
 				t.Errorf("data-testid %q: %d elements, want 1", id, n)
 			}
 		}
-		privacy := eval[string](b, `document.querySelector(".privacy").textContent`)
+		privacy := eval[string](t, b, `document.querySelector(".privacy").textContent`)
 		if !strings.Contains(privacy, "nothing you load leaves this machine") {
 			t.Errorf("privacy statement %q", privacy)
 		}
 		// No model: no numbers at all, and a plain statement instead.
-		if n := eval[int](b, `document.querySelectorAll('[data-testid="prediction"], [data-testid="modality-importance"]').length`); n != 0 {
+		if n := eval[int](t, b, `document.querySelectorAll('[data-testid="prediction"], [data-testid="modality-importance"]').length`); n != 0 {
 			t.Errorf("%d prediction/importance elements shown without a model", n)
 		}
-		if txt := eval[string](b, `document.querySelector("section.results").textContent`); !strings.Contains(txt, "Model not loaded yet") {
+		if txt := eval[string](t, b, `document.querySelector("section.results").textContent`); !strings.Contains(txt, "Model not loaded yet") {
 			t.Errorf("results column says %q, want it to say the model is not loaded", txt)
 		}
-		b.screenshot("01-empty")
+		b.screenshot(t, "01-empty")
 	})
 
 	t.Run("bad-image-keeps-page-alive", func(t *testing.T) {
@@ -378,14 +378,77 @@ func TestBrowserExplainer(t *testing.T) {
 		if err := os.WriteFile(bad, append([]byte("\x89PNG\r\n\x1a\n"), []byte("this is not an image at all")...), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		b.run("uploading a broken PNG", chromedp.SetUploadFiles(testid("upload-ct-axial"), []string{bad}))
-		b.waitFor("the axial error", `!!document.querySelector('.slot [data-testid="error"]')`)
-		msg := eval[string](b, `document.querySelector('.slot [data-testid="error"]').textContent`)
+		b.run(t, "uploading a broken PNG", chromedp.SetUploadFiles(testid("upload-ct-axial"), []string{bad}))
+		b.waitFor(t, "the axial error", `!!document.querySelector('.slot [data-testid="error"]')`)
+		msg := eval[string](t, b, `document.querySelector('.slot [data-testid="error"]').textContent`)
 		if !strings.Contains(msg, "broken.png") {
 			t.Errorf("error %q does not name the file", msg)
 		}
-		b.alive("after a broken image")
-		b.screenshot("02-bad-image")
+		b.alive(t, "after a broken image")
+		b.screenshot(t, "03-bad-image")
+	})
+
+	t.Run("png-upload", func(t *testing.T) {
+		f := filepath.Join(t.TempDir(), "axial.png")
+		writePNG(t, f)
+		b.run(t, "uploading a PNG", chromedp.SetUploadFiles(testid("upload-ct-axial"), []string{f}))
+		b.waitFor(t, "the axial previews", `document.querySelectorAll('.slot:nth-child(1) .views img').length === 2`)
+		if n := eval[int](t, b, `document.querySelectorAll('.slot:nth-child(1) [data-testid="error"]').length`); n != 0 {
+			t.Errorf("a valid PNG left %d errors next to the axial input", n)
+		}
+		meta := eval[string](t, b, `document.querySelector('.slot:nth-child(1) .meta').textContent`)
+		if !strings.Contains(meta, "axial.png") || !strings.Contains(meta, "PNG 64×64") {
+			t.Errorf("axial description %q, want the file name and PNG 64×64", meta)
+		}
+		// The network view is a 28x28 PNG.
+		w := eval[int](t, b, `(async () => { const i = document.querySelector('.slot:nth-child(1) .views img.pixelated'); await i.decode(); return i.naturalWidth; })()`)
+		if w != 28 {
+			t.Errorf("network view is %d pixels wide, want 28", w)
+		}
+	})
+
+	t.Run("dicom-upload", func(t *testing.T) {
+		dcm := pydicomFile(t, "CT_small.dcm")
+		b.run(t, "uploading a DICOM file", chromedp.SetUploadFiles(testid("upload-ct-coronal"), []string{dcm}))
+		b.waitFor(t, "the coronal previews", `document.querySelectorAll('.slot:nth-child(2) .views img').length === 2`)
+		meta := eval[string](t, b, `document.querySelector('.slot:nth-child(2) .meta').textContent`)
+		if !strings.Contains(meta, "DICOM CT 128×128") || !strings.Contains(meta, "HU") {
+			t.Errorf("coronal description %q, want DICOM CT 128×128 in HU", meta)
+		}
+		// Monochrome DICOM offers a window choice; choosing one re-decodes the file.
+		b.run(t, "choosing the lung window", chromedp.SetValue(chromedp.CSS(`.slot:nth-child(2) select`), "lung"),
+			chromedp.Evaluate[chromedp.Void](`document.querySelector('.slot:nth-child(2) select').dispatchEvent(new Event("change", {bubbles: true}))`))
+		b.waitFor(t, "the lung window", `document.querySelector('.slot:nth-child(2) .meta').textContent.includes("W1500/L-600")`)
+		b.screenshot(t, "02-images")
+	})
+
+	t.Run("clinical-values", func(t *testing.T) {
+		// Select the field's text, then type: SendKeys fires the input events Vugu
+		// listens to (SetValue would not).
+		typeInto := func(name, text string) {
+			t.Helper()
+			sel := testid("clinical-" + name)
+			b.run(t, "typing into "+name, chromedp.Focus(sel),
+				chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-testid="clinical-`+name+`"]').select()`),
+				chromedp.SendKeys(sel, text))
+		}
+		fieldErr := `document.querySelector('[data-testid="clinical-sbp"]').closest(".field").querySelector('[data-testid="error"]')`
+		typeInto("sbp", "400")
+		b.waitFor(t, "the range error next to sbp", fieldErr+` !== null`)
+		msg := eval[string](t, b, fieldErr+`.textContent`)
+		if !strings.Contains(msg, "plausible range") {
+			t.Errorf("sbp error %q, want the plausible range", msg)
+		}
+		b.screenshot(t, "03-clinical-error")
+		typeInto("sbp", "128")
+		b.waitFor(t, "the sbp error to clear", fieldErr+` === null`)
+		// A multi-character decimal survives re-rendering while typing.
+		typeInto("bmi", "27.5")
+		b.waitFor(t, "bmi to hold 27.5", `document.querySelector('[data-testid="clinical-bmi"]').value === "27.5"`)
+		if v := eval[string](t, b, `document.querySelector('[data-testid="clinical-sbp"]').value`); v != "128" {
+			t.Errorf("sbp field holds %q, want 128", v)
+		}
+		b.alive(t, "after clinical input")
 	})
 
 	t.Run("model-upload-without-engine", func(t *testing.T) {
@@ -393,12 +456,12 @@ func TestBrowserExplainer(t *testing.T) {
 		if err := os.WriteFile(f, []byte("not a model"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		b.run("opening a model file", chromedp.SetUploadFiles(testid("model-upload"), []string{f}))
-		b.waitFor("the model error", `!!document.querySelector('.model [data-testid="error"]')`)
-		if n := eval[int](b, `document.querySelectorAll('[data-testid="prediction"]').length`); n != 0 {
+		b.run(t, "opening a model file", chromedp.SetUploadFiles(testid("model-upload"), []string{f}))
+		b.waitFor(t, "the model error", `!!document.querySelector('.model [data-testid="error"]')`)
+		if n := eval[int](t, b, `document.querySelectorAll('[data-testid="prediction"]').length`); n != 0 {
 			t.Errorf("a prediction appeared without an engine")
 		}
-		b.alive("after a model file")
+		b.alive(t, "after a model file")
 	})
 }
 
@@ -409,19 +472,35 @@ func TestBrowserOffline(t *testing.T) {
 	dir := builtSite(t)
 	srv := newSiteServer(t, dir)
 	b := newBrowser(t, srv.URL)
-	b.load(srv.URL + "/")
-	b.waitFor("the service worker to control the page and fill its cache",
+	b.load(t, srv.URL + "/")
+	b.waitFor(t, "the service worker to control the page and fill its cache",
 		`navigator.serviceWorker.controller !== null`)
-	b.waitFor("the cache to hold the wasm",
+	b.waitFor(t, "the cache to hold the wasm",
 		`(async () => { for (const k of await caches.keys()) { if (await (await caches.open(k)).match("main.wasm.gz")) return true; } return false; })()`)
 	srv.Close()
 	if _, err := http.Get(srv.URL); err == nil {
 		t.Fatal("server still answers after Close")
 	}
-	b.run("reloading offline", chromedp.Reload())
-	b.waitFor("the app's first render offline", `typeof window.fusionlensReady === "number"`)
-	b.alive("offline")
-	b.screenshot("03-offline")
+	b.run(t, "reloading offline", chromedp.Reload())
+	b.waitFor(t, "the app's first render offline", `typeof window.fusionlensReady === "number"`)
+	b.alive(t, "offline")
+	b.screenshot(t, "04-offline")
+}
+
+// pydicomFile returns a real DICOM file shipped by Debian's python3-pydicom.
+func pydicomFile(t *testing.T, name string) string {
+	t.Helper()
+	for _, dir := range []string{"/usr/lib/python3/dist-packages/pydicom/data/test_files"} {
+		p := filepath.Join(dir, name)
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	matches, _ := filepath.Glob("/usr/lib/python3*/*-packages/pydicom/data/test_files/" + name)
+	if len(matches) > 0 {
+		return matches[0]
+	}
+	return testtool.File(t, "/usr/lib/python3/dist-packages/pydicom/data/test_files/"+name)
 }
 
 func logSizes(t *testing.T, dir string) {

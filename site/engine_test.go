@@ -1,0 +1,112 @@
+package site
+
+import (
+	"errors"
+	"math"
+)
+
+// testEngine is a small, exactly known stand-in for a trained network, for testing how
+// the page handles an Engine (it is never part of the page). Its encoder returns the
+// means of ten horizontal bands of the image; its head is p = sigmoid(w·z) with
+// w_j = (j%5 - 2)/4, so dp/dz_j = p(1-p) w_j.
+type testEngine struct {
+	encodes  int // Encode calls, to check the page caches encodings
+	explains int
+	failWith error // Explain returns this error when set
+	panicMsg string
+	methods  []Method
+}
+
+func (e *testEngine) Info() ModelInfo {
+	return ModelInfo{Name: "test model", Positive: "finding", Accuracy: 0.95, HasAccuracy: true}
+}
+
+func (e *testEngine) Methods() []Method {
+	if e.methods != nil {
+		return e.methods
+	}
+	return []Method{
+		{ID: "gradient", Label: "Gradient", Description: "dp/dz at this case."},
+		{ID: "occlusion", Label: "Occlusion", Description: "Signed contributions."},
+		{ID: "modality-only", Label: "Modalities only", Description: "No feature scores."},
+	}
+}
+
+func (e *testEngine) Encode(img []float32) ([]float32, error) {
+	e.encodes++
+	if len(img) != ImagePixels {
+		return nil, errors.New("want 784 pixels")
+	}
+	z := make([]float32, FeaturesPerModality)
+	for i, v := range img {
+		band := i / ImageSide * FeaturesPerModality / ImageSide
+		z[band] += v / float32(ImagePixels/FeaturesPerModality)
+	}
+	return z, nil
+}
+
+func testWeight(j int) float64 { return float64(j%5-2) / 4 }
+
+func (e *testEngine) Explain(za, zc, clin []float32, method string) (Explanation, error) {
+	e.explains++
+	if e.panicMsg != "" {
+		panic(e.panicMsg)
+	}
+	if e.failWith != nil {
+		return Explanation{}, e.failWith
+	}
+	z := append(append(append([]float32(nil), za...), zc...), clin...)
+	if len(z) != FusionSize {
+		return Explanation{}, errors.New("fusion vector has wrong length")
+	}
+	s := 0.0
+	for j, v := range z {
+		s += testWeight(j) * float64(v)
+	}
+	p := 1 / (1 + math.Exp(-s))
+	x := Explanation{Method: method, P: p, Modalities: make([]float64, NumModalities), Gradient: make([]float64, FusionSize)}
+	feats := make([]float64, FusionSize)
+	for j, v := range z {
+		g := p * (1 - p) * testWeight(j)
+		x.Gradient[j] = g
+		switch method {
+		case "occlusion":
+			feats[j] = g * float64(v)
+			x.Signed = true
+		default:
+			feats[j] = math.Abs(g)
+		}
+	}
+	for j, f := range feats {
+		if x.Signed {
+			x.Modalities[j/FeaturesPerModality] += f
+		} else {
+			x.Modalities[j/FeaturesPerModality] += math.Abs(f)
+		}
+	}
+	if method != "modality-only" {
+		x.Features = feats
+	}
+	return x, nil
+}
+
+func (e *testEngine) Saliency(img []float32, dz []float32) ([]float32, error) {
+	if len(img) != ImagePixels || len(dz) != FeaturesPerModality {
+		return nil, errors.New("bad saliency input")
+	}
+	out := make([]float32, ImagePixels)
+	for i := range out {
+		band := i / ImageSide * FeaturesPerModality / ImageSide
+		out[i] = dz[band] / float32(ImagePixels/FeaturesPerModality)
+	}
+	return out, nil
+}
+
+// grey returns a 28x28 image filled with v.
+func grey(v float32) []float32 {
+	px := make([]float32, ImagePixels)
+	for i := range px {
+		px[i] = v
+	}
+	return px
+}
