@@ -349,7 +349,7 @@ func TestBrowserExplainer(t *testing.T) {
 	srv := newSiteServer(t, dir)
 	b := newBrowser(t, srv.URL)
 
-	ms := b.load(t, srv.URL + "/")
+	ms := b.load(t, srv.URL+"/")
 	t.Logf("page interactive (first render) %.0f ms after navigation start", ms)
 
 	t.Run("shell", func(t *testing.T) {
@@ -472,7 +472,7 @@ func TestBrowserOffline(t *testing.T) {
 	dir := builtSite(t)
 	srv := newSiteServer(t, dir)
 	b := newBrowser(t, srv.URL)
-	b.load(t, srv.URL + "/")
+	b.load(t, srv.URL+"/")
 	b.waitFor(t, "the service worker to control the page and fill its cache",
 		`navigator.serviceWorker.controller !== null`)
 	b.waitFor(t, "the cache to hold the wasm",
