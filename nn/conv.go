@@ -21,43 +21,90 @@ func convDims(op string, n, cin, h, w, cout, k, pad int) (oh, ow int) {
 //	out[i][o][y][x] = b[o] + sum over c, u, v of w[o][c][u][v] * in[i][c][y+u-pad][x+v-pad]
 //
 // in is n x cin x h x w, w is cout x cin x k x k, b has cout values (nil for none), and
-// out is n x cout x oh x ow with oh = h+2*pad-k+1, ow = w+2*pad-k+1. Each image is an
-// im2col matrix product; images are split over goroutines.
+// out is n x cout x oh x ow with oh = h+2*pad-k+1, ow = w+2*pad-k+1. Each image is a
+// matrix product of the packed weights with its patch (im2col) matrix, which is written
+// straight into the GEMM micro-kernel's panel layout; images are split over goroutines.
 func Conv2DForward(out, in, w, b []float32, n, cin, h, wd, cout, k, pad int) {
 	const op = "Conv2D forward"
 	oh, ow := convDims(op, n, cin, h, wd, cout, k, pad)
-	kk, p := cin*k*k, oh*ow
 	checkLen(op, "input", in, n*cin*h*wd)
-	checkLen(op, "weights", w, cout*kk)
-	checkLen(op, "output", out, n*cout*p)
+	checkLen(op, "weights", w, cout*cin*k*k)
+	checkLen(op, "output", out, n*cout*oh*ow)
 	if b != nil {
 		checkLen(op, "bias", b, cout)
 	}
+	convForward(out, in, w, b, n, cin, h, wd, cout, k, pad, oh, ow)
+}
+
+// convForward is Conv2DForward after the checks. Each image is first copied into zero-
+// padded planes of width wp = w+2*pad; computing the output over that padded width (and
+// dropping the k-1 extra columns at the end) makes every patch-matrix row a contiguous
+// window of a plane, so packing it is a plain copy.
+func convForward(out, in, w, b []float32, n, cin, h, wd, cout, k, pad, oh, ow int) {
+	kern := kernel
+	kk := cin * k * k
+	hp, wp := h+2*pad, wd+2*pad
+	pw := oh * wp // output positions over the padded width
+	slivers := (pw + kern.nr - 1) / kern.nr
+	ap := getScratch(roundUp(cout, kern.mr) * kk)
+	defer putScratch(ap)
+	packA(ap.buf, w, kk, false, 0, 0, cout, kk, kern.mr, 1)
+	offs := make([]int, kk) // where patch row (c, u, v) starts in the padded planes
+	for c := 0; c < cin; c++ {
+		for u := 0; u < k; u++ {
+			for v := 0; v < k; v++ {
+				offs[(c*k+u)*k+v] = c*hp*wp + u*wp + v
+			}
+		}
+	}
+	// The last sliver reads up to nr positions past the last plane's end.
+	padded := offs[kk-1] + slivers*kern.nr
 	parallelFor(n, func(_, lo, hi int) {
-		col := getScratch(kk * p)
-		defer putScratch(col)
+		pl := getScratch(padded)
+		bp := getScratch(slivers * kern.nr * kk)
+		cw := getScratch(cout * pw)
+		defer putScratch(pl)
+		defer putScratch(bp)
+		defer putScratch(cw)
+		clear(pl.buf) // borders stay zero; interiors are overwritten per image
 		for i := lo; i < hi; i++ {
-			o := out[i*cout*p : (i+1)*cout*p]
-			if b != nil {
-				for c := 0; c < cout; c++ {
-					fill(o[c*p:(c+1)*p], b[c])
-				}
-			} else {
-				clear(o)
-			}
 			img := in[i*cin*h*wd : (i+1)*cin*h*wd]
-			if k == 1 && pad == 0 {
-				Sgemm(false, false, cout, p, kk, 1, w, kk, img, p, 1, o, p)
-				continue
+			for c := 0; c < cin; c++ {
+				for y := 0; y < h; y++ {
+					copy(pl.buf[c*hp*wp+(y+pad)*wp+pad:], img[(c*h+y)*wd:(c*h+y+1)*wd])
+				}
 			}
-			im2col(col.buf, img, cin, h, wd, k, pad, oh, ow)
-			Sgemm(false, false, cout, p, kk, 1, w, kk, col.buf, p, 1, o, p)
+			nr := kern.nr
+			for t := 0; t < slivers; t++ {
+				dst := bp.buf[t*kk*nr : (t+1)*kk*nr]
+				for r, off := range offs {
+					copy(dst[r*nr:(r+1)*nr], pl.buf[off+t*nr:off+t*nr+nr])
+				}
+			}
+			clear(cw.buf)
+			gemmPanels(kern, cout, pw, kk, ap.buf, bp.buf, cw.buf, pw)
+			o := out[i*cout*oh*ow : (i+1)*cout*oh*ow]
+			for c := 0; c < cout; c++ {
+				var bias float32
+				if b != nil {
+					bias = b[c]
+				}
+				for y := 0; y < oh; y++ {
+					dst := o[(c*oh+y)*ow : (c*oh+y+1)*ow]
+					src := cw.buf[c*pw+y*wp : c*pw+y*wp+ow]
+					for x := range dst {
+						dst[x] = src[x] + bias
+					}
+				}
+			}
 		}
 	})
 }
 
 // Conv2DBackward computes the gradients of Conv2DForward (same sizes): dIn = dL/din
 // (overwritten; nil skips it), and dW, dB accumulate dL/dw and dL/db (dB may be nil).
+// The input gradient is itself a convolution, of dOut with the flipped, transposed
+// weights and padding k-1-pad, so it runs on the forward's fast path.
 func Conv2DBackward(dIn, dW, dB, dOut, in, w []float32, n, cin, h, wd, cout, k, pad int) {
 	const op = "Conv2D backward"
 	oh, ow := convDims(op, n, cin, h, wd, cout, k, pad)
@@ -71,59 +118,115 @@ func Conv2DBackward(dIn, dW, dB, dOut, in, w []float32, n, cin, h, wd, cout, k, 
 	}
 	if dIn != nil {
 		checkLen(op, "input gradient", dIn, n*cin*h*wd)
+		if pad <= k-1 {
+			wf := getScratch(cin * cout * k * k)
+			for o := 0; o < cout; o++ {
+				for c := 0; c < cin; c++ {
+					src := w[(o*cin+c)*k*k : (o*cin+c+1)*k*k]
+					dst := wf.buf[(c*cout+o)*k*k : (c*cout+o+1)*k*k]
+					for j := range dst {
+						dst[j] = src[k*k-1-j] // (u, v) -> (k-1-u, k-1-v)
+					}
+				}
+			}
+			convForward(dIn, dOut, wf.buf, nil, n, cout, oh, ow, cin, k, k-1-pad, h, wd)
+			putScratch(wf)
+		} else {
+			convInputGradCol2im(dIn, dOut, w, n, cin, h, wd, cout, k, pad, oh, ow)
+		}
 	}
+
+	convWeightGrad(dW, dB, dOut, in, n, cin, h, wd, cout, k, pad, oh, ow)
+}
+
+// convWeightGrad accumulates dW += sum over images of dOut * patches^T, and dB. The depth
+// of this product runs over output positions, so its B panel needs each position's patch
+// as a row: copying each image to zero-padded channels-last (HWC) order makes a patch k
+// contiguous runs of k*cin values, ordered (u, v, c). The product is formed in that order
+// and permuted to (c, u, v) at the end.
+func convWeightGrad(dW, dB, dOut, in []float32, n, cin, h, wd, cout, k, pad, oh, ow int) {
+	kern := kernel
+	kk, p := cin*k*k, oh*ow
+	hp, wp := h+2*pad, wd+2*pad
 	workers := numWorkers(n)
-	// Worker 0 accumulates straight into dW and dB; the others into partials summed after.
-	parts := getScratch((workers - 1) * (cout*kk + cout))
+	parts := getScratch(workers * (cout*kk + cout))
 	defer putScratch(parts)
 	clear(parts.buf)
 	parallelFor(n, func(wk, lo, hi int) {
-		gw, gb := dW, dB
-		if wk > 0 {
-			off := (wk - 1) * (cout*kk + cout)
-			gw = parts.buf[off : off+cout*kk]
-			gb = parts.buf[off+cout*kk : off+cout*kk+cout]
-		}
-		col := getScratch(kk * p)
-		defer putScratch(col)
-		var dcol *scratch
-		if dIn != nil {
-			dcol = getScratch(kk * p)
-			defer putScratch(dcol)
-		}
+		off := wk * (cout*kk + cout)
+		gw := parts.buf[off : off+cout*kk]
+		gb := parts.buf[off+cout*kk : off+cout*kk+cout]
+		ap := getScratch(roundUp(cout, kern.mr) * p)
+		bp := getScratch(roundUp(kk, kern.nr) * p)
+		hwc := getScratch(hp * wp * cin)
+		defer putScratch(ap)
+		defer putScratch(bp)
+		defer putScratch(hwc)
+		clear(hwc.buf)
+		clear(bp.buf) // the tail lanes of the last sliver stay zero
+		nr := kern.nr
 		for i := lo; i < hi; i++ {
-			g := dOut[i*cout*p : (i+1)*cout*p]
 			img := in[i*cin*h*wd : (i+1)*cin*h*wd]
-			direct := k == 1 && pad == 0
-			c := img
-			if !direct {
-				im2col(col.buf, img, cin, h, wd, k, pad, oh, ow)
-				c = col.buf
-			}
-			Sgemm(false, true, cout, kk, p, 1, g, p, c, p, 1, gw, kk)
-			if gb != nil {
-				for o := 0; o < cout; o++ {
-					gb[o] += sum32(g[o*p : (o+1)*p])
+			for c := 0; c < cin; c++ {
+				for y := 0; y < h; y++ {
+					src := img[(c*h+y)*wd : (c*h+y+1)*wd]
+					dst := hwc.buf[((y+pad)*wp+pad)*cin+c:]
+					for x, v := range src {
+						dst[x*cin] = v
+					}
 				}
 			}
-			if dIn != nil {
-				di := dIn[i*cin*h*wd : (i+1)*cin*h*wd]
-				if direct {
-					Sgemm(true, false, kk, p, cout, 1, w, kk, g, p, 0, di, p)
-					continue
+			for y := 0; y < oh; y++ {
+				for x := 0; x < ow; x++ {
+					pos := y*ow + x
+					for u := 0; u < k; u++ {
+						seg := hwc.buf[((y+u)*wp+x)*cin : ((y+u)*wp+x+k)*cin]
+						q := u * k * cin // index of seg[0] in the patch
+						for len(seg) > 0 {
+							t, lane := q/nr, q%nr
+							l := min(len(seg), nr-lane)
+							copy(bp.buf[(t*p+pos)*nr+lane:(t*p+pos)*nr+lane+l], seg[:l])
+							seg, q = seg[l:], q+l
+						}
+					}
 				}
-				Sgemm(true, false, kk, p, cout, 1, w, kk, g, p, 0, dcol.buf, p)
-				col2im(di, dcol.buf, cin, h, wd, k, pad, oh, ow)
+			}
+			g := dOut[i*cout*p : (i+1)*cout*p]
+			packA(ap.buf, g, p, false, 0, 0, cout, p, kern.mr, 1)
+			gemmPanels(kern, cout, kk, p, ap.buf, bp.buf, gw, kk)
+			for o := 0; o < cout; o++ {
+				gb[o] += sum32(g[o*p : (o+1)*p])
 			}
 		}
 	})
-	for wk := 1; wk < workers; wk++ {
-		off := (wk - 1) * (cout*kk + cout)
-		axpy(dW[:cout*kk], parts.buf[off:off+cout*kk])
+	for wk := 0; wk < workers; wk++ {
+		off := wk * (cout*kk + cout)
+		gw := parts.buf[off : off+cout*kk]
+		for o := 0; o < cout; o++ {
+			for c := 0; c < cin; c++ {
+				for uv := 0; uv < k*k; uv++ {
+					dW[(o*cin+c)*k*k+uv] += gw[o*kk+uv*cin+c]
+				}
+			}
+		}
 		if dB != nil {
 			axpy(dB[:cout], parts.buf[off+cout*kk:off+cout*kk+cout])
 		}
 	}
+}
+
+// convInputGradCol2im is the input gradient for padding wider than the kernel (rare):
+// patch gradients W^T * dOut scattered back with col2im.
+func convInputGradCol2im(dIn, dOut, w []float32, n, cin, h, wd, cout, k, pad, oh, ow int) {
+	kk, p := cin*k*k, oh*ow
+	parallelFor(n, func(_, lo, hi int) {
+		dcol := getScratch(kk * p)
+		defer putScratch(dcol)
+		for i := lo; i < hi; i++ {
+			Sgemm(true, false, kk, p, cout, 1, w, kk, dOut[i*cout*p:(i+1)*cout*p], p, 0, dcol.buf, p)
+			col2im(dIn[i*cin*h*wd:(i+1)*cin*h*wd], dcol.buf, cin, h, wd, k, pad, oh, ow)
+		}
+	})
 }
 
 // im2col writes the (cin*k*k) x (oh*ow) patch matrix of one image: row (c*k+u)*k+v holds

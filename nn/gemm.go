@@ -111,8 +111,6 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		bufs.b = make([]float32, needB)
 	}
 	ap, bp := bufs.a[:needA], bufs.b[:needB]
-	var tile [16 * 64]float32 // edge tiles; large enough for every kernel's mr*nr
-
 	for jc := 0; jc < n; jc += nc {
 		ncur := min(nc, n-jc)
 		for pc := 0; pc < k; pc += gemmKC {
@@ -121,33 +119,52 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 			for ic := 0; ic < m; ic += mc {
 				mcur := min(mc, m-ic)
 				packA(ap, a, lda, transA, ic, pc, mcur, kc, mr, alpha)
-				for jr := 0; jr < ncur; jr += nr {
-					nn := min(nr, ncur-jr)
-					bs := bp[jr*kc : jr*kc+nr*kc]
-					for ir := 0; ir < mcur; ir += mr {
-						mm := min(mr, mcur-ir)
-						as := ap[ir*kc : ir*kc+mr*kc]
-						ci := (ic+ir)*ldc + jc + jr
-						if mm == mr && nn == nr {
-							kern.fn(kc, as, bs, c[ci:], ldc)
-							continue
-						}
-						t := tile[:mr*nr]
-						clear(t)
-						kern.fn(kc, as, bs, t, nr)
-						for i := 0; i < mm; i++ {
-							crow := c[ci+i*ldc : ci+i*ldc+nn]
-							trow := t[i*nr : i*nr+nn]
-							for j := range crow {
-								crow[j] += trow[j]
-							}
-						}
-					}
-				}
+				macroKernel(kern, mcur, ncur, kc, ap, kc*mr, bp, kc*nr, c[ic*ldc+jc:], ldc)
 			}
 		}
 	}
 	gemmPool.Put(bufs)
+}
+
+// macroKernel computes C[0:m, 0:n] += Ap * Bp over kc steps from packed panels: A sliver i
+// (rows i*mr..) starts at ap[i*aStride] and B sliver j (columns j*nr..) at bp[j*bStride],
+// each holding kc consecutive groups of mr (nr) values. Partial edge tiles go through a
+// local tile.
+func macroKernel(kern microKernel, m, n, kc int, ap []float32, aStride int, bp []float32, bStride int, c []float32, ldc int) {
+	mr, nr := kern.mr, kern.nr
+	var tile [16 * 64]float32 // large enough for every kernel's mr*nr
+	for jr := 0; jr < n; jr += nr {
+		nn := min(nr, n-jr)
+		bs := bp[jr/nr*bStride:]
+		for ir := 0; ir < m; ir += mr {
+			mm := min(mr, m-ir)
+			as := ap[ir/mr*aStride:]
+			ci := ir*ldc + jr
+			if mm == mr && nn == nr {
+				kern.fn(kc, as, bs, c[ci:], ldc)
+				continue
+			}
+			t := tile[:mr*nr]
+			clear(t)
+			kern.fn(kc, as, bs, t, nr)
+			for i := 0; i < mm; i++ {
+				crow := c[ci+i*ldc : ci+i*ldc+nn]
+				trow := t[i*nr : i*nr+nn]
+				for j := range crow {
+					crow[j] += trow[j]
+				}
+			}
+		}
+	}
+}
+
+// gemmPanels computes C[0:m, 0:n] += Ap * Bp for panels packed over the full depth k
+// (A sliver i at ap[i*k*mr], B sliver j at bp[j*k*nr]), blocking the depth by gemmKC.
+func gemmPanels(kern microKernel, m, n, k int, ap, bp, c []float32, ldc int) {
+	for pc := 0; pc < k; pc += gemmKC {
+		kc := min(gemmKC, k-pc)
+		macroKernel(kern, m, n, kc, ap[pc*kern.mr:], k*kern.mr, bp[pc*kern.nr:], k*kern.nr, c, ldc)
+	}
 }
 
 func roundUp(x, m int) int { return (x + m - 1) / m * m }

@@ -107,6 +107,8 @@ func TestConv2DGradients(t *testing.T) {
 		{1, 4, 4, 4, 3, 1, 0},
 		{2, 2, 5, 4, 3, 5, 2},
 		{1, 17, 5, 3, 9, 3, 1},
+		{2, 2, 4, 3, 3, 1, 1}, // padding wider than the kernel: the col2im input gradient
+		{1, 33, 4, 3, 10, 3, 1},
 	}
 	eachKernel(t, func(t *testing.T) {
 		for i, s := range shapes {

@@ -1,0 +1,142 @@
+package nn
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// newEncoder builds the paper's image encoder (DESIGN.md): conv3x3 1->16 (28->26), BN, ReLU;
+// conv3x3 16->16 (->24), BN, ReLU; maxpool (->12); conv3x3 16->64 (->10), BN, ReLU; conv3x3
+// 64->64 pad 1 (->10), BN, ReLU; maxpool (->5); dense 1600->128, ReLU, 128->128, ReLU,
+// 128->10; BatchNorm1d(10).
+func newEncoder(maxN int, rng *rand.Rand) *Sequential {
+	c1 := NewConv2D(1, 16, 28, 28, 3, 0, maxN, rng)
+	c1.SkipInputGrad = true
+	return NewSequential(
+		c1, NewBatchNorm(maxN, 16, 26, 26), NewReLU(maxN, 16, 26, 26),
+		NewConv2D(16, 16, 26, 26, 3, 0, maxN, rng), NewBatchNorm(maxN, 16, 24, 24), NewReLU(maxN, 16, 24, 24),
+		NewMaxPool2(16, 24, 24, maxN),
+		NewConv2D(16, 64, 12, 12, 3, 0, maxN, rng), NewBatchNorm(maxN, 64, 10, 10), NewReLU(maxN, 64, 10, 10),
+		NewConv2D(64, 64, 10, 10, 3, 1, maxN, rng), NewBatchNorm(maxN, 64, 10, 10), NewReLU(maxN, 64, 10, 10),
+		NewMaxPool2(64, 10, 10, maxN),
+		NewDense(1600, 128, maxN, rng), NewReLU(maxN, 128),
+		NewDense(128, 128, maxN, rng), NewReLU(maxN, 128),
+		NewDense(128, 10, maxN, rng), NewBatchNorm(maxN, 10),
+	)
+}
+
+// encoderFlops is the multiply-add count x2 of one encoder forward per sample (convs and
+// dense layers only); a training step costs about three times this.
+const encoderFlops = 2 * (16*9*26*26 + 16*144*24*24 + 64*144*10*10 + 64*576*10*10 + 1600*128 + 128*128 + 128*10)
+
+// BenchmarkEncoderTrainStep is one training step of the encoder at batch 128: forward,
+// log-softmax + NLL over its 10 outputs, backward, Adam (lr 1e-3, weight decay 1e-4).
+// Compare with bench/encoder.sh's PyTorch figure.
+func BenchmarkEncoderTrainStep(b *testing.B) {
+	const batch = 128
+	rng := NewRand(1)
+	enc := newEncoder(batch, rng)
+	head := NewLogSoftmax(10, batch)
+	opt := NewAdam(enc.Params(), 1e-3)
+	opt.WeightDecay = 1e-4
+	x := randSlice(batch*28*28, 2)
+	y := make([]int, batch)
+	for i := range y {
+		y[i] = rng.IntN(10)
+	}
+	dLogp := make([]float32, batch*10)
+	step := func() {
+		logp := head.Forward(enc.Forward(x, batch), batch)
+		_ = NLLLossForward(logp, y, batch, 10)
+		opt.ZeroGrad()
+		NLLLossBackward(dLogp, y, batch, 10)
+		enc.Backward(head.Backward(dLogp, batch), batch)
+		opt.Step()
+	}
+	step()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		step()
+	}
+	sec := b.Elapsed().Seconds()
+	b.ReportMetric(float64(b.N*batch)/sec, "samples/s")
+	b.ReportMetric(3*encoderFlops*float64(b.N*batch)/sec/1e9, "GFLOP/s")
+}
+
+// BenchmarkEncoderInfer1 is one case through the encoder in inference mode.
+func BenchmarkEncoderInfer1(b *testing.B) {
+	enc := newEncoder(1, NewRand(1))
+	enc.SetTraining(false)
+	x := randSlice(28*28, 2)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		enc.Forward(x, 1)
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N), "us/case")
+	b.ReportMetric(encoderFlops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}
+
+// BenchmarkSgemm measures the single-threaded GEMM on a square problem and on the
+// encoder's conv shapes (per image: weights x im2col; backward: weight and input gradients).
+func BenchmarkSgemm(b *testing.B) {
+	shapes := []struct {
+		name    string
+		ta, tb  bool
+		m, n, k int
+	}{
+		{"512^3", false, false, 512, 512, 512},
+		{"conv2-fwd", false, false, 16, 576, 144},
+		{"conv4-fwd", false, false, 64, 100, 576},
+		{"conv4-dW", false, true, 64, 576, 100},
+		{"conv4-dX", true, false, 576, 100, 64},
+		{"dense1-fwd", false, true, 128, 128, 1600},
+	}
+	for _, kname := range Kernels() {
+		for _, s := range shapes {
+			b.Run(fmt.Sprintf("%s/%s", kname, s.name), func(b *testing.B) {
+				prev, _ := UseKernel(kname)
+				defer UseKernel(prev)
+				a := randSlice(s.m*s.k, 1)
+				bb := randSlice(s.k*s.n, 2)
+				c := make([]float32, s.m*s.n)
+				lda, ldb := s.k, s.n
+				if s.ta {
+					lda = s.m
+				}
+				if s.tb {
+					ldb = s.k
+				}
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					Sgemm(s.ta, s.tb, s.m, s.n, s.k, 1, a, lda, bb, ldb, 0, c, s.n)
+				}
+				b.ReportMetric(2*float64(s.m*s.n*s.k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}
+
+// BenchmarkConv measures the encoder's most expensive conv (64->64, 10x10, pad 1) at
+// batch 128, forward and backward (both cores).
+func BenchmarkConv(b *testing.B) {
+	const n, c, h, k = 128, 64, 10, 64
+	in := randSlice(n*c*h*h, 1)
+	w := randSlice(k*c*9, 2)
+	bias := randSlice(k, 3)
+	out := make([]float32, n*k*h*h)
+	dIn, dW, dB := make([]float32, len(in)), make([]float32, len(w)), make([]float32, k)
+	flops := 2 * float64(n*k*c*9*h*h)
+	b.Run("forward", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			Conv2DForward(out, in, w, bias, n, c, h, h, k, 3, 1)
+		}
+		b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+	})
+	b.Run("backward", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			Conv2DBackward(dIn, dW, dB, out, in, w, n, c, h, h, k, 3, 1)
+		}
+		b.ReportMetric(2*flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+	})
+}
