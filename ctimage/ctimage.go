@@ -280,6 +280,9 @@ func DecodeReader(r io.Reader, opt Options) (*Image, error) {
 	if err != nil {
 		return nil, newErr(ErrMalformed, FormatUnknown, err, "reading the input failed")
 	}
+	if int64(len(data)) > lim.MaxBytes {
+		return nil, newErr(ErrTooLarge, FormatUnknown, nil, "input is more than %d bytes, the limit", lim.MaxBytes)
+	}
 	return Decode(data, opt)
 }
 

@@ -27,7 +27,9 @@ import (
 // Options ask. Colour images (RGB, YBR_FULL, YBR_FULL_422) become BT.601 luma scaled by
 // the largest stored value, without a window. Palette colour, 1-bit and floating-point
 // pixel data are ErrUnsupported. A Modality LUT sequence or VOI LUT sequence is ignored:
-// only the linear rescale and window are applied.
+// only the linear rescale and window are applied. Enhanced multi-frame objects, which keep
+// rescale and window in functional group sequences, are read without them (slope 1,
+// intercept 0, no file window).
 func DecodeDICOM(data []byte, opt Options) (out *Image, err error) {
 	if err := checkInput(data, FormatDICOM, opt); err != nil {
 		return nil, err
