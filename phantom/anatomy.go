@@ -70,15 +70,6 @@ func uni(rng *rand.Rand, a, b float64) float64 { return a + (b-a)*rng.Float64() 
 
 func jit(rng *rand.Rand, sd float64) float64 { return sd * rng.NormFloat64() }
 
-// side is -1 for the patient's right (image left) and +1 for the patient's left.
-func sideOf(class int) float64 {
-	switch class {
-	case FemurRight, KidneyRight, LungRight:
-		return -1
-	}
-	return 1
-}
-
 // trunkAxial draws the body outline (subcutaneous fat), the muscle wall and the inner
 // fat of an axial slice W x H mm; it returns the inner cavity's semi-axes.
 func (sc *scene) trunkAxial(rng *rand.Rand, w, h, sub float64) (ax, ay float64) {
@@ -198,7 +189,8 @@ func (sc *scene) heart(rng *rand.Rand, x, y, ax, ay, rot float64) {
 	sc.blob(rng, Heart, ax2, ay2, ax*0.45, ay*0.28, rot, 0.1, tissue{sc.p.blood.hu - 10, 8, 8})
 }
 
-// femurHead draws a femoral head with cortex and trabecular bone.
+// boneRound draws a round bone cross-section: cortex around inner (trabecular bone or
+// marrow).
 func (sc *scene) boneRound(rng *rand.Rand, organ int, x, y, r float64, inner tissue) {
 	sc.blob(rng, organ, x, y, r, r*uni(rng, 0.92, 1.05), rng.Float64()*180, 0.03, sc.p.boneCortex)
 	sc.blob(rng, organ, x, y, r-uni(rng, 2.5, 4), r*0.95-3, rng.Float64()*180, 0.04, inner)

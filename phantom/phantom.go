@@ -48,6 +48,7 @@ const (
 	Coronal             // frontal slices, as OrganCMNIST
 )
 
+// String returns "axial" or "coronal".
 func (v View) String() string {
 	switch v {
 	case Axial:
