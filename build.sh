@@ -26,19 +26,28 @@ for f in "$STATIC"/*; do
 	[ "$(basename "$f")" = sw.js ] || cp "$f" "$DIST/"
 done
 
-# Shipped models: every model file in weights/ (none until the weights package lands).
+# Shipped models: every data file in weights/ (not its Go source or docs), listed in
+# models/index.json for the model select; weights/validation.json, the validation
+# platform's summary, goes next to them unlisted. None until the weights package lands.
 models=()
 if [ -d weights ]; then
-	for f in weights/*.flm; do
-		[ -e "$f" ] || continue
-		cp "$f" "$DIST/models/"
-		models+=("$(basename "$f")")
+	for f in weights/*; do
+		[ -f "$f" ] || continue
+		name=$(basename "$f")
+		case "$name" in
+		*.go | *.md | .*) continue ;;
+		validation.json) cp "$f" "$DIST/models/" ;;
+		*)
+			cp "$f" "$DIST/models/"
+			models+=("$name")
+			;;
+		esac
 	done
 fi
 {
 	printf '{"models":['
 	sep=""
-	for m in ${models[@]+"${models[@]}"}; do printf '%s"%s"' "$sep" "$m"; sep=","; done
+	for m in ${models[@]+"${models[@]}"}; do printf '%s{"file":"%s"}' "$sep" "$m"; sep=","; done
 	printf ']}\n'
 } >"$DIST/models/index.json"
 

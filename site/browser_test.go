@@ -372,6 +372,24 @@ func TestBrowserExplainer(t *testing.T) {
 		b.screenshot(t, "01-empty")
 	})
 
+	t.Run("example-case", func(t *testing.T) {
+		b.run(t, "clicking the example case", chromedp.Click(testid("example-case")))
+		b.waitFor(t, "both example images", `document.querySelectorAll('.slot .views img').length === 4`)
+		empty := eval[int](t, b, `[...document.querySelectorAll('[data-testid^="clinical-"]')].filter(e => e.value === "").length`)
+		fields := eval[int](t, b, `document.querySelectorAll('[data-testid^="clinical-"]').length`)
+		if fields != 20 || empty != 0 {
+			t.Errorf("%d clinical fields, %d left empty by the example case", fields, empty)
+		}
+		note := eval[string](t, b, `document.querySelector('.example .note.ok').textContent`)
+		if !strings.Contains(note, "synthetic") {
+			t.Errorf("example note %q does not say it is synthetic", note)
+		}
+		if n := eval[int](t, b, `document.querySelectorAll('[data-testid="prediction"]').length`); n != 0 {
+			t.Error("a prediction appeared without a model")
+		}
+		b.screenshot(t, "02-example")
+	})
+
 	t.Run("bad-image-keeps-page-alive", func(t *testing.T) {
 		bad := filepath.Join(t.TempDir(), "broken.png")
 		// A PNG signature followed by garbage.
@@ -419,7 +437,7 @@ func TestBrowserExplainer(t *testing.T) {
 		b.run(t, "choosing the lung window", chromedp.SetValue(chromedp.CSS(`.slot:nth-child(2) select`), "lung"),
 			chromedp.Evaluate[chromedp.Void](`document.querySelector('.slot:nth-child(2) select').dispatchEvent(new Event("change", {bubbles: true}))`))
 		b.waitFor(t, "the lung window", `document.querySelector('.slot:nth-child(2) .meta').textContent.includes("W1500/L-600")`)
-		b.screenshot(t, "02-images")
+		b.screenshot(t, "04-images")
 	})
 
 	t.Run("clinical-values", func(t *testing.T) {
@@ -439,7 +457,7 @@ func TestBrowserExplainer(t *testing.T) {
 		if !strings.Contains(msg, "plausible range") {
 			t.Errorf("sbp error %q, want the plausible range", msg)
 		}
-		b.screenshot(t, "03-clinical-error")
+		b.screenshot(t, "05-clinical-error")
 		typeInto("sbp", "128")
 		b.waitFor(t, "the sbp error to clear", fieldErr+` === null`)
 		// A multi-character decimal survives re-rendering while typing.
@@ -484,7 +502,7 @@ func TestBrowserOffline(t *testing.T) {
 	b.run(t, "reloading offline", chromedp.Reload())
 	b.waitFor(t, "the app's first render offline", `typeof window.fusionlensReady === "number"`)
 	b.alive(t, "offline")
-	b.screenshot(t, "04-offline")
+	b.screenshot(t, "06-offline")
 }
 
 // pydicomFile returns a real DICOM file shipped by Debian's python3-pydicom.
@@ -511,4 +529,49 @@ func logSizes(t *testing.T, dir string) {
 		t.Fatalf("built site lacks main.wasm or main.wasm.gz: %v %v", err1, err2)
 	}
 	t.Logf("main.wasm %d bytes raw, %d bytes gzip -9 (%.2f MB)", raw.Size(), gz.Size(), float64(gz.Size())/1e6)
+}
+
+// TestLeakDetector checks the request filter the browser tests rely on.
+func TestLeakDetector(t *testing.T) {
+	b := &browser{origin: "http://127.0.0.1:4242"}
+	for _, c := range []struct {
+		req  network.Request
+		leak bool
+	}{
+		{network.Request{URL: "http://127.0.0.1:4242/main.wasm.gz", Method: "GET"}, false},
+		{network.Request{URL: "data:image/png;base64,AAAA", Method: "GET"}, false},
+		{network.Request{URL: "blob:http://127.0.0.1:4242/0b7e", Method: "GET"}, false},
+		{network.Request{URL: "http://127.0.0.1:4243/x", Method: "GET"}, true},
+		{network.Request{URL: "https://cdn.example.com/font.woff2", Method: "GET"}, true},
+		{network.Request{URL: "http://127.0.0.1:4242/upload", Method: "POST"}, true},
+		{network.Request{URL: "http://127.0.0.1:4242/x", Method: "GET", HasPostData: true}, true},
+	} {
+		if got := b.leak(&c.req) != ""; got != c.leak {
+			t.Errorf("%s %s: leak %v, want %v", c.req.Method, c.req.URL, got, c.leak)
+		}
+	}
+}
+
+// TestStaticFilesStayLocal checks the page's own files name no other origin: no CDN,
+// font or analytics URL, no inline script, and the Content-Security-Policy as designed.
+func TestStaticFilesStayLocal(t *testing.T) {
+	for _, name := range []string{"index.html", "loader.js", "sw.js", "style.css"} {
+		data, err := os.ReadFile(filepath.Join("static", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, bad := range []string{"http://", "https://", "//cdn", "@import", "url("} {
+			if strings.Contains(string(data), bad) {
+				t.Errorf("static/%s contains %q", name, bad)
+			}
+		}
+	}
+	html, _ := os.ReadFile(filepath.Join("static", "index.html"))
+	const csp = `default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; img-src 'self' data: blob:; style-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'`
+	if !strings.Contains(string(html), `http-equiv="Content-Security-Policy" content="`+csp+`"`) {
+		t.Error("index.html lacks the designed Content-Security-Policy")
+	}
+	if n := strings.Count(string(html), "<script"); n != strings.Count(string(html), `<script src="`) {
+		t.Error("index.html has an inline script")
+	}
 }

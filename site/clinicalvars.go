@@ -56,12 +56,3 @@ func clinicalParser(v clinical.Variable) func(string) (float32, error) {
 		return float32(v.Standardise(vals.X[v.Index])), nil
 	}
 }
-
-// clinicalValue returns the text to show for a physical value of the named variable.
-func clinicalValue(name string, x float64) string {
-	v, ok := clinical.Lookup(name)
-	if !ok {
-		return strconv.FormatFloat(x, 'g', 6, 64)
-	}
-	return strconv.FormatFloat(x, 'f', v.Decimals, 64)
-}

@@ -37,6 +37,7 @@ type State struct {
 
 	ExampleNote string
 	ExampleErr  string
+	exampleN    int // example cases drawn so far
 
 	Validation    *ValidationReport
 	ValidationErr string

@@ -269,3 +269,51 @@ func TestJoinAnd(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadExample(t *testing.T) {
+	s := NewState(nil)
+	s.LoadExample()
+	if s.ExampleErr != "" {
+		t.Fatal(s.ExampleErr)
+	}
+	if s.Axial.Pixels == nil || s.Coronal.Pixels == nil || s.Axial.NetURL == "" {
+		t.Fatal("example case left an image slot empty")
+	}
+	for _, f := range s.Clinical {
+		if f.Text == "" || f.Err != "" {
+			t.Errorf("example clinical %s = %q (error %q)", f.Name, f.Text, f.Err)
+		}
+	}
+	if !strings.Contains(s.ExampleNote, "synthetic") {
+		t.Errorf("example note %q does not say it is synthetic", s.ExampleNote)
+	}
+	// The sequence is fixed: a fresh page draws the same first case.
+	first := append([]float32(nil), s.Axial.Pixels...)
+	s.LoadExample()
+	if equalF32(first, s.Axial.Pixels) {
+		t.Error("the second example case repeats the first")
+	}
+	again := NewState(nil)
+	again.LoadExample()
+	if !equalF32(first, again.Axial.Pixels) {
+		t.Error("example case 1 differs between two pages")
+	}
+	// With a model the example is explained at once.
+	eng := &testEngine{}
+	s.SetEngine(eng, "t", "")
+	if s.Result == nil {
+		t.Errorf("no result after the example with a model: %s %s", s.ResultErr, s.Waiting())
+	}
+}
+
+func equalF32(a, b []float32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
