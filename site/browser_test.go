@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -370,6 +371,14 @@ func TestBrowserExplainer(t *testing.T) {
 			t.Errorf("results column says %q, want it to say the model is not loaded", txt)
 		}
 		b.screenshot(t, "01-empty")
+		b.run(t, "opening the validation tab", chromedp.Click(chromedp.CSS(`nav.tabs button:nth-child(2)`)))
+		b.waitFor(t, "the validation section", `!!document.querySelector("section.validation")`)
+		if txt := eval[string](t, b, `document.querySelector("section.validation").textContent`); !strings.Contains(txt, "No validation results are shipped") || !strings.Contains(txt, "0.122") {
+			t.Errorf("validation section without results says %q", txt)
+		}
+		b.screenshot(t, "01-validation")
+		b.run(t, "back to the explainer", chromedp.Click(chromedp.CSS(`nav.tabs button:nth-child(1)`)))
+		b.waitFor(t, "the inputs column", `!!document.querySelector("section.inputs")`)
 	})
 
 	t.Run("example-case", func(t *testing.T) {
@@ -573,5 +582,69 @@ func TestStaticFilesStayLocal(t *testing.T) {
 	}
 	if n := strings.Count(string(html), "<script"); n != strings.Count(string(html), `<script src="`) {
 		t.Error("index.html has an inline script")
+	}
+}
+
+// TestBrowserResultsLayout draws the results column as the page would with a loaded
+// model: the test engine's explanation of the first example case is rendered natively
+// (Vugu's static renderer builds the same DOM) and shown in Chromium with the real
+// stylesheet and Content-Security-Policy, for a screenshot. Nothing of this is shipped.
+func TestBrowserResultsLayout(t *testing.T) {
+	testtool.Command(t, "chromium")
+	s := NewState(nil)
+	s.LoadExample()
+	eng := &testEngine{}
+	s.SetEngine(eng, "test", "Loaded test model (test accuracy 95.0 %)")
+	for _, method := range []string{"gradient", "occlusion"} {
+		s.SetMethod(method)
+		if s.Result == nil {
+			t.Fatalf("no result: %s", s.ResultErr)
+		}
+		for k, sl := range []*ImageSlot{&s.Axial, &s.Coronal} {
+			dz := make([]float32, FeaturesPerModality)
+			for i := range dz {
+				dz[i] = float32(s.Result.Gradient[k*FeaturesPerModality+i])
+			}
+			sal, err := eng.Saliency(sl.Pixels, dz)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := sl.setSaliency(sal); err != nil {
+				t.Fatal(err)
+			}
+		}
+		page := render(t, s)
+		dir := t.TempDir()
+		css, err := os.ReadFile(filepath.Join("static", "style.css"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		html, err := os.ReadFile(filepath.Join("static", "index.html"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The static page: index.html's head (CSP, stylesheet), the rendered app, no scripts.
+		head := string(html[:strings.Index(string(html), "<body>")])
+		head = regexp.MustCompile(`<script[^>]*></script>\n`).ReplaceAllString(head, "")
+		doc := head + "<body><div id=\"mount\">" + page + "</div></body></html>"
+		for name, data := range map[string][]byte{"index.html": []byte(doc), "style.css": css} {
+			if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		srv := newSiteServer(t, dir)
+		b := newBrowser(t, srv.URL)
+		b.run(t, "opening the rendered results", chromedp.Navigate(srv.URL+"/"))
+		b.waitFor(t, "the prediction", `!!document.querySelector('[data-testid="prediction"]')`)
+		vals := eval[[]string](t, b, `[...document.querySelectorAll('[data-testid="modality-importance"] > [data-modality]')].map(g => g.dataset.modality + "=" + g.dataset.value)`)
+		if len(vals) != int(NumModalities) {
+			t.Errorf("modality chart children %q", vals)
+		}
+		// The bars must be drawn: the CSS gives them their modality colour.
+		fill := eval[string](t, b, `getComputedStyle(document.querySelector('[data-modality="clinical_a"] .bar')).fill`)
+		if fill != "rgb(230, 159, 0)" {
+			t.Errorf("clinical_a bar fill %q, want the modality colour", fill)
+		}
+		b.screenshot(t, "07-results-"+method)
 	}
 }

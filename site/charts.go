@@ -79,11 +79,11 @@ func modalityBars(e *Explanation) ([]modalityBar, error) {
 
 // Feature chart layout: 40 bars in four groups of ten.
 const (
-	featureBarW    = 9
-	featureBarGap  = 2
-	featureGroupGp = 12
+	featureBarW    = 14
+	featureBarGap  = 3
+	featureGroupGp = 22
 	featureChartH  = 120
-	featureLabelH  = 16
+	featureLabelH  = 18
 	featureChartW  = int(NumModalities)*(FeaturesPerModality*(featureBarW+featureBarGap)) + (int(NumModalities)-1)*featureGroupGp
 )
 

@@ -9,6 +9,7 @@ import (
 	"image/png"
 	"math"
 	"strconv"
+	"sync"
 )
 
 // Pictures the page shows are small PNGs in data: URLs (the CSP allows img-src data:),
@@ -95,7 +96,6 @@ func saliencyImage(px []float32, s []float32) (*image.RGBA, float64, error) {
 	}
 	out := image.NewRGBA(image.Rect(0, 0, ImageSide, ImageSide))
 	for i := range px {
-		grey := float64(unit8(float64(px[i])))
 		t := 0.0
 		if peak > 0 {
 			t = math.Abs(float64(s[i])) / peak
@@ -103,14 +103,20 @@ func saliencyImage(px []float32, s []float32) (*image.RGBA, float64, error) {
 				t = 1
 			}
 		}
-		hot := heat(t)
-		a := 0.85 * math.Sqrt(t) // sqrt: weak but non-zero saliency stays visible
-		out.Pix[4*i+0] = uint8(grey*(1-a) + float64(hot.R)*a + 0.5)
-		out.Pix[4*i+1] = uint8(grey*(1-a) + float64(hot.G)*a + 0.5)
-		out.Pix[4*i+2] = uint8(grey*(1-a) + float64(hot.B)*a + 0.5)
-		out.Pix[4*i+3] = 255
+		c := blend(px[i], t)
+		out.Pix[4*i+0], out.Pix[4*i+1], out.Pix[4*i+2], out.Pix[4*i+3] = c.R, c.G, c.B, 255
 	}
 	return out, peak, nil
+}
+
+// blend lays the heat colour of relative saliency t in [0,1] over a grey pixel v; the
+// opacity grows with sqrt(t) so weak but non-zero saliency stays visible.
+func blend(v float32, t float64) color.RGBA {
+	grey := float64(unit8(float64(v)))
+	hot := heat(t)
+	a := 0.85 * math.Sqrt(t)
+	mix := func(c uint8) uint8 { return uint8(grey*(1-a) + float64(c)*a + 0.5) }
+	return color.RGBA{mix(hot.R), mix(hot.G), mix(hot.B), 255}
 }
 
 // heat maps t in [0,1] to a dark-red-to-yellow ramp (legible over grey CT).
@@ -143,3 +149,25 @@ func maxInt(a, b int) int {
 	}
 	return b
 }
+
+// saliencyLegend returns a data: URL of the overlay's colour scale, drawn with the same
+// blending over mid grey as the overlays (high at the top), computed once.
+func saliencyLegend() string {
+	legendOnce.Do(func() {
+		const n = 64
+		img := image.NewRGBA(image.Rect(0, 0, 1, n))
+		px := []float32{0.5}
+		for y := 0; y < n; y++ {
+			t := float64(n-1-y) / (n - 1)
+			c := blend(px[0], t)
+			img.Pix[4*y], img.Pix[4*y+1], img.Pix[4*y+2], img.Pix[4*y+3] = c.R, c.G, c.B, 255
+		}
+		legendURL, _ = pngDataURL(img)
+	})
+	return legendURL
+}
+
+var (
+	legendOnce sync.Once
+	legendURL  string
+)
