@@ -1,0 +1,138 @@
+package fusion
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/fusionlens/fusionlens/modelfile"
+)
+
+// Kind is the modelfile.Meta.Kind of fusion network files.
+const Kind = "fusion"
+
+// File returns the network as a model file: its configuration as JSON, meta (with Kind
+// set to "fusion"), and a copy of every tensor under its PyTorch state_dict name, batch-
+// norm running statistics included.
+func (m *Net) File(meta modelfile.Meta) *modelfile.File {
+	cfg, err := json.Marshal(m.cfg)
+	if err != nil {
+		panic("fusion: marshalling a Config cannot fail: " + err.Error())
+	}
+	meta.Kind = Kind
+	f := &modelfile.File{Config: cfg, Meta: meta, Tensors: make([]modelfile.Tensor, len(m.s.refs))}
+	for i, r := range m.s.refs {
+		f.Tensors[i] = modelfile.Tensor{Name: r.name, Shape: slices.Clone(r.shape), Data: slices.Clone(r.data())}
+	}
+	return f
+}
+
+// TensorNames returns the names of the network's tensors in file order, e.g.
+// "encoder.0.weight", "encoder.1.running_mean", "head.6.bias".
+func (m *Net) TensorNames() []string {
+	names := make([]string, len(m.s.refs))
+	for i, r := range m.s.refs {
+		names[i] = r.name
+	}
+	return names
+}
+
+// FromFile builds a network from a model file with buffers for batches of up to maxBatch
+// cases, in inference mode. A file without a configuration (a state_dict saved from
+// PyTorch) is read with DefaultConfig. Every tensor the configuration needs must be
+// present with its shape and finite values; PyTorch's batch-norm counters
+// ("*.num_batches_tracked") are ignored and any other tensor is an error.
+func FromFile(f *modelfile.File, maxBatch int) (*Net, error) {
+	if f == nil {
+		return nil, fmt.Errorf("fusion: nil model file")
+	}
+	if f.Meta.Kind != "" && f.Meta.Kind != Kind {
+		return nil, fmt.Errorf("fusion: the model file holds a %q model, not a %q network", f.Meta.Kind, Kind)
+	}
+	cfg := DefaultConfig()
+	if len(f.Config) > 0 {
+		var err error
+		if cfg, err = ParseConfig(f.Config); err != nil {
+			return nil, err
+		}
+	}
+	m, err := NewNet(cfg, maxBatch, 0)
+	if err != nil {
+		return nil, err
+	}
+	want := make(map[string]bool, len(m.s.refs))
+	for _, r := range m.s.refs {
+		want[r.name] = true
+		data, err := f.Lookup(r.name, r.shape...)
+		if err != nil {
+			return nil, fmt.Errorf("fusion: model file does not match its configuration: %w", err)
+		}
+		if i := nonFinite(data); i >= 0 {
+			return nil, fmt.Errorf("fusion: model file tensor %q value %d is %v", r.name, i, data[i])
+		}
+		if r.bn != nil && !r.mean {
+			for i, v := range data {
+				if v < 0 {
+					return nil, fmt.Errorf("fusion: model file tensor %q value %d is a negative variance %v", r.name, i, v)
+				}
+			}
+		}
+		copy(r.data(), data)
+	}
+	for _, t := range f.Tensors {
+		if !want[t.Name] && !strings.HasSuffix(t.Name, ".num_batches_tracked") {
+			return nil, fmt.Errorf("fusion: model file has tensor %q that the configuration does not use", t.Name)
+		}
+	}
+	m.SetTraining(false)
+	return m, nil
+}
+
+// Save writes the network to path as a model file (write-then-rename, so path never holds
+// a half-written file). opt chooses the storage: the zero Options keep float32,
+// modelfile.Compact stores weight matrices as int8 (under 300 KB for the paper's
+// network).
+func Save(path string, m *Net, meta modelfile.Meta, opt modelfile.Options) error {
+	return modelfile.WriteFileAtomic(path, m.File(meta), opt)
+}
+
+// SaveSafetensors writes the network to path as float32 safetensors for PyTorch (module
+// in the package doc), with the configuration and meta in its metadata.
+func SaveSafetensors(path string, m *Net, meta modelfile.Meta) error {
+	return modelfile.WriteSafetensorsAtomic(path, m.File(meta), modelfile.Float32)
+}
+
+// Load reads a network from a model file or a safetensors file (see LoadBytes).
+func Load(path string) (*Net, modelfile.Meta, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, modelfile.Meta{}, err
+	}
+	m, meta, err := LoadBytes(b)
+	if err != nil {
+		return nil, meta, fmt.Errorf("%s: %w", path, err)
+	}
+	return m, meta, nil
+}
+
+// LoadBytes reads a network from the bytes of a fusionlens model file (they start with
+// "FLNS") or else of a safetensors file, within modelfile.DefaultLimits. The network has
+// buffers for batches of one case and is in inference mode; Clone gives larger batches.
+// It touches no file system (the browser uses it).
+func LoadBytes(b []byte) (*Net, modelfile.Meta, error) {
+	var f *modelfile.File
+	var err error
+	if bytes.HasPrefix(b, []byte("FLNS")) {
+		f, err = modelfile.Decode(bytes.NewReader(b))
+	} else {
+		f, err = modelfile.DecodeSafetensors(bytes.NewReader(b))
+	}
+	if err != nil {
+		return nil, modelfile.Meta{}, err
+	}
+	m, err := FromFile(f, 1)
+	return m, f.Meta, err
+}

@@ -1,0 +1,143 @@
+package fusion
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+)
+
+// Metrics summarise a network's predictions on labelled cases.
+type Metrics struct {
+	N        int
+	Accuracy float64 // share of cases whose more probable class is the label
+	// AUC is the area under the ROC curve of p(class 1), rank-based (ties count one half);
+	// NaN when the cases hold only one class.
+	AUC     float64
+	LogLoss float64 // mean -ln p(label), each p clamped to [1e-15, 1]
+}
+
+// Embed runs every case of d through the network in inference mode, in batches of up to
+// MaxBatch, and returns the fusion vectors (N x Dim) and p(class 1) per case. It uses the
+// Net's own buffers and restores its mode afterwards.
+func (m *Net) Embed(d Dataset) (z, p []float32, err error) {
+	if err := d.Check(m.cfg); err != nil {
+		return nil, nil, err
+	}
+	was := m.Training()
+	m.SetTraining(false)
+	defer m.SetTraining(was)
+	dim := m.cfg.Dim()
+	z, p = make([]float32, d.N*dim), make([]float32, d.N)
+	idx := make([]int, m.maxN)
+	clin := make([]float32, m.maxN*m.cfg.Clinical)
+	y := make([]int, m.maxN)
+	for lo := 0; lo < d.N; lo += m.maxN {
+		n := min(m.maxN, d.N-lo)
+		for j := range n {
+			idx[j] = lo + j
+		}
+		m.gather(d, idx[:n], clin, y)
+		zb, logp := m.forwardStaged(clin, n)
+		copy(z[lo*dim:], zb)
+		for j := range n {
+			p[lo+j] = float32(math.Exp(float64(logp[2*j+1])))
+		}
+	}
+	return z, p, nil
+}
+
+// Evaluate returns the accuracy, AUC and log-loss of the network on d, in inference mode.
+func (m *Net) Evaluate(d Dataset) (Metrics, error) {
+	if d.N == 0 {
+		return Metrics{}, errors.New("fusion: Evaluate: no cases")
+	}
+	_, p, err := m.Embed(d)
+	if err != nil {
+		return Metrics{}, err
+	}
+	return Score(p, d.Labels)
+}
+
+// Score returns the metrics of predictions p (p(class 1) per case) against labels.
+func Score(p []float32, labels []int) (Metrics, error) {
+	if len(p) != len(labels) || len(p) == 0 {
+		return Metrics{}, fmt.Errorf("fusion: Score: %d predictions for %d labels", len(p), len(labels))
+	}
+	mt := Metrics{N: len(p)}
+	correct := 0
+	var ll float64
+	for i, y := range labels {
+		if y != 0 && y != 1 {
+			return Metrics{}, fmt.Errorf("fusion: Score: label %d is %d, want 0 or 1", i, y)
+		}
+		q := float64(p[i])
+		if math.IsNaN(q) {
+			return Metrics{}, fmt.Errorf("fusion: Score: prediction %d is NaN", i)
+		}
+		if (q > 0.5) == (y == 1) {
+			correct++
+		}
+		if y == 0 {
+			q = 1 - q
+		}
+		ll -= math.Log(min(max(q, 1e-15), 1))
+	}
+	mt.Accuracy = float64(correct) / float64(len(p))
+	mt.LogLoss = ll / float64(len(p))
+	mt.AUC = math.NaN()
+	if a, err := AUC(p, labels); err == nil {
+		mt.AUC = a
+	}
+	return mt, nil
+}
+
+// AUC returns the area under the ROC curve of scores against labels in {0, 1}: the
+// probability that a random positive case scores above a random negative one, ties
+// counting one half (the Mann-Whitney U statistic over average ranks). It fails when a
+// class is missing.
+func AUC(scores []float32, labels []int) (float64, error) {
+	if len(scores) != len(labels) {
+		return 0, fmt.Errorf("fusion: AUC: %d scores for %d labels", len(scores), len(labels))
+	}
+	if i := nonFinite(scores); i >= 0 {
+		return 0, fmt.Errorf("fusion: AUC: score %d is %v", i, scores[i])
+	}
+	idx := make([]int, len(scores))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int {
+		switch sa, sb := scores[a], scores[b]; {
+		case sa < sb:
+			return -1
+		case sa > sb:
+			return 1
+		}
+		return 0
+	})
+	var pos, neg, rankSum float64
+	for lo := 0; lo < len(idx); {
+		hi := lo + 1
+		for hi < len(idx) && scores[idx[hi]] == scores[idx[lo]] {
+			hi++
+		}
+		avg := float64(lo+hi+1) / 2 // ranks lo+1..hi, averaged
+		for _, i := range idx[lo:hi] {
+			switch labels[i] {
+			case 1:
+				pos++
+				rankSum += avg
+			case 0:
+				neg++
+			default:
+				return 0, fmt.Errorf("fusion: AUC: label %d is %d, want 0 or 1", i, labels[i])
+			}
+		}
+		lo = hi
+	}
+	if pos == 0 || neg == 0 {
+		return 0, fmt.Errorf("fusion: AUC: %v positive and %v negative cases; need both", pos, neg)
+	}
+	return (rankSum - pos*(pos+1)/2) / (pos * neg), nil
+}

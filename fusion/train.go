@@ -1,0 +1,205 @@
+package fusion
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/fusionlens/fusionlens/nn"
+)
+
+// shuffleStream is the PCG stream of the training shuffle, so that a seed shared with
+// other generators still gives an independent order.
+const shuffleStream = 0x243f6a8885a308d3
+
+// TrainOptions set up Train. Start from DefaultTrainOptions: every field is used as given.
+type TrainOptions struct {
+	LR          float32 // Adam learning rate
+	WeightDecay float32 // L2 weight decay added to the gradient, as torch.optim.Adam does
+	Batch       int     // cases per step, at most the Net's MaxBatch
+	Epochs      int     // maximum number of passes over the training set
+	// StopAccuracy ends training after the first epoch whose validation accuracy exceeds
+	// it; 1 (or more) never stops early. Without validation cases training runs Epochs.
+	StopAccuracy float64
+	// Seed seeds the PCG generator that shuffles the training cases every epoch.
+	Seed uint64
+	// Progress, when set, is called after every step and at the end of every epoch.
+	Progress func(Progress)
+}
+
+// DefaultTrainOptions returns the paper's training set-up: Adam with learning rate 1e-3
+// and weight decay 1e-4, batches of 128, up to 20 epochs, stopping once validation
+// accuracy passes 95 %, shuffle seed 1.
+func DefaultTrainOptions() TrainOptions {
+	return TrainOptions{LR: 1e-3, WeightDecay: 1e-4, Batch: 128, Epochs: 20, StopAccuracy: 0.95, Seed: 1}
+}
+
+func (o TrainOptions) check(m *Net) error {
+	switch {
+	case !(o.LR > 0) || math.IsInf(float64(o.LR), 0):
+		return fmt.Errorf("fusion: train: learning rate %v, want a positive number", o.LR)
+	case !(o.WeightDecay >= 0) || math.IsInf(float64(o.WeightDecay), 0):
+		return fmt.Errorf("fusion: train: weight decay %v, want a number >= 0", o.WeightDecay)
+	case o.Batch < 1 || o.Batch > m.maxN:
+		return fmt.Errorf("fusion: train: batch %d, want 1..%d (the Net's maximum batch)", o.Batch, m.maxN)
+	case o.Epochs < 1:
+		return fmt.Errorf("fusion: train: %d epochs, want at least 1", o.Epochs)
+	case math.IsNaN(o.StopAccuracy):
+		return fmt.Errorf("fusion: train: stop accuracy is NaN")
+	}
+	return nil
+}
+
+// Progress reports on a training run.
+type Progress struct {
+	Epoch, Epochs int // the current epoch (from 1) and the maximum
+	Step, Steps   int // steps done in this epoch, and steps per epoch
+	Samples       int // training cases processed so far, over all epochs
+	// Loss and Accuracy are the running means over this epoch's steps so far (training
+	// mode, so batch-norm uses batch statistics).
+	Loss, Accuracy float64
+	SamplesPerSec  float64       // training throughput so far (validation time excluded)
+	ETA            time.Duration // to the end of the last epoch at that rate
+	// EpochDone is set on the report that closes an epoch; Val then holds the validation
+	// metrics when there are validation cases.
+	EpochDone bool
+	Val       *Metrics
+}
+
+// EpochResult summarises one epoch.
+type EpochResult struct {
+	Epoch          int
+	Loss, Accuracy float64 // training, averaged over the epoch's cases
+	Val            Metrics // zero when there are no validation cases
+	Duration       time.Duration
+}
+
+// TrainResult summarises a training run.
+type TrainResult struct {
+	Epochs        []EpochResult
+	EarlyStopped  bool // validation accuracy passed StopAccuracy
+	Steps         int
+	Samples       int
+	SamplesPerSec float64 // training steps only
+}
+
+// Train fits m to train with Adam and NLL loss on the log-softmax output, shuffling the
+// cases every epoch with PCG(o.Seed). After each epoch it measures m on val (inference
+// mode) and stops early once validation accuracy exceeds o.StopAccuracy. The same Net
+// weights, data and options give bit-identical weights on the same machine and
+// GOMAXPROCS. When ctx is cancelled Train returns between steps with what it has done and
+// ctx's error; m then holds the weights of the last completed step. m is left in
+// inference mode.
+//
+// A step allocates nothing in this package: batches are gathered into buffers made once.
+func Train(ctx context.Context, m *Net, train, val Dataset, o TrainOptions) (TrainResult, error) {
+	var res TrainResult
+	if err := o.check(m); err != nil {
+		return res, err
+	}
+	if err := train.Check(m.cfg); err != nil {
+		return res, fmt.Errorf("training set: %w", err)
+	}
+	if train.N == 0 {
+		return res, fmt.Errorf("fusion: train: no training cases")
+	}
+	if err := val.Check(m.cfg); err != nil {
+		return res, fmt.Errorf("validation set: %w", err)
+	}
+	defer m.SetTraining(false)
+
+	opt := nn.NewAdam(m.Params(), o.LR)
+	opt.WeightDecay = o.WeightDecay
+	rng := rand.New(rand.NewPCG(o.Seed, shuffleStream))
+	perm := make([]int, train.N)
+	for i := range perm {
+		perm[i] = i
+	}
+	clin := make([]float32, o.Batch*m.cfg.Clinical)
+	y := make([]int, o.Batch)
+	dLogp := make([]float32, o.Batch*m.cfg.Classes())
+	steps := (train.N + o.Batch - 1) / o.Batch
+	var busy time.Duration // time spent in training steps
+
+	for epoch := 1; epoch <= o.Epochs; epoch++ {
+		m.SetTraining(true)
+		rng.Shuffle(len(perm), func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
+		start := time.Now()
+		var lossSum float64
+		correct, seen := 0, 0
+		for step := 0; step < steps; step++ {
+			if err := ctx.Err(); err != nil {
+				return res, err
+			}
+			t0 := time.Now()
+			lo := step * o.Batch
+			n := min(o.Batch, train.N-lo)
+			m.gather(train, perm[lo:lo+n], clin, y)
+			_, logp := m.forwardStaged(clin, n)
+			loss := nn.NLLLossForward(logp, y, n, 2)
+			if math.IsNaN(float64(loss)) || math.IsInf(float64(loss), 0) {
+				return res, fmt.Errorf("fusion: train: loss is %v at epoch %d step %d (try a smaller learning rate)", loss, epoch, step+1)
+			}
+			for j := range n {
+				if (logp[2*j+1] > logp[2*j]) == (y[j] == 1) {
+					correct++
+				}
+			}
+			nn.NLLLossBackward(dLogp, y, n, 2)
+			opt.ZeroGrad()
+			m.Backward(dLogp, false)
+			opt.Step()
+			busy += time.Since(t0)
+
+			lossSum += float64(loss) * float64(n)
+			seen += n
+			res.Steps++
+			res.Samples += n
+			if o.Progress != nil {
+				o.Progress(m.progress(&res, o, busy, epoch, step+1, steps, lossSum, correct, seen, train.N))
+			}
+		}
+		er := EpochResult{Epoch: epoch, Loss: lossSum / float64(seen), Accuracy: float64(correct) / float64(seen)}
+		if val.N > 0 {
+			v, err := m.Evaluate(val)
+			if err != nil {
+				return res, fmt.Errorf("validation: %w", err)
+			}
+			er.Val = v
+		}
+		er.Duration = time.Since(start)
+		res.Epochs = append(res.Epochs, er)
+		res.SamplesPerSec = float64(res.Samples) / busy.Seconds()
+		stop := val.N > 0 && er.Val.Accuracy > o.StopAccuracy
+		if o.Progress != nil {
+			p := m.progress(&res, o, busy, epoch, steps, steps, lossSum, correct, seen, train.N)
+			p.EpochDone = true
+			if val.N > 0 {
+				p.Val = &er.Val
+			}
+			if stop {
+				p.ETA = 0
+			}
+			o.Progress(p)
+		}
+		if stop {
+			res.EarlyStopped = true
+			break
+		}
+	}
+	return res, nil
+}
+
+// progress fills a Progress report.
+func (m *Net) progress(res *TrainResult, o TrainOptions, busy time.Duration, epoch, step, steps int, lossSum float64, correct, seen, n int) Progress {
+	p := Progress{Epoch: epoch, Epochs: o.Epochs, Step: step, Steps: steps, Samples: res.Samples,
+		Loss: lossSum / float64(seen), Accuracy: float64(correct) / float64(seen)}
+	if s := busy.Seconds(); s > 0 {
+		p.SamplesPerSec = float64(res.Samples) / s
+		left := (o.Epochs-epoch)*n + (n - seen)
+		p.ETA = time.Duration(float64(left) / p.SamplesPerSec * float64(time.Second))
+	}
+	return p
+}

@@ -1,0 +1,195 @@
+package fusion
+
+import (
+	"context"
+	"errors"
+	"math"
+	"slices"
+	"testing"
+)
+
+func TestTrainDeterministic(t *testing.T) {
+	cfg := smallConfig()
+	train, val := synthData(cfg, 70, 1), synthData(cfg, 20, 2)
+	o := DefaultTrainOptions()
+	o.Batch, o.Epochs = 16, 2
+	run := func(seed uint64) []float32 {
+		o.Seed = seed
+		m := mustNet(t, cfg, 16, 3)
+		if _, err := Train(context.Background(), m, train, val, o); err != nil {
+			t.Fatal(err)
+		}
+		var w []float32
+		for _, ref := range m.s.refs {
+			w = append(w, ref.data()...)
+		}
+		return w
+	}
+	a, b := run(5), run(5)
+	if !slices.Equal(a, b) {
+		t.Fatal("two runs with the same seeds gave different weights")
+	}
+	if c := run(6); slices.Equal(a, c) {
+		t.Fatal("a different shuffle seed gave the same weights")
+	}
+}
+
+func TestTrainLearns(t *testing.T) {
+	cfg := smallConfig()
+	train, val, test := synthData(cfg, 1200, 1), synthData(cfg, 200, 2), synthData(cfg, 400, 3)
+	m := mustNet(t, cfg, 32, 1)
+	o := DefaultTrainOptions()
+	o.Batch, o.Epochs, o.LR = 32, 12, 3e-3
+	var reports, epochs int
+	var last Progress
+	o.Progress = func(p Progress) {
+		reports++
+		if p.EpochDone {
+			epochs++
+			if p.Val == nil || p.Val.N != val.N {
+				t.Errorf("epoch %d report without validation metrics", p.Epoch)
+			}
+		}
+		if p.Step < 1 || p.Step > p.Steps || p.SamplesPerSec <= 0 || p.Loss <= 0 {
+			t.Errorf("odd progress report %+v", p)
+		}
+		last = p
+	}
+	res, err := Train(context.Background(), m, train, val, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Training() {
+		t.Error("Train left the network in training mode")
+	}
+	if epochs != len(res.Epochs) || reports != res.Steps+epochs || !last.EpochDone {
+		t.Errorf("%d reports, %d epoch reports for %d steps and %d epochs", reports, epochs, res.Steps, len(res.Epochs))
+	}
+	first, final := res.Epochs[0], res.Epochs[len(res.Epochs)-1]
+	if final.Loss >= first.Loss {
+		t.Errorf("training loss went from %.3f to %.3f", first.Loss, final.Loss)
+	}
+	mt, err := m.Evaluate(test)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d epochs (early stop %v), test accuracy %.3f, AUC %.3f, log-loss %.3f, %.0f samples/s",
+		len(res.Epochs), res.EarlyStopped, mt.Accuracy, mt.AUC, mt.LogLoss, res.SamplesPerSec)
+	if mt.Accuracy < 0.8 || mt.AUC < 0.88 {
+		t.Errorf("test accuracy %.3f, AUC %.3f: the network did not learn the synthetic rule", mt.Accuracy, mt.AUC)
+	}
+	if res.EarlyStopped != (final.Val.Accuracy > o.StopAccuracy) {
+		t.Errorf("early stop %v with final validation accuracy %.3f", res.EarlyStopped, final.Val.Accuracy)
+	}
+}
+
+func TestTrainEarlyStopAndCancel(t *testing.T) {
+	cfg := smallConfig()
+	train, val := synthData(cfg, 64, 1), synthData(cfg, 16, 2)
+	o := DefaultTrainOptions()
+	o.Batch, o.Epochs = 16, 5
+	o.StopAccuracy = -1 // any validation accuracy passes
+	res, err := Train(context.Background(), mustNet(t, cfg, 16, 1), train, val, o)
+	if err != nil || !res.EarlyStopped || len(res.Epochs) != 1 {
+		t.Fatalf("want an early stop after one epoch, got %d epochs, early %v, err %v", len(res.Epochs), res.EarlyStopped, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	o.StopAccuracy = 1
+	o.Progress = func(p Progress) {
+		if p.Samples >= 32 {
+			cancel()
+		}
+	}
+	res, err = Train(ctx, mustNet(t, cfg, 16, 1), train, val, o)
+	if !errors.Is(err, context.Canceled) || res.Steps != 2 {
+		t.Fatalf("cancel after 2 steps: got %d steps, err %v", res.Steps, err)
+	}
+}
+
+func TestTrainRejects(t *testing.T) {
+	cfg := smallConfig()
+	m := mustNet(t, cfg, 8, 1)
+	d := synthData(cfg, 10, 1)
+	ok := DefaultTrainOptions()
+	ok.Batch = 8
+	for _, tc := range []struct {
+		edit func(*TrainOptions, *Dataset)
+	}{
+		{func(o *TrainOptions, d *Dataset) { o.Batch = 9 }},
+		{func(o *TrainOptions, d *Dataset) { o.LR = 0 }},
+		{func(o *TrainOptions, d *Dataset) { o.LR = float32(math.NaN()) }},
+		{func(o *TrainOptions, d *Dataset) { o.WeightDecay = -1 }},
+		{func(o *TrainOptions, d *Dataset) { o.Epochs = 0 }},
+		{func(o *TrainOptions, d *Dataset) { d.Labels = append([]int(nil), d.Labels...); d.Labels[3] = 2 }},
+		{func(o *TrainOptions, d *Dataset) { d.Axial = d.Axial[1:] }},
+		{func(o *TrainOptions, d *Dataset) { d.Clinical = d.Clinical[:5] }},
+		{func(o *TrainOptions, d *Dataset) {
+			d.Coronal = append([]float32(nil), d.Coronal...)
+			d.Coronal[7] = float32(math.Inf(1))
+		}},
+		{func(o *TrainOptions, d *Dataset) { *d = Dataset{} }},
+	} {
+		o, dd := ok, d
+		tc.edit(&o, &dd)
+		if _, err := Train(context.Background(), m, dd, Dataset{}, o); err == nil {
+			t.Errorf("Train accepted options %+v / dataset N=%d", o, dd.N)
+		} else {
+			t.Log(err)
+		}
+	}
+}
+
+func TestAUC(t *testing.T) {
+	for _, tc := range []struct {
+		s    []float32
+		y    []int
+		want float64
+	}{
+		{[]float32{0.1, 0.4, 0.35, 0.8}, []int{0, 0, 1, 1}, 0.75},
+		{[]float32{0.5, 0.5, 0.5, 0.5}, []int{0, 1, 0, 1}, 0.5},
+		{[]float32{0.2, 0.2, 0.9}, []int{0, 1, 1}, 0.75},
+		{[]float32{0.9, 0.1}, []int{0, 1}, 0},
+	} {
+		got, err := AUC(tc.s, tc.y)
+		if err != nil || math.Abs(got-tc.want) > 1e-12 {
+			t.Errorf("AUC(%v, %v) = %v, %v; want %v", tc.s, tc.y, got, err, tc.want)
+		}
+	}
+	// Against the pairwise definition on random scores with many ties.
+	d := synthData(smallConfig(), 300, 4)
+	s := make([]float32, d.N)
+	for i := range s {
+		s[i] = float32(math.Round(float64(d.Clinical[i*6]+d.Clinical[i*6+1])*4) / 4)
+	}
+	var num, den float64
+	for i := range s {
+		for j := range s {
+			if d.Labels[i] == 1 && d.Labels[j] == 0 {
+				den++
+				switch {
+				case s[i] > s[j]:
+					num++
+				case s[i] == s[j]:
+					num += 0.5
+				}
+			}
+		}
+	}
+	got, err := AUC(s, d.Labels)
+	if err != nil || math.Abs(got-num/den) > 1e-12 {
+		t.Errorf("AUC %v (err %v), pairwise %v", got, err, num/den)
+	}
+	if _, err := AUC([]float32{0.1, 0.2}, []int{1, 1}); err == nil {
+		t.Error("AUC with one class did not fail")
+	}
+	if _, err := AUC([]float32{float32(math.NaN()), 0.2}, []int{0, 1}); err == nil {
+		t.Error("AUC with a NaN score did not fail")
+	}
+	m, err := Score([]float32{0.9, 0.2, 0.6, 0.4}, []int{1, 0, 0, 1})
+	if err != nil || m.Accuracy != 0.5 || m.AUC != 0.75 {
+		t.Errorf("Score = %+v, %v", m, err)
+	}
+	if want := -(math.Log(0.9) + math.Log(0.8) + math.Log(0.4) + math.Log(0.4)) / 4; math.Abs(m.LogLoss-want) > 1e-6 {
+		t.Errorf("log-loss %v, want %v", m.LogLoss, want)
+	}
+}
