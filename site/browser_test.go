@@ -351,7 +351,10 @@ func TestBrowserExplainer(t *testing.T) {
 	b := newBrowser(t, srv.URL)
 
 	ms := b.load(t, srv.URL+"/")
-	t.Logf("page interactive (first render) %.0f ms after navigation start", ms)
+	compiled := eval[float64](t, b, `window.fusionlensCompiled`)
+	started := eval[float64](t, b, `window.fusionlensMain`)
+	t.Logf("page interactive (first render) %.0f ms after navigation start: wasm downloaded, inflated and compiled at %.0f ms, Go initialised at %.0f ms",
+		ms, compiled, started)
 
 	t.Run("shell", func(t *testing.T) {
 		for _, id := range []string{"upload-ct-axial", "upload-ct-coronal", "example-case", "model-select", "model-upload", "method-select"} {

@@ -20,6 +20,9 @@ import (
 var opener site.Opener
 
 func main() {
+	// When main starts every package is initialised: the time since the wasm was compiled
+	// (window.fusionlensCompiled) is Go's start-up cost.
+	js.Global().Set("fusionlensMain", js.Global().Get("performance").Call("now").Float())
 	r, err := domrender.New("#mount")
 	if err != nil {
 		fail(err)
