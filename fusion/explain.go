@@ -65,9 +65,17 @@ func (h *headEval) forward(z []float32, n int, p []float32) {
 	last := len(h.dense) - 1
 	for i, d := range h.dense {
 		out := h.act[i][:n*d.Out]
-		nn.DenseForward(out, in, d.Weight.W, d.Bias.W, n, d.In, d.Out)
-		if i < last {
-			nn.ReLUForward(out, out, n*d.Out)
+		// Plain loops: the head is too small for a packed GEMM to pay off.
+		for r := range n {
+			x := in[r*d.In : (r+1)*d.In]
+			o := out[r*d.Out : (r+1)*d.Out]
+			for j := range o {
+				v := d.Bias.W[j] + dot(d.Weight.W[j*d.In:(j+1)*d.In], x)
+				if i < last {
+					v = max(v, 0)
+				}
+				o[j] = v
+			}
 		}
 		in = out
 	}
@@ -95,11 +103,48 @@ func (h *headEval) grad(z []float32, n int, p, g []float32) {
 		} else {
 			dIn = g[:n*l.In]
 		}
-		nn.Sgemm(false, false, n, l.In, l.Out, 1, d, l.Out, l.Weight.W, l.In, 0, dIn, l.In)
-		if i > 0 {
-			nn.ReLUBackward(dIn, dIn, h.act[i-1][:n*l.In], n*l.In)
+		clear(dIn)
+		for r := range n {
+			di := dIn[r*l.In : (r+1)*l.In]
+			for j, v := range d[r*l.Out : (r+1)*l.Out] {
+				if v != 0 {
+					axpy(di, l.Weight.W[j*l.In:(j+1)*l.In], v)
+				}
+			}
+			if i > 0 { // through the ReLU before this layer
+				for k, a := range h.act[i-1][r*l.In : (r+1)*l.In] {
+					if a <= 0 {
+						di[k] = 0
+					}
+				}
+			}
 		}
 		d = dIn
+	}
+}
+
+// dot returns the inner product of w and x (len(x) >= len(w)).
+func dot(w, x []float32) float32 {
+	x = x[:len(w)]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(w); i += 4 {
+		s0 += w[i] * x[i]
+		s1 += w[i+1] * x[i+1]
+		s2 += w[i+2] * x[i+2]
+		s3 += w[i+3] * x[i+3]
+	}
+	for ; i < len(w); i++ {
+		s0 += w[i] * x[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// axpy sets y += a*x (len(x) >= len(y)).
+func axpy(y, x []float32, a float32) {
+	x = x[:len(y)]
+	for i := range y {
+		y[i] += a * x[i]
 	}
 }
 

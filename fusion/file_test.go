@@ -88,13 +88,18 @@ func TestLoadRejects(t *testing.T) {
 		edit func(f *modelfile.File)
 		want string
 	}{
-		{func(f *modelfile.File) { f.Tensors[0].Shape = []int{4, 1, 3, 4}; f.Tensors[0].Data = append(f.Tensors[0].Data, f.Tensors[0].Data[:12]...) }, "shape"},
+		{func(f *modelfile.File) {
+			f.Tensors[0].Shape = []int{4, 1, 3, 4}
+			f.Tensors[0].Data = append(f.Tensors[0].Data, f.Tensors[0].Data[:12]...)
+		}, "shape"},
 		{func(f *modelfile.File) { f.Tensors = f.Tensors[1:] }, "encoder.0.weight"},
 		{func(f *modelfile.File) {
 			f.Tensors = append(f.Tensors, modelfile.Tensor{Name: "head.9.weight", Shape: []int{1}, Data: []float32{0}})
 		}, "head.9.weight"},
 		{func(f *modelfile.File) { f.Config = []byte(`{"image_size":12}`) }, "config"},
-		{func(f *modelfile.File) { f.Config = []byte(strings.Replace(string(f.Config), `"head":[12,7,2]`, `"head":[12,8,2]`, 1)) }, "shape"},
+		{func(f *modelfile.File) {
+			f.Config = []byte(strings.Replace(string(f.Config), `"head":[12,7,2]`, `"head":[12,8,2]`, 1))
+		}, "shape"},
 		{func(f *modelfile.File) { f.Meta.Kind = "autoencoder" }, "autoencoder"},
 		{func(f *modelfile.File) { f.Tensors[3].Data[1] = float32(math.NaN()) }, "NaN"},
 		{func(f *modelfile.File) {

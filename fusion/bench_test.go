@@ -1,0 +1,88 @@
+package fusion
+
+import (
+	"testing"
+
+	"github.com/fusionlens/fusionlens/nn"
+)
+
+// BenchmarkTrainStep measures one training step of the paper's whole network (both
+// images through the shared encoder, the head, NLL loss, backward, Adam) at batch 128;
+// compare samples/s with PyTorch's about 1,100 on this machine (DESIGN.md).
+func BenchmarkTrainStep(b *testing.B) {
+	cfg := DefaultConfig()
+	const n = 128
+	m := mustNet(b, cfg, n, 1)
+	d := synthData(cfg, n, 1)
+	opt := nn.NewAdam(m.Params(), 1e-3)
+	opt.WeightDecay = 1e-4
+	dLogp := make([]float32, 2*n)
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	clin, y := make([]float32, n*cfg.Clinical), make([]int, n)
+	step := func() {
+		m.gather(d, idx, clin, y)
+		_, logp := m.forwardStaged(clin, n)
+		nn.NLLLossForward(logp, y, n, 2)
+		nn.NLLLossBackward(dLogp, y, n, 2)
+		opt.ZeroGrad()
+		m.Backward(dLogp, false)
+		opt.Step()
+	}
+	step()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		step()
+	}
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "samples/s")
+}
+
+// BenchmarkExplain measures one explanation: both images through the encoder (batch 1,
+// inference mode), the head and dp/dz; PyTorch takes about 1.2-1.8 ms here (DESIGN.md).
+func BenchmarkExplain(b *testing.B) {
+	cfg := DefaultConfig()
+	m := mustNet(b, cfg, 1, 1)
+	d := synthData(cfg, 1, 1)
+	imgs := d.Images()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := m.Explain(imgs, d.Clinical); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N), "us/case")
+}
+
+// BenchmarkHeadGrad measures re-explaining one case after a clinical value changes: the
+// head and dp/dz only, image features cached.
+func BenchmarkHeadGrad(b *testing.B) {
+	cfg := DefaultConfig()
+	m := mustNet(b, cfg, 1, 1)
+	z := make([]float32, cfg.Dim())
+	for i := range z {
+		z[i] = float32(i%7) / 7
+	}
+	p, g := make([]float32, 1), make([]float32, cfg.Dim())
+	b.ReportAllocs()
+	for b.Loop() {
+		m.Grad(z, 1, p, g)
+	}
+}
+
+// BenchmarkSaliency measures one case's pixel saliency (forward and backward through the
+// encoder for both images).
+func BenchmarkSaliency(b *testing.B) {
+	cfg := DefaultConfig()
+	m := mustNet(b, cfg, 1, 1)
+	d := synthData(cfg, 1, 1)
+	imgs := d.Images()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := m.Saliency(imgs, d.Clinical); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
