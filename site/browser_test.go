@@ -603,18 +603,15 @@ func TestBrowserResultsLayout(t *testing.T) {
 		if s.Result == nil {
 			t.Fatalf("no result: %s", s.ResultErr)
 		}
-		for k, sl := range []*ImageSlot{&s.Axial, &s.Coronal} {
-			dz := make([]float32, FeaturesPerModality)
-			for i := range dz {
-				dz[i] = float32(s.Result.Gradient[k*FeaturesPerModality+i])
-			}
-			sal, err := eng.Saliency(sl.Pixels, dz)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := sl.setSaliency(sal); err != nil {
-				t.Fatal(err)
-			}
+		salA, salC, err := eng.Saliency(s.Axial.Pixels, s.Coronal.Pixels, s.clinicalStd())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Axial.setSaliency(salA); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Coronal.setSaliency(salC); err != nil {
+			t.Fatal(err)
 		}
 		page := render(t, s)
 		dir := t.TempDir()

@@ -19,10 +19,10 @@ type Engine interface {
 	// (10 each) and the twenty standardised clinical values, and attributes the
 	// prediction with the named method.
 	Explain(zAxial, zCoronal, clinical []float32, method string) (Explanation, error)
-	// Saliency carries dz (dp/dz over one image's ten fusion features, taken from
-	// Explanation.Gradient) back through the encoder to the 784 pixels of img, and
-	// returns dp/dpixel.
-	Saliency(img []float32, dz []float32) ([]float32, error)
+	// Saliency returns dp(class 1)/dpixel for both images of the case (784 values
+	// each), the gradient carried back through the head and the shared encoder. The page
+	// calls it off the event handler, after showing the prediction.
+	Saliency(axial, coronal, clinical []float32) (salAxial, salCoronal []float32, err error)
 }
 
 // Opener turns the bytes of a model file into an Engine. name is the file name, for
@@ -63,8 +63,8 @@ type Explanation struct {
 	// instead, e.g. "cohort of 500 reference cases" for methods with no per-case form.
 	Scope string
 
-	// Gradient is dp(class 1)/dz at this case (40 values), used for pixel saliency
-	// whatever the method; nil when the engine did not compute it.
+	// Gradient is dp(class 1)/dz at this case (40 values), whatever the method; nil when
+	// the engine did not compute it.
 	Gradient []float64
 }
 

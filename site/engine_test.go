@@ -3,6 +3,7 @@ package site
 import (
 	"errors"
 	"math"
+	"testing"
 )
 
 // testEngine is a small, exactly known stand-in for a trained network, for testing how
@@ -90,16 +91,30 @@ func (e *testEngine) Explain(za, zc, clin []float32, method string) (Explanation
 	return x, nil
 }
 
-func (e *testEngine) Saliency(img []float32, dz []float32) ([]float32, error) {
-	if len(img) != ImagePixels || len(dz) != FeaturesPerModality {
-		return nil, errors.New("bad saliency input")
+// Saliency is exact for the test engine: dp/dpixel = dp/dz_band / pixels per band,
+// where band is the pixel's band (see Encode).
+func (e *testEngine) Saliency(ax, co, clin []float32) ([]float32, []float32, error) {
+	za, err := e.Encode(ax)
+	if err != nil {
+		return nil, nil, err
 	}
-	out := make([]float32, ImagePixels)
-	for i := range out {
-		band := i / ImageSide * FeaturesPerModality / ImageSide
-		out[i] = dz[band] / float32(ImagePixels/FeaturesPerModality)
+	zc, err := e.Encode(co)
+	if err != nil {
+		return nil, nil, err
 	}
-	return out, nil
+	x, err := e.Explain(za, zc, clin, "gradient")
+	if err != nil {
+		return nil, nil, err
+	}
+	sal := func(off int) []float32 {
+		out := make([]float32, ImagePixels)
+		for i := range out {
+			band := i / ImageSide * FeaturesPerModality / ImageSide
+			out[i] = float32(x.Gradient[off+band]) / float32(ImagePixels/FeaturesPerModality)
+		}
+		return out
+	}
+	return sal(0), sal(FeaturesPerModality), nil
 }
 
 // grey returns a 28x28 image filled with v.
@@ -109,4 +124,46 @@ func grey(v float32) []float32 {
 		px[i] = v
 	}
 	return px
+}
+
+// TestTestEngineGradients checks the test engine's Gradient and Saliency against central
+// finite differences, so the tests that use it test the page against correct numbers.
+func TestTestEngineGradients(t *testing.T) {
+	e := &testEngine{}
+	ax, co := grey(0.3), grey(0.6)
+	for i := range ax {
+		ax[i] += float32(i%7) * 0.01
+	}
+	clin := make([]float32, 20)
+	clin[3] = 0.7
+	p := func(ax, co, clin []float32) float64 {
+		za, _ := e.Encode(ax)
+		zc, _ := e.Encode(co)
+		x, err := e.Explain(za, zc, clin, "gradient")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return x.P
+	}
+	salA, salC, err := e.Saliency(ax, co, clin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const h = 1e-2
+	for _, c := range []struct {
+		img []float32
+		sal []float32
+		i   int
+	}{{ax, salA, 0}, {ax, salA, 500}, {co, salC, 100}, {co, salC, 783}} {
+		v := c.img[c.i]
+		c.img[c.i] = v + h
+		up := p(ax, co, clin)
+		c.img[c.i] = v - h
+		down := p(ax, co, clin)
+		c.img[c.i] = v
+		fd := (up - down) / (2 * h)
+		if math.Abs(fd-float64(c.sal[c.i])) > 1e-4*math.Max(1e-3, math.Abs(fd)) && math.Abs(fd-float64(c.sal[c.i])) > 1e-7 {
+			t.Errorf("pixel %d: saliency %g, finite difference %g", c.i, c.sal[c.i], fd)
+		}
+	}
 }

@@ -248,12 +248,8 @@ func (s *State) recompute() {
 			}
 			sl.enc = z
 		}
-		clin := make([]float32, len(s.Clinical))
-		for i := range s.Clinical {
-			clin[i] = s.Clinical[i].Std
-		}
 		t0 := s.now()
-		e, err := s.Engine.Explain(s.Axial.enc, s.Coronal.enc, clin, s.MethodID)
+		e, err := s.Engine.Explain(s.Axial.enc, s.Coronal.enc, s.clinicalStd(), s.MethodID)
 		s.ExplainMS = s.now() - t0
 		if err != nil {
 			return err
@@ -279,48 +275,39 @@ func (s *State) recompute() {
 // startSaliency computes pixel saliency for both images off the event handler and
 // shows it when done, unless the inputs changed meanwhile.
 func (s *State) startSaliency() {
-	e := s.Result
-	if s.env == nil || e == nil || len(e.Gradient) != FusionSize {
+	if s.env == nil || s.Result == nil {
 		return
 	}
 	seq, eng := s.seq, s.Engine
-	type job struct {
-		sl  *ImageSlot
-		img []float32
-		dz  []float32
-		out []float32
-	}
-	jobs := []*job{{sl: &s.Axial, img: s.Axial.Pixels}, {sl: &s.Coronal, img: s.Coronal.Pixels}}
-	for k, j := range jobs {
-		j.dz = make([]float32, FeaturesPerModality)
-		for i := range j.dz {
-			j.dz[i] = float32(e.Gradient[k*FeaturesPerModality+i])
-		}
-	}
+	ax, co, clin := s.Axial.Pixels, s.Coronal.Pixels, s.clinicalStd()
+	var salA, salC []float32
 	async(s.env, "computing pixel saliency", func() error {
-		for _, j := range jobs {
-			sal, err := eng.Saliency(j.img, j.dz)
-			if err != nil {
-				return errors.New(j.sl.Title + " saliency: " + err.Error())
-			}
-			j.out = sal
-		}
-		return nil
+		var err error
+		salA, salC, err = eng.Saliency(ax, co, clin)
+		return err
 	}, func(err error) {
 		if seq != s.seq {
 			return // inputs changed; a newer computation is on its way
 		}
-		if err != nil {
-			s.ResultErr = err.Error()
-			return
+		if err == nil {
+			err = s.Axial.setSaliency(salA)
 		}
-		for _, j := range jobs {
-			if err := j.sl.setSaliency(j.out); err != nil {
-				s.ResultErr = err.Error()
-				return
-			}
+		if err == nil {
+			err = s.Coronal.setSaliency(salC)
+		}
+		if err != nil {
+			s.ResultErr = "saliency: " + err.Error()
 		}
 	})
+}
+
+// clinicalStd returns the standardised clinical values the network sees.
+func (s *State) clinicalStd() []float32 {
+	clin := make([]float32, len(s.Clinical))
+	for i := range s.Clinical {
+		clin[i] = s.Clinical[i].Std
+	}
+	return clin
 }
 
 func (s *State) now() float64 {
