@@ -45,7 +45,8 @@
 // # Model files
 //
 // A model saves through package modelfile with Meta.Kind "autoencoder", its architecture
-// as Config ({"latent_dim":10,"conv":[8,16],"hidden":128,"side":28}) and tensors
+// and two training facts as Config ({"latent_dim":10,"conv":[8,16],"hidden":128,
+// "side":28,"train_images":6000,"train_mse":0.025}) and tensors
 // encoder.conv1.weight [8,1,3,3], encoder.conv1.bias [8], encoder.conv2.weight
 // [16,8,3,3], encoder.conv2.bias [16], encoder.fc.weight [10,784], encoder.fc.bias [10],
 // decoder.fc1.weight [128,10], decoder.fc1.bias [128], decoder.fc2.weight [784,128],
