@@ -7,10 +7,7 @@ func ReLUForward(out, in []float32, size int) {
 	const op = "ReLU forward"
 	checkLen(op, "input", in, size)
 	checkLen(op, "output", out, size)
-	in, out = in[:size], out[:size]
-	for i, v := range in {
-		out[i] = max(v, 0)
-	}
+	relu(out[:size], in[:size])
 }
 
 // ReLUBackward writes dIn = dOut where the forward output was positive, else 0.
@@ -19,14 +16,7 @@ func ReLUBackward(dIn, dOut, out []float32, size int) {
 	checkLen(op, "output", out, size)
 	checkLen(op, "output gradient", dOut, size)
 	checkLen(op, "input gradient", dIn, size)
-	dIn, dOut, out = dIn[:size], dOut[:size], out[:size]
-	// Branch-free: a ReLU output is +0 or positive (or NaN), so its bits are zero exactly
-	// where the gradient is blocked; the sign of -bits turns that into an all-ones mask. A
-	// branch here mispredicts on half the elements.
-	for i, v := range out {
-		mask := uint32(-int32(math.Float32bits(v)) >> 31)
-		dIn[i] = math.Float32frombits(math.Float32bits(dOut[i]) & mask)
-	}
+	reluBack(dIn[:size], dOut[:size], out[:size])
 }
 
 // SigmoidForward writes out = 1/(1+exp(-in)) for size elements.

@@ -105,10 +105,7 @@ func BatchNormBackward(dIn, dGamma, dBeta, dOut, in, mean, rstd, gamma []float32
 				di := dIn[(i*c+ch)*s : (i*c+ch+1)*s]
 				dy := dOut[(i*c+ch)*s : (i*c+ch+1)*s]
 				x := in[(i*c+ch)*s : (i*c+ch+1)*s]
-				_, _ = dy[len(di)-1], x[len(di)-1]
-				for j := range di {
-					di[j] = g * (dy[j] - k1 - (x[j]-mu)*k2)
-				}
+				bnBack(di, dy, x, g, k1, mu, k2)
 			}
 		}
 	})
@@ -165,38 +162,4 @@ func checkBNInfer(op string, in, gamma, runMean, runVar []float32, n, c, s int) 
 	checkLen(op, "gamma", gamma, c)
 	checkLen(op, "running mean", runMean, c)
 	checkLen(op, "running var", runVar, c)
-}
-
-// affine writes out[j] = x[j]*scale + shift.
-func affine(out, x []float32, scale, shift float32) {
-	x = x[:len(out)]
-	for j := range out {
-		out[j] = x[j]*scale + shift
-	}
-}
-
-// sqDev returns the sum of (x - mu)^2.
-func sqDev(x []float32, mu float32) float64 {
-	var s0, s1 float32
-	i := 0
-	for ; i+2 <= len(x); i += 2 {
-		d0, d1 := x[i]-mu, x[i+1]-mu
-		s0 += d0 * d0
-		s1 += d1 * d1
-	}
-	for ; i < len(x); i++ {
-		d := x[i] - mu
-		s0 += d * d
-	}
-	return float64(s0) + float64(s1)
-}
-
-// dotCentered returns sum(dy) and sum(dy * (x - mu)).
-func dotCentered(dy, x []float32, mu float32) (sdy, sdyx float32) {
-	x = x[:len(dy)]
-	for j, g := range dy {
-		sdy += g
-		sdyx += g * (x[j] - mu)
-	}
-	return sdy, sdyx
 }

@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"testing"
 )
 
@@ -56,16 +57,28 @@ func BenchmarkEncoderTrainStep(b *testing.B) {
 	}
 	step()
 	b.ResetTimer()
+	cpu0 := cpuSeconds()
 	for i := 0; i < b.N; i++ {
 		step()
 	}
 	sec := b.Elapsed().Seconds()
 	b.ReportMetric(float64(b.N*batch)/sec, "samples/s")
+	if cpu := cpuSeconds() - cpu0; cpu > 0 {
+		b.ReportMetric(cpu*1e3/float64(b.N), "cpu-ms/op")
+	}
 	b.ReportMetric(3*encoderFlops*float64(b.N*batch)/sec/1e9, "GFLOP/s")
 }
 
-// BenchmarkEncoderInfer1 is one case through the encoder in inference mode.
+// BenchmarkEncoderInfer1 is one case through the encoder in inference mode. NN_KERNEL=go4x4
+// selects the portable kernel natively (a proxy for js/wasm, which has only that one).
 func BenchmarkEncoderInfer1(b *testing.B) {
+	if name := os.Getenv("NN_KERNEL"); name != "" {
+		prev, err := UseKernel(name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer UseKernel(prev)
+	}
 	enc := newEncoder(1, NewRand(1))
 	enc.SetTraining(false)
 	x := randSlice(28*28, 2)

@@ -37,34 +37,35 @@ func Conv2DForward(out, in, w, b []float32, n, cin, h, wd, cout, k, pad int) {
 }
 
 // convForward is Conv2DForward after the checks. Each image is first copied into zero-
-// padded planes of width wp = w+2*pad; computing the output over that padded width (and
-// dropping the k-1 extra columns at the end) makes every patch-matrix row a contiguous
-// window of a plane, so packing it is a plain copy.
+// padded planes of width wp = w+2*pad. Computed over that padded width (dropping the k-1
+// extra columns at the end), every row of the patch matrix is a contiguous window of a
+// plane, so the micro-kernel reads it in place (an implicit GEMM: no im2col, no packing).
 func convForward(out, in, w, b []float32, n, cin, h, wd, cout, k, pad, oh, ow int) {
 	kern := kernel
 	kk := cin * k * k
 	hp, wp := h+2*pad, wd+2*pad
 	pw := oh * wp // output positions over the padded width
-	slivers := (pw + kern.nr - 1) / kern.nr
 	ap := getScratch(roundUp(cout, kern.mr) * kk)
 	defer putScratch(ap)
 	packA(ap.buf, w, kk, false, 0, 0, cout, kk, kern.mr, 1)
-	offs := make([]int, kk) // where patch row (c, u, v) starts in the padded planes
+	offs := getInts(kk) // where patch row (c, u, v) starts in the padded planes
+	defer putInts(offs)
 	for c := 0; c < cin; c++ {
 		for u := 0; u < k; u++ {
 			for v := 0; v < k; v++ {
-				offs[(c*k+u)*k+v] = c*hp*wp + u*wp + v
+				offs.buf[(c*k+u)*k+v] = c*hp*wp + u*wp + v
 			}
 		}
 	}
-	// The last sliver reads up to nr positions past the last plane's end.
-	padded := offs[kk-1] + slivers*kern.nr
+	// The last column sliver reads up to nr positions past the last plane's end.
+	padded := offs.buf[kk-1] + roundUp(pw, kern.nr)
+	// Whole images per worker when there are enough; otherwise (one case, as when
+	// explaining) the workers share each image's column slivers.
+	split := n < numWorkers(2*n)
 	parallelFor(n, func(_, lo, hi int) {
 		pl := getScratch(padded)
-		bp := getScratch(slivers * kern.nr * kk)
 		cw := getScratch(cout * pw)
 		defer putScratch(pl)
-		defer putScratch(bp)
 		defer putScratch(cw)
 		clear(pl.buf) // borders stay zero; interiors are overwritten per image
 		for i := lo; i < hi; i++ {
@@ -74,15 +75,16 @@ func convForward(out, in, w, b []float32, n, cin, h, wd, cout, k, pad, oh, ow in
 					copy(pl.buf[c*hp*wp+(y+pad)*wp+pad:], img[(c*h+y)*wd:(c*h+y+1)*wd])
 				}
 			}
-			nr := kern.nr
-			for t := 0; t < slivers; t++ {
-				dst := bp.buf[t*kk*nr : (t+1)*kk*nr]
-				for r, off := range offs {
-					copy(dst[r*nr:(r+1)*nr], pl.buf[off+t*nr:off+t*nr+nr])
-				}
-			}
 			clear(cw.buf)
-			gemmPanels(kern, cout, pw, kk, ap.buf, bp.buf, cw.buf, pw)
+			if split {
+				nr := kern.nr
+				parallelFor((pw+nr-1)/nr, func(_, s0, s1 int) {
+					j0, j1 := s0*nr, min(s1*nr, pw)
+					convPanels(kern, cout, j1-j0, kk, ap.buf, pl.buf[j0:], offs.buf, nil, cw.buf[j0:], pw)
+				})
+			} else {
+				convPanels(kern, cout, pw, kk, ap.buf, pl.buf, offs.buf, nil, cw.buf, pw)
+			}
 			o := out[i*cout*oh*ow : (i+1)*cout*oh*ow]
 			for c := 0; c < cout; c++ {
 				var bias float32
@@ -140,14 +142,38 @@ func Conv2DBackward(dIn, dW, dB, dOut, in, w []float32, n, cin, h, wd, cout, k, 
 }
 
 // convWeightGrad accumulates dW += sum over images of dOut * patches^T, and dB. The depth
-// of this product runs over output positions, so its B panel needs each position's patch
-// as a row: copying each image to zero-padded channels-last (HWC) order makes a patch k
-// contiguous runs of k*cin values, ordered (u, v, c). The product is formed in that order
-// and permuted to (c, u, v) at the end.
+// of this product runs over output positions, so B's rows are whole patches. Copying each
+// image to zero-padded channels-last (HWC) order makes a patch k contiguous runs of k*cin
+// values, ordered (u, v, c). When a run is a whole number of column slivers the kernel
+// reads the patches in place; otherwise each image's patch rows are first copied into a
+// matrix. The product is formed in (u, v, c) order and permuted to (c, u, v) at the end.
 func convWeightGrad(dW, dB, dOut, in []float32, n, cin, h, wd, cout, k, pad, oh, ow int) {
 	kern := kernel
+	nr := kern.nr
 	kk, p := cin*k*k, oh*ow
 	hp, wp := h+2*pad, wd+2*pad
+	seg := k * cin // one patch run: k pixels x cin channels
+	direct := seg%nr == 0
+	slivers := (kk + nr - 1) / nr
+	posOffs, colOffs := getInts(p), getInts(slivers)
+	defer putInts(posOffs)
+	defer putInts(colOffs)
+	for y := 0; y < oh; y++ {
+		for x := 0; x < ow; x++ {
+			if direct {
+				posOffs.buf[y*ow+x] = (y*wp + x) * cin
+			} else {
+				posOffs.buf[y*ow+x] = (y*ow + x) * kk
+			}
+		}
+	}
+	for t := range colOffs.buf {
+		if u := t * nr / seg; direct {
+			colOffs.buf[t] = u*wp*cin + t*nr - u*seg
+		} else {
+			colOffs.buf[t] = t * nr
+		}
+	}
 	workers := numWorkers(n)
 	parts := getScratch(workers * (cout*kk + cout))
 	defer putScratch(parts)
@@ -157,14 +183,16 @@ func convWeightGrad(dW, dB, dOut, in []float32, n, cin, h, wd, cout, k, pad, oh,
 		gw := parts.buf[off : off+cout*kk]
 		gb := parts.buf[off+cout*kk : off+cout*kk+cout]
 		ap := getScratch(roundUp(cout, kern.mr) * p)
-		bp := getScratch(roundUp(kk, kern.nr) * p)
 		hwc := getScratch(hp * wp * cin)
 		defer putScratch(ap)
-		defer putScratch(bp)
 		defer putScratch(hwc)
-		clear(hwc.buf)
-		clear(bp.buf) // the tail lanes of the last sliver stay zero
-		nr := kern.nr
+		clear(hwc.buf) // borders stay zero
+		b := hwc
+		if !direct {
+			b = getScratch(p*kk + nr) // the last row's partial sliver reads past its end
+			defer putScratch(b)
+			clear(b.buf[p*kk:])
+		}
 		for i := lo; i < hi; i++ {
 			img := in[i*cin*h*wd : (i+1)*cin*h*wd]
 			for c := 0; c < cin; c++ {
@@ -176,24 +204,19 @@ func convWeightGrad(dW, dB, dOut, in []float32, n, cin, h, wd, cout, k, pad, oh,
 					}
 				}
 			}
-			for y := 0; y < oh; y++ {
-				for x := 0; x < ow; x++ {
-					pos := y*ow + x
-					for u := 0; u < k; u++ {
-						seg := hwc.buf[((y+u)*wp+x)*cin : ((y+u)*wp+x+k)*cin]
-						q := u * k * cin // index of seg[0] in the patch
-						for len(seg) > 0 {
-							t, lane := q/nr, q%nr
-							l := min(len(seg), nr-lane)
-							copy(bp.buf[(t*p+pos)*nr+lane:(t*p+pos)*nr+lane+l], seg[:l])
-							seg, q = seg[l:], q+l
+			if !direct {
+				for y := 0; y < oh; y++ {
+					for x := 0; x < ow; x++ {
+						row := b.buf[(y*ow+x)*kk : (y*ow+x+1)*kk]
+						for u := 0; u < k; u++ {
+							copy(row[u*seg:(u+1)*seg], hwc.buf[((y+u)*wp+x)*cin:])
 						}
 					}
 				}
 			}
 			g := dOut[i*cout*p : (i+1)*cout*p]
 			packA(ap.buf, g, p, false, 0, 0, cout, p, kern.mr, 1)
-			gemmPanels(kern, cout, kk, p, ap.buf, bp.buf, gw, kk)
+			convPanels(kern, cout, kk, p, ap.buf, b.buf, posOffs.buf, colOffs.buf, gw, kk)
 			for o := 0; o < cout; o++ {
 				gb[o] += sum32(g[o*p : (o+1)*p])
 			}
@@ -293,20 +316,4 @@ func fill(x []float32, v float32) {
 	for i := range x {
 		x[i] = v
 	}
-}
-
-// sum32 sums x in float32 with four partial sums (faster and more accurate than one).
-func sum32(x []float32) float32 {
-	var s0, s1, s2, s3 float32
-	i := 0
-	for ; i+4 <= len(x); i += 4 {
-		s0 += x[i]
-		s1 += x[i+1]
-		s2 += x[i+2]
-		s3 += x[i+3]
-	}
-	for ; i < len(x); i++ {
-		s0 += x[i]
-	}
-	return (s0 + s1) + (s2 + s3)
 }

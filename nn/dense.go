@@ -19,6 +19,19 @@ func DenseForward(out, in, w, b []float32, n, nin, nout int) {
 	if b != nil {
 		checkLen(op, "bias", b, nout)
 	}
+	if n <= smallBatch {
+		// Matrix-vector products: packing the weights would cost more than using them.
+		for i := 0; i < n; i++ {
+			x, o := in[i*nin:(i+1)*nin], out[i*nout:(i+1)*nout]
+			for j := range o {
+				o[j] = dot(x, w[j*nin:(j+1)*nin])
+				if b != nil {
+					o[j] += b[j]
+				}
+			}
+		}
+		return
+	}
 	rowsParallel(n, nin*nout, func(lo, hi int) {
 		beta := float32(0)
 		if b != nil {
@@ -45,6 +58,28 @@ func DenseBackward(dIn, dW, dB, dOut, in, w []float32, n, nin, nout int) {
 	}
 	if dIn != nil {
 		checkLen(op, "input gradient", dIn, n*nin)
+	}
+	if n <= smallBatch {
+		for i := 0; i < n; i++ {
+			x, g := in[i*nin:(i+1)*nin], dOut[i*nout:(i+1)*nout]
+			var di []float32
+			if dIn != nil {
+				di = dIn[i*nin : (i+1)*nin]
+				clear(di)
+			}
+			for j, gj := range g {
+				if di != nil {
+					axpyScaled(gj, w[j*nin:(j+1)*nin], di)
+				}
+				axpyScaled(gj, x, dW[j*nin:(j+1)*nin])
+				if dB != nil {
+					dB[j] += gj
+				}
+			}
+		}
+		return
+	}
+	if dIn != nil {
 		rowsParallel(n, nin*nout, func(lo, hi int) {
 			Sgemm(false, false, hi-lo, nin, nout, 1, dOut[lo*nout:], nout, w, nin, 0, dIn[lo*nin:], nin)
 		})
@@ -59,6 +94,9 @@ func DenseBackward(dIn, dW, dB, dOut, in, w []float32, n, nin, nout int) {
 		}
 	})
 }
+
+// smallBatch is the batch size up to which dense layers use matrix-vector products.
+const smallBatch = 4
 
 // rowsParallel splits rows over workers when each row costs enough work (flopsPerRow) to
 // be worth a goroutine.

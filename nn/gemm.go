@@ -8,10 +8,14 @@ import (
 // microKernel computes one mr x nr tile: C[0:mr, 0:nr] += Ap * Bp over kc steps, where Ap
 // holds kc columns of mr contiguous values and Bp kc rows of nr contiguous values (the
 // packed panels), and C has row stride ldc.
+//
+// conv is the same product with B's row r read from b[offs[r]:offs[r]+nr] (offs
+// increasing): an implicit patch matrix, so convolutions need not pack one.
 type microKernel struct {
 	name   string
 	mr, nr int
 	fn     func(kc int, a, b, c []float32, ldc int)
+	conv   func(kc int, a, b []float32, offs []int, c []float32, ldc int)
 }
 
 // Blocking sizes: a kc x nc panel of B stays in L2, an mc x kc block of A in L1/L2.
@@ -25,7 +29,7 @@ const (
 var kernel = goKernel
 
 // goKernel is the portable micro-kernel (plain Go, 4x4 register tile).
-var goKernel = microKernel{name: "go4x4", mr: 4, nr: 4, fn: kernelGo4x4}
+var goKernel = microKernel{name: "go4x4", mr: 4, nr: 4, fn: kernelGo4x4, conv: kernelConvGo4x4}
 
 // Kernels returns the names of the micro-kernels usable on this CPU, the active one first.
 func Kernels() []string {
@@ -167,6 +171,45 @@ func gemmPanels(kern microKernel, m, n, k int, ap, bp, c []float32, ldc int) {
 	}
 }
 
+// convPanels computes C[0:m, 0:n] += Ap * B for A packed over the full depth k (sliver i
+// at ap[i*k*mr]) and B implicit: row r of B's column sliver t (columns t*nr..) is
+// b[colOffs[t]+offs[r]:], or b[t*nr+offs[r]:] when colOffs is nil. Partial edge tiles go
+// through a local tile.
+func convPanels(kern microKernel, m, n, k int, ap, b []float32, offs, colOffs []int, c []float32, ldc int) {
+	mr, nr := kern.mr, kern.nr
+	var tile [16 * 64]float32
+	for pc := 0; pc < k; pc += gemmKC {
+		kc := min(gemmKC, k-pc)
+		o := offs[pc : pc+kc]
+		for jr := 0; jr < n; jr += nr {
+			nn := min(nr, n-jr)
+			bs := b[jr:]
+			if colOffs != nil {
+				bs = b[colOffs[jr/nr]:]
+			}
+			for ir := 0; ir < m; ir += mr {
+				mm := min(mr, m-ir)
+				as := ap[ir/mr*k*mr+pc*mr:]
+				ci := ir*ldc + jr
+				if mm == mr && nn == nr {
+					kern.conv(kc, as, bs, o, c[ci:], ldc)
+					continue
+				}
+				t := tile[:mr*nr]
+				clear(t)
+				kern.conv(kc, as, bs, o, t, nr)
+				for i := 0; i < mm; i++ {
+					crow := c[ci+i*ldc : ci+i*ldc+nn]
+					trow := t[i*nr : i*nr+nn]
+					for j := range crow {
+						crow[j] += trow[j]
+					}
+				}
+			}
+		}
+	}
+}
+
 func roundUp(x, m int) int { return (x + m - 1) / m * m }
 
 func checkMatrix(name string, x []float32, rows, cols, ld int) {
@@ -247,6 +290,55 @@ func kernelGo4x4(kc int, a, b, c []float32, ldc int) {
 	for p := 0; p < kc; p++ {
 		ap := a[4*p : 4*p+4 : 4*p+4]
 		bp := b[4*p : 4*p+4 : 4*p+4]
+		a0, a1, a2, a3 := ap[0], ap[1], ap[2], ap[3]
+		b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
+		c00 += a0 * b0
+		c01 += a0 * b1
+		c02 += a0 * b2
+		c03 += a0 * b3
+		c10 += a1 * b0
+		c11 += a1 * b1
+		c12 += a1 * b2
+		c13 += a1 * b3
+		c20 += a2 * b0
+		c21 += a2 * b1
+		c22 += a2 * b2
+		c23 += a2 * b3
+		c30 += a3 * b0
+		c31 += a3 * b1
+		c32 += a3 * b2
+		c33 += a3 * b3
+	}
+	r := c[0:4:4]
+	r[0] += c00
+	r[1] += c01
+	r[2] += c02
+	r[3] += c03
+	r = c[ldc : ldc+4 : ldc+4]
+	r[0] += c10
+	r[1] += c11
+	r[2] += c12
+	r[3] += c13
+	r = c[2*ldc : 2*ldc+4 : 2*ldc+4]
+	r[0] += c20
+	r[1] += c21
+	r[2] += c22
+	r[3] += c23
+	r = c[3*ldc : 3*ldc+4 : 3*ldc+4]
+	r[0] += c30
+	r[1] += c31
+	r[2] += c32
+	r[3] += c33
+}
+
+// kernelConvGo4x4 is kernelGo4x4 with B's row p read at b[offs[p]:].
+func kernelConvGo4x4(kc int, a, b []float32, offs []int, c []float32, ldc int) {
+	var c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33 float32
+	a = a[:4*kc]
+	offs = offs[:kc]
+	for p, off := range offs {
+		ap := a[4*p : 4*p+4 : 4*p+4]
+		bp := b[off : off+4 : off+4]
 		a0, a1, a2, a3 := ap[0], ap[1], ap[2], ap[3]
 		b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
 		c00 += a0 * b0

@@ -1,9 +1,14 @@
 //go:build amd64
 
+// GEMM micro-kernels (see microKernel in gemm.go). Each keeps an mr x nr tile of C in
+// registers, and per depth step loads one row of B (nr floats) and broadcasts the mr
+// values of A's column. The Conv variants read B's rows at b + offs[r] instead of from a
+// packed panel: an implicit patch matrix over zero-padded image planes.
+
 #include "textflag.h"
 
 // func kernelAVX512x8x32(kc int, a, b, c *float32, ldc int)
-// C[0:8, 0:32] += Ap * Bp. Accumulators Z0..Z15 (row r in Z(2r), Z(2r+1)).
+// C[0:8, 0:32] += Ap * Bp. Accumulators Z0..Z15 (row i in Z(2i), Z(2i+1)).
 TEXT ·kernelAVX512x8x32(SB), NOSPLIT, $0-40
 	MOVQ kc+0(FP), CX
 	MOVQ a+8(FP), SI
@@ -28,8 +33,8 @@ TEXT ·kernelAVX512x8x32(SB), NOSPLIT, $0-40
 	VPXORD Z14, Z14, Z14
 	VPXORD Z15, Z15, Z15
 	TESTQ CX, CX
-	JZ store512
-loop512:
+	JZ storeg512
+loopg512:
 	VMOVUPS (DI), Z16
 	VMOVUPS 64(DI), Z17
 	VBROADCASTSS 0(SI), Z18
@@ -59,8 +64,112 @@ loop512:
 	ADDQ $32, SI
 	ADDQ $128, DI
 	DECQ CX
-	JNZ loop512
-store512:
+	JNZ loopg512
+storeg512:
+	VADDPS (DX), Z0, Z0
+	VADDPS 64(DX), Z1, Z1
+	VMOVUPS Z0, (DX)
+	VMOVUPS Z1, 64(DX)
+	ADDQ R8, DX
+	VADDPS (DX), Z2, Z2
+	VADDPS 64(DX), Z3, Z3
+	VMOVUPS Z2, (DX)
+	VMOVUPS Z3, 64(DX)
+	ADDQ R8, DX
+	VADDPS (DX), Z4, Z4
+	VADDPS 64(DX), Z5, Z5
+	VMOVUPS Z4, (DX)
+	VMOVUPS Z5, 64(DX)
+	ADDQ R8, DX
+	VADDPS (DX), Z6, Z6
+	VADDPS 64(DX), Z7, Z7
+	VMOVUPS Z6, (DX)
+	VMOVUPS Z7, 64(DX)
+	ADDQ R8, DX
+	VADDPS (DX), Z8, Z8
+	VADDPS 64(DX), Z9, Z9
+	VMOVUPS Z8, (DX)
+	VMOVUPS Z9, 64(DX)
+	ADDQ R8, DX
+	VADDPS (DX), Z10, Z10
+	VADDPS 64(DX), Z11, Z11
+	VMOVUPS Z10, (DX)
+	VMOVUPS Z11, 64(DX)
+	ADDQ R8, DX
+	VADDPS (DX), Z12, Z12
+	VADDPS 64(DX), Z13, Z13
+	VMOVUPS Z12, (DX)
+	VMOVUPS Z13, 64(DX)
+	ADDQ R8, DX
+	VADDPS (DX), Z14, Z14
+	VADDPS 64(DX), Z15, Z15
+	VMOVUPS Z14, (DX)
+	VMOVUPS Z15, 64(DX)
+	VZEROUPPER
+	RET
+
+// func kernelConvAVX512x8x32(kc int, a, b *float32, offs *int, c *float32, ldc int)
+// C[0:8, 0:32] += Ap * B, where B's row r is the 32 floats at b + offs[r] (an implicit
+// patch matrix). Accumulators Z0..Z15 (row i in Z(2i), Z(2i+1)).
+TEXT ·kernelConvAVX512x8x32(SB), NOSPLIT, $0-48
+	MOVQ kc+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DI
+	MOVQ offs+24(FP), R9
+	MOVQ c+32(FP), DX
+	MOVQ ldc+40(FP), R8
+	SHLQ $2, R8
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	TESTQ CX, CX
+	JZ storec512
+loopc512:
+	MOVQ (R9), R10
+	VMOVUPS (DI)(R10*4), Z16
+	VMOVUPS 64(DI)(R10*4), Z17
+	VBROADCASTSS 0(SI), Z18
+	VFMADD231PS Z16, Z18, Z0
+	VFMADD231PS Z17, Z18, Z1
+	VBROADCASTSS 4(SI), Z19
+	VFMADD231PS Z16, Z19, Z2
+	VFMADD231PS Z17, Z19, Z3
+	VBROADCASTSS 8(SI), Z20
+	VFMADD231PS Z16, Z20, Z4
+	VFMADD231PS Z17, Z20, Z5
+	VBROADCASTSS 12(SI), Z21
+	VFMADD231PS Z16, Z21, Z6
+	VFMADD231PS Z17, Z21, Z7
+	VBROADCASTSS 16(SI), Z18
+	VFMADD231PS Z16, Z18, Z8
+	VFMADD231PS Z17, Z18, Z9
+	VBROADCASTSS 20(SI), Z19
+	VFMADD231PS Z16, Z19, Z10
+	VFMADD231PS Z17, Z19, Z11
+	VBROADCASTSS 24(SI), Z20
+	VFMADD231PS Z16, Z20, Z12
+	VFMADD231PS Z17, Z20, Z13
+	VBROADCASTSS 28(SI), Z21
+	VFMADD231PS Z16, Z21, Z14
+	VFMADD231PS Z17, Z21, Z15
+	ADDQ $32, SI
+	ADDQ $8, R9
+	DECQ CX
+	JNZ loopc512
+storec512:
 	VADDPS (DX), Z0, Z0
 	VADDPS 64(DX), Z1, Z1
 	VMOVUPS Z0, (DX)
@@ -104,7 +213,7 @@ store512:
 	RET
 
 // func kernelAVX2x4x24(kc int, a, b, c *float32, ldc int)
-// C[0:4, 0:24] += Ap * Bp. Accumulators Y0..Y11 (row r in Y(3r)..Y(3r+2)).
+// C[0:4, 0:24] += Ap * Bp. Accumulators Y0..Y11 (row i in Y(3i)..Y(3i+2)).
 TEXT ·kernelAVX2x4x24(SB), NOSPLIT, $0-40
 	MOVQ kc+0(FP), CX
 	MOVQ a+8(FP), SI
@@ -125,8 +234,8 @@ TEXT ·kernelAVX2x4x24(SB), NOSPLIT, $0-40
 	VXORPS Y10, Y10, Y10
 	VXORPS Y11, Y11, Y11
 	TESTQ CX, CX
-	JZ store256
-loop256:
+	JZ storeg256
+loopg256:
 	VMOVUPS (DI), Y12
 	VMOVUPS 32(DI), Y13
 	VMOVUPS 64(DI), Y14
@@ -149,8 +258,88 @@ loop256:
 	ADDQ $16, SI
 	ADDQ $96, DI
 	DECQ CX
-	JNZ loop256
-store256:
+	JNZ loopg256
+storeg256:
+	VADDPS 0(DX), Y0, Y0
+	VMOVUPS Y0, 0(DX)
+	VADDPS 32(DX), Y1, Y1
+	VMOVUPS Y1, 32(DX)
+	VADDPS 64(DX), Y2, Y2
+	VMOVUPS Y2, 64(DX)
+	ADDQ R8, DX
+	VADDPS 0(DX), Y3, Y3
+	VMOVUPS Y3, 0(DX)
+	VADDPS 32(DX), Y4, Y4
+	VMOVUPS Y4, 32(DX)
+	VADDPS 64(DX), Y5, Y5
+	VMOVUPS Y5, 64(DX)
+	ADDQ R8, DX
+	VADDPS 0(DX), Y6, Y6
+	VMOVUPS Y6, 0(DX)
+	VADDPS 32(DX), Y7, Y7
+	VMOVUPS Y7, 32(DX)
+	VADDPS 64(DX), Y8, Y8
+	VMOVUPS Y8, 64(DX)
+	ADDQ R8, DX
+	VADDPS 0(DX), Y9, Y9
+	VMOVUPS Y9, 0(DX)
+	VADDPS 32(DX), Y10, Y10
+	VMOVUPS Y10, 32(DX)
+	VADDPS 64(DX), Y11, Y11
+	VMOVUPS Y11, 64(DX)
+	VZEROUPPER
+	RET
+
+// func kernelConvAVX2x4x24(kc int, a, b *float32, offs *int, c *float32, ldc int)
+// C[0:4, 0:24] += Ap * B, where B's row r is the 24 floats at b + offs[r].
+TEXT ·kernelConvAVX2x4x24(SB), NOSPLIT, $0-48
+	MOVQ kc+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DI
+	MOVQ offs+24(FP), R9
+	MOVQ c+32(FP), DX
+	MOVQ ldc+40(FP), R8
+	SHLQ $2, R8
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	TESTQ CX, CX
+	JZ storec256
+loopc256:
+	MOVQ (R9), R10
+	VMOVUPS (DI)(R10*4), Y12
+	VMOVUPS 32(DI)(R10*4), Y13
+	VMOVUPS 64(DI)(R10*4), Y14
+	VBROADCASTSS 0(SI), Y15
+	VFMADD231PS Y12, Y15, Y0
+	VFMADD231PS Y13, Y15, Y1
+	VFMADD231PS Y14, Y15, Y2
+	VBROADCASTSS 4(SI), Y15
+	VFMADD231PS Y12, Y15, Y3
+	VFMADD231PS Y13, Y15, Y4
+	VFMADD231PS Y14, Y15, Y5
+	VBROADCASTSS 8(SI), Y15
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VFMADD231PS Y14, Y15, Y8
+	VBROADCASTSS 12(SI), Y15
+	VFMADD231PS Y12, Y15, Y9
+	VFMADD231PS Y13, Y15, Y10
+	VFMADD231PS Y14, Y15, Y11
+	ADDQ $16, SI
+	ADDQ $8, R9
+	DECQ CX
+	JNZ loopc256
+storec256:
 	VADDPS 0(DX), Y0, Y0
 	VMOVUPS Y0, 0(DX)
 	VADDPS 32(DX), Y1, Y1

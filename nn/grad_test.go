@@ -109,6 +109,8 @@ func TestConv2DGradients(t *testing.T) {
 		{1, 17, 5, 3, 9, 3, 1},
 		{2, 2, 4, 3, 3, 1, 1}, // padding wider than the kernel: the col2im input gradient
 		{1, 33, 4, 3, 10, 3, 1},
+		{2, 32, 4, 5, 9, 3, 1}, // k*cin a multiple of 32: the AVX-512 weight gradient reads patches in place
+		{1, 8, 5, 4, 3, 3, 0},  // k*cin = 24: the same for AVX2
 	}
 	eachKernel(t, func(t *testing.T) {
 		for i, s := range shapes {

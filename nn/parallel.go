@@ -47,3 +47,19 @@ func getScratch(size int) *scratch {
 }
 
 func putScratch(s *scratch) { scratchPool.Put(s) }
+
+// intScratch is a reusable int buffer.
+type intScratch struct{ buf []int }
+
+var intPool = sync.Pool{New: func() any { return new(intScratch) }}
+
+func getInts(size int) *intScratch {
+	s := intPool.Get().(*intScratch)
+	if cap(s.buf) < size {
+		s.buf = make([]int, size)
+	}
+	s.buf = s.buf[:size]
+	return s
+}
+
+func putInts(s *intScratch) { intPool.Put(s) }

@@ -1,6 +1,9 @@
 package nn
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 func poolDims(op string, n, c, h, w int) (oh, ow int) {
 	if n < 0 || c <= 0 || h < 2 || w < 2 {
@@ -27,21 +30,23 @@ func MaxPool2Forward(out []float32, idx []int32, in []float32, n, c, h, w int) {
 			o := out[pl*oh*ow : (pl+1)*oh*ow]
 			ix := idx[pl*oh*ow : (pl+1)*oh*ow]
 			for y := 0; y < oh; y++ {
-				r0 := in[base+2*y*w : base+2*y*w+w]
-				r1 := in[base+(2*y+1)*w : base+(2*y+1)*w+w]
-				for x := 0; x < ow; x++ {
-					m, mi := r0[2*x], 2*y*w+2*x
-					if v := r0[2*x+1]; v > m {
-						m, mi = v, 2*y*w+2*x+1
-					}
-					if v := r1[2*x]; v > m {
-						m, mi = v, (2*y+1)*w+2*x
-					}
-					if v := r1[2*x+1]; v > m {
-						m, mi = v, (2*y+1)*w+2*x+1
-					}
-					o[y*ow+x] = m
-					ix[y*ow+x] = int32(base + mi)
+				r0 := in[base+2*y*w : base+2*y*w+2*ow]
+				r1 := in[base+(2*y+1)*w : base+(2*y+1)*w+2*ow]
+				o := o[y*ow : (y+1)*ow]
+				ix := ix[y*ow : (y+1)*ow]
+				i0 := int32(base + 2*y*w)
+				for x := range o {
+					// Branch-free (random maxima make branches mispredict): comparisons
+					// become 0/1 and select by masks.
+					a, b, c, d := r0[2*x], r0[2*x+1], r1[2*x], r1[2*x+1]
+					fb, fd := b2u(b > a), b2u(d > c)
+					ab := selectf(fb, b, a)
+					cd := selectf(fd, d, c)
+					f := b2u(cd > ab)
+					o[x] = selectf(f, cd, ab)
+					ia := i0 + int32(2*x) + int32(fb)
+					ic := i0 + int32(w+2*x) + int32(fd)
+					ix[x] = ia + int32(f)*(ic-ia)
 				}
 			}
 		}
@@ -64,4 +69,19 @@ func MaxPool2Backward(dIn, dOut []float32, idx []int32, n, c, h, w int) {
 			dIn[idx[j]] += dOut[j]
 		}
 	})
+}
+
+// b2u is 1 for true and 0 for false (compiled to SETcc).
+func b2u(c bool) uint32 {
+	var u uint32
+	if c {
+		u = 1
+	}
+	return u
+}
+
+// selectf returns x when f is 1 and y when f is 0, without a branch.
+func selectf(f uint32, x, y float32) float32 {
+	bx, by := math.Float32bits(x), math.Float32bits(y)
+	return math.Float32frombits(by ^ ((bx ^ by) & -f))
 }

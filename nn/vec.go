@@ -1,0 +1,105 @@
+package nn
+
+import "math"
+
+// dotGo is the portable dot product, with four partial sums.
+func dotGo(a, b []float32) float32 {
+	b = b[:len(a)]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		s0 += a[i] * b[i]
+		s1 += a[i+1] * b[i+1]
+		s2 += a[i+2] * b[i+2]
+		s3 += a[i+3] * b[i+3]
+	}
+	for ; i < len(a); i++ {
+		s0 += a[i] * b[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// axpyScaledGo is the portable y += alpha*x.
+func axpyScaledGo(alpha float32, x, y []float32) {
+	x = x[:len(y)]
+	for i := range y {
+		y[i] += alpha * x[i]
+	}
+}
+
+// sum32Go sums x with four partial sums (faster and more accurate than one).
+func sum32Go(x []float32) float32 {
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		s0 += x[i]
+		s1 += x[i+1]
+		s2 += x[i+2]
+		s3 += x[i+3]
+	}
+	for ; i < len(x); i++ {
+		s0 += x[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// sqDevGo returns the sum of (x - mu)^2.
+func sqDevGo(x []float32, mu float32) float32 {
+	var s0, s1 float32
+	i := 0
+	for ; i+2 <= len(x); i += 2 {
+		d0, d1 := x[i]-mu, x[i+1]-mu
+		s0 += d0 * d0
+		s1 += d1 * d1
+	}
+	for ; i < len(x); i++ {
+		d := x[i] - mu
+		s0 += d * d
+	}
+	return s0 + s1
+}
+
+// affineGo writes out[j] = x[j]*scale + shift.
+func affineGo(out, x []float32, scale, shift float32) {
+	x = x[:len(out)]
+	for j := range out {
+		out[j] = x[j]*scale + shift
+	}
+}
+
+// dotCenteredGo returns sum(dy) and sum(dy * (x - mu)).
+func dotCenteredGo(dy, x []float32, mu float32) (sdy, sdyx float32) {
+	x = x[:len(dy)]
+	for j, g := range dy {
+		sdy += g
+		sdyx += g * (x[j] - mu)
+	}
+	return sdy, sdyx
+}
+
+// bnBackGo writes di = g*(dy - k1 - (x-mu)*k2), the batch-norm input gradient.
+func bnBackGo(di, dy, x []float32, g, k1, mu, k2 float32) {
+	dy, x = dy[:len(di)], x[:len(di)]
+	for j := range di {
+		di[j] = g * (dy[j] - k1 - (x[j]-mu)*k2)
+	}
+}
+
+// reluGo writes out = max(x, 0).
+func reluGo(out, x []float32) {
+	x = x[:len(out)]
+	for i, v := range x {
+		out[i] = max(v, 0)
+	}
+}
+
+// reluBackGo writes di = dy where out > 0, else 0. Branch-free: a ReLU output is +0 or
+// positive (or NaN), so its bits are zero exactly where the gradient is blocked, and the
+// sign of -bits makes the mask. A branch here mispredicts on half the elements.
+func reluBackGo(di, dy, out []float32) {
+	dy, out = dy[:len(di)], out[:len(di)]
+	for i, v := range out {
+		mask := uint32(-int32(math.Float32bits(v)) >> 31)
+		di[i] = math.Float32frombits(math.Float32bits(dy[i]) & mask)
+	}
+}

@@ -1,0 +1,81 @@
+package nn
+
+import (
+	"math"
+	"testing"
+)
+
+// TestVectorHelpers checks each vector helper (AVX-512 with Go tails on amd64, plain Go
+// elsewhere, both via eachKernel) against float64 loops, at lengths around the 16-element
+// blocks.
+func TestVectorHelpers(t *testing.T) {
+	eachKernel(t, func(t *testing.T) {
+		for n := 0; n <= 80; n++ {
+			x, y := randSlice(n, uint64(n)+1), randSlice(n, uint64(n)+1000)
+			if n > 3 {
+				x[3] = 0 // an exact zero for the ReLU helpers
+			}
+			const mu, scale, shift, g, k1, k2 = 0.3, -1.7, 0.25, 1.3, 0.1, -0.6
+			var sx, sxy, sq, sdyx float64
+			for i := range x {
+				sx += float64(x[i])
+				sxy += float64(x[i]) * float64(y[i])
+				d := float64(x[i]) - mu
+				sq += d * d
+				sdyx += float64(y[i]) * d
+			}
+			near := func(what string, got float32, want float64) {
+				t.Helper()
+				if math.Abs(float64(got)-want) > 1e-5*(1+math.Abs(want)) {
+					t.Fatalf("n=%d %s = %g, want %g", n, what, got, want)
+				}
+			}
+			near("dot", dot(x, y), sxy)
+			near("sum", sum32(x), sx)
+			near("sqDev", float32(sqDev(x, mu)), sq)
+			a, b := dotCentered(y, x, mu)
+			near("dotCentered sum", a, sumOf(y))
+			near("dotCentered dot", b, sdyx)
+
+			out := make([]float32, n)
+			affine(out, x, scale, shift)
+			for i := range out {
+				near("affine", out[i], float64(x[i])*scale+shift)
+			}
+			bnBack(out, y, x, g, k1, mu, k2)
+			for i := range out {
+				near("bnBack", out[i], g*(float64(y[i])-k1-(float64(x[i])-mu)*k2))
+			}
+			z := append([]float32(nil), y...)
+			axpyScaled(scale, x, z)
+			for i := range z {
+				near("axpy", z[i], float64(y[i])+scale*float64(x[i]))
+			}
+			relu(out, x)
+			for i := range out {
+				if want := math.Max(float64(x[i]), 0); float64(out[i]) != want || math.Signbit(float64(out[i])) {
+					t.Fatalf("n=%d relu(%g) = %g", n, x[i], out[i])
+				}
+			}
+			reluOut := append([]float32(nil), out...)
+			reluBack(out, y, reluOut)
+			for i := range out {
+				want := float32(0)
+				if x[i] > 0 {
+					want = y[i]
+				}
+				if out[i] != want {
+					t.Fatalf("n=%d reluBack at x=%g gave %g, want %g", n, x[i], out[i], want)
+				}
+			}
+		}
+	})
+}
+
+func sumOf(x []float32) float64 {
+	var s float64
+	for _, v := range x {
+		s += float64(v)
+	}
+	return s
+}
