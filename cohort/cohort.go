@@ -297,3 +297,37 @@ func classIndex(s *medmnist.Set) [][]int {
 	}
 	return out
 }
+
+// Features returns the ground-truth features (n x 40) of n new cases in this cohort's
+// world: ae's whitened latent features of each image, standardised with LatentStd, then
+// the clinical values. ae must be the autoencoder the cohort was built with. A case of
+// the cohort gets its row of X back up to float32 rounding (the encoder's arithmetic
+// differs slightly with the batch size).
+func (c *Cohort) Features(ae *latent.Model, axial, coronal, clin []float32, n int) ([]float64, error) {
+	if ae == nil || c.LatentStd == nil {
+		return nil, fmt.Errorf("cohort: Features needs the autoencoder and the cohort's standardizer")
+	}
+	if n < 1 || len(clin) != n*NumClinical {
+		return nil, fmt.Errorf("cohort: %d clinical values for %d cases, want %d", len(clin), n, n*NumClinical)
+	}
+	X := make([]float64, n*NumFeatures)
+	for v, imgs := range [][]float32{axial, coronal} {
+		f, err := ae.Features(phantom.View(v), imgs, n)
+		if err != nil {
+			return nil, fmt.Errorf("cohort: %s images: %w", phantom.View(v), err)
+		}
+		for i := range n {
+			copy(X[i*NumFeatures+v*latent.Dim:], f[i*latent.Dim:(i+1)*latent.Dim])
+		}
+	}
+	for i := range n {
+		row := X[i*NumFeatures : (i+1)*NumFeatures]
+		for j := range NumLatent {
+			row[j] = (row[j] - c.LatentStd.Mean[j]) / c.LatentStd.SD[j]
+		}
+		for j, v := range clin[i*NumClinical : (i+1)*NumClinical] {
+			row[NumLatent+j] = float64(v)
+		}
+	}
+	return X, nil
+}

@@ -112,6 +112,19 @@ func TestBuildShapesAndTruth(t *testing.T) {
 			t.Errorf("X[5][%d] = %v, standardised feature %v", j, c.X[5*NumFeatures+j], want)
 		}
 	}
+	// Features maps cases back to their rows of X.
+	X, err := c.Features(m, c.Axial[:7*Pixels], c.Coronal[:7*Pixels], c.Clinical[:7*NumClinical], 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for j, v := range X {
+		if math.Abs(v-c.X[j]) > 1e-5 {
+			t.Fatalf("Features[%d][%d] = %v, X has %v", j/NumFeatures, j%NumFeatures, v, c.X[j])
+		}
+	}
+	if _, err := c.Features(m, c.Axial[:7*Pixels], c.Coronal[:7*Pixels], c.Clinical[:7*NumClinical], 6); err == nil {
+		t.Error("Features with a wrong count: no error")
+	}
 	// F, labels and truth are groundtruth's computations on X.
 	vals, _ := sc.Values(c.X)
 	lab, _ := sc.Label(c.X)
