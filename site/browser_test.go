@@ -79,7 +79,7 @@ func builtSite(t *testing.T) string {
 type siteServer struct {
 	*httptest.Server
 	mu       sync.Mutex
-	requests []string // "METHOD /path (N bytes body)"
+	requests []string // "METHOD /path status"
 	bad      []string // requests that carried a body or were not GET/HEAD
 }
 
@@ -90,13 +90,16 @@ func newSiteServer(t *testing.T, dir string) *siteServer {
 	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		line := fmt.Sprintf("%s %s (%d bytes body)", r.Method, r.URL.Path, r.ContentLength)
 		s.mu.Lock()
-		s.requests = append(s.requests, line)
 		if (r.Method != http.MethodGet && r.Method != http.MethodHead) || r.ContentLength > 0 {
 			s.bad = append(s.bad, line)
 		}
 		s.mu.Unlock()
 		w.Header().Set("Cache-Control", "no-cache")
-		files.ServeHTTP(w, r)
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		files.ServeHTTP(sw, r)
+		s.mu.Lock()
+		s.requests = append(s.requests, fmt.Sprintf("%s %s %d", r.Method, r.URL.Path, sw.status))
+		s.mu.Unlock()
 	}))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -113,6 +116,30 @@ func newSiteServer(t *testing.T, dir string) *siteServer {
 		}
 	})
 	return s
+}
+
+// served counts the responses with the given path and status.
+func (s *siteServer) served(path string, status int) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, r := range s.requests {
+		if strings.HasSuffix(r, fmt.Sprintf(" %s %d", path, status)) {
+			n++
+		}
+	}
+	return n
+}
+
+// statusWriter records the status of a response.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
 }
 
 // browser is one headless Chromium tab on a fresh profile, with its network watched.
@@ -507,6 +534,11 @@ func TestBrowserOffline(t *testing.T) {
 		`navigator.serviceWorker.controller !== null`)
 	b.waitFor(t, "the cache to hold the wasm",
 		`(async () => { for (const k of await caches.keys()) { if (await (await caches.open(k)).match("main.wasm.gz")) return true; } return false; })()`)
+	// The first visit downloads the wasm once: the service worker's precache revalidates
+	// the copy in the HTTP cache (304) rather than fetching it again.
+	if n := srv.served("/main.wasm.gz", http.StatusOK); n != 1 {
+		t.Errorf("main.wasm.gz downloaded in full %d times on the first visit, want 1", n)
+	}
 	srv.Close()
 	if _, err := http.Get(srv.URL); err == nil {
 		t.Fatal("server still answers after Close")

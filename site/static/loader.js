@@ -48,12 +48,18 @@
     // Timing for tests and the curious: download + compile done; the Go program's first
     // render sets window.fusionlensReady.
     window.fusionlensCompiled = performance.now();
+    // Install the offline copy only now: the wasm is in the HTTP cache, and on a slow
+    // network the precache does not compete with the page's own download.
+    registerServiceWorker();
     await go.run(instance);
     fail("The explainer stopped unexpectedly. Reload the page to start again; nothing you loaded was sent anywhere.");
   }
 
-  if ("serviceWorker" in navigator) {
-    navigator.serviceWorker.register("sw.js").catch((e) => console.warn("offline cache unavailable:", e));
+  function registerServiceWorker() {
+    if ("serviceWorker" in navigator) {
+      navigator.serviceWorker.register("sw.js").catch((e) => console.warn("offline cache unavailable:", e));
+    }
   }
+
   start().catch((e) => fail("Could not start the explainer: " + e));
 })();
