@@ -43,6 +43,7 @@ func decodeImage(data []byte, w WindowChoice) (decoded, error) {
 
 type windowError struct{ w WindowChoice }
 
+// Error names the unknown window.
 func (e *windowError) Error() string { return "unknown window " + strconv.Quote(string(e.w)) }
 
 // describe says in one line what was decoded and how.

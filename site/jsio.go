@@ -70,6 +70,7 @@ func fetchLocal(url string) ([]byte, error) {
 // notFoundError is a 404 for one of the site's optional files.
 type notFoundError struct{ url string }
 
+// Error says which file is missing.
 func (e *notFoundError) Error() string { return e.url + " is not part of this build" }
 
 func copyBuffer(ab js.Value) []byte {

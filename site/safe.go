@@ -16,6 +16,7 @@ type PanicError struct {
 	Value any    // the value passed to panic
 }
 
+// Error says what the page was doing and what went wrong, and that the page still works.
 func (e *PanicError) Error() string {
 	return fmt.Sprintf("internal error while %s: %v (the page is still working; please report this)", e.Where, e.Value)
 }
