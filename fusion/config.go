@@ -17,10 +17,11 @@ const (
 	maxLayers    = 32
 	maxKernel    = 15
 	maxNameLen   = 64
-	// maxActivations bounds the values the conv stages hold per image, and maxParams the
-	// parameter count, both checked before anything is allocated.
-	maxActivations = 1 << 24
-	maxParams      = 64 << 20
+	// maxActivations bounds the values the conv stages output per image (the paper's
+	// network: 33 k), and maxParams the parameter count (281 k), both checked before
+	// anything is allocated, so a model file cannot make a browser tab allocate gigabytes.
+	maxActivations = 1 << 20
+	maxParams      = 16 << 20
 )
 
 // ConvLayer is one convolution stage of the image encoder: a stride-1 KernelxKernel

@@ -64,8 +64,8 @@ func TestConfigValidateErrors(t *testing.T) {
 		{func(c *Config) { c.Modalities[2].Name = "" }, "modalities[2].name"},
 		{func(c *Config) { c.Modalities[3].Width = 0 }, "clinical_b"},
 		{func(c *Config) { c.Clinical = 21 }, "clinical = 21"},
-		{func(c *Config) { c.ImageSize = 512; c.Conv[0].Out = 256 }, "values per image"},
-		{func(c *Config) { c.Dense = []int{4096, 4096, 4096, 4096, 4096, 10} }, "parameters"},
+		{func(c *Config) { c.ImageSize = 256 }, "values per image"},
+		{func(c *Config) { c.Dense = []int{4096, 4096, 10} }, "parameters"},
 	}
 	for _, tc := range cases {
 		c := DefaultConfig()

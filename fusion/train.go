@@ -23,6 +23,10 @@ type TrainOptions struct {
 	// StopAccuracy ends training after the first epoch whose validation accuracy exceeds
 	// it; 1 (or more) never stops early. Without validation cases training runs Epochs.
 	StopAccuracy float64
+	// KeepBest restores, at the end, the weights of the epoch with the best validation
+	// accuracy (the earliest of equals) instead of keeping the last epoch's. The paper
+	// keeps the last.
+	KeepBest bool
 	// Seed seeds the PCG generator that shuffles the training cases every epoch.
 	Seed uint64
 	// Progress, when set, is called after every step and at the end of every epoch.
@@ -80,6 +84,7 @@ type EpochResult struct {
 type TrainResult struct {
 	Epochs        []EpochResult
 	EarlyStopped  bool // validation accuracy passed StopAccuracy
+	Best          int  // with KeepBest, the epoch whose weights m holds (from 1); else 0
 	Steps         int
 	Samples       int
 	SamplesPerSec float64 // training steps only
@@ -122,6 +127,15 @@ func Train(ctx context.Context, m *Net, train, val Dataset, o TrainOptions) (Tra
 	dLogp := make([]float32, o.Batch*m.cfg.Classes())
 	steps := (train.N + o.Batch - 1) / o.Batch
 	var busy time.Duration // time spent in training steps
+	var best []float32     // with KeepBest, the best epoch's tensors so far
+	bestAcc := math.Inf(-1)
+	if o.KeepBest && val.N > 0 {
+		defer func() {
+			if best != nil {
+				m.setWeights(best)
+			}
+		}()
+	}
 
 	for epoch := 1; epoch <= o.Epochs; epoch++ {
 		m.SetTraining(true)
@@ -171,6 +185,10 @@ func Train(ctx context.Context, m *Net, train, val Dataset, o TrainOptions) (Tra
 		}
 		er.Duration = time.Since(start)
 		res.Epochs = append(res.Epochs, er)
+		if o.KeepBest && val.N > 0 && er.Val.Accuracy > bestAcc {
+			bestAcc, res.Best = er.Val.Accuracy, epoch
+			best = m.getWeights(best)
+		}
 		res.SamplesPerSec = float64(res.Samples) / busy.Seconds()
 		stop := val.N > 0 && er.Val.Accuracy > o.StopAccuracy
 		if o.Progress != nil {
@@ -190,6 +208,22 @@ func Train(ctx context.Context, m *Net, train, val Dataset, o TrainOptions) (Tra
 		}
 	}
 	return res, nil
+}
+
+// getWeights appends every stored tensor (weights and running statistics) to dst[:0].
+func (m *Net) getWeights(dst []float32) []float32 {
+	dst = dst[:0]
+	for _, r := range m.s.refs {
+		dst = append(dst, r.data()...)
+	}
+	return dst
+}
+
+// setWeights copies getWeights' values back.
+func (m *Net) setWeights(src []float32) {
+	for _, r := range m.s.refs {
+		src = src[copy(r.data(), src):]
+	}
 }
 
 // progress fills a Progress report.

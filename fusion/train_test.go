@@ -193,3 +193,39 @@ func TestAUC(t *testing.T) {
 		t.Errorf("log-loss %v, want %v", m.LogLoss, want)
 	}
 }
+
+func TestTrainKeepBest(t *testing.T) {
+	cfg := smallConfig()
+	train, val := synthData(cfg, 200, 1), synthData(cfg, 60, 2)
+	o := DefaultTrainOptions()
+	o.Batch, o.Epochs, o.LR, o.StopAccuracy, o.KeepBest = 20, 6, 1e-2, 1, true
+	var snaps [][]float32
+	a := mustNet(t, cfg, 20, 1)
+	o.Progress = func(p Progress) {
+		if p.EpochDone {
+			snaps = append(snaps, a.getWeights(nil))
+		}
+	}
+	res, err := Train(context.Background(), a, train, val, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bestAcc := -1.0
+	want := 0
+	for _, e := range res.Epochs {
+		if e.Val.Accuracy > bestAcc {
+			bestAcc, want = e.Val.Accuracy, e.Epoch
+		}
+	}
+	t.Logf("best epoch %d of %d", res.Best, len(res.Epochs))
+	if res.Best != want {
+		t.Fatalf("best epoch %d, want %d (validation accuracies %+v)", res.Best, want, res.Epochs)
+	}
+	if !slices.Equal(a.getWeights(nil), snaps[want-1]) {
+		t.Errorf("the network does not hold epoch %d's weights", want)
+	}
+	mt, _ := a.Evaluate(val)
+	if mt.Accuracy != bestAcc {
+		t.Errorf("restored network has validation accuracy %v, best epoch had %v", mt.Accuracy, bestAcc)
+	}
+}

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fusionlens/fusionlens/fusion"
+	"github.com/fusionlens/fusionlens/latent"
+	"github.com/fusionlens/fusionlens/modelfile"
+	"github.com/fusionlens/fusionlens/phantom"
+)
+
+// tinyAutoencoder writes a quickly trained autoencoder, so the test need not train the
+// default one.
+func tinyAutoencoder(t *testing.T, dir string) string {
+	t.Helper()
+	imgs, _ := phantom.Dataset(64, 1, phantom.Axial)
+	m, _, err := latent.Train(imgs, 64, latent.Options{Epochs: 1, Batch: 32})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "ae.flns")
+	if err := m.Save(path, modelfile.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestRun(t *testing.T) {
+	dir := t.TempDir()
+	ae := tinyAutoencoder(t, dir)
+	out := filepath.Join(dir, "m.flns")
+	st := filepath.Join(dir, "m.safetensors")
+	args := []string{"-n", "160", "-epochs", "2", "-batch", "32", "-scenario", "F3", "-keep-best", "-autoencoder", ae,
+		"-o", out, "-precision", "int8", "-safetensors", st}
+	var log bytes.Buffer
+	if err := run(context.Background(), args, &log, false); err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	for _, want := range []string{"scenario F3-clinical", "epoch  1/2", "epoch  2/2", "test: accuracy", "kept the weights of epoch", "wrote " + out, "wrote " + st} {
+		if !strings.Contains(log.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, log.String())
+		}
+	}
+	if strings.Contains(log.String(), "\r") {
+		t.Error("progress bar drawn with \\r although the output is not a terminal")
+	}
+	m, meta, err := fusion.Load(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(meta.Scenario) != `"F3"` || meta.Seed != 1 || meta.Epochs != 2 || meta.TestAccuracy <= 0 || !strings.Contains(meta.Command, "-scenario F3") {
+		t.Errorf("meta %+v", meta)
+	}
+	if _, _, err := fusion.Load(st); err != nil {
+		t.Fatal(err)
+	}
+	first, _ := os.ReadFile(out)
+	if info, _ := os.Stat(out); info.Size() > 300<<10 {
+		t.Errorf("int8 model file is %d bytes", info.Size())
+	}
+	_ = m
+
+	// Deterministic by seed: the same run writes the same bytes.
+	if err := run(context.Background(), args, &log, false); err != nil {
+		t.Fatal(err)
+	}
+	if second, _ := os.ReadFile(out); !bytes.Equal(first, second) {
+		t.Error("the same flags and seed gave a different model file")
+	}
+
+	// Cancelled: no file.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	none := filepath.Join(dir, "none.flns")
+	args[len(args)-5] = none
+	if err := run(ctx, args, &log, false); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled run: %v", err)
+	}
+	if _, err := os.Stat(none); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("cancelled run left %s: %v", none, err)
+	}
+}
+
+func TestFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"-medmnist-axial", "a.npz"},
+		{"-epochs", "0"},
+		{"-batch", "-3"},
+		{"-n", "1"},
+		{"-precision", "int4"},
+		{"-scenario", "F9"},
+		{"-scenario", "missing.json"},
+		{"extra"},
+		{"-nosuchflag"},
+	} {
+		var out bytes.Buffer
+		if err := run(context.Background(), args, &out, false); err == nil {
+			t.Errorf("run(%q) succeeded", args)
+		}
+	}
+}
+
+func TestBar(t *testing.T) {
+	var out bytes.Buffer
+	b := &bar{w: &out, tty: true}
+	b.report(fusion.Progress{Epoch: 1, Epochs: 3, Step: 5, Steps: 10, Loss: 0.5, Accuracy: 0.75, SamplesPerSec: 1000, ETA: 90 * time.Second})
+	b.report(fusion.Progress{Epoch: 1, Epochs: 3, Step: 10, Steps: 10, Loss: 0.4, Accuracy: 0.8, EpochDone: true, Val: &fusion.Metrics{Accuracy: 0.9, AUC: 0.95}})
+	s := out.String()
+	for _, want := range []string{"\r", "[============            ]  50%", "ETA 1m30s", "val acc 0.9000", "\n"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("bar output %q lacks %q", s, want)
+		}
+	}
+}
