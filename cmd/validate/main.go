@@ -1,0 +1,279 @@
+// Command validate runs fusionlens's validation platform: for each scenario with a known
+// answer it builds the synthetic cohort, trains the fusion network (or uses a trained
+// model file made for that scenario), runs every importance method on the held-out test
+// cases and measures how close each comes to the ground-truth modality importance.
+//
+//	go run ./cmd/validate                         # the eight built-in scenarios F0..F7
+//	go run ./cmd/validate -quick                  # small and fast, for CI
+//	go run ./cmd/validate -scenarios F0,F5 my.json -methods gradient,permutation
+//	go run ./cmd/validate -models weights         # reuse model files whose scenario matches
+//
+// It prints a table per scenario and a summary beside the paper's figures, and writes to
+// -out: results.json (everything), validation.json (the browser's validation tab),
+// figures/<scenario>.svg and .png, and figures/summary.svg and .png. Progress goes to
+// stderr. The same flags and seed give the same numbers on the same machine.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/fusionlens/fusionlens/groundtruth"
+	"github.com/fusionlens/fusionlens/latent"
+	"github.com/fusionlens/fusionlens/validation"
+	"github.com/fusionlens/fusionlens/validation/figure"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+type options struct {
+	out, scenarios, methods, models, autoencoder string
+	files                                        []string
+	quick                                        bool
+	seed                                         uint64
+	workers, n, epochs                           int
+}
+
+func parseFlags(args []string, stderr io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.out, "out", filepath.Join("out", "validate"), "folder for results.json, validation.json and figures/")
+	fs.StringVar(&o.scenarios, "scenarios", "", "comma-separated built-in scenarios (F0..F7 or full names); default all eight unless scenario files are given")
+	fs.BoolVar(&o.quick, "quick", false, "small cohorts and few epochs (a smoke test for CI, not the real figures)")
+	fs.Uint64Var(&o.seed, "seed", 1, "seed of the cohorts, splits, training and methods")
+	fs.StringVar(&o.models, "models", "", "folder of trained model files (.flns, .safetensors) to use where their scenario matches")
+	fs.StringVar(&o.methods, "methods", "", "comma-separated methods to run (default all; see -methods list)")
+	fs.IntVar(&o.workers, "workers", 0, "methods run at once (0: one per CPU)")
+	fs.IntVar(&o.n, "n", 0, "cohort size (0: each scenario's own, 5000 for the built-ins; 800 with -quick)")
+	fs.IntVar(&o.epochs, "epochs", 0, "most training epochs (0: 20, or 4 with -quick)")
+	fs.StringVar(&o.autoencoder, "autoencoder", "", "autoencoder model file for the ground-truth image features (default: train the default one)")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: validate [flags] [scenario.json ...]\n\n"+
+			"Measures how close each importance method comes to the ground truth of synthetic scenarios.\n\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	o.files = fs.Args()
+	if o.workers < 0 || o.n < 0 || o.n == 1 || o.epochs < 0 {
+		return o, fmt.Errorf("-workers %d, -n %d, -epochs %d: want -workers >= 0, -n 0 or >= 2, -epochs >= 0", o.workers, o.n, o.epochs)
+	}
+	return o, nil
+}
+
+// scenarios returns the scenarios to run: the named built-ins, then the files; all eight
+// built-ins when neither is given.
+func (o options) scenarioList() ([]validation.Scenario, error) {
+	var out []validation.Scenario
+	if o.scenarios == "" && len(o.files) == 0 {
+		return validation.Builtins(), nil
+	}
+	seen := map[string]bool{}
+	for _, name := range splitList(o.scenarios) {
+		sc, err := groundtruth.Builtin(name)
+		if err != nil {
+			return nil, fmt.Errorf("-scenarios: %w", err)
+		}
+		if seen[sc.Name] {
+			return nil, fmt.Errorf("-scenarios: %s given twice", sc.Name)
+		}
+		seen[sc.Name] = true
+		out = append(out, validation.Scenario{Scenario: sc, Source: "built-in"})
+	}
+	for _, path := range o.files {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		sc, err := groundtruth.ParseScenario(b)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		out = append(out, validation.Scenario{Scenario: sc, Source: path})
+	}
+	return out, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// run is the command; it returns the exit status: 0 on success, 2 for bad usage, 1 for
+// any other failure, 130 when interrupted.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	o, err := parseFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "validate:", err)
+		return 2
+	}
+	if o.methods == "list" {
+		for _, m := range validation.Methods() {
+			fmt.Fprintf(stdout, "%-22s %s\n", m.Name, m.Description)
+		}
+		return 0
+	}
+	if err := validate(ctx, o, args, stdout, stderr); err != nil {
+		if errors.Is(err, context.Canceled) {
+			fmt.Fprintln(stderr, "\nvalidate: interrupted")
+			return 130
+		}
+		fmt.Fprintln(stderr, "validate:", err)
+		var u usageError
+		if errors.As(err, &u) {
+			return 2
+		}
+		return 1
+	}
+	return 0
+}
+
+// usageError marks a failure caused by the command line (exit status 2).
+type usageError struct{ err error }
+
+func (u usageError) Error() string { return u.err.Error() }
+func (u usageError) Unwrap() error { return u.err }
+
+func validate(ctx context.Context, o options, args []string, stdout, stderr io.Writer) error {
+	scenarios, err := o.scenarioList()
+	if err != nil {
+		return usageError{err}
+	}
+	vo := validation.Options{Seed: o.seed, Quick: o.quick, N: o.n, Epochs: o.epochs, Workers: o.workers}
+	if o.methods != "" {
+		vo.Methods = splitList(o.methods)
+		for _, m := range vo.Methods {
+			if _, err := validation.MethodByName(m); err != nil {
+				return usageError{fmt.Errorf("-methods: %w", err)}
+			}
+		}
+	}
+	if o.models != "" {
+		models, skipped, err := validation.LoadModels(o.models)
+		if err != nil {
+			return fmt.Errorf("-models: %w", err)
+		}
+		for _, s := range skipped {
+			fmt.Fprintln(stderr, "validate: skipping", s)
+		}
+		vo.Models = models
+	}
+	if o.autoencoder != "" {
+		if vo.Autoencoder, err = latent.Load(o.autoencoder); err != nil {
+			return fmt.Errorf("-autoencoder: %w", err)
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(o.out, "figures"), 0o755); err != nil {
+		return err
+	}
+	bar := newBar(stderr)
+	vo.Progress = bar.report
+	r, err := validation.Run(ctx, scenarios, vo)
+	bar.finish()
+	if err != nil {
+		return err
+	}
+	r.Command = strings.TrimSpace("go run ./cmd/validate " + strings.Join(args, " "))
+	for i := range r.Scenarios {
+		if err := r.WriteScenarioTable(stdout, &r.Scenarios[i]); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout)
+	}
+	if err := r.WriteSummaryTable(stdout); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "took %s on %s\n", (time.Duration(r.Seconds) * time.Second).String(), r.Machine)
+	return write(o.out, r, stdout)
+}
+
+// write saves the results, the browser's summary and the figures under dir.
+func write(dir string, r *validation.Report, stdout io.Writer) error {
+	var written []string
+	save := func(name string, fn func(io.Writer) error) error {
+		path := filepath.Join(dir, name)
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		if err := fn(f); err != nil {
+			f.Close()
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		if err := f.Close(); err != nil {
+			return err
+		}
+		written = append(written, path)
+		return nil
+	}
+	if err := save("results.json", r.WriteJSON); err != nil {
+		return err
+	}
+	site := r.Site(r.Command)
+	if err := save("validation.json", func(w io.Writer) error { return writeJSON(w, site) }); err != nil {
+		return err
+	}
+	figs := []struct {
+		name string
+		fig  *figure.Figure
+	}{{"summary", figure.Summary(r)}}
+	used := map[string]bool{"summary": true}
+	for i := range r.Scenarios {
+		name := fileName(r.Scenarios[i].Name)
+		for k := 2; used[name]; k++ {
+			name = fmt.Sprintf("%s-%d", fileName(r.Scenarios[i].Name), k)
+		}
+		used[name] = true
+		figs = append(figs, struct {
+			name string
+			fig  *figure.Figure
+		}{name, figure.Scenario(r, &r.Scenarios[i])})
+	}
+	for _, f := range figs {
+		if err := save(filepath.Join("figures", f.name+".svg"), f.fig.WriteSVG); err != nil {
+			return err
+		}
+		if err := save(filepath.Join("figures", f.name+".png"), func(w io.Writer) error { return f.fig.WritePNG(w, 2) }); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stdout, "wrote %s, %s and %d figures (SVG and PNG) in %s\n", written[0], written[1], len(figs), filepath.Join(dir, "figures"))
+	return nil
+}
+
+// fileName makes a scenario name safe as a file name.
+func fileName(name string) string {
+	b := []byte(name)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			b[i] = '_'
+		}
+	}
+	if s := strings.Trim(string(b), "."); s != "" {
+		return s
+	}
+	return "scenario"
+}

@@ -1,0 +1,167 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/fusionlens/fusionlens/latent"
+	"github.com/fusionlens/fusionlens/modelfile"
+	"github.com/fusionlens/fusionlens/phantom"
+	"github.com/fusionlens/fusionlens/validation"
+)
+
+// smallAutoencoder trains a small autoencoder (a second or two) and saves it, so the
+// end-to-end test does not spend its time on the default one.
+func smallAutoencoder(t *testing.T) string {
+	t.Helper()
+	const per = 200
+	ax, _ := phantom.Dataset(per, 5, phantom.Axial)
+	co, _ := phantom.Dataset(per, 5, phantom.Coronal)
+	views := make([]phantom.View, 2*per)
+	for i := per; i < 2*per; i++ {
+		views[i] = phantom.Coronal
+	}
+	m, _, err := latent.Train(append(ax, co...), 2*per, latent.Options{Epochs: 2, Views: views, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "ae.flns")
+	if err := m.Save(path, modelfile.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestQuickEndToEnd runs the command in quick mode on two built-in scenarios and a
+// scenario file and checks every output exists and every number is finite and sane.
+func TestQuickEndToEnd(t *testing.T) {
+	ae := smallAutoencoder(t)
+	dir := t.TempDir()
+	scFile := filepath.Join(dir, "mine.json")
+	if err := os.WriteFile(scFile, []byte(`{"name":"my clinical/image case","weights":[{"modality":"clinical_b","weight":1},{"feature":"ct_axial[0]","weight":0.5}],"cohort_size":300,"seed":4}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	var stdout, stderr bytes.Buffer
+	args := []string{"-quick", "-n", "300", "-epochs", "2", "-autoencoder", ae, "-out", out, "-scenarios", "F1,F5",
+		"-methods", "gradient,permutation,kernelshap,lime,mean4,gradient_logit_sd", scFile}
+	if code := run(context.Background(), args, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
+	}
+	for _, want := range []string{"F1-ct-axial", "F5-nonlinear", "my clinical/image case", "Summary over 3 scenarios", "Gradient (paper)", "0.122"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout.String())
+		}
+	}
+	if !strings.Contains(stderr.String(), "scenario 3/3") || !strings.Contains(stderr.String(), "ETA") {
+		t.Errorf("no progress on stderr:\n%s", stderr.String())
+	}
+	for _, f := range []string{"results.json", "validation.json", "figures/summary.svg", "figures/summary.png",
+		"figures/F1-ct-axial.svg", "figures/F1-ct-axial.png", "figures/F5-nonlinear.png", "figures/my_clinical_image_case.svg"} {
+		st, err := os.Stat(filepath.Join(out, f))
+		if err != nil || st.Size() < 200 {
+			t.Errorf("output %s missing or tiny: %v", f, err)
+		}
+	}
+	png, _ := os.ReadFile(filepath.Join(out, "figures/summary.png"))
+	if !bytes.HasPrefix(png, []byte("\x89PNG")) {
+		t.Error("summary.png is not a PNG")
+	}
+	svg, _ := os.ReadFile(filepath.Join(out, "figures/F1-ct-axial.svg"))
+	if !bytes.HasPrefix(svg, []byte("<svg")) || !bytes.Contains(svg, []byte("ground truth")) {
+		t.Error("F1 SVG lacks its header or legend")
+	}
+
+	b, err := os.ReadFile(filepath.Join(out, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r validation.Report
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Scenarios) != 3 || len(r.Summary) != 6 || !r.Quick || r.Persistence != 0.9 {
+		t.Fatalf("report: %d scenarios, %d summaries, quick %v, p %v", len(r.Scenarios), len(r.Summary), r.Quick, r.Persistence)
+	}
+	unit := func(what string, v []float64) {
+		t.Helper()
+		var s float64
+		for _, x := range v {
+			if math.IsNaN(x) || x < 0 || x > 1 {
+				t.Errorf("%s: value %v outside [0,1]", what, x)
+			}
+			s += x
+		}
+		if math.Abs(s-1) > 1e-6 {
+			t.Errorf("%s sums to %v, want 1", what, s)
+		}
+	}
+	for _, sc := range r.Scenarios {
+		unit(sc.Name+" truth", sc.Truth)
+		if sc.Test.Accuracy < 0.4 || sc.Test.Accuracy > 1 || sc.Cases.Test < 50 {
+			t.Errorf("%s: test accuracy %v on %d cases", sc.Name, sc.Test.Accuracy, sc.Cases.Test)
+		}
+		for _, m := range sc.Methods {
+			if m.Error != "" {
+				t.Errorf("%s %s failed: %s", sc.Name, m.Method, m.Error)
+				continue
+			}
+			unit(sc.Name+" "+m.Method, m.Modalities)
+			if !(m.RMSE >= 0 && m.RMSE <= 1) || !(m.RBO >= math.Pow(0.9, 4)-1e-9 && m.RBO <= 1+1e-9) {
+				t.Errorf("%s %s: RMSE %v, RBO %v", sc.Name, m.Method, m.RMSE, m.RBO)
+			}
+			if m.Randomisation == nil || len(m.Randomisation.Similarity) != 1 {
+				t.Errorf("%s %s: no randomisation check", sc.Name, m.Method)
+			}
+		}
+	}
+	if f1 := r.Scenarios[0]; len(f1.Ignored) != 3 || f1.Methods[0].IgnoredLast == nil {
+		t.Errorf("F1 ignores %v modalities; ignored-last check %v", f1.Ignored, f1.Methods[0].IgnoredLast)
+	}
+	for _, s := range r.Summary {
+		if s.Scenarios != 3 || math.IsNaN(s.MeanRMSE) || s.MeanRMSE > 1 {
+			t.Errorf("summary %s: %d scenarios, mean RMSE %v", s.Method, s.Scenarios, s.MeanRMSE)
+		}
+	}
+	var site validation.SiteReport
+	sb, _ := os.ReadFile(filepath.Join(out, "validation.json"))
+	if err := json.Unmarshal(sb, &site); err != nil || len(site.Methods) != 6 || len(site.Scenarios) != 3 || len(site.Scenarios[0].Estimates["gradient"]) != 4 {
+		t.Errorf("validation.json: %v %+v", err, site)
+	}
+}
+
+func TestBadUsage(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.json")
+	os.WriteFile(bad, []byte(`{"name":"x","weights":[{"feature":"ct_axial[10]","weight":1}]}`), 0o644)
+	for _, c := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"-scenarios", "F9"}, 2, "no built-in scenario"},
+		{[]string{"-scenarios", "F1,F1-ct-axial"}, 2, "given twice"},
+		{[]string{"-methods", "gradient,magic"}, 2, `no method "magic"`},
+		{[]string{bad}, 2, "ct_axial[10]"},
+		{[]string{filepath.Join(dir, "missing.json")}, 2, "no such file"},
+		{[]string{"-n", "1"}, 2, "-n 1"},
+		{[]string{"-nope"}, 2, "flag provided but not defined"},
+		{[]string{"-models", filepath.Join(dir, "nowhere"), "-scenarios", "F0"}, 1, "-models"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), c.args, &stdout, &stderr)
+		if code != c.code || !strings.Contains(stderr.String(), c.msg) {
+			t.Errorf("%v: exit %d (want %d), stderr %q (want %q)", c.args, code, c.code, stderr.String(), c.msg)
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"-methods", "list"}, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "gradient_logit") {
+		t.Errorf("-methods list: exit %d, %q", code, stdout.String())
+	}
+}

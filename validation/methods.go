@@ -1,0 +1,308 @@
+package validation
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/fusionlens/fusionlens/importance"
+)
+
+// LogitHead is an importance.Head that also gives the log-odds s = ln(p/(1-p)) of class 1
+// and its gradient. DenseHead is one.
+type LogitHead interface {
+	importance.Head
+	// GradLogit sets s[i] to the log-odds of row i of z (n x Dim) and g = ds/dz.
+	GradLogit(z []float32, n int, s, g []float32)
+}
+
+// The paper's gradient importance, I_j = mean |dp/dz_j|, differs from the ground truth,
+// mean |dF/dx_j|, in two ways that have nothing to do with which modality matters:
+//
+//   - Weighting by case. A network trained on labels F > t learns log-odds s close to an
+//     increasing function of F, so dp/dz = p(1-p) ds/dz weights each case by p(1-p):
+//     cases on the decision boundary count, confident ones hardly at all. The truth
+//     averages over every case alike. For a linear F this only rescales all features
+//     together, but for a nonlinear F the boundary cases are a biased sample (for a
+//     square term, those with F near the median), so the shares move.
+//   - Scale of the features. A fusion feature measured in larger units gets a smaller
+//     derivative. Image features leave the encoder through a learned BatchNorm1d (scale
+//     gamma, free), clinical values enter as raw standardised numbers (SD 1), so the
+//     paper's shares depend on a scale the training happened to choose. The truth is
+//     measured on features of SD 1.
+//
+// The methods below remove one or both: the gradient of the log-odds instead of p, and
+// derivatives multiplied by each feature's SD over the cohort (so every feature is
+// measured per SD, as the truth's features are). None of them uses the ground truth.
+
+// GradientLogit scores feature j by the cohort mean of |ds/dz_j|, s the log-odds of
+// class 1, and a modality by the sum of its features; both normalised. The head must be a
+// LogitHead.
+func GradientLogit(h importance.Head, mods []importance.Modality, c importance.Cohort, o importance.Options) (importance.Importance, error) {
+	lh, dim, err := setupLogit(h, mods, c)
+	if err != nil {
+		return importance.Importance{}, err
+	}
+	s := make([]float32, c.N)
+	g := make([]float32, c.N*dim)
+	lh.GradLogit(c.Z, c.N, s, g)
+	return fromFeatures("gradient_logit", meanAbs(g, c.N, dim), mods)
+}
+
+// GradientSD scores feature j by the cohort mean of |dp/dz_j| times the SD of z_j over
+// the cohort; modalities sum their features; both normalised.
+func GradientSD(h importance.Head, mods []importance.Modality, c importance.Cohort, o importance.Options) (importance.Importance, error) {
+	dim, err := setup(h, mods, c)
+	if err != nil {
+		return importance.Importance{}, err
+	}
+	p := make([]float32, c.N)
+	g := make([]float32, c.N*dim)
+	h.Grad(c.Z, c.N, p, g)
+	feat := meanAbs(g, c.N, dim)
+	for j, sd := range columnSD(c.Z, c.N, dim) {
+		feat[j] *= sd
+	}
+	return fromFeatures("gradient_sd", feat, mods)
+}
+
+// GradientLogitSD scores feature j by the cohort mean of |ds/dz_j| times the SD of z_j
+// over the cohort, s the log-odds of class 1: both corrections at once. The head must be
+// a LogitHead.
+func GradientLogitSD(h importance.Head, mods []importance.Modality, c importance.Cohort, o importance.Options) (importance.Importance, error) {
+	lh, dim, err := setupLogit(h, mods, c)
+	if err != nil {
+		return importance.Importance{}, err
+	}
+	s := make([]float32, c.N)
+	g := make([]float32, c.N*dim)
+	lh.GradLogit(c.Z, c.N, s, g)
+	feat := meanAbs(g, c.N, dim)
+	for j, sd := range columnSD(c.Z, c.N, dim) {
+		feat[j] *= sd
+	}
+	return fromFeatures("gradient_logit_sd", feat, mods)
+}
+
+// GradientLogitLocal explains one case by ds/dz (signed, per feature) and the sum of
+// |ds/dz_j| per modality. The background is not used.
+func GradientLogitLocal(h importance.Head, mods []importance.Modality, x []float32, bg importance.Cohort, o importance.Options) (importance.Attribution, error) {
+	return logitLocal("gradient_logit", h, mods, x, nil)
+}
+
+// GradientLogitSDLocal explains one case by ds/dz_j times the SD of z_j over the
+// background (signed, per feature) and the sum of their magnitudes per modality. The
+// background needs at least two cases.
+func GradientLogitSDLocal(h importance.Head, mods []importance.Modality, x []float32, bg importance.Cohort, o importance.Options) (importance.Attribution, error) {
+	if h == nil {
+		return importance.Attribution{}, fmt.Errorf("validation: nil head")
+	}
+	if bg.N < 2 {
+		return importance.Attribution{}, fmt.Errorf("validation: gradient_logit_sd needs a background of at least 2 cases, have %d", bg.N)
+	}
+	if err := checkCohort(bg, h.Dim()); err != nil {
+		return importance.Attribution{}, fmt.Errorf("background: %w", err)
+	}
+	return logitLocal("gradient_logit_sd", h, mods, x, columnSD(bg.Z, bg.N, h.Dim()))
+}
+
+// GradientSDLocal explains one case by dp/dz_j times the SD of z_j over the background
+// and the sum of their magnitudes per modality.
+func GradientSDLocal(h importance.Head, mods []importance.Modality, x []float32, bg importance.Cohort, o importance.Options) (importance.Attribution, error) {
+	if h == nil {
+		return importance.Attribution{}, fmt.Errorf("validation: nil head")
+	}
+	if bg.N < 2 {
+		return importance.Attribution{}, fmt.Errorf("validation: gradient_sd needs a background of at least 2 cases, have %d", bg.N)
+	}
+	if err := checkCohort(bg, h.Dim()); err != nil {
+		return importance.Attribution{}, fmt.Errorf("background: %w", err)
+	}
+	a, err := importance.GradientLocal(h, mods, x, bg, o)
+	if err != nil {
+		return importance.Attribution{}, err
+	}
+	for j, sd := range columnSD(bg.Z, bg.N, h.Dim()) {
+		a.Features[j] *= sd
+	}
+	a.Method = "gradient_sd"
+	a.Modalities = aggregate(absAll(a.Features), mods)
+	return a, nil
+}
+
+func logitLocal(name string, h importance.Head, mods []importance.Modality, x []float32, sd []float64) (importance.Attribution, error) {
+	lh, ok := h.(LogitHead)
+	if !ok {
+		return importance.Attribution{}, fmt.Errorf("validation: %s needs a head that gives log-odds gradients (a LogitHead), have %T", name, h)
+	}
+	dim := h.Dim()
+	if err := importance.CheckModalities(mods, dim); err != nil {
+		return importance.Attribution{}, err
+	}
+	if len(x) != dim {
+		return importance.Attribution{}, fmt.Errorf("validation: case has %d fusion features, want %d", len(x), dim)
+	}
+	if j := nonFinite(x); j >= 0 {
+		return importance.Attribution{}, fmt.Errorf("validation: case feature %d is %v", j, x[j])
+	}
+	s := make([]float32, 1)
+	g := make([]float32, dim)
+	lh.GradLogit(x, 1, s, g)
+	feat := make([]float64, dim)
+	for j, v := range g {
+		feat[j] = float64(v)
+		if sd != nil {
+			feat[j] *= sd[j]
+		}
+	}
+	return importance.Attribution{Method: name, P: logistic(float64(s[0])), Features: feat, Modalities: aggregate(absAll(feat), mods)}, nil
+}
+
+// Extras lists the methods this package adds to importance.Methods: the paper's gradient
+// with the log-odds and scale corrections explained above.
+func Extras() []importance.Method {
+	return []importance.Method{
+		{Name: "gradient_logit", Label: "Gradient of log-odds",
+			Description: "Mean absolute derivative of the log-odds of class 1 with respect to each fusion feature: every case counts alike, not only those near the decision boundary.",
+			Global:      GradientLogit, Local: GradientLogitLocal},
+		{Name: "gradient_sd", Label: "Gradient x SD",
+			Description: "The paper's gradient with each feature's derivative multiplied by that feature's standard deviation over the cohort, so features are compared per standard deviation.",
+			Global:      GradientSD, Local: GradientSDLocal},
+		{Name: "gradient_logit_sd", Label: "Log-odds gradient x SD",
+			Description: "Both corrections: the derivative of the log-odds, times each feature's standard deviation over the cohort.",
+			Global:      GradientLogitSD, Local: GradientLogitSDLocal},
+	}
+}
+
+// Methods lists every method the validation platform runs: importance.Methods (the
+// paper's gradient first) and then Extras.
+func Methods() []importance.Method {
+	return append(importance.Methods(), Extras()...)
+}
+
+// MethodByName returns the method of Methods with the given Name.
+func MethodByName(name string) (importance.Method, error) {
+	ms := Methods()
+	names := make([]string, len(ms))
+	for i, m := range ms {
+		if m.Name == name {
+			return m, nil
+		}
+		names[i] = m.Name
+	}
+	return importance.Method{}, fmt.Errorf("validation: no method %q (have %s)", name, strings.Join(names, ", "))
+}
+
+// setup checks the arguments of a global method and returns the fusion-vector length.
+func setup(h importance.Head, mods []importance.Modality, c importance.Cohort) (int, error) {
+	if h == nil {
+		return 0, fmt.Errorf("validation: nil head")
+	}
+	dim := h.Dim()
+	if err := importance.CheckModalities(mods, dim); err != nil {
+		return 0, err
+	}
+	if err := checkCohort(c, dim); err != nil {
+		return 0, err
+	}
+	return dim, nil
+}
+
+func setupLogit(h importance.Head, mods []importance.Modality, c importance.Cohort) (LogitHead, int, error) {
+	dim, err := setup(h, mods, c)
+	if err != nil {
+		return nil, 0, err
+	}
+	lh, ok := h.(LogitHead)
+	if !ok {
+		return nil, 0, fmt.Errorf("validation: this method needs a head that gives log-odds gradients (a LogitHead), have %T", h)
+	}
+	return lh, dim, nil
+}
+
+// checkCohort reports what is wrong with c as n fusion vectors of length dim.
+func checkCohort(c importance.Cohort, dim int) error {
+	if c.N <= 0 {
+		return fmt.Errorf("validation: cohort has %d cases, want at least 1", c.N)
+	}
+	if len(c.Z) != c.N*dim {
+		return fmt.Errorf("validation: cohort Z has %d values, want N*dim = %d*%d = %d", len(c.Z), c.N, dim, c.N*dim)
+	}
+	if i := nonFinite(c.Z); i >= 0 {
+		return fmt.Errorf("validation: cohort case %d feature %d is %v", i/dim, i%dim, c.Z[i])
+	}
+	return nil
+}
+
+func fromFeatures(name string, feat []float64, mods []importance.Modality) (importance.Importance, error) {
+	m, err := importance.Aggregate(feat, mods)
+	if err != nil {
+		return importance.Importance{}, err
+	}
+	return importance.Importance{Method: name, Features: importance.Normalize(feat), Modalities: importance.Normalize(m)}, nil
+}
+
+// meanAbs returns the column means of |v| for an n x dim matrix.
+func meanAbs(v []float32, n, dim int) []float64 {
+	out := make([]float64, dim)
+	for i := range n {
+		for j, x := range v[i*dim : (i+1)*dim] {
+			out[j] += math.Abs(float64(x))
+		}
+	}
+	for j := range out {
+		out[j] /= float64(n)
+	}
+	return out
+}
+
+// columnSD returns the population SD of each column of an n x dim matrix.
+func columnSD(z []float32, n, dim int) []float64 {
+	mu := make([]float64, dim)
+	for i := range n {
+		for j, v := range z[i*dim : (i+1)*dim] {
+			mu[j] += float64(v)
+		}
+	}
+	for j := range mu {
+		mu[j] /= float64(n)
+	}
+	sd := make([]float64, dim)
+	for i := range n {
+		for j, v := range z[i*dim : (i+1)*dim] {
+			d := float64(v) - mu[j]
+			sd[j] += d * d
+		}
+	}
+	for j := range sd {
+		sd[j] = math.Sqrt(sd[j] / float64(n))
+	}
+	return sd
+}
+
+func aggregate(feat []float64, mods []importance.Modality) []float64 {
+	out := make([]float64, len(mods))
+	for i, m := range mods {
+		for j := m.Start; j < m.End; j++ {
+			out[i] += feat[j]
+		}
+	}
+	return out
+}
+
+func absAll(v []float64) []float64 {
+	out := make([]float64, len(v))
+	for i, x := range v {
+		out[i] = math.Abs(x)
+	}
+	return out
+}
+
+func nonFinite(v []float32) int {
+	for i, x := range v {
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			return i
+		}
+	}
+	return -1
+}

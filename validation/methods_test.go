@@ -1,0 +1,188 @@
+package validation
+
+import (
+	"math"
+	"testing"
+
+	"github.com/fusionlens/fusionlens/importance"
+)
+
+// linearHead makes a DenseHead whose log-odds are w.z + b exactly (one layer).
+func linearHead(w []float32, b float32) *DenseHead {
+	d := len(w)
+	l := DenseLayer{In: d, Out: 2, W: make([]float32, 2*d), B: []float32{0, b}}
+	copy(l.W[d:], w)
+	return &DenseHead{Layers: []DenseLayer{l}}
+}
+
+func TestGradientLogitOfLinearLogOddsIsTheWeights(t *testing.T) {
+	w := make([]float32, 40)
+	for j := range w {
+		w[j] = float32(j%10+1) * 0.1
+		if j%3 == 0 {
+			w[j] = -w[j]
+		}
+	}
+	h := linearHead(w, 0.3)
+	c := importance.Cohort{Z: normalRows(500, 40, 1), N: 500}
+	mods := importance.DefaultModalities()
+	imp, err := GradientLogit(h, mods, c, importance.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum float64
+	for _, v := range w {
+		sum += math.Abs(float64(v))
+	}
+	for j, v := range w {
+		if want := math.Abs(float64(v)) / sum; math.Abs(imp.Features[j]-want) > 1e-6 {
+			t.Errorf("feature %d: %v, want |w_j|/sum|w| = %v", j, imp.Features[j], want)
+		}
+	}
+	// The paper's gradient weights cases by p(1-p), which for a linear log-odds is a
+	// common factor: the shares agree.
+	paper, err := importance.Gradient(h, mods, c, importance.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for m := range mods {
+		if math.Abs(paper.Modalities[m]-imp.Modalities[m]) > 1e-5 {
+			t.Errorf("modality %d: paper %v, log-odds %v; a linear head should agree", m, paper.Modalities[m], imp.Modalities[m])
+		}
+	}
+}
+
+// TestSDMethodsAreScaleInvariant rescales fusion feature j by a and the head's inputs by
+// 1/a: the function of the cohort is the same, so a method that measures features per
+// SD must give the same importance, while the paper's gradient moves.
+func TestSDMethodsAreScaleInvariant(t *testing.T) {
+	h := randomHead([]int{40, 30, 2}, 9)
+	const n = 400
+	z := normalRows(n, 40, 2)
+	scaled := &DenseHead{Layers: append([]DenseLayer(nil), h.Layers...)}
+	first := h.Layers[0]
+	first.W = append([]float32(nil), first.W...)
+	zs := append([]float32(nil), z...)
+	for j := 0; j < 10; j++ { // the whole first modality, measured in units 4x smaller
+		const a = 4
+		for i := range n {
+			zs[i*40+j] *= a
+		}
+		for o := range first.Out {
+			first.W[o*40+j] /= a
+		}
+	}
+	scaled.Layers[0] = first
+	mods := importance.DefaultModalities()
+	c, cs := importance.Cohort{Z: z, N: n}, importance.Cohort{Z: zs, N: n}
+	for _, f := range []importance.GlobalFunc{GradientSD, GradientLogitSD} {
+		a, err := f(h, mods, c, importance.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := f(scaled, mods, cs, importance.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for m := range mods {
+			if math.Abs(a.Modalities[m]-b.Modalities[m]) > 1e-4 {
+				t.Errorf("%s modality %d: %v before rescaling, %v after", a.Method, m, a.Modalities[m], b.Modalities[m])
+			}
+		}
+	}
+	a, _ := importance.Gradient(h, mods, c, importance.Options{})
+	b, _ := importance.Gradient(scaled, mods, cs, importance.Options{})
+	if math.Abs(a.Modalities[0]-b.Modalities[0]) < 0.05 {
+		t.Errorf("the paper's gradient did not move under rescaling (%v vs %v); the test is not testing anything", a.Modalities[0], b.Modalities[0])
+	}
+}
+
+func TestLocalMethodsMatchGlobalOnOneCase(t *testing.T) {
+	h := randomHead([]int{40, 20, 2}, 5)
+	mods := importance.DefaultModalities()
+	bg := importance.Cohort{Z: normalRows(50, 40, 3), N: 50}
+	x := bg.Z[:40]
+	one := importance.Cohort{Z: x, N: 1}
+	for _, name := range []string{"gradient_logit"} {
+		m, err := MethodByName(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := m.Local(h, mods, x, bg, importance.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := m.Global(h, mods, one, importance.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		imp := a.Importance()
+		for k := range mods {
+			if math.Abs(imp.Modalities[k]-g.Modalities[k]) > 1e-6 {
+				t.Errorf("%s modality %d: local %v, global on the one case %v", name, k, imp.Modalities[k], g.Modalities[k])
+			}
+		}
+		p := make([]float32, 1)
+		h.Prob(x, 1, p)
+		if math.Abs(a.P-float64(p[0])) > 1e-6 {
+			t.Errorf("%s: P %v, head %v", name, a.P, p[0])
+		}
+	}
+	for _, name := range []string{"gradient_sd", "gradient_logit_sd"} {
+		m, _ := MethodByName(name)
+		a, err := m.Local(h, mods, x, bg, importance.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref, _ := GradientLogitLocal(h, mods, x, bg, importance.Options{})
+		if name == "gradient_sd" {
+			ref, _ = importance.GradientLocal(h, mods, x, bg, importance.Options{})
+		}
+		sd := columnSD(bg.Z, bg.N, 40)
+		for j := range sd {
+			if want := ref.Features[j] * sd[j]; math.Abs(a.Features[j]-want) > 1e-9 {
+				t.Errorf("%s feature %d: %v, want derivative x SD %v", name, j, a.Features[j], want)
+			}
+		}
+		if _, err := m.Local(h, mods, x, importance.Cohort{Z: x, N: 1}, importance.Options{}); err == nil {
+			t.Errorf("%s: a background of one case was accepted", name)
+		}
+	}
+}
+
+func TestMethodsErrors(t *testing.T) {
+	if _, err := MethodByName("nope"); err == nil {
+		t.Error("unknown method accepted")
+	}
+	seen := map[string]bool{}
+	for _, m := range Methods() {
+		if seen[m.Name] || m.Global == nil || m.Label == "" || m.Description == "" {
+			t.Errorf("method %+v: duplicate or incomplete", m.Name)
+		}
+		seen[m.Name] = true
+	}
+	if !seen["gradient"] || !seen["mean4"] || !seen["gradient_logit_sd"] {
+		t.Error("registry or extras missing")
+	}
+	h := randomHead([]int{40, 2}, 1)
+	mods := importance.DefaultModalities()
+	z := normalRows(3, 40, 1)
+	z[5] = float32(math.NaN())
+	if _, err := GradientLogit(h, mods, importance.Cohort{Z: z, N: 3}, importance.Options{}); err == nil {
+		t.Error("NaN in cohort accepted")
+	}
+	if _, err := GradientLogit(h, mods, importance.Cohort{Z: z[:40], N: 3}, importance.Options{}); err == nil {
+		t.Error("short cohort accepted")
+	}
+	var plain importance.Head = plainHead{h}
+	if _, err := GradientLogit(plain, mods, importance.Cohort{Z: normalRows(3, 40, 1), N: 3}, importance.Options{}); err == nil {
+		t.Error("a head without log-odds gradients accepted by gradient_logit")
+	}
+}
+
+// plainHead hides DenseHead's GradLogit.
+type plainHead struct{ h *DenseHead }
+
+func (p plainHead) Dim() int                                { return p.h.Dim() }
+func (p plainHead) Prob(z []float32, n int, q []float32)    { p.h.Prob(z, n, q) }
+func (p plainHead) Grad(z []float32, n int, q, g []float32) { p.h.Grad(z, n, q, g) }

@@ -1,0 +1,122 @@
+package validation
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/fusionlens/fusionlens/fusion"
+	"github.com/fusionlens/fusionlens/groundtruth"
+)
+
+// ModelScenario returns the scenario a model file says it was trained for: its
+// Meta.Scenario holds a JSON string naming a built-in ("F3" or "F3-clinical") or a full
+// scenario object.
+func ModelScenario(raw json.RawMessage) (*groundtruth.Scenario, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return nil, fmt.Errorf("validation: the model file names no scenario")
+	}
+	if raw[0] == '"' {
+		var name string
+		if err := json.Unmarshal(raw, &name); err != nil {
+			return nil, fmt.Errorf("validation: model scenario: %w", err)
+		}
+		return groundtruth.Builtin(name)
+	}
+	return groundtruth.ParseScenario(raw)
+}
+
+// SameScenario reports whether a and b define the same decision function, cohort size
+// and seed: whether their scenario files, written canonically, are equal.
+func SameScenario(a, b *groundtruth.Scenario) (bool, error) {
+	ja, err := json.Marshal(a)
+	if err != nil {
+		return false, err
+	}
+	jb, err := json.Marshal(b)
+	if err != nil {
+		return false, err
+	}
+	return bytes.Equal(ja, jb), nil
+}
+
+// matchModel returns the first model trained for sc, or nil.
+func matchModel(sc *groundtruth.Scenario, models []Model) (*Model, error) {
+	for i := range models {
+		ms, err := ModelScenario(models[i].Meta.Scenario)
+		if err != nil {
+			continue // LoadModels keeps only models whose scenario reads
+		}
+		same, err := SameScenario(sc, ms)
+		if err != nil {
+			return nil, err
+		}
+		if same {
+			return &models[i], nil
+		}
+	}
+	return nil, nil
+}
+
+// LoadModels reads every fusion model file in dir (names ending in .flns or
+// .safetensors) whose meta names a scenario. Files that are not fusion networks or name
+// no readable scenario are skipped and listed in skipped with the reason; a file that
+// looks like a fusion model but does not load is an error.
+func LoadModels(dir string) (models []Model, skipped []string, err error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	var names []string
+	for _, e := range entries {
+		if n := e.Name(); !e.IsDir() && (strings.HasSuffix(n, ".flns") || strings.HasSuffix(n, ".safetensors")) {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		path := filepath.Join(dir, n)
+		net, meta, err := fusion.Load(path)
+		if err != nil {
+			return nil, nil, err
+		}
+		if meta.Kind != "" && meta.Kind != fusion.Kind {
+			skipped = append(skipped, fmt.Sprintf("%s: a %q model, not a fusion network", path, meta.Kind))
+			continue
+		}
+		if _, err := ModelScenario(meta.Scenario); err != nil {
+			skipped = append(skipped, fmt.Sprintf("%s: %v", path, err))
+			continue
+		}
+		models = append(models, Model{Net: net, Meta: meta, Source: path})
+	}
+	return models, skipped, nil
+}
+
+// commandN returns the cohort size a cmd/train command line asked for with -n (0 when
+// it did not, meaning the scenario's size), so that a model's cohort is drawn again
+// exactly and its test cases stay held out.
+func commandN(cmd string) int {
+	f := strings.Fields(cmd)
+	for i, a := range f {
+		if !strings.HasPrefix(a, "-") {
+			continue
+		}
+		a = strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-")
+		if v, ok := strings.CutPrefix(a, "n="); ok {
+			n, _ := strconv.Atoi(v)
+			return n
+		}
+		if a == "n" && i+1 < len(f) {
+			n, _ := strconv.Atoi(f[i+1])
+			return n
+		}
+	}
+	return 0
+}

@@ -1,0 +1,477 @@
+package validation
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/fusionlens/fusionlens/cohort"
+	"github.com/fusionlens/fusionlens/fusion"
+	"github.com/fusionlens/fusionlens/groundtruth"
+	"github.com/fusionlens/fusionlens/importance"
+	"github.com/fusionlens/fusionlens/latent"
+	"github.com/fusionlens/fusionlens/modelfile"
+)
+
+// Scenario is one decision function to validate on, with where it came from.
+type Scenario struct {
+	Scenario *groundtruth.Scenario
+	// Source is "built-in" or the scenario file's path.
+	Source string
+}
+
+// Builtins returns the eight built-in scenarios F0..F7.
+func Builtins() []Scenario {
+	var out []Scenario
+	for _, s := range groundtruth.Builtins() {
+		out = append(out, Scenario{Scenario: &s, Source: "built-in"})
+	}
+	return out
+}
+
+// Model is a trained fusion network offered to Run instead of training one: it is used
+// for the scenario its Meta.Scenario names.
+type Model struct {
+	Net  *fusion.Net
+	Meta modelfile.Meta
+	// Source says where it came from, e.g. its path.
+	Source string
+}
+
+// Options control Run. The zero value runs the full validation with seed 1.
+type Options struct {
+	// Seed seeds everything, as cmd/train does: the cohort's images and clinical values,
+	// the 70/10/20 split, the network's initial weights and shuffling, the methods' random
+	// draws and the randomised heads. 0 means 1. A model given in Models brings its own
+	// seed (Meta.Seed), which then draws its cohort and split so that its test cases are
+	// the ones it was not trained on.
+	Seed uint64
+	// Quick makes everything small enough for continuous integration: QuickCohort cases,
+	// QuickEpochs epochs, fewer cases for the coalition methods, one randomised head.
+	Quick bool
+	// N overrides the cohort size (0: the scenario's CohortSize, or QuickCohort).
+	N int
+	// Epochs is the most training epochs (0: 20, as in the paper, or QuickEpochs).
+	Epochs int
+	// Methods names the methods to run (see Methods); nil runs them all.
+	Methods []string
+	// Workers is how many methods run at once (0: GOMAXPROCS).
+	Workers int
+	// Randomisations is how many randomised heads each method is checked on (0: 3, or 1
+	// when Quick).
+	Randomisations int
+	// Autoencoder gives the ground-truth image features; nil takes latent.Default().
+	Autoencoder *latent.Model
+	// Models are trained networks to use where their scenario matches, instead of
+	// training.
+	Models []Model
+	// Importance sets the methods' options; zero fields take Run's defaults (see
+	// methodOptions), and Seed is always Options.Seed.
+	Importance importance.Options
+	// Progress, when set, is called as the run advances (from the calling goroutine).
+	Progress func(Progress)
+}
+
+// Sizes of a quick run.
+const (
+	QuickCohort = 800
+	QuickEpochs = 4
+)
+
+// Progress reports how far a run is.
+type Progress struct {
+	Scenario, Scenarios int    // the current scenario, from 1, and how many there are
+	Name                string // its name
+	Phase               string // "cohort", "train", "load", "methods" or "done"
+	Detail              string // e.g. "epoch 3/20" or "kernelshap"
+	// Done is the share of the whole run completed, in [0, 1], from the phases' typical
+	// costs.
+	Done float64
+}
+
+// Phase weights within one scenario for Progress.Done (measured shares of a full run).
+const (
+	wCohort  = 0.08
+	wTrain   = 0.67
+	wMethods = 0.25
+)
+
+func (o Options) withDefaults() Options {
+	if o.Seed == 0 {
+		o.Seed = 1
+	}
+	if o.Epochs == 0 {
+		o.Epochs = 20
+		if o.Quick {
+			o.Epochs = QuickEpochs
+		}
+	}
+	if o.Workers <= 0 {
+		o.Workers = runtime.GOMAXPROCS(0)
+	}
+	if o.Randomisations == 0 {
+		o.Randomisations = 3
+		if o.Quick {
+			o.Randomisations = 1
+		}
+	}
+	return o
+}
+
+// methodOptions fills the methods' options: the package defaults, except that the
+// per-case coalition methods explain a sample of the test cases (200, or 40 when
+// quick) against 50 background cases (20 when quick), which keeps KernelSHAP over
+// forty features within seconds; Seed is the run's.
+func (o Options) methodOptions() importance.Options {
+	m := o.Importance
+	m.Seed = o.Seed
+	if m.Cases == 0 {
+		m.Cases = 200
+		if o.Quick {
+			m.Cases = 40
+		}
+	}
+	if m.Background == 0 && o.Quick {
+		m.Background = 20
+	}
+	return m
+}
+
+// selected returns the methods named in o.Methods (all when nil), checking the names.
+func (o Options) selected() ([]importance.Method, error) {
+	if o.Methods == nil {
+		return Methods(), nil
+	}
+	if len(o.Methods) == 0 {
+		return nil, fmt.Errorf("validation: no methods selected")
+	}
+	seen := map[string]bool{}
+	var out []importance.Method
+	for _, name := range o.Methods {
+		m, err := MethodByName(name)
+		if err != nil {
+			return nil, err
+		}
+		if seen[name] {
+			return nil, fmt.Errorf("validation: method %q selected twice", name)
+		}
+		seen[name] = true
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// Run validates every scenario: it builds the cohort, trains the fusion network (or uses
+// a given model trained for the scenario), runs each method on the fusion vectors of
+// the held-out test cases and compares its modality importance with the ground truth of
+// those cases; then it summarises each method over the scenarios. It stops early with
+// ctx's error when ctx is cancelled.
+func Run(ctx context.Context, scenarios []Scenario, o Options) (*Report, error) {
+	o = o.withDefaults()
+	if len(scenarios) == 0 {
+		return nil, fmt.Errorf("validation: no scenarios")
+	}
+	methods, err := o.selected()
+	if err != nil {
+		return nil, err
+	}
+	if o.N < 0 || o.N == 1 {
+		return nil, fmt.Errorf("validation: cohort size %d, want 0 (the scenario's) or at least 2", o.N)
+	}
+	if o.Epochs < 0 {
+		return nil, fmt.Errorf("validation: %d epochs, want at least 1", o.Epochs)
+	}
+	for i, s := range scenarios {
+		if s.Scenario == nil {
+			return nil, fmt.Errorf("validation: scenario %d is nil", i)
+		}
+		if err := s.Scenario.Validate(); err != nil {
+			return nil, fmt.Errorf("validation: scenario %d (%s): %w", i, s.Scenario.Name, err)
+		}
+	}
+	start := time.Now()
+	r := newReport(o, methods)
+	progress := func(k int, name, phase, detail string, frac float64) {
+		if o.Progress != nil {
+			o.Progress(Progress{Scenario: k + 1, Scenarios: len(scenarios), Name: name, Phase: phase, Detail: detail,
+				Done: (float64(k) + frac) / float64(len(scenarios))})
+		}
+	}
+	ae := o.Autoencoder
+	if ae == nil {
+		progress(0, scenarios[0].Scenario.Name, "cohort", "training the default autoencoder", 0)
+		if ae, err = latent.Default(); err != nil {
+			return nil, fmt.Errorf("validation: default autoencoder: %w", err)
+		}
+	}
+	r.Autoencoder = autoencoderInfo(ae)
+	for k, s := range scenarios {
+		res, err := runScenario(ctx, s, ae, methods, o, func(phase, detail string, frac float64) {
+			progress(k, s.Scenario.Name, phase, detail, frac)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("validation: scenario %s: %w", s.Scenario.Name, err)
+		}
+		r.Scenarios = append(r.Scenarios, *res)
+		progress(k, s.Scenario.Name, "done", "", 1)
+	}
+	r.summarise()
+	r.Seconds = time.Since(start).Seconds()
+	return r, nil
+}
+
+// runScenario validates one scenario.
+func runScenario(ctx context.Context, s Scenario, ae *latent.Model, methods []importance.Method, o Options,
+	progress func(phase, detail string, frac float64)) (*ScenarioResult, error) {
+	t0 := time.Now()
+	sc := s.Scenario
+	res := &ScenarioResult{Name: sc.Name, Description: sc.Description, Formula: sc.Formula(), Source: s.Source,
+		Modalities: groundtruth.Modalities[:]}
+
+	model, err := matchModel(sc, o.Models)
+	if err != nil {
+		return nil, err
+	}
+	seed, n := o.Seed, o.N
+	if n == 0 && o.Quick {
+		n = QuickCohort
+	}
+	if model != nil {
+		seed = model.Meta.Seed
+		if seed == 0 {
+			seed = 1
+		}
+		n = commandN(model.Meta.Command) // cmd/train's -n, else the scenario's size
+	}
+	progress("cohort", "drawing images", 0)
+	c, err := cohort.Build(sc, ae, cohort.Options{N: n, Seed: seed})
+	if err != nil {
+		return nil, err
+	}
+	trainC, valC, testC, err := c.Splits(seed)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	res.Cases = Cases{N: c.N, Train: trainC.N, Val: valC.N, Test: testC.N, Positive: c.Positive, Images: c.Source, Seed: seed}
+	res.Truth = append([]float64(nil), testC.Truth.Modality[:]...)
+	res.TruthFeatures = append([]float64(nil), testC.Truth.Feature[:]...)
+	res.CohortTruth = append([]float64(nil), c.Truth.Modality[:]...)
+	res.Ignored = Ignored(res.Truth)
+
+	var net *fusion.Net
+	if model != nil {
+		progress("load", model.Source, wCohort)
+		net = model.Net.Clone(256)
+		res.Model = ModelInfo{Source: model.Source, Seed: seed, Epochs: model.Meta.Epochs, Command: model.Meta.Command,
+			DataSource: model.Meta.DataSource}
+	} else {
+		if net, res.Model, err = train(ctx, trainC, valC, seed, o, func(p fusion.Progress) {
+			frac := (float64(p.Epoch-1) + float64(p.Step)/float64(max(p.Steps, 1))) / float64(max(p.Epochs, 1))
+			progress("train", fmt.Sprintf("epoch %d/%d", p.Epoch, p.Epochs), wCohort+wTrain*frac)
+		}); err != nil {
+			return nil, err
+		}
+	}
+	test := dataset(testC)
+	tm, err := net.Evaluate(test)
+	if err != nil {
+		return nil, err
+	}
+	res.Test = testMetrics(tm)
+	z, p, err := net.Embed(test)
+	if err != nil {
+		return nil, err
+	}
+	head, err := HeadOf(net)
+	if err != nil {
+		return nil, err
+	}
+	if err := sameHead(head, p, z, testC.N); err != nil {
+		return nil, err
+	}
+	res.FusionSD = columnSD(z, testC.N, head.Dim())
+	coh := importance.Cohort{Z: z, N: testC.N, Labels: testC.Labels}
+
+	progress("methods", "", wCohort+wTrain)
+	done := 0
+	res.Methods, err = runMethods(ctx, head, coh, res.Truth, res.Ignored, methods, o, func(name string) {
+		done++
+		progress("methods", name, wCohort+wTrain+wMethods*float64(done)/float64(len(methods)))
+	})
+	if err != nil {
+		return nil, err
+	}
+	res.Seconds = time.Since(t0).Seconds()
+	return res, nil
+}
+
+// sameHead checks that the copied head predicts what the network predicted.
+func sameHead(h *DenseHead, p, z []float32, n int) error {
+	q := make([]float32, n)
+	h.Prob(z, n, q)
+	for i := range q {
+		if d := math.Abs(float64(q[i]) - float64(p[i])); d > 1e-4 {
+			return fmt.Errorf("validation: the copied head predicts %v for test case %d, the network %v", q[i], i, p[i])
+		}
+	}
+	return nil
+}
+
+func dataset(c *cohort.Cohort) fusion.Dataset {
+	return fusion.Dataset{N: c.N, Axial: c.Axial, Coronal: c.Coronal, Clinical: c.Clinical, Labels: c.Labels}
+}
+
+// train trains a fresh network on the training cases as cmd/train does.
+func train(ctx context.Context, trainC, valC *cohort.Cohort, seed uint64, o Options, progress func(fusion.Progress)) (*fusion.Net, ModelInfo, error) {
+	to := fusion.DefaultTrainOptions()
+	to.Batch = min(to.Batch, trainC.N)
+	to.Epochs, to.Seed = o.Epochs, seed
+	net, err := fusion.NewNet(fusion.DefaultConfig(), max(to.Batch, 256), seed)
+	if err != nil {
+		return nil, ModelInfo{}, err
+	}
+	var last time.Time
+	to.Progress = func(p fusion.Progress) {
+		if p.EpochDone || time.Since(last) > 200*time.Millisecond {
+			last = time.Now()
+			progress(p)
+		}
+	}
+	t0 := time.Now()
+	tr, err := fusion.Train(ctx, net, dataset(trainC), dataset(valC), to)
+	if err != nil {
+		return nil, ModelInfo{}, err
+	}
+	info := ModelInfo{Source: "trained", Seed: seed, Epochs: len(tr.Epochs), EarlyStopped: tr.EarlyStopped,
+		TrainSeconds: time.Since(t0).Seconds(), SamplesPerSec: tr.SamplesPerSec}
+	if len(tr.Epochs) > 0 {
+		info.ValAccuracy = tr.Epochs[len(tr.Epochs)-1].Val.Accuracy
+	}
+	return net, info, nil
+}
+
+// runMethods runs each method on the test cohort with o.Workers at a time, compares it
+// with the truth and runs the sanity checks. A method that fails is recorded with its
+// error; the others go on.
+func runMethods(ctx context.Context, head *DenseHead, c importance.Cohort, truth []float64, ignored []int,
+	methods []importance.Method, o Options, done func(string)) ([]MethodResult, error) {
+	mods := importance.DefaultModalities()
+	mo := o.methodOptions()
+	rand := make([]*DenseHead, o.Randomisations)
+	for r := range rand {
+		rand[r] = head.Randomised(o.Seed<<8 + uint64(r) + 1)
+	}
+	out := make([]MethodResult, len(methods))
+	jobs := make(chan int)
+	finished := make(chan string)
+	var wg sync.WaitGroup
+	for range min(o.Workers, len(methods)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				out[i] = runMethod(methods[i], head, rand, mods, c, truth, ignored, mo)
+				finished <- methods[i].Name
+			}
+		}()
+	}
+	go func() {
+		defer close(jobs)
+		for i := range methods {
+			if ctx.Err() != nil {
+				return
+			}
+			jobs <- i
+		}
+	}()
+	go func() { wg.Wait(); close(finished) }()
+	for name := range finished {
+		done(name)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// runMethod computes one method's importance, its agreement with the truth and its
+// sanity checks.
+func runMethod(m importance.Method, head *DenseHead, rand []*DenseHead, mods []importance.Modality, c importance.Cohort,
+	truth []float64, ignored []int, mo importance.Options) MethodResult {
+	t0 := time.Now()
+	res := MethodResult{Method: m.Name}
+	fail := func(err error) MethodResult {
+		res.Error = err.Error()
+		res.Seconds = time.Since(t0).Seconds()
+		return res
+	}
+	imp, err := m.Global(head, mods, c, mo)
+	if err != nil {
+		return fail(err)
+	}
+	res.Modalities, res.Features = imp.Modalities, imp.Features
+	if res.Agreement, err = Compare(imp.Modalities, truth); err != nil {
+		return fail(err)
+	}
+	if len(ignored) > 0 {
+		ok, err := importance.IgnoredLast(imp.Modalities, ignored...)
+		if err != nil {
+			return fail(err)
+		}
+		res.IgnoredLast = &ok
+	}
+	// The original importance is computed once; ParameterRandomisation gets it back from
+	// this wrapper instead of running the method again.
+	cached := func(h importance.Head, mods []importance.Modality, c importance.Cohort, o importance.Options) (importance.Importance, error) {
+		if h == importance.Head(head) {
+			return imp, nil
+		}
+		return m.Global(h, mods, c, o)
+	}
+	rr := &RandomisationResult{}
+	for _, rh := range rand {
+		r, err := importance.ParameterRandomisation(cached, head, rh, mods, c, mo)
+		if err != nil {
+			return fail(fmt.Errorf("randomised head: %w", err))
+		}
+		rmse, err := importance.RMSE(r.Randomised.Modalities, truth)
+		if err != nil {
+			return fail(err)
+		}
+		rr.Similarity = append(rr.Similarity, r.Similarity)
+		rr.ModalityRBO = append(rr.ModalityRBO, r.ModalityRBO)
+		rr.RMSE = append(rr.RMSE, rmse)
+	}
+	if len(rand) > 0 {
+		rr.MeanSimilarity = mean(rr.Similarity)
+		rr.MeanRMSE = mean(rr.RMSE)
+		rr.Passed = rr.MeanSimilarity <= RandomisationMaxSimilarity
+		res.Randomisation = rr
+	}
+	res.Seconds = time.Since(t0).Seconds()
+	return res
+}
+
+// RandomisationMaxSimilarity is the largest mean rank correlation between a method's
+// importances on the trained head and on randomised heads for the method to pass the
+// parameter-randomisation check: the importance must depend on what the head learned.
+const RandomisationMaxSimilarity = 0.5
+
+func mean(v []float64) float64 {
+	var s float64
+	for _, x := range v {
+		s += x
+	}
+	return s / float64(len(v))
+}
+
+func autoencoderInfo(ae *latent.Model) AutoencoderInfo {
+	return AutoencoderInfo{Seed: ae.Info.Seed, Epochs: ae.Info.Epochs, Images: ae.Info.Images,
+		DataSource: ae.Info.DataSource, TrainMSE: ae.Info.TrainMSE, Command: ae.Info.Command}
+}
