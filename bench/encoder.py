@@ -46,11 +46,12 @@ def step():
 
 for _ in range(3):
     step()
-n, t0 = 0, time.perf_counter()
+n, t0, c0 = 0, time.perf_counter(), time.process_time()
 while time.perf_counter() - t0 < seconds:
     step()
     n += 1
 train = n * batch / (time.perf_counter() - t0)
+cpu_ms = (time.process_time() - c0) / n * 1e3  # CPU time of all threads per step
 
 net.eval()
 x1 = torch.rand(1, 1, 28, 28)
@@ -63,4 +64,18 @@ with torch.no_grad():
         n += 1
     infer = (time.perf_counter() - t0) / n * 1e6
 
-print(f"torch {torch.__version__} threads={threads} train_samples_per_s={train:.1f} infer1_us={infer:.1f}")
+# Pixel saliency: one case forward in inference mode and back to its pixels.
+for p in net.parameters():
+    p.requires_grad_(False)
+xs = torch.rand(1, 1, 28, 28, requires_grad=True)
+for _ in range(20):
+    net(xs).sum().backward()
+n, t0 = 0, time.perf_counter()
+while time.perf_counter() - t0 < seconds / 3:
+    xs.grad = None
+    net(xs).sum().backward()
+    n += 1
+saliency = (time.perf_counter() - t0) / n * 1e6
+
+print(f"torch {torch.__version__} threads={threads} train_samples_per_s={train:.1f} "
+      f"train_cpu_ms={cpu_ms:.1f} infer1_us={infer:.1f} saliency1_us={saliency:.1f}")

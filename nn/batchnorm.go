@@ -67,7 +67,7 @@ func BatchNormForward(out, mean, rstd, in, gamma, beta, runMean, runVar []float3
 
 // BatchNormBackward is the training-mode backward of BatchNormForward (the batch
 // statistics depend on the input). mean and rstd are what the forward wrote. dIn is
-// overwritten (nil skips it); dGamma and dBeta accumulate.
+// overwritten (nil skips it); dGamma and dBeta accumulate (both nil skip them).
 func BatchNormBackward(dIn, dGamma, dBeta, dOut, in, mean, rstd, gamma []float32, n, c, s int) {
 	const op = "BatchNorm backward (training)"
 	bnDims(op, n, c, s)
@@ -76,8 +76,10 @@ func BatchNormBackward(dIn, dGamma, dBeta, dOut, in, mean, rstd, gamma []float32
 	checkLen(op, "mean", mean, c)
 	checkLen(op, "rstd", rstd, c)
 	checkLen(op, "gamma", gamma, c)
-	checkLen(op, "gamma gradient", dGamma, c)
-	checkLen(op, "beta gradient", dBeta, c)
+	if dGamma != nil || dBeta != nil {
+		checkLen(op, "gamma gradient", dGamma, c)
+		checkLen(op, "beta gradient", dBeta, c)
+	}
 	if dIn != nil {
 		checkLen(op, "input gradient", dIn, n*c*s)
 	}
@@ -92,8 +94,10 @@ func BatchNormBackward(dIn, dGamma, dBeta, dOut, in, mean, rstd, gamma []float32
 				sdy += float64(a)
 				sdyx += float64(b) * float64(r)
 			}
-			dBeta[ch] += float32(sdy)
-			dGamma[ch] += float32(sdyx)
+			if dGamma != nil {
+				dBeta[ch] += float32(sdy)
+				dGamma[ch] += float32(sdyx)
+			}
 			if dIn == nil {
 				continue
 			}
@@ -130,14 +134,17 @@ func BatchNormInferForward(out, in, gamma, beta, runMean, runVar []float32, n, c
 
 // BatchNormInferBackward is the backward of BatchNormInferForward (running statistics
 // are constants): dIn = dOut*gamma/sqrt(runVar+eps) (overwritten; nil skips it), and
-// dGamma, dBeta accumulate.
+// dGamma, dBeta accumulate (both nil skip them).
 func BatchNormInferBackward(dIn, dGamma, dBeta, dOut, in, gamma, runMean, runVar []float32, n, c, s int, eps float32) {
 	const op = "BatchNorm backward (inference)"
 	bnDims(op, n, c, s)
 	checkBNInfer(op, in, gamma, runMean, runVar, n, c, s)
 	checkLen(op, "output gradient", dOut, n*c*s)
-	checkLen(op, "gamma gradient", dGamma, c)
-	checkLen(op, "beta gradient", dBeta, c)
+	params := dGamma != nil || dBeta != nil
+	if params {
+		checkLen(op, "gamma gradient", dGamma, c)
+		checkLen(op, "beta gradient", dBeta, c)
+	}
 	if dIn != nil {
 		checkLen(op, "input gradient", dIn, n*c*s)
 	}
@@ -145,15 +152,19 @@ func BatchNormInferBackward(dIn, dGamma, dBeta, dOut, in, gamma, runMean, runVar
 		r := float32(1 / math.Sqrt(float64(runVar[ch])+float64(eps)))
 		var sdy, sdyx float64
 		for i := 0; i < n; i++ {
-			a, b := dotCentered(dOut[(i*c+ch)*s:(i*c+ch+1)*s], in[(i*c+ch)*s:(i*c+ch+1)*s], runMean[ch])
-			sdy += float64(a)
-			sdyx += float64(b)
+			if params {
+				a, b := dotCentered(dOut[(i*c+ch)*s:(i*c+ch+1)*s], in[(i*c+ch)*s:(i*c+ch+1)*s], runMean[ch])
+				sdy += float64(a)
+				sdyx += float64(b)
+			}
 			if dIn != nil {
 				affine(dIn[(i*c+ch)*s:(i*c+ch+1)*s], dOut[(i*c+ch)*s:(i*c+ch+1)*s], gamma[ch]*r, 0)
 			}
 		}
-		dBeta[ch] += float32(sdy)
-		dGamma[ch] += float32(sdyx) * r
+		if params {
+			dBeta[ch] += float32(sdy)
+			dGamma[ch] += float32(sdyx) * r
+		}
 	}
 }
 

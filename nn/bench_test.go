@@ -90,6 +90,25 @@ func BenchmarkEncoderInfer1(b *testing.B) {
 	b.ReportMetric(encoderFlops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }
 
+// BenchmarkEncoderSaliency1 is one case through the encoder in inference mode and back to
+// its input pixels (the gradient of the sum of the 10 outputs), without parameter
+// gradients: the encoder half of a pixel-saliency explanation.
+func BenchmarkEncoderSaliency1(b *testing.B) {
+	enc := newEncoder(1, NewRand(1))
+	enc.Layers[0].(*Conv2D).SkipInputGrad = false
+	enc.SetTraining(false)
+	enc.SetSkipParamGrad(true)
+	x := randSlice(28*28, 2)
+	dOut := make([]float32, 10)
+	fill(dOut, 1)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		enc.Forward(x, 1)
+		enc.Backward(dOut, 1)
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N), "us/case")
+}
+
 // BenchmarkSgemm measures the single-threaded GEMM on a square problem and on the
 // encoder's conv shapes (per image: weights x im2col; backward: weight and input gradients).
 func BenchmarkSgemm(b *testing.B) {

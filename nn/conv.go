@@ -75,15 +75,14 @@ func convForward(out, in, w, b []float32, n, cin, h, wd, cout, k, pad, oh, ow in
 					copy(pl.buf[c*hp*wp+(y+pad)*wp+pad:], img[(c*h+y)*wd:(c*h+y+1)*wd])
 				}
 			}
-			clear(cw.buf)
 			if split {
 				nr := kern.nr
 				parallelFor((pw+nr-1)/nr, func(_, s0, s1 int) {
 					j0, j1 := s0*nr, min(s1*nr, pw)
-					convPanels(kern, cout, j1-j0, kk, ap.buf, pl.buf[j0:], offs.buf, nil, cw.buf[j0:], pw)
+					convPanels(kern, cout, j1-j0, kk, ap.buf, pl.buf[j0:], offs.buf, nil, cw.buf[j0:], pw, false)
 				})
 			} else {
-				convPanels(kern, cout, pw, kk, ap.buf, pl.buf, offs.buf, nil, cw.buf, pw)
+				convPanels(kern, cout, pw, kk, ap.buf, pl.buf, offs.buf, nil, cw.buf, pw, false)
 			}
 			o := out[i*cout*oh*ow : (i+1)*cout*oh*ow]
 			for c := 0; c < cout; c++ {
@@ -92,11 +91,7 @@ func convForward(out, in, w, b []float32, n, cin, h, wd, cout, k, pad, oh, ow in
 					bias = b[c]
 				}
 				for y := 0; y < oh; y++ {
-					dst := o[(c*oh+y)*ow : (c*oh+y+1)*ow]
-					src := cw.buf[c*pw+y*wp : c*pw+y*wp+ow]
-					for x := range dst {
-						dst[x] = src[x] + bias
-					}
+					affine(o[(c*oh+y)*ow:(c*oh+y+1)*ow], cw.buf[c*pw+y*wp:c*pw+y*wp+ow], 1, bias)
 				}
 			}
 		}
@@ -104,7 +99,8 @@ func convForward(out, in, w, b []float32, n, cin, h, wd, cout, k, pad, oh, ow in
 }
 
 // Conv2DBackward computes the gradients of Conv2DForward (same sizes): dIn = dL/din
-// (overwritten; nil skips it), and dW, dB accumulate dL/dw and dL/db (dB may be nil).
+// (overwritten), and dW, dB accumulate dL/dw and dL/db. A nil gradient buffer is
+// skipped.
 // The input gradient is itself a convolution, of dOut with the flipped, transposed
 // weights and padding k-1-pad, so it runs on the forward's fast path.
 func Conv2DBackward(dIn, dW, dB, dOut, in, w []float32, n, cin, h, wd, cout, k, pad int) {
@@ -114,7 +110,9 @@ func Conv2DBackward(dIn, dW, dB, dOut, in, w []float32, n, cin, h, wd, cout, k, 
 	checkLen(op, "input", in, n*cin*h*wd)
 	checkLen(op, "weights", w, cout*kk)
 	checkLen(op, "output gradient", dOut, n*cout*p)
-	checkLen(op, "weight gradient", dW, cout*kk)
+	if dW != nil {
+		checkLen(op, "weight gradient", dW, cout*kk)
+	}
 	if dB != nil {
 		checkLen(op, "bias gradient", dB, cout)
 	}
@@ -138,7 +136,16 @@ func Conv2DBackward(dIn, dW, dB, dOut, in, w []float32, n, cin, h, wd, cout, k, 
 		}
 	}
 
-	convWeightGrad(dW, dB, dOut, in, n, cin, h, wd, cout, k, pad, oh, ow)
+	switch {
+	case dW != nil:
+		convWeightGrad(dW, dB, dOut, in, n, cin, h, wd, cout, k, pad, oh, ow)
+	case dB != nil:
+		for i := 0; i < n; i++ {
+			for o := 0; o < cout; o++ {
+				dB[o] += sum32(dOut[(i*cout+o)*p : (i*cout+o+1)*p])
+			}
+		}
+	}
 }
 
 // convWeightGrad accumulates dW += sum over images of dOut * patches^T, and dB. The depth
@@ -216,7 +223,7 @@ func convWeightGrad(dW, dB, dOut, in []float32, n, cin, h, wd, cout, k, pad, oh,
 			}
 			g := dOut[i*cout*p : (i+1)*cout*p]
 			packA(ap.buf, g, p, false, 0, 0, cout, p, kern.mr, 1)
-			convPanels(kern, cout, kk, p, ap.buf, b.buf, posOffs.buf, colOffs.buf, gw, kk)
+			convPanels(kern, cout, kk, p, ap.buf, b.buf, posOffs.buf, colOffs.buf, gw, kk, true)
 			for o := 0; o < cout; o++ {
 				gb[o] += sum32(g[o*p : (o+1)*p])
 			}

@@ -44,15 +44,17 @@ func DenseForward(out, in, w, b []float32, n, nin, nout int) {
 	})
 }
 
-// DenseBackward computes the gradients of DenseForward: dIn = dOut * w (overwritten; nil
-// skips it), dW += dOut^T * in, dB += column sums of dOut (nil skips it).
+// DenseBackward computes the gradients of DenseForward: dIn = dOut * w (overwritten),
+// dW += dOut^T * in, dB += column sums of dOut. A nil gradient buffer is skipped.
 func DenseBackward(dIn, dW, dB, dOut, in, w []float32, n, nin, nout int) {
 	const op = "Dense backward"
 	denseDims(op, n, nin, nout)
 	checkLen(op, "input", in, n*nin)
 	checkLen(op, "weights", w, nout*nin)
 	checkLen(op, "output gradient", dOut, n*nout)
-	checkLen(op, "weight gradient", dW, nout*nin)
+	if dW != nil {
+		checkLen(op, "weight gradient", dW, nout*nin)
+	}
 	if dB != nil {
 		checkLen(op, "bias gradient", dB, nout)
 	}
@@ -71,7 +73,9 @@ func DenseBackward(dIn, dW, dB, dOut, in, w []float32, n, nin, nout int) {
 				if di != nil {
 					axpyScaled(gj, w[j*nin:(j+1)*nin], di)
 				}
-				axpyScaled(gj, x, dW[j*nin:(j+1)*nin])
+				if dW != nil {
+					axpyScaled(gj, x, dW[j*nin:(j+1)*nin])
+				}
 				if dB != nil {
 					dB[j] += gj
 				}
@@ -86,7 +90,9 @@ func DenseBackward(dIn, dW, dB, dOut, in, w []float32, n, nin, nout int) {
 	}
 	// Split dW by output rows, so workers write disjoint rows.
 	rowsParallel(nout, n*nin, func(lo, hi int) {
-		Sgemm(true, false, hi-lo, nin, n, 1, dOut[lo:], nout, in, nin, 1, dW[lo*nin:], nin)
+		if dW != nil {
+			Sgemm(true, false, hi-lo, nin, n, 1, dOut[lo:], nout, in, nin, 1, dW[lo*nin:], nin)
+		}
 		if dB != nil {
 			for i := 0; i < n; i++ {
 				axpy(dB[lo:hi], dOut[i*nout+lo:i*nout+hi])

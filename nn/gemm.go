@@ -10,12 +10,13 @@ import (
 // packed panels), and C has row stride ldc.
 //
 // conv is the same product with B's row r read from b[offs[r]:offs[r]+nr] (offs
-// increasing): an implicit patch matrix, so convolutions need not pack one.
+// increasing): an implicit patch matrix, so convolutions need not pack one. With acc
+// false it overwrites C with the product instead of adding to it.
 type microKernel struct {
 	name   string
 	mr, nr int
 	fn     func(kc int, a, b, c []float32, ldc int)
-	conv   func(kc int, a, b []float32, offs []int, c []float32, ldc int)
+	conv   func(kc int, a, b []float32, offs []int, c []float32, ldc int, acc bool)
 }
 
 // Blocking sizes: a kc x nc panel of B stays in L2, an mc x kc block of A in L1/L2.
@@ -136,7 +137,8 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 // local tile.
 func macroKernel(kern microKernel, m, n, kc int, ap []float32, aStride int, bp []float32, bStride int, c []float32, ldc int) {
 	mr, nr := kern.mr, kern.nr
-	var tile [16 * 64]float32 // large enough for every kernel's mr*nr
+	tile := getScratch(mr * nr) // for partial edge tiles; a local array would escape
+	defer putScratch(tile)
 	for jr := 0; jr < n; jr += nr {
 		nn := min(nr, n-jr)
 		bs := bp[jr/nr*bStride:]
@@ -148,7 +150,7 @@ func macroKernel(kern microKernel, m, n, kc int, ap []float32, aStride int, bp [
 				kern.fn(kc, as, bs, c[ci:], ldc)
 				continue
 			}
-			t := tile[:mr*nr]
+			t := tile.buf
 			clear(t)
 			kern.fn(kc, as, bs, t, nr)
 			for i := 0; i < mm; i++ {
@@ -173,14 +175,16 @@ func gemmPanels(kern microKernel, m, n, k int, ap, bp, c []float32, ldc int) {
 
 // convPanels computes C[0:m, 0:n] += Ap * B for A packed over the full depth k (sliver i
 // at ap[i*k*mr]) and B implicit: row r of B's column sliver t (columns t*nr..) is
-// b[colOffs[t]+offs[r]:], or b[t*nr+offs[r]:] when colOffs is nil. Partial edge tiles go
-// through a local tile.
-func convPanels(kern microKernel, m, n, k int, ap, b []float32, offs, colOffs []int, c []float32, ldc int) {
+// b[colOffs[t]+offs[r]:], or b[t*nr+offs[r]:] when colOffs is nil. With acc false it
+// overwrites C (saving a pass to clear it). Partial edge tiles go through a local tile.
+func convPanels(kern microKernel, m, n, k int, ap, b []float32, offs, colOffs []int, c []float32, ldc int, acc bool) {
 	mr, nr := kern.mr, kern.nr
-	var tile [16 * 64]float32
+	tile := getScratch(mr * nr)
+	defer putScratch(tile)
 	for pc := 0; pc < k; pc += gemmKC {
 		kc := min(gemmKC, k-pc)
 		o := offs[pc : pc+kc]
+		add := acc || pc > 0
 		for jr := 0; jr < n; jr += nr {
 			nn := min(nr, n-jr)
 			bs := b[jr:]
@@ -192,17 +196,18 @@ func convPanels(kern microKernel, m, n, k int, ap, b []float32, offs, colOffs []
 				as := ap[ir/mr*k*mr+pc*mr:]
 				ci := ir*ldc + jr
 				if mm == mr && nn == nr {
-					kern.conv(kc, as, bs, o, c[ci:], ldc)
+					kern.conv(kc, as, bs, o, c[ci:], ldc, add)
 					continue
 				}
-				t := tile[:mr*nr]
-				clear(t)
-				kern.conv(kc, as, bs, o, t, nr)
+				t := tile.buf
+				kern.conv(kc, as, bs, o, t, nr, false)
 				for i := 0; i < mm; i++ {
 					crow := c[ci+i*ldc : ci+i*ldc+nn]
 					trow := t[i*nr : i*nr+nn]
-					for j := range crow {
-						crow[j] += trow[j]
+					if add {
+						axpy(crow, trow)
+					} else {
+						copy(crow, trow)
 					}
 				}
 			}
@@ -331,8 +336,9 @@ func kernelGo4x4(kc int, a, b, c []float32, ldc int) {
 	r[3] += c33
 }
 
-// kernelConvGo4x4 is kernelGo4x4 with B's row p read at b[offs[p]:].
-func kernelConvGo4x4(kc int, a, b []float32, offs []int, c []float32, ldc int) {
+// kernelConvGo4x4 is kernelGo4x4 with B's row p read at b[offs[p]:], overwriting C when
+// acc is false.
+func kernelConvGo4x4(kc int, a, b []float32, offs []int, c []float32, ldc int, acc bool) {
 	var c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33 float32
 	a = a[:4*kc]
 	offs = offs[:kc]
@@ -357,6 +363,17 @@ func kernelConvGo4x4(kc int, a, b []float32, offs []int, c []float32, ldc int) {
 		c31 += a3 * b1
 		c32 += a3 * b2
 		c33 += a3 * b3
+	}
+	if !acc {
+		r := c[0:4:4]
+		r[0], r[1], r[2], r[3] = c00, c01, c02, c03
+		r = c[ldc : ldc+4 : ldc+4]
+		r[0], r[1], r[2], r[3] = c10, c11, c12, c13
+		r = c[2*ldc : 2*ldc+4 : 2*ldc+4]
+		r[0], r[1], r[2], r[3] = c20, c21, c22, c23
+		r = c[3*ldc : 3*ldc+4 : 3*ldc+4]
+		r[0], r[1], r[2], r[3] = c30, c31, c32, c33
+		return
 	}
 	r := c[0:4:4]
 	r[0] += c00

@@ -108,10 +108,11 @@ storeg512:
 	VZEROUPPER
 	RET
 
-// func kernelConvAVX512x8x32(kc int, a, b *float32, offs *int, c *float32, ldc int)
+// func kernelConvAVX512x8x32(kc int, a, b *float32, offs *int, c *float32, ldc, acc int)
 // C[0:8, 0:32] += Ap * B, where B's row r is the 32 floats at b + offs[r] (an implicit
-// patch matrix). Accumulators Z0..Z15 (row i in Z(2i), Z(2i+1)).
-TEXT ·kernelConvAVX512x8x32(SB), NOSPLIT, $0-48
+// patch matrix); with acc == 0 it overwrites C instead. Accumulators Z0..Z15 (row i in
+// Z(2i), Z(2i+1)).
+TEXT ·kernelConvAVX512x8x32(SB), NOSPLIT, $0-56
 	MOVQ kc+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DI
@@ -170,6 +171,9 @@ loopc512:
 	DECQ CX
 	JNZ loopc512
 storec512:
+	MOVQ acc+48(FP), R11
+	TESTQ R11, R11
+	JZ overc512
 	VADDPS (DX), Z0, Z0
 	VADDPS 64(DX), Z1, Z1
 	VMOVUPS Z0, (DX)
@@ -207,6 +211,32 @@ storec512:
 	ADDQ R8, DX
 	VADDPS (DX), Z14, Z14
 	VADDPS 64(DX), Z15, Z15
+	VMOVUPS Z14, (DX)
+	VMOVUPS Z15, 64(DX)
+	VZEROUPPER
+	RET
+overc512:
+	VMOVUPS Z0, (DX)
+	VMOVUPS Z1, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z2, (DX)
+	VMOVUPS Z3, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z4, (DX)
+	VMOVUPS Z5, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z6, (DX)
+	VMOVUPS Z7, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z8, (DX)
+	VMOVUPS Z9, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z10, (DX)
+	VMOVUPS Z11, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z12, (DX)
+	VMOVUPS Z13, 64(DX)
+	ADDQ R8, DX
 	VMOVUPS Z14, (DX)
 	VMOVUPS Z15, 64(DX)
 	VZEROUPPER
@@ -290,9 +320,10 @@ storeg256:
 	VZEROUPPER
 	RET
 
-// func kernelConvAVX2x4x24(kc int, a, b *float32, offs *int, c *float32, ldc int)
-// C[0:4, 0:24] += Ap * B, where B's row r is the 24 floats at b + offs[r].
-TEXT ·kernelConvAVX2x4x24(SB), NOSPLIT, $0-48
+// func kernelConvAVX2x4x24(kc int, a, b *float32, offs *int, c *float32, ldc, acc int)
+// C[0:4, 0:24] += Ap * B, where B's row r is the 24 floats at b + offs[r]; with acc == 0
+// it overwrites C instead.
+TEXT ·kernelConvAVX2x4x24(SB), NOSPLIT, $0-56
 	MOVQ kc+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DI
@@ -340,6 +371,9 @@ loopc256:
 	DECQ CX
 	JNZ loopc256
 storec256:
+	MOVQ acc+48(FP), R11
+	TESTQ R11, R11
+	JZ overc256
 	VADDPS 0(DX), Y0, Y0
 	VMOVUPS Y0, 0(DX)
 	VADDPS 32(DX), Y1, Y1
@@ -366,6 +400,24 @@ storec256:
 	VADDPS 32(DX), Y10, Y10
 	VMOVUPS Y10, 32(DX)
 	VADDPS 64(DX), Y11, Y11
+	VMOVUPS Y11, 64(DX)
+	VZEROUPPER
+	RET
+overc256:
+	VMOVUPS Y0, 0(DX)
+	VMOVUPS Y1, 32(DX)
+	VMOVUPS Y2, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Y3, 0(DX)
+	VMOVUPS Y4, 32(DX)
+	VMOVUPS Y5, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Y6, 0(DX)
+	VMOVUPS Y7, 32(DX)
+	VMOVUPS Y8, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Y9, 0(DX)
+	VMOVUPS Y10, 32(DX)
 	VMOVUPS Y11, 64(DX)
 	VZEROUPPER
 	RET

@@ -122,6 +122,24 @@ func (s *Sequential) SetTraining(training bool) {
 	}
 }
 
+// SetSkipParamGrad sets SkipParamGrad on every layer that has parameters: with skip true,
+// Backward computes only input gradients (explaining a trained network costs no
+// parameter-gradient work and leaves Params()[i].G untouched).
+func (s *Sequential) SetSkipParamGrad(skip bool) {
+	for _, l := range s.Layers {
+		switch l := l.(type) {
+		case *Conv2D:
+			l.SkipParamGrad = skip
+		case *Dense:
+			l.SkipParamGrad = skip
+		case *BatchNorm:
+			l.SkipParamGrad = skip
+		case *Sequential:
+			l.SetSkipParamGrad(skip)
+		}
+	}
+}
+
 // Conv2D is a stride-1 convolution layer with a square kernel and zero padding, over NCHW
 // images of a fixed size.
 type Conv2D struct {
@@ -131,6 +149,9 @@ type Conv2D struct {
 	// SkipInputGrad makes Backward compute only parameter gradients and return nil (the
 	// first layer of a network in training).
 	SkipInputGrad bool
+	// SkipParamGrad makes Backward compute only the input gradient (explaining a trained
+	// network).
+	SkipParamGrad bool
 
 	in       []float32
 	out, dIn []float32
@@ -166,7 +187,11 @@ func (l *Conv2D) Backward(dOut []float32, n int) []float32 {
 	if !l.SkipInputGrad {
 		dIn = l.dIn[:n*l.InC*l.H*l.W]
 	}
-	Conv2DBackward(dIn, l.Weight.G, l.Bias.G, dOut, l.in, l.Weight.W, n, l.InC, l.H, l.W, l.OutC, l.K, l.Pad)
+	dW, dB := l.Weight.G, l.Bias.G
+	if l.SkipParamGrad {
+		dW, dB = nil, nil
+	}
+	Conv2DBackward(dIn, dW, dB, dOut, l.in, l.Weight.W, n, l.InC, l.H, l.W, l.OutC, l.K, l.Pad)
 	return dIn
 }
 
@@ -185,6 +210,8 @@ type Dense struct {
 	Weight, Bias  *Param // Out x In (PyTorch's Linear layout), and Out
 	// SkipInputGrad makes Backward compute only parameter gradients and return nil.
 	SkipInputGrad bool
+	// SkipParamGrad makes Backward compute only the input gradient.
+	SkipParamGrad bool
 
 	in       []float32
 	out, dIn []float32
@@ -218,7 +245,11 @@ func (l *Dense) Backward(dOut []float32, n int) []float32 {
 	if !l.SkipInputGrad {
 		dIn = l.dIn[:n*l.In]
 	}
-	DenseBackward(dIn, l.Weight.G, l.Bias.G, dOut, l.in, l.Weight.W, n, l.In, l.Out)
+	dW, dB := l.Weight.G, l.Bias.G
+	if l.SkipParamGrad {
+		dW, dB = nil, nil
+	}
+	DenseBackward(dIn, dW, dB, dOut, l.in, l.Weight.W, n, l.In, l.Out)
 	return dIn
 }
 
@@ -286,6 +317,8 @@ type BatchNorm struct {
 	RunningMean, RunningVar []float32
 	Momentum, Eps           float32 // 0.1 and 1e-5, as in PyTorch
 	Training                bool
+	// SkipParamGrad makes Backward compute only the input gradient.
+	SkipParamGrad bool
 
 	in, mean, rstd []float32
 	out, dIn       []float32
@@ -328,10 +361,14 @@ func (l *BatchNorm) Forward(in []float32, n int) []float32 {
 func (l *BatchNorm) Backward(dOut []float32, n int) []float32 {
 	checkBatch("BatchNorm backward", dOut, n, l.MaxN, l.Shape)
 	dIn := l.dIn[:n*l.C*l.Spatial]
+	dG, dB := l.Gamma.G, l.Beta.G
+	if l.SkipParamGrad {
+		dG, dB = nil, nil
+	}
 	if l.Training {
-		BatchNormBackward(dIn, l.Gamma.G, l.Beta.G, dOut, l.in, l.mean, l.rstd, l.Gamma.W, n, l.C, l.Spatial)
+		BatchNormBackward(dIn, dG, dB, dOut, l.in, l.mean, l.rstd, l.Gamma.W, n, l.C, l.Spatial)
 	} else {
-		BatchNormInferBackward(dIn, l.Gamma.G, l.Beta.G, dOut, l.in, l.Gamma.W, l.RunningMean, l.RunningVar, n, l.C, l.Spatial, l.Eps)
+		BatchNormInferBackward(dIn, dG, dB, dOut, l.in, l.Gamma.W, l.RunningMean, l.RunningVar, n, l.C, l.Spatial, l.Eps)
 	}
 	return dIn
 }

@@ -102,6 +102,26 @@ func TestSequentialGradients(t *testing.T) {
 			checkGrad(t, what, xs, grads, names, func(x [][]float64) float64 {
 				return nll64(s.forward64(x, tc.n, tc.training), targets, tc.n, 3)
 			})
+
+			// Input gradients only (explaining): the same dIn, parameter gradients untouched.
+			want := append([]float32(nil), dIn...)
+			ZeroGrad(params)
+			s.seq.Forward(in, tc.n)
+			s.seq.SetSkipParamGrad(true)
+			got := s.seq.Backward(dLogp, tc.n)
+			s.seq.SetSkipParamGrad(false)
+			for j := range want {
+				if math.Abs(float64(got[j]-want[j])) > 1e-6*(1+math.Abs(float64(want[j]))) {
+					t.Fatalf("%s: input gradient without parameter gradients [%d] = %g, with them %g", what, j, got[j], want[j])
+				}
+			}
+			for _, p := range params {
+				for _, g := range p.G {
+					if g != 0 {
+						t.Fatalf("%s: SetSkipParamGrad(true) still wrote %s's gradient", what, p.Name)
+					}
+				}
+			}
 		}
 	})
 }

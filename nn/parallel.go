@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"math/bits"
 	"runtime"
 	"sync"
 )
@@ -31,35 +32,38 @@ func parallelFor(n int, fn func(worker, lo, hi int)) {
 // numWorkers is the number of chunks parallelFor uses for n items.
 func numWorkers(n int) int { return max(1, min(runtime.GOMAXPROCS(0), n)) }
 
-// scratch is a reusable float32 buffer; pools of them keep ops allocation-free in the
-// steady state.
+// scratch is a reusable float32 buffer; pools of them, one per power-of-two size class,
+// keep ops allocation-free in the steady state.
 type scratch struct{ buf []float32 }
 
-var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+var scratchPools [48]sync.Pool
 
+// getScratch returns a buffer of size elements (contents undefined).
 func getScratch(size int) *scratch {
-	s := scratchPool.Get().(*scratch)
-	if cap(s.buf) < size {
-		s.buf = make([]float32, size)
+	c := bits.Len(uint(size))
+	s, _ := scratchPools[c].Get().(*scratch)
+	if s == nil {
+		s = &scratch{buf: make([]float32, 1<<c)}
 	}
 	s.buf = s.buf[:size]
 	return s
 }
 
-func putScratch(s *scratch) { scratchPool.Put(s) }
+func putScratch(s *scratch) { scratchPools[bits.Len(uint(len(s.buf)))].Put(s) }
 
-// intScratch is a reusable int buffer.
+// intScratch is a reusable int buffer, pooled like scratch.
 type intScratch struct{ buf []int }
 
-var intPool = sync.Pool{New: func() any { return new(intScratch) }}
+var intPools [48]sync.Pool
 
 func getInts(size int) *intScratch {
-	s := intPool.Get().(*intScratch)
-	if cap(s.buf) < size {
-		s.buf = make([]int, size)
+	c := bits.Len(uint(size))
+	s, _ := intPools[c].Get().(*intScratch)
+	if s == nil {
+		s = &intScratch{buf: make([]int, 1<<c)}
 	}
 	s.buf = s.buf[:size]
 	return s
 }
 
-func putInts(s *intScratch) { intPool.Put(s) }
+func putInts(s *intScratch) { intPools[bits.Len(uint(len(s.buf)))].Put(s) }
