@@ -1,0 +1,403 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/fusionlens/fusionlens/clinical"
+	"github.com/fusionlens/fusionlens/ctimage"
+	"github.com/fusionlens/fusionlens/fusion"
+	"github.com/fusionlens/fusionlens/importance"
+	"github.com/fusionlens/fusionlens/modelfile"
+	"github.com/fusionlens/fusionlens/phantom"
+	"github.com/fusionlens/fusionlens/validation"
+)
+
+// exampleSeedStream is the browser's example-case stream (site.LoadExample), so example
+// case n here is example case n there.
+const exampleSeedStream = 0xe8a3b1e
+
+// maxClinicalFile bounds a -clinical-file.
+const maxClinicalFile = 1 << 20
+
+// input is the case to explain.
+type input struct {
+	images       [2][]float32 // axial, coronal: 784 values each in [0,1]
+	imageSource  [2]string
+	synthetic    bool
+	values       clinical.Values // physical values and which were given
+	clinicalFrom string
+}
+
+// loadInput reads the images and clinical values the options name, or draws the
+// synthetic example case.
+func loadInput(o options) (*input, error) {
+	in := &input{}
+	if o.axial == "" {
+		rng := rand.New(rand.NewPCG(uint64(o.example), exampleSeedStream))
+		ca, cc := rng.IntN(phantom.NumClasses), rng.IntN(phantom.NumClasses)
+		in.images[0], in.images[1] = make([]float32, phantom.Pixels), make([]float32, phantom.Pixels)
+		phantom.Generate(ca, phantom.Axial, rng, in.images[0])
+		phantom.Generate(cc, phantom.Coronal, rng, in.images[1])
+		in.synthetic = true
+		in.imageSource[0] = fmt.Sprintf("SYNTHETIC example case %d: axial phantom of the %s (%s)", o.example, phantom.ClassNames[ca], phantom.Provenance)
+		in.imageSource[1] = fmt.Sprintf("SYNTHETIC example case %d: coronal phantom of the %s (%s)", o.example, phantom.ClassNames[cc], phantom.Provenance)
+	} else {
+		for k, path := range []string{o.axial, o.coronal} {
+			flagName := [...]string{"-axial", "-coronal"}[k]
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return nil, usagef("%s: %w", flagName, err)
+			}
+			img, err := ctimage.Decode(data, ctimage.Options{})
+			if err != nil {
+				return nil, usagef("%s %s: %w", flagName, path, err)
+			}
+			in.images[k] = img.Pixels
+			in.imageSource[k] = fmt.Sprintf("%s (%s %dx%d)", path, img.Info.Format, img.Info.Width, img.Info.Height)
+		}
+	}
+	var err error
+	switch {
+	case o.clinical != "":
+		in.values, err = clinical.Parse(o.clinical, clinical.ParseOptions{AllowPartial: true})
+		if err != nil {
+			return nil, usagef("-clinical: %w", err)
+		}
+		in.clinicalFrom = "-clinical"
+	case o.clinicalFile != "":
+		data, err := readLimited(o.clinicalFile, maxClinicalFile)
+		if err != nil {
+			return nil, usagef("-clinical-file: %w", err)
+		}
+		in.values, err = clinical.ParseJSON(data, clinical.ParseOptions{AllowPartial: true})
+		if err != nil {
+			return nil, usagef("-clinical-file %s: %w", o.clinicalFile, err)
+		}
+		in.clinicalFrom = o.clinicalFile
+	default:
+		in.values.X = clinical.Defaults()
+		in.clinicalFrom = "none given: the clinical table's reference means"
+	}
+	return in, nil
+}
+
+func readLimited(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
+	}
+	return data, nil
+}
+
+// standardised returns the twenty standardised clinical values as the network reads them.
+func (in *input) standardised() []float32 {
+	z := in.values.Standardised()
+	out := make([]float32, len(z))
+	for i, v := range z {
+		out[i] = float32(v)
+	}
+	return out
+}
+
+// loadModel reads -model, or finds a model in the weights folder.
+func loadModel(o options) (*fusion.Net, modelfile.Meta, string, error) {
+	path := o.model
+	if path == "" {
+		var err error
+		if path, err = findModel(o.weights); err != nil {
+			return nil, modelfile.Meta{}, "", err
+		}
+	}
+	net, meta, err := fusion.Load(path)
+	if err != nil {
+		return nil, meta, "", usagef("-model: %w", err)
+	}
+	cfg := net.Config()
+	if cfg.Images != 2 || cfg.ImageSize != phantom.Size || cfg.Clinical != clinical.NumVars || len(cfg.Modalities) != 4 {
+		return nil, meta, "", usagef("-model %s reads %d images of %dx%d and %d clinical values in %d modalities; explain needs the paper's layout (2 images of 28x28, 20 values, 4 modalities)",
+			path, cfg.Images, cfg.ImageSize, cfg.ImageSize, cfg.Clinical, len(cfg.Modalities))
+	}
+	return net, meta, path, nil
+}
+
+// findModel picks a model file in dir: the F0 model when there is one, else the first
+// by name.
+func findModel(dir string) (string, error) {
+	howTo := "train one with `go run ./cmd/train -scenario F0` (it writes fusion-F0.flns) and pass -model fusion-F0.flns"
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return "", usagef("no -model given and no model folder %q (%v); %s", dir, err, howTo)
+	}
+	var names []string
+	for _, e := range entries {
+		if n := e.Name(); !e.IsDir() && (strings.HasSuffix(n, ".flns") || strings.HasSuffix(n, ".safetensors")) {
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 {
+		return "", usagef("no -model given and no model files (.flns, .safetensors) in %q; %s", dir, howTo)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if strings.Contains(strings.ToUpper(n), "F0") {
+			return filepath.Join(dir, n), nil
+		}
+	}
+	return filepath.Join(dir, names[0]), nil
+}
+
+// noBackground lists the methods that explain a case from the head alone.
+var noBackground = map[string]bool{"gradient": true, "gradxinput": true, "gradient_logit": true}
+
+// background encodes n synthetic cases (phantom images of random organ classes and
+// simulated clinical values) into fusion vectors: what "absent" or "typical" means for
+// the methods that compare a case with others.
+func background(net *fusion.Net, n int, seed uint64) (importance.Cohort, error) {
+	ax, _ := phantom.Dataset(n, seed, phantom.Axial)
+	co, _ := phantom.Dataset(n, seed, phantom.Coronal)
+	clin := clinical.Simulate(n, seed)
+	d := fusion.Dataset{N: n, Axial: ax, Coronal: co, Clinical: make([]float32, len(clin)), Labels: make([]int, n)}
+	for i, v := range clin {
+		d.Clinical[i] = float32(v)
+	}
+	z, _, err := net.Clone(min(n, 256)).Embed(d)
+	if err != nil {
+		return importance.Cohort{}, err
+	}
+	return importance.Cohort{Z: z, N: n}, nil
+}
+
+// Result is what explain reports, and its JSON form.
+type Result struct {
+	Model      ModelInfo      `json:"model"`
+	Case       CaseInfo       `json:"case"`
+	P          float64        `json:"p_class1"`
+	Class      int            `json:"predicted_class"`
+	Method     MethodInfo     `json:"method"`
+	Modalities []ModalityItem `json:"modalities"`
+	Features   []FeatureItem  `json:"features,omitempty"`
+	Saliency   []string       `json:"saliency,omitempty"`
+}
+
+// ModelInfo describes the model used.
+type ModelInfo struct {
+	Path         string  `json:"path"`
+	Scenario     string  `json:"scenario,omitempty"`
+	DataSource   string  `json:"data_source,omitempty"`
+	TestAccuracy float64 `json:"test_accuracy,omitempty"`
+	Command      string  `json:"command,omitempty"`
+}
+
+// CaseInfo describes the inputs.
+type CaseInfo struct {
+	Synthetic     bool               `json:"synthetic"`
+	Axial         string             `json:"axial"`
+	Coronal       string             `json:"coronal"`
+	ClinicalFrom  string             `json:"clinical_from"`
+	Clinical      map[string]float64 `json:"clinical"`
+	ClinicalGiven []string           `json:"clinical_given"`
+}
+
+// MethodInfo names the method.
+type MethodInfo struct {
+	Name        string `json:"name"`
+	Label       string `json:"label"`
+	Description string `json:"description"`
+	Background  int    `json:"background_cases,omitempty"`
+}
+
+// ModalityItem is one modality's attribution: Value as the method gives it (signed for
+// additive methods, a sum of magnitudes for gradients) and Share, |Value| normalised.
+type ModalityItem struct {
+	Name  string  `json:"name"`
+	Value float64 `json:"value"`
+	Share float64 `json:"share"`
+}
+
+// FeatureItem is one fusion feature's attribution.
+type FeatureItem struct {
+	Index    int     `json:"index"`
+	Name     string  `json:"name"`
+	Modality string  `json:"modality"`
+	Z        float64 `json:"z"` // the fusion-vector value
+	// Physical is the clinical value in its unit (clinical features only).
+	Physical *float64 `json:"physical,omitempty"`
+	Unit     string   `json:"unit,omitempty"`
+	Value    float64  `json:"value"`
+	Share    float64  `json:"share"`
+}
+
+func explain(o options, stdout io.Writer) error {
+	m, err := validation.MethodByName(o.method)
+	if err != nil {
+		return usagef("-method: %w", err)
+	}
+	if m.Local == nil {
+		return usagef("-method %s scores a cohort, not one case; see -method list", m.Name)
+	}
+	in, err := loadInput(o)
+	if err != nil {
+		return err
+	}
+	net, meta, path, err := loadModel(o)
+	if err != nil {
+		return err
+	}
+	clin := in.standardised()
+	feats := [][]float32{net.Encode(in.images[0]), net.Encode(in.images[1])}
+	z, err := net.Fuse(feats, clin)
+	if err != nil {
+		return err
+	}
+	head, err := validation.HeadOf(net)
+	if err != nil {
+		return err
+	}
+	var bg importance.Cohort
+	if !noBackground[m.Name] {
+		if bg, err = background(net, o.background, o.seed); err != nil {
+			return err
+		}
+	}
+	mods := importance.DefaultModalities()
+	a, err := m.Local(head, mods, z, bg, importance.Options{Seed: o.seed})
+	if err != nil {
+		return err
+	}
+	res := report(o, in, net, meta, path, m, a, z, bg.N)
+	if o.saliency != "" {
+		if res.Saliency, err = writeSaliency(o.saliency, net, in.images, clin); err != nil {
+			return err
+		}
+	}
+	if o.json {
+		return writeJSON(stdout, res)
+	}
+	return writeTable(stdout, res, o.top)
+}
+
+// report assembles the Result.
+func report(o options, in *input, net *fusion.Net, meta modelfile.Meta, path string, m importance.Method,
+	a importance.Attribution, z []float32, nbg int) *Result {
+	res := &Result{
+		Model: ModelInfo{Path: path, Scenario: strings.Trim(string(meta.Scenario), `"`), DataSource: meta.DataSource,
+			TestAccuracy: meta.TestAccuracy, Command: meta.Command},
+		Case: CaseInfo{Synthetic: in.synthetic, Axial: in.imageSource[0], Coronal: in.imageSource[1],
+			ClinicalFrom: in.clinicalFrom, Clinical: map[string]float64{}},
+		P:      a.P,
+		Method: MethodInfo{Name: m.Name, Label: m.Label, Description: m.Description, Background: nbg},
+	}
+	if len(res.Model.Scenario) > 80 {
+		res.Model.Scenario = res.Model.Scenario[:77] + "..."
+	}
+	if a.P > 0.5 {
+		res.Class = 1
+	}
+	vars := clinical.Variables()
+	for i, v := range vars {
+		res.Case.Clinical[v.Name] = in.values.X[i]
+		if in.values.Given[i] {
+			res.Case.ClinicalGiven = append(res.Case.ClinicalGiven, v.Name)
+		}
+	}
+	imp := a.Importance()
+	for k, md := range mods(net) {
+		res.Modalities = append(res.Modalities, ModalityItem{Name: md, Value: a.Modalities[k], Share: imp.Modalities[k]})
+	}
+	if a.Features != nil {
+		cfg := net.Config()
+		f := cfg.Features()
+		for j, v := range a.Features {
+			it := FeatureItem{Index: j, Z: float64(z[j]), Value: v, Share: imp.Features[j]}
+			if j < cfg.Images*f {
+				it.Modality = cfg.Modalities[j/f].Name
+				it.Name = fmt.Sprintf("%s encoder feature %d", it.Modality, j%f)
+			} else {
+				cv := vars[j-cfg.Images*f]
+				it.Modality = cv.Group.Modality()
+				it.Name = cv.Name
+				x := in.values.X[cv.Index]
+				it.Physical, it.Unit = &x, cv.Unit
+			}
+			res.Features = append(res.Features, it)
+		}
+	}
+	return res
+}
+
+func mods(net *fusion.Net) []string {
+	var out []string
+	for _, m := range net.Config().Modalities {
+		out = append(out, m.Name)
+	}
+	return out
+}
+
+// writeTable prints the result for a person.
+func writeTable(w io.Writer, r *Result, top int) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "model     %s", r.Model.Path)
+	if r.Model.Scenario != "" {
+		fmt.Fprintf(&b, " (scenario %s", r.Model.Scenario)
+		if r.Model.TestAccuracy > 0 {
+			fmt.Fprintf(&b, ", test accuracy %.3f", r.Model.TestAccuracy)
+		}
+		b.WriteString(")")
+	}
+	b.WriteString("\n")
+	if r.Case.Synthetic {
+		b.WriteString("case      SYNTHETIC: no patient data; pass -axial and -coronal to explain your own images\n")
+	}
+	fmt.Fprintf(&b, "axial     %s\ncoronal   %s\nclinical  %s", r.Case.Axial, r.Case.Coronal, r.Case.ClinicalFrom)
+	if n := len(r.Case.ClinicalGiven); n > 0 && n < clinical.NumVars {
+		fmt.Fprintf(&b, " (%d given, the other %d at the table's reference means)", n, clinical.NumVars-n)
+	}
+	fmt.Fprintf(&b, "\n\nprediction  p(class 1) = %.4f  ->  class %d\n", r.P, r.Class)
+	fmt.Fprintf(&b, "method      %s: %s\n", r.Method.Label, r.Method.Description)
+	if r.Method.Background > 0 {
+		fmt.Fprintf(&b, "            background: %d synthetic phantom cases encoded by the model\n", r.Method.Background)
+	}
+	fmt.Fprintf(&b, "\n%-12s %12s %8s\n", "modality", "value", "share")
+	for _, m := range r.Modalities {
+		fmt.Fprintf(&b, "%-12s %12.5g %7.1f%%  %s\n", m.Name, m.Value, 100*m.Share, strings.Repeat("#", int(math.Round(40*m.Share))))
+	}
+	if len(r.Features) > 0 && top > 0 {
+		order := make([]int, len(r.Features))
+		for i := range order {
+			order[i] = i
+		}
+		sort.SliceStable(order, func(a, c int) bool { return r.Features[order[a]].Share > r.Features[order[c]].Share })
+		n := min(top, len(order))
+		fmt.Fprintf(&b, "\nfusion features, %d of %d by share\n%-4s %-34s %12s %12s %8s\n", n, len(order), "z#", "feature", "input", "value", "share")
+		for _, i := range order[:n] {
+			f := r.Features[i]
+			input := fmt.Sprintf("%.3f", f.Z)
+			name := f.Name
+			if f.Physical != nil {
+				input = fmt.Sprintf("%.4g %s", *f.Physical, f.Unit)
+				name = fmt.Sprintf("%s (%s, z=%.2f)", f.Name, f.Modality, f.Z)
+			}
+			fmt.Fprintf(&b, "%-4d %-34s %12s %12.5g %7.1f%%\n", f.Index, name, input, f.Value, 100*f.Share)
+		}
+	}
+	for _, s := range r.Saliency {
+		fmt.Fprintf(&b, "wrote %s\n", s)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

@@ -1,0 +1,127 @@
+// Command explain explains one case with a trained fusion network: the prediction, how
+// much each modality (the two CT images and the two clinical groups) drove it, the
+// importance of each of the forty fusion features, and optionally saliency overlays of
+// the images.
+//
+//	go run ./cmd/explain -model fusion-F0.flns                        # a synthetic example case
+//	go run ./cmd/explain -model m.flns -axial ax.dcm -coronal co.png -clinical 'age=63, crp=12 mg/L'
+//	go run ./cmd/explain -model m.flns -clinical-file values.json -method gradient_logit_sd -json
+//	go run ./cmd/explain -model m.flns -saliency out/saliency
+//
+// Without images it explains example case -example (1 by default): synthetic phantom
+// slices, the same as the browser's "example case 1", and says so. Clinical values not
+// given take the clinical table's reference means (standardised value 0), and the output
+// lists them. Without -model it uses a model from the weights/ folder when there is
+// one, preferring the F0 model. Methods that need a background (every method but the
+// gradients) take it from -background synthetic phantom cases encoded by the model.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/fusionlens/fusionlens/validation"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+type options struct {
+	model, axial, coronal, clinical, clinicalFile, method, saliency, weights string
+	example, background                                                      int
+	seed                                                                     uint64
+	json                                                                     bool
+	top                                                                      int
+}
+
+// usageError marks a problem with the command line or the inputs (exit status 2).
+type usageError struct{ err error }
+
+func (u usageError) Error() string { return u.err.Error() }
+func (u usageError) Unwrap() error { return u.err }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+func parseFlags(args []string, stderr io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("explain", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.model, "model", "", "fusion model file (.flns or .safetensors); default: a model in -weights")
+	fs.StringVar(&o.weights, "weights", "weights", "folder searched for a model when -model is not given")
+	fs.StringVar(&o.axial, "axial", "", "axial CT image: PNG, JPEG or DICOM (with -coronal)")
+	fs.StringVar(&o.coronal, "coronal", "", "coronal CT image: PNG, JPEG or DICOM (with -axial)")
+	fs.IntVar(&o.example, "example", 1, "synthetic example case explained when no images are given (>= 1)")
+	fs.StringVar(&o.clinical, "clinical", "", "clinical values as name=value pairs, e.g. 'age=63, crp=12 mg/L'")
+	fs.StringVar(&o.clinicalFile, "clinical-file", "", "clinical values as a JSON object in a file")
+	fs.StringVar(&o.method, "method", "gradient", "importance method (see -method list)")
+	fs.IntVar(&o.background, "background", 200, "synthetic background cases for methods that need them")
+	fs.Uint64Var(&o.seed, "seed", 1, "seed of the background cases and of random methods")
+	fs.BoolVar(&o.json, "json", false, "print JSON instead of tables")
+	fs.IntVar(&o.top, "top", 40, "fusion features listed in the table, most important first")
+	fs.StringVar(&o.saliency, "saliency", "", "write saliency overlays (PNG) of both images into this folder")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: explain [flags]\n\nExplains one case with a trained fusion network.\n\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return o, err
+		}
+		return o, usageError{err}
+	}
+	if fs.NArg() > 0 {
+		return o, usagef("unexpected argument %q (all inputs are flags, e.g. -axial %s)", fs.Arg(0), fs.Arg(0))
+	}
+	switch {
+	case (o.axial == "") != (o.coronal == ""):
+		return o, usagef("give both -axial and -coronal images, or neither for the synthetic example case")
+	case o.clinical != "" && o.clinicalFile != "":
+		return o, usagef("give -clinical or -clinical-file, not both")
+	case o.example < 1:
+		return o, usagef("-example %d: want a case number >= 1", o.example)
+	case o.background < 2 || o.background > 5000:
+		return o, usagef("-background %d: want 2..5000 cases", o.background)
+	case o.top < 0:
+		return o, usagef("-top %d: want >= 0", o.top)
+	}
+	return o, nil
+}
+
+// run is the command; it returns the exit status: 0 on success, 2 for a bad command line
+// or bad input, 1 for any other failure.
+func run(args []string, stdout, stderr io.Writer) int {
+	o, err := parseFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err == nil {
+		if o.method == "list" {
+			listMethods(stdout)
+			return 0
+		}
+		err = explain(o, stdout)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "explain:", err)
+		var u usageError
+		if errors.As(err, &u) {
+			return 2
+		}
+		return 1
+	}
+	return 0
+}
+
+func listMethods(w io.Writer) {
+	for _, m := range validation.Methods() {
+		note := ""
+		if m.Local == nil {
+			note = " (cohort only: not available for one case)"
+		}
+		fmt.Fprintf(w, "%-22s %s%s\n", m.Name, m.Description, note)
+	}
+}
