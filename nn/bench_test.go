@@ -10,7 +10,7 @@ import (
 // newEncoder builds the paper's image encoder (DESIGN.md): conv3x3 1->16 (28->26), BN, ReLU;
 // conv3x3 16->16 (->24), BN, ReLU; maxpool (->12); conv3x3 16->64 (->10), BN, ReLU; conv3x3
 // 64->64 pad 1 (->10), BN, ReLU; maxpool (->5); dense 1600->128, ReLU, 128->128, ReLU,
-// 128->10; BatchNorm1d(10).
+// 128->10; BatchNorm1d(10). Layer for layer the nn.Sequential of bench/encoder.py.
 func newEncoder(maxN int, rng *rand.Rand) *Sequential {
 	c1 := NewConv2D(1, 16, 28, 28, 3, 0, maxN, rng)
 	c1.SkipInputGrad = true
@@ -20,7 +20,7 @@ func newEncoder(maxN int, rng *rand.Rand) *Sequential {
 		NewMaxPool2(16, 24, 24, maxN),
 		NewConv2D(16, 64, 12, 12, 3, 0, maxN, rng), NewBatchNorm(maxN, 64, 10, 10), NewReLU(maxN, 64, 10, 10),
 		NewConv2D(64, 64, 10, 10, 3, 1, maxN, rng), NewBatchNorm(maxN, 64, 10, 10), NewReLU(maxN, 64, 10, 10),
-		NewMaxPool2(64, 10, 10, maxN),
+		NewMaxPool2(64, 10, 10, maxN), NewFlatten(64, 5, 5),
 		NewDense(1600, 128, maxN, rng), NewReLU(maxN, 128),
 		NewDense(128, 128, maxN, rng), NewReLU(maxN, 128),
 		NewDense(128, 10, maxN, rng), NewBatchNorm(maxN, 10),

@@ -19,7 +19,45 @@ type Layer interface {
 	// features.
 	InShape() []int
 	OutShape() []int
+	// Shared returns a layer of the same kind and shape with its own activation buffers
+	// for batches up to maxN that shares this layer's parameters (the same *Param, so both
+	// accumulate into one gradient) and running statistics: one encoder applied to two
+	// images, as with a PyTorch module called twice.
+	Shared(maxN int) Layer
 }
+
+// Flatten reshapes C x H x W images to C*H*W features (NCHW is already flat, so it copies
+// nothing). It exists so that a Sequential can mirror a PyTorch nn.Sequential index for
+// index; Sequential also accepts an image layer feeding a feature layer directly.
+type Flatten struct {
+	Shape []int
+}
+
+// NewFlatten returns a flatten of per-sample shape shape.
+func NewFlatten(shape ...int) *Flatten {
+	if size(shape) <= 0 {
+		panic(fmt.Sprintf("nn: NewFlatten: shape %v", shape))
+	}
+	return &Flatten{Shape: append([]int(nil), shape...)}
+}
+
+// Forward implements Layer: it returns in itself.
+func (l *Flatten) Forward(in []float32, n int) []float32 { return in[:n*size(l.Shape)] }
+
+// Backward implements Layer: it returns dOut itself.
+func (l *Flatten) Backward(dOut []float32, n int) []float32 { return dOut[:n*size(l.Shape)] }
+
+// Params implements Layer: none.
+func (l *Flatten) Params() []*Param { return nil }
+
+// InShape implements Layer.
+func (l *Flatten) InShape() []int { return l.Shape }
+
+// OutShape implements Layer.
+func (l *Flatten) OutShape() []int { return []int{size(l.Shape)} }
+
+// Shared implements Layer.
+func (l *Flatten) Shared(maxN int) Layer { return NewFlatten(l.Shape...) }
 
 // Trainer is implemented by layers that behave differently in training and inference
 // (BatchNorm).
@@ -122,6 +160,52 @@ func (s *Sequential) SetTraining(training bool) {
 	}
 }
 
+// Shared implements Layer: a Sequential of every layer's Shared.
+func (s *Sequential) Shared(maxN int) Layer {
+	layers := make([]Layer, len(s.Layers))
+	for i, l := range s.Layers {
+		layers[i] = l.Shared(maxN)
+	}
+	return &Sequential{Layers: layers}
+}
+
+// NamedTensor is a named piece of a network's state, for saving and loading.
+type NamedTensor struct {
+	Name  string
+	Shape []int
+	Data  []float32 // the layer's own slice: writing to it sets the state
+}
+
+// State lists the parameters and running statistics of every layer under PyTorch's
+// state_dict names for the same nn.Sequential ("3.weight", "4.running_var", ...; nested
+// Sequentials as "2.0.weight"), so that weights move between the two by name. Shapes
+// and layouts match PyTorch's (conv weights out x in x k x k, dense weights out x in).
+// PyTorch's BatchNorm also saves num_batches_tracked, which is not kept here.
+func (s *Sequential) State() []NamedTensor {
+	var st []NamedTensor
+	for i, l := range s.Layers {
+		prefix := fmt.Sprintf("%d.", i)
+		switch l := l.(type) {
+		case *Sequential:
+			for _, t := range l.State() {
+				t.Name = prefix + t.Name
+				st = append(st, t)
+			}
+		case *BatchNorm:
+			st = append(st,
+				NamedTensor{prefix + "weight", l.Gamma.Shape, l.Gamma.W},
+				NamedTensor{prefix + "bias", l.Beta.Shape, l.Beta.W},
+				NamedTensor{prefix + "running_mean", []int{l.C}, l.RunningMean},
+				NamedTensor{prefix + "running_var", []int{l.C}, l.RunningVar})
+		default:
+			for _, p := range l.Params() {
+				st = append(st, NamedTensor{prefix + p.Name, p.Shape, p.W})
+			}
+		}
+	}
+	return st
+}
+
 // SetSkipParamGrad sets SkipParamGrad on every layer that has parameters: with skip true,
 // Backward computes only input gradients (explaining a trained network costs no
 // parameter-gradient work and leaves Params()[i].G untouched).
@@ -198,6 +282,17 @@ func (l *Conv2D) Backward(dOut []float32, n int) []float32 {
 // Params implements Layer.
 func (l *Conv2D) Params() []*Param { return []*Param{l.Weight, l.Bias} }
 
+// Shared implements Layer.
+func (l *Conv2D) Shared(maxN int) Layer {
+	if maxN <= 0 {
+		panic(fmt.Sprintf("nn: Conv2D Shared: maximum batch %d", maxN))
+	}
+	c := *l
+	c.MaxN, c.in = maxN, nil
+	c.out, c.dIn = make([]float32, maxN*l.OutC*l.OutH*l.OutW), make([]float32, maxN*l.InC*l.H*l.W)
+	return &c
+}
+
 // InShape implements Layer.
 func (l *Conv2D) InShape() []int { return []int{l.InC, l.H, l.W} }
 
@@ -256,6 +351,17 @@ func (l *Dense) Backward(dOut []float32, n int) []float32 {
 // Params implements Layer.
 func (l *Dense) Params() []*Param { return []*Param{l.Weight, l.Bias} }
 
+// Shared implements Layer.
+func (l *Dense) Shared(maxN int) Layer {
+	if maxN <= 0 {
+		panic(fmt.Sprintf("nn: Dense Shared: maximum batch %d", maxN))
+	}
+	c := *l
+	c.MaxN, c.in = maxN, nil
+	c.out, c.dIn = make([]float32, maxN*l.Out), make([]float32, maxN*l.In)
+	return &c
+}
+
 // InShape implements Layer.
 func (l *Dense) InShape() []int { return []int{l.In} }
 
@@ -296,6 +402,9 @@ func (l *MaxPool2) Backward(dOut []float32, n int) []float32 {
 
 // Params implements Layer: none.
 func (l *MaxPool2) Params() []*Param { return nil }
+
+// Shared implements Layer.
+func (l *MaxPool2) Shared(maxN int) Layer { return NewMaxPool2(l.C, l.H, l.W, maxN) }
 
 // InShape implements Layer.
 func (l *MaxPool2) InShape() []int { return []int{l.C, l.H, l.W} }
@@ -376,6 +485,20 @@ func (l *BatchNorm) Backward(dOut []float32, n int) []float32 {
 // Params implements Layer.
 func (l *BatchNorm) Params() []*Param { return []*Param{l.Gamma, l.Beta} }
 
+// Shared implements Layer: the copy shares gamma, beta and the running statistics (each
+// training-mode forward of either updates them, as calling one PyTorch module twice does)
+// and starts in this layer's mode.
+func (l *BatchNorm) Shared(maxN int) Layer {
+	if maxN <= 0 {
+		panic(fmt.Sprintf("nn: BatchNorm Shared: maximum batch %d", maxN))
+	}
+	c := *l
+	c.MaxN, c.in = maxN, nil
+	c.mean, c.rstd = make([]float32, l.C), make([]float32, l.C)
+	c.out, c.dIn = make([]float32, maxN*size(l.Shape)), make([]float32, maxN*size(l.Shape))
+	return &c
+}
+
 // InShape implements Layer.
 func (l *BatchNorm) InShape() []int { return l.Shape }
 
@@ -415,6 +538,9 @@ func (l *ReLU) Backward(dOut []float32, n int) []float32 {
 
 // Params implements Layer: none.
 func (l *ReLU) Params() []*Param { return nil }
+
+// Shared implements Layer.
+func (l *ReLU) Shared(maxN int) Layer { return NewReLU(maxN, l.Shape...) }
 
 // InShape implements Layer.
 func (l *ReLU) InShape() []int { return l.Shape }
@@ -456,6 +582,9 @@ func (l *Sigmoid) Backward(dOut []float32, n int) []float32 {
 // Params implements Layer: none.
 func (l *Sigmoid) Params() []*Param { return nil }
 
+// Shared implements Layer.
+func (l *Sigmoid) Shared(maxN int) Layer { return NewSigmoid(maxN, l.Shape...) }
+
 // InShape implements Layer.
 func (l *Sigmoid) InShape() []int { return l.Shape }
 
@@ -494,6 +623,9 @@ func (l *LogSoftmax) Backward(dOut []float32, n int) []float32 {
 
 // Params implements Layer: none.
 func (l *LogSoftmax) Params() []*Param { return nil }
+
+// Shared implements Layer.
+func (l *LogSoftmax) Shared(maxN int) Layer { return NewLogSoftmax(l.C, maxN) }
 
 // InShape implements Layer.
 func (l *LogSoftmax) InShape() []int { return []int{l.C} }

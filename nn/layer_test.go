@@ -338,3 +338,65 @@ func TestTrainingLossFalls(t *testing.T) {
 		t.Errorf("held-out accuracy %d/%d, want at least 90%%", correct, batch)
 	}
 }
+
+// TestSharedLayersAccumulate applies one network to two batches through Shared copies (a
+// shared image encoder) and checks the summed gradients against finite differences.
+func TestSharedLayersAccumulate(t *testing.T) {
+	eachKernel(t, func(t *testing.T) {
+		const n = 3
+		s := newSmallNet(4, 5)
+		twin := s.seq.Shared(4).(*Sequential)
+		x1, x2 := randSlice(n*2*s.h*s.w, 21), randSlice(n*2*s.h*s.w, 22)
+		targets := []int{0, 2, 1}
+		params := s.seq.Params()
+		for i, p := range twin.Params() {
+			if p != params[i] {
+				t.Fatalf("shared network has its own param %d (%s)", i, p.Name)
+			}
+		}
+		ZeroGrad(params)
+		lp1 := s.seq.Forward(x1, n)
+		lp2 := twin.Forward(x2, n)
+		if slicesEqual(lp1, lp2) {
+			t.Fatal("shared copies gave identical outputs for different inputs: buffers are shared")
+		}
+		d := make([]float32, n*3)
+		NLLLossBackward(d, targets, n, 3)
+		d1 := append([]float32(nil), s.seq.Backward(d, n)...)
+		d2 := twin.Backward(d, n)
+		xs := [][]float32{x1, x2}
+		grads := [][]float32{d1, d2}
+		names := []string{"x1", "x2"}
+		for i, p := range params {
+			xs = append(xs, p.W)
+			grads = append(grads, p.G)
+			names = append(names, fmt.Sprintf("param%d(%s)", i, p.Name))
+		}
+		checkGrad(t, "shared", xs, grads, names, func(x [][]float64) float64 {
+			ps := x[2:]
+			l1 := nll64(s.forward64(append([][]float64{x[0]}, ps...), n, true), targets, n, 3)
+			l2 := nll64(s.forward64(append([][]float64{x[1]}, ps...), n, true), targets, n, 3)
+			return l1 + l2
+		})
+	})
+}
+
+func TestStateUsesPyTorchNames(t *testing.T) {
+	rng := NewRand(1)
+	net := NewSequential(NewConv2D(1, 2, 4, 4, 3, 1, 2, rng), NewBatchNorm(2, 2, 4, 4), NewReLU(2, 2, 4, 4),
+		NewFlatten(2, 4, 4), NewDense(32, 3, 2, rng), NewSequential(NewDense(3, 2, 2, rng), NewBatchNorm(2, 2)))
+	var got []string
+	for _, st := range net.State() {
+		got = append(got, fmt.Sprintf("%s%v", st.Name, st.Shape))
+	}
+	want := []string{"0.weight[2 1 3 3]", "0.bias[2]", "1.weight[2]", "1.bias[2]", "1.running_mean[2]",
+		"1.running_var[2]", "4.weight[3 32]", "4.bias[3]", "5.0.weight[2 3]", "5.0.bias[2]", "5.1.weight[2]",
+		"5.1.bias[2]", "5.1.running_mean[2]", "5.1.running_var[2]"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("state names\n got %v\nwant %v", got, want)
+	}
+	net.State()[4].Data[1] = 42 // writes go to the layer
+	if net.Layers[1].(*BatchNorm).RunningMean[1] != 42 {
+		t.Fatal("State's Data is not the layer's own slice")
+	}
+}
