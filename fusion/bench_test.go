@@ -8,7 +8,9 @@ import (
 
 // BenchmarkTrainStep measures one training step of the paper's whole network (both
 // images through the shared encoder, the head, NLL loss, backward, Adam) at batch 128;
-// compare samples/s with PyTorch's about 1,100 on this machine (DESIGN.md).
+// compare samples/s with PyTorch's about 1,100 on this machine (DESIGN.md). cpu-ms/op
+// stays meaningful when the shared machine is busy; compare it with twice nn's
+// BenchmarkEncoderTrainStep (one image per sample there, two here).
 func BenchmarkTrainStep(b *testing.B) {
 	cfg := DefaultConfig()
 	const n = 128
@@ -34,10 +36,14 @@ func BenchmarkTrainStep(b *testing.B) {
 	step()
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0 := cpuSeconds()
 	for b.Loop() {
 		step()
 	}
 	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "samples/s")
+	if cpu := cpuSeconds() - cpu0; cpu > 0 {
+		b.ReportMetric(cpu*1e3/float64(b.N), "cpu-ms/op")
+	}
 }
 
 // BenchmarkExplain measures one explanation: both images through the encoder (batch 1,
@@ -48,12 +54,16 @@ func BenchmarkExplain(b *testing.B) {
 	d := synthData(cfg, 1, 1)
 	imgs := d.Images()
 	b.ReportAllocs()
+	cpu0 := cpuSeconds()
 	for b.Loop() {
 		if _, err := m.Explain(imgs, d.Clinical); err != nil {
 			b.Fatal(err)
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N), "us/case")
+	if cpu := cpuSeconds() - cpu0; cpu > 0 {
+		b.ReportMetric(cpu*1e6/float64(b.N), "cpu-us/case")
+	}
 }
 
 // BenchmarkHeadGrad measures re-explaining one case after a clinical value changes: the

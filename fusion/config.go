@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -85,6 +86,15 @@ func DefaultConfig() Config {
 			{Name: "clinical_b", Width: 10},
 		},
 	}
+}
+
+// clone returns a deep copy of c, so that a Net's configuration cannot change under it.
+func (c Config) clone() Config {
+	c.Conv = slices.Clone(c.Conv)
+	c.Dense = slices.Clone(c.Dense)
+	c.Head = slices.Clone(c.Head)
+	c.Modalities = slices.Clone(c.Modalities)
+	return c
 }
 
 // Features is the number of encoder features per image.

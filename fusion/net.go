@@ -167,8 +167,8 @@ func NewNet(cfg Config, maxBatch int, seed uint64) (*Net, error) {
 	if maxBatch < 1 {
 		return nil, fmt.Errorf("fusion: maximum batch %d, want at least 1", maxBatch)
 	}
-	m := newNet(cfg, maxBatch, buildStack(cfg, maxBatch, nn.NewRand(seed)))
-	return m, nil
+	cfg = cfg.clone()
+	return newNet(cfg, maxBatch, buildStack(cfg, maxBatch, nn.NewRand(seed))), nil
 }
 
 func newNet(cfg Config, maxN int, s *stack) *Net {
@@ -194,8 +194,8 @@ func (m *Net) Clone(maxBatch int) *Net {
 	return c
 }
 
-// Config returns the network's configuration.
-func (m *Net) Config() Config { return m.cfg }
+// Config returns (a copy of) the network's configuration.
+func (m *Net) Config() Config { return m.cfg.clone() }
 
 // MaxBatch is the largest batch Forward accepts.
 func (m *Net) MaxBatch() int { return m.maxN }
