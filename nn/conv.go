@@ -150,34 +150,58 @@ func Conv2DBackward(dIn, dW, dB, dOut, in, w []float32, n, cin, h, wd, cout, k, 
 
 // convWeightGrad accumulates dW += sum over images of dOut * patches^T, and dB. The depth
 // of this product runs over output positions, so B's rows are whole patches. Copying each
-// image to zero-padded channels-last (HWC) order makes a patch k contiguous runs of k*cin
-// values, ordered (u, v, c). When a run is a whole number of column slivers the kernel
-// reads the patches in place; otherwise each image's patch rows are first copied into a
-// matrix. The product is formed in (u, v, c) order and permuted to (c, u, v) at the end.
+// image to zero-padded channels-last (HWC) order makes a patch k contiguous runs ("segs")
+// of k*cin values, ordered (u, v, c), which the kernel reads in place: as one product when
+// a run is a whole number of column slivers, else as one product per run when rounding a
+// run up to slivers wastes at most a third. Otherwise (few channels) each image's patch
+// rows are first copied into a matrix. The product is formed in (u, v, c) order and
+// permuted to (c, u, v) at the end.
 func convWeightGrad(dW, dB, dOut, in []float32, n, cin, h, wd, cout, k, pad, oh, ow int) {
 	kern := kernel
 	nr := kern.nr
 	kk, p := cin*k*k, oh*ow
 	hp, wp := h+2*pad, wd+2*pad
 	seg := k * cin // one patch run: k pixels x cin channels
-	direct := seg%nr == 0
-	slivers := (kk + nr - 1) / nr
-	posOffs, colOffs := getInts(p), getInts(slivers)
+	const (
+		whole = iota
+		perSeg
+		rows
+	)
+	mode := rows
+	switch {
+	case seg%nr == 0:
+		mode = whole
+	case 3*roundUp(seg, nr) <= 4*seg:
+		mode = perSeg
+	}
+	// Column offsets of each sliver: one list for the whole product, or k lists (one per
+	// run) of segSlivers each.
+	segSlivers := (seg + nr - 1) / nr
+	nOffs := (kk + nr - 1) / nr
+	if mode == perSeg {
+		nOffs = k * segSlivers
+	}
+	posOffs, colOffs := getInts(p), getInts(nOffs)
 	defer putInts(posOffs)
 	defer putInts(colOffs)
 	for y := 0; y < oh; y++ {
 		for x := 0; x < ow; x++ {
-			if direct {
-				posOffs.buf[y*ow+x] = (y*wp + x) * cin
-			} else {
+			if mode == rows {
 				posOffs.buf[y*ow+x] = (y*ow + x) * kk
+			} else {
+				posOffs.buf[y*ow+x] = (y*wp + x) * cin
 			}
 		}
 	}
 	for t := range colOffs.buf {
-		if u := t * nr / seg; direct {
+		switch mode {
+		case whole:
+			u := t * nr / seg
 			colOffs.buf[t] = u*wp*cin + t*nr - u*seg
-		} else {
+		case perSeg:
+			u, j := t/segSlivers, t%segSlivers
+			colOffs.buf[t] = u*wp*cin + j*nr
+		default:
 			colOffs.buf[t] = t * nr
 		}
 	}
@@ -190,12 +214,12 @@ func convWeightGrad(dW, dB, dOut, in []float32, n, cin, h, wd, cout, k, pad, oh,
 		gw := parts.buf[off : off+cout*kk]
 		gb := parts.buf[off+cout*kk : off+cout*kk+cout]
 		ap := getScratch(roundUp(cout, kern.mr) * p)
-		hwc := getScratch(hp * wp * cin)
+		hwc := getScratch(hp*wp*cin + nr) // a run's partial last sliver reads past the end
 		defer putScratch(ap)
 		defer putScratch(hwc)
 		clear(hwc.buf) // borders stay zero
 		b := hwc
-		if !direct {
+		if mode == rows {
 			b = getScratch(p*kk + nr) // the last row's partial sliver reads past its end
 			defer putScratch(b)
 			clear(b.buf[p*kk:])
@@ -211,7 +235,7 @@ func convWeightGrad(dW, dB, dOut, in []float32, n, cin, h, wd, cout, k, pad, oh,
 					}
 				}
 			}
-			if !direct {
+			if mode == rows {
 				for y := 0; y < oh; y++ {
 					for x := 0; x < ow; x++ {
 						row := b.buf[(y*ow+x)*kk : (y*ow+x+1)*kk]
@@ -223,7 +247,13 @@ func convWeightGrad(dW, dB, dOut, in []float32, n, cin, h, wd, cout, k, pad, oh,
 			}
 			g := dOut[i*cout*p : (i+1)*cout*p]
 			packA(ap.buf, g, p, false, 0, 0, cout, p, kern.mr, 1)
-			convPanels(kern, cout, kk, p, ap.buf, b.buf, posOffs.buf, colOffs.buf, gw, kk, true)
+			if mode == perSeg {
+				for u := 0; u < k; u++ {
+					convPanels(kern, cout, seg, p, ap.buf, b.buf, posOffs.buf, colOffs.buf[u*segSlivers:(u+1)*segSlivers], gw[u*seg:], kk, true)
+				}
+			} else {
+				convPanels(kern, cout, kk, p, ap.buf, b.buf, posOffs.buf, colOffs.buf, gw, kk, true)
+			}
 			for o := 0; o < cout; o++ {
 				gb[o] += sum32(g[o*p : (o+1)*p])
 			}

@@ -233,14 +233,28 @@ func packA(dst, a []float32, lda int, trans bool, i0, p0, mc, kc, mr int, alpha 
 	for s := 0; s < mc; s += mr {
 		rows := min(mr, mc-s)
 		d := dst[s*kc : s*kc+mr*kc]
-		if !trans {
+		switch {
+		case !trans && rows == 8 && mr == 8 && alpha == 1:
+			// The common case (AVX-512 kernel, weights or output gradients): eight row
+			// streams interleaved, written sequentially.
+			r := (i0 + s) * lda
+			a0, a1, a2, a3 := a[r+p0:r+p0+kc], a[r+lda+p0:r+lda+p0+kc], a[r+2*lda+p0:r+2*lda+p0+kc], a[r+3*lda+p0:r+3*lda+p0+kc]
+			r += 4 * lda
+			a4, a5, a6, a7 := a[r+p0:r+p0+kc], a[r+lda+p0:r+lda+p0+kc], a[r+2*lda+p0:r+2*lda+p0+kc], a[r+3*lda+p0:r+3*lda+p0+kc]
+			for p := range a0 {
+				dd := d[p*8 : p*8+8 : p*8+8]
+				dd[0], dd[1], dd[2], dd[3] = a0[p], a1[p], a2[p], a3[p]
+				dd[4], dd[5], dd[6], dd[7] = a4[p], a5[p], a6[p], a7[p]
+			}
+			continue
+		case !trans:
 			for r := 0; r < rows; r++ {
 				src := a[(i0+s+r)*lda+p0 : (i0+s+r)*lda+p0+kc]
 				for p, v := range src {
 					d[p*mr+r] = alpha * v
 				}
 			}
-		} else {
+		default:
 			for p := 0; p < kc; p++ {
 				src := a[(p0+p)*lda+i0+s : (p0+p)*lda+i0+s+rows]
 				dd := d[p*mr : p*mr+rows]

@@ -89,11 +89,11 @@ func sqDev(x []float32, mu float32) float64 {
 // affine writes out[j] = x[j]*scale + shift.
 func affine(out, x []float32, scale, shift float32) {
 	x = x[:len(out)]
-	m := vecLen(len(out))
-	if m > 0 {
-		affineAVX512(&out[0], &x[0], m, scale, shift)
+	if len(out) > 0 && useAsm() {
+		affineAVX512(&out[0], &x[0], len(out), scale, shift) // handles the tail itself
+		return
 	}
-	affineGo(out[m:], x[m:], scale, shift)
+	affineGo(out, x, scale, shift)
 }
 
 // dotCentered returns sum(dy) and sum(dy * (x - mu)).

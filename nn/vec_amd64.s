@@ -173,7 +173,7 @@ qreduce:
 	RET
 
 // func affineAVX512(out, x *float32, n int, scale, shift float32)
-// out[i] = x[i]*scale + shift for n a multiple of 16.
+// out[i] = x[i]*scale + shift for any n: whole blocks of 16, then one masked block.
 TEXT ·affineAVX512(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ x+8(FP), SI
@@ -181,8 +181,8 @@ TEXT ·affineAVX512(SB), NOSPLIT, $0-32
 	VBROADCASTSS scale+24(FP), Z0
 	VBROADCASTSS shift+28(FP), Z1
 floop:
-	TESTQ CX, CX
-	JZ fdone
+	CMPQ CX, $16
+	JLT ftail
 	VMOVUPS (SI), Z2
 	VFMADD213PS Z1, Z0, Z2
 	VMOVUPS Z2, (DI)
@@ -190,6 +190,16 @@ floop:
 	ADDQ $64, DI
 	SUBQ $16, CX
 	JMP floop
+ftail:
+	TESTQ CX, CX
+	JZ fdone
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K1
+	VMOVUPS.Z (SI), K1, Z2
+	VFMADD213PS Z1, Z0, Z2
+	VMOVUPS Z2, K1, (DI)
 fdone:
 	VZEROUPPER
 	RET
