@@ -100,7 +100,7 @@ func LoadModels(dir string) (models []Model, skipped []string, err error) {
 }
 
 // commandN returns the cohort size a cmd/train command line asked for with -n (0 when
-// it did not, meaning the scenario's size), so that a model's cohort is drawn again
+// it did not or the value is not a valid size, meaning the scenario's size), so that a model's cohort is drawn again
 // exactly and its test cases stay held out.
 func commandN(cmd string) int {
 	f := strings.Fields(cmd)
@@ -109,13 +109,15 @@ func commandN(cmd string) int {
 			continue
 		}
 		a = strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-")
-		if v, ok := strings.CutPrefix(a, "n="); ok {
-			n, _ := strconv.Atoi(v)
-			return n
+		v, ok := strings.CutPrefix(a, "n=")
+		if !ok && a == "n" && i+1 < len(f) {
+			v, ok = f[i+1], true
 		}
-		if a == "n" && i+1 < len(f) {
-			n, _ := strconv.Atoi(f[i+1])
-			return n
+		if ok {
+			if n, err := strconv.Atoi(v); err == nil && n >= 2 {
+				return n
+			}
+			return 0
 		}
 	}
 	return 0

@@ -1,0 +1,41 @@
+// Package validation is fusionlens's validation platform: it measures how close each
+// importance method comes to the known answer of synthetic scenarios.
+//
+// For each scenario (a groundtruth.Scenario: the eight built-ins or a scenario file) Run
+// builds the cohort (package cohort: phantom CT images, simulated clinical values, the
+// autoencoder's latent features, F, labels), splits it 70/10/20, trains the paper's
+// fusion network on the training part (or uses a given model whose stored scenario is
+// the same), and embeds the held-out test cases into fusion vectors. Every method then
+// computes a global modality importance over those fusion vectors (with the labels,
+// where the method uses them), which is compared with the ground-truth modality
+// importance of the same test cases (mean |dF/dx_j| summed per modality, normalised):
+// RMSE over the four modalities, rank-biased overlap and Spearman correlation of the
+// rankings (see Compare). Two sanity checks run for every method: parameter
+// randomisation (the head's weights are re-initialised from seeds and the importance must
+// change; Adebayo et al. 2018) and, where the scenario ignores a modality entirely, that
+// the ignored modality ranks last. The Report summarises each method over the scenarios
+// beside the paper's figures.
+//
+// # RBO
+//
+// Rank-biased overlap is RBO_ext (Webber, Moffat & Zobel 2010, eq. 32) with persistence
+// p = 0.9. For two full rankings of four items it lies in [p^4, 1] = [0.656, 1], so a mean
+// near 0.93 is less than it sounds. Modalities the truth ties (F0's four, the ignored ones
+// of F1..F4) are ranked in the estimate's order, since any order among equals is right;
+// RBOIndexTies, with ties broken by index as importance.ImportanceRBO does, is reported
+// too.
+//
+// # Methods added here
+//
+// Methods is importance.Methods plus Extras: the paper's gradient with two corrections
+// of things that have nothing to do with which modality matters (weighting cases by
+// p(1-p), and the scale of each fusion feature); see the comment above GradientLogit. The
+// DenseHead, a copy of a fusion network's head, gives the log-odds gradients they need.
+//
+// # Determinism
+//
+// Everything is drawn from PCG streams of Options.Seed (the cohort, its split, the
+// network's initial weights and shuffling, the methods' samples, the randomised heads),
+// so equal options give equal reports on one machine with one GOMAXPROCS (package nn's
+// sums depend on both); only the timings differ.
+package validation

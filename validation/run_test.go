@@ -1,0 +1,229 @@
+package validation
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sync"
+	"testing"
+
+	"github.com/fusionlens/fusionlens/fusion"
+	"github.com/fusionlens/fusionlens/groundtruth"
+	"github.com/fusionlens/fusionlens/latent"
+	"github.com/fusionlens/fusionlens/modelfile"
+	"github.com/fusionlens/fusionlens/phantom"
+)
+
+// tinyAutoencoder trains a small autoencoder once for the package's tests.
+var tinyAutoencoder = sync.OnceValues(func() (*latent.Model, error) {
+	const per = 150
+	ax, _ := phantom.Dataset(per, 5, phantom.Axial)
+	co, _ := phantom.Dataset(per, 5, phantom.Coronal)
+	views := make([]phantom.View, 2*per)
+	for i := per; i < 2*per; i++ {
+		views[i] = phantom.Coronal
+	}
+	m, _, err := latent.Train(append(ax, co...), 2*per, latent.Options{Epochs: 1, Views: views, Seed: 3})
+	return m, err
+})
+
+func tinyOptions(t *testing.T) Options {
+	t.Helper()
+	ae, err := tinyAutoencoder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Options{Quick: true, N: 240, Epochs: 1, Autoencoder: ae, Seed: 5,
+		Methods: []string{"gradient", "permutation", "kernelshap", "gradient_logit"}}
+}
+
+// stripTimes zeroes the wall-clock fields, which are the only ones allowed to differ
+// between two runs.
+func stripTimes(r *Report) {
+	r.Seconds = 0
+	for i := range r.Scenarios {
+		s := &r.Scenarios[i]
+		s.Seconds, s.Model.TrainSeconds, s.Model.SamplesPerSec = 0, 0, 0
+		for j := range s.Methods {
+			s.Methods[j].Seconds = 0
+		}
+	}
+	for i := range r.Summary {
+		r.Summary[i].Seconds = 0
+	}
+}
+
+func TestRunIsDeterministic(t *testing.T) {
+	sc, _ := groundtruth.Builtin("F3")
+	var reports []*Report
+	var phases []string
+	for k := range 2 {
+		o := tinyOptions(t)
+		o.Progress = func(p Progress) {
+			if k == 0 && (len(phases) == 0 || phases[len(phases)-1] != p.Phase) {
+				phases = append(phases, p.Phase)
+			}
+			if p.Done < 0 || p.Done > 1 {
+				t.Errorf("progress %v outside [0,1]", p.Done)
+			}
+		}
+		r, err := Run(context.Background(), []Scenario{{Scenario: sc, Source: "built-in"}}, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stripTimes(r)
+		reports = append(reports, r)
+	}
+	if !reflect.DeepEqual(reports[0], reports[1]) {
+		a, _ := json.Marshal(reports[0])
+		b, _ := json.Marshal(reports[1])
+		t.Errorf("two runs with the same seed differ:\n%s\n%s", a, b)
+	}
+	if want := []string{"cohort", "train", "methods", "done"}; !reflect.DeepEqual(phases, want) {
+		t.Errorf("phases %v, want %v", phases, want)
+	}
+	r := reports[0]
+	s := r.Scenarios[0]
+	if len(s.Ignored) != 2 || s.Ignored[0] != 0 || s.Ignored[1] != 1 {
+		t.Errorf("F3 ignores %v, want the two images", s.Ignored)
+	}
+	if math.Abs(s.Truth[2]-0.6) > 0.01 || math.Abs(s.Truth[3]-0.4) > 0.01 {
+		t.Errorf("F3 truth %v", s.Truth)
+	}
+	for _, m := range s.Methods {
+		if m.Error != "" || len(m.Modalities) != 4 || m.Randomisation == nil || m.IgnoredLast == nil {
+			t.Errorf("%s: %+v", m.Method, m)
+		}
+	}
+	if len(r.Summary) != 4 || r.Summary[0].PaperRMSE == nil || *r.Summary[0].PaperRMSE != 0.122 || r.Summary[3].PaperRMSE != nil {
+		t.Errorf("summary %+v", r.Summary)
+	}
+}
+
+// TestRunUsesMatchingModel saves a network for F3 and checks Run uses it for F3 (with the
+// model's seed for the cohort) and trains for F1.
+func TestRunUsesMatchingModel(t *testing.T) {
+	o := tinyOptions(t)
+	net, err := fusion.NewNet(fusion.DefaultConfig(), 1, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	net.SetTraining(false)
+	dir := t.TempDir()
+	meta := modelfile.Meta{Scenario: json.RawMessage(`"F3"`), Seed: 11, Command: "go run ./cmd/train -scenario F3 -n 240 -seed 11"}
+	if err := fusion.Save(filepath.Join(dir, "f3.flns"), net, meta, modelfile.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("not a model"), 0o644)
+	models, skipped, err := LoadModels(dir)
+	if err != nil || len(models) != 1 || len(skipped) != 0 {
+		t.Fatalf("LoadModels: %v, %d models, skipped %v", err, len(models), skipped)
+	}
+	o.Models = models
+	o.Methods = []string{"gradient"}
+	f1, _ := groundtruth.Builtin("F1")
+	f3, _ := groundtruth.Builtin("F3-clinical")
+	r, err := Run(context.Background(), []Scenario{{Scenario: f1}, {Scenario: f3}}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Scenarios[0].Model.Source; got != "trained" {
+		t.Errorf("F1 model source %q, want trained", got)
+	}
+	m := r.Scenarios[1]
+	if m.Model.Source != filepath.Join(dir, "f3.flns") || m.Cases.Seed != 11 || m.Cases.N != 240 {
+		t.Errorf("F3 used model %q with cohort seed %d, %d cases; want the file, seed 11, 240 cases", m.Model.Source, m.Cases.Seed, m.Cases.N)
+	}
+}
+
+func TestModelScenario(t *testing.T) {
+	f3, _ := groundtruth.Builtin("F3")
+	for _, raw := range []string{`"F3"`, `"F3-clinical"`, ` "F3" `} {
+		sc, err := ModelScenario(json.RawMessage(raw))
+		if err != nil {
+			t.Fatalf("%s: %v", raw, err)
+		}
+		if same, _ := SameScenario(sc, f3); !same {
+			t.Errorf("%s: not F3", raw)
+		}
+	}
+	full, _ := json.Marshal(f3)
+	sc, err := ModelScenario(full)
+	if same, _ := SameScenario(sc, f3); err != nil || !same {
+		t.Errorf("full F3 object: %v", err)
+	}
+	other := *f3
+	other.Seed = 99
+	if same, _ := SameScenario(&other, f3); same {
+		t.Error("a different seed counts as the same scenario")
+	}
+	for _, bad := range []string{``, `"F9"`, `{"name":""}`, `[1]`, `"unterminated`} {
+		if _, err := ModelScenario(json.RawMessage(bad)); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+func TestCommandN(t *testing.T) {
+	for cmd, want := range map[string]int{
+		"go run ./cmd/train -scenario F3 -n 240 -seed 11": 240,
+		"go run ./cmd/train -n=300":                       300,
+		"go run ./cmd/train --n 12":                       12,
+		"go run ./cmd/train -scenario n":                  0,
+		"go run ./cmd/train -n":                           0,
+		"go run ./cmd/train -n=-3":                        0,
+		"":                                                0,
+	} {
+		if got := commandN(cmd); got != want {
+			t.Errorf("commandN(%q) = %d, want %d", cmd, got, want)
+		}
+	}
+}
+
+func TestRunRejectsBadOptions(t *testing.T) {
+	sc, _ := groundtruth.Builtin("F0")
+	ok := []Scenario{{Scenario: sc}}
+	bad := map[string]func() ([]Scenario, Options){
+		"no scenarios":   func() ([]Scenario, Options) { return nil, Options{} },
+		"nil scenario":   func() ([]Scenario, Options) { return []Scenario{{}}, Options{} },
+		"unknown method": func() ([]Scenario, Options) { return ok, Options{Methods: []string{"nope"}} },
+		"no methods":     func() ([]Scenario, Options) { return ok, Options{Methods: []string{}} },
+		"twice":          func() ([]Scenario, Options) { return ok, Options{Methods: []string{"lime", "lime"}} },
+		"cohort of one":  func() ([]Scenario, Options) { return ok, Options{N: 1} },
+		"invalid scenario": func() ([]Scenario, Options) {
+			s := *sc
+			s.Weights = [groundtruth.NumFeatures]float64{}
+			return []Scenario{{Scenario: &s}}, Options{}
+		},
+	}
+	for name, f := range bad {
+		s, o := f()
+		if _, err := Run(context.Background(), s, o); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+func FuzzModelScenario(f *testing.F) {
+	f.Add([]byte(`"F3"`))
+	f.Add([]byte(`{"name":"x","weights":[{"feature":0,"weight":1}]}`))
+	f.Add([]byte(`"`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		sc, err := ModelScenario(data)
+		if err != nil {
+			return
+		}
+		if err := sc.Validate(); err != nil {
+			t.Fatalf("accepted an invalid scenario: %v", err)
+		}
+	})
+}
+
+func FuzzCommandN(f *testing.F) {
+	f.Add("go run ./cmd/train -n 5")
+	f.Add("-n=-3 -n x")
+	f.Fuzz(func(t *testing.T, cmd string) { _ = commandN(cmd) })
+}
