@@ -226,10 +226,19 @@ func TestInt8Tolerance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("int8 file %d bytes; float32 test accuracy %.3f; max |dp| %.4f; modality importance %v vs %v, RMSE %.4f",
-		st.Size(), mt.Accuracy, maxDP, ia.Modalities, ib.Modalities, rmse)
-	if mt.Accuracy < 0.7 {
-		t.Errorf("the float32 network reached only %.3f test accuracy: not trained enough for a fair comparison", mt.Accuracy)
+	var mean, sd float64
+	for _, v := range pa {
+		mean += float64(v) / float64(len(pa))
+	}
+	for _, v := range pa {
+		sd += (float64(v) - mean) * (float64(v) - mean) / float64(len(pa))
+	}
+	sd = math.Sqrt(sd)
+	t.Logf("int8 file %d bytes; float32 test accuracy %.3f, AUC %.3f, SD of p %.3f; max |dp| %.4f; modality importance %v vs %v, RMSE %.4f",
+		st.Size(), mt.Accuracy, mt.AUC, sd, maxDP, ia.Modalities, ib.Modalities, rmse)
+	// A fair comparison needs a network whose outputs mean something and spread out.
+	if mt.AUC < 0.65 || sd < 0.1 {
+		t.Errorf("the float32 network reached test AUC %.3f with p spread %.3f: not trained enough for a fair comparison", mt.AUC, sd)
 	}
 	if maxDP > 0.02 {
 		t.Errorf("int8 probabilities differ by up to %.4f, tolerance 0.02", maxDP)
