@@ -37,13 +37,18 @@ func Conv2DForward(out, in, w, b []float32, n, cin, h, wd, cout, k, pad int) {
 }
 
 // convForward is Conv2DForward after the checks. Each image is first copied into zero-
-// padded planes of width wp = w+2*pad. Computed over that padded width (dropping the k-1
-// extra columns at the end), every row of the patch matrix is a contiguous window of a
-// plane, so the micro-kernel reads it in place (an implicit GEMM: no im2col, no packing).
+// padded planes with row stride wp = w+pad, each row's left padding doubling as the
+// previous row's right padding (w+2*pad when pad > k-1, where that does not work).
+// Computed over that stride (dropping the extra columns at the end of each row), every
+// row of the patch matrix is a contiguous window of a plane, so the micro-kernel reads it
+// in place: an implicit GEMM, with no im2col and no packing.
 func convForward(out, in, w, b []float32, n, cin, h, wd, cout, k, pad, oh, ow int) {
 	kern := kernel
 	kk := cin * k * k
-	hp, wp := h+2*pad, wd+2*pad
+	hp, wp := h+2*pad, wd+pad
+	if pad > k-1 {
+		wp = wd + 2*pad
+	}
 	pw := oh * wp // output positions over the padded width
 	ap := getScratch(roundUp(cout, kern.mr) * kk)
 	defer putScratch(ap)

@@ -17,6 +17,9 @@ type microKernel struct {
 	mr, nr int
 	fn     func(kc int, a, b, c []float32, ldc int)
 	conv   func(kc int, a, b []float32, offs []int, c []float32, ldc int, acc bool)
+	// convTail, if set, is conv for a tile nr/2 columns wide: the last column sliver of
+	// a product uses it when at most nr/2 columns remain, halving the wasted work there.
+	convTail func(kc int, a, b []float32, offs []int, c []float32, ldc int, acc bool)
 }
 
 // Blocking sizes: a kc x nc panel of B stays in L2, an mc x kc block of A in L1/L2.
@@ -191,19 +194,23 @@ func convPanels(kern microKernel, m, n, k int, ap, b []float32, offs, colOffs []
 			if colOffs != nil {
 				bs = b[colOffs[jr/nr]:]
 			}
+			fn, w := kern.conv, nr
+			if nn <= nr/2 && kern.convTail != nil {
+				fn, w = kern.convTail, nr/2
+			}
 			for ir := 0; ir < m; ir += mr {
 				mm := min(mr, m-ir)
 				as := ap[ir/mr*k*mr+pc*mr:]
 				ci := ir*ldc + jr
-				if mm == mr && nn == nr {
-					kern.conv(kc, as, bs, o, c[ci:], ldc, add)
+				if mm == mr && nn == w {
+					fn(kc, as, bs, o, c[ci:], ldc, add)
 					continue
 				}
 				t := tile.buf
-				kern.conv(kc, as, bs, o, t, nr, false)
+				fn(kc, as, bs, o, t, w, false)
 				for i := 0; i < mm; i++ {
 					crow := c[ci+i*ldc : ci+i*ldc+nn]
-					trow := t[i*nr : i*nr+nn]
+					trow := t[i*w : i*w+nn]
 					if add {
 						axpy(crow, trow)
 					} else {

@@ -14,6 +14,9 @@ func kernelAVX2x4x24(kc int, a, b, c *float32, ldc int)
 func kernelConvAVX512x8x32(kc int, a, b *float32, offs *int, c *float32, ldc, acc int)
 
 //go:noescape
+func kernelConvAVX512x8x16(kc int, a, b *float32, offs *int, c *float32, ldc, acc int)
+
+//go:noescape
 func kernelConvAVX2x4x24(kc int, a, b *float32, offs *int, c *float32, ldc, acc int)
 
 var (
@@ -30,6 +33,14 @@ var (
 			panic("nn: negative patch offset")
 		}
 		kernelConvAVX512x8x32(kc, &a[0], &b[0], &offs[0], &c[0], ldc, b2i(acc))
+	}, convTail: func(kc int, a, b []float32, offs []int, c []float32, ldc int, acc bool) {
+		_ = a[8*kc-1]
+		_ = b[offs[kc-1]+15]
+		_ = c[7*ldc+15]
+		if offs[0] < 0 {
+			panic("nn: negative patch offset")
+		}
+		kernelConvAVX512x8x16(kc, &a[0], &b[0], &offs[0], &c[0], ldc, b2i(acc))
 	}}
 	avx2Kernel = microKernel{name: "avx2-4x24", mr: 4, nr: 24, fn: func(kc int, a, b, c []float32, ldc int) {
 		_ = a[4*kc-1]
