@@ -20,7 +20,7 @@ func bnDims(op string, n, c, s int) {
 // per-channel mean and rstd (needed by BatchNormBackward) and, when runMean is not nil,
 // moves the running averages toward the batch statistics: run = (1-momentum)*run +
 // momentum*stat, using the unbiased variance for runVar (PyTorch's convention).
-// Statistics are accumulated in float64. It panics with one value per channel (n*s = 1).
+// Statistics are accumulated in one pass, about a shift, in float64 across samples. It panics with one value per channel (n*s = 1).
 func BatchNormForward(out, mean, rstd, in, gamma, beta, runMean, runVar []float32, n, c, s int, momentum, eps float32) {
 	const op = "BatchNorm forward (training)"
 	bnDims(op, n, c, s)
@@ -40,15 +40,17 @@ func BatchNormForward(out, mean, rstd, in, gamma, beta, runMean, runVar []float3
 	m := float64(n * s)
 	parallelFor(c, func(_, lo, hi int) {
 		for ch := lo; ch < hi; ch++ {
-			var sum float64
+			// One pass: sums of d and d^2 for d = x - x0, shifted by one of the channel's
+			// values so that the variance does not cancel away; float64 across samples.
+			x0 := in[ch*s]
+			var s1, s2 float64
 			for i := 0; i < n; i++ {
-				sum += float64(sum32(in[(i*c+ch)*s : (i*c+ch+1)*s]))
+				a, b := sumSq(in[(i*c+ch)*s:(i*c+ch+1)*s], x0)
+				s1 += float64(a)
+				s2 += float64(b)
 			}
-			mu := sum / m
-			var ss float64
-			for i := 0; i < n; i++ {
-				ss += sqDev(in[(i*c+ch)*s:(i*c+ch+1)*s], float32(mu))
-			}
+			mu := float64(x0) + s1/m
+			ss := max(s2-s1*s1/m, 0) // sum of squared deviations from the mean
 			v := ss / m
 			r := 1 / math.Sqrt(v+float64(eps))
 			mean[ch], rstd[ch] = float32(mu), float32(r)

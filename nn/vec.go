@@ -43,20 +43,14 @@ func sum32Go(x []float32) float32 {
 	return (s0 + s1) + (s2 + s3)
 }
 
-// sqDevGo returns the sum of (x - mu)^2.
-func sqDevGo(x []float32, mu float32) float32 {
-	var s0, s1 float32
-	i := 0
-	for ; i+2 <= len(x); i += 2 {
-		d0, d1 := x[i]-mu, x[i+1]-mu
-		s0 += d0 * d0
-		s1 += d1 * d1
+// sumSqGo returns the sums of d and d*d for d = x - shift.
+func sumSqGo(x []float32, shift float32) (s1, s2 float32) {
+	for _, v := range x {
+		d := v - shift
+		s1 += d
+		s2 += d * d
 	}
-	for ; i < len(x); i++ {
-		d := x[i] - mu
-		s0 += d * d
-	}
-	return s0 + s1
+	return s1, s2
 }
 
 // affineGo writes out[j] = x[j]*scale + shift.

@@ -17,7 +17,7 @@ func axpyAVX512(alpha float32, x, y *float32, n int)
 func sumAVX512(x *float32, n int) float32
 
 //go:noescape
-func sqDevAVX512(x *float32, n int, mu float32) float32
+func sumSqAVX512(x *float32, n int, shift float32) (s1, s2 float32)
 
 //go:noescape
 func affineAVX512(out, x *float32, n int, scale, shift float32)
@@ -77,13 +77,14 @@ func sum32(x []float32) float32 {
 	return sumAVX512(&x[0], m) + sum32Go(x[m:])
 }
 
-// sqDev returns the sum of (x - mu)^2.
-func sqDev(x []float32, mu float32) float64 {
+// sumSq returns the sums of d and d*d for d = x - shift.
+func sumSq(x []float32, shift float32) (s1, s2 float32) {
 	m := vecLen(len(x))
-	if m == 0 {
-		return float64(sqDevGo(x, mu))
+	if m > 0 {
+		s1, s2 = sumSqAVX512(&x[0], m, shift)
 	}
-	return float64(sqDevAVX512(&x[0], m, mu)) + float64(sqDevGo(x[m:], mu))
+	a, b := sumSqGo(x[m:], shift)
+	return s1 + a, s2 + b
 }
 
 // affine writes out[j] = x[j]*scale + shift.

@@ -131,47 +131,6 @@ sreduce:
 	MOVSS X0, ret+16(FP)
 	RET
 
-// func sqDevAVX512(x *float32, n int, mu float32) float32
-// Sum of (x[i]-mu)^2 for n a multiple of 16.
-TEXT ·sqDevAVX512(SB), NOSPLIT, $0-28
-	MOVQ x+0(FP), SI
-	MOVQ n+8(FP), CX
-	VBROADCASTSS mu+16(FP), Z2
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	CMPQ CX, $32
-	JLT qtail
-qloop:
-	VMOVUPS (SI), Z3
-	VMOVUPS 64(SI), Z4
-	VSUBPS Z2, Z3, Z3
-	VSUBPS Z2, Z4, Z4
-	VFMADD231PS Z3, Z3, Z0
-	VFMADD231PS Z4, Z4, Z1
-	ADDQ $128, SI
-	SUBQ $32, CX
-	CMPQ CX, $32
-	JGE qloop
-qtail:
-	TESTQ CX, CX
-	JZ qreduce
-	VMOVUPS (SI), Z3
-	VSUBPS Z2, Z3, Z3
-	VFMADD231PS Z3, Z3, Z0
-qreduce:
-	VADDPS Z1, Z0, Z0
-	VEXTRACTF32X8 $1, Z0, Y1
-	VADDPS Y1, Y0, Y0
-	VEXTRACTF128 $1, Y0, X1
-	VADDPS X1, X0, X0
-	VMOVHLPS X0, X1, X1
-	VADDPS X1, X0, X0
-	VMOVSHDUP X0, X1
-	VADDSS X1, X0, X0
-	VZEROUPPER
-	MOVSS X0, ret+24(FP)
-	RET
-
 // func affineAVX512(out, x *float32, n int, scale, shift float32)
 // out[i] = x[i]*scale + shift for any n: whole blocks of 16, then one masked block.
 TEXT ·affineAVX512(SB), NOSPLIT, $0-32
@@ -319,5 +278,61 @@ mloop:
 	SUBQ $16, CX
 	JMP mloop
 mdone:
+	VZEROUPPER
+	RET
+
+// func sumSqAVX512(x *float32, n int, shift float32) (s1, s2 float32)
+// Sums of d and d*d with d = x[i]-shift, for n a multiple of 16.
+TEXT ·sumSqAVX512(SB), NOSPLIT, $0-32
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	VBROADCASTSS shift+16(FP), Z4
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	CMPQ CX, $32
+	JLT wtail
+wloop:
+	VMOVUPS (SI), Z5
+	VMOVUPS 64(SI), Z6
+	VSUBPS Z4, Z5, Z5
+	VSUBPS Z4, Z6, Z6
+	VADDPS Z5, Z0, Z0
+	VADDPS Z6, Z2, Z2
+	VFMADD231PS Z5, Z5, Z1
+	VFMADD231PS Z6, Z6, Z3
+	ADDQ $128, SI
+	SUBQ $32, CX
+	CMPQ CX, $32
+	JGE wloop
+wtail:
+	TESTQ CX, CX
+	JZ wreduce
+	VMOVUPS (SI), Z5
+	VSUBPS Z4, Z5, Z5
+	VADDPS Z5, Z0, Z0
+	VFMADD231PS Z5, Z5, Z1
+wreduce:
+	VADDPS Z2, Z0, Z0
+	VADDPS Z3, Z1, Z1
+	VEXTRACTF32X8 $1, Z0, Y2
+	VADDPS Y2, Y0, Y0
+	VEXTRACTF128 $1, Y0, X2
+	VADDPS X2, X0, X0
+	VMOVHLPS X0, X2, X2
+	VADDPS X2, X0, X0
+	VMOVSHDUP X0, X2
+	VADDSS X2, X0, X0
+	MOVSS X0, s1+24(FP)
+	VEXTRACTF32X8 $1, Z1, Y2
+	VADDPS Y2, Y1, Y1
+	VEXTRACTF128 $1, Y1, X2
+	VADDPS X2, X1, X1
+	VMOVHLPS X1, X2, X2
+	VADDPS X2, X1, X1
+	VMOVSHDUP X1, X2
+	VADDSS X2, X1, X1
+	MOVSS X1, s2+28(FP)
 	VZEROUPPER
 	RET

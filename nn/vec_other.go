@@ -7,7 +7,7 @@ package nn
 func dot(a, b []float32) float32                                 { return dotGo(a, b[:len(a)]) }
 func axpyScaled(alpha float32, x, y []float32)                   { axpyScaledGo(alpha, x[:len(y)], y) }
 func sum32(x []float32) float32                                  { return sum32Go(x) }
-func sqDev(x []float32, mu float32) float64                      { return float64(sqDevGo(x, mu)) }
+func sumSq(x []float32, shift float32) (float32, float32)        { return sumSqGo(x, shift) }
 func affine(out, x []float32, scale, shift float32)              { affineGo(out, x, scale, shift) }
 func dotCentered(dy, x []float32, mu float32) (float32, float32) { return dotCenteredGo(dy, x, mu) }
 func bnBack(di, dy, x []float32, g, k1, mu, k2 float32)          { bnBackGo(di, dy, x, g, k1, mu, k2) }

@@ -32,7 +32,9 @@ func TestVectorHelpers(t *testing.T) {
 			}
 			near("dot", dot(x, y), sxy)
 			near("sum", sum32(x), sx)
-			near("sqDev", float32(sqDev(x, mu)), sq)
+			s1, s2 := sumSq(x, mu)
+			near("sumSq d", s1, sx-float64(n)*mu)
+			near("sumSq d^2", s2, sq)
 			a, b := dotCentered(y, x, mu)
 			near("dotCentered sum", a, sumOf(y))
 			near("dotCentered dot", b, sdyx)
