@@ -10,8 +10,10 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/fusionlens/fusionlens/cohort"
 	"github.com/fusionlens/fusionlens/fusion"
 	"github.com/fusionlens/fusionlens/groundtruth"
+	"github.com/fusionlens/fusionlens/modelfile"
 )
 
 // ModelScenario returns the scenario a model file says it was trained for: its
@@ -121,4 +123,59 @@ func commandN(cmd string) int {
 		}
 	}
 	return 0
+}
+
+// saveModel writes a network trained by Run for sc into dir as fusion-<name>.flns, with
+// meta that Run and cmd/explain read back: the scenario (a built-in's short name, else the
+// full scenario object), the seed, and the cmd/train command that trains the same network.
+// It returns the path.
+func saveModel(dir string, net *fusion.Net, sc *groundtruth.Scenario, source string, c *cohort.Cohort, res *ScenarioResult, n, epochs int) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	name, raw := sc.Name, json.RawMessage(nil)
+	if b, err := groundtruth.Builtin(sc.Name); err == nil {
+		if same, _ := SameScenario(b, sc); same {
+			short, _, _ := strings.Cut(sc.Name, "-")
+			name = short
+			raw, _ = json.Marshal(short)
+		}
+	}
+	if raw == nil {
+		var err error
+		if raw, err = json.Marshal(sc); err != nil {
+			return "", err
+		}
+	}
+	// The cmd/train command that trains the same network (same cohort, split, initial
+	// weights and shuffling, with the default autoencoder); Run reads -n back from it.
+	scArg := name
+	if source != "built-in" && source != "" {
+		scArg = source
+	}
+	cmd := fmt.Sprintf("go run ./cmd/train -scenario %s -seed %d -epochs %d", scArg, res.Model.Seed, epochs)
+	if n > 0 {
+		cmd += fmt.Sprintf(" -n %d", n)
+	}
+	meta := modelfile.Meta{Scenario: raw, DataSource: c.Source, Seed: res.Model.Seed, Epochs: res.Model.Epochs,
+		TestAccuracy: res.Test.Accuracy, Command: cmd}
+	if res.Test.AUC != nil {
+		meta.TestAUC = *res.Test.AUC
+	}
+	path := filepath.Join(dir, "fusion-"+safeName(name)+".flns")
+	if err := fusion.Save(path, net, meta, modelfile.Options{}); err != nil {
+		return "", err
+	}
+	return path, nil
+}
+
+// safeName makes a scenario name usable as a file name.
+func safeName(name string) string {
+	b := []byte(name)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			b[i] = '_'
+		}
+	}
+	return string(b)
 }

@@ -122,6 +122,8 @@ type ModelInfo struct {
 	SamplesPerSec float64 `json:"samples_per_sec,omitempty"`
 	Command       string  `json:"command,omitempty"`
 	DataSource    string  `json:"data_source,omitempty"`
+	// Saved is where the trained network was written (Options.SaveModels), if anywhere.
+	Saved string `json:"saved,omitempty"`
 }
 
 // MethodResult is one method on one scenario.

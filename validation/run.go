@@ -71,6 +71,10 @@ type Options struct {
 	// Importance sets the methods' options; zero fields take Run's defaults (see
 	// methodOptions), and Seed is always Options.Seed.
 	Importance importance.Options
+	// SaveModels, when set, is a folder where each network trained here is written as
+	// fusion-<scenario>.flns (float32), with the scenario and seed in its meta, so a later
+	// run can take it back through Models.
+	SaveModels string
 	// Progress, when set, is called as the run advances (from the calling goroutine).
 	Progress func(Progress)
 }
@@ -284,6 +288,11 @@ func runScenario(ctx context.Context, s Scenario, ae *latent.Model, methods []im
 		return nil, err
 	}
 	res.Test = testMetrics(tm)
+	if model == nil && o.SaveModels != "" {
+		if res.Model.Saved, err = saveModel(o.SaveModels, net, sc, s.Source, c, res, n, o.Epochs); err != nil {
+			return nil, err
+		}
+	}
 	z, p, err := net.Embed(test)
 	if err != nil {
 		return nil, err

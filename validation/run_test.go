@@ -126,7 +126,8 @@ func TestRunUsesMatchingModel(t *testing.T) {
 	o.Methods = []string{"gradient"}
 	f1, _ := groundtruth.Builtin("F1")
 	f3, _ := groundtruth.Builtin("F3-clinical")
-	r, err := Run(context.Background(), []Scenario{{Scenario: f1}, {Scenario: f3}}, o)
+	o.SaveModels = filepath.Join(dir, "saved")
+	r, err := Run(context.Background(), []Scenario{{Scenario: f1, Source: "built-in"}, {Scenario: f3}}, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,4 +227,33 @@ func FuzzCommandN(f *testing.F) {
 	f.Add("go run ./cmd/train -n 5")
 	f.Add("-n=-3 -n x")
 	f.Fuzz(func(t *testing.T, cmd string) { _ = commandN(cmd) })
+}
+
+// TestSavedModelsComeBack checks that a network Run saved is taken back by a later run.
+func TestSavedModelsComeBack(t *testing.T) {
+	o := tinyOptions(t)
+	o.Methods = []string{"gradient"}
+	o.SaveModels = t.TempDir()
+	f1, _ := groundtruth.Builtin("F1")
+	first, err := Run(context.Background(), []Scenario{{Scenario: f1, Source: "built-in"}}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := first.Scenarios[0].Model.Saved
+	if saved != filepath.Join(o.SaveModels, "fusion-F1.flns") {
+		t.Fatalf("saved as %q", saved)
+	}
+	models, _, err := LoadModels(o.SaveModels)
+	if err != nil || len(models) != 1 {
+		t.Fatalf("LoadModels: %v, %d", err, len(models))
+	}
+	o.SaveModels, o.Models = "", models
+	second, err := Run(context.Background(), []Scenario{{Scenario: f1, Source: "built-in"}}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := first.Scenarios[0], second.Scenarios[0]
+	if b.Model.Source != saved || b.Cases != a.Cases || !reflect.DeepEqual(a.Methods[0].Modalities, b.Methods[0].Modalities) || !reflect.DeepEqual(a.Test, b.Test) {
+		t.Errorf("reloaded model gives other results:\n%+v %+v\n%+v %+v", a.Cases, a.Methods[0].Modalities, b.Cases, b.Methods[0].Modalities)
+	}
 }

@@ -6,7 +6,8 @@
 //	go run ./cmd/validate                         # the eight built-in scenarios F0..F7
 //	go run ./cmd/validate -quick                  # small and fast, for CI
 //	go run ./cmd/validate -scenarios F0,F5 my.json -methods gradient,permutation
-//	go run ./cmd/validate -models weights         # reuse model files whose scenario matches
+//	go run ./cmd/validate -save-models out/models # keep the trained networks ...
+//	go run ./cmd/validate -models out/models      # ... and reuse them where the scenario matches
 //
 // It prints a table per scenario and a summary beside the paper's figures, and writes to
 // -out: results.json (everything), validation.json (the browser's validation tab),
@@ -40,7 +41,7 @@ func main() {
 }
 
 type options struct {
-	out, scenarios, methods, models, autoencoder string
+	out, scenarios, methods, models, autoencoder, saveModels string
 	files                                        []string
 	quick                                        bool
 	seed                                         uint64
@@ -56,6 +57,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.quick, "quick", false, "small cohorts and few epochs (a smoke test for CI, not the real figures)")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the cohorts, splits, training and methods")
 	fs.StringVar(&o.models, "models", "", "folder of trained model files (.flns, .safetensors) to use where their scenario matches")
+	fs.StringVar(&o.saveModels, "save-models", "", "write each network trained here to this folder (fusion-<scenario>.flns), for -models")
 	fs.StringVar(&o.methods, "methods", "", "comma-separated methods to run (default all; see -methods list)")
 	fs.IntVar(&o.workers, "workers", 0, "methods run at once (0: one per CPU)")
 	fs.IntVar(&o.n, "n", 0, "cohort size (0: each scenario's own, 5000 for the built-ins; 800 with -quick)")
@@ -162,7 +164,7 @@ func validate(ctx context.Context, o options, args []string, stdout, stderr io.W
 	if err != nil {
 		return usageError{err}
 	}
-	vo := validation.Options{Seed: o.seed, Quick: o.quick, N: o.n, Epochs: o.epochs, Workers: o.workers}
+	vo := validation.Options{Seed: o.seed, Quick: o.quick, N: o.n, Epochs: o.epochs, Workers: o.workers, SaveModels: o.saveModels}
 	if o.methods != "" {
 		vo.Methods = splitList(o.methods)
 		for _, m := range vo.Methods {
