@@ -42,10 +42,10 @@ func main() {
 
 type options struct {
 	out, scenarios, methods, models, autoencoder, saveModels string
-	files                                        []string
-	quick                                        bool
-	seed                                         uint64
-	workers, n, epochs                           int
+	files                                                    []string
+	quick                                                    bool
+	seed                                                     uint64
+	workers, n, epochs                                       int
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
