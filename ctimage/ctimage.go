@@ -10,6 +10,15 @@
 // covers, so nothing aliases however large the reduction) or, for sources smaller than
 // 28x28, by bilinear interpolation between pixel centres.
 //
+// DICOM is read by a small reader of this package's own, not a general DICOM library: it
+// walks the data set element by element (implicit VR little endian, explicit VR little and
+// big endian, deflated; with or without preamble and meta group), checks every length
+// against its container and the file before using it, and keeps only the attributes the
+// pipeline needs — Rows, Columns, the sample format, PhotometricInterpretation,
+// NumberOfFrames, rescale, window, Modality — and the pixel data, as slices of the input.
+// Pixel decoding (native, RLE, JPEG baseline) is also this package's. With no data
+// dictionary to link, the browser build is about 0.9 MB (gzip) smaller and starts faster.
+//
 // Nothing here panics on bad input: every failure is an *Error whose Kind says which
 // problem it is (ErrEmpty, ErrUnknownFormat, ErrTooLarge, ErrTruncated, ErrMalformed,
 // ErrUnsupported, ErrOption) and whose text says why, with the numbers involved.

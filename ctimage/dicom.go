@@ -3,15 +3,10 @@ package ctimage
 import (
 	"bytes"
 	"encoding/binary"
-	"fmt"
 	"image"
 	"image/jpeg"
 	"math"
-	"strconv"
 	"strings"
-
-	"github.com/suyashkumar/dicom"
-	"github.com/suyashkumar/dicom/pkg/tag"
 )
 
 // DecodeDICOM decodes one DICOM image: uncompressed (implicit or explicit VR, little or big
@@ -30,43 +25,29 @@ import (
 // only the linear rescale and window are applied. Enhanced multi-frame objects, which keep
 // rescale and window in functional group sequences, are read without them (slope 1,
 // intercept 0, no file window).
+//
+// The file is read by this package's own reader (dicomscan.go), not a general DICOM
+// parser: only top-level attributes count, the first occurrence of each; an attribute
+// labelled UN, or with letters that are no VR, is read with its dictionary VR, as pydicom
+// does; values of other elements are not read at all, so a malformed value in an attribute
+// this package does not use does not stop decoding.
 func DecodeDICOM(data []byte, opt Options) (out *Image, err error) {
 	if err := checkInput(data, FormatDICOM, opt); err != nil {
 		return nil, err
 	}
 	lim := opt.Limits.orDefault()
+	// Everything below is checked, but a recover here keeps the promise that nothing
+	// panics, which in wasm would kill the page.
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, newErr(ErrMalformed, FormatDICOM, nil, "decoding failed unexpectedly: %v", r)
+		}
+	}()
 	sc, err := scanDICOM(data, lim)
 	if err != nil {
 		return nil, err
 	}
-	ds, err := parseDataSet(canonicalFile(sc))
-	if err != nil {
-		return nil, err
-	}
-	// The pixel decoding below is ours and checked, but a recover here keeps the promise
-	// that nothing panics, which in wasm would kill the page.
-	defer func() {
-		if r := recover(); r != nil {
-			out, err = nil, newErr(ErrMalformed, FormatDICOM, nil, "decoding the pixels failed unexpectedly: %v", r)
-		}
-	}()
-	return decodeDataSet(ds, sc, opt, lim)
-}
-
-// parseDataSet runs the third-party parser on a file scanDICOM has checked, turning a panic
-// into an error.
-func parseDataSet(file []byte) (ds dicom.Dataset, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = newErr(ErrMalformed, FormatDICOM, nil, "the DICOM parser failed: %v", r)
-		}
-	}()
-	ds, err = dicom.Parse(bytes.NewReader(file), int64(len(file)), nil,
-		dicom.SkipProcessingPixelDataValue(), dicom.AllowUnknownSpecificCharacterSet())
-	if err != nil {
-		return ds, newErr(ErrMalformed, FormatDICOM, err, "parsing the data set failed")
-	}
-	return ds, nil
+	return decodeDataSet(sc, opt, lim)
 }
 
 // attrs are the image attributes of a data set.
@@ -80,8 +61,8 @@ type attrs struct {
 	frames             int
 }
 
-func decodeDataSet(ds dicom.Dataset, sc *dcmScan, opt Options, lim Limits) (*Image, error) {
-	a, err := readAttrs(&ds, sc)
+func decodeDataSet(sc *dcmScan, opt Options, lim Limits) (*Image, error) {
+	a, err := readAttrs(sc)
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +70,7 @@ func decodeDataSet(ds dicom.Dataset, sc *dcmScan, opt Options, lim Limits) (*Ima
 		Format:           FormatDICOM,
 		Frames:           a.frames,
 		BitDepth:         a.bitsStd,
-		Modality:         dsString(&ds, tag.Modality),
+		Modality:         sc.str(tagModality),
 		Photometric:      a.photometric,
 		TransferSyntax:   sc.syn.uid,
 		Signed:           a.signed,
@@ -97,28 +78,20 @@ func decodeDataSet(ds dicom.Dataset, sc *dcmScan, opt Options, lim Limits) (*Ima
 		RescaleIntercept: 0,
 	}
 	info.TransferSyntaxGuessed = sc.syn.guessed
-	pe, err := ds.FindElementByTag(tag.PixelData)
-	if err != nil || pe.Value == nil {
-		return nil, newErr(ErrMalformed, FormatDICOM, err, "the parser found no Pixel Data element")
-	}
-	pd, ok := pe.Value.GetValue().(dicom.PixelDataInfo)
-	if !ok {
-		return nil, newErr(ErrMalformed, FormatDICOM, nil, "Pixel Data has value type %v", pe.Value.ValueType())
-	}
 
 	var samples []uint32 // stored sample values of frame 1, pixel-interleaved
 	var colourPlane []float32
 	switch {
-	case !pd.IsEncapsulated:
-		samples, err = nativeSamples(pd.UnprocessedValueData, a, sc.syn.bo)
+	case !sc.encapsulated:
+		samples, err = nativeSamples(sc.pixels, a, sc.syn.bo)
 	case sc.syn.uid == tsRLE:
 		var f []byte
-		if f, err = firstFrame(pd, a.frames); err == nil {
+		if f, err = firstFrame(sc, a.frames); err == nil {
 			samples, err = decodeRLE(f, a.rows, a.cols, a.spp, a.bitsAlloc/8)
 		}
 	case sc.syn.uid == tsJPEGBase || sc.syn.uid == tsJPEGExt:
 		var f []byte
-		if f, err = firstFrame(pd, a.frames); err == nil {
+		if f, err = firstFrame(sc, a.frames); err == nil {
 			samples, colourPlane, err = jpegSamples(f, a, lim)
 		}
 		a.highBit = a.bitsStd - 1 // decoded JPEG samples are plain values, not packed words
@@ -144,7 +117,7 @@ func decodeDataSet(ds dicom.Dataset, sc *dcmScan, opt Options, lim Limits) (*Ima
 		info.WindowSource = WindowNone
 		info.ValueMin, info.ValueMax = planeRange(plane)
 	default:
-		plane, err = monochrome(&ds, samples, a, opt, &info)
+		plane, err = monochrome(sc, samples, a, opt, &info)
 		if err != nil {
 			return nil, err
 		}
@@ -157,16 +130,16 @@ func decodeDataSet(ds dicom.Dataset, sc *dcmScan, opt Options, lim Limits) (*Ima
 }
 
 // readAttrs reads and checks the attributes that describe the pixel data.
-func readAttrs(ds *dicom.Dataset, sc *dcmScan) (attrs, error) {
+func readAttrs(sc *dcmScan) (attrs, error) {
 	a := attrs{rows: sc.rows, cols: sc.cols, frames: sc.frames, spp: 1}
 	var err error
-	geti := func(t tag.Tag, name string, def int) int {
+	geti := func(t dcmTag, def int) int {
 		if err != nil {
 			return 0
 		}
-		v, ok, e := dsInt(ds, t)
+		v, ok, e := sc.int(t)
 		if e != nil {
-			err = newErr(ErrMalformed, FormatDICOM, e, "%s", name)
+			err = e
 			return 0
 		}
 		if !ok {
@@ -174,16 +147,16 @@ func readAttrs(ds *dicom.Dataset, sc *dcmScan) (attrs, error) {
 		}
 		return v
 	}
-	a.spp = geti(tag.SamplesPerPixel, "SamplesPerPixel", 1)
-	a.bitsAlloc = geti(tag.BitsAllocated, "BitsAllocated", 0)
-	a.bitsStd = geti(tag.BitsStored, "BitsStored", a.bitsAlloc)
-	a.highBit = geti(tag.HighBit, "HighBit", a.bitsStd-1)
-	a.signed = geti(tag.PixelRepresentation, "PixelRepresentation", 0) == 1
-	a.planar = geti(tag.PlanarConfiguration, "PlanarConfiguration", 0)
+	a.spp = geti(tagSamplesPerPixel, 1)
+	a.bitsAlloc = geti(tagBitsAllocated, 0)
+	a.bitsStd = geti(tagBitsStored, a.bitsAlloc)
+	a.highBit = geti(tagHighBit, a.bitsStd-1)
+	a.signed = geti(tagPixelRepresentation, 0) == 1
+	a.planar = geti(tagPlanarConfiguration, 0)
 	if err != nil {
 		return a, err
 	}
-	a.photometric = strings.ToUpper(dsString(ds, tag.PhotometricInterpretation))
+	a.photometric = strings.ToUpper(sc.str(tagPhotometric))
 	if a.photometric == "" && a.spp == 1 {
 		a.photometric = "MONOCHROME2"
 	}
@@ -266,22 +239,27 @@ func nativeSamples(raw []byte, a attrs, bo binary.ByteOrder) ([]uint32, error) {
 
 // firstFrame returns the bytes of frame 1 of encapsulated pixel data: all fragments when
 // the file has one frame, else the first fragment when each frame is one fragment.
-func firstFrame(pd dicom.PixelDataInfo, frames int) ([]byte, error) {
-	if len(pd.Frames) == 0 {
+func firstFrame(sc *dcmScan, frames int) ([]byte, error) {
+	if sc.fragments == 0 {
 		return nil, newErr(ErrMalformed, FormatDICOM, nil, "encapsulated pixel data holds no fragments")
 	}
 	if frames == 1 {
-		var b []byte
-		for _, f := range pd.Frames {
-			b = append(b, f.EncapsulatedData.Data...)
+		if sc.fragments == 1 {
+			var b []byte
+			sc.eachFragment(func(f []byte) bool { b = f; return false })
+			return b, nil
 		}
+		b := make([]byte, 0, len(sc.pixels))
+		sc.eachFragment(func(f []byte) bool { b = append(b, f...); return true })
 		return b, nil
 	}
-	if len(pd.Frames) != frames {
+	if sc.fragments != frames {
 		return nil, newErr(ErrUnsupported, FormatDICOM, nil,
-			"%d frames stored in %d fragments: frames split over several fragments are not supported", frames, len(pd.Frames))
+			"%d frames stored in %d fragments: frames split over several fragments are not supported", frames, sc.fragments)
 	}
-	return pd.Frames[0].EncapsulatedData.Data, nil
+	var b []byte
+	sc.eachFragment(func(f []byte) bool { b = f; return false })
+	return b, nil
 }
 
 // jpegSamples decodes a JPEG frame. Grey JPEG gives stored values for the monochrome path;
@@ -339,15 +317,15 @@ func colourLuma(s []uint32, a attrs) []float32 {
 }
 
 // monochrome rescales the stored values, windows them and fills info.
-func monochrome(ds *dicom.Dataset, s []uint32, a attrs, opt Options, info *Info) ([]float32, error) {
+func monochrome(sc *dcmScan, s []uint32, a attrs, opt Options, info *Info) ([]float32, error) {
 	slope, intercept := 1.0, 0.0
-	if v, ok, err := dsFloats(ds, tag.RescaleSlope); err != nil {
-		return nil, newErr(ErrMalformed, FormatDICOM, err, "RescaleSlope")
+	if v, ok, err := sc.floats(tagRescaleSlope); err != nil {
+		return nil, err
 	} else if ok {
 		slope = v[0]
 	}
-	if v, ok, err := dsFloats(ds, tag.RescaleIntercept); err != nil {
-		return nil, newErr(ErrMalformed, FormatDICOM, err, "RescaleIntercept")
+	if v, ok, err := sc.floats(tagRescaleIntercept); err != nil {
+		return nil, err
 	} else if ok {
 		intercept = v[0]
 	}
@@ -355,7 +333,7 @@ func monochrome(ds *dicom.Dataset, s []uint32, a attrs, opt Options, info *Info)
 		return nil, newErr(ErrMalformed, FormatDICOM, nil, "RescaleSlope %g and RescaleIntercept %g must be finite, the slope non-zero", slope, intercept)
 	}
 	info.RescaleSlope, info.RescaleIntercept = slope, intercept
-	rtype := strings.TrimSpace(dsString(ds, tag.RescaleType))
+	rtype := strings.TrimSpace(sc.str(tagRescaleType))
 	switch {
 	case strings.EqualFold(rtype, "HU") || (rtype == "" && strings.EqualFold(info.Modality, "CT")):
 		info.Units = "HU"
@@ -382,7 +360,7 @@ func monochrome(ds *dicom.Dataset, s []uint32, a attrs, opt Options, info *Info)
 	}
 	info.ValueMin, info.ValueMax = lo, hi
 
-	fw, hasFW, err := fileWindow(ds)
+	fw, hasFW, err := fileWindow(sc)
 	if err != nil {
 		return nil, err
 	}
@@ -425,14 +403,14 @@ func monochrome(ds *dicom.Dataset, s []uint32, a attrs, opt Options, info *Info)
 
 // fileWindow returns the first WindowCenter/WindowWidth pair when both are present and
 // usable (finite, width >= 1 as DICOM requires).
-func fileWindow(ds *dicom.Dataset) (Window, bool, error) {
-	c, okc, err := dsFloats(ds, tag.WindowCenter)
+func fileWindow(sc *dcmScan) (Window, bool, error) {
+	c, okc, err := sc.floats(tagWindowCenter)
 	if err != nil {
-		return Window{}, false, newErr(ErrMalformed, FormatDICOM, err, "WindowCenter")
+		return Window{}, false, err
 	}
-	w, okw, err := dsFloats(ds, tag.WindowWidth)
+	w, okw, err := sc.floats(tagWindowWidth)
 	if err != nil {
-		return Window{}, false, newErr(ErrMalformed, FormatDICOM, err, "WindowWidth")
+		return Window{}, false, err
 	}
 	if !okc || !okw {
 		return Window{}, false, nil
@@ -445,70 +423,3 @@ func fileWindow(ds *dicom.Dataset) (Window, bool, error) {
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
-
-// dsString returns the first string value of a top-level element, trimmed, or "".
-func dsString(ds *dicom.Dataset, t tag.Tag) string {
-	e, err := ds.FindElementByTag(t)
-	if err != nil || e.Value == nil {
-		return ""
-	}
-	if s, ok := e.Value.GetValue().([]string); ok && len(s) > 0 {
-		return strings.Trim(s[0], " \x00")
-	}
-	return ""
-}
-
-// dsInt returns the first integer value of a top-level element (US/SS/UL/SL or IS).
-func dsInt(ds *dicom.Dataset, t tag.Tag) (int, bool, error) {
-	e, err := ds.FindElementByTag(t)
-	if err != nil || e.Value == nil {
-		return 0, false, nil
-	}
-	switch v := e.Value.GetValue().(type) {
-	case []int:
-		if len(v) == 0 {
-			return 0, false, nil
-		}
-		return v[0], true, nil
-	case []string:
-		if len(v) == 0 || strings.Trim(v[0], " \x00") == "" {
-			return 0, false, nil
-		}
-		n, err := strconv.Atoi(strings.Trim(v[0], " \x00"))
-		if err != nil {
-			return 0, false, fmt.Errorf("%q is not an integer", v[0])
-		}
-		return n, true, nil
-	}
-	return 0, false, fmt.Errorf("element %v has value type %v, not integer", t, e.Value.ValueType())
-}
-
-// dsFloats returns the numeric values of a top-level element (DS strings or FL/FD).
-func dsFloats(ds *dicom.Dataset, t tag.Tag) ([]float64, bool, error) {
-	e, err := ds.FindElementByTag(t)
-	if err != nil || e.Value == nil {
-		return nil, false, nil
-	}
-	switch v := e.Value.GetValue().(type) {
-	case []float64:
-		if len(v) == 0 {
-			return nil, false, nil
-		}
-		return v, true, nil
-	case []string:
-		var out []float64
-		for _, s := range v {
-			s = strings.Trim(s, " \x00")
-			if s == "" {
-				continue
-			}
-			f, err := strconv.ParseFloat(s, 64)
-			if err != nil {
-				return nil, false, fmt.Errorf("%q is not a number", s)
-			}
-			out = append(out, f)
-		}
-		return out, len(out) > 0, nil
-	}
-	return nil, false, fmt.Errorf("element %v has value type %v, not numeric", t, e.Value.ValueType())
-}
