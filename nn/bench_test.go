@@ -140,10 +140,11 @@ func BenchmarkSgemm(b *testing.B) {
 					ldb = s.k
 				}
 				b.ResetTimer()
+				cpu0 := cpuSeconds()
 				for i := 0; i < b.N; i++ {
 					Sgemm(s.ta, s.tb, s.m, s.n, s.k, 1, a, lda, bb, ldb, 0, c, s.n)
 				}
-				b.ReportMetric(2*float64(s.m*s.n*s.k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+				reportFlops(b, 2*float64(s.m*s.n*s.k)*float64(b.N), cpuSeconds()-cpu0)
 			})
 		}
 	}
@@ -160,15 +161,26 @@ func BenchmarkConv(b *testing.B) {
 	dIn, dW, dB := make([]float32, len(in)), make([]float32, len(w)), make([]float32, k)
 	flops := 2 * float64(n*k*c*9*h*h)
 	b.Run("forward", func(b *testing.B) {
+		cpu0 := cpuSeconds()
 		for i := 0; i < b.N; i++ {
 			Conv2DForward(out, in, w, bias, n, c, h, h, k, 3, 1)
 		}
-		b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		reportFlops(b, flops*float64(b.N), cpuSeconds()-cpu0)
 	})
 	b.Run("backward", func(b *testing.B) {
+		cpu0 := cpuSeconds()
 		for i := 0; i < b.N; i++ {
 			Conv2DBackward(dIn, dW, dB, out, in, w, n, c, h, h, k, 3, 1)
 		}
-		b.ReportMetric(2*flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		reportFlops(b, 2*flops*float64(b.N), cpuSeconds()-cpu0)
 	})
+}
+
+// reportFlops reports GFLOP/s of wall time and, where CPU time is measured, GFLOP per
+// CPU-second (per-core efficiency, steadier than wall time on a busy machine).
+func reportFlops(b *testing.B, flops, cpu float64) {
+	b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+	if cpu > 0 {
+		b.ReportMetric(flops/cpu/1e9, "GFLOP/cpu-s")
+	}
 }

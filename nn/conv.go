@@ -22,8 +22,9 @@ func convDims(op string, n, cin, h, w, cout, k, pad int) (oh, ow int) {
 //
 // in is n x cin x h x w, w is cout x cin x k x k, b has cout values (nil for none), and
 // out is n x cout x oh x ow with oh = h+2*pad-k+1, ow = w+2*pad-k+1. Each image is a
-// matrix product of the packed weights with its patch (im2col) matrix, which is written
-// straight into the GEMM micro-kernel's panel layout; images are split over goroutines.
+// matrix product of the packed weights with its patch (im2col) matrix, which the GEMM
+// micro-kernel reads in place from zero-padded planes (see convForward); images are split
+// over goroutines, or one image's columns when there are fewer images than cores.
 func Conv2DForward(out, in, w, b []float32, n, cin, h, wd, cout, k, pad int) {
 	const op = "Conv2D forward"
 	oh, ow := convDims(op, n, cin, h, wd, cout, k, pad)

@@ -17,8 +17,16 @@
 // once for a maximum batch size; Forward with any n <= max uses a prefix of them. Layers
 // implement Layer and chain with Sequential.
 //
-// Matrix products go through Sgemm, a cache-blocked, packed GEMM with a register-tiled
-// micro-kernel: AVX-512 or AVX2+FMA assembly on amd64 when the CPU has it, plain Go
-// everywhere else (js/wasm included). Batch-parallel ops split work over GOMAXPROCS
-// goroutines.
+// Matrix products run on register-tiled GEMM micro-kernels: AVX-512 or AVX2+FMA assembly
+// on amd64 when the CPU has them (checked at run time), plain Go everywhere else (js/wasm
+// included); UseKernel switches between them, and the tests run every op on each.
+// Sgemm is a cache-blocked, packed GEMM on them. Convolutions are implicit GEMMs: the
+// kernel reads patch rows in place from zero-padded image planes, the input gradient is a
+// convolution with the flipped weights, and the weight gradient reads channels-last patch
+// runs in place. Elementwise and batch-norm loops use AVX-512 where available. Batch-
+// parallel ops split work over GOMAXPROCS goroutines; scratch buffers are pooled, so a
+// training step allocates next to nothing.
+//
+// Layers are not safe for concurrent use: each holds the activations of its last
+// Forward. Use Shared for a second copy with its own buffers and the same weights.
 package nn
