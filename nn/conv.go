@@ -211,14 +211,14 @@ func convWeightGrad(dW, dB, dOut, in []float32, n, cin, h, wd, cout, k, pad, oh,
 			colOffs.buf[t] = t * nr
 		}
 	}
-	workers := numWorkers(n)
-	parts := getScratch(workers * (cout*kk + cout))
+	// Images go in a fixed number of chunks, each summed into its own partial gradient,
+	// and the partials are added in chunk order: the result does not depend on how many
+	// cores share the chunks (up to gradChunks).
+	chunks := min(n, gradChunks)
+	parts := getScratch(chunks * (cout*kk + cout))
 	defer putScratch(parts)
 	clear(parts.buf)
-	parallelFor(n, func(wk, lo, hi int) {
-		off := wk * (cout*kk + cout)
-		gw := parts.buf[off : off+cout*kk]
-		gb := parts.buf[off+cout*kk : off+cout*kk+cout]
+	parallelFor(chunks, func(_, clo, chi int) {
 		ap := getScratch(roundUp(cout, kern.mr) * p)
 		hwc := getScratch(hp*wp*cin + nr) // a run's partial last sliver reads past the end
 		defer putScratch(ap)
@@ -230,43 +230,48 @@ func convWeightGrad(dW, dB, dOut, in []float32, n, cin, h, wd, cout, k, pad, oh,
 			defer putScratch(b)
 			clear(b.buf[p*kk:])
 		}
-		for i := lo; i < hi; i++ {
-			img := in[i*cin*h*wd : (i+1)*cin*h*wd]
-			for c := 0; c < cin; c++ {
-				for y := 0; y < h; y++ {
-					src := img[(c*h+y)*wd : (c*h+y+1)*wd]
-					dst := hwc.buf[((y+pad)*wp+pad)*cin+c:]
-					for x, v := range src {
-						dst[x*cin] = v
-					}
-				}
-			}
-			if mode == rows {
-				for y := 0; y < oh; y++ {
-					for x := 0; x < ow; x++ {
-						row := b.buf[(y*ow+x)*kk : (y*ow+x+1)*kk]
-						for u := 0; u < k; u++ {
-							copy(row[u*seg:(u+1)*seg], hwc.buf[((y+u)*wp+x)*cin:])
+		for chunk := clo; chunk < chi; chunk++ {
+			off := chunk * (cout*kk + cout)
+			gw := parts.buf[off : off+cout*kk]
+			gb := parts.buf[off+cout*kk : off+cout*kk+cout]
+			for i := chunk * n / chunks; i < (chunk+1)*n/chunks; i++ {
+				img := in[i*cin*h*wd : (i+1)*cin*h*wd]
+				for c := 0; c < cin; c++ {
+					for y := 0; y < h; y++ {
+						src := img[(c*h+y)*wd : (c*h+y+1)*wd]
+						dst := hwc.buf[((y+pad)*wp+pad)*cin+c:]
+						for x, v := range src {
+							dst[x*cin] = v
 						}
 					}
 				}
-			}
-			g := dOut[i*cout*p : (i+1)*cout*p]
-			packA(ap.buf, g, p, false, 0, 0, cout, p, kern.mr, 1)
-			if mode == perSeg {
-				for u := 0; u < k; u++ {
-					convPanels(kern, cout, seg, p, ap.buf, b.buf, posOffs.buf, colOffs.buf[u*segSlivers:(u+1)*segSlivers], gw[u*seg:], kk, true)
+				if mode == rows {
+					for y := 0; y < oh; y++ {
+						for x := 0; x < ow; x++ {
+							row := b.buf[(y*ow+x)*kk : (y*ow+x+1)*kk]
+							for u := 0; u < k; u++ {
+								copy(row[u*seg:(u+1)*seg], hwc.buf[((y+u)*wp+x)*cin:])
+							}
+						}
+					}
 				}
-			} else {
-				convPanels(kern, cout, kk, p, ap.buf, b.buf, posOffs.buf, colOffs.buf, gw, kk, true)
-			}
-			for o := 0; o < cout; o++ {
-				gb[o] += sum32(g[o*p : (o+1)*p])
+				g := dOut[i*cout*p : (i+1)*cout*p]
+				packA(ap.buf, g, p, false, 0, 0, cout, p, kern.mr, 1)
+				if mode == perSeg {
+					for u := 0; u < k; u++ {
+						convPanels(kern, cout, seg, p, ap.buf, b.buf, posOffs.buf, colOffs.buf[u*segSlivers:(u+1)*segSlivers], gw[u*seg:], kk, true)
+					}
+				} else {
+					convPanels(kern, cout, kk, p, ap.buf, b.buf, posOffs.buf, colOffs.buf, gw, kk, true)
+				}
+				for o := 0; o < cout; o++ {
+					gb[o] += sum32(g[o*p : (o+1)*p])
+				}
 			}
 		}
 	})
-	for wk := 0; wk < workers; wk++ {
-		off := wk * (cout*kk + cout)
+	for ch := 0; ch < chunks; ch++ {
+		off := ch * (cout*kk + cout)
 		gw := parts.buf[off : off+cout*kk]
 		for o := 0; o < cout; o++ {
 			for c := 0; c < cin; c++ {
@@ -280,6 +285,10 @@ func convWeightGrad(dW, dB, dOut, in []float32, n, cin, h, wd, cout, k, pad, oh,
 		}
 	}
 }
+
+// gradChunks is how many partial weight gradients a convolution's backward sums: the most
+// cores that can share the work without changing its rounding.
+const gradChunks = 8
 
 // convInputGradCol2im is the input gradient for padding wider than the kernel (rare):
 // patch gradients W^T * dOut scattered back with col2im.

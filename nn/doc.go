@@ -27,6 +27,10 @@
 // parallel ops split work over GOMAXPROCS goroutines; scratch buffers are pooled, so a
 // training step allocates next to nothing.
 //
+// Results do not depend on the number of cores (up to 8): work is split so that no sum's
+// order changes with it, so a seed gives bit-identical training for a given micro-kernel.
+// Different kernels (AVX-512, AVX2, Go) round differently.
+//
 // Layers are not safe for concurrent use: each holds the activations of its last
 // Forward. Use Shared for a second copy with its own buffers and the same weights.
 package nn

@@ -40,13 +40,16 @@ func (a *Adam) Step() {
 			panic(fmt.Sprintf("nn: Adam step: param %s has %d weights but %d gradients", p.Name, len(p.W), len(p.G)))
 		}
 		w, g, m, v := p.W, p.G[:len(p.W)], a.m[i][:len(p.W)], a.v[i][:len(p.W)]
-		for j := range w {
-			gj := g[j] + wd*w[j]
-			m[j] = b1*m[j] + (1-b1)*gj
-			v[j] = b2*v[j] + (1-b2)*gj*gj
-			// PyTorch: w -= lr/bc1 * m / (sqrt(v)/sqrt(bc2) + eps)
-			w[j] -= stepSize * m[j] / (sqrt32(v[j])*rbc2 + eps)
-		}
+		rowsParallel(len(w), 16, func(lo, hi int) {
+			w, g, m, v := w[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi]
+			for j := range w {
+				gj := g[j] + wd*w[j]
+				m[j] = b1*m[j] + (1-b1)*gj
+				v[j] = b2*v[j] + (1-b2)*gj*gj
+				// PyTorch: w -= lr/bc1 * m / (sqrt(v)/sqrt(bc2) + eps)
+				w[j] -= stepSize * m[j] / (sqrt32(v[j])*rbc2 + eps)
+			}
+		})
 	}
 }
 
