@@ -1,9 +1,6 @@
 package nn
 
-import (
-	"fmt"
-	"sync"
-)
+import "fmt"
 
 // microKernel computes one mr x nr tile: C[0:mr, 0:nr] += Ap * Bp over kc steps, where Ap
 // holds kc columns of mr contiguous values and Bp kc rows of nr contiguous values (the
@@ -59,10 +56,6 @@ func UseKernel(name string) (previous string, err error) {
 	return kernel.name, fmt.Errorf("nn: UseKernel: no kernel %q on this CPU (have %v)", name, Kernels())
 }
 
-type gemmBufs struct{ a, b []float32 }
-
-var gemmPool = sync.Pool{New: func() any { return new(gemmBufs) }}
-
 // Sgemm computes C = alpha*op(A)*op(B) + beta*C for row-major matrices, where op(A) is
 // m x k (A itself, or the transpose of a k x m A when transA), op(B) is k x n, C is m x n,
 // and lda, ldb, ldc are the row strides of the stored matrices. beta == 0 ignores C's old
@@ -109,16 +102,11 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		mc = mr
 	}
 	nc := gemmNC / nr * nr
-	bufs := gemmPool.Get().(*gemmBufs)
-	needA := mc * gemmKC
-	needB := min(nc, roundUp(n, nr)) * gemmKC
-	if cap(bufs.a) < needA {
-		bufs.a = make([]float32, needA)
-	}
-	if cap(bufs.b) < needB {
-		bufs.b = make([]float32, needB)
-	}
-	ap, bp := bufs.a[:needA], bufs.b[:needB]
+	abuf := getScratch(mc * gemmKC)
+	bbuf := getScratch(min(nc, roundUp(n, nr)) * gemmKC)
+	defer putScratch(abuf)
+	defer putScratch(bbuf)
+	ap, bp := abuf.buf, bbuf.buf
 	for jc := 0; jc < n; jc += nc {
 		ncur := min(nc, n-jc)
 		for pc := 0; pc < k; pc += gemmKC {
@@ -131,7 +119,6 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 			}
 		}
 	}
-	gemmPool.Put(bufs)
 }
 
 // macroKernel computes C[0:m, 0:n] += Ap * Bp over kc steps from packed panels: A sliver i
