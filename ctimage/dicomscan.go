@@ -263,11 +263,10 @@ type dcmValue struct {
 	b     []byte
 }
 
-// dcmScan is what the walk found: the syntax, the data set, the kept attributes and where the
-// pixel data is.
+// dcmScan is what the walk found: the syntax, the kept attributes and where the pixel data
+// is (slices of the data set).
 type dcmScan struct {
 	syn   dcmSyntax
-	body  []byte // the data set (inflated if it was deflated), trailing partial bytes cut
 	attrs [len(keptAttrs)]dcmValue
 
 	rows, cols   int
@@ -490,11 +489,9 @@ func (w *walker) fits(h elemHeader, start, end int) error {
 func walkDataSet(body []byte, syn dcmSyntax) (*dcmScan, error) {
 	sc := &dcmScan{syn: syn, frames: 1}
 	w := walker{data: body, syn: syn, sc: sc}
-	end, err := w.elements(0, len(body), 0, stopAtEnd)
-	if err != nil {
+	if _, err := w.elements(0, len(body), 0, stopAtEnd); err != nil {
 		return nil, err
 	}
-	sc.body = body[:end]
 	return sc, nil
 }
 
@@ -538,7 +535,7 @@ func (w *walker) elements(pos, end, depth int, mode stopMode) (int, error) {
 			return pos, nil
 		}
 		if mode == stopAtEnd && depth == 0 && end-pos < 8 {
-			// A few stray bytes after the last element: cut them, as they hold no element.
+			// A few stray bytes after the last element hold no element: ignore them.
 			return pos, nil
 		}
 		h, err := w.header(pos, end)
@@ -603,7 +600,8 @@ func (w *walker) value(h elemHeader, start, end, depth int) (int, error) {
 	case h.vr == "SQ" || (undefined && (h.vr == "UN" || w.syn.implicit)):
 		sub := w
 		if h.vr == "UN" {
-			// Not recorded: depth > 0 below here.
+			// Items of UN are implicit VR little endian (PS3.5 6.2.2). Nothing below depth 0
+			// is recorded, so this walker needs no scan.
 			sub = &walker{data: w.data, syn: implicitLE}
 		}
 		if undefined {
