@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/fusionlens/fusionlens/clinical"
 	"github.com/fusionlens/fusionlens/ctimage"
@@ -326,7 +327,7 @@ func report(o options, in *input, net *fusion.Net, meta modelfile.Meta, path str
 			it := FeatureItem{Index: j, Z: float64(z[j]), Value: v, Share: imp.Features[j]}
 			if j < cfg.Images*f {
 				it.Modality = cfg.Modalities[j/f].Name
-				it.Name = fmt.Sprintf("%s encoder feature %d", it.Modality, j%f)
+				it.Name = fmt.Sprintf("encoder feature %d", j%f)
 			} else {
 				cv := vars[j-cfg.Images*f]
 				it.Modality = cv.Group.Modality()
@@ -383,16 +384,15 @@ func writeTable(w io.Writer, r *Result, top int) error {
 		}
 		sort.SliceStable(order, func(a, c int) bool { return r.Features[order[a]].Share > r.Features[order[c]].Share })
 		n := min(top, len(order))
-		fmt.Fprintf(&b, "\nfusion features, %d of %d by share\n%-4s %-34s %12s %12s %8s\n", n, len(order), "z#", "feature", "input", "value", "share")
+		fmt.Fprintf(&b, "\nfusion features, %d of %d by share (value: the method's attribution of the feature)\n", n, len(order))
+		fmt.Fprintf(&b, "%-4s %s %s %s %9s %12s %8s\n", "z#", pad("feature", 20), pad("modality", 11), padLeft("input", 15), "z", "value", "share")
 		for _, i := range order[:n] {
 			f := r.Features[i]
-			input := fmt.Sprintf("%.3f", f.Z)
-			name := f.Name
+			input := "-"
 			if f.Physical != nil {
-				input = fmt.Sprintf("%.4g %s", *f.Physical, f.Unit)
-				name = fmt.Sprintf("%s (%s, z=%.2f)", f.Name, f.Modality, f.Z)
+				input = strings.TrimSpace(fmt.Sprintf("%.4g %s", *f.Physical, f.Unit))
 			}
-			fmt.Fprintf(&b, "%-4d %-34s %12s %12.5g %7.1f%%\n", f.Index, name, input, f.Value, 100*f.Share)
+			fmt.Fprintf(&b, "%-4d %s %s %s %9.3f %12.5g %7.1f%%\n", f.Index, pad(f.Name, 20), pad(f.Modality, 11), padLeft(input, 15), f.Z, f.Value, 100*f.Share)
 		}
 	}
 	for _, s := range r.Saliency {
@@ -400,4 +400,12 @@ func writeTable(w io.Writer, r *Result, top int) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// pad and padLeft pad s with spaces to n characters (runes: units such as µmol/L are
+// wider in bytes than on screen).
+func pad(s string, n int) string { return s + strings.Repeat(" ", max(0, n-utf8.RuneCountInString(s))) }
+
+func padLeft(s string, n int) string {
+	return strings.Repeat(" ", max(0, n-utf8.RuneCountInString(s))) + s
 }
