@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the fusionlens browser explainer as a static folder (default dist/, or $DIST):
 # main.wasm (+ gzip -9 copy the loader inflates in the browser), wasm_exec.js from this Go
-# toolchain, the page and its assets, shipped models, and a service worker that caches all
-# of it for offline use.
+# toolchain, the page and its assets, the shipped models (from $WEIGHTS, default weights/),
+# and a service worker that caches it for offline use.
 #   ./build.sh          build
 #   ./build.sh serve    build, then serve on http://127.0.0.1:8080/ (ADDR to change)
 set -euo pipefail
@@ -11,7 +11,7 @@ cd "$(dirname "$0")"
 DIST="${DIST:-dist}"
 STATIC=site/static
 
-sha256() { if command -v sha256sum >/dev/null; then sha256sum "$@"; else shasum -a 256 "$@"; fi; }
+if command -v sha256sum >/dev/null; then SHA256=(sha256sum); else SHA256=(shasum -a 256); fi
 
 rm -rf "$DIST"
 mkdir -p "$DIST/models"
@@ -26,35 +26,23 @@ for f in "$STATIC"/*; do
 	[ "$(basename "$f")" = sw.js ] || cp "$f" "$DIST/"
 done
 
-# Shipped models: every data file in weights/ (not its Go source or docs), listed in
-# models/index.json for the model select; weights/validation.json, the validation
-# platform's summary, goes next to them unlisted. None until the weights package lands.
-models=()
-if [ -d weights ]; then
-	for f in weights/*; do
-		[ -f "$f" ] || continue
-		name=$(basename "$f")
-		case "$name" in
-		*.go | *.md | .*) continue ;;
-		validation.json) cp "$f" "$DIST/models/" ;;
-		*)
-			cp "$f" "$DIST/models/"
-			models+=("$name")
-			;;
-		esac
-	done
-fi
-{
-	printf '{"models":['
-	sep=""
-	for m in ${models[@]+"${models[@]}"}; do printf '%s{"file":"%s"}' "$sep" "$m"; sep=","; done
-	printf ']}\n'
-} >"$DIST/models/index.json"
+# Shipped models: the fusion networks and the ground-truth autoencoder in $WEIGHTS
+# (default weights/), copied into models/ and listed in models/index.json for the model
+# select; weights/validation.json, the validation platform's summary, goes next to them.
+echo "== models"
+go run ./site/internal/modelindex -weights "${WEIGHTS:-weights}" -out "$DIST/models"
 
 echo "== service worker"
-# Precache everything but the uncompressed main.wasm (only fetched where the .gz fails).
-assets=$(cd "$DIST" && find . -type f ! -name main.wasm | sed 's|^\./||' | LC_ALL=C sort)
-version=$(cd "$DIST" && sha256 $assets | sha256 | cut -c1-16)
+# Precache the app, the model list, the validation summary and the first model (the one
+# the page opens by default), so the explainer works offline after one visit. Other models
+# and the autoencoder are cached when first used; the uncompressed main.wasm is only
+# fetched where the .gz fails.
+first=$(sed -n 's/^{"models":\[{"file":"\([^"]*\)".*/\1/p' "$DIST/models/index.json")
+assets=$(cd "$DIST" && find . -type f ! -name main.wasm ! -path './models/*' | sed 's|^\./||' | LC_ALL=C sort)
+assets="$assets models/index.json"
+[ -f "$DIST/models/validation.json" ] && assets="$assets models/validation.json"
+[ -n "$first" ] && assets="$assets models/$first"
+version=$(cd "$DIST" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 "${SHA256[@]}" | "${SHA256[@]}" | cut -c1-16)
 list='"./"'
 for a in $assets; do list="$list, \"$a\""; done
 sed -e "s|__FUSIONLENS_VERSION__|$version|" -e "s|__FUSIONLENS_ASSETS__|[$list]|" \
@@ -63,7 +51,7 @@ sed -e "s|__FUSIONLENS_VERSION__|$version|" -e "s|__FUSIONLENS_ASSETS__|[$list]|
 raw=$(wc -c <"$DIST/main.wasm" | tr -d ' ')
 gz=$(wc -c <"$DIST/main.wasm.gz" | tr -d ' ')
 echo "main.wasm: $raw bytes raw, $gz bytes gzip -9 ($(( gz / 1024 )) KiB)"
-echo "models: ${#models[@]}; site version $version; built into $DIST/"
+echo "site version $version; built into $DIST/"
 
 if [ "${1:-}" = serve ]; then
 	exec go run ./cmd/serve -dir "$DIST" -addr "${ADDR:-127.0.0.1:8080}"

@@ -162,3 +162,43 @@ func featureX(j int) float64 {
 
 // ftoa formats v with prec decimals.
 func ftoa(v float64, prec int) string { return strconv.FormatFloat(v, 'f', prec, 64) }
+
+// Ground-truth check chart: per modality a pair of bars, the truth above the method's
+// estimate, both on the same 0..100 % scale.
+const (
+	truthChartW  = 480
+	truthRowH    = 40
+	truthLabelW  = 100
+	truthValueW  = 60
+	truthBarMaxW = truthChartW - truthLabelW - truthValueW
+	truthBarH    = 13
+	truthChartH  = int(NumModalities) * truthRowH
+)
+
+// truthRow is one modality of the ground-truth chart.
+type truthRow struct {
+	ID, Label            string
+	Y                    int
+	TruthW, EstW         float64
+	TruthText, EstText   string // "42.1 %"
+	TruthValue, EstValue string // data attributes, 4 decimals
+}
+
+// truthRows lays out a check's truth and estimate.
+func truthRows(r *TruthCheck) []truthRow {
+	if checkTruth(r) != nil {
+		return nil
+	}
+	rows := make([]truthRow, NumModalities)
+	for i := range rows {
+		m := Modality(i)
+		t, e := math.Min(r.Truth[i], 1), math.Min(r.Estimate[i], 1)
+		rows[i] = truthRow{
+			ID: m.ID(), Label: m.Label(), Y: i * truthRowH,
+			TruthW: t * truthBarMaxW, EstW: e * truthBarMaxW,
+			TruthText: ftoa(100*r.Truth[i], 1) + " %", EstText: ftoa(100*r.Estimate[i], 1) + " %",
+			TruthValue: strconv.FormatFloat(r.Truth[i], 'f', 4, 64), EstValue: strconv.FormatFloat(r.Estimate[i], 'f', 4, 64),
+		}
+	}
+	return rows
+}

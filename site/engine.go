@@ -36,6 +36,11 @@ type ModelInfo struct {
 	Positive    string // what class 1 means, e.g. "positive"; "" reads as "class 1"
 	Accuracy    float64
 	HasAccuracy bool // Accuracy (test accuracy in [0,1]) is known
+	AUC         float64
+	HasAUC      bool   // AUC (test AUC in [0,1]) is known
+	DataSource  string // what the model was trained on, e.g. "synthetic CT phantom ..."
+	Command     string // the command that reproduces the model, when the file says
+	Synthetic   bool   // trained on synthetic data only: say so wherever its results show
 }
 
 // Method is one attribution method as the page offers it.
@@ -43,6 +48,13 @@ type Method struct {
 	ID          string // stable identifier passed to Explain, e.g. "gradient"
 	Label       string // short human name
 	Description string // one sentence shown under the method select
+	// Reference is set for methods that compare the case with the engine's reference
+	// cohort of synthetic cases (see Preparer); until that is ready, Explain gives the
+	// prediction with Pending set.
+	Reference bool
+	// Global is set for methods with no per-case form: their scores describe the
+	// reference cohort, and Explanation.Scope says so.
+	Global bool
 }
 
 // Explanation is one prediction and its attribution.
@@ -66,6 +78,66 @@ type Explanation struct {
 	// Gradient is dp(class 1)/dz at this case (40 values), whatever the method; nil when
 	// the engine did not compute it.
 	Gradient []float64
+
+	// Pending, when set, says what the method still waits for (e.g. the reference cohort
+	// being encoded); P and Gradient are valid, the scores are nil.
+	Pending string
+	// Background is the number of reference cases the method compared the case with (0
+	// when it needs none).
+	Background int
+}
+
+// Progress says how far a long computation has come.
+type Progress struct {
+	What        string // what is being done, e.g. "Encoding the reference cohort"
+	Done, Total int    // units done and to do; Total 0 when the amount is not known
+}
+
+// Pace is called by long computations between slices of a few milliseconds of work. It
+// shows the progress, lets the browser draw and handle input, and returns an error when
+// the work is no longer wanted (another model was chosen); the computation then stops
+// and returns that error.
+type Pace func(Progress) error
+
+// Preparer is an Engine with slow work that the page runs off the event handler, in
+// slices: encoding its reference cohort after loading, and completing explanations that
+// Explain left Pending.
+type Preparer interface {
+	// Prepare encodes the reference cohort (once), calling pace between slices.
+	Prepare(pace Pace) error
+	// Finish completes an explanation Explain left Pending (the reference cohort, a
+	// Global method's scores over it, or a slow per-case method), calling pace between
+	// slices. Work shared between cases is kept for the next call.
+	Finish(zAxial, zCoronal, clinical []float32, method string, pace Pace) (Explanation, error)
+}
+
+// TruthChecker is an Engine that can compare a method with the ground truth of the
+// synthetic world its model was trained in.
+type TruthChecker interface {
+	// TruthScenario names the decision function the model was trained for, or "" when
+	// the model file does not say (then there is nothing to check against).
+	TruthScenario() string
+	// CheckTruth draws a small cohort of that world with the ground-truth autoencoder
+	// (the bytes of its model file), computes method's global modality importance over
+	// it and compares it with the exact ground truth, calling pace between slices.
+	CheckTruth(autoencoder []byte, method string, pace Pace) (TruthCheck, error)
+}
+
+// TruthCheck is a method's global modality importance set beside the ground truth of
+// the same synthetic cases.
+type TruthCheck struct {
+	Scenario    string // the decision function, e.g. "F3-clinical"
+	Description string // what it is, one sentence
+	Method      string // Method.ID
+	Cases       int    // synthetic cases drawn
+	Source      string // how they were drawn (images, seed)
+	// Truth and Estimate are modality importances in fusion-vector order, each summing
+	// to 1: the exact ground truth (mean |dF/dx| per modality) and the method's.
+	Truth, Estimate []float64
+	RMSE            float64 // root mean squared difference over the four modalities
+	RBO             float64 // rank-biased overlap of the two modality rankings
+	Persistence     float64 // RBO's p
+	Accuracy        float64 // the network's accuracy on these cases
 }
 
 // Modality is one input group, in fusion-vector order.

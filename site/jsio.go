@@ -3,6 +3,7 @@ package site
 import (
 	"errors"
 	"strconv"
+	"sync"
 
 	"github.com/vugu/vugu/js"
 )
@@ -115,4 +116,115 @@ func now() float64 { return js.Global().Get("performance").Call("now").Float() }
 
 func mib(n int64) string {
 	return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MiB"
+}
+
+// afterPaint blocks until the browser has drawn the page once more (a task after the
+// next requestAnimationFrame), so work started after a change shows the change first.
+// A hidden page draws no frames, so it waits at most 100 ms. It returns at once outside a
+// browser.
+func afterPaint() {
+	w := js.Global()
+	if !w.Truthy() || !w.Get("requestAnimationFrame").Truthy() {
+		return
+	}
+	paint.once.Do(func() {
+		// One pair of callbacks for the page's lifetime, so none is ever called after
+		// being released; a wake-up with nobody waiting is harmless.
+		paint.after = js.FuncOf(func(this js.Value, args []js.Value) interface{} {
+			paint.mu.Lock()
+			for _, ch := range paint.waiting {
+				close(ch)
+			}
+			paint.waiting = nil
+			paint.mu.Unlock()
+			return nil
+		})
+		paint.frame = js.FuncOf(func(this js.Value, args []js.Value) interface{} {
+			w.Call("setTimeout", paint.after, 0)
+			return nil
+		})
+	})
+	ch := make(chan struct{})
+	paint.mu.Lock()
+	paint.waiting = append(paint.waiting, ch)
+	paint.mu.Unlock()
+	w.Call("requestAnimationFrame", paint.frame)
+	w.Call("setTimeout", paint.after, 100)
+	<-ch
+}
+
+var paint struct {
+	once         sync.Once
+	mu           sync.Mutex
+	waiting      []chan struct{}
+	after, frame js.Func
+}
+
+// saveBytes offers data to the user as a download named name, through a blob: URL: the
+// bytes go from this page to the user's disk and nowhere else.
+func saveBytes(name, mime string, data []byte) error {
+	w := js.Global()
+	if !w.Truthy() {
+		return errors.New("saving needs a browser")
+	}
+	u8 := w.Get("Uint8Array").New(len(data))
+	js.CopyBytesToJS(u8, data)
+	parts := w.Get("Array").New()
+	parts.Call("push", u8)
+	opts := w.Get("Object").New()
+	opts.Set("type", mime)
+	saveBlob(name, w.Get("Blob").New(parts, opts))
+	return nil
+}
+
+// saveBlob clicks a temporary <a download> pointing at blob, and revokes the URL a minute
+// later (the download has long started by then).
+func saveBlob(name string, blob js.Value) {
+	w := js.Global()
+	url := w.Get("URL").Call("createObjectURL", blob)
+	doc := w.Get("document")
+	a := doc.Call("createElement", "a")
+	// Call, not Set: vugu's js.Value.Set cannot pass a js.Value.
+	a.Call("setAttribute", "href", url)
+	a.Call("setAttribute", "download", name)
+	a.Call("setAttribute", "rel", "noopener")
+	doc.Get("body").Call("appendChild", a)
+	a.Call("click")
+	a.Call("remove")
+	revoke := w.Get("URL").Get("revokeObjectURL").Call("bind", w.Get("URL"), url)
+	w.Call("setTimeout", revoke, 60000)
+}
+
+// savePNG draws the SVG document on a canvas at scale and saves it as PNG. It blocks
+// (image decoding and PNG encoding are promises): call it off the event handler.
+func savePNG(name, svg string, scale float64) error {
+	w := js.Global()
+	if !w.Truthy() {
+		return errors.New("saving needs a browser")
+	}
+	parts := w.Get("Array").New()
+	parts.Call("push", svg)
+	opts := w.Get("Object").New()
+	opts.Set("type", "image/svg+xml")
+	url := w.Get("URL").Call("createObjectURL", w.Get("Blob").New(parts, opts))
+	defer w.Get("URL").Call("revokeObjectURL", url)
+	img := w.Get("Image").New()
+	img.Call("setAttribute", "src", url)
+	if _, err := await(img.Call("decode")); err != nil {
+		return errors.New("drawing the chart: " + err.Error())
+	}
+	cw, ch := img.Get("naturalWidth").Float()*scale, img.Get("naturalHeight").Float()*scale
+	if !w.Get("OffscreenCanvas").Truthy() {
+		return errors.New("this browser cannot draw a PNG here (no OffscreenCanvas); save the SVG instead")
+	}
+	canvas := w.Get("OffscreenCanvas").New(int(cw), int(ch))
+	ctx := canvas.Call("getContext", "2d")
+	ctx.Call("scale", scale, scale)
+	ctx.Call("drawImage", img, 0, 0)
+	blob, err := await(canvas.Call("convertToBlob"))
+	if err != nil {
+		return errors.New("encoding the PNG: " + err.Error())
+	}
+	saveBlob(name, blob)
+	return nil
 }

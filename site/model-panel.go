@@ -47,24 +47,30 @@ func (c *ModelPanel) OnSelect(e vugu.DOMEvent) {
 		c.S.ModelErr = "Unknown model " + id
 		return
 	}
+	c.S.loadChoice(e.EventEnv(), choice)
+}
+
+// loadChoice opens a model choice: an opened file is already in memory, a shipped model
+// is fetched from this site first.
+func (s *State) loadChoice(ee vugu.EventEnv, choice ModelChoice) {
 	if choice.data != nil {
-		c.S.OpenModel(choice, choice.data)
+		s.OpenModel(choice, choice.data)
 		return
 	}
-	c.S.ModelBusy = true
-	c.S.ModelErr = ""
+	s.ModelBusy = true
+	s.ModelErr = ""
 	var data []byte
-	async(e.EventEnv(), "fetching "+choice.File, func() error {
+	async(ee, "fetching "+choice.File, func() error {
 		var err error
 		data, err = fetchLocal(choice.File)
 		return err
 	}, func(err error) {
-		c.S.ModelBusy = false
+		s.ModelBusy = false
 		if err != nil {
-			c.S.ModelErr = err.Error()
+			s.ModelErr = err.Error()
 			return
 		}
-		c.S.OpenModel(choice, data)
+		s.OpenModel(choice, data)
 	})
 }
 

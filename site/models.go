@@ -16,12 +16,19 @@ type ModelChoice struct {
 	data  []byte // opened files only
 }
 
-// modelIndex is models/index.json, written by build.sh.
+// modelIndex is models/index.json, written by build.sh: the shipped fusion models and
+// the ground-truth autoencoder's file, when shipped.
 type modelIndex struct {
 	Models []struct {
 		File string `json:"file"`
 		Name string `json:"name"`
 	} `json:"models"`
+	Autoencoder string `json:"autoencoder"`
+}
+
+// plainName reports whether name is a file name with no path in it.
+func plainName(name string) bool {
+	return name != "" && !strings.ContainsAny(name, "/\\") && !strings.HasPrefix(name, ".")
 }
 
 // SetModelIndex lists the shipped models from models/index.json.
@@ -30,9 +37,12 @@ func (s *State) SetModelIndex(data []byte) error {
 	if err := json.Unmarshal(data, &idx); err != nil {
 		return errors.New("models/index.json: " + err.Error())
 	}
+	if idx.Autoencoder != "" && !plainName(idx.Autoencoder) {
+		return errors.New("models/index.json: autoencoder file name " + strconv.Quote(idx.Autoencoder) + ", want a plain file name")
+	}
 	var shipped []ModelChoice
 	for i, m := range idx.Models {
-		if m.File == "" || strings.ContainsAny(m.File, "/\\") || strings.HasPrefix(m.File, ".") {
+		if !plainName(m.File) {
 			return errors.New("models/index.json: model " + strconv.Itoa(i) + " has file name " + strconv.Quote(m.File) + ", want a plain file name")
 		}
 		label := m.Name
@@ -48,6 +58,9 @@ func (s *State) SetModelIndex(data []byte) error {
 		}
 	}
 	s.Models = shipped
+	if idx.Autoencoder != "" {
+		s.Autoencoder = "models/" + idx.Autoencoder
+	}
 	return nil
 }
 

@@ -80,7 +80,7 @@ func TestRenderExplanation(t *testing.T) {
 	if chart == nil {
 		t.Fatal("no modality-importance chart")
 	}
-	rows := regexp.MustCompile(`<g class="mrow mod-(\w+)" data-modality="(\w+)" data-value="([0-9.]+)"`).FindAllStringSubmatch(chart[1], -1)
+	rows := regexp.MustCompile(`<g class="mrow mod-(\w+)" data-modality="(\w+)"[^>]*data-value="([0-9.]+)"`).FindAllStringSubmatch(chart[1], -1)
 	if len(rows) != 4 {
 		t.Fatalf("%d modality rows, want 4", len(rows))
 	}

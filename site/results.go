@@ -2,10 +2,12 @@ package site
 
 import (
 	"strconv"
+
+	"github.com/vugu/vugu"
 )
 
-// Results shows the prediction, the modality and feature importances and pixel saliency,
-// or says why there is nothing to show yet.
+// Results shows the prediction, the modality and feature importances, pixel saliency,
+// the ground-truth check and the downloads, or says why there is nothing to show yet.
 type Results struct {
 	S *State
 }
@@ -29,27 +31,47 @@ func (c *Results) summary() string {
 	if m, ok := c.S.Method(); ok {
 		s += " · " + m.Label
 	}
-	if c.S.ExplainMS > 0 {
-		s += " · explained in " + ftoa(c.S.ExplainMS, 1) + " ms"
+	if c.S.ExplainMS > 0 && c.S.Result.Pending == "" {
+		s += " · explained in " + ms(c.S.ExplainMS)
 	}
 	return s
 }
 
+// ms formats a duration in milliseconds with sensible precision.
+func ms(v float64) string {
+	switch {
+	case v < 1:
+		return ftoa(v, 2) + " ms"
+	case v < 100:
+		return ftoa(v, 1) + " ms"
+	case v < 10000:
+		return ftoa(v, 0) + " ms"
+	}
+	return ftoa(v/1000, 1) + " s"
+}
+
+func (c *Results) synthetic() bool { return c.S.Engine.Info().Synthetic }
+
 func (c *Results) scopeNote() string {
-	if c.S.Result.Scope != "" {
-		return "Share of the importance per input, over the " + c.S.Result.Scope + " (this method has no per-case form)."
+	r := c.S.Result
+	if r.Scope != "" {
+		return "Share of the importance per input over the " + r.Scope + ": this method has no per-case form, so these bars are the same for every case."
 	}
-	if c.S.Result.Signed {
-		return "Share of the attribution per input for this case; the sign says whether the input raises or lowers p."
+	s := "Share of the importance per input for this case"
+	if r.Signed {
+		s += "; the sign says whether the input raises or lowers p"
 	}
-	return "Share of the importance per input for this case."
+	if r.Background > 0 {
+		s += "; \"absent\" inputs are taken from " + strconv.Itoa(r.Background) + " synthetic reference cases"
+	}
+	return s + "."
 }
 
 func (c *Results) featureNote() string {
 	if c.S.Result.Signed {
 		return "Forty fused features (ten per input); bars above the line raise p, below lower it; scaled to the largest."
 	}
-	return "Forty fused features (ten per input); scaled to the largest."
+	return "Forty fused features (ten per input): |dp/dz| of each, scaled to the largest."
 }
 
 func (c *Results) signText(sign string) string {
@@ -85,3 +107,96 @@ func (c *Results) featViewBox() string {
 func (c *Results) slots() []*ImageSlot { return []*ImageSlot{&c.S.Axial, &c.S.Coronal} }
 
 func (c *Results) sci(v float64) string { return strconv.FormatFloat(v, 'g', 3, 64) }
+
+// full formats a number for data attributes: enough digits to compare with native runs.
+func full(v float64) string { return strconv.FormatFloat(v, 'g', 10, 64) }
+
+// Ground-truth check.
+
+func (c *Results) truthMethod() string {
+	if m, ok := c.S.Method(); ok {
+		return m.Label
+	}
+	return c.S.MethodID
+}
+
+func (c *Results) truthRows() []truthRow { return truthRows(c.S.Truth) }
+
+func (c *Results) truthViewBox() string {
+	return "0 0 " + strconv.Itoa(truthChartW) + " " + strconv.Itoa(truthChartH)
+}
+
+func (c *Results) truthBusy() bool { return c.S.Busy("truth") }
+
+func (c *Results) truthVerdict() string {
+	t := c.S.Truth
+	s := "RMSE " + ftoa(t.RMSE, 3) + " (0 is perfect; the paper's best method averaged 0.084), RBO " + ftoa(t.RBO, 3) +
+		" (1 is the same ranking; p = " + ftoa(t.Persistence, 1) + ")."
+	return s
+}
+
+func (c *Results) truthSource() string {
+	t := c.S.Truth
+	s := strconv.Itoa(t.Cases) + " new synthetic cases of " + t.Scenario + " (" + t.Source + ")"
+	if t.Accuracy > 0 {
+		s += "; the network classifies " + ftoa(100*t.Accuracy, 1) + " % of them correctly"
+	}
+	return s + "."
+}
+
+// OnTruth starts the ground-truth check.
+func (c *Results) OnTruth(e vugu.DOMEvent) {
+	defer catch(&c.S.TruthErr, "starting the ground-truth check")
+	c.S.RunTruth()
+}
+
+// Progress of background work.
+
+func (c *Results) working(key string) bool { return c.S.WorkKey == key }
+
+// Downloads.
+
+// OnSaveJSON saves the explanation as JSON.
+func (c *Results) OnSaveJSON(e vugu.DOMEvent) {
+	defer catch(&c.S.SaveErr, "saving the explanation")
+	c.S.SaveErr = ""
+	data, err := c.S.ExportJSON()
+	if err == nil {
+		err = saveBytes(c.S.exportName()+".json", "application/json", data)
+	}
+	if err != nil {
+		c.S.SaveErr = err.Error()
+	}
+}
+
+// OnSaveSVG saves the chart as SVG.
+func (c *Results) OnSaveSVG(e vugu.DOMEvent) {
+	defer catch(&c.S.SaveErr, "saving the chart")
+	c.S.SaveErr = ""
+	svg, err := c.S.ExportSVG()
+	if err == nil {
+		err = saveBytes(c.S.exportName()+".svg", "image/svg+xml", []byte(svg))
+	}
+	if err != nil {
+		c.S.SaveErr = err.Error()
+	}
+}
+
+// OnSavePNG saves the chart as PNG, drawn from the SVG on a canvas (asynchronously).
+func (c *Results) OnSavePNG(e vugu.DOMEvent) {
+	defer catch(&c.S.SaveErr, "saving the chart")
+	c.S.SaveErr = ""
+	svg, err := c.S.ExportSVG()
+	if err != nil {
+		c.S.SaveErr = err.Error()
+		return
+	}
+	name := c.S.exportName() + ".png"
+	async(e.EventEnv(), "drawing the chart as PNG", func() error {
+		return savePNG(name, svg, 2)
+	}, func(err error) {
+		if err != nil {
+			c.S.SaveErr = err.Error()
+		}
+	})
+}

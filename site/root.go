@@ -22,6 +22,7 @@ func (c *Root) Init(ctx vugu.InitCtx) {
 		return // rendered natively (tests): no browser to fetch from
 	}
 	c.S.clock = now
+	c.S.Fetch = fetchLocal
 	var index []byte
 	async(ee, "reading the model list", func() error {
 		var err error
@@ -33,6 +34,11 @@ func (c *Root) Init(ctx vugu.InitCtx) {
 		}
 		if err != nil {
 			c.S.ModelErr = "Could not list the shipped models: " + err.Error()
+			return
+		}
+		// Open the first shipped model, so the example case explains at once.
+		if c.S.ModelID == "" && !c.S.ModelBusy && len(c.S.Models) > 0 && c.S.Opener != nil {
+			c.S.loadChoice(ee, c.S.Models[0])
 		}
 	})
 	var report []byte

@@ -2,6 +2,7 @@ package site
 
 import (
 	"errors"
+	"math"
 	"strconv"
 	"strings"
 
@@ -33,7 +34,28 @@ type State struct {
 	Result   *Explanation // nil when there is nothing to show
 	// ResultErr explains a failed prediction; Waiting says what is missing before one.
 	ResultErr string
-	ExplainMS float64 // time of the last Explain call, in milliseconds (0 if unknown)
+	ExplainMS float64 // time of the last explanation, in milliseconds (0 if unknown)
+	SaveErr   string  // why the last download failed
+	Timings   Timings
+
+	// Work is the progress of the long computation running now (WorkKey names it: see
+	// jobs.go), zero when none.
+	Work    Progress
+	WorkKey string
+	// RefNote says how far the engine's reference cohort is; RefErr why it failed.
+	RefNote string
+	RefErr  string
+
+	// Truth is the ground-truth check of the current model and method, nil when not run;
+	// TruthErr says why it failed. Once asked for, the check follows method changes.
+	Truth       *TruthCheck
+	TruthErr    string
+	truthWanted bool
+	// Autoencoder is the site file of the ground-truth autoencoder (from
+	// models/index.json), "" when the build ships none.
+	Autoencoder string
+	aeData      []byte
+	Fetch       func(url string) ([]byte, error) // reads the site's own files (a relative URL)
 
 	ExampleNote string
 	ExampleErr  string
@@ -47,6 +69,28 @@ type State struct {
 	env   vugu.EventEnv // for async work; nil in tests that do not need it
 	clock func() float64
 	seq   int // generation of the current Result, so stale async results are dropped
+
+	gen     int   // generation of the engine: jobs of an older one stop
+	jobs    []job // queued long computations
+	working bool  // the worker goroutine runs
+	// foreground counts computations for the case on screen in flight (pixel saliency);
+	// background jobs pause at their next pace until it is 0.
+	foreground int
+	draining   bool // jobs are running synchronously (no event environment)
+}
+
+// Timings are performance.now() measurements of the page's work, in milliseconds, for
+// the curious and the browser tests (the wasm entry publishes them as
+// window.fusionlensTimings).
+type Timings struct {
+	EncodeMS    float64 // last image encoding (one image)
+	ExplainMS   float64 // last synchronous Explain call
+	FinishMS    float64 // last completion of a pending explanation
+	SaliencyMS  float64 // last pixel saliency of both images
+	ReferenceMS float64 // encoding the reference cohort
+	TruthMS     float64 // last ground-truth check
+	Explained   float64 // performance.now() when the last result (or its completion) was set
+	SaliencyAt  float64 // performance.now() when the last saliency was set
 }
 
 // NewState returns the page's state: empty image slots, the clinical fields from the
@@ -156,13 +200,33 @@ func (s *State) ClinicalGroup(m Modality) []*ClinicalField {
 	return out
 }
 
-// SetEngine installs a loaded model and explains the current inputs with it.
+// SetEngine installs a loaded model and explains the current inputs with it. An engine
+// with a reference cohort starts encoding it in the background.
 func (s *State) SetEngine(e Engine, id, note string) {
+	s.dropJobs()
 	s.Engine = e
 	s.ModelID = id
 	s.ModelErr = ""
 	s.ModelNote = note
+	s.RefNote, s.RefErr = "", ""
+	s.Truth, s.TruthErr, s.truthWanted = nil, "", false
 	s.Axial.enc, s.Coronal.enc = nil, nil
+	if p, ok := e.(Preparer); ok {
+		s.RefNote = "Encoding the reference cohort of synthetic cases in the background."
+		s.enqueue(job{key: "reference", run: p.Prepare,
+			ms: func(ms float64) { s.Timings.ReferenceMS = ms },
+			done: func(err error) {
+				if err != nil {
+					s.RefNote, s.RefErr = "", "Reference cohort: "+err.Error()
+					return
+				}
+				s.RefNote = "Reference cohort ready"
+				if s.Timings.ReferenceMS > 0 {
+					s.RefNote += " (encoded in " + ftoa(s.Timings.ReferenceMS/1000, 1) + " s)"
+				}
+				s.RefNote += "."
+			}})
+	}
 	if e != nil {
 		ms := e.Methods()
 		keep := false
@@ -176,10 +240,14 @@ func (s *State) SetEngine(e Engine, id, note string) {
 	s.recompute()
 }
 
-// SetMethod selects the attribution method.
+// SetMethod selects the attribution method (and re-runs the ground-truth check for it
+// when the check was asked for).
 func (s *State) SetMethod(id string) {
 	s.MethodID = id
 	s.recompute()
+	if s.truthWanted {
+		s.RunTruth()
+	}
 }
 
 // Method returns the selected method's description, if the engine offers it.
@@ -238,7 +306,9 @@ func (s *State) recompute() {
 			if sl.enc != nil {
 				continue
 			}
+			t0 := s.now()
 			z, err := s.Engine.Encode(sl.Pixels)
+			s.Timings.EncodeMS = s.now() - t0
 			if err != nil {
 				return errors.New(sl.Title + ": " + err.Error())
 			}
@@ -251,18 +321,15 @@ func (s *State) recompute() {
 		t0 := s.now()
 		e, err := s.Engine.Explain(s.Axial.enc, s.Coronal.enc, s.clinicalStd(), s.MethodID)
 		s.ExplainMS = s.now() - t0
+		s.Timings.ExplainMS = s.ExplainMS
 		if err != nil {
 			return err
 		}
-		if _, err := modalityBars(&e); err != nil {
+		if err := checkExplanation(&e); err != nil {
 			return err
 		}
-		if e.Features != nil {
-			if _, _, err := featureBars(&e); err != nil {
-				return err
-			}
-		}
 		s.Result = &e
+		s.Timings.Explained = s.now()
 		return nil
 	})
 	if err != nil {
@@ -270,6 +337,66 @@ func (s *State) recompute() {
 		return
 	}
 	s.startSaliency()
+	if s.Result.Pending != "" {
+		s.finish()
+	}
+}
+
+// checkExplanation refuses explanations the charts cannot show.
+func checkExplanation(e *Explanation) error {
+	if math.IsNaN(e.P) || e.P < 0 || e.P > 1 {
+		return errors.New("the engine gave p = " + ftoa(e.P, 4) + ", want a probability")
+	}
+	if e.Pending != "" {
+		return nil
+	}
+	if _, err := modalityBars(e); err != nil {
+		return err
+	}
+	if e.Features != nil {
+		if _, _, err := featureBars(e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// finish completes a pending explanation off the event handler, unless the inputs
+// change meanwhile (then a newer request replaces it).
+func (s *State) finish() {
+	p, ok := s.Engine.(Preparer)
+	if !ok {
+		s.ResultErr = s.Result.Pending + " This engine cannot finish it."
+		return
+	}
+	seq := s.seq
+	za, zc, clin, method := s.Axial.enc, s.Coronal.enc, s.clinicalStd(), s.MethodID
+	var x Explanation
+	s.enqueue(job{key: "finish",
+		run: func(pace Pace) error {
+			var err error
+			x, err = p.Finish(za, zc, clin, method, pace)
+			return err
+		},
+		ms: func(ms float64) { s.Timings.FinishMS = ms },
+		done: func(err error) {
+			if seq != s.seq {
+				return // the inputs changed; a newer request follows
+			}
+			if err == nil {
+				err = checkExplanation(&x)
+			}
+			if err == nil && x.Pending != "" {
+				err = errors.New("the engine left the explanation unfinished: " + x.Pending)
+			}
+			if err != nil {
+				s.ResultErr = err.Error()
+				return
+			}
+			s.Result = &x
+			s.ExplainMS = s.Timings.FinishMS
+			s.Timings.Explained = s.now()
+		}})
 }
 
 // startSaliency computes pixel saliency for both images off the event handler and
@@ -281,11 +408,19 @@ func (s *State) startSaliency() {
 	seq, eng := s.seq, s.Engine
 	ax, co, clin := s.Axial.Pixels, s.Coronal.Pixels, s.clinicalStd()
 	var salA, salC []float32
+	var ms float64
+	s.foreground++
 	async(s.env, "computing pixel saliency", func() error {
+		// Let the browser draw the prediction first.
+		afterPaint()
+		t0 := s.now()
 		var err error
 		salA, salC, err = eng.Saliency(ax, co, clin)
+		ms = s.now() - t0
 		return err
 	}, func(err error) {
+		s.foreground--
+		s.Timings.SaliencyMS = ms
 		if seq != s.seq {
 			return // inputs changed; a newer computation is on its way
 		}
@@ -297,7 +432,9 @@ func (s *State) startSaliency() {
 		}
 		if err != nil {
 			s.ResultErr = "saliency: " + err.Error()
+			return
 		}
+		s.Timings.SaliencyAt = s.now()
 	})
 }
 
@@ -325,4 +462,25 @@ func joinAnd(xs []string) string {
 		return xs[0]
 	}
 	return strings.Join(xs[:len(xs)-1], ", ") + " and " + xs[len(xs)-1]
+}
+
+// TimeExplain re-explains the current case n times with the current method (as a
+// clinical edit does: cached image features, the head only) and returns the mean time
+// per call in milliseconds. One clock reading around all n calls keeps the browser's
+// coarse timer (100 µs) out of the mean. It changes nothing on the page.
+func (s *State) TimeExplain(n int) (float64, error) {
+	if s.Engine == nil || s.Axial.enc == nil || s.Coronal.enc == nil || s.Waiting() != "" {
+		return 0, errors.New("nothing to explain yet")
+	}
+	if n < 1 {
+		return 0, errors.New("n = " + strconv.Itoa(n) + ", want at least 1")
+	}
+	clin := s.clinicalStd()
+	t0 := s.now()
+	for range n {
+		if _, err := s.Engine.Explain(s.Axial.enc, s.Coronal.enc, clin, s.MethodID); err != nil {
+			return 0, err
+		}
+	}
+	return (s.now() - t0) / float64(n), nil
 }

@@ -1,28 +1,32 @@
 //go:build js && wasm
 
 // Command wasm is the browser entry point of fusionlens: it mounts the site's Vugu root
-// component on #mount and re-renders after every event. A panic while building or
-// rendering the page is caught and shown as a banner rather than ending the program.
+// component on #mount with the fusion network engine (package explainer) and re-renders
+// after every event. A panic while building or rendering the page is caught and shown as
+// a banner rather than ending the program.
+//
+// For tests and the curious it publishes performance.now() timings: window.fusionlensMain
+// (Go started), window.fusionlensReady (first render), window.fusionlensRendered (last
+// render), window.fusionlensTimings (the page's own measurements, site.Timings) and
+// window.fusionlensTimeExplain(n) (mean milliseconds of n head-only re-explanations of
+// the case on screen). None of them sends anything anywhere.
 package main
 
 import (
 	"fmt"
+	"syscall/js"
 
 	"github.com/vugu/vugu"
 	"github.com/vugu/vugu/domrender"
-	"github.com/vugu/vugu/js"
 
+	"github.com/fusionlens/fusionlens/explainer"
 	"github.com/fusionlens/fusionlens/site"
 )
-
-// opener turns model files into engines. nil until the fusion network is wired in: the
-// page then says that no model can be loaded and shows no results.
-var opener site.Opener
 
 func main() {
 	// When main starts every package is initialised: the time since the wasm was compiled
 	// (window.fusionlensCompiled) is Go's start-up cost.
-	js.Global().Set("fusionlensMain", js.Global().Get("performance").Call("now").Float())
+	js.Global().Set("fusionlensMain", now())
 	r, err := domrender.New("#mount")
 	if err != nil {
 		fail(err)
@@ -34,9 +38,31 @@ func main() {
 		fail(err)
 		return
 	}
-	root := &site.Root{S: site.NewState(opener)}
+	root := &site.Root{S: site.NewState(explainer.Opener(explainer.Options{}))}
+	timeExplain := js.FuncOf(func(this js.Value, args []js.Value) (out interface{}) {
+		defer func() {
+			if p := recover(); p != nil {
+				out = fmt.Sprint("error: ", p)
+			}
+		}()
+		n := 1
+		if len(args) > 0 {
+			n = args[0].Int()
+		}
+		ee := r.EventEnv()
+		ee.Lock()
+		defer ee.UnlockOnly()
+		ms, err := root.S.TimeExplain(n)
+		if err != nil {
+			return "error: " + err.Error()
+		}
+		return ms
+	})
+	defer timeExplain.Release()
+	js.Global().Set("fusionlensTimeExplain", timeExplain)
 	first := true
 	for ok := true; ok; ok = r.EventWait() {
+		t0 := now()
 		if err := render(r, env, root); err != nil {
 			// Show what went wrong and render once more; if even that fails the page
 			// cannot be drawn and the loader's "stopped" message takes over.
@@ -46,10 +72,14 @@ func main() {
 				return
 			}
 		}
+		t := now()
+		js.Global().Set("fusionlensRenderMS", t-t0)
 		if first {
 			first = false
-			js.Global().Set("fusionlensReady", js.Global().Get("performance").Call("now").Float())
+			js.Global().Set("fusionlensReady", t)
 		}
+		js.Global().Set("fusionlensRendered", t)
+		publish(root.S.Timings)
 	}
 }
 
@@ -61,6 +91,20 @@ func render(r *domrender.JSRenderer, env *vugu.BuildEnv, root *site.Root) (err e
 	}()
 	return r.Render(env.RunBuild(root))
 }
+
+// publish sets window.fusionlensTimings from the page's measurements.
+func publish(t site.Timings) {
+	o := js.Global().Get("Object").New()
+	for k, v := range map[string]float64{
+		"encodeMS": t.EncodeMS, "explainMS": t.ExplainMS, "finishMS": t.FinishMS, "saliencyMS": t.SaliencyMS,
+		"referenceMS": t.ReferenceMS, "truthMS": t.TruthMS, "explained": t.Explained, "saliencyAt": t.SaliencyAt,
+	} {
+		o.Set(k, v)
+	}
+	js.Global().Set("fusionlensTimings", o)
+}
+
+func now() float64 { return js.Global().Get("performance").Call("now").Float() }
 
 func fail(err error) {
 	js.Global().Get("console").Call("error", "fusionlens: "+err.Error())

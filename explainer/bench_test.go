@@ -1,0 +1,155 @@
+package explainer
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+
+	"github.com/fusionlens/fusionlens/cohort"
+	"github.com/fusionlens/fusionlens/fusion"
+	"github.com/fusionlens/fusionlens/groundtruth"
+	"github.com/fusionlens/fusionlens/latent"
+	"github.com/fusionlens/fusionlens/modelfile"
+	"github.com/fusionlens/fusionlens/phantom"
+)
+
+// untrained returns an engine on a freshly initialised paper network: the cost of every
+// step is that of a trained one.
+func untrained(b testing.TB, o Options) *Engine {
+	b.Helper()
+	net, err := fusion.NewNet(fusion.DefaultConfig(), 1, 7)
+	if err != nil {
+		b.Fatal(err)
+	}
+	net.SetTraining(false)
+	var buf bytes.Buffer
+	if err := modelfile.Encode(&buf, net.File(modelfile.Meta{Scenario: []byte(`"F3"`)}), modelfile.Options{}); err != nil {
+		b.Fatal(err)
+	}
+	e, err := Open("untrained.flns", buf.Bytes(), o)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return e
+}
+
+func benchCase() (ax, co, clin []float32) {
+	ax, _ = phantom.Dataset(1, 3, phantom.Axial)
+	co, _ = phantom.Dataset(1, 3, phantom.Coronal)
+	return ax, co, make([]float32, 20)
+}
+
+// BenchmarkEncode is one image through the shared encoder: half of what a new case costs.
+func BenchmarkEncode(b *testing.B) {
+	e := untrained(b, Options{})
+	ax, _, _ := benchCase()
+	for b.Loop() {
+		if _, err := e.Encode(ax); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkExplainHead is a re-explanation after a clinical edit with the paper's
+// gradient: the head and its gradient only.
+func BenchmarkExplainHead(b *testing.B) {
+	e := untrained(b, Options{})
+	ax, co, clin := benchCase()
+	za, _ := e.Encode(ax)
+	zc, _ := e.Encode(co)
+	for b.Loop() {
+		if _, err := e.Explain(za, zc, clin, "gradient"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSaliency is the pixel saliency of one case (both encoders forward and back).
+func BenchmarkSaliency(b *testing.B) {
+	e := untrained(b, Options{})
+	ax, co, clin := benchCase()
+	for b.Loop() {
+		if _, _, err := e.Saliency(ax, co, clin); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkReference encodes a reference cohort of 20 cases (b.N times): phantoms drawn,
+// clinical values simulated, both images encoded.
+func BenchmarkReference(b *testing.B) {
+	for b.Loop() {
+		b.StopTimer()
+		e := untrained(b, Options{ReferenceN: 20})
+		b.StartTimer()
+		if err := e.Prepare(nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkPhantoms draws the 40 images of a reference cohort of 20 cases.
+func BenchmarkPhantoms(b *testing.B) {
+	for b.Loop() {
+		phantom.Dataset(20, 1, phantom.Axial)
+		phantom.Dataset(20, 1, phantom.Coronal)
+	}
+}
+
+// BenchmarkEmbed runs 16 cases through the network in batches of 1 to 16.
+func BenchmarkEmbed(b *testing.B) {
+	e := untrained(b, Options{})
+	const n = 16
+	ax, _ := phantom.Dataset(n, 1, phantom.Axial)
+	co, _ := phantom.Dataset(n, 1, phantom.Coronal)
+	d := fusion.Dataset{N: n, Axial: ax, Coronal: co, Clinical: make([]float32, n*20), Labels: make([]int, n)}
+	for _, k := range []int{1, 2, 4, 8, 16} {
+		net := e.net.Clone(k)
+		b.Run(fmt.Sprintf("batch%d", k), func(b *testing.B) {
+			for b.Loop() {
+				if _, _, err := net.Embed(d); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkExplainMethods is one re-explanation with every per-case method that uses
+// the reference cohort.
+func BenchmarkExplainMethods(b *testing.B) {
+	e := untrained(b, Options{ReferenceN: 20})
+	if err := e.Prepare(nil); err != nil {
+		b.Fatal(err)
+	}
+	ax, co, clin := benchCase()
+	za, _ := e.Encode(ax)
+	zc, _ := e.Encode(co)
+	for _, m := range e.Methods() {
+		if m.Global {
+			continue
+		}
+		b.Run(m.ID, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := e.Explain(za, zc, clin, m.ID); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkTruthCohort draws the ground-truth check's cohort of 200 cases with the
+// shipped autoencoder (skipped when weights/autoencoder.flns is missing).
+func BenchmarkTruthCohort(b *testing.B) {
+	ae, err := latent.Load("../weights/autoencoder.flns")
+	if err != nil {
+		b.Skip(err)
+	}
+	sc, _ := groundtruth.Builtin("F3")
+	for b.Loop() {
+		if _, err := cohort.Build(sc, ae, cohort.Options{N: DefaultTruthN, Seed: TruthSeed}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

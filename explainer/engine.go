@@ -1,0 +1,414 @@
+package explainer
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/fusionlens/fusionlens/clinical"
+	"github.com/fusionlens/fusionlens/fusion"
+	"github.com/fusionlens/fusionlens/groundtruth"
+	"github.com/fusionlens/fusionlens/importance"
+	"github.com/fusionlens/fusionlens/latent"
+	"github.com/fusionlens/fusionlens/modelfile"
+	"github.com/fusionlens/fusionlens/phantom"
+	"github.com/fusionlens/fusionlens/site"
+	"github.com/fusionlens/fusionlens/validation"
+)
+
+// Options set up an Engine. The zero value takes the defaults below.
+type Options struct {
+	// ReferenceN and ReferenceSeed choose the reference cohort: ReferenceN phantom cases
+	// (phantom.Dataset and clinical.Simulate with ReferenceSeed), as cmd/explain's
+	// -background and -seed. Defaults 200 and 1.
+	ReferenceN    int
+	ReferenceSeed uint64
+	// Local are the options of the per-case methods (default: the package defaults with
+	// Seed 1, as cmd/explain).
+	Local importance.Options
+	// Global are the options of the cohort-wide methods, over the reference cohort and
+	// in the ground-truth check (default: Seed 1, and the per-case coalition methods
+	// explain GlobalCases cases of the cohort).
+	Global importance.Options
+	// TruthN and TruthSeed choose the ground-truth check's cohort (cohort.Build). Default
+	// 200 cases and TruthSeed.
+	TruthN    int
+	TruthSeed uint64
+	// Slice is how long the work between two calls of pace may take. Default SliceBudget.
+	Slice time.Duration
+}
+
+// Defaults of Options.
+const (
+	DefaultReferenceN = 200
+	DefaultTruthN     = 200
+	// TruthSeed draws the check cohort: a seed no shipped model trains on (they use small
+	// seeds), so the check runs on cases the network has not seen.
+	TruthSeed   = 0x7472757468 // "truth"
+	GlobalCases = 50
+	SliceBudget = 12 * time.Millisecond
+)
+
+func (o Options) withDefaults() Options {
+	if o.ReferenceN == 0 {
+		o.ReferenceN = DefaultReferenceN
+	}
+	if o.ReferenceSeed == 0 {
+		o.ReferenceSeed = 1
+	}
+	if o.Local.Seed == 0 {
+		o.Local.Seed = 1
+	}
+	if o.Global.Seed == 0 {
+		o.Global.Seed = 1
+	}
+	if o.Global.Cases == 0 {
+		o.Global.Cases = GlobalCases
+	}
+	if o.TruthN == 0 {
+		o.TruthN = DefaultTruthN
+	}
+	if o.TruthSeed == 0 {
+		o.TruthSeed = TruthSeed
+	}
+	if o.Slice <= 0 {
+		o.Slice = SliceBudget
+	}
+	return o
+}
+
+// noReference lists the methods that explain a case from the head alone (as cmd/explain's
+// noBackground).
+var noReference = map[string]bool{"gradient": true, "gradxinput": true, "gradient_logit": true}
+
+// sensitivity lists the methods whose per-feature scores are derivatives: their sign says
+// which way p would move, not what the feature contributed, so the page shows their
+// magnitudes (which is what their modality scores sum).
+var sensitivity = map[string]bool{"gradient": true, "smoothgrad": true, "gradient_logit": true, "gradient_sd": true, "gradient_logit_sd": true}
+
+// Engine explains cases with one fusion network. It implements site.Engine,
+// site.Preparer and site.TruthChecker. Its methods may be called from several goroutines.
+type Engine struct {
+	opt      Options
+	file     string
+	meta     modelfile.Meta
+	info     site.ModelInfo
+	mods     []importance.Modality
+	methods  []importance.Method
+	scenario *groundtruth.Scenario // nil when the file names none (or none this build knows)
+
+	// work serialises Prepare and CheckTruth; it is held while they call pace, so the
+	// page's synchronous calls never take it.
+	work sync.Mutex
+
+	mu     sync.Mutex  // guards net's batch-1 path and everything below
+	net    *fusion.Net // batch 1: Encode, Saliency and the per-case head
+	dense  *validation.DenseHead
+	ref    importance.Cohort // the reference fusion vectors encoded so far
+	refN   int               // cases of the reference cohort: ref is complete when ref.N == refN
+	global map[string]importance.Importance
+	truth  *truthCohort
+	checks map[string]site.TruthCheck
+}
+
+// Opener returns a site.Opener that opens model files with the given options.
+func Opener(o Options) site.Opener {
+	return func(name string, data []byte) (site.Engine, error) {
+		e, err := Open(name, data, o)
+		if err != nil {
+			return nil, err
+		}
+		return e, nil
+	}
+}
+
+// Open reads a fusion model file (the fusionlens format or safetensors) for the browser
+// explainer. The network must have the paper's layout: two 28x28 images, twenty clinical
+// values and four modalities of ten fusion features.
+func Open(name string, data []byte, o Options) (*Engine, error) {
+	o = o.withDefaults()
+	if o.ReferenceN < 2 || o.TruthN < 10 {
+		return nil, fmt.Errorf("explainer: reference cohort of %d and check cohort of %d cases; want at least 2 and 10", o.ReferenceN, o.TruthN)
+	}
+	if len(data) == 0 {
+		return nil, errors.New("the file is empty")
+	}
+	if bytes.HasPrefix(data, []byte("FLNS")) {
+		f, err := modelfile.Decode(bytes.NewReader(data))
+		if err != nil {
+			return nil, err
+		}
+		if f.Meta.Kind != "" && f.Meta.Kind != fusion.Kind {
+			what := f.Meta.Kind
+			if what == latent.Kind {
+				what = "the ground-truth autoencoder"
+			}
+			return nil, fmt.Errorf("this model file holds %s, not a fusion network", what)
+		}
+	}
+	net, meta, err := fusion.LoadBytes(data)
+	if err != nil {
+		return nil, err
+	}
+	cfg := net.Config()
+	if cfg.Images != 2 || cfg.ImageSize != phantom.Size || cfg.Clinical != clinical.NumVars || cfg.Features() != site.FeaturesPerModality || len(cfg.Modalities) != int(site.NumModalities) {
+		return nil, fmt.Errorf("the network reads %d images of %dx%d, %d encoder features each, and %d clinical values in %d modalities; the explainer needs the paper's layout (2 images of 28x28, 10 features each, 20 values, 4 modalities)",
+			cfg.Images, cfg.ImageSize, cfg.ImageSize, cfg.Features(), cfg.Clinical, len(cfg.Modalities))
+	}
+	dense, err := validation.HeadOf(net)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{
+		opt: o, file: name, meta: meta, net: net, dense: dense,
+		mods:    importance.DefaultModalities(),
+		methods: validation.Methods(),
+		refN:    o.ReferenceN,
+		global:  map[string]importance.Importance{},
+		checks:  map[string]site.TruthCheck{},
+	}
+	if len(meta.Scenario) > 0 {
+		// A scenario this build cannot read leaves the model usable, only uncheckable.
+		if sc, err := validation.ModelScenario(meta.Scenario); err == nil {
+			e.scenario = sc
+		}
+	}
+	e.info = e.describe()
+	return e, nil
+}
+
+// describe builds the page's description of the model from its file.
+func (e *Engine) describe() site.ModelInfo {
+	m := e.meta
+	info := site.ModelInfo{Name: e.file, Positive: "class 1", DataSource: m.DataSource, Command: m.Command}
+	if e.scenario != nil {
+		short, _, _ := strings.Cut(e.scenario.Name, "-")
+		info.Name = e.scenario.Name
+		info.Description = "Trained for the synthetic decision function " + short + ": " + e.scenario.Description
+		info.Positive = "class 1, F above its threshold"
+	}
+	if m.TestAccuracy > 0 {
+		info.Accuracy, info.HasAccuracy = m.TestAccuracy, true
+	}
+	if m.TestAUC > 0 {
+		info.AUC, info.HasAUC = m.TestAUC, true
+	}
+	info.Synthetic = strings.Contains(m.DataSource, "synthetic") || strings.Contains(m.DataSource, "phantom")
+	if info.Description == "" {
+		info.Description = "A fusion network from " + e.file + "; the file names no decision function, so its importances cannot be checked against a ground truth."
+	}
+	return info
+}
+
+// Info describes the model.
+func (e *Engine) Info() site.ModelInfo { return e.info }
+
+// Meta returns the model file's training facts.
+func (e *Engine) Meta() modelfile.Meta { return e.meta }
+
+// Methods lists importance.Methods then validation.Extras: the paper's gradient first.
+func (e *Engine) Methods() []site.Method {
+	out := make([]site.Method, len(e.methods))
+	for i, m := range e.methods {
+		out[i] = site.Method{ID: m.Name, Label: m.Label, Description: m.Description,
+			Reference: !noReference[m.Name], Global: m.Local == nil}
+		if m.Local == nil {
+			out[i].Description += " It has no per-case form, so it is shown for the reference cohort of " +
+				strconv.Itoa(e.opt.ReferenceN) + " synthetic cases."
+		}
+	}
+	return out
+}
+
+func (e *Engine) method(id string) (importance.Method, error) {
+	for _, m := range e.methods {
+		if m.Name == id {
+			return m, nil
+		}
+	}
+	return importance.Method{}, fmt.Errorf("no importance method %q", id)
+}
+
+// Encode returns the ten encoder features of one 28x28 image.
+func (e *Engine) Encode(img []float32) ([]float32, error) {
+	if len(img) != phantom.Pixels {
+		return nil, fmt.Errorf("image has %d values, want 28x28 = %d", len(img), phantom.Pixels)
+	}
+	for i, v := range img {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return nil, fmt.Errorf("image pixel %d is %v", i, v)
+		}
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.net.Encode(img), nil
+}
+
+// Explain predicts from the cached image features and the standardised clinical values
+// and attributes the prediction with the method. When the method cannot answer within
+// a frame (it needs the reference cohort before Prepare has made it, a Global method's
+// scores are not computed yet, or it is one of the slow per-case methods) Explain gives
+// the prediction with Pending set, and Finish completes it.
+func (e *Engine) Explain(zAxial, zCoronal, clin []float32, method string) (site.Explanation, error) {
+	return e.explain(zAxial, zCoronal, clin, method, nil, false)
+}
+
+// Finish completes an explanation Explain left pending: it encodes the rest of the
+// reference cohort, computes a Global method's scores over it, or runs a slow per-case
+// method, calling pace between slices of work.
+func (e *Engine) Finish(zAxial, zCoronal, clin []float32, method string, pace site.Pace) (x site.Explanation, err error) {
+	m, err := e.method(method)
+	if err != nil {
+		return site.Explanation{}, err
+	}
+	e.work.Lock()
+	defer e.work.Unlock()
+	defer stopped(&err)
+	if !noReference[m.Name] {
+		if err := e.encodeReference(pace); err != nil {
+			return site.Explanation{}, err
+		}
+	}
+	if m.Local == nil {
+		if err := e.globalScores(m, pace); err != nil {
+			return site.Explanation{}, err
+		}
+	}
+	return e.explain(zAxial, zCoronal, clin, method, pace, true)
+}
+
+// slow lists the per-case methods that evaluate the head on thousands of perturbed
+// fusion vectors (tens to hundreds of milliseconds in wasm): the page runs them through
+// Finish, off the event handler.
+var slow = map[string]bool{"kernelshap": true, "kernelshap_features": true, "lime": true, "shapley": true}
+
+func (e *Engine) explain(zAxial, zCoronal, clin []float32, method string, pace site.Pace, allowSlow bool) (site.Explanation, error) {
+	m, err := e.method(method)
+	if err != nil {
+		return site.Explanation{}, err
+	}
+	e.mu.Lock()
+	locked := true
+	defer func() {
+		if locked {
+			e.mu.Unlock()
+		}
+	}()
+	z, err := e.net.Fuse([][]float32{zAxial, zCoronal}, clin)
+	if err != nil {
+		return site.Explanation{}, err
+	}
+	for j, v := range z {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return site.Explanation{}, fmt.Errorf("fusion feature %d is %v", j, v)
+		}
+	}
+	var p [1]float32
+	g := make([]float32, len(z))
+	e.net.Grad(z, 1, p[:], g)
+	x := site.Explanation{Method: m.Name, P: float64(p[0]), Gradient: widen(g)}
+	if m.Local == nil {
+		imp, ok := e.global[m.Name]
+		if !ok {
+			x.Pending = e.pendingLocked(m)
+			return x, nil
+		}
+		x.Modalities, x.Features = imp.Modalities, imp.Features
+		x.Scope = "reference cohort of " + strconv.Itoa(e.ref.N) + " synthetic phantom cases"
+		x.Background = e.ref.N
+		return x, nil
+	}
+	var bg importance.Cohort
+	if !noReference[m.Name] {
+		if e.ref.N < e.refN {
+			x.Pending = e.pendingLocked(m)
+			return x, nil
+		}
+		bg = e.ref // complete, so never appended to again
+		x.Background = bg.N
+	}
+	// The network itself is the head for importance's fast methods (its batch-1
+	// evaluator allocates nothing); the log-odds methods need validation's copy of the
+	// head, and slow methods run on it without the lock, pausing for the page.
+	var head importance.Head = e.net
+	if isExtra(m.Name) {
+		head = e.dense
+	}
+	if slow[m.Name] {
+		if !allowSlow {
+			x.Pending = "Computing " + m.Label + " for this case."
+			return x, nil
+		}
+		head = e.paced(pace, m.Label+" for this case")
+		e.mu.Unlock()
+		locked = false
+	}
+	a, err := m.Local(head, e.mods, z, bg, e.opt.Local)
+	if err != nil {
+		return site.Explanation{}, err
+	}
+	x.P = a.P
+	x.Modalities = a.Modalities
+	x.Features = a.Features
+	x.Signed = !sensitivity[m.Name]
+	if sensitivity[m.Name] && x.Features != nil {
+		x.Features = abs(x.Features)
+	}
+	return x, nil
+}
+
+func isExtra(name string) bool {
+	for _, m := range validation.Extras() {
+		if m.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// pendingLocked says what method waits for. e.mu is held.
+func (e *Engine) pendingLocked(m importance.Method) string {
+	s := "Waiting for the reference cohort: " + strconv.Itoa(e.ref.N) + " of " + strconv.Itoa(e.refN) + " synthetic cases encoded."
+	if e.ref.N == e.refN {
+		s = "Computing " + m.Label + " over the reference cohort of " + strconv.Itoa(e.refN) + " synthetic cases."
+	}
+	return s
+}
+
+// Saliency returns dp(class 1)/dpixel of both images of the case.
+func (e *Engine) Saliency(axial, coronal, clin []float32) ([]float32, []float32, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	_, s, err := e.net.Saliency([][]float32{axial, coronal}, clin)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s[0], s[1], nil
+}
+
+func widen(v []float32) []float64 {
+	out := make([]float64, len(v))
+	for i, x := range v {
+		out[i] = float64(x)
+	}
+	return out
+}
+
+func abs(v []float64) []float64 {
+	out := make([]float64, len(v))
+	for i, x := range v {
+		out[i] = math.Abs(x)
+	}
+	return out
+}
+
+var (
+	_ site.Engine       = (*Engine)(nil)
+	_ site.Preparer     = (*Engine)(nil)
+	_ site.TruthChecker = (*Engine)(nil)
+)

@@ -1,0 +1,393 @@
+package explainer
+
+import (
+	"bytes"
+	"errors"
+	"math"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/fusionlens/fusionlens/clinical"
+	"github.com/fusionlens/fusionlens/explainer/testmodel"
+	"github.com/fusionlens/fusionlens/fusion"
+	"github.com/fusionlens/fusionlens/importance"
+	"github.com/fusionlens/fusionlens/latent"
+	"github.com/fusionlens/fusionlens/phantom"
+	"github.com/fusionlens/fusionlens/site"
+	"github.com/fusionlens/fusionlens/validation"
+)
+
+// fixture is a barely trained F3 model and the small autoencoder its cohort was drawn
+// with, made once per test binary (a few seconds).
+var fixture = sync.OnceValues(func() (*fixtureData, error) {
+	ae, aeFile, err := testmodel.Autoencoder(150, 2, 5)
+	if err != nil {
+		return nil, err
+	}
+	_, model, err := testmodel.Fusion("F3", ae, 300, 2, 3)
+	if err != nil {
+		return nil, err
+	}
+	return &fixtureData{ae: ae, aeFile: aeFile, model: model}, nil
+})
+
+type fixtureData struct {
+	ae     *latent.Model
+	aeFile []byte
+	model  []byte
+}
+
+func trained(t *testing.T, o Options) (*Engine, *fixtureData) {
+	t.Helper()
+	f, err := fixture()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := Open("test-F3.flns", f.model, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, f
+}
+
+// testCase is one phantom case with simulated clinical values.
+func testCase(seed uint64) (ax, co, clin []float32) {
+	ax, _ = phantom.Dataset(1, seed, phantom.Axial)
+	co, _ = phantom.Dataset(1, seed, phantom.Coronal)
+	for _, v := range clinical.Simulate(1, seed) {
+		clin = append(clin, float32(v))
+	}
+	return ax, co, clin
+}
+
+// native explains a case as cmd/explain does: the network from the same bytes, its
+// encoder and Fuse, validation's copy of the head, the method's per-case function with
+// the background cmd/explain draws (n cases, seed 1).
+func native(t *testing.T, model []byte, ax, co, clin []float32, method string, n int) importance.Attribution {
+	t.Helper()
+	net, _, err := fusion.LoadBytes(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	z, err := net.Fuse([][]float32{net.Encode(ax), net.Encode(co)}, clin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, err := validation.HeadOf(net)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := validation.MethodByName(method)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bg importance.Cohort
+	if !noReference[method] {
+		axs, _ := phantom.Dataset(n, 1, phantom.Axial)
+		cos, _ := phantom.Dataset(n, 1, phantom.Coronal)
+		c64 := clinical.Simulate(n, 1)
+		d := fusion.Dataset{N: n, Axial: axs, Coronal: cos, Clinical: make([]float32, len(c64)), Labels: make([]int, n)}
+		for i, v := range c64 {
+			d.Clinical[i] = float32(v)
+		}
+		zz, _, err := net.Clone(n).Embed(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bg = importance.Cohort{Z: zz, N: n}
+	}
+	a, err := m.Local(head, importance.DefaultModalities(), z, bg, importance.Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func close4(a, b float64) bool { return math.Abs(a-b) <= 1e-4*math.Max(1, math.Abs(b)) }
+
+// TestExplainMatchesNative checks every per-case method against the command line's
+// computation of the same case: p, the modality scores and the feature scores.
+func TestExplainMatchesNative(t *testing.T) {
+	const n = 24
+	e, f := trained(t, Options{ReferenceN: n})
+	ax, co, clin := testCase(9)
+	za, err := e.Encode(ax)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zc, err := e.Encode(co)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Before the reference cohort: gradient methods answer, the others wait.
+	x, err := e.Explain(za, zc, clin, "occlusion")
+	if err != nil || x.Pending == "" || x.Modalities != nil || x.P <= 0 || x.P >= 1 {
+		t.Fatalf("occlusion before the reference cohort: %+v, %v", x, err)
+	}
+	if err := e.Prepare(nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range e.Methods() {
+		if m.Global {
+			continue
+		}
+		x, err := e.Explain(za, zc, clin, m.ID)
+		if err != nil {
+			t.Fatalf("%s: %v", m.ID, err)
+		}
+		if x.Pending != "" {
+			if !slow[m.ID] {
+				t.Fatalf("%s pending after Prepare: %s", m.ID, x.Pending)
+			}
+			if x, err = e.Finish(za, zc, clin, m.ID, nil); err != nil || x.Pending != "" {
+				t.Fatalf("%s: Finish gave %+v, %v", m.ID, x, err)
+			}
+		}
+		want := native(t, f.model, ax, co, clin, m.ID, n)
+		if !close4(x.P, want.P) {
+			t.Errorf("%s: p = %.6f, native %.6f", m.ID, x.P, want.P)
+		}
+		for i := range want.Modalities {
+			if !close4(x.Modalities[i], want.Modalities[i]) {
+				t.Errorf("%s: modality %d = %.6g, native %.6g", m.ID, i, x.Modalities[i], want.Modalities[i])
+			}
+		}
+		if (x.Features == nil) != (want.Features == nil) {
+			t.Fatalf("%s: features %v, native %v", m.ID, x.Features != nil, want.Features != nil)
+		}
+		for j := range want.Features {
+			w := want.Features[j]
+			if sensitivity[m.ID] {
+				w = math.Abs(w)
+			}
+			if !close4(x.Features[j], w) {
+				t.Errorf("%s: feature %d = %.6g, native %.6g", m.ID, j, x.Features[j], w)
+			}
+		}
+		if m.Reference != (x.Background == n) {
+			t.Errorf("%s: Reference %v but background %d", m.ID, m.Reference, x.Background)
+		}
+		if len(x.Gradient) != site.FusionSize {
+			t.Errorf("%s: %d gradient values", m.ID, len(x.Gradient))
+		}
+	}
+}
+
+// TestReferenceIsCmdExplainBackground checks that the reference cohort, drawn a slice at
+// a time, is the background cmd/explain draws with phantom.Dataset.
+func TestReferenceIsCmdExplainBackground(t *testing.T) {
+	const n = 30
+	for _, view := range []phantom.View{phantom.Axial, phantom.Coronal} {
+		want, _ := phantom.Dataset(n, 4, view)
+		p := newPhantoms(n, 4, view)
+		for lo := 0; lo < n; lo += 7 {
+			p.draw(lo, min(lo+7, n))
+		}
+		if !slicesEqual(p.images, want) {
+			t.Fatalf("view %d: the sliced phantoms differ from phantom.Dataset", view)
+		}
+	}
+}
+
+func slicesEqual(a, b []float32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// TestPrepareStopsAndResumes stops the reference cohort half way through pace and checks
+// that the next call finishes it from there, with the same vectors as one go.
+func TestPrepareStopsAndResumes(t *testing.T) {
+	const n = 12
+	e, _ := trained(t, Options{ReferenceN: n, Slice: 1})
+	stop := errors.New("model changed")
+	var seen []site.Progress
+	err := e.Prepare(func(p site.Progress) error {
+		seen = append(seen, p)
+		if p.Done >= n/2 {
+			return stop
+		}
+		return nil
+	})
+	if !errors.Is(err, stop) {
+		t.Fatalf("Prepare returned %v, want the pace error", err)
+	}
+	half := e.Reference().N
+	if half < n/2 || half >= n || e.ReferenceReady() {
+		t.Fatalf("after stopping: %d of %d cases encoded", half, n)
+	}
+	if len(seen) < 2 || seen[0].Total != n || !strings.Contains(seen[0].What, "reference") {
+		t.Errorf("progress reports %+v", seen)
+	}
+	if err := e.Prepare(nil); err != nil {
+		t.Fatal(err)
+	}
+	whole, _ := trained(t, Options{ReferenceN: n})
+	if err := whole.Prepare(nil); err != nil {
+		t.Fatal(err)
+	}
+	a, b := e.Reference(), whole.Reference()
+	if a.N != n || len(a.Z) != len(b.Z) {
+		t.Fatalf("resumed cohort has %d cases, %d values; want %d, %d", a.N, len(a.Z), n, len(b.Z))
+	}
+	for i := range a.Z {
+		if math.Abs(float64(a.Z[i]-b.Z[i])) > 1e-4 {
+			t.Fatalf("value %d: resumed %g, in one go %g", i, a.Z[i], b.Z[i])
+		}
+	}
+}
+
+// TestGlobalMethodsOverReference checks the methods with no per-case form: pending until
+// finished, then the method's global importance over the reference cohort, same for any
+// case, with the scope said.
+func TestGlobalMethodsOverReference(t *testing.T) {
+	const n = 20
+	e, f := trained(t, Options{ReferenceN: n})
+	ax, co, clin := testCase(2)
+	za, _ := e.Encode(ax)
+	zc, _ := e.Encode(co)
+	x, err := e.Explain(za, zc, clin, "permutation")
+	if err != nil || x.Pending == "" {
+		t.Fatalf("permutation before Finish: %+v, %v", x, err)
+	}
+	x, err = e.Finish(za, zc, clin, "permutation", nil)
+	if err != nil || x.Pending != "" {
+		t.Fatalf("Finish: %+v, %v", x, err)
+	}
+	if !strings.Contains(x.Scope, "reference cohort of 20") {
+		t.Errorf("scope %q", x.Scope)
+	}
+	net, _, _ := fusion.LoadBytes(f.model)
+	head, _ := validation.HeadOf(net)
+	want, err := importance.Permutation(head, importance.DefaultModalities(), e.Reference(), e.opt.Global)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range want.Modalities {
+		if !close4(x.Modalities[i], want.Modalities[i]) {
+			t.Errorf("modality %d: %g, want %g", i, x.Modalities[i], want.Modalities[i])
+		}
+	}
+	// Another case: the same scores, now without waiting.
+	ax2, co2, clin2 := testCase(3)
+	za2, _ := e.Encode(ax2)
+	zc2, _ := e.Encode(co2)
+	y, err := e.Explain(za2, zc2, clin2, "permutation")
+	if err != nil || y.Pending != "" || y.Modalities[0] != x.Modalities[0] || y.P == x.P {
+		t.Errorf("second case: %+v, %v", y, err)
+	}
+}
+
+// TestCheckTruth runs the ground-truth check and compares it with a direct computation.
+func TestCheckTruth(t *testing.T) {
+	e, f := trained(t, Options{TruthN: 40})
+	if e.TruthScenario() != "F3-clinical" {
+		t.Fatalf("scenario %q", e.TruthScenario())
+	}
+	var steps int
+	res, err := e.CheckTruth(f.aeFile, "gradient", func(p site.Progress) error { steps++; return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Cases != 40 || res.Scenario != "F3-clinical" || steps < 3 {
+		t.Errorf("check %+v after %d progress reports", res, steps)
+	}
+	sum := func(v []float64) float64 {
+		s := 0.0
+		for _, x := range v {
+			s += x
+		}
+		return s
+	}
+	if math.Abs(sum(res.Truth)-1) > 1e-9 || math.Abs(sum(res.Estimate)-1) > 1e-6 {
+		t.Errorf("truth %v and estimate %v do not sum to 1", res.Truth, res.Estimate)
+	}
+	// F3 ignores both images: its truth is 0 there.
+	if res.Truth[0] != 0 || res.Truth[1] != 0 {
+		t.Errorf("F3 truth %v, want no image importance", res.Truth)
+	}
+	rmse, _ := importance.RMSE(res.Estimate, res.Truth)
+	if !close4(res.RMSE, rmse) || res.RBO <= 0 || res.RBO > 1 {
+		t.Errorf("RMSE %g (direct %g), RBO %g", res.RMSE, rmse, res.RBO)
+	}
+	// A second method reuses the cohort; a stopped check returns the pace error.
+	stop := errors.New("stop")
+	if _, err := e.CheckTruth(f.aeFile, "permutation", func(site.Progress) error { return stop }); !errors.Is(err, stop) {
+		t.Errorf("stopped check: %v", err)
+	}
+	if r2, err := e.CheckTruth(f.aeFile, "permutation", nil); err != nil || r2.Truth[2] != res.Truth[2] {
+		t.Errorf("permutation check: %+v, %v", r2, err)
+	}
+	if _, err := e.CheckTruth([]byte("not a model"), "lime", nil); err != nil {
+		t.Errorf("the cohort is made once; a later bad autoencoder file is not read: %v", err)
+	}
+	e2, _ := trained(t, Options{TruthN: 40})
+	if _, err := e2.CheckTruth([]byte("not a model"), "gradient", nil); err == nil || !strings.Contains(err.Error(), "autoencoder") {
+		t.Errorf("bad autoencoder file: %v", err)
+	}
+}
+
+// TestOpenRefusesWhatIsNotAFusionModel checks the errors a user sees next to the model
+// input.
+func TestOpenRefusesWhatIsNotAFusionModel(t *testing.T) {
+	_, f := trained(t, Options{})
+	cases := []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"empty.flns", nil, "empty"},
+		{"junk.flns", []byte("certainly not a model"), ""},
+		{"truncated.flns", f.model[:len(f.model)/2], ""},
+		{"autoencoder.flns", f.aeFile, "autoencoder"},
+	}
+	for _, c := range cases {
+		_, err := Open(c.name, c.data, Options{})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want one mentioning %q", c.name, err, c.want)
+		}
+	}
+	bad := bytes.Clone(f.model)
+	bad[len(bad)-3] ^= 0xff
+	if _, err := Open("flipped.flns", bad, Options{}); err == nil {
+		t.Error("a corrupted model file opened")
+	}
+}
+
+// TestSaliencyIsTheNetwork's checks the engine's saliency against the network's own.
+func TestSaliencyIsTheNetworks(t *testing.T) {
+	e, f := trained(t, Options{})
+	ax, co, clin := testCase(5)
+	sa, sc, err := e.Saliency(ax, co, clin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	net, _, _ := fusion.LoadBytes(f.model)
+	_, want, err := net.Saliency([][]float32{ax, co}, clin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slicesEqual(sa, want[0]) || !slicesEqual(sc, want[1]) {
+		t.Error("saliency differs from the network's")
+	}
+}
+
+// FuzzOpen checks that no model file bytes make Open panic.
+func FuzzOpen(f *testing.F) {
+	f.Add([]byte("FLNS\x01\x00\x00\x00"))
+	f.Add([]byte("{}"))
+	f.Add([]byte{8, 0, 0, 0, 0, 0, 0, 0, '{', '}'})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		e, err := Open("fuzz.flns", data, Options{})
+		if err == nil && e == nil {
+			t.Fatal("no engine and no error")
+		}
+	})
+}

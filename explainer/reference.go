@@ -1,0 +1,228 @@
+package explainer
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"time"
+
+	"github.com/fusionlens/fusionlens/clinical"
+	"github.com/fusionlens/fusionlens/fusion"
+	"github.com/fusionlens/fusionlens/importance"
+	"github.com/fusionlens/fusionlens/phantom"
+	"github.com/fusionlens/fusionlens/site"
+	"github.com/fusionlens/fusionlens/validation"
+)
+
+// encodeChunk is how many cases one slice of encoding runs through the network: one
+// case (two images, about 50 MFLOP) takes 10-20 ms in wasm, about a frame.
+const encodeChunk = 1
+
+// Prepare encodes the reference cohort, once, calling pace between slices of work.
+// Work stopped by pace is kept and resumed by the next call.
+func (e *Engine) Prepare(pace site.Pace) (err error) {
+	e.work.Lock()
+	defer e.work.Unlock()
+	return e.encodeReference(pace)
+}
+
+// globalScores computes a Global method's scores over the complete reference cohort,
+// once. e.work is held.
+func (e *Engine) globalScores(m importance.Method, pace site.Pace) error {
+	e.mu.Lock()
+	_, done := e.global[m.Name]
+	ref := e.ref
+	e.mu.Unlock()
+	if done {
+		return nil
+	}
+	what := m.Label + " over the reference cohort of " + strconv.Itoa(ref.N) + " synthetic cases"
+	if err := call(pace, site.Progress{What: what}); err != nil {
+		return err
+	}
+	imp, err := m.Global(e.paced(pace, what), e.mods, ref, e.opt.Global)
+	if err != nil {
+		return fmt.Errorf("%s: %w", m.Label, err)
+	}
+	e.mu.Lock()
+	e.global[m.Name] = imp
+	e.mu.Unlock()
+	return nil
+}
+
+// ReferenceReady reports whether the reference cohort is encoded.
+func (e *Engine) ReferenceReady() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.ref.N == e.refN
+}
+
+// Reference returns the reference fusion vectors encoded so far (a copy).
+func (e *Engine) Reference() importance.Cohort {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return importance.Cohort{Z: append([]float32(nil), e.ref.Z...), N: e.ref.N}
+}
+
+// encodeReference encodes the cases of the reference cohort not yet encoded: the images
+// and clinical values cmd/explain's background draws for the same size and seed
+// (phantom.Dataset and clinical.Simulate), drawn a slice at a time.
+func (e *Engine) encodeReference(pace site.Pace) error {
+	e.mu.Lock()
+	have := e.ref.N
+	e.mu.Unlock()
+	n, seed := e.refN, e.opt.ReferenceSeed
+	if have == n {
+		return nil
+	}
+	const what = "Encoding the reference cohort"
+	if err := call(pace, site.Progress{What: what, Done: have, Total: n}); err != nil {
+		return err
+	}
+	ax, co := newPhantoms(n, seed, phantom.Axial), newPhantoms(n, seed, phantom.Coronal)
+	clin64 := clinical.Simulate(n, seed)
+	clin := make([]float32, len(clin64))
+	for i, v := range clin64 {
+		clin[i] = float32(v)
+	}
+	draw := func(lo, hi int) {
+		ax.draw(lo, hi)
+		co.draw(lo, hi)
+	}
+	return e.encode(ax.images, co.images, clin, have, n, draw, pace, what, func(z []float32, k int) {
+		e.mu.Lock()
+		e.ref.Z = append(e.ref.Z, z...)
+		e.ref.N += k
+		e.mu.Unlock()
+	})
+}
+
+// phantoms draws the images of phantom.Dataset(n, seed, view) a few at a time, so that
+// drawing a cohort can pause for the page (phantom.Dataset draws all at once).
+// TestPhantomsMatchDataset checks that the images are phantom.Dataset's.
+type phantoms struct {
+	view   phantom.View
+	seed   uint64
+	labels []int
+	images []float32
+}
+
+// phantomOrderStream is the stream phantom.Dataset shuffles its labels with (xor the
+// view).
+const phantomOrderStream = 0x5eed0ff1ce
+
+func newPhantoms(n int, seed uint64, view phantom.View) *phantoms {
+	labels := make([]int, n)
+	for i := range labels {
+		labels[i] = i % phantom.NumClasses
+	}
+	order := rand.New(rand.NewPCG(seed, phantomOrderStream^uint64(view)))
+	order.Shuffle(n, func(i, j int) { labels[i], labels[j] = labels[j], labels[i] })
+	return &phantoms{view: view, seed: seed, labels: labels, images: make([]float32, n*phantom.Pixels)}
+}
+
+// draw draws images lo..hi-1, each from its own stream as phantom.Dataset does.
+func (p *phantoms) draw(lo, hi int) {
+	for i := lo; i < hi; i++ {
+		rng := rand.New(rand.NewPCG(p.seed, uint64(i)<<1|uint64(p.view)))
+		phantom.Generate(p.labels[i], p.view, rng, p.images[i*phantom.Pixels:(i+1)*phantom.Pixels])
+	}
+}
+
+// encode runs cases from..n of the images and clinical values through a batch copy of
+// the network, a few at a time (first drawing their images with draw, when not nil),
+// handing each chunk's fusion vectors to keep and calling pace between slices.
+func (e *Engine) encode(ax, co, clin []float32, from, n int, draw func(lo, hi int), pace site.Pace, what string, keep func(z []float32, k int)) error {
+	e.mu.Lock()
+	net := e.net.Clone(encodeChunk) // own buffers, shared weights: the page's calls go on
+	e.mu.Unlock()
+	px, nc := phantom.Pixels, clinical.NumVars
+	start := time.Now()
+	for lo := from; lo < n; lo += encodeChunk {
+		k := min(encodeChunk, n-lo)
+		if draw != nil {
+			draw(lo, lo+k)
+		}
+		d := fusion.Dataset{N: k, Axial: ax[lo*px : (lo+k)*px], Coronal: co[lo*px : (lo+k)*px],
+			Clinical: clin[lo*nc : (lo+k)*nc], Labels: make([]int, k)}
+		z, _, err := net.Embed(d)
+		if err != nil {
+			return err
+		}
+		keep(z, k)
+		if time.Since(start) >= e.opt.Slice || lo+k == n {
+			if err := call(pace, site.Progress{What: what, Done: lo + k, Total: n}); err != nil {
+				return err
+			}
+			start = time.Now()
+		}
+	}
+	return nil
+}
+
+func call(pace site.Pace, p site.Progress) error {
+	if pace == nil {
+		return nil
+	}
+	return pace(p)
+}
+
+// pacedHead is the head the cohort-wide methods run on: validation's buffer-free copy of
+// the network's head (so the page's own calls may use the network meanwhile), calling
+// pace whenever a slice's worth of time has passed since the last call. Importance
+// methods cannot return early, so a pace error unwinds them as a panic that stopped
+// turns back into the error.
+type pacedHead struct {
+	h     *validation.DenseHead
+	pace  site.Pace
+	what  string
+	slice time.Duration
+	last  time.Time
+}
+
+func (e *Engine) paced(pace site.Pace, what string) *pacedHead {
+	return &pacedHead{h: e.dense, pace: pace, what: what, slice: e.opt.Slice, last: time.Now()}
+}
+
+// stop carries a pace error through an importance method.
+type stop struct{ err error }
+
+// stopped is deferred by the entry points that run importance methods on a pacedHead: it
+// turns the stop panic back into the pace error. Other panics go on.
+func stopped(err *error) {
+	if r := recover(); r != nil {
+		s, ok := r.(stop)
+		if !ok {
+			panic(r)
+		}
+		*err = s.err
+	}
+}
+
+func (p *pacedHead) tick() {
+	if p.pace == nil || time.Since(p.last) < p.slice {
+		return
+	}
+	if err := p.pace(site.Progress{What: p.what}); err != nil {
+		panic(stop{err})
+	}
+	p.last = time.Now()
+}
+
+// Dim is the length of a fusion vector.
+func (p *pacedHead) Dim() int { return p.h.Dim() }
+
+// Prob evaluates p(class 1) for n fusion vectors.
+func (p *pacedHead) Prob(z []float32, n int, out []float32) { p.tick(); p.h.Prob(z, n, out) }
+
+// Grad evaluates p(class 1) and dp/dz for n fusion vectors.
+func (p *pacedHead) Grad(z []float32, n int, out, g []float32) { p.tick(); p.h.Grad(z, n, out, g) }
+
+// GradLogit evaluates the log-odds of class 1 and its gradient for n fusion vectors.
+func (p *pacedHead) GradLogit(z []float32, n int, s, g []float32) {
+	p.tick()
+	p.h.GradLogit(z, n, s, g)
+}
+
+var errNoScenario = errors.New("the model file names no decision function this build knows, so there is no ground truth to check against")

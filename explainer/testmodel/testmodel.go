@@ -1,0 +1,88 @@
+// Package testmodel makes small trained models for tests of the browser explainer: a
+// ground-truth autoencoder trained for a moment on a few phantoms, and fusion networks
+// trained for a few steps on a small cohort of a built-in scenario. They are real model
+// files (the format the site ships and users open), written and read by the same code,
+// only trained too briefly to be good.
+package testmodel
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/fusionlens/fusionlens/cohort"
+	"github.com/fusionlens/fusionlens/fusion"
+	"github.com/fusionlens/fusionlens/groundtruth"
+	"github.com/fusionlens/fusionlens/latent"
+	"github.com/fusionlens/fusionlens/modelfile"
+	"github.com/fusionlens/fusionlens/phantom"
+)
+
+// Autoencoder trains a ground-truth autoencoder on perView phantoms of each view for
+// epochs passes (the default architecture) and returns it with its model file.
+func Autoencoder(perView, epochs int, seed uint64) (*latent.Model, []byte, error) {
+	ax, _ := phantom.Dataset(perView, seed, phantom.Axial)
+	co, _ := phantom.Dataset(perView, seed, phantom.Coronal)
+	views := make([]phantom.View, 2*perView)
+	for i := perView; i < len(views); i++ {
+		views[i] = phantom.Coronal
+	}
+	m, _, err := latent.Train(append(ax, co...), 2*perView, latent.Options{Epochs: epochs, Seed: seed, Views: views, DataSource: phantom.Provenance})
+	if err != nil {
+		return nil, nil, err
+	}
+	var b bytes.Buffer
+	if err := modelfile.Encode(&b, m.File(), modelfile.Options{}); err != nil {
+		return nil, nil, err
+	}
+	return m, b.Bytes(), nil
+}
+
+// Fusion trains the paper's fusion network for scenario (a built-in name such as "F3")
+// on n cases drawn with ae, for epochs passes in batches of 32, and returns the network
+// and its model file (float32) whose meta names the scenario, as cmd/train writes it.
+func Fusion(scenario string, ae *latent.Model, n, epochs int, seed uint64) (*fusion.Net, []byte, error) {
+	sc, err := groundtruth.Builtin(scenario)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := cohort.Build(sc, ae, cohort.Options{N: n, Seed: seed})
+	if err != nil {
+		return nil, nil, err
+	}
+	train, _, test, err := c.Splits(seed)
+	if err != nil {
+		return nil, nil, err
+	}
+	net, err := fusion.NewNet(fusion.DefaultConfig(), 32, seed)
+	if err != nil {
+		return nil, nil, err
+	}
+	o := fusion.DefaultTrainOptions()
+	o.Batch, o.Epochs, o.Seed, o.StopAccuracy = 32, epochs, seed, 1
+	if _, err := fusion.Train(context.Background(), net, dataset(train), fusion.Dataset{}, o); err != nil {
+		return nil, nil, err
+	}
+	m, err := net.Evaluate(dataset(test))
+	if err != nil {
+		return nil, nil, err
+	}
+	short, _, _ := strings.Cut(sc.Name, "-")
+	raw, _ := json.Marshal(short)
+	meta := modelfile.Meta{Scenario: raw, DataSource: c.Source, Seed: seed, Epochs: epochs, TestAccuracy: m.Accuracy,
+		Command: fmt.Sprintf("testmodel.Fusion(%q, n=%d, epochs=%d, seed=%d): a test model, barely trained", scenario, n, epochs, seed)}
+	if m.AUC == m.AUC {
+		meta.TestAUC = m.AUC
+	}
+	var b bytes.Buffer
+	if err := modelfile.Encode(&b, net.File(meta), modelfile.Options{}); err != nil {
+		return nil, nil, err
+	}
+	return net, b.Bytes(), nil
+}
+
+func dataset(c *cohort.Cohort) fusion.Dataset {
+	return fusion.Dataset{N: c.N, Axial: c.Axial, Coronal: c.Coronal, Clinical: c.Clinical, Labels: c.Labels}
+}

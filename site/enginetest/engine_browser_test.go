@@ -1,0 +1,487 @@
+//go:build !js
+
+package enginetest
+
+// The browser explainer with real models, checked number by number against the native
+// computation cmd/explain makes for the same case (same model bytes, same images, same
+// clinical values): prediction, modality and feature scores for per-case methods with and
+// without the reference cohort, a slow method, a method with no per-case form, a second
+// model and the ground-truth check; then the downloads, and the page's timings.
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"image/png"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/fusionlens/fusionlens/clinical"
+	"github.com/fusionlens/fusionlens/cohort"
+	"github.com/fusionlens/fusionlens/explainer"
+	"github.com/fusionlens/fusionlens/fusion"
+	"github.com/fusionlens/fusionlens/importance"
+	"github.com/fusionlens/fusionlens/internal/testtool"
+	"github.com/fusionlens/fusionlens/latent"
+	"github.com/fusionlens/fusionlens/phantom"
+	"github.com/fusionlens/fusionlens/site"
+	bt "github.com/fusionlens/fusionlens/site/internal/browsertest"
+	"github.com/fusionlens/fusionlens/validation"
+)
+
+// tolerance is how close the page's numbers must be to the native ones.
+const tolerance = 1e-4
+
+// nativeCase is the example case as the page builds it (the same State code, run here).
+type nativeCase struct {
+	ax, co, clin []float32
+}
+
+func exampleCase(t *testing.T, edits ...[2]string) nativeCase {
+	t.Helper()
+	s := site.NewState(nil)
+	s.LoadExample()
+	for _, e := range edits {
+		s.SetClinical(e[0], e[1])
+	}
+	c := nativeCase{ax: s.Axial.Pixels, co: s.Coronal.Pixels}
+	for _, f := range s.Clinical {
+		if f.Err != "" {
+			t.Fatalf("clinical %s: %s", f.Name, f.Err)
+		}
+		c.clin = append(c.clin, f.Std)
+	}
+	return c
+}
+
+// nativeModel is one shipped model, loaded natively from the bytes the page fetched, with
+// cmd/explain's background of the page's reference size and seed.
+type nativeModel struct {
+	net  *fusion.Net
+	head *validation.DenseHead
+	bg   importance.Cohort
+}
+
+func loadNative(t *testing.T, path string) *nativeModel {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	net, _, err := fusion.LoadBytes(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, err := validation.HeadOf(net)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As cmd/explain's background(): phantom.Dataset and clinical.Simulate, seed 1.
+	n := explainer.DefaultReferenceN
+	ax, _ := phantom.Dataset(n, 1, phantom.Axial)
+	co, _ := phantom.Dataset(n, 1, phantom.Coronal)
+	c64 := clinical.Simulate(n, 1)
+	d := fusion.Dataset{N: n, Axial: ax, Coronal: co, Clinical: make([]float32, len(c64)), Labels: make([]int, n)}
+	for i, v := range c64 {
+		d.Clinical[i] = float32(v)
+	}
+	z, _, err := net.Clone(n).Embed(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &nativeModel{net: net, head: head, bg: importance.Cohort{Z: z, N: n}}
+}
+
+// explain is cmd/explain's computation for a per-case method.
+func (m *nativeModel) explain(t *testing.T, c nativeCase, method string) importance.Attribution {
+	t.Helper()
+	z, err := m.net.Fuse([][]float32{m.net.Encode(c.ax), m.net.Encode(c.co)}, c.clin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	meth, err := validation.MethodByName(method)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := meth.Local(m.head, importance.DefaultModalities(), z, m.bg, importance.Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// shown is what the page shows for the current explanation.
+type shown struct {
+	Method     string    `json:"method"`
+	P          float64   `json:"p"`
+	Shares     []float64 `json:"shares"`
+	Scores     []float64 `json:"scores"`
+	Features   []float64 `json:"features"`
+	ScopeNote  string    `json:"scope"`
+	Background string    `json:"background"`
+}
+
+const readShown = `(() => {
+  const chart = document.querySelector('[data-testid="modality-importance"]');
+  const rows = [...chart.querySelectorAll('[data-modality]')];
+  return {
+    method: chart.dataset.method,
+    p: +document.querySelector('[data-testid="prediction"]').dataset.p,
+    shares: rows.map(g => +g.dataset.value),
+    scores: rows.map(g => +g.dataset.score),
+    features: [...document.querySelectorAll('[data-testid="feature-importance"] rect[data-value]')].map(r => +r.dataset.value),
+    scope: chart.parentElement.querySelector('.note').textContent,
+  };
+})()`
+
+// waitMethod waits until the page shows a finished explanation with the method.
+func waitMethod(t *testing.T, b *bt.Browser, method string) shown {
+	t.Helper()
+	b.WaitLong(t, method+" on screen", `document.querySelector('[data-testid="modality-importance"]')?.dataset.method === "`+method+`"`, 120*time.Second)
+	return bt.Eval[shown](t, b, readShown)
+}
+
+func near(a, b float64) bool { return math.Abs(a-b) <= tolerance*math.Max(1, math.Abs(b)) }
+
+// compare checks the page's numbers against a native attribution.
+func compare(t *testing.T, what string, got shown, want importance.Attribution, sensitivity bool) {
+	t.Helper()
+	if !near(got.P, want.P) {
+		t.Errorf("%s: page p = %.6f, native %.6f", what, got.P, want.P)
+	}
+	total := 0.0
+	for _, v := range want.Modalities {
+		total += math.Abs(v)
+	}
+	if len(got.Shares) != len(want.Modalities) {
+		t.Fatalf("%s: page shows %d modalities, native %d", what, len(got.Shares), len(want.Modalities))
+	}
+	sum := 0.0
+	for i, v := range want.Modalities {
+		sum += got.Shares[i]
+		if !near(got.Shares[i], math.Abs(v)/total) || !near(got.Scores[i], v) {
+			t.Errorf("%s: modality %d share %.5f score %.6g, native %.5f %.6g", what, i, got.Shares[i], got.Scores[i], math.Abs(v)/total, v)
+		}
+	}
+	if math.Abs(sum-1) > 1e-3 {
+		t.Errorf("%s: shares sum to %v", what, sum)
+	}
+	if want.Features == nil {
+		if len(got.Features) != 0 {
+			t.Errorf("%s: page shows %d feature scores, the method has none", what, len(got.Features))
+		}
+		return
+	}
+	if len(got.Features) != len(want.Features) {
+		t.Fatalf("%s: page shows %d features, native %d", what, len(got.Features), len(want.Features))
+	}
+	for j, v := range want.Features {
+		if sensitivity {
+			v = math.Abs(v)
+		}
+		if !near(got.Features[j], v) {
+			t.Errorf("%s: feature %d = %.6g, native %.6g", what, j, got.Features[j], v)
+		}
+	}
+}
+
+// setInput sets a form field and fires the event the page listens to, and resolves with
+// the milliseconds until the prediction's p changes on screen (-1 if it never does).
+func setInput(sel, value, event string) string {
+	return `new Promise(resolve => {
+  const pred = () => document.querySelector('[data-testid="prediction"]');
+  const before = pred() ? pred().dataset.p : null;
+  const t0 = performance.now();
+  const mo = new MutationObserver(() => {
+    if (pred() && pred().dataset.p !== before) { mo.disconnect(); resolve(performance.now() - t0); }
+  });
+  mo.observe(document.body, {subtree: true, childList: true, attributes: true});
+  setTimeout(() => { mo.disconnect(); resolve(-1); }, 20000);
+  const el = document.querySelector(` + "`" + sel + "`" + `);
+  el.value = ` + fmt.Sprintf("%q", value) + `;
+  el.dispatchEvent(new Event(` + fmt.Sprintf("%q", event) + `, {bubbles: true}));
+})`
+}
+
+func selectOption(t *testing.T, b *bt.Browser, testid, value string) {
+	t.Helper()
+	b.Run(t, "choosing "+value, chromedp.Evaluate[chromedp.Void](`(() => { const s = document.querySelector('[data-testid="`+testid+`"]'); s.value = "`+value+`"; s.dispatchEvent(new Event("change", {bubbles: true})); })()`))
+}
+
+type index struct {
+	Models []struct {
+		File, Name string
+	} `json:"models"`
+	Autoencoder string `json:"autoencoder"`
+}
+
+// waitDownload waits for a finished download whose name ends in ext and returns it.
+func waitDownload(t *testing.T, dir, ext string) []byte {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			if strings.HasSuffix(e.Name(), ext) {
+				b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+				if err == nil && len(b) > 0 {
+					return b
+				}
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("no %s download in %s", ext, dir)
+	return nil
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	bt.Cleanup()
+	os.Exit(code)
+}
+
+func TestBrowserEngine(t *testing.T) {
+	testtool.Command(t, "chromium")
+	dir := bt.Site(t)
+	var idx index
+	raw, err := os.ReadFile(filepath.Join(dir, "models", "index.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &idx); err != nil || len(idx.Models) < 2 || idx.Autoencoder == "" {
+		t.Fatalf("models/index.json %s: %v; want two models and the autoencoder", raw, err)
+	}
+	srv := bt.NewServer(t, dir)
+	b := bt.New(t, srv.URL)
+	timings := map[string]float64{}
+
+	timings["interactive"] = b.Load(t, srv.URL+"/")
+	b.WaitFor(t, "the first model", `document.querySelector('[data-testid="model-card"]')`)
+	first := loadNative(t, filepath.Join(dir, "models", idx.Models[0].File))
+	c := exampleCase(t)
+
+	if !t.Run("gradient-at-once", func(t *testing.T) {
+		ms := bt.Eval[float64](t, b, `new Promise(resolve => {
+  const t0 = performance.now();
+  const mo = new MutationObserver(() => {
+    if (document.querySelector('[data-testid="modality-importance"]')) { mo.disconnect(); resolve(performance.now() - t0); }
+  });
+  mo.observe(document.body, {subtree: true, childList: true});
+  document.querySelector('[data-testid="example-case"]').click();
+})`)
+		timings["first explanation"] = ms
+		t.Logf("debug: %v render %v", bt.Eval[map[string]float64](t, b, `window.fusionlensTimings`), bt.Eval[float64](t, b, `window.fusionlensRenderMS`))
+		got := waitMethod(t, b, "gradient")
+		compare(t, "gradient", got, first.explain(t, c, "gradient"), true)
+		b.WaitFor(t, "the saliency", `document.querySelectorAll('[data-testid="saliency"] img.pixelated').length === 2`)
+		timings["saliency"] = bt.Eval[float64](t, b, `window.fusionlensTimings.saliencyMS`)
+		timings["prediction to saliency shown"] = bt.Eval[float64](t, b, `window.fusionlensTimings.saliencyAt - window.fusionlensTimings.explained`)
+		timings["encode one image"] = bt.Eval[float64](t, b, `window.fusionlensTimings.encodeMS`)
+	}) {
+		return
+	}
+
+	if !t.Run("clinical-edit", func(t *testing.T) {
+		ms := bt.Eval[float64](t, b, setInput(`[data-testid="clinical-sbp"]`, "171", "input"))
+		if ms < 0 {
+			t.Fatal("the prediction did not change after a clinical edit")
+		}
+		timings["clinical edit to new prediction on screen"] = ms
+		c = exampleCase(t, [2]string{"sbp", "171"})
+		compare(t, "gradient after the edit", waitMethod(t, b, "gradient"), first.explain(t, c, "gradient"), true)
+		mean := bt.Eval[float64](t, b, `window.fusionlensTimeExplain(5000)`)
+		timings["head-only re-explanation (mean of 5000)"] = mean
+		if !(mean > 0) {
+			t.Errorf("timed re-explanation: %v", mean)
+		}
+	}) {
+		return
+	}
+
+	if !t.Run("reference-methods", func(t *testing.T) {
+		b.WaitLong(t, "the reference cohort", `(document.querySelector('[data-testid="reference-note"]') || {}).textContent?.includes("ready")`, 150*time.Second)
+		timings["reference cohort (200 cases)"] = bt.Eval[float64](t, b, `window.fusionlensTimings.referenceMS`)
+		for _, m := range []string{"occlusion", "integrated_gradients", "kernelshap"} {
+			selectOption(t, b, "method-select", m)
+			got := waitMethod(t, b, m)
+			compare(t, m, got, first.explain(t, c, m), m == "smoothgrad")
+			if !strings.Contains(got.ScopeNote, "200 synthetic reference cases") {
+				t.Errorf("%s: scope note %q does not name the reference cases", m, got.ScopeNote)
+			}
+		}
+		timings["KernelSHAP for one case (off the event handler)"] = bt.Eval[float64](t, b, `window.fusionlensTimings.finishMS`)
+		b.Screenshot(t, "10-kernelshap")
+	}) {
+		return
+	}
+
+	if !t.Run("global-method", func(t *testing.T) {
+		selectOption(t, b, "method-select", "permutation")
+		got := waitMethod(t, b, "permutation")
+		meth, _ := validation.MethodByName("permutation")
+		imp, err := meth.Global(first.head, importance.DefaultModalities(), first.bg, importance.Options{Seed: 1, Cases: explainer.GlobalCases})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := importance.Attribution{P: first.explain(t, c, "gradient").P, Modalities: imp.Modalities, Features: imp.Features}
+		compare(t, "permutation", got, want, false)
+		if !strings.Contains(got.ScopeNote, "reference cohort of 200") {
+			t.Errorf("permutation scope note %q does not say it is cohort-wide", got.ScopeNote)
+		}
+		selectOption(t, b, "method-select", "gradient")
+		waitMethod(t, b, "gradient")
+	}) {
+		return
+	}
+
+	second := loadNative(t, filepath.Join(dir, "models", idx.Models[1].File))
+	if !t.Run("second-model", func(t *testing.T) {
+		selectOption(t, b, "model-select", "shipped:"+idx.Models[1].File)
+		b.WaitFor(t, "the second model's prediction", `document.querySelector('[data-testid="prediction"]')?.dataset.model === "shipped:`+idx.Models[1].File+`"`)
+		got := waitMethod(t, b, "gradient")
+		compare(t, "second model, gradient", got, second.explain(t, c, "gradient"), true)
+		selectOption(t, b, "method-select", "gradxinput")
+		compare(t, "second model, gradxinput", waitMethod(t, b, "gradxinput"), second.explain(t, c, "gradxinput"), false)
+	}) {
+		return
+	}
+
+	if !t.Run("ground-truth-check", func(t *testing.T) {
+		scenario := bt.Eval[string](t, b, `document.querySelector('.truth strong')?.textContent || ""`)
+		if scenario == "" {
+			t.Fatal("no ground-truth check offered for a model that names its scenario")
+		}
+		b.Run(t, "running the check", chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-testid="truth-run"]').click()`))
+		time.Sleep(time.Second)
+		t.Logf("truth card: %s", bt.Eval[string](t, b, `document.querySelector('.truth').textContent`))
+		b.WaitFor(t, "the check's progress", `!!document.querySelector('[data-testid="truth-progress"], [data-testid="truth-check"]')`)
+		b.WaitLong(t, "the check", `document.querySelector('[data-testid="truth-check"]')?.dataset.method === "gradxinput"`, 150*time.Second)
+		timings["ground-truth check (200 cases)"] = bt.Eval[float64](t, b, `window.fusionlensTimings.truthMS`)
+		type row struct {
+			Truth, Estimate float64
+		}
+		var page struct {
+			RMSE, RBO float64
+			Rows      []row
+		}
+		page = bt.Eval[struct {
+			RMSE, RBO float64
+			Rows      []row
+		}](t, b, `(() => { const c = document.querySelector('[data-testid="truth-check"]');
+  return {RMSE: +c.dataset.rmse, RBO: +c.dataset.rbo, Rows: [...c.querySelectorAll('[data-modality]')].map(g => ({Truth: +g.dataset.truth, Estimate: +g.dataset.estimate}))}; })()`)
+		// Native: the same cohort (cohort.Build with the shipped autoencoder, the page's
+		// size and seed), encoded by the same model, the same method, validation.Compare.
+		aeb, err := os.ReadFile(filepath.Join(dir, "models", idx.Autoencoder))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ae, err := latent.LoadBytes(aeb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc, err := validation.ModelScenario(mustMeta(t, filepath.Join(dir, "models", idx.Models[1].File)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		co, err := cohort.Build(sc, ae, cohort.Options{N: explainer.DefaultTruthN, Seed: explainer.TruthSeed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		z, _, err := second.net.Clone(50).Embed(fusion.Dataset{N: co.N, Axial: co.Axial, Coronal: co.Coronal, Clinical: co.Clinical, Labels: co.Labels})
+		if err != nil {
+			t.Fatal(err)
+		}
+		meth, _ := validation.MethodByName("gradxinput")
+		imp, err := meth.Global(second.head, importance.DefaultModalities(), importance.Cohort{Z: z, N: co.N, Labels: co.Labels}, importance.Options{Seed: 1, Cases: explainer.GlobalCases})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ag, err := validation.Compare(imp.Modalities, co.Truth.Modality[:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page.Rows) != 4 {
+			t.Fatalf("check shows %d modalities", len(page.Rows))
+		}
+		var st, se float64
+		for i, r := range page.Rows {
+			st += r.Truth
+			se += r.Estimate
+			if !near(r.Truth, co.Truth.Modality[i]) || !near(r.Estimate, imp.Modalities[i]) {
+				t.Errorf("modality %d: page truth %.4f estimate %.4f, native %.4f %.4f", i, r.Truth, r.Estimate, co.Truth.Modality[i], imp.Modalities[i])
+			}
+		}
+		if math.Abs(st-1) > 1e-3 || math.Abs(se-1) > 1e-3 {
+			t.Errorf("truth sums to %v, estimate to %v", st, se)
+		}
+		if !near(page.RMSE, ag.RMSE) || !near(page.RBO, ag.RBO) {
+			t.Errorf("page RMSE %.5f RBO %.5f, native %.5f %.5f", page.RMSE, page.RBO, ag.RMSE, ag.RBO)
+		}
+		b.Screenshot(t, "11-ground-truth")
+	}) {
+		return
+	}
+
+	t.Run("downloads", func(t *testing.T) {
+		got := bt.Eval[shown](t, b, readShown)
+		b.Run(t, "saving JSON", chromedp.Click(bt.TestID("download-json")))
+		var doc site.Export
+		if err := json.Unmarshal(waitDownload(t, b.Downloads, ".json"), &doc); err != nil {
+			t.Fatal(err)
+		}
+		if !near(doc.P, got.P) || doc.Method.ID != got.Method || len(doc.Modality) != 4 || doc.Truth == nil {
+			t.Errorf("saved JSON: p %v method %q, %d modalities, truth %v; screen p %v method %q", doc.P, doc.Method.ID, len(doc.Modality), doc.Truth != nil, got.P, got.Method)
+		}
+		for i, m := range doc.Modality {
+			if math.Abs(m.Share-got.Shares[i]) > 1e-4 {
+				t.Errorf("saved share %d = %v, screen %v", i, m.Share, got.Shares[i])
+			}
+		}
+		b.Run(t, "saving SVG", chromedp.Click(bt.TestID("download-svg")))
+		svg := waitDownload(t, b.Downloads, ".svg")
+		if err := xml.Unmarshal(svg, new(struct{ XMLName xml.Name })); err != nil || !bytes.Contains(svg, []byte("<svg")) {
+			t.Errorf("saved SVG does not parse: %v", err)
+		}
+		b.Run(t, "saving PNG", chromedp.Click(bt.TestID("download-png")))
+		img, err := png.Decode(bytes.NewReader(waitDownload(t, b.Downloads, ".png")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w := img.Bounds().Dx(); w != 1280 {
+			t.Errorf("saved PNG is %d pixels wide, want 1280 (the 640-wide chart at 2x)", w)
+		}
+		if n := bt.Eval[int](t, b, `document.querySelectorAll('[data-testid="error"]').length`); n != 0 {
+			t.Errorf("%d errors on the page after saving", n)
+		}
+	})
+
+	names := []string{"interactive", "first explanation", "encode one image", "saliency", "prediction to saliency shown",
+		"clinical edit to new prediction on screen", "head-only re-explanation (mean of 5000)", "reference cohort (200 cases)",
+		"KernelSHAP for one case (off the event handler)", "ground-truth check (200 cases)"}
+	for _, n := range names {
+		if v, ok := timings[n]; ok {
+			t.Logf("browser timing: %-50s %10.4f ms", n, v)
+		}
+	}
+}
+
+func mustMeta(t *testing.T, path string) json.RawMessage {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, meta, err := fusion.LoadBytes(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return meta.Scenario
+}

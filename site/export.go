@@ -1,0 +1,285 @@
+package site
+
+import (
+	"encoding/json"
+	"errors"
+	"html"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// The explanation on screen can be saved as JSON (every number, for a record or a
+// script) and as a standalone SVG chart (for a report); the browser turns the SVG into a
+// PNG with a canvas. Both are made here, natively testable, and handed to the browser as
+// blobs: nothing is uploaded.
+
+// Export is the JSON document of one explanation. Field names follow cmd/explain -json
+// where they mean the same.
+type Export struct {
+	Generator string         `json:"generator"`
+	Model     ExportModel    `json:"model"`
+	Case      ExportCase     `json:"case"`
+	Method    ExportMethod   `json:"method"`
+	P         float64        `json:"p_class1"`
+	Class     int            `json:"predicted_class"`
+	Scores    string         `json:"scores"` // what a modality or feature value means
+	Modality  []ExportShare  `json:"modalities"`
+	Features  []ExportShare  `json:"features,omitempty"`
+	Gradient  []float64      `json:"gradient_dp_dz"`
+	Saliency  *ExportPeaks   `json:"saliency_peak,omitempty"`
+	Truth     *ExportTruth   `json:"ground_truth_check,omitempty"`
+	Notice    string         `json:"notice"`
+	Timings   map[string]any `json:"timings_ms,omitempty"`
+}
+
+// ExportModel describes the model.
+type ExportModel struct {
+	Name         string   `json:"name"`
+	File         string   `json:"file"`
+	Description  string   `json:"description,omitempty"`
+	DataSource   string   `json:"data_source,omitempty"`
+	TestAccuracy *float64 `json:"test_accuracy,omitempty"`
+	TestAUC      *float64 `json:"test_auc,omitempty"`
+	Command      string   `json:"command,omitempty"`
+}
+
+// ExportCase describes the inputs.
+type ExportCase struct {
+	Axial    ExportImage      `json:"axial"`
+	Coronal  ExportImage      `json:"coronal"`
+	Clinical []ExportClinical `json:"clinical"`
+}
+
+// ExportImage names one image and how it was read.
+type ExportImage struct {
+	File   string `json:"file"`
+	Source string `json:"source"`
+}
+
+// ExportClinical is one clinical variable as typed and as the network saw it.
+type ExportClinical struct {
+	Name         string  `json:"name"`
+	Label        string  `json:"label"`
+	Unit         string  `json:"unit"`
+	Text         string  `json:"text"` // "" stands for the population mean
+	Standardised float64 `json:"standardised"`
+}
+
+// ExportMethod names the method.
+type ExportMethod struct {
+	ID          string `json:"name"`
+	Label       string `json:"label"`
+	Description string `json:"description"`
+	Scope       string `json:"scope"`
+	Background  int    `json:"background_cases,omitempty"`
+}
+
+// ExportShare is one modality's or feature's score.
+type ExportShare struct {
+	Index    int     `json:"index"`
+	Name     string  `json:"name"`
+	Modality string  `json:"modality"`
+	Value    float64 `json:"value"`
+	Share    float64 `json:"share"`
+}
+
+// ExportPeaks are the largest |dp/dpixel| per image.
+type ExportPeaks struct {
+	Axial   float64 `json:"axial"`
+	Coronal float64 `json:"coronal"`
+}
+
+// ExportTruth is the ground-truth check of the same model and method.
+type ExportTruth struct {
+	Scenario    string    `json:"scenario"`
+	Cases       int       `json:"cases"`
+	Source      string    `json:"source"`
+	Truth       []float64 `json:"truth"`
+	Estimate    []float64 `json:"estimate"`
+	RMSE        float64   `json:"rmse"`
+	RBO         float64   `json:"rbo"`
+	Persistence float64   `json:"rbo_persistence"`
+}
+
+// exportNotice travels with every saved explanation.
+const exportNotice = "Made by the fusionlens browser explainer on this machine; nothing was sent anywhere. Research software: not a medical device, not a diagnosis."
+
+// exportDoc assembles the document of the explanation on screen.
+func (s *State) exportDoc() (*Export, error) {
+	if s.Engine == nil || s.Result == nil || s.Result.Pending != "" {
+		return nil, errors.New("there is no finished explanation to save")
+	}
+	r, info := s.Result, s.Engine.Info()
+	d := &Export{Generator: "fusionlens browser explainer", P: r.P, Gradient: r.Gradient, Notice: exportNotice}
+	if r.P >= 0.5 {
+		d.Class = 1
+	}
+	d.Model = ExportModel{Name: info.Name, Description: info.Description, DataSource: info.DataSource, Command: info.Command}
+	if c, ok := s.Choice(s.ModelID); ok {
+		d.Model.File = c.File
+	}
+	if info.HasAccuracy {
+		d.Model.TestAccuracy = &info.Accuracy
+	}
+	if info.HasAUC {
+		d.Model.TestAUC = &info.AUC
+	}
+	d.Case.Axial = ExportImage{File: s.Axial.File, Source: s.Axial.Source}
+	d.Case.Coronal = ExportImage{File: s.Coronal.File, Source: s.Coronal.Source}
+	for _, f := range s.Clinical {
+		d.Case.Clinical = append(d.Case.Clinical, ExportClinical{Name: f.Name, Label: f.Label, Unit: f.Unit, Text: f.Text, Standardised: float64(f.Std)})
+	}
+	m, _ := s.Method()
+	d.Method = ExportMethod{ID: r.Method, Label: m.Label, Description: m.Description, Scope: "this case", Background: r.Background}
+	if r.Scope != "" {
+		d.Method.Scope = r.Scope
+	}
+	d.Scores = "modality values are sums of |dp/dz| over their features (sensitivity); share is |value| over the sum of |values|"
+	if r.Signed {
+		d.Scores = "values are signed contributions to p(class 1): positive raises p, negative lowers it; share is |value| over the sum of |values|"
+	}
+	bars, err := modalityBars(r)
+	if err != nil {
+		return nil, err
+	}
+	for i, b := range bars {
+		d.Modality = append(d.Modality, ExportShare{Index: i, Name: b.ID, Modality: b.ID, Value: b.Score, Share: b.Share})
+	}
+	if r.Features != nil {
+		total := 0.0
+		for _, v := range r.Features {
+			total += math.Abs(v)
+		}
+		for j, v := range r.Features {
+			share := 0.0
+			if total > 0 {
+				share = math.Abs(v) / total
+			}
+			d.Features = append(d.Features, ExportShare{Index: j, Name: s.featureName(j), Modality: Modality(j / FeaturesPerModality).ID(), Value: v, Share: share})
+		}
+	}
+	if s.Axial.SaliencyURL != "" && s.Coronal.SaliencyURL != "" {
+		d.Saliency = &ExportPeaks{Axial: s.Axial.SaliencyPeak, Coronal: s.Coronal.SaliencyPeak}
+	}
+	if t := s.Truth; t != nil && t.Method == r.Method {
+		d.Truth = &ExportTruth{Scenario: t.Scenario, Cases: t.Cases, Source: t.Source, Truth: t.Truth, Estimate: t.Estimate,
+			RMSE: t.RMSE, RBO: t.RBO, Persistence: t.Persistence}
+	}
+	return d, nil
+}
+
+// featureName names fusion feature j: an encoder feature of an image, or the clinical
+// variable itself.
+func (s *State) featureName(j int) string {
+	m := Modality(j / FeaturesPerModality)
+	if m == CTAxial || m == CTCoronal {
+		return m.ID() + " encoder feature " + strconv.Itoa(j%FeaturesPerModality)
+	}
+	if k := j - 2*FeaturesPerModality; k >= 0 && k < len(s.Clinical) {
+		return s.Clinical[k].Name
+	}
+	return "z[" + strconv.Itoa(j) + "]"
+}
+
+// ExportJSON returns the explanation on screen as indented JSON.
+func (s *State) ExportJSON() ([]byte, error) {
+	d, err := s.exportDoc()
+	if err != nil {
+		return nil, err
+	}
+	return json.MarshalIndent(d, "", "  ")
+}
+
+// modalityColours are the page's modality colours (style.css), for charts that leave it.
+var modalityColours = [NumModalities]string{"#0072b2", "#56b4e9", "#e69f00", "#009e73"}
+
+// ExportSVG returns the explanation on screen as a standalone SVG chart: the model,
+// prediction and method, the modality shares and the forty feature scores, with every
+// colour and font inline so it looks the same anywhere.
+func (s *State) ExportSVG() (string, error) {
+	d, err := s.exportDoc()
+	if err != nil {
+		return "", err
+	}
+	const w, pad = 640, 20
+	var b strings.Builder
+	y := 0.0
+	text := func(x, y float64, size int, weight, fill, anchor, t string) {
+		b.WriteString(`<text x="` + ftoa(x, 1) + `" y="` + ftoa(y, 1) + `" font-size="` + strconv.Itoa(size) +
+			`" font-weight="` + weight + `" fill="` + fill + `" text-anchor="` + anchor + `">` + html.EscapeString(t) + "</text>\n")
+	}
+	rect := func(x, y, w, h float64, fill string) {
+		b.WriteString(`<rect x="` + ftoa(x, 2) + `" y="` + ftoa(y, 2) + `" width="` + ftoa(w, 2) + `" height="` + ftoa(h, 2) + `" fill="` + fill + `"/>` + "\n")
+	}
+	y = 28
+	text(pad, y, 16, "600", "#1a2330", "start", "fusionlens: "+d.Model.Name)
+	y += 22
+	cls := "Negative (not class 1)"
+	if d.Class == 1 {
+		cls = "Positive (class 1)"
+	}
+	text(pad, y, 13, "400", "#1a2330", "start", cls+" · p(class 1) = "+ftoa(d.P, 3))
+	y += 18
+	text(pad, y, 12, "400", "#5a6676", "start", "Method: "+d.Method.Label+" · scores for "+d.Method.Scope)
+	y += 26
+	text(pad, y, 12, "600", "#5a6676", "start", "SHARE OF THE IMPORTANCE PER INPUT")
+	y += 10
+	bars, _ := modalityBars(s.Result)
+	const labelW, valueW = 110, 120
+	barMax := float64(w - 2*pad - labelW - valueW)
+	for i, bar := range bars {
+		text(pad, y+15, 12, "400", "#1a2330", "start", bar.Label)
+		rect(pad+labelW, y+3, barMax, 16, "#eef1f4")
+		rect(pad+labelW, y+3, bar.Share*barMax, 16, modalityColours[i])
+		text(pad+labelW+bar.Share*barMax+6, y+15, 12, "400", "#1a2330", "start", bar.Percent+s.signSuffix(bar.Sign))
+		y += 24
+	}
+	if s.Result.Features != nil {
+		y += 16
+		text(pad, y, 12, "600", "#5a6676", "start", "FORTY FUSED FEATURES (SCALED TO THE LARGEST)")
+		y += 8
+		fb, base, _ := featureBars(s.Result)
+		scale := float64(w-2*pad) / float64(featureChartW)
+		top := y
+		b.WriteString(`<line x1="` + ftoa(pad, 1) + `" y1="` + ftoa(top+base*scale, 2) + `" x2="` + ftoa(w-pad, 1) + `" y2="` + ftoa(top+base*scale, 2) + `" stroke="#c3ccd5"/>` + "\n")
+		for _, f := range fb {
+			rect(pad+f.X*scale, top+f.Y*scale, f.W*scale, f.H*scale, modalityColours[f.Modality])
+		}
+		y = top + float64(featureChartH)*scale + 14
+		for _, g := range featureGroups() {
+			text(pad+g.X*scale, y, 11, "400", "#5a6676", "middle", g.Label)
+		}
+	}
+	y += 24
+	text(pad, y, 10, "400", "#5a6676", "start", "Made on this machine by the fusionlens browser explainer. Research software, not a diagnosis.")
+	y += 12
+	h := int(math.Ceil(y))
+	head := `<svg xmlns="http://www.w3.org/2000/svg" width="` + strconv.Itoa(w) + `" height="` + strconv.Itoa(h) + `" viewBox="0 0 ` +
+		strconv.Itoa(w) + " " + strconv.Itoa(h) + `" font-family="Helvetica, Arial, sans-serif">` + "\n" +
+		`<rect width="100%" height="100%" fill="#ffffff"/>` + "\n"
+	return head + b.String() + "</svg>\n", nil
+}
+
+func (s *State) signSuffix(sign string) string {
+	if sign == "" {
+		return ""
+	}
+	return ", " + sign
+}
+
+// exportName is the file name stem of a saved explanation: model and method.
+func (s *State) exportName() string {
+	name := "fusionlens"
+	if s.Engine != nil {
+		name += "-" + s.Engine.Info().Name
+	}
+	name += "-" + s.MethodID
+	b := []byte(name)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			b[i] = '_'
+		}
+	}
+	return string(b)
+}
