@@ -84,13 +84,20 @@ func LoadModels(dir string) (models []Model, skipped []string, err error) {
 	sort.Strings(names)
 	for _, n := range names {
 		path := filepath.Join(dir, n)
+		if strings.HasSuffix(n, ".flns") {
+			// Other kinds of model (the ground-truth autoencoder) share the format.
+			f, err := modelfile.Read(path)
+			if err != nil {
+				return nil, nil, fmt.Errorf("%s: %w", path, err)
+			}
+			if f.Meta.Kind != "" && f.Meta.Kind != fusion.Kind {
+				skipped = append(skipped, fmt.Sprintf("%s: a %q model, not a fusion network", path, f.Meta.Kind))
+				continue
+			}
+		}
 		net, meta, err := fusion.Load(path)
 		if err != nil {
 			return nil, nil, err
-		}
-		if meta.Kind != "" && meta.Kind != fusion.Kind {
-			skipped = append(skipped, fmt.Sprintf("%s: a %q model, not a fusion network", path, meta.Kind))
-			continue
 		}
 		if _, err := ModelScenario(meta.Scenario); err != nil {
 			skipped = append(skipped, fmt.Sprintf("%s: %v", path, err))

@@ -118,9 +118,13 @@ func TestRunUsesMatchingModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("not a model"), 0o644)
+	ae, _ := tinyAutoencoder()
+	if err := ae.Save(filepath.Join(dir, "autoencoder.flns"), modelfile.Options{}); err != nil {
+		t.Fatal(err)
+	}
 	models, skipped, err := LoadModels(dir)
-	if err != nil || len(models) != 1 || len(skipped) != 0 {
-		t.Fatalf("LoadModels: %v, %d models, skipped %v", err, len(models), skipped)
+	if err != nil || len(models) != 1 || len(skipped) != 1 {
+		t.Fatalf("LoadModels: %v, %d models, skipped %v (want 1 and the autoencoder)", err, len(models), skipped)
 	}
 	o.Models = models
 	o.Methods = []string{"gradient"}
