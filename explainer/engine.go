@@ -190,7 +190,8 @@ func (e *Engine) describe() site.ModelInfo {
 		short, _, _ := strings.Cut(e.scenario.Name, "-")
 		info.Name = e.scenario.Name
 		info.Description = "Trained for the synthetic decision function " + short + ": " + e.scenario.Description
-		info.Positive = "class 1, F above its threshold"
+		info.ClassNote = "Class 1 means that the synthetic decision value F of " + e.scenario.Name +
+			" lies above its threshold; the network estimates p(class 1) from the images and clinical values."
 	}
 	if m.TestAccuracy > 0 {
 		info.Accuracy, info.HasAccuracy = m.TestAccuracy, true

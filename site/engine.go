@@ -33,7 +33,8 @@ type Opener func(name string, data []byte) (Engine, error)
 type ModelInfo struct {
 	Name        string // short name, e.g. "F3: clinical values only"
 	Description string // one or two sentences: what the model decides, how it was trained
-	Positive    string // what class 1 means, e.g. "positive"; "" reads as "class 1"
+	Positive    string // what class 1 is called, e.g. "positive"; "" reads as "class 1"
+	ClassNote   string // one sentence on what class 1 means, shown with the prediction
 	Accuracy    float64
 	HasAccuracy bool // Accuracy (test accuracy in [0,1]) is known
 	AUC         float64

@@ -3,6 +3,7 @@ package site
 import (
 	"errors"
 	"math"
+	"sync"
 	"testing"
 )
 
@@ -11,7 +12,8 @@ import (
 // means of ten horizontal bands of the image; its head is p = sigmoid(w·z) with
 // w_j = (j%5 - 2)/4, so dp/dz_j = p(1-p) w_j.
 type testEngine struct {
-	encodes  int // Encode calls, to check the page caches encodings
+	mu       sync.Mutex // the counters: saliency calls the engine from goroutines
+	encodes  int        // Encode calls, to check the page caches encodings
 	explains int
 	failWith error // Explain returns this error when set
 	panicMsg string
@@ -34,7 +36,9 @@ func (e *testEngine) Methods() []Method {
 }
 
 func (e *testEngine) Encode(img []float32) ([]float32, error) {
+	e.mu.Lock()
 	e.encodes++
+	e.mu.Unlock()
 	if len(img) != ImagePixels {
 		return nil, errors.New("want 784 pixels")
 	}
@@ -49,7 +53,9 @@ func (e *testEngine) Encode(img []float32) ([]float32, error) {
 func testWeight(j int) float64 { return float64(j%5-2) / 4 }
 
 func (e *testEngine) Explain(za, zc, clin []float32, method string) (Explanation, error) {
+	e.mu.Lock()
 	e.explains++
+	e.mu.Unlock()
 	if e.panicMsg != "" {
 		panic(e.panicMsg)
 	}

@@ -20,6 +20,10 @@ func render(t *testing.T, s *State) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Root.Init hands the renderer's event environment to the state; give the test's
+	// own back, so later changes do not start goroutines behind the test's back.
+	prev := s.env
+	defer func() { s.env = prev }()
 	if err := r.Render(env.RunBuild(&Root{S: s})); err != nil {
 		t.Fatal(err)
 	}

@@ -26,6 +26,22 @@ func (c *Results) className() string {
 	return "Negative (not " + c.positive() + ")"
 }
 
+// pText formats a probability for people: three decimals, and no false certainty at
+// the ends.
+func pText(p float64) string {
+	switch {
+	case p < 0.001:
+		return "< 0.001"
+	case p > 0.999:
+		return "> 0.999"
+	}
+	return "= " + ftoa(p, 3)
+}
+
+func (c *Results) pLine() string { return "p(" + c.positive() + ") " + pText(c.S.Result.P) }
+
+func (c *Results) classNote() string { return c.S.Engine.Info().ClassNote }
+
 func (c *Results) summary() string {
 	s := c.S.Engine.Info().Name
 	if m, ok := c.S.Method(); ok {

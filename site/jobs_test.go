@@ -1,0 +1,206 @@
+package site
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/fusionlens/fusionlens/validation"
+)
+
+// slowEngine is the test engine with background work: its reference cohort takes steps
+// calls of pace, and it reports each call on started.
+type slowEngine struct {
+	testEngine
+	steps   int
+	started chan Progress
+	mu      sync.Mutex
+	ready   bool
+	stopped error
+}
+
+func (e *slowEngine) Prepare(pace Pace) error {
+	for i := range e.steps {
+		p := Progress{What: "Encoding the reference cohort", Done: i, Total: e.steps}
+		if e.started != nil {
+			e.started <- p
+		}
+		if err := pace(p); err != nil {
+			e.mu.Lock()
+			e.stopped = err
+			e.mu.Unlock()
+			return err
+		}
+	}
+	e.mu.Lock()
+	e.ready = true
+	e.mu.Unlock()
+	return nil
+}
+
+// Explain leaves "occlusion" pending until the reference cohort is ready.
+func (e *slowEngine) Explain(za, zc, clin []float32, method string) (Explanation, error) {
+	x, err := e.testEngine.Explain(za, zc, clin, method)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err == nil && method == "occlusion" && !e.ready {
+		x.Modalities, x.Features, x.Pending = nil, nil, "Waiting for the reference cohort."
+	}
+	return x, err
+}
+
+func (e *slowEngine) Finish(za, zc, clin []float32, method string, pace Pace) (Explanation, error) {
+	if err := e.Prepare(pace); err != nil {
+		return Explanation{}, err
+	}
+	return e.Explain(za, zc, clin, method)
+}
+
+// TestPendingExplanationFinishes checks the synchronous path: a pending explanation
+// shows the prediction at once and is completed by the job queue.
+func TestPendingExplanationFinishes(t *testing.T) {
+	s, _ := testState(t)
+	eng := &slowEngine{steps: 3}
+	s.SetEngine(eng, "slow", "loaded")
+	if !eng.ready || !strings.Contains(s.RefNote, "ready") {
+		t.Fatalf("reference job did not run: note %q", s.RefNote)
+	}
+	eng.ready = false // pretend it is not, to see Finish complete a pending result
+	s.SetMethod("occlusion")
+	if s.Result == nil || s.Result.Pending != "" || s.Result.Modalities == nil {
+		t.Fatalf("occlusion not finished: %+v (%s)", s.Result, s.ResultErr)
+	}
+}
+
+// TestJobsStopWhenTheModelChanges runs the queue on its worker goroutine (as in the
+// browser) and replaces the engine while its reference cohort is being made: the old
+// job must stop at its next pace and leave no trace on the page.
+func TestJobsStopWhenTheModelChanges(t *testing.T) {
+	s, _ := testState(t)
+	env, _ := syncEnv()
+	s.env = env
+	old := &slowEngine{steps: 1000, started: make(chan Progress, 1000)}
+	env.Lock()
+	s.SetEngine(old, "old", "loaded")
+	env.UnlockRender()
+	<-old.started
+	<-old.started // the worker is between paces
+	env.Lock()
+	if s.WorkKey != "reference" {
+		t.Errorf("work key %q while the reference job runs", s.WorkKey)
+	}
+	next := &slowEngine{steps: 2}
+	s.SetEngine(next, "new", "loaded")
+	env.UnlockRender()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		env.RLock()
+		done := !s.working
+		env.RUnlock()
+		if done {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the queue did not drain")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	old.mu.Lock()
+	stopped := old.stopped
+	old.mu.Unlock()
+	if !errors.Is(stopped, errStale) {
+		t.Errorf("old job ended with %v, want errStale", stopped)
+	}
+	env.RLock()
+	defer env.RUnlock()
+	if !next.ready || !strings.Contains(s.RefNote, "ready") || s.RefErr != "" {
+		t.Errorf("new engine: ready %v, note %q, error %q", next.ready, s.RefNote, s.RefErr)
+	}
+}
+
+func TestTruthRows(t *testing.T) {
+	r := &TruthCheck{Truth: []float64{0.5, 0.5, 0, 0}, Estimate: []float64{0.4, 0.3, 0.2, 0.1}}
+	rows := truthRows(r)
+	if len(rows) != 4 || rows[0].TruthW != 0.5*truthBarMaxW || rows[3].EstValue != "0.1000" || rows[2].TruthText != "0.0 %" {
+		t.Errorf("rows %+v", rows)
+	}
+	for _, bad := range []*TruthCheck{
+		{Truth: []float64{1, 0, 0}, Estimate: []float64{1, 0, 0, 0}},
+		{Truth: []float64{1, 0, 0, -1}, Estimate: []float64{1, 0, 0, 0}},
+	} {
+		if checkTruth(bad) == nil || truthRows(bad) != nil {
+			t.Errorf("accepted %+v", bad)
+		}
+	}
+}
+
+func TestExportNeedsAFinishedExplanation(t *testing.T) {
+	s := NewState(nil)
+	if _, err := s.ExportJSON(); err == nil {
+		t.Error("exported without a model")
+	}
+	s, _ = testState(t)
+	s.Result.Pending = "waiting"
+	if _, err := s.ExportSVG(); err == nil {
+		t.Error("exported a pending explanation")
+	}
+	if got := s.exportName(); got != "fusionlens-test_model-gradient" {
+		t.Errorf("file name %q", got)
+	}
+}
+
+func TestPText(t *testing.T) {
+	for p, want := range map[float64]string{0: "< 0.001", 0.0004: "< 0.001", 0.5: "= 0.500", 0.9996: "> 0.999", 0.123456: "= 0.123"} {
+		if got := pText(p); got != want {
+			t.Errorf("pText(%v) = %q, want %q", p, got, want)
+		}
+	}
+}
+
+func TestModelIndexAutoencoder(t *testing.T) {
+	s := NewState(nil)
+	if err := s.SetModelIndex([]byte(`{"models":[{"file":"F0.flns","name":"F0"}],"autoencoder":"ae.flns"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if s.Autoencoder != "models/ae.flns" {
+		t.Errorf("autoencoder %q", s.Autoencoder)
+	}
+	if err := s.SetModelIndex([]byte(`{"models":[],"autoencoder":"../secret"}`)); err == nil {
+		t.Error("accepted an autoencoder path outside models/")
+	}
+}
+
+// TestValidationJSONFromThePlatform checks that the validation platform's browser
+// summary (validation.SiteReport, what cmd/validate writes as validation.json) reads as
+// the page's ValidationReport with nothing lost.
+func TestValidationJSONFromThePlatform(t *testing.T) {
+	rep := validation.SiteReport{Source: "go run ./cmd/validate -quick", RBOPersistence: 0.9,
+		Methods:   []validation.SiteMethod{{ID: "gradient", Label: "Gradient (paper)", RMSE: 0.05, RBO: 0.97}},
+		Scenarios: []validation.SiteCase{{Name: "F3-clinical", Accuracy: 0.96, Truth: []float64{0, 0, 0.6, 0.4}, Estimates: map[string][]float64{"gradient": {0.05, 0.05, 0.5, 0.4}}}}}
+	data, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := NewState(nil)
+	if err := s.SetValidation(data); err != nil {
+		t.Fatal(err)
+	}
+	back, err := json.Marshal(s.Validation)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a, b map[string]any
+	json.Unmarshal(data, &a)
+	json.Unmarshal(back, &b)
+	if ja, jb := mustJSON(a), mustJSON(b); ja != jb {
+		t.Errorf("validation.json read back differs:\n%s\n%s", ja, jb)
+	}
+}
+
+func mustJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
