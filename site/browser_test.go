@@ -262,7 +262,11 @@ func TestBrowserOffline(t *testing.T) {
 	b.Run(t, "reloading offline", chromedp.Reload())
 	b.WaitFor(t, "the app's first render offline", `typeof window.fusionlensReady === "number"`)
 	b.Alive(t, "offline")
-	b.Screenshot(t, "06-offline")
+	// The default model was precached: offline, the example case is still explained.
+	b.WaitFor(t, "the default model offline", `!!document.querySelector('[data-testid="model-card"]')`)
+	b.Run(t, "loading the example case offline", chromedp.Click(bt.TestID("example-case")))
+	b.WaitFor(t, "an explanation offline", `!!document.querySelector('[data-testid="modality-importance"]')`)
+	b.Screenshot(t, "08-offline")
 }
 
 // pydicomFile returns a real DICOM file shipped by Debian's python3-pydicom.

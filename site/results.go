@@ -1,6 +1,7 @@
 package site
 
 import (
+	"math"
 	"strconv"
 
 	"github.com/vugu/vugu"
@@ -148,6 +149,13 @@ func (c *Results) truthVerdict() string {
 	t := c.S.Truth
 	s := "RMSE " + ftoa(t.RMSE, 3) + " (0 is perfect; the paper's best method averaged 0.084), RBO " + ftoa(t.RBO, 3) +
 		" (1 is the same ranking; p = " + ftoa(t.Persistence, 1) + ")."
+	for i := range t.Truth {
+		for j := i + 1; j < len(t.Truth); j++ {
+			if math.Abs(t.Truth[i]-t.Truth[j]) < 1e-9 {
+				return s + " The truth ranks some modalities equally, so any order among those counts as agreeing."
+			}
+		}
+	}
 	return s
 }
 

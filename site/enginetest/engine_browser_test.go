@@ -278,7 +278,7 @@ func TestBrowserEngine(t *testing.T) {
   document.querySelector('[data-testid="example-case"]').click();
 })`)
 		timings["first explanation"] = ms
-		t.Logf("debug: %v render %v", bt.Eval[map[string]float64](t, b, `window.fusionlensTimings`), bt.Eval[float64](t, b, `window.fusionlensRenderMS`))
+		timings["render after the example case"] = bt.Eval[float64](t, b, `window.fusionlensRenderMS`)
 		got := waitMethod(t, b, "gradient")
 		compare(t, "gradient", got, first.explain(t, c, "gradient"), true)
 		b.WaitFor(t, "the saliency", `document.querySelectorAll('[data-testid="saliency"] img.pixelated').length === 2`)
@@ -359,9 +359,7 @@ func TestBrowserEngine(t *testing.T) {
 		if scenario == "" {
 			t.Fatal("no ground-truth check offered for a model that names its scenario")
 		}
-		b.Run(t, "running the check", chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-testid="truth-run"]').click()`))
-		time.Sleep(time.Second)
-		t.Logf("truth card: %s", bt.Eval[string](t, b, `document.querySelector('.truth').textContent`))
+		b.Run(t, "running the check", chromedp.Click(bt.TestID("truth-run")))
 		b.WaitFor(t, "the check's progress", `!!document.querySelector('[data-testid="truth-progress"], [data-testid="truth-check"]')`)
 		b.WaitLong(t, "the check", `document.querySelector('[data-testid="truth-check"]')?.dataset.method === "gradxinput"`, 150*time.Second)
 		timings["ground-truth check (200 cases)"] = bt.Eval[float64](t, b, `window.fusionlensTimings.truthMS`)
@@ -463,7 +461,35 @@ func TestBrowserEngine(t *testing.T) {
 		}
 	})
 
-	names := []string{"interactive", "first explanation", "encode one image", "saliency", "prediction to saliency shown",
+	// Screenshots for people: the default model, a case it is not certain about, the
+	// paper's gradient and KernelSHAP, each with its ground-truth check.
+	t.Run("screenshots", func(t *testing.T) {
+		selectOption(t, b, "model-select", "shipped:"+idx.Models[0].File)
+		b.WaitFor(t, "the first model again", `document.querySelector('[data-testid="prediction"]')?.dataset.model === "shipped:`+idx.Models[0].File+`"`)
+		selectOption(t, b, "method-select", "gradient")
+		waitMethod(t, b, "gradient")
+		for i := 2; i < 16; i++ {
+			if p := bt.Eval[float64](t, b, `+document.querySelector('[data-testid="prediction"]').dataset.p`); p > 0.15 && p < 0.85 {
+				break
+			}
+			b.Run(t, "the next example case", chromedp.Click(bt.TestID("example-case")))
+			b.WaitFor(t, fmt.Sprintf("example case %d", i), fmt.Sprintf(`document.querySelector('.example .note.ok').textContent.includes("example case %d:")`, i))
+			waitMethod(t, b, "gradient")
+		}
+		b.Run(t, "running the check", chromedp.Click(bt.TestID("truth-run")))
+		b.WaitLong(t, "the gradient check", `document.querySelector('[data-testid="truth-check"]')?.dataset.method === "gradient"`, 150*time.Second)
+		b.WaitFor(t, "the saliency", `document.querySelectorAll('[data-testid="saliency"] img.pixelated').length === 2`)
+		b.Run(t, "scrolling up", chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
+		b.Screenshot(t, "docs-gradient")
+		selectOption(t, b, "method-select", "kernelshap")
+		waitMethod(t, b, "kernelshap")
+		b.WaitLong(t, "the KernelSHAP check", `document.querySelector('[data-testid="truth-check"]')?.dataset.method === "kernelshap"`, 150*time.Second)
+		b.WaitFor(t, "the saliency", `document.querySelectorAll('[data-testid="saliency"] img.pixelated').length === 2`)
+		b.Run(t, "scrolling up", chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
+		b.Screenshot(t, "docs-kernelshap")
+	})
+
+	names := []string{"interactive", "first explanation", "render after the example case", "encode one image", "saliency", "prediction to saliency shown",
 		"clinical edit to new prediction on screen", "head-only re-explanation (mean of 5000)", "reference cohort (200 cases)",
 		"KernelSHAP for one case (off the event handler)", "ground-truth check (200 cases)"}
 	for _, n := range names {
