@@ -423,3 +423,73 @@ func ignCell(v *bool) string {
 	}
 	return "FAIL"
 }
+
+// WriteMarkdown writes the summary and every scenario's table as Markdown (GitHub
+// tables), for RESULTS.md.
+func (r *Report) WriteMarkdown(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "### Summary over %d scenarios\n\n", len(r.Scenarios))
+	b.WriteString("| method | mean RMSE | paper's RMSE | max RMSE | mean RBO | mean RBO (index ties) | mean Spearman | randomisation passed | ignored modality last |\n")
+	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, s := range r.Summary {
+		if s.Scenarios == 0 {
+			fmt.Fprintf(&b, "| %s | failed | | | | | | | |\n", s.Label)
+			continue
+		}
+		paper := ""
+		if s.PaperRMSE != nil {
+			paper = fmt.Sprintf("%.3f", *s.PaperRMSE)
+		}
+		ign := "-"
+		if s.IgnoredLastChecks > 0 {
+			ign = fmt.Sprintf("%d/%d", s.IgnoredLastPass, s.IgnoredLastChecks)
+		}
+		label := s.Label
+		for _, m := range r.Methods {
+			if m.Name == s.Method && m.Extra {
+				label += " *"
+			}
+		}
+		fmt.Fprintf(&b, "| %s | %.3f | %s | %.3f | %.3f | %.3f | %s | %d/%d | %s |\n", label, s.MeanRMSE, paper, s.MaxRMSE,
+			s.MeanRBO, s.MeanRBOIndexTies, optFloat(s.MeanSpearman), s.RandomisationPass, s.Scenarios, ign)
+	}
+	fmt.Fprintf(&b, "\n\\* added by this project (package validation). The paper reports a mean RBO of %.2f without its persistence or variant.\n", r.Paper.RBO)
+	for i := range r.Scenarios {
+		sc := &r.Scenarios[i]
+		fmt.Fprintf(&b, "\n### %s\n\n%s `%s`\n\n", sc.Name, sc.Description, sc.Formula)
+		src := sc.Model.Source
+		if src == "trained" {
+			src = fmt.Sprintf("trained here (%d epochs, %.0f s)", sc.Model.Epochs, sc.Model.TrainSeconds)
+		} else {
+			src = "`" + src + "`"
+		}
+		fmt.Fprintf(&b, "Cohort %d cases (%d train, %d validation, %d test), seed %d; network %s; test accuracy %.3f, AUC %s.\n\n",
+			sc.Cases.N, sc.Cases.Train, sc.Cases.Val, sc.Cases.Test, sc.Cases.Seed, src, sc.Test.Accuracy, optFloat(sc.Test.AUC))
+		b.WriteString("| method |")
+		for _, m := range sc.Modalities {
+			fmt.Fprintf(&b, " %s |", m)
+		}
+		b.WriteString(" RMSE | RBO | Spearman | randomised similarity | ignored last |\n|---|")
+		for range sc.Modalities {
+			b.WriteString("---:|")
+		}
+		b.WriteString("---:|---:|---:|---:|---:|\n| **ground truth** |")
+		for _, v := range sc.Truth {
+			fmt.Fprintf(&b, " **%.3f** |", v)
+		}
+		b.WriteString(" | | | | |\n")
+		for _, m := range sc.Methods {
+			fmt.Fprintf(&b, "| %s |", r.label(m.Method))
+			if m.Error != "" {
+				fmt.Fprintf(&b, " failed: %s |\n", m.Error)
+				continue
+			}
+			for _, v := range m.Modalities {
+				fmt.Fprintf(&b, " %.3f |", v)
+			}
+			fmt.Fprintf(&b, " %.3f | %.3f | %s | %s | %s |\n", m.RMSE, m.RBO, optFloat(m.Spearman), randCell(m.Randomisation), ignCell(m.IgnoredLast))
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 
@@ -97,6 +98,24 @@ func TestRunIsDeterministic(t *testing.T) {
 		if m.Error != "" || len(m.Modalities) != 4 || m.Randomisation == nil || m.IgnoredLast == nil {
 			t.Errorf("%s: %+v", m.Method, m)
 		}
+	}
+	var text, md strings.Builder
+	if err := r.WriteScenarioTable(&text, &r.Scenarios[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.WriteSummaryTable(&text); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.WriteMarkdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"F3-clinical", "ground truth", "Gradient (paper)", "Gradient of log-odds", "0.122", "Summary over 1 scenarios"} {
+		if !strings.Contains(text.String(), want) || !strings.Contains(md.String(), want) {
+			t.Errorf("tables lack %q:\n%s\n%s", want, text.String(), md.String())
+		}
+	}
+	if !strings.Contains(md.String(), "| **ground truth** | **0.000** | **0.000** |") || !strings.Contains(md.String(), "Gradient of log-odds *") {
+		t.Errorf("Markdown:\n%s", md.String())
 	}
 	if len(r.Summary) != 4 || r.Summary[0].PaperRMSE == nil || *r.Summary[0].PaperRMSE != 0.122 || r.Summary[3].PaperRMSE != nil {
 		t.Errorf("summary %+v", r.Summary)

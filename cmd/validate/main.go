@@ -10,7 +10,8 @@
 //	go run ./cmd/validate -models out/models      # ... and reuse them where the scenario matches
 //
 // It prints a table per scenario and a summary beside the paper's figures, and writes to
-// -out: results.json (everything), validation.json (the browser's validation tab),
+// -out: results.json (everything), results.md (the tables as Markdown), validation.json
+// (the browser's validation tab),
 // figures/<scenario>.svg and .png, and figures/summary.svg and .png. Progress goes to
 // stderr. The same flags and seed give the same numbers on the same machine.
 package main
@@ -234,6 +235,9 @@ func write(dir string, r *validation.Report, stdout io.Writer) error {
 	if err := save("results.json", r.WriteJSON); err != nil {
 		return err
 	}
+	if err := save("results.md", r.WriteMarkdown); err != nil {
+		return err
+	}
 	site := r.Site(r.Command)
 	if err := save("validation.json", func(w io.Writer) error { return writeJSON(w, site) }); err != nil {
 		return err
@@ -262,7 +266,7 @@ func write(dir string, r *validation.Report, stdout io.Writer) error {
 			return err
 		}
 	}
-	fmt.Fprintf(stdout, "wrote %s, %s and %d figures (SVG and PNG) in %s\n", written[0], written[1], len(figs), filepath.Join(dir, "figures"))
+	fmt.Fprintf(stdout, "wrote %s, %s, %s and %d figures (SVG and PNG) in %s\n", written[0], written[1], written[2], len(figs), filepath.Join(dir, "figures"))
 	return nil
 }
 

@@ -62,7 +62,7 @@ func TestQuickEndToEnd(t *testing.T) {
 	if !strings.Contains(stderr.String(), "scenario 3/3") || !strings.Contains(stderr.String(), "ETA") {
 		t.Errorf("no progress on stderr:\n%s", stderr.String())
 	}
-	for _, f := range []string{"results.json", "validation.json", "figures/summary.svg", "figures/summary.png",
+	for _, f := range []string{"results.json", "results.md", "validation.json", "figures/summary.svg", "figures/summary.png",
 		"figures/F1-ct-axial.svg", "figures/F1-ct-axial.png", "figures/F5-nonlinear.png", "figures/my_clinical_image_case.svg"} {
 		st, err := os.Stat(filepath.Join(out, f))
 		if err != nil || st.Size() < 200 {
