@@ -13,6 +13,7 @@ import (
 	"github.com/fusionlens/fusionlens/cohort"
 	"github.com/fusionlens/fusionlens/fusion"
 	"github.com/fusionlens/fusionlens/groundtruth"
+	"github.com/fusionlens/fusionlens/latent"
 	"github.com/fusionlens/fusionlens/modelfile"
 )
 
@@ -66,14 +67,27 @@ func matchModel(sc *groundtruth.Scenario, models []Model) (*Model, error) {
 	return nil, nil
 }
 
-// LoadModels reads every fusion model file in dir (names ending in .flns or
-// .safetensors) whose meta names a scenario. Files that are not fusion networks or name
-// no readable scenario are skipped and listed in skipped with the reason; a file that
-// looks like a fusion model but does not load is an error.
-func LoadModels(dir string) (models []Model, skipped []string, err error) {
+// Folder is what LoadModels found in a folder of model files.
+type Folder struct {
+	// Models are the fusion networks whose meta names a readable scenario.
+	Models []Model
+	// Autoencoder is the folder's ground-truth autoencoder (a model file of kind
+	// "autoencoder"), or nil. The networks' cohorts were built with it, so Run should use
+	// it for them.
+	Autoencoder     *latent.Model
+	AutoencoderPath string
+	// Skipped lists the files passed over, each with the reason.
+	Skipped []string
+}
+
+// LoadModels reads every model file in dir (names ending in .flns or .safetensors): the
+// fusion networks whose meta names a scenario, and at most one autoencoder. Fusion
+// networks without a readable scenario and models of other kinds are skipped and listed
+// with the reason; a file that does not load is an error, as is a second autoencoder.
+func LoadModels(dir string) (*Folder, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	var names []string
 	for _, e := range entries {
@@ -82,30 +96,42 @@ func LoadModels(dir string) (models []Model, skipped []string, err error) {
 		}
 	}
 	sort.Strings(names)
+	out := &Folder{}
 	for _, n := range names {
 		path := filepath.Join(dir, n)
 		if strings.HasSuffix(n, ".flns") {
-			// Other kinds of model (the ground-truth autoencoder) share the format.
+			// The autoencoder shares the format; other kinds are passed over.
 			f, err := modelfile.Read(path)
 			if err != nil {
-				return nil, nil, fmt.Errorf("%s: %w", path, err)
+				return nil, fmt.Errorf("%s: %w", path, err)
 			}
-			if f.Meta.Kind != "" && f.Meta.Kind != fusion.Kind {
-				skipped = append(skipped, fmt.Sprintf("%s: a %q model, not a fusion network", path, f.Meta.Kind))
+			switch f.Meta.Kind {
+			case "", fusion.Kind:
+			case latent.Kind:
+				if out.Autoencoder != nil {
+					return nil, fmt.Errorf("%s: a second autoencoder in %s (the first is %s)", path, dir, out.AutoencoderPath)
+				}
+				if out.Autoencoder, err = latent.FromFile(f); err != nil {
+					return nil, fmt.Errorf("%s: %w", path, err)
+				}
+				out.AutoencoderPath = path
+				continue
+			default:
+				out.Skipped = append(out.Skipped, fmt.Sprintf("%s: a %q model, not a fusion network", path, f.Meta.Kind))
 				continue
 			}
 		}
 		net, meta, err := fusion.Load(path)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		if _, err := ModelScenario(meta.Scenario); err != nil {
-			skipped = append(skipped, fmt.Sprintf("%s: %v", path, err))
+			out.Skipped = append(out.Skipped, fmt.Sprintf("%s: %v", path, err))
 			continue
 		}
-		models = append(models, Model{Net: net, Meta: meta, Source: path})
+		out.Models = append(out.Models, Model{Net: net, Meta: meta, Source: path})
 	}
-	return models, skipped, nil
+	return out, nil
 }
 
 // commandN returns the cohort size a cmd/train command line asked for with -n (0 when

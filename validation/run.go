@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"runtime"
 	"sync"
 	"time"
@@ -72,8 +74,8 @@ type Options struct {
 	// methodOptions), and Seed is always Options.Seed.
 	Importance importance.Options
 	// SaveModels, when set, is a folder where each network trained here is written as
-	// fusion-<scenario>.flns (float32), with the scenario and seed in its meta, so a later
-	// run can take it back through Models.
+	// fusion-<scenario>.flns (float32), with the scenario and seed in its meta, and the
+	// autoencoder as autoencoder.flns, so a later run can take them back (LoadModels).
 	SaveModels string
 	// Progress, when set, is called as the run advances (from the calling goroutine).
 	Progress func(Progress)
@@ -212,6 +214,15 @@ func Run(ctx context.Context, scenarios []Scenario, o Options) (*Report, error) 
 		}
 	}
 	r.Autoencoder = autoencoderInfo(ae)
+	if o.SaveModels != "" {
+		// The saved networks mean something only in the world of this autoencoder.
+		if err := os.MkdirAll(o.SaveModels, 0o755); err != nil {
+			return nil, err
+		}
+		if err := ae.Save(filepath.Join(o.SaveModels, "autoencoder.flns"), modelfile.Options{}); err != nil {
+			return nil, fmt.Errorf("validation: saving the autoencoder: %w", err)
+		}
+	}
 	for k, s := range scenarios {
 		res, err := runScenario(ctx, s, ae, methods, o, func(phase, detail string, frac float64) {
 			progress(k, s.Scenario.Name, phase, detail, frac)

@@ -141,11 +141,11 @@ func TestRunUsesMatchingModel(t *testing.T) {
 	if err := ae.Save(filepath.Join(dir, "autoencoder.flns"), modelfile.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	models, skipped, err := LoadModels(dir)
-	if err != nil || len(models) != 1 || len(skipped) != 1 {
-		t.Fatalf("LoadModels: %v, %d models, skipped %v (want 1 and the autoencoder)", err, len(models), skipped)
+	folder, err := LoadModels(dir)
+	if err != nil || len(folder.Models) != 1 || len(folder.Skipped) != 0 || folder.Autoencoder == nil {
+		t.Fatalf("LoadModels: %v, %+v (want one network and the autoencoder)", err, folder)
 	}
-	o.Models = models
+	o.Models = folder.Models
 	o.Methods = []string{"gradient"}
 	f1, _ := groundtruth.Builtin("F1")
 	f3, _ := groundtruth.Builtin("F3-clinical")
@@ -266,11 +266,11 @@ func TestSavedModelsComeBack(t *testing.T) {
 	if saved != filepath.Join(o.SaveModels, "fusion-F1.flns") {
 		t.Fatalf("saved as %q", saved)
 	}
-	models, _, err := LoadModels(o.SaveModels)
-	if err != nil || len(models) != 1 {
-		t.Fatalf("LoadModels: %v, %d", err, len(models))
+	folder, err := LoadModels(o.SaveModels)
+	if err != nil || len(folder.Models) != 1 || folder.Autoencoder == nil {
+		t.Fatalf("LoadModels: %v, %+v", err, folder)
 	}
-	o.SaveModels, o.Models = "", models
+	o.SaveModels, o.Models = "", folder.Models
 	second, err := Run(context.Background(), []Scenario{{Scenario: f1, Source: "built-in"}}, o)
 	if err != nil {
 		t.Fatal(err)

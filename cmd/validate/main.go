@@ -57,7 +57,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.scenarios, "scenarios", "", "comma-separated built-in scenarios (F0..F7 or full names); default all eight unless scenario files are given")
 	fs.BoolVar(&o.quick, "quick", false, "small cohorts and few epochs (a smoke test for CI, not the real figures)")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the cohorts, splits, training and methods")
-	fs.StringVar(&o.models, "models", "", "folder of trained model files (.flns, .safetensors) to use where their scenario matches")
+	fs.StringVar(&o.models, "models", "", "folder of trained model files (.flns, .safetensors) to use where their scenario matches; an autoencoder file there defines the ground truth")
 	fs.StringVar(&o.saveModels, "save-models", "", "write each network trained here to this folder (fusion-<scenario>.flns), for -models")
 	fs.StringVar(&o.methods, "methods", "", "comma-separated methods to run (default all; see -methods list)")
 	fs.IntVar(&o.workers, "workers", 0, "methods run at once (0: one per CPU)")
@@ -175,14 +175,19 @@ func validate(ctx context.Context, o options, args []string, stdout, stderr io.W
 		}
 	}
 	if o.models != "" {
-		models, skipped, err := validation.LoadModels(o.models)
+		folder, err := validation.LoadModels(o.models)
 		if err != nil {
 			return fmt.Errorf("-models: %w", err)
 		}
-		for _, s := range skipped {
+		for _, s := range folder.Skipped {
 			fmt.Fprintln(stderr, "validate: skipping", s)
 		}
-		vo.Models = models
+		vo.Models = folder.Models
+		if folder.Autoencoder != nil && o.autoencoder == "" {
+			// The networks' cohorts were built with the folder's autoencoder.
+			vo.Autoencoder = folder.Autoencoder
+			fmt.Fprintf(stderr, "validate: ground-truth image features from %s\n", folder.AutoencoderPath)
+		}
 	}
 	if o.autoencoder != "" {
 		if vo.Autoencoder, err = latent.Load(o.autoencoder); err != nil {
