@@ -50,9 +50,21 @@ func (f fileRef) read() ([]byte, error) {
 	return copyBuffer(buf), nil
 }
 
-// fetchLocal fetches a file of this site (a relative URL) and returns its bytes.
+// fetchLocal fetches a file of this site (a relative URL) and returns its bytes. A
+// response loader.js started early (window.fusionlensPrefetched) is taken, once, instead
+// of fetching again.
 func fetchLocal(url string) ([]byte, error) {
-	resp, err := await(js.Global().Call("fetch", url))
+	var pending js.Value
+	if pf := js.Global().Get("fusionlensPrefetched"); pf.Truthy() {
+		if p := pf.Get(url); p.Truthy() {
+			js.Global().Get("Reflect").Call("deleteProperty", pf, url)
+			pending = p
+		}
+	}
+	if !pending.Truthy() {
+		pending = js.Global().Call("fetch", url)
+	}
+	resp, err := await(pending)
 	if err != nil {
 		return nil, errors.New("fetching " + url + ": " + err.Error())
 	}

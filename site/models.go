@@ -83,11 +83,13 @@ func (s *State) OpenModel(c ModelChoice, data []byte) {
 		return
 	}
 	var eng Engine
+	t0 := s.now()
 	err := safely("opening "+c.File, func() error {
 		var err error
 		eng, err = s.Opener(c.File, data)
 		return err
 	})
+	s.Timings.OpenMS = s.now() - t0
 	if err != nil {
 		s.ModelErr = c.File + ": " + err.Error()
 		return
@@ -104,6 +106,7 @@ func (s *State) OpenModel(c ModelChoice, data []byte) {
 	if info.HasAccuracy {
 		note += " (test accuracy " + ftoa(100*info.Accuracy, 1) + " %)"
 	}
+	s.Timings.ModelAt = s.now()
 	s.SetEngine(eng, c.ID, note)
 }
 

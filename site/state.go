@@ -89,6 +89,8 @@ type Timings struct {
 	SaliencyMS  float64 // last pixel saliency of both images
 	ReferenceMS float64 // encoding the reference cohort
 	TruthMS     float64 // last ground-truth check
+	OpenMS      float64 // opening the last model file (decoding it, building the engine)
+	ModelAt     float64 // performance.now() when the last model was opened
 	Explained   float64 // performance.now() when the last result (or its completion) was set
 	SaliencyAt  float64 // performance.now() when the last saliency was set
 }

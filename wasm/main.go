@@ -97,7 +97,7 @@ func publish(t site.Timings) {
 	o := js.Global().Get("Object").New()
 	for k, v := range map[string]float64{
 		"encodeMS": t.EncodeMS, "explainMS": t.ExplainMS, "finishMS": t.FinishMS, "saliencyMS": t.SaliencyMS,
-		"referenceMS": t.ReferenceMS, "truthMS": t.TruthMS, "explained": t.Explained, "saliencyAt": t.SaliencyAt,
+		"referenceMS": t.ReferenceMS, "truthMS": t.TruthMS, "openMS": t.OpenMS, "modelAt": t.ModelAt, "explained": t.Explained, "saliencyAt": t.SaliencyAt,
 	} {
 		o.Set(k, v)
 	}

@@ -265,6 +265,8 @@ func TestBrowserEngine(t *testing.T) {
 
 	timings["interactive"] = b.Load(t, srv.URL+"/")
 	b.WaitFor(t, "the first model", `document.querySelector('[data-testid="model-card"]')`)
+	timings["default model opened"] = bt.Eval[float64](t, b, `window.fusionlensTimings.modelAt`)
+	timings["opening the model file"] = bt.Eval[float64](t, b, `window.fusionlensTimings.openMS`)
 	first := loadNative(t, filepath.Join(dir, "models", idx.Models[0].File))
 	c := exampleCase(t)
 
@@ -489,7 +491,7 @@ func TestBrowserEngine(t *testing.T) {
 		b.Screenshot(t, "docs-kernelshap")
 	})
 
-	names := []string{"interactive", "first explanation", "render after the example case", "encode one image", "saliency", "prediction to saliency shown",
+	names := []string{"interactive", "default model opened", "opening the model file", "first explanation", "render after the example case", "encode one image", "saliency", "prediction to saliency shown",
 		"clinical edit to new prediction on screen", "head-only re-explanation (mean of 5000)", "reference cohort (200 cases)",
 		"KernelSHAP for one case (off the event handler)", "ground-truth check (200 cases)"}
 	for _, n := range names {

@@ -13,6 +13,25 @@
     throw new EvalError("eval is disabled on this page");
   };
 
+  // Fetch the model list and the default (first) model while the wasm downloads: the Go
+  // side takes these responses instead of asking again (fetchLocal in site/jsio.go).
+  const prefetched = {};
+  window.fusionlensPrefetched = prefetched;
+  function prefetch(url) {
+    const p = fetch(url);
+    p.catch(() => {}); // a failure is reported when the Go side reads it
+    prefetched[url] = p;
+    return p;
+  }
+  prefetch("models/index.json")
+    .then((r) => (r.ok ? r.clone().json() : null))
+    .then((idx) => {
+      if (idx && Array.isArray(idx.models) && idx.models.length > 0 && typeof idx.models[0].file === "string") {
+        prefetch("models/" + idx.models[0].file);
+      }
+    })
+    .catch(() => {});
+
   function fail(msg) {
     const m = document.getElementById("mount") || document.body;
     const p = document.createElement("p");
