@@ -2,6 +2,8 @@ package validation
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -99,9 +101,13 @@ func LoadModels(dir string) (*Folder, error) {
 	out := &Folder{}
 	for _, n := range names {
 		path := filepath.Join(dir, n)
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
 		if strings.HasSuffix(n, ".flns") {
 			// The autoencoder shares the format; other kinds are passed over.
-			f, err := modelfile.Read(path)
+			f, err := modelfile.Decode(bytes.NewReader(b))
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", path, err)
 			}
@@ -121,15 +127,16 @@ func LoadModels(dir string) (*Folder, error) {
 				continue
 			}
 		}
-		net, meta, err := fusion.Load(path)
+		net, meta, err := fusion.LoadBytes(b)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 		if _, err := ModelScenario(meta.Scenario); err != nil {
 			out.Skipped = append(out.Skipped, fmt.Sprintf("%s: %v", path, err))
 			continue
 		}
-		out.Models = append(out.Models, Model{Net: net, Meta: meta, Source: path})
+		sum := sha256.Sum256(b)
+		out.Models = append(out.Models, Model{Net: net, Meta: meta, Source: path, SHA256: hex.EncodeToString(sum[:])})
 	}
 	return out, nil
 }

@@ -114,6 +114,7 @@ func testMetrics(m fusion.Metrics) TestMetrics {
 // ModelInfo says where the network came from.
 type ModelInfo struct {
 	Source        string  `json:"source"` // "trained", or the model file
+	SHA256        string  `json:"sha256,omitempty"`
 	Seed          uint64  `json:"seed"`
 	Epochs        int     `json:"epochs"`
 	EarlyStopped  bool    `json:"early_stopped"`
@@ -122,6 +123,9 @@ type ModelInfo struct {
 	SamplesPerSec float64 `json:"samples_per_sec,omitempty"`
 	Command       string  `json:"command,omitempty"`
 	DataSource    string  `json:"data_source,omitempty"`
+	// FileTestAccuracy is the test accuracy a model file's meta states (from its own
+	// training run), for comparison with the one measured here.
+	FileTestAccuracy float64 `json:"file_test_accuracy,omitempty"`
 	// Saved is where the trained network was written (Options.SaveModels), if anywhere.
 	Saved string `json:"saved,omitempty"`
 }

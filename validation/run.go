@@ -41,6 +41,8 @@ type Model struct {
 	Meta modelfile.Meta
 	// Source says where it came from, e.g. its path.
 	Source string
+	// SHA256 is the hex digest of the file's bytes, when known.
+	SHA256 string
 }
 
 // Options control Run. The zero value runs the full validation with seed 1.
@@ -98,11 +100,11 @@ type Progress struct {
 	Done float64
 }
 
-// Phase weights within one scenario for Progress.Done (measured shares of a full run).
+// Phase weights within one scenario for Progress.Done (measured shares of a full run
+// that trains; the methods take the rest).
 const (
-	wCohort  = 0.08
-	wTrain   = 0.67
-	wMethods = 0.25
+	wCohort = 0.08
+	wTrain  = 0.80
 )
 
 func (o Options) withDefaults() Options {
@@ -261,6 +263,12 @@ func runScenario(ctx context.Context, s Scenario, ae *latent.Model, methods []im
 		}
 		n = commandN(model.Meta.Command) // cmd/train's -n, else the scenario's size
 	}
+	// Phase weights for Progress.Done: without training, the cohort and methods share it.
+	wc, wt := wCohort, wTrain
+	if model != nil {
+		wc, wt = 0.3, 0
+	}
+	wm := 1 - wc - wt
 	progress("cohort", "drawing images", 0)
 	c, err := cohort.Build(sc, ae, cohort.Options{N: n, Seed: seed})
 	if err != nil {
@@ -281,14 +289,14 @@ func runScenario(ctx context.Context, s Scenario, ae *latent.Model, methods []im
 
 	var net *fusion.Net
 	if model != nil {
-		progress("load", model.Source, wCohort)
+		progress("load", model.Source, wc)
 		net = model.Net.Clone(256)
-		res.Model = ModelInfo{Source: model.Source, Seed: seed, Epochs: model.Meta.Epochs, Command: model.Meta.Command,
-			DataSource: model.Meta.DataSource}
+		res.Model = ModelInfo{Source: model.Source, SHA256: model.SHA256, Seed: seed, Epochs: model.Meta.Epochs,
+			Command: model.Meta.Command, DataSource: model.Meta.DataSource, FileTestAccuracy: model.Meta.TestAccuracy}
 	} else {
 		if net, res.Model, err = train(ctx, trainC, valC, seed, o, func(p fusion.Progress) {
 			frac := (float64(p.Epoch-1) + float64(p.Step)/float64(max(p.Steps, 1))) / float64(max(p.Epochs, 1))
-			progress("train", fmt.Sprintf("epoch %d/%d", p.Epoch, p.Epochs), wCohort+wTrain*frac)
+			progress("train", fmt.Sprintf("epoch %d/%d", p.Epoch, p.Epochs), wc+wt*frac)
 		}); err != nil {
 			return nil, err
 		}
@@ -318,11 +326,11 @@ func runScenario(ctx context.Context, s Scenario, ae *latent.Model, methods []im
 	res.FusionSD = columnSD(z, testC.N, head.Dim())
 	coh := importance.Cohort{Z: z, N: testC.N, Labels: testC.Labels}
 
-	progress("methods", "", wCohort+wTrain)
+	progress("methods", "", wc+wt)
 	done := 0
 	res.Methods, err = runMethods(ctx, head, coh, res.Truth, res.Ignored, methods, o, func(name string) {
 		done++
-		progress("methods", name, wCohort+wTrain+wMethods*float64(done)/float64(len(methods)))
+		progress("methods", name, wc+wt+wm*float64(done)/float64(len(methods)))
 	})
 	if err != nil {
 		return nil, err

@@ -75,6 +75,7 @@ var (
 	Ink   = color.RGBA{34, 34, 34, 255}
 	Grey  = color.RGBA{110, 110, 110, 255}
 	Light = color.RGBA{225, 225, 225, 255}
+	Band  = color.RGBA{243, 243, 243, 255}
 )
 
 // Rect fills a rectangle with top-left corner (x, y).

@@ -102,6 +102,8 @@ func Scenario(r *validation.Report, sc *validation.ScenarioResult) *Figure {
 		step = 0.2
 	}
 	yOf := func(v float64) float64 { return plotTop + plotH*(1-v/ymax) }
+	// A light band behind the first group sets the ground truth apart from the estimates.
+	f.Rect(left+3, plotTop-6, groupW-6, plotH+6, Band)
 	plotRight := left + float64(len(groups))*groupW
 	for v := 0.0; v <= ymax+1e-9; v += step {
 		yy := yOf(v)
