@@ -483,8 +483,18 @@ func TestBrowserEngine(t *testing.T) {
 		b.WaitFor(t, "the saliency", `document.querySelectorAll('[data-testid="saliency"] img.pixelated').length === 2`)
 		b.Run(t, "scrolling up", chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
 		b.Screenshot(t, "docs-gradient")
+		// A scenario whose modalities matter unequally (F7 when shipped), with KernelSHAP.
+		other := idx.Models[len(idx.Models)-1].File
+		for _, m := range idx.Models {
+			if strings.HasPrefix(m.File, "F7") {
+				other = m.File
+			}
+		}
+		selectOption(t, b, "model-select", "shipped:"+other)
+		b.WaitFor(t, "the other model", `document.querySelector('[data-testid="prediction"]')?.dataset.model === "shipped:`+other+`"`)
 		selectOption(t, b, "method-select", "kernelshap")
 		waitMethod(t, b, "kernelshap")
+		b.Run(t, "running the check", chromedp.Click(bt.TestID("truth-run")))
 		b.WaitLong(t, "the KernelSHAP check", `document.querySelector('[data-testid="truth-check"]')?.dataset.method === "kernelshap"`, 150*time.Second)
 		b.WaitFor(t, "the saliency", `document.querySelectorAll('[data-testid="saliency"] img.pixelated').length === 2`)
 		b.Run(t, "scrolling up", chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))

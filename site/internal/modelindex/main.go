@@ -3,7 +3,7 @@
 // autoencoder into the site's models/ folder with validation.json, and writes
 // models/index.json, the list the page's model select shows:
 //
-//	{"models":[{"file":"F0-sum-all.flns","name":"F0-sum-all · test accuracy 97.1 %"}, ...],
+//	{"models":[{"file":"F0-sum-all.flns","name":"F0-sum-all · 97.1 %"}, ...],
 //	 "autoencoder":"autoencoder.flns"}
 //
 // Fusion networks come first in file-name order; a file that is neither is left out with
@@ -138,7 +138,7 @@ func describe(name string, data []byte) (kind, label string, err error) {
 		label = sc + ": " + label
 	}
 	if f.Meta.TestAccuracy > 0 {
-		label += fmt.Sprintf(" · test accuracy %.1f %%", 100*f.Meta.TestAccuracy)
+		label += fmt.Sprintf(" · %.1f %%", 100*f.Meta.TestAccuracy)
 	}
 	return kind, label, nil
 }

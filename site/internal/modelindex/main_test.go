@@ -1,0 +1,67 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/fusionlens/fusionlens/explainer/testmodel"
+)
+
+func TestIndex(t *testing.T) {
+	ae, aeFile, err := testmodel.Autoencoder(40, 1, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, model, err := testmodel.Fusion("F2", ae, 60, 1, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	weights, out := t.TempDir(), filepath.Join(t.TempDir(), "models")
+	files := map[string][]byte{
+		"b-F2.flns": model, "a-ae.flns": aeFile, "validation.json": []byte(`{"methods":[]}`),
+		"README.md": []byte("docs"), "weights.go": []byte("package weights"),
+	}
+	for name, b := range files {
+		if err := os.WriteFile(filepath.Join(weights, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	idx, err := run(weights, out, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(idx.Models) != 1 || idx.Models[0].File != "b-F2.flns" || !strings.HasPrefix(idx.Models[0].Name, "F2: b-F2 · ") || idx.Autoencoder != "a-ae.flns" {
+		t.Errorf("index %+v", idx)
+	}
+	var back Index
+	b, _ := os.ReadFile(filepath.Join(out, "index.json"))
+	if err := json.Unmarshal(b, &back); err != nil || back.Autoencoder != "a-ae.flns" {
+		t.Errorf("index.json %s: %v", b, err)
+	}
+	for _, want := range []string{"b-F2.flns", "a-ae.flns", "validation.json"} {
+		if _, err := os.Stat(filepath.Join(out, want)); err != nil {
+			t.Errorf("%s not copied: %v", want, err)
+		}
+	}
+	for _, not := range []string{"README.md", "weights.go"} {
+		if _, err := os.Stat(filepath.Join(out, not)); err == nil {
+			t.Errorf("%s copied into the site", not)
+		}
+	}
+	// A model file that does not decode stops the build, naming it.
+	if err := os.WriteFile(filepath.Join(weights, "c-broken.flns"), model[:100], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run(weights, out, io.Discard); err == nil || !strings.Contains(err.Error(), "c-broken.flns") {
+		t.Errorf("broken model: %v", err)
+	}
+	// No weights folder: an empty list.
+	idx, err = run(filepath.Join(weights, "none"), filepath.Join(t.TempDir(), "m"), io.Discard)
+	if err != nil || len(idx.Models) != 0 || idx.Autoencoder != "" {
+		t.Errorf("no weights: %+v, %v", idx, err)
+	}
+}
