@@ -3,6 +3,7 @@ package explainer
 import (
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/fusionlens/fusionlens/cohort"
 	"github.com/fusionlens/fusionlens/fusion"
@@ -18,6 +19,7 @@ type truthCohort struct {
 	truth    []float64         // ground-truth modality importance over the cohort
 	accuracy float64           // the network's accuracy on it
 	source   string
+	drawMS   float64 // time cohort.Build took
 }
 
 // TruthScenario names the decision function the model was trained for, or "".
@@ -50,6 +52,7 @@ func (e *Engine) CheckTruth(aeFile []byte, method string, pace site.Pace) (res s
 	if done {
 		return res, nil
 	}
+	drawMS := 0.0
 	if tc == nil {
 		if tc, err = e.truthCohort(aeFile, pace); err != nil {
 			return site.TruthCheck{}, err
@@ -57,6 +60,7 @@ func (e *Engine) CheckTruth(aeFile []byte, method string, pace site.Pace) (res s
 		e.mu.Lock()
 		e.truth = tc
 		e.mu.Unlock()
+		drawMS = tc.drawMS
 	}
 	what := m.Label + " over the " + strconv.Itoa(tc.z.N) + " check cases"
 	if err := call(pace, site.Progress{What: what}); err != nil {
@@ -74,7 +78,7 @@ func (e *Engine) CheckTruth(aeFile []byte, method string, pace site.Pace) (res s
 		Scenario: e.scenario.Name, Description: e.scenario.Description, Method: m.Name,
 		Cases: tc.z.N, Source: tc.source,
 		Truth: append([]float64(nil), tc.truth...), Estimate: imp.Modalities,
-		RMSE: ag.RMSE, RBO: ag.RBO, Persistence: importance.DefaultPersistence, Accuracy: tc.accuracy,
+		RMSE: ag.RMSE, RBO: ag.RBO, Persistence: importance.DefaultPersistence, Accuracy: tc.accuracy, DrawMS: drawMS,
 	}
 	e.mu.Lock()
 	e.checks[m.Name] = res
@@ -95,11 +99,13 @@ func (e *Engine) truthCohort(aeFile []byte, pace site.Pace) (*truthCohort, error
 	if err := call(pace, site.Progress{What: "Drawing " + strconv.Itoa(n) + " synthetic cases of " + e.scenario.Name + " and their ground truth", Total: n}); err != nil {
 		return nil, err
 	}
+	t0 := time.Now()
 	c, err := cohort.Build(e.scenario, ae, cohort.Options{N: n, Seed: seed})
 	if err != nil {
 		return nil, err
 	}
-	tc := &truthCohort{truth: c.Truth.Modality[:], source: c.Source + ", seed " + strconv.FormatUint(seed, 10)}
+	tc := &truthCohort{truth: c.Truth.Modality[:], source: c.Source + ", seed " + strconv.FormatUint(seed, 10),
+		drawMS: float64(time.Since(t0).Microseconds()) / 1000}
 	tc.z = importance.Cohort{Labels: c.Labels}
 	err = e.encode(c.Axial, c.Coronal, c.Clinical, 0, n, nil, pace, "Encoding the check cases", func(z []float32, k int) {
 		tc.z.Z = append(tc.z.Z, z...)

@@ -173,6 +173,16 @@ func (s *State) Busy(key string) bool {
 	return false
 }
 
+// unqueue forgets a queued job that has not started.
+func (s *State) unqueue(key string) {
+	for i := range s.jobs {
+		if s.jobs[i].key == key {
+			s.jobs = append(s.jobs[:i], s.jobs[i+1:]...)
+			return
+		}
+	}
+}
+
 // dropJobs forgets the queued jobs (a new engine was chosen); a running one stops at its
 // next pace.
 func (s *State) dropJobs() {

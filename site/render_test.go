@@ -122,4 +122,23 @@ func TestRenderValidation(t *testing.T) {
 			t.Errorf("validation tab lacks %q", want)
 		}
 	}
+	// With several methods the charts show the one chosen, else the explainer's.
+	if err := s.SetValidation([]byte(`{"source":"test run","rbo_persistence":0.9,"methods":[
+		{"id":"gradient","label":"Gradient","rmse":0.05,"rbo":0.97},{"id":"lime","label":"LIME","rmse":0.2,"rbo":0.8}],
+		"scenarios":[{"name":"F2","accuracy":0.95,"truth":[0,1,0,0],"estimates":{"gradient":[0.1,0.9,0,0],"lime":[0.5,0.5,0,0]}}]}`)); err != nil {
+		t.Fatal(err)
+	}
+	s.MethodID = "lime"
+	v := &ValidationView{S: s}
+	if v.methodID() != "lime" || v.rows(s.Validation.Scenarios[0])[1].Label != "LIME" {
+		t.Errorf("shown method %q, want the explainer's (lime)", v.methodID())
+	}
+	s.ValidationMethod = "gradient"
+	html = render(t, s)
+	if v.methodID() != "gradient" || !strings.Contains(html, `class="chosen" data-method="gradient"`) {
+		t.Errorf("chosen method %q not marked", v.methodID())
+	}
+	if !strings.Contains(html, `<td class="num">0.122</td>`) {
+		t.Error("the paper's RMSE for the gradient is not beside ours")
+	}
 }

@@ -61,8 +61,9 @@ type State struct {
 	ExampleErr  string
 	exampleN    int // example cases drawn so far
 
-	Validation    *ValidationReport
-	ValidationErr string
+	Validation       *ValidationReport
+	ValidationErr    string
+	ValidationMethod string // method whose estimates the validation tab's charts show
 
 	Tab string // "explain" or "validation"
 
@@ -341,6 +342,8 @@ func (s *State) recompute() {
 	s.startSaliency()
 	if s.Result.Pending != "" {
 		s.finish()
+	} else {
+		s.unqueue("finish") // an older request for a pending explanation is not wanted now
 	}
 }
 

@@ -365,6 +365,7 @@ func TestBrowserEngine(t *testing.T) {
 		b.WaitFor(t, "the check's progress", `!!document.querySelector('[data-testid="truth-progress"], [data-testid="truth-check"]')`)
 		b.WaitLong(t, "the check", `document.querySelector('[data-testid="truth-check"]')?.dataset.method === "gradxinput"`, 150*time.Second)
 		timings["ground-truth check (200 cases)"] = bt.Eval[float64](t, b, `window.fusionlensTimings.truthMS`)
+		timings["drawing the check's cases (one blocking step)"] = bt.Eval[float64](t, b, `+document.querySelector('[data-testid="truth-check"]').dataset.drawMs`)
 		type row struct {
 			Truth, Estimate float64
 		}
@@ -503,7 +504,7 @@ func TestBrowserEngine(t *testing.T) {
 
 	names := []string{"interactive", "default model opened", "opening the model file", "first explanation", "render after the example case", "encode one image", "saliency", "prediction to saliency shown",
 		"clinical edit to new prediction on screen", "head-only re-explanation (mean of 5000)", "reference cohort (200 cases)",
-		"KernelSHAP for one case (off the event handler)", "ground-truth check (200 cases)"}
+		"KernelSHAP for one case (off the event handler)", "ground-truth check (200 cases)", "drawing the check's cases (one blocking step)"}
 	for _, n := range names {
 		if v, ok := timings[n]; ok {
 			t.Logf("browser timing: %-50s %10.4f ms", n, v)
