@@ -6,7 +6,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -18,6 +17,7 @@ import (
 	"github.com/fusionlens/fusionlens/modelfile"
 	"github.com/fusionlens/fusionlens/phantom"
 	"github.com/fusionlens/fusionlens/validation"
+	"github.com/fusionlens/fusionlens/weights"
 )
 
 // exampleSeedStream is the browser's example-case stream (site.LoadExample), so example
@@ -115,51 +115,39 @@ func (in *input) standardised() []float32 {
 	return out
 }
 
-// loadModel reads -model, or finds a model in the weights folder.
+// loadModel reads -model, or the shipped model of -shipped.
 func loadModel(o options) (*fusion.Net, modelfile.Meta, string, error) {
+	var net *fusion.Net
+	var meta modelfile.Meta
 	path := o.model
-	if path == "" {
+	if path != "" {
 		var err error
-		if path, err = findModel(o.weights); err != nil {
-			return nil, modelfile.Meta{}, "", err
+		if net, meta, err = fusion.Load(path); err != nil {
+			return nil, meta, "", usagef("-model: %w", err)
 		}
-	}
-	net, meta, err := fusion.Load(path)
-	if err != nil {
-		return nil, meta, "", usagef("-model: %w", err)
+	} else {
+		if len(weights.List()) == 0 {
+			return nil, meta, "", usagef("no -model given and this build ships no models; train one with `go run ./cmd/train -scenario F0` (it writes fusion-F0.flns) and pass -model fusion-F0.flns")
+		}
+		m, err := weights.Lookup(o.shipped)
+		if err != nil {
+			return nil, meta, "", usagef("-shipped: %w", err)
+		}
+		b, err := weights.Open(m.File)
+		if err != nil {
+			return nil, meta, "", err
+		}
+		if net, meta, err = fusion.LoadBytes(b); err != nil {
+			return nil, meta, "", fmt.Errorf("shipped model %s: %w", m.File, err)
+		}
+		path = "shipped " + m.File
 	}
 	cfg := net.Config()
 	if cfg.Images != 2 || cfg.ImageSize != phantom.Size || cfg.Clinical != clinical.NumVars || len(cfg.Modalities) != 4 {
-		return nil, meta, "", usagef("-model %s reads %d images of %dx%d and %d clinical values in %d modalities; explain needs the paper's layout (2 images of 28x28, 20 values, 4 modalities)",
+		return nil, meta, "", usagef("model %s reads %d images of %dx%d and %d clinical values in %d modalities; explain needs the paper's layout (2 images of 28x28, 20 values, 4 modalities)",
 			path, cfg.Images, cfg.ImageSize, cfg.ImageSize, cfg.Clinical, len(cfg.Modalities))
 	}
 	return net, meta, path, nil
-}
-
-// findModel picks a model file in dir: the F0 model when there is one, else the first
-// by name.
-func findModel(dir string) (string, error) {
-	howTo := "train one with `go run ./cmd/train -scenario F0` (it writes fusion-F0.flns) and pass -model fusion-F0.flns"
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return "", usagef("no -model given and no model folder %q (%v); %s", dir, err, howTo)
-	}
-	var names []string
-	for _, e := range entries {
-		if n := e.Name(); !e.IsDir() && (strings.HasSuffix(n, ".flns") || strings.HasSuffix(n, ".safetensors")) {
-			names = append(names, n)
-		}
-	}
-	if len(names) == 0 {
-		return "", usagef("no -model given and no model files (.flns, .safetensors) in %q; %s", dir, howTo)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		if strings.Contains(strings.ToUpper(n), "F0") {
-			return filepath.Join(dir, n), nil
-		}
-	}
-	return filepath.Join(dir, names[0]), nil
 }
 
 // noBackground lists the methods that explain a case from the head alone.

@@ -3,7 +3,8 @@
 // importance of each of the forty fusion features, and optionally saliency overlays of
 // the images.
 //
-//	go run ./cmd/explain -model fusion-F0.flns                        # a synthetic example case
+//	go run ./cmd/explain                                              # shipped F0 model, synthetic example case
+//	go run ./cmd/explain -shipped F5 -method integrated_contribution
 //	go run ./cmd/explain -model m.flns -axial ax.dcm -coronal co.png -clinical 'age=63, crp=12 mg/L'
 //	go run ./cmd/explain -model m.flns -clinical-file values.json -method gradient_logit_sd -json
 //	go run ./cmd/explain -model m.flns -saliency out/saliency
@@ -11,8 +12,8 @@
 // Without images it explains example case -example (1 by default): synthetic phantom
 // slices, the same as the browser's "example case 1", and says so. Clinical values not
 // given take the clinical table's reference means (standardised value 0), and the output
-// lists them. Without -model it uses a model from the weights/ folder when there is
-// one, preferring the F0 model. Methods that need a background (every method but the
+// lists them. Without -model it uses the shipped model (package weights) of the
+// scenario -shipped, F0 by default. Methods that need a background (every method but the
 // gradients) take it from -background synthetic phantom cases encoded by the model.
 package main
 
@@ -31,7 +32,7 @@ func main() {
 }
 
 type options struct {
-	model, axial, coronal, clinical, clinicalFile, method, saliency, weights string
+	model, shipped, axial, coronal, clinical, clinicalFile, method, saliency string
 	example, background                                                      int
 	seed                                                                     uint64
 	json                                                                     bool
@@ -50,8 +51,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("explain", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.model, "model", "", "fusion model file (.flns or .safetensors); default: a model in -weights")
-	fs.StringVar(&o.weights, "weights", "weights", "folder searched for a model when -model is not given")
+	fs.StringVar(&o.model, "model", "", "fusion model file (.flns or .safetensors); default: the shipped model of -shipped")
+	fs.StringVar(&o.shipped, "shipped", "F0", "shipped model used without -model: a built-in scenario (F0..F7)")
 	fs.StringVar(&o.axial, "axial", "", "axial CT image: PNG, JPEG or DICOM (with -coronal)")
 	fs.StringVar(&o.coronal, "coronal", "", "coronal CT image: PNG, JPEG or DICOM (with -axial)")
 	fs.IntVar(&o.example, "example", 1, "synthetic example case explained when no images are given (>= 1)")

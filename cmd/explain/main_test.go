@@ -145,7 +145,6 @@ func TestBadInputs(t *testing.T) {
 	os.WriteFile(badJSON, []byte(`{"age": 63, "age": 64}`), 0o644)
 	garbage := filepath.Join(dir, "garbage.flns")
 	os.WriteFile(garbage, []byte("FLNS but not really a model file"), 0o644)
-	empty := t.TempDir()
 	for _, c := range []struct {
 		args []string
 		msg  string
@@ -161,7 +160,6 @@ func TestBadInputs(t *testing.T) {
 		{[]string{"-model", model, "-method", "permutation"}, "scores a cohort"},
 		{[]string{"-model", model, "-method", "magic"}, `no method "magic"`},
 		{[]string{"-model", garbage}, "-model:"},
-		{[]string{"-weights", empty}, "go run ./cmd/train -scenario F0"},
 		{[]string{"-model", model, "extra.png"}, `unexpected argument "extra.png"`},
 		{[]string{"-model", model, "-background", "1"}, "-background 1"},
 		{[]string{"-model", model, "-example", "0"}, "-example 0"},
@@ -178,15 +176,18 @@ func TestBadInputs(t *testing.T) {
 	}
 }
 
-func TestDefaultModelFromWeights(t *testing.T) {
-	model := testModel(t)
-	dir := t.TempDir()
-	b, _ := os.ReadFile(model)
-	os.WriteFile(filepath.Join(dir, "fusion-F3.flns"), b, 0o644)
-	os.WriteFile(filepath.Join(dir, "fusion-F0.flns"), b, 0o644)
-	out := runOK(t, "-weights", dir)
-	if !strings.Contains(out, filepath.Join(dir, "fusion-F0.flns")) {
-		t.Errorf("did not prefer the F0 model:\n%s", out)
+func TestShippedModels(t *testing.T) {
+	out := runOK(t)
+	if !strings.Contains(out, "shipped F0-sum-all.flns") || !strings.Contains(out, "scenario F0") {
+		t.Errorf("default model is not the shipped F0:\n%s", out)
+	}
+	out = runOK(t, "-shipped", "F5-nonlinear", "-method", "integrated_contribution", "-top", "3")
+	if !strings.Contains(out, "shipped F5-nonlinear.flns") || !strings.Contains(out, "Integrated contribution") {
+		t.Errorf("-shipped F5:\n%s", out)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"-shipped", "F9"}, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "no shipped model") {
+		t.Errorf("-shipped F9: exit %d, %q", code, stderr.String())
 	}
 	if list := runOK(t, "-method", "list"); !strings.Contains(list, "permutation") || !strings.Contains(list, "cohort only") {
 		t.Errorf("-method list:\n%s", list)

@@ -5,6 +5,7 @@
 //
 //	go run ./cmd/validate                         # the eight built-in scenarios F0..F7
 //	go run ./cmd/validate -quick                  # small and fast, for CI
+//	go run ./cmd/validate -shipped                # the shipped models (package weights), no training
 //	go run ./cmd/validate -scenarios F0,F5 my.json -methods gradient,permutation
 //	go run ./cmd/validate -save-models out/models # keep the trained networks ...
 //	go run ./cmd/validate -models out/models      # ... and reuse them where the scenario matches
@@ -18,6 +19,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -29,10 +32,12 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/fusionlens/fusionlens/fusion"
 	"github.com/fusionlens/fusionlens/groundtruth"
 	"github.com/fusionlens/fusionlens/latent"
 	"github.com/fusionlens/fusionlens/validation"
 	"github.com/fusionlens/fusionlens/validation/figure"
+	"github.com/fusionlens/fusionlens/weights"
 )
 
 func main() {
@@ -44,7 +49,7 @@ func main() {
 type options struct {
 	out, scenarios, methods, models, autoencoder, saveModels string
 	files                                                    []string
-	quick                                                    bool
+	quick, shipped                                           bool
 	seed                                                     uint64
 	workers, n, epochs                                       int
 }
@@ -57,24 +62,31 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.scenarios, "scenarios", "", "comma-separated built-in scenarios (F0..F7 or full names); default all eight unless scenario files are given")
 	fs.BoolVar(&o.quick, "quick", false, "small cohorts and few epochs (a smoke test for CI, not the real figures)")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the cohorts, splits, training and methods")
+	fs.BoolVar(&o.shipped, "shipped", false, "use the shipped models (package weights) where their scenario matches, instead of training")
 	fs.StringVar(&o.models, "models", "", "folder of trained model files (.flns, .safetensors) to use where their scenario matches; an autoencoder file there defines the ground truth")
 	fs.StringVar(&o.saveModels, "save-models", "", "write each network trained here to this folder (fusion-<scenario>.flns), for -models")
 	fs.StringVar(&o.methods, "methods", "", "comma-separated methods to run (default all; see -methods list)")
 	fs.IntVar(&o.workers, "workers", 0, "methods run at once (0: one per CPU)")
 	fs.IntVar(&o.n, "n", 0, "cohort size (0: each scenario's own, 5000 for the built-ins; 800 with -quick)")
 	fs.IntVar(&o.epochs, "epochs", 0, "most training epochs (0: 20, or 4 with -quick)")
-	fs.StringVar(&o.autoencoder, "autoencoder", "", "autoencoder model file for the ground-truth image features (default: train the default one)")
+	fs.StringVar(&o.autoencoder, "autoencoder", "", "autoencoder model file for the ground-truth image features (default: the shipped one, or the -models folder's)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: validate [flags] [scenario.json ...]\n\n"+
 			"Measures how close each importance method comes to the ground truth of synthetic scenarios.\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return o, err
+		if errors.Is(err, flag.ErrHelp) {
+			return o, err
+		}
+		return o, usageError{err}
 	}
 	o.files = fs.Args()
+	if o.shipped && o.models != "" {
+		return o, usageError{fmt.Errorf("give -shipped or -models, not both")}
+	}
 	if o.workers < 0 || o.n < 0 || o.n == 1 || o.epochs < 0 {
-		return o, fmt.Errorf("-workers %d, -n %d, -epochs %d: want -workers >= 0, -n 0 or >= 2, -epochs >= 0", o.workers, o.n, o.epochs)
+		return o, usageError{fmt.Errorf("-workers %d, -n %d, -epochs %d: want -workers >= 0, -n 0 or >= 2, -epochs >= 0", o.workers, o.n, o.epochs)}
 	}
 	return o, nil
 }
@@ -189,9 +201,25 @@ func validate(ctx context.Context, o options, args []string, stdout, stderr io.W
 			fmt.Fprintf(stderr, "validate: ground-truth image features from %s\n", folder.AutoencoderPath)
 		}
 	}
-	if o.autoencoder != "" {
+	if o.shipped {
+		if vo.Models, err = shippedModels(); err != nil {
+			return err
+		}
+	}
+	switch {
+	case o.autoencoder != "":
 		if vo.Autoencoder, err = latent.Load(o.autoencoder); err != nil {
 			return fmt.Errorf("-autoencoder: %w", err)
+		}
+	case vo.Autoencoder == nil:
+		// The shipped autoencoder defines the shipped models' world, and reading it is
+		// faster than training latent.Default (the same recipe).
+		b, err := weights.Autoencoder()
+		if err != nil {
+			return fmt.Errorf("shipped autoencoder: %w", err)
+		}
+		if vo.Autoencoder, err = latent.LoadBytes(b); err != nil {
+			return fmt.Errorf("shipped autoencoder: %w", err)
 		}
 	}
 	if err := os.MkdirAll(filepath.Join(o.out, "figures"), 0o755); err != nil {
@@ -216,6 +244,24 @@ func validate(ctx context.Context, o options, args []string, stdout, stderr io.W
 	}
 	fmt.Fprintf(stdout, "took %s on %s\n", (time.Duration(r.Seconds) * time.Second).String(), r.Machine)
 	return write(o.out, r, stdout)
+}
+
+// shippedModels returns the models of package weights.
+func shippedModels() ([]validation.Model, error) {
+	var out []validation.Model
+	for _, m := range weights.List() {
+		b, err := weights.Open(m.File)
+		if err != nil {
+			return nil, err
+		}
+		net, meta, err := fusion.LoadBytes(b)
+		if err != nil {
+			return nil, fmt.Errorf("shipped model %s: %w", m.File, err)
+		}
+		sum := sha256.Sum256(b)
+		out = append(out, validation.Model{Net: net, Meta: meta, Source: "weights/" + m.File, SHA256: hex.EncodeToString(sum[:])})
+	}
+	return out, nil
 }
 
 // write saves the results, the browser's summary and the figures under dir.

@@ -165,3 +165,30 @@ func TestBadUsage(t *testing.T) {
 		t.Errorf("-methods list: exit %d, %q", code, stdout.String())
 	}
 }
+
+// TestShippedModels checks that every shipped model loads and is matched to its
+// built-in scenario (the end-to-end run on them draws 20,000-case cohorts, too slow for a
+// unit test; RESULTS.md has that run).
+func TestShippedModels(t *testing.T) {
+	models, err := shippedModels()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(models) != 8 {
+		t.Fatalf("%d shipped models, want 8", len(models))
+	}
+	for i, sc := range validation.Builtins() {
+		m := models[i]
+		ms, err := validation.ModelScenario(m.Meta.Scenario)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if same, _ := validation.SameScenario(ms, sc.Scenario); !same || len(m.SHA256) != 64 || !strings.HasPrefix(m.Source, "weights/F") {
+			t.Errorf("shipped model %d (%s) is not for %s, or lacks its digest", i, m.Source, sc.Scenario.Name)
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"-shipped", "-models", t.TempDir()}, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "not both") {
+		t.Errorf("-shipped with -models: exit %d, %q", code, stderr.String())
+	}
+}
