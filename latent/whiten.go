@@ -3,8 +3,6 @@ package latent
 import (
 	"fmt"
 	"math"
-
-	"gonum.org/v1/gonum/mat"
 )
 
 // Whitening maps raw codes to features: feature k = Σ_j Matrix[k*Dim+j] * (code_j - Mean_j).
@@ -41,13 +39,7 @@ func FitWhitening(codes []float32, n int) (*Whitening, error) {
 		return nil, fmt.Errorf("latent: whitening: codes are not all finite")
 	}
 	mean, cov := moments(codes, n)
-	var eig mat.EigenSym
-	if !eig.Factorize(mat.NewSymDense(Dim, cov), true) {
-		return nil, fmt.Errorf("latent: whitening: eigendecomposition of the code covariance failed")
-	}
-	vals := eig.Values(nil) // ascending
-	var vecs mat.Dense
-	eig.VectorsTo(&vecs)
+	vals, vecs := symEigen(cov, Dim) // ascending
 	if !(vals[Dim-1] > 0) || vals[0] < minEigRatio*vals[Dim-1] {
 		return nil, fmt.Errorf("latent: whitening: the codes are degenerate: covariance eigenvalues %.3g..%.3g (ratio below %g)", vals[0], vals[Dim-1], minEigRatio)
 	}
@@ -59,7 +51,7 @@ func FitWhitening(codes []float32, n int) (*Whitening, error) {
 		for c := range Dim {
 			var s float64
 			for k := range Dim {
-				s += vecs.At(r, k) * vecs.At(c, k) / math.Sqrt(vals[k])
+				s += vecs[r*Dim+k] * vecs[c*Dim+k] / math.Sqrt(vals[k])
 			}
 			w.Matrix[r*Dim+c] = float64(float32(s))
 		}
@@ -142,30 +134,37 @@ func CorrelationSpectrum(X []float64, cols int) ([]float64, error) {
 	for c := range mean {
 		mean[c] /= float64(n)
 	}
-	cov := mat.NewSymDense(cols, nil)
+	cov := make([]float64, cols*cols)
 	d := make([]float64, cols)
 	for i := range n {
 		for c, v := range X[i*cols : (i+1)*cols] {
 			d[c] = v - mean[c]
 		}
-		cov.SymRankOne(cov, 1, mat.NewVecDense(cols, d))
+		for r := range cols {
+			for c := r; c < cols; c++ {
+				cov[r*cols+c] += d[r] * d[c]
+			}
+		}
 	}
 	sd := make([]float64, cols)
 	for c := range sd {
-		sd[c] = math.Sqrt(cov.At(c, c))
+		sd[c] = math.Sqrt(cov[c*cols+c])
 		if !(sd[c] > 0) || math.IsInf(sd[c], 0) {
-			return nil, fmt.Errorf("latent: correlation: column %d has variance %g", c, cov.At(c, c))
+			return nil, fmt.Errorf("latent: correlation: column %d has variance %g", c, cov[c*cols+c])
 		}
 	}
-	corr := mat.NewSymDense(cols, nil)
+	corr := make([]float64, cols*cols)
 	for r := range cols {
 		for c := r; c < cols; c++ {
-			corr.SetSym(r, c, cov.At(r, c)/(sd[r]*sd[c]))
+			v := cov[r*cols+c] / (sd[r] * sd[c])
+			corr[r*cols+c], corr[c*cols+r] = v, v
 		}
 	}
-	var eig mat.EigenSym
-	if !eig.Factorize(corr, false) {
-		return nil, fmt.Errorf("latent: correlation: eigendecomposition failed")
+	vals, _ := symEigen(corr, cols)
+	for _, v := range vals {
+		if math.IsNaN(v) {
+			return nil, fmt.Errorf("latent: correlation: eigendecomposition failed")
+		}
 	}
-	return eig.Values(nil), nil
+	return vals, nil
 }
