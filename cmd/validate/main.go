@@ -21,6 +21,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -47,11 +48,11 @@ func main() {
 }
 
 type options struct {
-	out, scenarios, methods, models, autoencoder, saveModels string
-	files                                                    []string
-	quick, shipped                                           bool
-	seed                                                     uint64
-	workers, n, epochs                                       int
+	out, scenarios, methods, models, autoencoder, saveModels, from string
+	files                                                          []string
+	quick, shipped                                                 bool
+	seed                                                           uint64
+	workers, n, epochs                                             int
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -69,6 +70,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.workers, "workers", 0, "methods run at once (0: one per CPU)")
 	fs.IntVar(&o.n, "n", 0, "cohort size (0: each scenario's own, 5000 for the built-ins; 800 with -quick)")
 	fs.IntVar(&o.epochs, "epochs", 0, "most training epochs (0: 20, or 4 with -quick)")
+	fs.StringVar(&o.from, "from", "", "redraw the tables, results.md, validation.json and figures of an earlier results.json into -out, without running")
 	fs.StringVar(&o.autoencoder, "autoencoder", "", "autoencoder model file for the ground-truth image features (default: the shipped one, or the -models folder's)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: validate [flags] [scenario.json ...]\n\n"+
@@ -148,6 +150,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if o.methods == "list" {
 		for _, m := range validation.Methods() {
 			fmt.Fprintf(stdout, "%-22s %s\n", m.Name, m.Description)
+		}
+		return 0
+	}
+	if o.from != "" {
+		if err := redraw(o, stdout); err != nil {
+			fmt.Fprintln(stderr, "validate:", err)
+			return 1
 		}
 		return 0
 	}
@@ -233,6 +242,36 @@ func validate(ctx context.Context, o options, args []string, stdout, stderr io.W
 		return err
 	}
 	r.Command = strings.TrimSpace("go run ./cmd/validate " + strings.Join(args, " "))
+	return output(o.out, r, stdout)
+}
+
+// redraw writes the outputs of the report in -from again (with the current tables and
+// figures), for instance after a change to the figures.
+func redraw(o options, stdout io.Writer) error {
+	b, err := os.ReadFile(o.from)
+	if err != nil {
+		return err
+	}
+	var r validation.Report
+	if err := json.Unmarshal(b, &r); err != nil {
+		return fmt.Errorf("%s: %w", o.from, err)
+	}
+	if len(r.Scenarios) == 0 || len(r.Summary) != len(r.Methods) {
+		return fmt.Errorf("%s: not a validation report (%d scenarios, %d summaries for %d methods)", o.from, len(r.Scenarios), len(r.Summary), len(r.Methods))
+	}
+	for _, sc := range r.Scenarios {
+		if len(sc.Methods) != len(r.Methods) || len(sc.Truth) != len(sc.Modalities) {
+			return fmt.Errorf("%s: scenario %q has %d methods and %d truths for %d methods and %d modalities", o.from, sc.Name, len(sc.Methods), len(sc.Truth), len(r.Methods), len(sc.Modalities))
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(o.out, "figures"), 0o755); err != nil {
+		return err
+	}
+	return output(o.out, &r, stdout)
+}
+
+// output prints the tables and writes every output file.
+func output(dir string, r *validation.Report, stdout io.Writer) error {
 	for i := range r.Scenarios {
 		if err := r.WriteScenarioTable(stdout, &r.Scenarios[i]); err != nil {
 			return err
@@ -243,7 +282,7 @@ func validate(ctx context.Context, o options, args []string, stdout, stderr io.W
 		return err
 	}
 	fmt.Fprintf(stdout, "took %s on %s\n", (time.Duration(r.Seconds) * time.Second).String(), r.Machine)
-	return write(o.out, r, stdout)
+	return write(dir, r, stdout)
 }
 
 // shippedModels returns the models of package weights.

@@ -129,6 +129,23 @@ func TestQuickEndToEnd(t *testing.T) {
 			t.Errorf("summary %s: %d scenarios, mean RMSE %v", s.Method, s.Scenarios, s.MeanRMSE)
 		}
 	}
+	// -from redraws the same outputs from results.json alone.
+	again := filepath.Join(dir, "again")
+	stdout.Reset()
+	if code := run(context.Background(), []string{"-from", filepath.Join(out, "results.json"), "-out", again}, &stdout, &stderr); code != 0 {
+		t.Fatalf("-from: exit %d: %s", code, stderr.String())
+	}
+	for _, f := range []string{"results.md", "figures/summary.svg", "figures/F5-nonlinear.png"} {
+		a, _ := os.ReadFile(filepath.Join(out, f))
+		b, err := os.ReadFile(filepath.Join(again, f))
+		if err != nil || !bytes.Equal(a, b) {
+			t.Errorf("-from: %s differs from the run's (%v)", f, err)
+		}
+	}
+	if code := run(context.Background(), []string{"-from", filepath.Join(out, "validation.json"), "-out", again}, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "not a validation report") {
+		t.Errorf("-from validation.json: exit %d, %q", code, stderr.String())
+	}
+
 	var site validation.SiteReport
 	sb, _ := os.ReadFile(filepath.Join(out, "validation.json"))
 	if err := json.Unmarshal(sb, &site); err != nil || len(site.Methods) != 6 || len(site.Scenarios) != 3 || len(site.Scenarios[0].Estimates["gradient"]) != 4 {

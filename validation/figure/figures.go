@@ -221,6 +221,11 @@ func Summary(r *validation.Report) *Figure {
 	}
 	f.Text(left+plotW/2, bottom+36, "mean RMSE (share of importance)", 12, Middle, 0, Ink, false)
 	f.Text(w-12, top-8, "mean RBO", 12, End, 0, Ink, true)
+	if best, ok := r.Paper.RMSE["mean4"]; ok {
+		// Behind the bars and their labels.
+		x := xOf(best)
+		f.Line(x, top-4, x, bottom, 1.5, Ink, true)
+	}
 	y := top
 	for _, s := range rows {
 		c := ours
@@ -231,18 +236,18 @@ func Summary(r *validation.Report) *Figure {
 		}
 		f.Rect(left, y+(rowH-barH)/2, xOf(s.MeanRMSE)-left, barH, c)
 		f.Text(left-8, y+rowH/2+4.5, s.Label, 13, End, 0, Ink, false)
-		f.Text(xOf(s.MeanRMSE)+5, y+rowH/2+4, fmt.Sprintf("%.3f", s.MeanRMSE), 11, Start, 0, Ink, false)
+		v := fmt.Sprintf("%.3f", s.MeanRMSE)
+		f.Rect(xOf(s.MeanRMSE)+3, y+rowH/2-6, TextWidth(v, 11, false)+4, 13, White)
+		f.Text(xOf(s.MeanRMSE)+5, y+rowH/2+4, v, 11, Start, 0, Ink, false)
 		f.Text(w-12, y+rowH/2+4, fmt.Sprintf("%.3f", s.MeanRBO), 12, End, 0, Ink, false)
 		y += rowH
 		if s.PaperRMSE != nil {
 			f.Rect(left, y-3, xOf(*s.PaperRMSE)-left, paperH-4, paperGrey)
-			f.Text(xOf(*s.PaperRMSE)+5, y+paperH-6, fmt.Sprintf("paper %.3f", *s.PaperRMSE), 10, Start, 0, Grey, false)
+			v := fmt.Sprintf("paper %.3f", *s.PaperRMSE)
+			f.Rect(xOf(*s.PaperRMSE)+3, y-3, TextWidth(v, 10, false)+4, paperH-2, White)
+			f.Text(xOf(*s.PaperRMSE)+5, y+paperH-6, v, 10, Start, 0, Grey, false)
 			y += paperH
 		}
-	}
-	if best, ok := r.Paper.RMSE["mean4"]; ok {
-		x := xOf(best)
-		f.Line(x, top-4, x, bottom, 1.5, Ink, true)
 	}
 	f.Line(left, top-4, left, bottom, 1, Ink, false)
 	return f
