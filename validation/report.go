@@ -460,7 +460,11 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	fmt.Fprintf(&b, "\n\\* added by this project (package validation). The paper reports a mean RBO of %.2f without its persistence or variant.\n", r.Paper.RBO)
 	for i := range r.Scenarios {
 		sc := &r.Scenarios[i]
-		fmt.Fprintf(&b, "\n### %s\n\n%s `%s`\n\n", sc.Name, sc.Description, sc.Formula)
+		formula := sc.Formula
+		if len(formula) > 200 { // F0's forty terms say less than its description
+			formula = formula[:strings.LastIndex(formula[:190], " + ")] + " + ..."
+		}
+		fmt.Fprintf(&b, "\n### %s\n\n%s `%s`\n\n", sc.Name, sc.Description, formula)
 		src := sc.Model.Source
 		if src == "trained" {
 			src = fmt.Sprintf("trained here (%d epochs, %.0f s)", sc.Model.Epochs, sc.Model.TrainSeconds)
