@@ -462,7 +462,11 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		sc := &r.Scenarios[i]
 		formula := sc.Formula
 		if len(formula) > 200 { // F0's forty terms say less than its description
-			formula = formula[:strings.LastIndex(formula[:190], " + ")] + " + ..."
+			cut := strings.LastIndex(formula[:190], " + ")
+			if cut < 0 {
+				cut = 190
+			}
+			formula = formula[:cut] + " + ..."
 		}
 		fmt.Fprintf(&b, "\n### %s\n\n%s `%s`\n\n", sc.Name, sc.Description, formula)
 		src := sc.Model.Source
