@@ -352,7 +352,7 @@ func write(dir string, r *validation.Report, stdout io.Writer) error {
 		if err := save(filepath.Join("figures", f.name+".svg"), f.fig.WriteSVG); err != nil {
 			return err
 		}
-		if err := save(filepath.Join("figures", f.name+".png"), func(w io.Writer) error { return f.fig.WritePNG(w, 2) }); err != nil {
+		if err := save(filepath.Join("figures", f.name+".png"), func(w io.Writer) error { return f.fig.WritePNG(w, 1.5) }); err != nil {
 			return err
 		}
 	}
