@@ -28,16 +28,28 @@ const (
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// encoder is shared: EncodeAll is safe for concurrent use. Its frame checksum is off
-// because the file carries its own CRC-32C of the body; single-segment frames declare
-// their content size and need no window beyond it.
-var encoder = sync.OnceValues(func() (*zstd.Encoder, error) {
-	return zstd.NewWriter(nil,
-		zstd.WithEncoderLevel(zstd.SpeedBestCompression),
-		zstd.WithEncoderConcurrency(1),
-		zstd.WithEncoderCRC(false),
-		zstd.WithSingleSegment(true))
-})
+// encoder returns the shared zstd encoder: EncodeAll is safe for concurrent use. Its
+// frame checksum is off because the file carries its own CRC-32C of the body;
+// single-segment frames declare their content size and need no window beyond it. It is
+// made on first use inside a function, not by a package-level initialiser, so that a
+// program that only reads model files (the browser's main.wasm) does not link the
+// encoder: the linker keeps whatever package initialisation references.
+func encoder() (*zstd.Encoder, error) {
+	encoderOnce.Do(func() {
+		encoderVal, encoderErr = zstd.NewWriter(nil,
+			zstd.WithEncoderLevel(zstd.SpeedBestCompression),
+			zstd.WithEncoderConcurrency(1),
+			zstd.WithEncoderCRC(false),
+			zstd.WithSingleSegment(true))
+	})
+	return encoderVal, encoderErr
+}
+
+var (
+	encoderOnce sync.Once
+	encoderVal  *zstd.Encoder
+	encoderErr  error
+)
 
 // bodyHeader is the JSON header inside the body.
 type bodyHeader struct {
