@@ -112,6 +112,11 @@ func buildStack(cfg Config, maxN int, rng *rand.Rand) *stack {
 	return s
 }
 
+// headInput returns the head's first dense layer, which reads the fusion vector.
+func (s *stack) headInput() *nn.Dense {
+	return s.head.Layers[0].(*nn.Dense)
+}
+
 // share makes s use the weights and running statistics of src (same configuration):
 // updates through either are seen by both. Gradients stay separate.
 func (s *stack) share(src *stack) {

@@ -27,6 +27,12 @@ type TrainOptions struct {
 	// accuracy (the earliest of equals) instead of keeping the last epoch's. The paper
 	// keeps the last.
 	KeepBest bool
+	// InputSparsity is the strength of a group-lasso penalty, lambda * sum over fusion
+	// features j of the L2 norm of the head's first-layer weights reading z_j, added to
+	// the loss (its gradient goes through Adam like weight decay). It drives the columns
+	// of fusion features the decision does not need to zero, so the trained head stops
+	// responding to inputs that only fit noise. 0, the paper's set-up, turns it off.
+	InputSparsity float32
 	// Seed seeds the PCG generator that shuffles the training cases every epoch.
 	Seed uint64
 	// Progress, when set, is called after every step and at the end of every epoch.
@@ -50,6 +56,8 @@ func (o TrainOptions) check(m *Net) error {
 		return fmt.Errorf("fusion: train: batch %d, want 1..%d (the Net's maximum batch)", o.Batch, m.maxN)
 	case o.Epochs < 1:
 		return fmt.Errorf("fusion: train: %d epochs, want at least 1", o.Epochs)
+	case !(o.InputSparsity >= 0) || math.IsInf(float64(o.InputSparsity), 0):
+		return fmt.Errorf("fusion: train: input sparsity %v, want a number >= 0", o.InputSparsity)
 	case math.IsNaN(o.StopAccuracy):
 		return fmt.Errorf("fusion: train: stop accuracy is NaN")
 	}
@@ -164,6 +172,10 @@ func Train(ctx context.Context, m *Net, train, val Dataset, o TrainOptions) (Tra
 			nn.NLLLossBackward(dLogp, y, n, 2)
 			opt.ZeroGrad()
 			m.Backward(dLogp, false)
+			if o.InputSparsity > 0 {
+				first := m.s.headInput()
+				GroupLassoBackward(first.Weight.W, first.Weight.G, first.Out, first.In, o.InputSparsity)
+			}
 			opt.Step()
 			busy += time.Since(t0)
 
@@ -208,6 +220,42 @@ func Train(ctx context.Context, m *Net, train, val Dataset, o TrainOptions) (Tra
 		}
 	}
 	return res, nil
+}
+
+// GroupLassoForward returns lambda times the sum over the in columns of the out x in
+// row-major matrix w of each column's L2 norm: the group-lasso penalty on the inputs of a
+// dense layer, one group per input feature.
+func GroupLassoForward(w []float32, out, in int, lambda float32) float64 {
+	var pen float64
+	for j := 0; j < in; j++ {
+		var ss float64
+		for o := 0; o < out; o++ {
+			v := float64(w[o*in+j])
+			ss += v * v
+		}
+		pen += math.Sqrt(ss)
+	}
+	return float64(lambda) * pen
+}
+
+// GroupLassoBackward adds the gradient of GroupLassoForward to g: lambda * w[:,j] /
+// ||w[:,j]|| for each column j (0 for a column that is exactly zero, the subgradient
+// that keeps it there).
+func GroupLassoBackward(w, g []float32, out, in int, lambda float32) {
+	for j := 0; j < in; j++ {
+		var ss float64
+		for o := 0; o < out; o++ {
+			v := float64(w[o*in+j])
+			ss += v * v
+		}
+		if ss == 0 {
+			continue
+		}
+		k := float64(lambda) / math.Sqrt(ss)
+		for o := 0; o < out; o++ {
+			g[o*in+j] += float32(k * float64(w[o*in+j]))
+		}
+	}
 }
 
 // getWeights appends every stored tensor (weights and running statistics) to dst[:0].

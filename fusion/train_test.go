@@ -119,6 +119,7 @@ func TestTrainRejects(t *testing.T) {
 		{func(o *TrainOptions, d *Dataset) { o.LR = 0 }},
 		{func(o *TrainOptions, d *Dataset) { o.LR = float32(math.NaN()) }},
 		{func(o *TrainOptions, d *Dataset) { o.WeightDecay = -1 }},
+		{func(o *TrainOptions, d *Dataset) { o.InputSparsity = -0.1 }},
 		{func(o *TrainOptions, d *Dataset) { o.Epochs = 0 }},
 		{func(o *TrainOptions, d *Dataset) { d.Labels = append([]int(nil), d.Labels...); d.Labels[3] = 2 }},
 		{func(o *TrainOptions, d *Dataset) { d.Axial = d.Axial[1:] }},

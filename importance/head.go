@@ -90,11 +90,17 @@ func CheckModalities(mods []Modality, dim int) error {
 }
 
 // Cohort is a set of fusion vectors, N rows of length dim in row-major order, with
-// optional class labels (0 or 1) for the methods that can use them.
+// optional class labels (0 or 1) for the methods that can use them, and optional
+// reference features for the methods that report importance in a named basis.
 type Cohort struct {
 	Z      []float32
 	N      int
 	Labels []int // nil, or N labels in {0, 1}
+	// Reference is nil, or N rows of dim features a person can name, laid out by modality
+	// like Z: for each case and modality, the features the importance should be counted
+	// in (for the validation platform: the autoencoder's whitened latents of each image
+	// and the clinical values themselves). Only ReferenceGradient uses it.
+	Reference []float32
 }
 
 // Row returns the i-th fusion vector (a sub-slice of Z, not a copy).
@@ -110,6 +116,14 @@ func (c Cohort) check(dim int) error {
 	}
 	if i := nonFinite(c.Z); i >= 0 {
 		return fmt.Errorf("importance: cohort case %d feature %d is %v", i/dim, i%dim, c.Z[i])
+	}
+	if c.Reference != nil {
+		if len(c.Reference) != c.N*dim {
+			return fmt.Errorf("importance: cohort Reference has %d values, want N*dim = %d*%d = %d", len(c.Reference), c.N, dim, c.N*dim)
+		}
+		if i := nonFinite(c.Reference); i >= 0 {
+			return fmt.Errorf("importance: cohort case %d reference feature %d is %v", i/dim, i%dim, c.Reference[i])
+		}
 	}
 	if c.Labels != nil {
 		if len(c.Labels) != c.N {

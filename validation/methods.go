@@ -500,15 +500,32 @@ func Extras() []importance.Method {
 	}
 }
 
-// Methods lists every method the validation platform runs: importance.Methods (the
+// ReferenceMethods lists the methods that also need reference features for every case
+// (importance.Cohort.Reference): the validation platform gives them the ground truth's
+// own features, each image's autoencoder latents and the clinical values.
+func ReferenceMethods() []importance.Method {
+	return []importance.Method{
+		{Name: "reference_gradient", Label: "Reference gradient",
+			Description: "The paper's gradient moved by the chain rule into reference features a person can name (each image's autoencoder features, the clinical values), through the linear map from those features to the fusion features fitted on the cohort.",
+			Global:      importance.ReferenceGradient, Local: importance.ReferenceGradientLocal},
+	}
+}
+
+// Methods lists every method that needs only fusion vectors: importance.Methods (the
 // paper's gradient first) and then Extras.
 func Methods() []importance.Method {
 	return append(importance.Methods(), Extras()...)
 }
 
-// MethodByName returns the method of Methods with the given Name.
+// AllMethods lists every method the validation platform runs: Methods, then
+// ReferenceMethods.
+func AllMethods() []importance.Method {
+	return append(Methods(), ReferenceMethods()...)
+}
+
+// MethodByName returns the method of AllMethods with the given Name.
 func MethodByName(name string) (importance.Method, error) {
-	ms := Methods()
+	ms := AllMethods()
 	names := make([]string, len(ms))
 	for i, m := range ms {
 		if m.Name == name {

@@ -155,13 +155,13 @@ func TestMethodsErrors(t *testing.T) {
 		t.Error("unknown method accepted")
 	}
 	seen := map[string]bool{}
-	for _, m := range Methods() {
+	for _, m := range AllMethods() {
 		if seen[m.Name] || m.Global == nil || m.Label == "" || m.Description == "" {
 			t.Errorf("method %+v: duplicate or incomplete", m.Name)
 		}
 		seen[m.Name] = true
 	}
-	if !seen["gradient"] || !seen["mean4"] || !seen["gradient_logit_sd"] {
+	if !seen["gradient"] || !seen["mean4"] || !seen["gradient_logit_sd"] || !seen["reference_gradient"] {
 		t.Error("registry or extras missing")
 	}
 	h := randomHead([]int{40, 2}, 1)

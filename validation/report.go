@@ -113,11 +113,14 @@ func testMetrics(m fusion.Metrics) TestMetrics {
 
 // ModelInfo says where the network came from.
 type ModelInfo struct {
-	Source        string  `json:"source"` // "trained", or the model file
-	SHA256        string  `json:"sha256,omitempty"`
-	Seed          uint64  `json:"seed"`
-	Epochs        int     `json:"epochs"`
-	EarlyStopped  bool    `json:"early_stopped"`
+	Source       string `json:"source"` // "trained", or the model file
+	SHA256       string `json:"sha256,omitempty"`
+	Seed         uint64 `json:"seed"`
+	Epochs       int    `json:"epochs"`
+	EarlyStopped bool   `json:"early_stopped"`
+	// InputSparsity is the group-lasso strength the network was trained with here (0:
+	// the paper's set-up).
+	InputSparsity float32 `json:"input_sparsity,omitempty"`
 	ValAccuracy   float64 `json:"val_accuracy,omitempty"`
 	TrainSeconds  float64 `json:"train_seconds,omitempty"`
 	SamplesPerSec float64 `json:"samples_per_sec,omitempty"`
@@ -211,7 +214,7 @@ func newReport(o Options, methods []importance.Method) *Report {
 		Options: MethodOptions{Cases: mo.Cases, Background: bg, Randomisations: o.Randomisations, Epochs: o.Epochs, N: o.N},
 		Machine: fmt.Sprintf("%s/%s, GOMAXPROCS %d, %s", runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0), runtime.Version())}
 	extra := map[string]bool{}
-	for _, m := range Extras() {
+	for _, m := range append(Extras(), ReferenceMethods()...) {
 		extra[m.Name] = true
 	}
 	for _, m := range methods {

@@ -60,6 +60,9 @@ type Options struct {
 	N int
 	// Epochs is the most training epochs (0: 20, as in the paper, or QuickEpochs).
 	Epochs int
+	// InputSparsity is fusion.TrainOptions.InputSparsity for the networks trained here
+	// (0, the paper's set-up: off).
+	InputSparsity float32
 	// Methods names the methods to run (see Methods); nil runs them all.
 	Methods []string
 	// Workers is how many methods run at once (0: GOMAXPROCS).
@@ -151,7 +154,7 @@ func (o Options) methodOptions() importance.Options {
 // selected returns the methods named in o.Methods (all when nil), checking the names.
 func (o Options) selected() ([]importance.Method, error) {
 	if o.Methods == nil {
-		return Methods(), nil
+		return AllMethods(), nil
 	}
 	if len(o.Methods) == 0 {
 		return nil, fmt.Errorf("validation: no methods selected")
@@ -324,7 +327,7 @@ func runScenario(ctx context.Context, s Scenario, ae *latent.Model, methods []im
 		return nil, err
 	}
 	res.FusionSD = columnSD(z, testC.N, head.Dim())
-	coh := importance.Cohort{Z: z, N: testC.N, Labels: testC.Labels}
+	coh := importance.Cohort{Z: z, N: testC.N, Labels: testC.Labels, Reference: referenceFeatures(testC)}
 
 	progress("methods", "", wc+wt)
 	done := 0
@@ -337,6 +340,16 @@ func runScenario(ctx context.Context, s Scenario, ae *latent.Model, methods []im
 	}
 	res.Seconds = time.Since(t0).Seconds()
 	return res, nil
+}
+
+// referenceFeatures returns the cohort's ground-truth features as float32 reference features
+// (fusion-vector order: each image's whitened autoencoder latents, then the clinical values).
+func referenceFeatures(c *cohort.Cohort) []float32 {
+	out := make([]float32, len(c.X))
+	for i, v := range c.X {
+		out[i] = float32(v)
+	}
+	return out
 }
 
 // sameHead checks that the copied head predicts what the network predicted.
@@ -359,7 +372,7 @@ func dataset(c *cohort.Cohort) fusion.Dataset {
 func train(ctx context.Context, trainC, valC *cohort.Cohort, seed uint64, o Options, progress func(fusion.Progress)) (*fusion.Net, ModelInfo, error) {
 	to := fusion.DefaultTrainOptions()
 	to.Batch = min(to.Batch, trainC.N)
-	to.Epochs, to.Seed = o.Epochs, seed
+	to.Epochs, to.Seed, to.InputSparsity = o.Epochs, seed, o.InputSparsity
 	net, err := fusion.NewNet(fusion.DefaultConfig(), max(to.Batch, 256), seed)
 	if err != nil {
 		return nil, ModelInfo{}, err
@@ -377,7 +390,7 @@ func train(ctx context.Context, trainC, valC *cohort.Cohort, seed uint64, o Opti
 		return nil, ModelInfo{}, err
 	}
 	info := ModelInfo{Source: "trained", Seed: seed, Epochs: len(tr.Epochs), EarlyStopped: tr.EarlyStopped,
-		TrainSeconds: time.Since(t0).Seconds(), SamplesPerSec: tr.SamplesPerSec}
+		InputSparsity: o.InputSparsity, TrainSeconds: time.Since(t0).Seconds(), SamplesPerSec: tr.SamplesPerSec}
 	if len(tr.Epochs) > 0 {
 		info.ValAccuracy = tr.Epochs[len(tr.Epochs)-1].Val.Accuracy
 	}

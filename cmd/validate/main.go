@@ -26,6 +26,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -53,6 +54,7 @@ type options struct {
 	quick, shipped                                                 bool
 	seed                                                           uint64
 	workers, n, epochs                                             int
+	sparsity                                                       float64
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -70,6 +72,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.workers, "workers", 0, "methods run at once (0: one per CPU)")
 	fs.IntVar(&o.n, "n", 0, "cohort size (0: each scenario's own, 5000 for the built-ins; 800 with -quick)")
 	fs.IntVar(&o.epochs, "epochs", 0, "most training epochs (0: 20, or 4 with -quick)")
+	fs.Float64Var(&o.sparsity, "input-sparsity", 0, "group-lasso strength on the head's inputs for the networks trained here (0: the paper's set-up)")
 	fs.StringVar(&o.from, "from", "", "redraw the tables, results.md, validation.json and figures of an earlier results.json into -out, without running")
 	fs.StringVar(&o.autoencoder, "autoencoder", "", "autoencoder model file for the ground-truth image features (default: the shipped one, or the -models folder's)")
 	fs.Usage = func() {
@@ -86,6 +89,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	o.files = fs.Args()
 	if o.shipped && o.models != "" {
 		return o, usageError{fmt.Errorf("give -shipped or -models, not both")}
+	}
+	if !(o.sparsity >= 0) || math.IsInf(o.sparsity, 0) {
+		return o, usageError{fmt.Errorf("-input-sparsity %v: want a number >= 0", o.sparsity)}
 	}
 	if o.workers < 0 || o.n < 0 || o.n == 1 || o.epochs < 0 {
 		return o, usageError{fmt.Errorf("-workers %d, -n %d, -epochs %d: want -workers >= 0, -n 0 or >= 2, -epochs >= 0", o.workers, o.n, o.epochs)}
@@ -148,7 +154,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if o.methods == "list" {
-		for _, m := range validation.Methods() {
+		for _, m := range validation.AllMethods() {
 			fmt.Fprintf(stdout, "%-22s %s\n", m.Name, m.Description)
 		}
 		return 0
@@ -186,7 +192,8 @@ func validate(ctx context.Context, o options, args []string, stdout, stderr io.W
 	if err != nil {
 		return usageError{err}
 	}
-	vo := validation.Options{Seed: o.seed, Quick: o.quick, N: o.n, Epochs: o.epochs, Workers: o.workers, SaveModels: o.saveModels}
+	vo := validation.Options{Seed: o.seed, Quick: o.quick, N: o.n, Epochs: o.epochs, Workers: o.workers, SaveModels: o.saveModels,
+		InputSparsity: float32(o.sparsity)}
 	if o.methods != "" {
 		vo.Methods = splitList(o.methods)
 		for _, m := range vo.Methods {
