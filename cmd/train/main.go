@@ -65,7 +65,7 @@ type options struct {
 	scenario, axialNPZ, coronalNPZ, out, precision, safetensors, autoencoder string
 	epochs, batch, n                                                         int
 	seed                                                                     uint64
-	stop                                                                     float64
+	stop, sparsity                                                           float64
 	keepBest                                                                 bool
 }
 
@@ -81,6 +81,7 @@ func parseFlags(args []string, out io.Writer) (options, error) {
 	fs.IntVar(&o.n, "n", 0, "cohort size (0: the scenario's cohort_size, 5000 for the built-ins)")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the cohort, the split, the initial weights and the shuffling")
 	fs.Float64Var(&o.stop, "stop", 0.95, "stop once validation accuracy exceeds this (1: never stop early)")
+	fs.Float64Var(&o.sparsity, "input-sparsity", 0, "group-lasso strength on the head's inputs, which prunes fusion features the decision does not use (0: the paper's set-up)")
 	fs.BoolVar(&o.keepBest, "keep-best", false, "keep the weights of the epoch with the best validation accuracy (the paper keeps the last)")
 	fs.StringVar(&o.out, "o", "", "model file to write (default fusion-<scenario>.flns)")
 	fs.StringVar(&o.precision, "precision", "float32", "weights in the model file: float32, float16 or int8")
@@ -101,6 +102,9 @@ func parseFlags(args []string, out io.Writer) (options, error) {
 	}
 	if o.epochs < 1 || o.batch < 1 {
 		return o, fmt.Errorf("-epochs %d, -batch %d: want at least 1 each", o.epochs, o.batch)
+	}
+	if !(o.sparsity >= 0) || math.IsInf(o.sparsity, 0) {
+		return o, fmt.Errorf("-input-sparsity %v: want a number >= 0", o.sparsity)
 	}
 	if o.n < 0 || o.n == 1 {
 		return o, fmt.Errorf("-n %d: want 0 (the scenario's size) or at least 2", o.n)
@@ -205,6 +209,7 @@ func run(ctx context.Context, args []string, out io.Writer, tty bool) error {
 	}
 	to := fusion.DefaultTrainOptions()
 	to.Batch, to.Epochs, to.Seed, to.StopAccuracy, to.KeepBest = batch, o.epochs, o.seed, o.stop, o.keepBest
+	to.InputSparsity = float32(o.sparsity)
 	b := &bar{w: out, tty: tty}
 	to.Progress = b.report
 	fmt.Fprintf(out, "training the fusion network (%d parameters), batch %d, up to %d epochs\n", cfg.NumParams(), batch, o.epochs)
