@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Builds the fusionlens browser explainer as a static folder (default dist/, or $DIST):
-# main.wasm (+ gzip -9 copy the loader inflates in the browser), wasm_exec.js from this Go
-# toolchain, the page and its assets, the shipped models (from $WEIGHTS, default weights/),
-# and a service worker that caches it for offline use.
+# main.wasm (+ gzip -9 copy the loader inflates in the browser), check.wasm (the
+# ground-truth check's Web Worker, loaded when the user asks for a check; likewise with a
+# gzip copy), wasm_exec.js from this Go toolchain, the page and its assets, the shipped
+# models (from $WEIGHTS, default weights/), and a service worker that caches it for
+# offline use.
 #   ./build.sh          build
 #   ./build.sh serve    build, then serve on http://127.0.0.1:8080/ (ADDR to change)
 set -euo pipefail
@@ -18,7 +20,10 @@ mkdir -p "$DIST/models"
 
 echo "== wasm"
 GOOS=js GOARCH=wasm go build -trimpath -ldflags='-s -w' -o "$DIST/main.wasm" ./wasm
-gzip -9 -n -c "$DIST/main.wasm" >"$DIST/main.wasm.gz"
+GOOS=js GOARCH=wasm go build -trimpath -ldflags='-s -w' -o "$DIST/check.wasm" ./wasm/check
+for w in main check; do
+	gzip -9 -n -c "$DIST/$w.wasm" >"$DIST/$w.wasm.gz"
+done
 cp "$(go env GOROOT)/lib/wasm/wasm_exec.js" "$DIST/"
 
 echo "== static files"
@@ -33,12 +38,13 @@ echo "== models"
 go run ./site/internal/modelindex -weights "${WEIGHTS:-weights}" -out "$DIST/models"
 
 echo "== service worker"
-# Precache the app, the model list, the validation summary and the first model (the one
-# the page opens by default), so the explainer works offline after one visit. Other models
-# and the autoencoder are cached when first used; the uncompressed main.wasm is only
-# fetched where the .gz fails.
+# Precache the app (with the check worker's check.js and check.wasm.gz), the model list,
+# the validation summary and the first model (the one the page opens by default), so the
+# explainer works offline after one visit. Other models and the autoencoder are cached
+# when first used; the uncompressed main.wasm and check.wasm are only fetched where the
+# .gz fails.
 first=$(sed -n 's/^{"models":\[{"file":"\([^"]*\)".*/\1/p' "$DIST/models/index.json")
-assets=$(cd "$DIST" && find . -type f ! -name main.wasm ! -path './models/*' | sed 's|^\./||' | LC_ALL=C sort)
+assets=$(cd "$DIST" && find . -type f ! -name main.wasm ! -name check.wasm ! -path './models/*' | sed 's|^\./||' | LC_ALL=C sort)
 assets="$assets models/index.json"
 [ -f "$DIST/models/validation.json" ] && assets="$assets models/validation.json"
 [ -n "$first" ] && assets="$assets models/$first"
@@ -48,9 +54,11 @@ for a in $assets; do list="$list, \"$a\""; done
 sed -e "s|__FUSIONLENS_VERSION__|$version|" -e "s|__FUSIONLENS_ASSETS__|[$list]|" \
 	"$STATIC/sw.js" >"$DIST/sw.js"
 
-raw=$(wc -c <"$DIST/main.wasm" | tr -d ' ')
-gz=$(wc -c <"$DIST/main.wasm.gz" | tr -d ' ')
-echo "main.wasm: $raw bytes raw, $gz bytes gzip -9 ($(( gz / 1024 )) KiB)"
+for w in main check; do
+	raw=$(wc -c <"$DIST/$w.wasm" | tr -d ' ')
+	gz=$(wc -c <"$DIST/$w.wasm.gz" | tr -d ' ')
+	echo "$w.wasm: $raw bytes raw, $gz bytes gzip -9 ($(( gz / 1024 )) KiB)"
+done
 echo "site version $version; built into $DIST/"
 
 if [ "${1:-}" = serve ]; then

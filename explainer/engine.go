@@ -14,7 +14,6 @@ import (
 	"github.com/fusionlens/fusionlens/fusion"
 	"github.com/fusionlens/fusionlens/groundtruth"
 	"github.com/fusionlens/fusionlens/importance"
-	"github.com/fusionlens/fusionlens/latent"
 	"github.com/fusionlens/fusionlens/modelfile"
 	"github.com/fusionlens/fusionlens/phantom"
 	"github.com/fusionlens/fusionlens/site"
@@ -41,6 +40,11 @@ type Options struct {
 	TruthSeed uint64
 	// Slice is how long the work between two calls of pace may take. Default SliceBudget.
 	Slice time.Duration
+	// Check runs CheckTruth's ground-truth check: in the browser a client of the check
+	// worker, natively truthcheck.Func(). Nil: the engine offers no check (CheckTruth
+	// says so). The engine package itself links none of the check's packages (cohort,
+	// latent), which keeps them out of the page's main.wasm.
+	Check CheckFunc
 }
 
 // Defaults of Options.
@@ -82,6 +86,11 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
+// latentKind is latent.Kind, the Meta.Kind of the ground-truth autoencoder's file
+// (TestLatentKind keeps them equal): importing package latent for it would link its
+// training code into the page.
+const latentKind = "autoencoder"
+
 // noReference lists the methods that explain a case from the head alone (as cmd/explain's
 // noBackground).
 var noReference = map[string]bool{"gradient": true, "gradxinput": true, "gradient_logit": true}
@@ -96,13 +105,14 @@ var sensitivity = map[string]bool{"gradient": true, "smoothgrad": true, "gradien
 type Engine struct {
 	opt      Options
 	file     string
+	data     []byte // the model file, for the ground-truth check
 	meta     modelfile.Meta
 	info     site.ModelInfo
 	mods     []importance.Modality
 	methods  []importance.Method
 	scenario *groundtruth.Scenario // nil when the file names none (or none this build knows)
 
-	// work serialises Prepare and CheckTruth; it is held while they call pace, so the
+	// work serialises Prepare and Finish; it is held while they call pace, so the
 	// page's synchronous calls never take it.
 	work sync.Mutex
 
@@ -112,7 +122,6 @@ type Engine struct {
 	ref    importance.Cohort // the reference fusion vectors encoded so far
 	refN   int               // cases of the reference cohort: ref is complete when ref.N == refN
 	global map[string]importance.Importance
-	truth  *truthCohort
 	checks map[string]site.TruthCheck
 }
 
@@ -128,7 +137,8 @@ func Opener(o Options) site.Opener {
 }
 
 // Open reads a fusion model file (the fusionlens format or safetensors) for the browser
-// explainer. The network must have the paper's layout: two 28x28 images, twenty clinical
+// explainer. The engine keeps data for the ground-truth check: the caller must not
+// modify it afterwards. The network must have the paper's layout: two 28x28 images, twenty clinical
 // values and four modalities of ten fusion features.
 func Open(name string, data []byte, o Options) (*Engine, error) {
 	o = o.withDefaults()
@@ -145,7 +155,7 @@ func Open(name string, data []byte, o Options) (*Engine, error) {
 		}
 		if f.Meta.Kind != "" && f.Meta.Kind != fusion.Kind {
 			what := f.Meta.Kind
-			if what == latent.Kind {
+			if what == latentKind {
 				what = "the ground-truth autoencoder"
 			}
 			return nil, fmt.Errorf("this model file holds %s, not a fusion network", what)
@@ -165,7 +175,7 @@ func Open(name string, data []byte, o Options) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{
-		opt: o, file: name, meta: meta, net: net, dense: dense,
+		opt: o, file: name, data: data, meta: meta, net: net, dense: dense,
 		mods:    importance.DefaultModalities(),
 		methods: validation.Methods(),
 		refN:    o.ReferenceN,

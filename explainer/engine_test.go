@@ -285,52 +285,88 @@ func TestGlobalMethodsOverReference(t *testing.T) {
 	}
 }
 
-// TestCheckTruth runs the ground-truth check and compares it with a direct computation.
-func TestCheckTruth(t *testing.T) {
+// TestCheckTruthAsksCheck checks the engine's side of the ground-truth check: it hands
+// Options.Check the model file, the autoencoder, the method and its options, keeps each
+// method's result, and says when there is nothing to check with. Package truthcheck
+// tests the check itself.
+func TestCheckTruthAsksCheck(t *testing.T) {
+	if _, err := (&Engine{scenario: nil}).CheckTruth(nil, "gradient", nil); !errors.Is(err, errNoScenario) {
+		t.Errorf("model without a scenario: %v", err)
+	}
 	e, f := trained(t, Options{TruthN: 40})
 	if e.TruthScenario() != "F3-clinical" {
 		t.Fatalf("scenario %q", e.TruthScenario())
 	}
-	var steps int
-	res, err := e.CheckTruth(f.aeFile, "gradient", func(p site.Progress) error { steps++; return nil })
-	if err != nil {
-		t.Fatal(err)
+	if _, err := e.CheckTruth(f.aeFile, "gradient", nil); err == nil || !strings.Contains(err.Error(), "no ground-truth check") {
+		t.Errorf("without Options.Check: %v", err)
 	}
-	if res.Cases != 40 || res.Scenario != "F3-clinical" || steps < 3 {
-		t.Errorf("check %+v after %d progress reports", res, steps)
-	}
-	sum := func(v []float64) float64 {
-		s := 0.0
-		for _, x := range v {
-			s += x
-		}
-		return s
-	}
-	if math.Abs(sum(res.Truth)-1) > 1e-9 || math.Abs(sum(res.Estimate)-1) > 1e-6 {
-		t.Errorf("truth %v and estimate %v do not sum to 1", res.Truth, res.Estimate)
-	}
-	// F3 ignores both images: its truth is 0 there.
-	if res.Truth[0] != 0 || res.Truth[1] != 0 {
-		t.Errorf("F3 truth %v, want no image importance", res.Truth)
-	}
-	rmse, _ := importance.RMSE(res.Estimate, res.Truth)
-	if !close4(res.RMSE, rmse) || res.RBO <= 0 || res.RBO > 1 {
-		t.Errorf("RMSE %g (direct %g), RBO %g", res.RMSE, rmse, res.RBO)
-	}
-	// A second method reuses the cohort; a stopped check returns the pace error.
+	var reqs []CheckRequest
 	stop := errors.New("stop")
-	if _, err := e.CheckTruth(f.aeFile, "permutation", func(site.Progress) error { return stop }); !errors.Is(err, stop) {
+	check := func(req CheckRequest, pace site.Pace) (site.TruthCheck, error) {
+		reqs = append(reqs, req)
+		if err := pace(site.Progress{What: "checking"}); err != nil {
+			return site.TruthCheck{}, err
+		}
+		return site.TruthCheck{Method: req.Method, Cases: req.Options.TruthN}, nil
+	}
+	e, f = trained(t, Options{TruthN: 40, Check: check})
+	if _, err := e.CheckTruth(f.aeFile, "gradient", func(site.Progress) error { return stop }); !errors.Is(err, stop) {
 		t.Errorf("stopped check: %v", err)
 	}
-	if r2, err := e.CheckTruth(f.aeFile, "permutation", nil); err != nil || r2.Truth[2] != res.Truth[2] {
-		t.Errorf("permutation check: %+v, %v", r2, err)
+	for range 2 {
+		res, err := e.CheckTruth(f.aeFile, "gradient", func(site.Progress) error { return nil })
+		if err != nil || res.Method != "gradient" || res.Cases != 40 {
+			t.Errorf("check %+v, %v", res, err)
+		}
 	}
-	if _, err := e.CheckTruth([]byte("not a model"), "lime", nil); err != nil {
-		t.Errorf("the cohort is made once; a later bad autoencoder file is not read: %v", err)
+	if _, err := e.CheckTruth(f.aeFile, "no-such-method", nil); err == nil {
+		t.Error("an unknown method was checked")
 	}
-	e2, _ := trained(t, Options{TruthN: 40})
-	if _, err := e2.CheckTruth([]byte("not a model"), "gradient", nil); err == nil || !strings.Contains(err.Error(), "autoencoder") {
-		t.Errorf("bad autoencoder file: %v", err)
+	if len(reqs) != 2 {
+		t.Fatalf("Check called %d times, want 2 (a stopped check, then one kept)", len(reqs))
+	}
+	r := reqs[1]
+	if r.Name != "test-F3.flns" || !bytes.Equal(r.Model, f.model) || !bytes.Equal(r.Autoencoder, f.aeFile) ||
+		r.Method != "gradient" || r.Options.TruthN != 40 || r.Options.TruthSeed != TruthSeed {
+		t.Errorf("request %q, model %d bytes, autoencoder %d bytes, method %q, options %+v", r.Name, len(r.Model), len(r.Autoencoder), r.Method, r.Options)
+	}
+}
+
+// TestLatentKind keeps the engine's copy of latent.Kind current.
+func TestLatentKind(t *testing.T) {
+	if latentKind != latent.Kind {
+		t.Errorf("latentKind %q, latent.Kind %q", latentKind, latent.Kind)
+	}
+}
+
+// TestEncodeCasesIsEncode checks the cohort encoder truthcheck uses against the engine's
+// one-image Encode and the head, and its size errors.
+func TestEncodeCasesIsEncode(t *testing.T) {
+	e, _ := trained(t, Options{})
+	var ax, co, clin []float32
+	for s := uint64(1); s <= 3; s++ {
+		a, c, k := testCase(s)
+		ax, co, clin = append(ax, a...), append(co, c...), append(clin, k...)
+	}
+	steps := 0
+	z, err := e.EncodeCases(ax, co, clin, 3, func(site.Progress) error { steps++; return nil }, "encoding")
+	if err != nil || len(z) != 3*site.FusionSize || steps == 0 {
+		t.Fatalf("%d values after %d progress reports, %v", len(z), steps, err)
+	}
+	p := e.Prob(z, 3)
+	for i := range 3 {
+		za, _ := e.Encode(ax[i*phantom.Pixels : (i+1)*phantom.Pixels])
+		zc, _ := e.Encode(co[i*phantom.Pixels : (i+1)*phantom.Pixels])
+		x, err := e.Explain(za, zc, clin[i*clinical.NumVars:(i+1)*clinical.NumVars], "gradient")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !close4(float64(p[i]), x.P) || !close4(float64(z[i*site.FusionSize]), float64(za[0])) {
+			t.Errorf("case %d: p %v, Explain %v; z[0] %v, Encode %v", i, p[i], x.P, z[i*site.FusionSize], za[0])
+		}
+	}
+	if _, err := e.EncodeCases(ax, co, clin[1:], 3, nil, ""); err == nil {
+		t.Error("short clinical values encoded")
 	}
 }
 

@@ -3,7 +3,6 @@ package explainer
 import (
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"strconv"
 	"time"
 
@@ -100,7 +99,6 @@ func (e *Engine) encodeReference(pace site.Pace) error {
 
 // phantoms draws the images of phantom.Dataset(n, seed, view) a few at a time, so that
 // drawing a cohort can pause for the page (phantom.Dataset draws all at once).
-// TestPhantomsMatchDataset checks that the images are phantom.Dataset's.
 type phantoms struct {
 	view   phantom.View
 	seed   uint64
@@ -108,25 +106,14 @@ type phantoms struct {
 	images []float32
 }
 
-// phantomOrderStream is the stream phantom.Dataset shuffles its labels with (xor the
-// view).
-const phantomOrderStream = 0x5eed0ff1ce
-
 func newPhantoms(n int, seed uint64, view phantom.View) *phantoms {
-	labels := make([]int, n)
-	for i := range labels {
-		labels[i] = i % phantom.NumClasses
-	}
-	order := rand.New(rand.NewPCG(seed, phantomOrderStream^uint64(view)))
-	order.Shuffle(n, func(i, j int) { labels[i], labels[j] = labels[j], labels[i] })
-	return &phantoms{view: view, seed: seed, labels: labels, images: make([]float32, n*phantom.Pixels)}
+	return &phantoms{view: view, seed: seed, labels: phantom.Labels(n, seed, view), images: make([]float32, n*phantom.Pixels)}
 }
 
-// draw draws images lo..hi-1, each from its own stream as phantom.Dataset does.
+// draw draws images lo..hi-1.
 func (p *phantoms) draw(lo, hi int) {
 	for i := lo; i < hi; i++ {
-		rng := rand.New(rand.NewPCG(p.seed, uint64(i)<<1|uint64(p.view)))
-		phantom.Generate(p.labels[i], p.view, rng, p.images[i*phantom.Pixels:(i+1)*phantom.Pixels])
+		phantom.DatasetImage(p.labels[i], i, p.seed, p.view, p.images[i*phantom.Pixels:(i+1)*phantom.Pixels])
 	}
 }
 

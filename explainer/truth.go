@@ -1,26 +1,31 @@
 package explainer
 
 import (
+	"errors"
 	"fmt"
-	"strconv"
-	"time"
 
-	"github.com/fusionlens/fusionlens/cohort"
-	"github.com/fusionlens/fusionlens/fusion"
+	"github.com/fusionlens/fusionlens/clinical"
+	"github.com/fusionlens/fusionlens/groundtruth"
 	"github.com/fusionlens/fusionlens/importance"
-	"github.com/fusionlens/fusionlens/latent"
+	"github.com/fusionlens/fusionlens/phantom"
 	"github.com/fusionlens/fusionlens/site"
-	"github.com/fusionlens/fusionlens/validation"
 )
 
-// truthCohort is the ground-truth check's cohort as the model sees it.
-type truthCohort struct {
-	z        importance.Cohort // fusion vectors and labels
-	truth    []float64         // ground-truth modality importance over the cohort
-	accuracy float64           // the network's accuracy on it
-	source   string
-	drawMS   float64 // time cohort.Build took
+// CheckRequest is one ground-truth check of an engine's model: the model file as opened,
+// the ground-truth autoencoder's file, the method and the engine's options (TruthN,
+// TruthSeed, Global, Slice).
+type CheckRequest struct {
+	Name        string // the model file's name
+	Model       []byte // the model file's bytes; not to be modified
+	Autoencoder []byte // the ground-truth autoencoder's model file
+	Method      string // a method ID of the engine's Methods
+	Options     Options
 }
+
+// CheckFunc runs a ground-truth check (package explainer/truthcheck does the work). In
+// the browser it is a client of the check worker, which runs the check in its own wasm
+// program off the page's thread; natively it runs in the same process.
+type CheckFunc func(req CheckRequest, pace site.Pace) (site.TruthCheck, error)
 
 // TruthScenario names the decision function the model was trained for, or "".
 func (e *Engine) TruthScenario() string {
@@ -32,53 +37,28 @@ func (e *Engine) TruthScenario() string {
 
 // CheckTruth compares method's global modality importance with the ground truth on a
 // cohort of TruthN synthetic cases of the model's scenario, drawn with the autoencoder
-// in aeFile (a latent model file) and encoded by the model. The cohort is made once per
-// engine; each method's result is kept.
-func (e *Engine) CheckTruth(aeFile []byte, method string, pace site.Pace) (res site.TruthCheck, err error) {
+// in aeFile (a latent model file) and encoded by the model, through Options.Check. Each
+// method's result is kept.
+func (e *Engine) CheckTruth(aeFile []byte, method string, pace site.Pace) (site.TruthCheck, error) {
 	if e.scenario == nil {
 		return site.TruthCheck{}, errNoScenario
+	}
+	if e.opt.Check == nil {
+		return site.TruthCheck{}, errors.New("this build of the explainer has no ground-truth check")
 	}
 	m, err := e.method(method)
 	if err != nil {
 		return site.TruthCheck{}, err
 	}
-	e.work.Lock()
-	defer e.work.Unlock()
-	defer stopped(&err)
 	e.mu.Lock()
 	res, done := e.checks[m.Name]
-	tc := e.truth
 	e.mu.Unlock()
 	if done {
 		return res, nil
 	}
-	drawMS := 0.0
-	if tc == nil {
-		if tc, err = e.truthCohort(aeFile, pace); err != nil {
-			return site.TruthCheck{}, err
-		}
-		e.mu.Lock()
-		e.truth = tc
-		e.mu.Unlock()
-		drawMS = tc.drawMS
-	}
-	what := m.Label + " over the " + strconv.Itoa(tc.z.N) + " check cases"
-	if err := call(pace, site.Progress{What: what}); err != nil {
-		return site.TruthCheck{}, err
-	}
-	imp, err := m.Global(e.paced(pace, what), e.mods, tc.z, e.opt.Global)
-	if err != nil {
-		return site.TruthCheck{}, fmt.Errorf("%s: %w", m.Label, err)
-	}
-	ag, err := validation.Compare(imp.Modalities, tc.truth)
+	res, err = e.opt.Check(CheckRequest{Name: e.file, Model: e.data, Autoencoder: aeFile, Method: m.Name, Options: e.opt}, pace)
 	if err != nil {
 		return site.TruthCheck{}, err
-	}
-	res = site.TruthCheck{
-		Scenario: e.scenario.Name, Description: e.scenario.Description, Method: m.Name,
-		Cases: tc.z.N, Source: tc.source,
-		Truth: append([]float64(nil), tc.truth...), Estimate: imp.Modalities,
-		RMSE: ag.RMSE, RBO: ag.RBO, Persistence: importance.DefaultPersistence, Accuracy: tc.accuracy, DrawMS: drawMS,
 	}
 	e.mu.Lock()
 	e.checks[m.Name] = res
@@ -86,38 +66,46 @@ func (e *Engine) CheckTruth(aeFile []byte, method string, pace site.Pace) (res s
 	return res, nil
 }
 
-// truthCohort draws the check cohort and encodes it.
-func (e *Engine) truthCohort(aeFile []byte, pace site.Pace) (*truthCohort, error) {
-	n, seed := e.opt.TruthN, e.opt.TruthSeed
-	if err := call(pace, site.Progress{What: "Reading the ground-truth autoencoder"}); err != nil {
-		return nil, err
+// The rest serves package truthcheck, which runs the check on an engine of its own.
+
+// Scenario returns the decision function the model file names, or nil when it names
+// none this build knows. The caller must not modify it.
+func (e *Engine) Scenario() *groundtruth.Scenario { return e.scenario }
+
+// Options returns the engine's options with the defaults filled in.
+func (e *Engine) Options() Options { return e.opt }
+
+// Method returns the importance method with the given ID.
+func (e *Engine) Method(id string) (importance.Method, error) { return e.method(id) }
+
+// EncodeCases runs n cases (two images and twenty standardised clinical values each, as
+// in fusion.Dataset) through the network a case at a time, calling pace with what and
+// the cases done between slices, and returns their n fusion vectors.
+func (e *Engine) EncodeCases(ax, co, clin []float32, n int, pace site.Pace, what string) ([]float32, error) {
+	px, nc := phantom.Pixels, clinical.NumVars
+	if n < 0 || len(ax) != n*px || len(co) != n*px || len(clin) != n*nc {
+		return nil, fmt.Errorf("explainer: %d cases need %d pixels per view and %d clinical values; have %d axial, %d coronal pixels and %d values",
+			n, n*px, n*nc, len(ax), len(co), len(clin))
 	}
-	ae, err := latent.LoadBytes(aeFile)
+	z := make([]float32, 0, n*site.FusionSize)
+	err := e.encode(ax, co, clin, 0, n, nil, pace, what, func(zk []float32, k int) { z = append(z, zk...) })
+	return z, err
+}
+
+// GlobalImportance runs method m's cohort-wide importance over c on the engine's head,
+// calling pace with what between slices; a pace error stops it and is returned.
+func (e *Engine) GlobalImportance(m importance.Method, c importance.Cohort, pace site.Pace, what string) (imp importance.Importance, err error) {
+	defer stopped(&err)
+	imp, err = m.Global(e.paced(pace, what), e.mods, c, e.opt.Global)
 	if err != nil {
-		return nil, fmt.Errorf("ground-truth autoencoder: %w", err)
+		return importance.Importance{}, fmt.Errorf("%s: %w", m.Label, err)
 	}
-	if err := call(pace, site.Progress{What: "Drawing " + strconv.Itoa(n) + " synthetic cases of " + e.scenario.Name + " and their ground truth", Total: n}); err != nil {
-		return nil, err
-	}
-	t0 := time.Now()
-	c, err := cohort.Build(e.scenario, ae, cohort.Options{N: n, Seed: seed})
-	if err != nil {
-		return nil, err
-	}
-	tc := &truthCohort{truth: c.Truth.Modality[:], source: c.Source + ", seed " + strconv.FormatUint(seed, 10),
-		drawMS: float64(time.Since(t0).Microseconds()) / 1000}
-	tc.z = importance.Cohort{Labels: c.Labels}
-	err = e.encode(c.Axial, c.Coronal, c.Clinical, 0, n, nil, pace, "Encoding the check cases", func(z []float32, k int) {
-		tc.z.Z = append(tc.z.Z, z...)
-		tc.z.N += k
-	})
-	if err != nil {
-		return nil, err
-	}
+	return imp, nil
+}
+
+// Prob returns p(class 1) of n fusion vectors.
+func (e *Engine) Prob(z []float32, n int) []float32 {
 	p := make([]float32, n)
-	e.dense.Prob(tc.z.Z, n, p)
-	if m, err := fusion.Score(p, c.Labels); err == nil {
-		tc.accuracy = m.Accuracy
-	}
-	return tc, nil
+	e.dense.Prob(z, n, p)
+	return p
 }

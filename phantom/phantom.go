@@ -147,13 +147,9 @@ func Generate(class int, view View, rng *rand.Rand, dst []float32) {
 // remainder going to the lowest classes) in shuffled order. Image i is
 // Generate(labels[i], view, rand.New(rand.NewPCG(seed, uint64(i)<<1|uint64(view))), ...),
 // so it depends only on seed, view and i; the work is spread over GOMAXPROCS goroutines.
+// Labels and DatasetImage give the same labels and images one at a time.
 func Dataset(n int, seed uint64, view View) (images []float32, labels []int) {
-	labels = make([]int, n)
-	for i := range labels {
-		labels[i] = i % NumClasses
-	}
-	order := rand.New(rand.NewPCG(seed, 0x5eed0ff1ce^uint64(view)))
-	order.Shuffle(n, func(i, j int) { labels[i], labels[j] = labels[j], labels[i] })
+	labels = Labels(n, seed, view)
 	images = make([]float32, n*Pixels)
 	workers := max(1, min(runtime.GOMAXPROCS(0), n/64))
 	var wg sync.WaitGroup
@@ -162,11 +158,34 @@ func Dataset(n int, seed uint64, view View) (images []float32, labels []int) {
 		go func() {
 			defer wg.Done()
 			for i := w; i < n; i += workers {
-				rng := rand.New(rand.NewPCG(seed, uint64(i)<<1|uint64(view)))
-				Generate(labels[i], view, rng, images[i*Pixels:(i+1)*Pixels])
+				DatasetImage(labels[i], i, seed, view, images[i*Pixels:(i+1)*Pixels])
 			}
 		}()
 	}
 	wg.Wait()
 	return images, labels
 }
+
+// Labels returns the labels of Dataset(n, seed, view): i % NumClasses for i < n, shuffled
+// by a stream of its own (seed, and the view), so that a caller can draw the images one at
+// a time with DatasetImage.
+func Labels(n int, seed uint64, view View) []int {
+	labels := make([]int, n)
+	for i := range labels {
+		labels[i] = i % NumClasses
+	}
+	order := rand.New(rand.NewPCG(seed, labelStream^uint64(view)))
+	order.Shuffle(n, func(i, j int) { labels[i], labels[j] = labels[j], labels[i] })
+	return labels
+}
+
+// DatasetImage draws image i of Dataset(n, seed, view) into dst (Pixels values), given its
+// label from Labels(n, seed, view)[i]: each image has its own stream, so it does not
+// depend on n or on the other images.
+func DatasetImage(label, i int, seed uint64, view View, dst []float32) {
+	rng := rand.New(rand.NewPCG(seed, uint64(i)<<1|uint64(view)))
+	Generate(label, view, rng, dst)
+}
+
+// labelStream is the PCG stream Labels shuffles with (xor the view).
+const labelStream = 0x5eed0ff1ce

@@ -1,6 +1,9 @@
 package phantom
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -199,5 +202,48 @@ func BenchmarkGenerate(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "images/s")
 		})
+	}
+}
+
+// TestDatasetGolden pins Dataset's images and labels: the hash was taken before Labels
+// and DatasetImage were split out of it, so drawing one image at a time gives the data
+// every earlier model was trained on.
+func TestDatasetGolden(t *testing.T) {
+	h := sha256.New()
+	for _, v := range []View{Axial, Coronal} {
+		im, lb := Dataset(37, 7, v)
+		for _, x := range im {
+			binary.Write(h, binary.LittleEndian, math.Float32bits(x))
+		}
+		for _, l := range lb {
+			binary.Write(h, binary.LittleEndian, int64(l))
+		}
+	}
+	const want = "9731e5e796c4b2fa1435ccf4cf3f1ae361bd13ceb5f887220fa0299e06cd9522"
+	if got := hex.EncodeToString(h.Sum(nil)); got != want {
+		t.Errorf("Dataset(37, 7, both views) hashes to %s, want %s", got, want)
+	}
+}
+
+// TestLabelsAndImageMatchDataset checks that Labels and DatasetImage draw Dataset's cases
+// one at a time, for sizes below and above the parallel split.
+func TestLabelsAndImageMatchDataset(t *testing.T) {
+	for _, n := range []int{1, 12, 130} {
+		for _, v := range []View{Axial, Coronal} {
+			im, lb := Dataset(n, 3, v)
+			got := Labels(n, 3, v)
+			img := make([]float32, Pixels)
+			for i := range n {
+				if got[i] != lb[i] {
+					t.Fatalf("n %d view %v: label %d is %d, Dataset has %d", n, v, i, got[i], lb[i])
+				}
+				DatasetImage(got[i], i, 3, v, img)
+				for p, x := range img {
+					if math.Float32bits(x) != math.Float32bits(im[i*Pixels+p]) {
+						t.Fatalf("n %d view %v: image %d pixel %d is %v, Dataset has %v", n, v, i, p, x, im[i*Pixels+p])
+					}
+				}
+			}
+		}
 	}
 }

@@ -3,7 +3,8 @@
 // Command wasm is the browser entry point of fusionlens: it mounts the site's Vugu root
 // component on #mount with the fusion network engine (package explainer) and re-renders
 // after every event. A panic while building or rendering the page is caught and shown as
-// a banner rather than ending the program.
+// a banner rather than ending the program. The ground-truth check runs in a Web Worker
+// with a wasm program of its own (./wasm/check, see checkworker.go).
 //
 // For tests and the curious it publishes performance.now() timings: window.fusionlensMain
 // (Go started), window.fusionlensReady (first render), window.fusionlensRendered (last
@@ -38,7 +39,7 @@ func main() {
 		fail(err)
 		return
 	}
-	root := &site.Root{S: site.NewState(explainer.Opener(explainer.Options{}))}
+	root := &site.Root{S: site.NewState(explainer.Opener(explainer.Options{Check: checker.check}))}
 	timeExplain := js.FuncOf(func(this js.Value, args []js.Value) (out interface{}) {
 		defer func() {
 			if p := recover(); p != nil {
