@@ -19,8 +19,17 @@ rm -rf "$DIST"
 mkdir -p "$DIST/models"
 
 echo "== wasm"
-GOOS=js GOARCH=wasm go build -trimpath -ldflags='-s -w' -o "$DIST/main.wasm" ./wasm
-GOOS=js GOARCH=wasm go build -trimpath -ldflags='-s -w' -o "$DIST/check.wasm" ./wasm/check
+# Inlining is off (-l) outside fusionlens's own packages, whose loops it speeds up: in wasm
+# inlined copies cost more download than they save time (main.wasm gzip about 8 % smaller;
+# page timings in BENCHMARKS.md). WASM_GCFLAGS replaces these flags, e.g. WASM_GCFLAGS=
+# builds with Go's defaults.
+read -r -a gcflags <<<"${WASM_GCFLAGS-all=-l github.com/fusionlens/fusionlens/...=}"
+gcflags=("${gcflags[@]/#/-gcflags=}")
+for w in main check; do
+	pkg=./wasm
+	[ $w = check ] && pkg=./wasm/check
+	GOOS=js GOARCH=wasm go build -trimpath ${gcflags[@]+"${gcflags[@]}"} -ldflags='-s -w' -o "$DIST/$w.wasm" $pkg
+done
 for w in main check; do
 	gzip -9 -n -c "$DIST/$w.wasm" >"$DIST/$w.wasm.gz"
 done
