@@ -17,7 +17,7 @@
 // # Staying responsive
 //
 // js/wasm runs Go on the page's only thread, so long work must stop every few
-// milliseconds to let the browser draw and handle input. Prepare and CheckTruth take a
+// milliseconds to let the browser draw and handle input. Prepare and Finish take a
 // site.Pace and call it between slices of about SliceBudget of work (encoding a couple of
 // cases, or a batch of head evaluations inside an importance method); the page's pace
 // redraws progress and sleeps briefly, which hands the thread back to the browser. When
@@ -28,9 +28,13 @@
 // # The ground-truth check
 //
 // A model file whose Meta.Scenario names the decision function it was trained for can be
-// checked in the browser: CheckTruth draws a small cohort of that synthetic world
-// (cohort.Build with the shipped ground-truth autoencoder), encodes it with the model,
-// runs a method's global modality importance over it and compares it with the exact
-// ground truth by RMSE and rank-biased overlap (validation.Compare), as the validation
-// platform does on a larger scale.
+// checked in the browser: CheckTruth hands the model file, the shipped ground-truth
+// autoencoder and the method to Options.Check, which runs package truthcheck: it draws
+// a small cohort of that synthetic world (cohort.Build), encodes it with the model, runs
+// the method's global modality importance over it and compares it with the exact ground
+// truth by RMSE and rank-biased overlap (validation.Compare), as the validation platform
+// does on a larger scale. In the browser Options.Check is a client of a Web Worker
+// running truthcheck in a wasm program of its own (wasm/check): this package does not
+// import the check's packages, so the page's main.wasm does not carry them, and the
+// check's one long step (drawing the cases) runs off the page's thread.
 package explainer

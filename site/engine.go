@@ -139,8 +139,9 @@ type TruthCheck struct {
 	RBO             float64 // rank-biased overlap of the two modality rankings
 	Persistence     float64 // RBO's p
 	Accuracy        float64 // the network's accuracy on these cases
-	// DrawMS is how long drawing the cases and their ground truth took: one step that
-	// cannot pause for the page (0 when the cohort was already drawn).
+	// DrawMS is how long drawing the cases and their ground truth took, one step that
+	// cannot pause (0 when the cohort was already drawn). In the browser it runs in the
+	// check's Web Worker, so the page goes on meanwhile.
 	DrawMS float64
 }
 
