@@ -250,6 +250,9 @@ func TestBrowserOffline(t *testing.T) {
 		`navigator.serviceWorker.controller !== null`)
 	b.WaitFor(t, "the cache to hold the wasm",
 		`(async () => { for (const k of await caches.keys()) { if (await (await caches.open(k)).match("main.wasm.gz")) return true; } return false; })()`)
+	// The ground-truth check's worker is precached too, so the check also works offline.
+	b.WaitFor(t, "the cache to hold the check worker",
+		`(async () => { for (const k of await caches.keys()) { const c = await caches.open(k); if (await c.match("check.js") && await c.match("check.wasm.gz")) return true; } return false; })()`)
 	// The first visit downloads the wasm once: the service worker's precache revalidates
 	// the copy in the HTTP cache (304) rather than fetching it again.
 	if n := srv.Served("/main.wasm.gz", http.StatusOK); n != 1 {
@@ -319,7 +322,7 @@ func TestLeakDetector(t *testing.T) {
 // TestStaticFilesStayLocal checks the page's own files name no other origin: no CDN,
 // font or analytics URL, no inline script, and the Content-Security-Policy as designed.
 func TestStaticFilesStayLocal(t *testing.T) {
-	for _, name := range []string{"index.html", "loader.js", "sw.js", "style.css"} {
+	for _, name := range []string{"index.html", "loader.js", "sw.js", "style.css", "check.js"} {
 		data, err := os.ReadFile(filepath.Join("static", name))
 		if err != nil {
 			t.Fatal(err)
