@@ -74,9 +74,12 @@ func main() {
 			last, lastModel, lastN, lastSeed = c, r.model, r.n, r.seed
 		}
 		var t time.Time
+		var what string
 		pace := func(p site.Progress) error {
-			if now := time.Now(); now.Sub(t) >= progressEvery || p.Done == p.Total {
-				t = now
+			// A new step is said at once (the next may be one long step); within a step
+			// at most every progressEvery, and its end.
+			if now := time.Now(); p.What != what || now.Sub(t) >= progressEvery || (p.Total > 0 && p.Done == p.Total) {
+				t, what = now, p.What
 				post(r.id, "progress", "what", p.What, "done", p.Done, "total", p.Total)
 			}
 			return nil
