@@ -12,17 +12,21 @@ import (
 // that spreads it over ten. ReferenceGradient counts every modality in a basis fixed
 // outside the network instead: reference features per case (an image's radiomic or
 // autoencoder features, the clinical values themselves), related to the fusion features
-// by the least-squares linear map z_m ~ A_m r_m + b_m fitted on the cohort. By the chain
-// rule through that map, dp/dr_m = A_m' dp/dz_m: the gradient the paper takes, moved into
-// the reference basis (the idea of Bai et al. 2022, "Concept gradient", with a linear
-// concept model). Where the reference features are the fusion features (clinical values),
-// A_m is the identity and the method is the paper's.
+// by a quadratic least-squares map z_m ~ phi_m(r_m) fitted on the cohort. By the chain
+// rule through that map, dp/dr_m = J_m(r_m)' dp/dz_m, J_m the map's Jacobian at the case:
+// the gradient the paper takes, moved into the reference basis (the idea of Bai et al.
+// 2022, "Concept gradient", with a polynomial concept model). The map is quadratic, not
+// linear, because an encoder that serves a decision with even terms (a square or an
+// absolute value of a reference feature) learns features that are even functions of it,
+// which a linear fit cannot see at all. Where the reference features are the fusion
+// features (clinical values), the map is the identity and the method is the paper's.
 
 // ReferenceGradient scores reference feature j by the cohort mean of |dp/dr_j|, where
-// dp/dr_m = A_m' dp/dz_m and A_m is the least-squares map from a modality's reference
-// features to its fusion features over the cohort; a modality's importance is the sum of
-// its reference features' scores; both normalised. It needs c.Reference, with enough cases
-// (more than the largest modality's length) that the map is determined.
+// dp/dr_m = J_m(r_m)' dp/dz_m and J_m is the Jacobian of the quadratic least-squares map
+// from a modality's reference features to its fusion features over the cohort; a
+// modality's importance is the sum of its reference features' scores; both normalised.
+// It needs c.Reference, with more cases than the map has coefficients per fusion feature
+// (1 + k + k(k+1)/2: 66 for ten features).
 func ReferenceGradient(h Head, mods []Modality, c Cohort, o Options) (Importance, error) {
 	dim, _, err := setup(h, mods, c, o)
 	if err != nil {
@@ -38,7 +42,7 @@ func ReferenceGradient(h Head, mods []Modality, c Cohort, o Options) (Importance
 	feat := make([]float64, dim)
 	gr := make([]float64, dim)
 	for i := 0; i < c.N; i++ {
-		toReference(g[i*dim:(i+1)*dim], mods, maps, gr)
+		toReference(g[i*dim:(i+1)*dim], c.Reference[i*dim:(i+1)*dim], mods, maps, gr)
 		for j, v := range gr {
 			feat[j] += math.Abs(v)
 		}
@@ -46,13 +50,21 @@ func ReferenceGradient(h Head, mods []Modality, c Cohort, o Options) (Importance
 	return fromFeatures("reference_gradient", feat, mods), nil
 }
 
-// ReferenceGradientLocal returns dp/dr at x, the map from reference to fusion features
-// fitted on the background cohort bg (which needs Reference); a modality's value is the
-// sum of |dp/dr_j| over its reference features.
-func ReferenceGradientLocal(h Head, mods []Modality, x []float32, bg Cohort, o Options) (Attribution, error) {
+// ReferenceGradientLocal returns dp/dr at x, whose reference features are r (length
+// dim), with the map from reference to fusion features fitted on the background cohort
+// bg (which needs Reference); a modality's value is the sum of |dp/dr_j| over its
+// reference features. It is not a LocalFunc, since it needs the case's reference
+// features as well as its fusion vector.
+func ReferenceGradientLocal(h Head, mods []Modality, x, r []float32, bg Cohort, o Options) (Attribution, error) {
 	dim, _, err := setupLocal(h, mods, x, bg, o, 2)
 	if err != nil {
 		return Attribution{}, err
+	}
+	if len(r) != dim {
+		return Attribution{}, fmt.Errorf("importance: case has %d reference features, want %d", len(r), dim)
+	}
+	if j := nonFinite(r); j >= 0 {
+		return Attribution{}, fmt.Errorf("importance: case reference feature %d is %v", j, r[j])
 	}
 	maps, err := referenceMaps(mods, bg, dim)
 	if err != nil {
@@ -62,88 +74,139 @@ func ReferenceGradientLocal(h Head, mods []Modality, x []float32, bg Cohort, o O
 	g := make([]float32, dim)
 	h.Grad(x, 1, p, g)
 	gr := make([]float64, dim)
-	toReference(g, mods, maps, gr)
+	toReference(g, r, mods, maps, gr)
 	return Attribution{Method: "reference_gradient", P: float64(p[0]), Features: gr, Modalities: aggregate(abs(gr), mods)}, nil
 }
 
-// toReference sets gr[m] = A_m' g[m] for every modality m (features outside every
+// quadMap is the quadratic map of one modality's k reference features to its k fusion
+// features: z_c = b_c + sum_a lin[c][a] r_a + sum_{a<=b} quad[c][ab] r_a r_b, with r
+// centred on the cohort mean (centring keeps the fit well conditioned).
+type quadMap struct {
+	k         int
+	mean      []float64 // k reference means
+	lin, quad []float64 // k x k and k x k(k+1)/2, row-major by fusion feature
+}
+
+// jacobian sets jac (k x k, jac[c*k+a] = dz_c/dr_a) at reference features r.
+func (q *quadMap) jacobian(r []float32, jac []float64) {
+	k, np := q.k, q.k*(q.k+1)/2
+	copy(jac, q.lin)
+	d := make([]float64, k)
+	for a := range d {
+		d[a] = float64(r[a]) - q.mean[a]
+	}
+	for c := 0; c < k; c++ {
+		qc := q.quad[c*np : (c+1)*np]
+		t := 0
+		for a := 0; a < k; a++ {
+			for b := a; b < k; b++ {
+				// d(r_a r_b)/dr_a = r_b, d/dr_b = r_a (2 r_a when a == b).
+				jac[c*k+a] += qc[t] * d[b]
+				jac[c*k+b] += qc[t] * d[a]
+				t++
+			}
+		}
+	}
+}
+
+// toReference sets gr[m] = J_m(r_m)' g[m] for every modality m (features outside every
 // modality are copied).
-func toReference(g []float32, mods []Modality, maps [][]float64, gr []float64) {
+func toReference(g, r []float32, mods []Modality, maps []*quadMap, gr []float64) {
 	for j, v := range g {
 		gr[j] = float64(v)
 	}
 	for mi, m := range mods {
-		k, a := m.Len(), maps[mi]
-		for r := 0; r < k; r++ {
+		q := maps[mi]
+		k := q.k
+		jac := make([]float64, k*k)
+		q.jacobian(r[m.Start:m.End], jac)
+		for a := 0; a < k; a++ {
 			var s float64
-			for zi := 0; zi < k; zi++ {
-				s += a[zi*k+r] * float64(g[m.Start+zi])
+			for c := 0; c < k; c++ {
+				s += jac[c*k+a] * float64(g[m.Start+c])
 			}
-			gr[m.Start+r] = s
+			gr[m.Start+a] = s
 		}
 	}
 }
 
-// referenceMaps fits, for each modality, the k x k matrix A (row-major, A[zi][r]) of the
-// least-squares map z_m ~ A r_m + b over the cohort: A = C_zr C_rr^-1 with C the
-// covariances. A tiny ridge keeps a constant reference feature from making C_rr singular;
-// such a feature gets derivative 0.
-func referenceMaps(mods []Modality, c Cohort, dim int) ([][]float64, error) {
+// referenceMaps fits, for each modality, the quadratic least-squares map from its
+// reference features to its fusion features over the cohort. A tiny ridge keeps a
+// constant reference feature (or too few distinct cases) from making the normal
+// equations singular.
+func referenceMaps(mods []Modality, c Cohort, dim int) ([]*quadMap, error) {
 	if c.Reference == nil {
 		return nil, fmt.Errorf("importance: reference gradient needs the cohort's reference features, and it has none")
 	}
-	maps := make([][]float64, len(mods))
+	maps := make([]*quadMap, len(mods))
 	for mi, m := range mods {
 		k := m.Len()
-		if c.N <= k {
-			return nil, fmt.Errorf("importance: reference gradient: modality %q has %d features, so its map needs more than %d cases; have %d", m.Name, k, k, c.N)
+		np := k * (k + 1) / 2
+		nb := 1 + k + np // intercept, linear, quadratic
+		if c.N <= nb {
+			return nil, fmt.Errorf("importance: reference gradient: modality %q has %d features, so its quadratic map has %d coefficients and needs more than %d cases; have %d", m.Name, k, nb, nb, c.N)
 		}
-		mz, mr := make([]float64, k), make([]float64, k)
+		q := &quadMap{k: k, mean: make([]float64, k), lin: make([]float64, k*k), quad: make([]float64, k*np)}
 		for i := 0; i < c.N; i++ {
-			for j := 0; j < k; j++ {
-				mz[j] += float64(c.Z[i*dim+m.Start+j])
-				mr[j] += float64(c.Reference[i*dim+m.Start+j])
-			}
-		}
-		for j := range mz {
-			mz[j] /= float64(c.N)
-			mr[j] /= float64(c.N)
-		}
-		czr, crr := make([]float64, k*k), make([]float64, k*k)
-		dz, dr := make([]float64, k), make([]float64, k)
-		for i := 0; i < c.N; i++ {
-			for j := 0; j < k; j++ {
-				dz[j] = float64(c.Z[i*dim+m.Start+j]) - mz[j]
-				dr[j] = float64(c.Reference[i*dim+m.Start+j]) - mr[j]
-			}
 			for a := 0; a < k; a++ {
-				for b := 0; b < k; b++ {
-					czr[a*k+b] += dz[a] * dr[b]
-					crr[a*k+b] += dr[a] * dr[b]
+				q.mean[a] += float64(c.Reference[i*dim+m.Start+a])
+			}
+		}
+		for a := range q.mean {
+			q.mean[a] /= float64(c.N)
+		}
+		// Normal equations: (Phi' Phi) beta = Phi' Z, Phi the nb basis values per case.
+		ata := make([]float64, nb*nb)
+		atz := make([]float64, nb*k)
+		phi := make([]float64, nb)
+		for i := 0; i < c.N; i++ {
+			row := c.Reference[i*dim+m.Start : i*dim+m.End]
+			phi[0] = 1
+			for a := 0; a < k; a++ {
+				phi[1+a] = float64(row[a]) - q.mean[a]
+			}
+			t := 1 + k
+			for a := 0; a < k; a++ {
+				for b := a; b < k; b++ {
+					phi[t] = phi[1+a] * phi[1+b]
+					t++
+				}
+			}
+			for u := 0; u < nb; u++ {
+				pu := phi[u]
+				for v := u; v < nb; v++ {
+					ata[u*nb+v] += pu * phi[v]
+				}
+				for cc := 0; cc < k; cc++ {
+					atz[u*k+cc] += pu * float64(c.Z[i*dim+m.Start+cc])
 				}
 			}
 		}
 		var tr float64
-		for j := 0; j < k; j++ {
-			tr += crr[j*k+j]
+		for u := 0; u < nb; u++ {
+			for v := 0; v < u; v++ {
+				ata[u*nb+v] = ata[v*nb+u]
+			}
+			tr += ata[u*nb+u]
 		}
-		ridge := 1e-9*tr/float64(k) + 1e-300
-		for j := 0; j < k; j++ {
-			crr[j*k+j] += ridge
+		ridge := 1e-9*tr/float64(nb) + 1e-300
+		for u := 1; u < nb; u++ {
+			ata[u*nb+u] += ridge
 		}
-		l, err := cholesky(crr, k)
+		l, err := cholesky(ata, nb)
 		if err != nil {
 			return nil, fmt.Errorf("importance: reference gradient: modality %q: %w", m.Name, err)
 		}
-		// A' = C_rr^-1 C_zr' (C_rr symmetric): solve one column of A' per fusion feature.
-		a := make([]float64, k*k)
-		col := make([]float64, k)
-		for zi := 0; zi < k; zi++ {
-			copy(col, czr[zi*k:(zi+1)*k])
-			choleskySolve(l, k, col)
-			copy(a[zi*k:(zi+1)*k], col)
+		col := make([]float64, nb)
+		for cc := 0; cc < k; cc++ {
+			for u := 0; u < nb; u++ {
+				col[u] = atz[u*k+cc]
+			}
+			choleskySolve(l, nb, col)
+			copy(q.lin[cc*k:(cc+1)*k], col[1:1+k])
+			copy(q.quad[cc*np:(cc+1)*np], col[1+k:])
 		}
-		maps[mi] = a
+		maps[mi] = q
 	}
 	return maps, nil
 }

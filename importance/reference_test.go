@@ -8,8 +8,9 @@ import (
 )
 
 // referenceWorld draws n reference vectors r (40, standard normal) and fusion vectors
-// z = A r + b, with a random invertible A for each image modality and the identity for the
-// clinical ones, as an encoder's learned basis would be.
+// z = A r + b + quadratic terms, with a random invertible A and even terms for each image
+// modality, as an encoder's learned features would be, and the identity for the clinical
+// ones.
 func referenceWorld(n int, seed uint64) (c Cohort, a [][]float64, b []float64) {
 	rng := rand.New(rand.NewPCG(seed, 3))
 	mods := DefaultModalities()
@@ -42,7 +43,8 @@ func referenceWorld(n int, seed uint64) (c Cohort, a [][]float64, b []float64) {
 	return Cohort{Z: z, N: n, Reference: r}, a, b
 }
 
-// mapZ returns z = A r + b for one case.
+// mapZ returns z = A r + b for one case, plus, for the images, squares and products of
+// neighbouring reference features.
 func mapZ(r []float32, a [][]float64, b []float64) []float32 {
 	z := make([]float32, 40)
 	for mi, m := range DefaultModalities() {
@@ -51,6 +53,10 @@ func mapZ(r []float32, a [][]float64, b []float64) []float32 {
 			s := b[m.Start+i]
 			for j := 0; j < k; j++ {
 				s += a[mi][i*k+j] * float64(r[m.Start+j])
+			}
+			if mi < 2 {
+				ri, rn := float64(r[m.Start+i]), float64(r[m.Start+(i+1)%k])
+				s += 0.3*ri*ri - 0.2*ri*rn
 			}
 			z[m.Start+i] = float32(s)
 		}
@@ -88,7 +94,7 @@ func TestReferenceGradientMatchesFiniteDifferences(t *testing.T) {
 		if i%60 != 0 {
 			continue
 		}
-		att, err := ReferenceGradientLocal(h, mods, c.Z[i*40:(i+1)*40], c, Options{})
+		att, err := ReferenceGradientLocal(h, mods, c.Z[i*40:(i+1)*40], r, c, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -124,12 +130,17 @@ func TestReferenceGradientIsPaperGradientInItsBasis(t *testing.T) {
 	}
 	nearSlice(t, "identity reference", got.Modalities, want.Modalities, 1e-6)
 
-	// The same decision seen through two different encoder bases: z2 = A z1 + b for
+	// The same decision seen through two different encoder bases: z2 = M z1 + b for
 	// images, with a head that undoes it, so p is the same function of the reference.
-	w, a, b := referenceWorld(400, 4)
-	inv := invertedHead{h: h, a: a, b: b}
-	c2 := Cohort{Z: w.Z, N: w.N, Reference: w.Reference}
-	c1 := Cohort{Z: w.Reference, N: w.N, Reference: w.Reference}
+	w, _, _ := referenceWorld(400, 4)
+	_, m, b := referenceWorld(1, 5) // a second random linear map
+	z2 := make([]float32, len(w.Z))
+	for i := 0; i < w.N; i++ {
+		copy(z2[i*40:], mapLinear(w.Z[i*40:(i+1)*40], m, b))
+	}
+	inv := invertedHead{h: h, a: m, b: b}
+	c1 := Cohort{Z: w.Z, N: w.N, Reference: w.Reference}
+	c2 := Cohort{Z: z2, N: w.N, Reference: w.Reference}
 	r1, err := ReferenceGradient(h, mods, c1, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -148,6 +159,22 @@ func TestReferenceGradientIsPaperGradientInItsBasis(t *testing.T) {
 	if moved < 0.01 {
 		t.Errorf("the paper's gradient moved by only %.4f under a change of basis; the test's bases are too alike", moved)
 	}
+}
+
+// mapLinear returns A z + b for one case (A per modality).
+func mapLinear(z []float32, a [][]float64, b []float64) []float32 {
+	out := make([]float32, 40)
+	for mi, m := range DefaultModalities() {
+		k := m.Len()
+		for i := 0; i < k; i++ {
+			s := b[m.Start+i]
+			for j := 0; j < k; j++ {
+				s += a[mi][i*k+j] * float64(z[m.Start+j])
+			}
+			out[m.Start+i] = float32(s)
+		}
+	}
+	return out
 }
 
 // invertedHead computes h(A^-1 (z - b)) for image modalities, by solving A x = z - b.
@@ -250,10 +277,15 @@ func TestReferenceGradientErrors(t *testing.T) {
 	if _, err := ReferenceGradient(h, mods, c, Options{}); err == nil || !strings.Contains(err.Error(), "Reference has") {
 		t.Errorf("short reference: err = %v", err)
 	}
-	few := cohort(h, 8, 3)
+	few := cohort(h, 60, 3)
 	few.Reference = few.Z
-	if _, err := ReferenceGradient(h, mods, few, Options{}); err == nil || !strings.Contains(err.Error(), "more than 10 cases") {
-		t.Errorf("8 cases: err = %v", err)
+	if _, err := ReferenceGradient(h, mods, few, Options{}); err == nil || !strings.Contains(err.Error(), "more than 66 cases") {
+		t.Errorf("60 cases: err = %v", err)
+	}
+	good := cohort(h, 100, 5)
+	good.Reference = good.Z
+	if _, err := ReferenceGradientLocal(h, mods, good.Z[:40], good.Z[:39], good, Options{}); err == nil || !strings.Contains(err.Error(), "39 reference features") {
+		t.Errorf("short case reference: err = %v", err)
 	}
 	bad := cohort(h, 50, 4)
 	bad.Reference = append([]float32(nil), bad.Z...)

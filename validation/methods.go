@@ -507,7 +507,7 @@ func ReferenceMethods() []importance.Method {
 	return []importance.Method{
 		{Name: "reference_gradient", Label: "Reference gradient",
 			Description: "The paper's gradient moved by the chain rule into reference features a person can name (each image's autoencoder features, the clinical values), through the linear map from those features to the fusion features fitted on the cohort.",
-			Global:      importance.ReferenceGradient, Local: importance.ReferenceGradientLocal},
+			Global:      importance.ReferenceGradient},
 	}
 }
 
