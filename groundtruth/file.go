@@ -572,3 +572,21 @@ func (s *Scenario) UnmarshalJSON(data []byte) error {
 	*s = *p
 	return nil
 }
+
+// ModelScenario returns the scenario a model file says it was trained for: its
+// Meta.Scenario holds a JSON string naming a built-in ("F3" or "F3-clinical") or a full
+// scenario object.
+func ModelScenario(raw json.RawMessage) (*Scenario, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return nil, fmt.Errorf("groundtruth: the model file names no scenario")
+	}
+	if raw[0] == '"' {
+		var name string
+		if err := json.Unmarshal(raw, &name); err != nil {
+			return nil, fmt.Errorf("groundtruth: model scenario: %w", err)
+		}
+		return Builtin(name)
+	}
+	return ParseScenario(raw)
+}

@@ -19,22 +19,9 @@ import (
 	"github.com/fusionlens/fusionlens/modelfile"
 )
 
-// ModelScenario returns the scenario a model file says it was trained for: its
-// Meta.Scenario holds a JSON string naming a built-in ("F3" or "F3-clinical") or a full
-// scenario object.
+// ModelScenario is groundtruth.ModelScenario.
 func ModelScenario(raw json.RawMessage) (*groundtruth.Scenario, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 {
-		return nil, fmt.Errorf("validation: the model file names no scenario")
-	}
-	if raw[0] == '"' {
-		var name string
-		if err := json.Unmarshal(raw, &name); err != nil {
-			return nil, fmt.Errorf("validation: model scenario: %w", err)
-		}
-		return groundtruth.Builtin(name)
-	}
-	return groundtruth.ParseScenario(raw)
+	return groundtruth.ModelScenario(raw)
 }
 
 // SameScenario reports whether a and b define the same decision function, cohort size

@@ -1,4 +1,4 @@
-package validation
+package fusion
 
 import (
 	"math"
@@ -34,8 +34,8 @@ func normalRows(n, dim int, seed uint64) []float32 {
 	return z
 }
 
-// reference computes the head in float64 with plain loops: log-odds of row z.
-func reference(h *DenseHead, z []float32) float64 {
+// denseReference computes the head in float64 with plain loops: log-odds of row z.
+func denseReference(h *DenseHead, z []float32) float64 {
 	in := make([]float64, len(z))
 	for i, v := range z {
 		in[i] = float64(v)
@@ -74,7 +74,7 @@ func TestDenseHeadMatchesReferenceAndFiniteDifferences(t *testing.T) {
 	checked := 0
 	for i := 0; i < n; i += 7 {
 		row := z[i*40 : (i+1)*40]
-		want := reference(h, row)
+		want := denseReference(h, row)
 		if math.Abs(float64(s[i])-want) > 1e-4*(1+math.Abs(want)) {
 			t.Fatalf("case %d: log-odds %v, float64 reference %v", i, s[i], want)
 		}
@@ -84,14 +84,14 @@ func TestDenseHeadMatchesReferenceAndFiniteDifferences(t *testing.T) {
 		x := append([]float32(nil), row...)
 		for j := range 40 {
 			x[j] = row[j] + eps
-			up := reference(h, x)
+			up := denseReference(h, x)
 			x[j] = row[j] - eps
-			down := reference(h, x)
+			down := denseReference(h, x)
 			x[j] = row[j]
 			fd := (up - down) / (float64(row[j]+eps) - float64(row[j]-eps))
 			// A ReLU kink inside the step makes the difference quotient differ; they are
 			// rare at this step, so skip the few where the quotients on both sides disagree.
-			mid := reference(h, x)
+			mid := denseReference(h, x)
 			fl := (mid - down) / (float64(row[j]) - float64(row[j]-eps))
 			fr := (up - mid) / (float64(row[j]+eps) - float64(row[j]))
 			if math.Abs(fl-fr) > 1e-3*(1+math.Abs(fd)) {
@@ -147,5 +147,5 @@ func TestRandomisedHeadIsNewAndDeterministic(t *testing.T) {
 		t.Errorf("same seed equal %v, other seed differs %v, differs from original %v", same, diffSeed, diffOrig)
 	}
 	var _ importance.Head = h
-	var _ LogitHead = h
+	var _ importance.LogitHead = h
 }

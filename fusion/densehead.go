@@ -1,0 +1,249 @@
+package fusion
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/fusionlens/fusionlens/nn"
+)
+
+// DenseLayer is one fully connected layer of a head: out = W in + B, W Out x In
+// (PyTorch's Linear layout), row-major.
+type DenseLayer struct {
+	In, Out int
+	W, B    []float32
+}
+
+// DenseHead is a post-fusion head as a plain stack of dense layers with ReLU between
+// them, ending in two class scores s0, s1: p(class 1) = logistic(s1 - s0). It is an
+// importance.Head and a LogitHead. It holds no buffers, so one DenseHead may serve
+// several goroutines at once.
+type DenseHead struct {
+	Layers []DenseLayer
+}
+
+// headChunk is how many fusion vectors a DenseHead evaluates per pass, which bounds the
+// memory of one call.
+const headChunk = 256
+
+// NewDenseHead checks that the layers chain (each In is the previous Out), end in two
+// class scores and hold finite weights of the stated sizes, and returns them as a head.
+// The layers are used as given, not copied.
+func NewDenseHead(layers []DenseLayer) (*DenseHead, error) {
+	if len(layers) == 0 {
+		return nil, fmt.Errorf("fusion: head has no layers")
+	}
+	for i, l := range layers {
+		if l.In <= 0 || l.Out <= 0 {
+			return nil, fmt.Errorf("fusion: head layer %d maps %d to %d features", i, l.In, l.Out)
+		}
+		if i > 0 && l.In != layers[i-1].Out {
+			return nil, fmt.Errorf("fusion: head layer %d reads %d features, layer %d gives %d", i, l.In, i-1, layers[i-1].Out)
+		}
+		if len(l.W) != l.In*l.Out || len(l.B) != l.Out {
+			return nil, fmt.Errorf("fusion: head layer %d (%d -> %d) has %d weights and %d biases, want %d and %d",
+				i, l.In, l.Out, len(l.W), len(l.B), l.In*l.Out, l.Out)
+		}
+		for _, v := range [][]float32{l.W, l.B} {
+			for k, x := range v {
+				if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+					return nil, fmt.Errorf("fusion: head layer %d parameter %d is %v", i, k, x)
+				}
+			}
+		}
+	}
+	if out := layers[len(layers)-1].Out; out != 2 {
+		return nil, fmt.Errorf("fusion: head ends in %d scores, want 2 classes", out)
+	}
+	return &DenseHead{Layers: layers}, nil
+}
+
+// HeadOf copies the head of a fusion network: the dense layers after the fusion vector.
+// The copy computes the same p(class 1) as net.Prob and does not change when net does.
+func HeadOf(net *Net) (*DenseHead, error) {
+	cfg := net.Config()
+	params := net.Params()
+	k := len(cfg.Head)
+	if len(params) < 2*k {
+		return nil, fmt.Errorf("fusion: network has %d parameter tensors, fewer than the head's %d", len(params), 2*k)
+	}
+	hp := params[len(params)-2*k:]
+	layers := make([]DenseLayer, k)
+	in := cfg.Dim()
+	for i, out := range cfg.Head {
+		w, b := hp[2*i], hp[2*i+1]
+		if len(w.Shape) != 2 || w.Shape[0] != out || w.Shape[1] != in || len(b.Shape) != 1 || b.Shape[0] != out {
+			return nil, fmt.Errorf("fusion: head layer %d has weight shape %v and bias shape %v, want [%d %d] and [%d]",
+				i, w.Shape, b.Shape, out, in, out)
+		}
+		layers[i] = DenseLayer{In: in, Out: out, W: append([]float32(nil), w.W...), B: append([]float32(nil), b.W...)}
+		in = out
+	}
+	return NewDenseHead(layers)
+}
+
+// Dim is the length of a fusion vector.
+func (h *DenseHead) Dim() int { return h.Layers[0].In }
+
+// Randomised returns a copy of h with freshly initialised parameters, drawn as package nn
+// initialises a new dense layer (He-uniform weights, zero biases) from PCG(seed): the
+// model-randomisation sanity check of Adebayo et al. (2018) applied to the head.
+func (h *DenseHead) Randomised(seed uint64) *DenseHead {
+	rng := nn.NewRand(seed)
+	out := &DenseHead{Layers: make([]DenseLayer, len(h.Layers))}
+	for i, l := range h.Layers {
+		r := DenseLayer{In: l.In, Out: l.Out, W: make([]float32, len(l.W)), B: make([]float32, len(l.B))}
+		nn.InitHeUniform(r.W, l.In, rng)
+		out.Layers[i] = r
+	}
+	return out
+}
+
+// checkRows panics unless z, out and g (when not nil) hold n rows: wrong sizes are
+// programming errors, as for importance.Head.
+func (h *DenseHead) checkRows(op string, z []float32, n int, out, g []float32) {
+	d := h.Dim()
+	if n < 0 || len(z) < n*d || len(out) < n || (g != nil && len(g) < n*d) {
+		panic(fmt.Sprintf("fusion: DenseHead.%s: n=%d rows of %d need z, out, g of %d, %d, %d values; have %d, %d, %d",
+			op, n, d, n*d, n, n*d, len(z), len(out), len(g)))
+	}
+}
+
+// buffers holds one call's activations.
+type buffers struct {
+	act [][]float32 // per layer, headChunk x Out
+	d   [][]float32 // per layer, headChunk x In: gradient with respect to the layer's input
+}
+
+func (h *DenseHead) buffers(grad bool) *buffers {
+	b := &buffers{act: make([][]float32, len(h.Layers))}
+	for i, l := range h.Layers {
+		b.act[i] = make([]float32, headChunk*l.Out)
+	}
+	if grad {
+		b.d = make([][]float32, len(h.Layers))
+		for i, l := range h.Layers {
+			if i > 0 {
+				b.d[i] = make([]float32, headChunk*l.In)
+			}
+		}
+	}
+	return b
+}
+
+// scores runs n <= headChunk rows through the layers; the last activation holds the two
+// class scores per row.
+func (h *DenseHead) scores(b *buffers, z []float32, n int) []float32 {
+	in := z[:n*h.Dim()]
+	last := len(h.Layers) - 1
+	for i, l := range h.Layers {
+		out := b.act[i][:n*l.Out]
+		nn.DenseForward(out, in, l.W, l.B, n, l.In, l.Out)
+		if i < last {
+			nn.ReLUForward(out, out, n*l.Out)
+		}
+		in = out
+	}
+	return in
+}
+
+// backward sets g (n x Dim) to the gradient of sum_r (w[r] (s1 - s0)) with respect to z,
+// given the activations of the last scores call.
+func (h *DenseHead) backward(b *buffers, w []float32, n int, g []float32) {
+	last := len(h.Layers) - 1
+	d := make([]float32, 2*n)
+	for r := range n {
+		d[2*r], d[2*r+1] = -w[r], w[r]
+	}
+	for i := last; i >= 0; i-- {
+		l := h.Layers[i]
+		var dIn []float32
+		if i > 0 {
+			dIn = b.d[i][:n*l.In]
+		} else {
+			dIn = g[:n*l.In]
+		}
+		nn.Sgemm(false, false, n, l.In, l.Out, 1, d, l.Out, l.W, l.In, 0, dIn, l.In)
+		if i > 0 {
+			nn.ReLUBackward(dIn, dIn, b.act[i-1][:n*l.In], n*l.In)
+		}
+		d = dIn
+	}
+}
+
+// Logit sets s[i] = ln(p/(1-p)) = s1 - s0 for each row i of z (n x Dim).
+func (h *DenseHead) Logit(z []float32, n int, s []float32) {
+	h.checkRows("Logit", z, n, s, nil)
+	h.each(z, n, func(b *buffers, zc []float32, k, lo int) {
+		sc := h.scores(b, zc, k)
+		for r := range k {
+			s[lo+r] = sc[2*r+1] - sc[2*r]
+		}
+	}, false)
+}
+
+// GradLogit sets s as Logit does and g = ds/dz (n x Dim).
+func (h *DenseHead) GradLogit(z []float32, n int, s, g []float32) {
+	h.checkRows("GradLogit", z, n, s, g)
+	d := h.Dim()
+	ones := make([]float32, headChunk)
+	for i := range ones {
+		ones[i] = 1
+	}
+	h.each(z, n, func(b *buffers, zc []float32, k, lo int) {
+		sc := h.scores(b, zc, k)
+		for r := range k {
+			s[lo+r] = sc[2*r+1] - sc[2*r]
+		}
+		h.backward(b, ones, k, g[lo*d:])
+	}, true)
+}
+
+// Prob sets p[i] = p(class 1 | row i of z).
+func (h *DenseHead) Prob(z []float32, n int, p []float32) {
+	h.checkRows("Prob", z, n, p, nil)
+	h.each(z, n, func(b *buffers, zc []float32, k, lo int) {
+		sc := h.scores(b, zc, k)
+		for r := range k {
+			p[lo+r] = float32(logistic(float64(sc[2*r+1]) - float64(sc[2*r])))
+		}
+	}, false)
+}
+
+// Grad sets p as Prob does and g = dp/dz = p(1-p) ds/dz.
+func (h *DenseHead) Grad(z []float32, n int, p, g []float32) {
+	h.checkRows("Grad", z, n, p, g)
+	d := h.Dim()
+	q := make([]float32, headChunk)
+	h.each(z, n, func(b *buffers, zc []float32, k, lo int) {
+		sc := h.scores(b, zc, k)
+		for r := range k {
+			v := logistic(float64(sc[2*r+1]) - float64(sc[2*r]))
+			p[lo+r] = float32(v)
+			q[r] = float32(v * (1 - v))
+		}
+		h.backward(b, q, k, g[lo*d:])
+	}, true)
+}
+
+// each calls fn on consecutive chunks of at most headChunk rows of z.
+func (h *DenseHead) each(z []float32, n int, fn func(b *buffers, zc []float32, k, lo int), grad bool) {
+	if n == 0 {
+		return
+	}
+	b := h.buffers(grad)
+	d := h.Dim()
+	for lo := 0; lo < n; lo += headChunk {
+		k := min(headChunk, n-lo)
+		fn(b, z[lo*d:(lo+k)*d], k, lo)
+	}
+}
+
+// logistic is 1/(1+exp(-x)) without overflow.
+func logistic(x float64) float64 {
+	if x >= 0 {
+		return 1 / (1 + math.Exp(-x))
+	}
+	e := math.Exp(x)
+	return e / (1 + e)
+}
