@@ -17,7 +17,6 @@ import (
 	"github.com/fusionlens/fusionlens/modelfile"
 	"github.com/fusionlens/fusionlens/phantom"
 	"github.com/fusionlens/fusionlens/site"
-	"github.com/fusionlens/fusionlens/validation"
 )
 
 // Options set up an Engine. The zero value takes the defaults below.
@@ -118,7 +117,7 @@ type Engine struct {
 
 	mu     sync.Mutex  // guards net's batch-1 path and everything below
 	net    *fusion.Net // batch 1: Encode, Saliency and the per-case head
-	dense  *validation.DenseHead
+	dense  *fusion.DenseHead
 	ref    importance.Cohort // the reference fusion vectors encoded so far
 	refN   int               // cases of the reference cohort: ref is complete when ref.N == refN
 	global map[string]importance.Importance
@@ -170,21 +169,21 @@ func Open(name string, data []byte, o Options) (*Engine, error) {
 		return nil, fmt.Errorf("the network reads %d images of %dx%d, %d encoder features each, and %d clinical values in %d modalities; the explainer needs the paper's layout (2 images of 28x28, 10 features each, 20 values, 4 modalities)",
 			cfg.Images, cfg.ImageSize, cfg.ImageSize, cfg.Features(), cfg.Clinical, len(cfg.Modalities))
 	}
-	dense, err := validation.HeadOf(net)
+	dense, err := fusion.HeadOf(net)
 	if err != nil {
 		return nil, err
 	}
 	e := &Engine{
 		opt: o, file: name, data: data, meta: meta, net: net, dense: dense,
 		mods:    importance.DefaultModalities(),
-		methods: validation.Methods(),
+		methods: append(importance.Methods(), importance.Added()...),
 		refN:    o.ReferenceN,
 		global:  map[string]importance.Importance{},
 		checks:  map[string]site.TruthCheck{},
 	}
 	if len(meta.Scenario) > 0 {
 		// A scenario this build cannot read leaves the model usable, only uncheckable.
-		if sc, err := validation.ModelScenario(meta.Scenario); err == nil {
+		if sc, err := groundtruth.ModelScenario(meta.Scenario); err == nil {
 			e.scenario = sc
 		}
 	}
@@ -222,7 +221,7 @@ func (e *Engine) Info() site.ModelInfo { return e.info }
 // Meta returns the model file's training facts.
 func (e *Engine) Meta() modelfile.Meta { return e.meta }
 
-// Methods lists importance.Methods then validation.Extras: the paper's gradient first.
+// Methods lists importance.Methods then importance.Added: the paper's gradient first.
 func (e *Engine) Methods() []site.Method {
 	out := make([]site.Method, len(e.methods))
 	for i, m := range e.methods {
@@ -344,8 +343,9 @@ func (e *Engine) explain(zAxial, zCoronal, clin []float32, method string, pace s
 		x.Background = bg.N
 	}
 	// The network itself is the head for importance's fast methods (its batch-1
-	// evaluator allocates nothing); the log-odds methods need validation's copy of the
-	// head, and slow methods run on it without the lock, pausing for the page.
+	// evaluator allocates nothing); the log-odds methods need the head as dense layers
+	// (fusion.DenseHead), and slow methods run on those without the lock, pausing for
+	// the page.
 	var head importance.Head = e.net
 	if isExtra(m.Name) {
 		head = e.dense
@@ -374,7 +374,7 @@ func (e *Engine) explain(zAxial, zCoronal, clin []float32, method string, pace s
 }
 
 func isExtra(name string) bool {
-	for _, m := range validation.Extras() {
+	for _, m := range importance.Added() {
 		if m.Name == name {
 			return true
 		}

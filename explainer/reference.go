@@ -11,7 +11,6 @@ import (
 	"github.com/fusionlens/fusionlens/importance"
 	"github.com/fusionlens/fusionlens/phantom"
 	"github.com/fusionlens/fusionlens/site"
-	"github.com/fusionlens/fusionlens/validation"
 )
 
 // encodeChunk is how many cases one slice of encoding runs through the network: one
@@ -155,13 +154,13 @@ func call(pace site.Pace, p site.Progress) error {
 	return pace(p)
 }
 
-// pacedHead is the head the cohort-wide methods run on: validation's buffer-free copy of
-// the network's head (so the page's own calls may use the network meanwhile), calling
-// pace whenever a slice's worth of time has passed since the last call. Importance
-// methods cannot return early, so a pace error unwinds them as a panic that stopped
-// turns back into the error.
+// pacedHead is the head the cohort-wide methods run on: a buffer-free copy of the
+// network's head (fusion.DenseHead, so the page's own calls may use the network
+// meanwhile), calling pace whenever a slice's worth of time has passed since the last
+// call. Importance methods cannot return early, so a pace error unwinds them as a panic
+// that stopped turns back into the error.
 type pacedHead struct {
-	h     *validation.DenseHead
+	h     *fusion.DenseHead
 	pace  site.Pace
 	what  string
 	slice time.Duration
