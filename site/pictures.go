@@ -1,12 +1,10 @@
 package site
 
 import (
-	"bytes"
 	"encoding/base64"
 	"errors"
 	"image"
 	"image/color"
-	"image/png"
 	"math"
 	"strconv"
 	"sync"
@@ -25,14 +23,13 @@ const (
 // 160 CSS pixels, so larger images are box-filtered down before encoding.
 const previewMaxSide = 256
 
-// pngDataURL encodes img as a PNG data: URL.
+// pngDataURL encodes img, an *image.Gray or *image.RGBA, as a PNG data: URL (encodePNG).
 func pngDataURL(img image.Image) (string, error) {
-	var b bytes.Buffer
-	enc := png.Encoder{CompressionLevel: png.BestSpeed}
-	if err := enc.Encode(&b, img); err != nil {
+	b, err := encodePNG(img)
+	if err != nil {
 		return "", err
 	}
-	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(b.Bytes()), nil
+	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(b), nil
 }
 
 // netImage turns 784 values in [0,1] into a 28x28 grey image (values outside [0,1] are
