@@ -14,6 +14,7 @@ import (
 	"github.com/fusionlens/fusionlens/ctimage"
 	"github.com/fusionlens/fusionlens/fusion"
 	"github.com/fusionlens/fusionlens/importance"
+	"github.com/fusionlens/fusionlens/latent"
 	"github.com/fusionlens/fusionlens/modelfile"
 	"github.com/fusionlens/fusionlens/phantom"
 	"github.com/fusionlens/fusionlens/validation"
@@ -150,6 +151,66 @@ func loadModel(o options) (*fusion.Net, modelfile.Meta, string, error) {
 	return net, meta, path, nil
 }
 
+// referenceExplain explains the case by the reference gradient, with the shipped
+// autoencoder's whitened latent features of each image and the clinical values as the
+// reference features of the case and of the background (n phantom cases, seed).
+func referenceExplain(head importance.Head, mods []importance.Modality, z []float32, images [][]float32, clin []float32,
+	bg importance.Cohort, n int, seed uint64) (importance.Attribution, []float32, error) {
+	fail := func(err error) (importance.Attribution, []float32, error) {
+		return importance.Attribution{}, nil, fmt.Errorf("reference features: %w", err)
+	}
+	b, err := weights.Autoencoder()
+	if err != nil {
+		return fail(err)
+	}
+	ae, err := latent.LoadBytes(b)
+	if err != nil {
+		return fail(err)
+	}
+	ax, _ := phantom.Dataset(n, seed, phantom.Axial)
+	co, _ := phantom.Dataset(n, seed, phantom.Coronal)
+	if bg.Reference, err = referenceRows(ae, ax, co, clinical.Simulate(n, seed), n); err != nil {
+		return fail(err)
+	}
+	c64 := make([]float64, len(clin))
+	for i, v := range clin {
+		c64[i] = float64(v)
+	}
+	r, err := referenceRows(ae, images[0], images[1], c64, 1)
+	if err != nil {
+		return fail(err)
+	}
+	a, err := importance.ReferenceGradientLocal(head, mods, z, r, bg, importance.Options{Seed: seed})
+	return a, r, err
+}
+
+// referenceRows returns n rows of 40 reference features: the autoencoder's ten whitened
+// latents of the axial and of the coronal image, then the twenty clinical values.
+func referenceRows(ae *latent.Model, ax, co []float32, clin []float64, n int) ([]float32, error) {
+	fa, err := ae.Features(phantom.Axial, ax, n)
+	if err != nil {
+		return nil, err
+	}
+	fc, err := ae.Features(phantom.Coronal, co, n)
+	if err != nil {
+		return nil, err
+	}
+	k := latent.Dim
+	nc := len(clin) / n
+	out := make([]float32, n*(2*k+nc))
+	for i := 0; i < n; i++ {
+		row := out[i*(2*k+nc):]
+		for j := 0; j < k; j++ {
+			row[j] = float32(fa[i*k+j])
+			row[k+j] = float32(fc[i*k+j])
+		}
+		for j := 0; j < nc; j++ {
+			row[2*k+j] = float32(clin[i*nc+j])
+		}
+	}
+	return out, nil
+}
+
 // noBackground lists the methods that explain a case from the head alone.
 var noBackground = map[string]bool{"gradient": true, "gradxinput": true, "gradient_logit": true}
 
@@ -236,7 +297,8 @@ func explain(o options, stdout io.Writer) error {
 	if err != nil {
 		return usagef("-method: %w", err)
 	}
-	if m.Local == nil {
+	byReference := m.Name == "reference_gradient"
+	if m.Local == nil && !byReference {
 		return usagef("-method %s scores a cohort, not one case; see -method list", m.Name)
 	}
 	in, err := loadInput(o)
@@ -264,11 +326,17 @@ func explain(o options, stdout io.Writer) error {
 		}
 	}
 	mods := importance.DefaultModalities()
-	a, err := m.Local(head, mods, z, bg, importance.Options{Seed: o.seed})
+	var a importance.Attribution
+	var ref []float32 // the case's reference features, for the reference gradient
+	if byReference {
+		a, ref, err = referenceExplain(head, mods, z, in.images[:], clin, bg, o.background, o.seed)
+	} else {
+		a, err = m.Local(head, mods, z, bg, importance.Options{Seed: o.seed})
+	}
 	if err != nil {
 		return err
 	}
-	res := report(o, in, net, meta, path, m, a, z, bg.N)
+	res := report(o, in, net, meta, path, m, a, z, ref, bg.N)
 	if o.saliency != "" {
 		if res.Saliency, err = writeSaliency(o.saliency, net, in.images, clin); err != nil {
 			return err
@@ -282,7 +350,7 @@ func explain(o options, stdout io.Writer) error {
 
 // report assembles the Result.
 func report(o options, in *input, net *fusion.Net, meta modelfile.Meta, path string, m importance.Method,
-	a importance.Attribution, z []float32, nbg int) *Result {
+	a importance.Attribution, z, ref []float32, nbg int) *Result {
 	res := &Result{
 		Model: ModelInfo{Path: path, Scenario: strings.Trim(string(meta.Scenario), `"`), DataSource: meta.DataSource,
 			TestAccuracy: meta.TestAccuracy, Command: meta.Command},
@@ -313,9 +381,15 @@ func report(o options, in *input, net *fusion.Net, meta modelfile.Meta, path str
 		f := cfg.Features()
 		for j, v := range a.Features {
 			it := FeatureItem{Index: j, Z: float64(z[j]), Value: v, Share: imp.Features[j]}
+			if ref != nil {
+				it.Z = float64(ref[j]) // the method scores reference features, not fusion features
+			}
 			if j < cfg.Images*f {
 				it.Modality = cfg.Modalities[j/f].Name
 				it.Name = fmt.Sprintf("encoder feature %d", j%f)
+				if ref != nil {
+					it.Name = fmt.Sprintf("latent feature %d", j%f)
+				}
 			} else {
 				cv := vars[j-cfg.Images*f]
 				it.Modality = cv.Group.Modality()

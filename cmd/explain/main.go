@@ -118,9 +118,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 func listMethods(w io.Writer) {
-	for _, m := range validation.Methods() {
+	for _, m := range validation.AllMethods() {
 		note := ""
-		if m.Local == nil {
+		if m.Name == "reference_gradient" {
+			note = " (reference features: the shipped autoencoder's latents of each image)"
+		} else if m.Local == nil {
 			note = " (cohort only: not available for one case)"
 		}
 		fmt.Fprintf(w, "%-22s %s%s\n", m.Name, m.Description, note)

@@ -193,3 +193,29 @@ func TestShippedModels(t *testing.T) {
 		t.Errorf("-method list:\n%s", list)
 	}
 }
+
+func TestReferenceGradient(t *testing.T) {
+	model := testModel(t)
+	out := runOK(t, "-model", model, "-json", "-method", "reference_gradient", "-background", "100")
+	var r Result
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if r.Method.Name != "reference_gradient" || len(r.Modalities) != 4 || len(r.Features) != 40 {
+		t.Fatalf("%+v", r)
+	}
+	var s float64
+	for _, f := range r.Features {
+		s += f.Share
+		if f.Index < 20 && !strings.HasPrefix(f.Name, "latent feature ") {
+			t.Errorf("image feature %d named %q, want a latent feature", f.Index, f.Name)
+		}
+	}
+	if math.Abs(s-1) > 1e-9 {
+		t.Errorf("feature shares sum to %v", s)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"-model", model, "-method", "reference_gradient", "-background", "30"}, &stdout, &stderr); code == 0 || !strings.Contains(stderr.String(), "more than 66 cases") {
+		t.Errorf("30 background cases: exit %d, %s", code, stderr.String())
+	}
+}
