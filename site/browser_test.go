@@ -105,7 +105,7 @@ func TestBrowserExplainer(t *testing.T) {
 
 	t.Run("example-case", func(t *testing.T) {
 		b.Run(t, "clicking the example case", chromedp.Click(bt.TestID("example-case")))
-		b.WaitFor(t, "both example images", `document.querySelectorAll('.slot .views img').length === 4`)
+		b.WaitFor(t, "both example images", `document.querySelectorAll('.slot .views img, .slot .views canvas').length === 4`)
 		empty := bt.Eval[int](t, b, `[...document.querySelectorAll('[data-testid^="clinical-"]')].filter(e => e.value === "").length`)
 		fields := bt.Eval[int](t, b, `document.querySelectorAll('[data-testid^="clinical-"]').length`)
 		if fields != 20 || empty != 0 {
@@ -149,7 +149,7 @@ func TestBrowserExplainer(t *testing.T) {
 		f := filepath.Join(t.TempDir(), "axial.png")
 		writePNG(t, f)
 		b.Run(t, "uploading a PNG", chromedp.SetUploadFiles(bt.TestID("upload-ct-axial"), []string{f}))
-		b.WaitFor(t, "the axial previews", `document.querySelectorAll('.slot:nth-child(1) .views img').length === 2`)
+		b.WaitFor(t, "the axial previews", `document.querySelectorAll('.slot:nth-child(1) .views img, .slot:nth-child(1) .views canvas').length === 2`)
 		if n := bt.Eval[int](t, b, `document.querySelectorAll('.slot:nth-child(1) [data-testid="error"]').length`); n != 0 {
 			t.Errorf("a valid PNG left %d errors next to the axial input", n)
 		}
@@ -162,15 +162,24 @@ func TestBrowserExplainer(t *testing.T) {
 		if w != 28 {
 			t.Errorf("network view is %d pixels wide, want 28", w)
 		}
+		// The preview is drawn into a canvas the size of the image (too large for a data:
+		// URL through Vugu): the disc's centre is bright, the corner dark.
+		pv := bt.Eval[[]int](t, b, `(() => { const c = document.querySelector('.slot:nth-child(1) .views .picture canvas'); const x = c.getContext('2d'); return [c.width, c.height, x.getImageData(40, 24, 1, 1).data[0], x.getImageData(0, 0, 1, 1).data[0]]; })()`)
+		if len(pv) != 4 || pv[0] != 64 || pv[1] != 64 || pv[2] < pv[3]+100 {
+			t.Errorf("preview canvas (width, height, centre, corner) = %v, want 64, 64, bright, dark", pv)
+		}
 	})
 
 	t.Run("dicom-upload", func(t *testing.T) {
 		dcm := pydicomFile(t, "CT_small.dcm")
 		b.Run(t, "uploading a DICOM file", chromedp.SetUploadFiles(bt.TestID("upload-ct-coronal"), []string{dcm}))
-		b.WaitFor(t, "the coronal previews", `document.querySelectorAll('.slot:nth-child(2) .views img').length === 2`)
+		b.WaitFor(t, "the coronal previews", `document.querySelectorAll('.slot:nth-child(2) .views img, .slot:nth-child(2) .views canvas').length === 2`)
 		meta := bt.Eval[string](t, b, `document.querySelector('.slot:nth-child(2) .meta').textContent`)
 		if !strings.Contains(meta, "DICOM CT 128×128") || !strings.Contains(meta, "HU") {
 			t.Errorf("coronal description %q, want DICOM CT 128×128 in HU", meta)
+		}
+		if w := bt.Eval[int](t, b, `document.querySelector('.slot:nth-child(2) .views .picture canvas').width`); w != 128 {
+			t.Errorf("DICOM preview canvas is %d pixels wide, want 128", w)
 		}
 		// Monochrome DICOM offers a window choice; choosing one re-decodes the file.
 		b.Run(t, "choosing the lung window", chromedp.SetValue(chromedp.CSS(`.slot:nth-child(2) select`), "lung"),

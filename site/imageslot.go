@@ -20,15 +20,21 @@ type ImageSlot struct {
 	Err     string
 	Busy    bool
 
-	Pixels     []float32 // 784 values in [0,1], nil when empty
-	PreviewURL string    // data: URL of the decoded image (windowed), "" when none
-	NetURL     string    // data: URL of the 28x28 network view
+	Pixels []float32 // 784 values in [0,1], nil when empty
+	NetURL string    // data: URL of the 28x28 network view
 
 	SaliencyURL  string  // data: URL of the saliency overlay, "" until computed
 	SaliencyPeak float64 // largest |dp/dpixel|
 
 	raw []byte    // the file, kept to re-window DICOM
 	enc []float32 // the engine's encoding of Pixels, nil when stale
+
+	// The decoded image as displayed (windowed, shrunk to previewMaxSide), or the
+	// network's view when there is no larger one; drawn on a canvas by drawPreview, not
+	// a data: URL, because an attribute longer than Vugu's 16 KiB instruction buffer
+	// stops the page. previewGen names it for the canvas (see picture.go).
+	preview    *image.Gray
+	previewGen uint64
 }
 
 // WindowChoice names a display window for monochrome DICOM images.
@@ -111,15 +117,14 @@ func (sl *ImageSlot) show(name string, d decoded) error {
 	if err != nil {
 		return err
 	}
-	prevURL := netURL
+	prev := net
 	if d.Preview != nil {
-		if prevURL, err = pngDataURL(shrink(d.Preview, previewMaxSide)); err != nil {
-			return err
-		}
+		prev = shrink(d.Preview, previewMaxSide)
 	}
 	sl.File, sl.Source, sl.Windows = name, d.Source, d.DICOM
 	sl.Pixels = append([]float32(nil), d.Pixels...)
-	sl.PreviewURL, sl.NetURL = prevURL, netURL
+	sl.NetURL = netURL
+	sl.preview, sl.previewGen = prev, nextPictureGen()
 	sl.enc = nil
 	sl.clearSaliency()
 	return nil

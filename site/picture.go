@@ -1,0 +1,57 @@
+package site
+
+import (
+	"image"
+	"sync/atomic"
+
+	"github.com/vugu/vugu/js"
+)
+
+// A preview can be 256x256 pixels, larger than Vugu can pass as an attribute (its
+// instruction buffer holds 16 KiB, and a longer attribute stops the page), so previews
+// are drawn into a canvas that the page's own code, not Vugu, puts inside an empty
+// element. Vugu leaves the children of an element whose template has none alone, and
+// setting a canvas's size clears it, which is why Vugu must not own the canvas either.
+
+// pictureGen numbers the pictures drawn, so a canvas knows whether it shows the current one.
+var pictureGen atomic.Uint64
+
+func nextPictureGen() uint64 { return pictureGen.Add(1) }
+
+// drawPreview draws the slot's preview into holder (called by Vugu after every render
+// of holder, vg-js-populate), creating the canvas on first use and redrawing only when
+// the preview changed. It only runs in the browser.
+func (sl *ImageSlot) drawPreview(holder js.Value) {
+	if sl.preview == nil || !holder.Truthy() {
+		return
+	}
+	cv := holder.Get("firstElementChild")
+	if !cv.Truthy() {
+		cv = js.Global().Get("document").Call("createElement", "canvas")
+		holder.Call("appendChild", cv)
+	}
+	if g := cv.Get("fusionlensGen"); g.Truthy() && uint64(g.Float()) == sl.previewGen {
+		return
+	}
+	drawGray(cv, sl.preview)
+	cv.Set("fusionlensGen", float64(sl.previewGen))
+}
+
+// drawGray sizes canvas cv to g and draws g into it, opaque.
+func drawGray(cv js.Value, g *image.Gray) {
+	w, h := g.Rect.Dx(), g.Rect.Dy()
+	rgba := make([]byte, 4*w*h)
+	for y := 0; y < h; y++ {
+		row := g.Pix[g.PixOffset(g.Rect.Min.X, g.Rect.Min.Y+y):][:w]
+		for x, v := range row {
+			i := 4 * (y*w + x)
+			rgba[i], rgba[i+1], rgba[i+2], rgba[i+3] = v, v, v, 255
+		}
+	}
+	cv.Set("width", w)
+	cv.Set("height", h)
+	arr := js.Global().Get("Uint8ClampedArray").New(len(rgba))
+	js.CopyBytesToJS(arr, rgba)
+	data := js.Global().Get("ImageData").New(arr, w, h)
+	cv.Call("getContext", "2d").Call("putImageData", data, 0, 0)
+}
