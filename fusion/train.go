@@ -27,11 +27,13 @@ type TrainOptions struct {
 	// accuracy (the earliest of equals) instead of keeping the last epoch's. The paper
 	// keeps the last.
 	KeepBest bool
-	// InputSparsity is the strength of a group-lasso penalty, lambda * sum over fusion
-	// features j of the L2 norm of the head's first-layer weights reading z_j, added to
-	// the loss (its gradient goes through Adam like weight decay). It drives the columns
-	// of fusion features the decision does not need to zero, so the trained head stops
-	// responding to inputs that only fit noise. 0, the paper's set-up, turns it off.
+	// InputSparsity is the strength lambda of a group-lasso penalty, lambda * sum over
+	// fusion features j of the L2 norm of the head's first-layer weights reading z_j,
+	// applied by its proximal step after each Adam step (decoupled, as AdamW decouples
+	// weight decay): every such column's norm shrinks by LR*lambda, and a column that
+	// would cross zero becomes exactly zero. Fusion features the decision does not need
+	// are cut off from the head entirely, so the trained network stops responding to
+	// inputs that only fit noise. 0, the paper's set-up, turns it off.
 	InputSparsity float32
 	// Seed seeds the PCG generator that shuffles the training cases every epoch.
 	Seed uint64
@@ -172,11 +174,11 @@ func Train(ctx context.Context, m *Net, train, val Dataset, o TrainOptions) (Tra
 			nn.NLLLossBackward(dLogp, y, n, 2)
 			opt.ZeroGrad()
 			m.Backward(dLogp, false)
+			opt.Step()
 			if o.InputSparsity > 0 {
 				first := m.s.headInput()
-				GroupLassoBackward(first.Weight.W, first.Weight.G, first.Out, first.In, o.InputSparsity)
+				GroupLassoProx(first.Weight.W, first.Out, first.In, o.LR*o.InputSparsity)
 			}
-			opt.Step()
 			busy += time.Since(t0)
 
 			lossSum += float64(loss) * float64(n)
@@ -222,38 +224,23 @@ func Train(ctx context.Context, m *Net, train, val Dataset, o TrainOptions) (Tra
 	return res, nil
 }
 
-// GroupLassoForward returns lambda times the sum over the in columns of the out x in
-// row-major matrix w of each column's L2 norm: the group-lasso penalty on the inputs of a
-// dense layer, one group per input feature.
-func GroupLassoForward(w []float32, out, in int, lambda float32) float64 {
-	var pen float64
+// GroupLassoProx applies the proximal operator of t * sum_j ||w[:,j]|| to the out x in
+// row-major matrix w: each column's norm shrinks by t, and a column whose norm is at most
+// t becomes zero.
+func GroupLassoProx(w []float32, out, in int, t float32) {
 	for j := 0; j < in; j++ {
 		var ss float64
 		for o := 0; o < out; o++ {
 			v := float64(w[o*in+j])
 			ss += v * v
 		}
-		pen += math.Sqrt(ss)
-	}
-	return float64(lambda) * pen
-}
-
-// GroupLassoBackward adds the gradient of GroupLassoForward to g: lambda * w[:,j] /
-// ||w[:,j]|| for each column j (0 for a column that is exactly zero, the subgradient
-// that keeps it there).
-func GroupLassoBackward(w, g []float32, out, in int, lambda float32) {
-	for j := 0; j < in; j++ {
-		var ss float64
-		for o := 0; o < out; o++ {
-			v := float64(w[o*in+j])
-			ss += v * v
+		n := math.Sqrt(ss)
+		k := 0.0
+		if n > float64(t) {
+			k = 1 - float64(t)/n
 		}
-		if ss == 0 {
-			continue
-		}
-		k := float64(lambda) / math.Sqrt(ss)
 		for o := 0; o < out; o++ {
-			g[o*in+j] += float32(k * float64(w[o*in+j]))
+			w[o*in+j] = float32(k * float64(w[o*in+j]))
 		}
 	}
 }
