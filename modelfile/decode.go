@@ -11,7 +11,7 @@ import (
 	"math"
 	"os"
 
-	"github.com/klauspost/compress/zstd"
+	"github.com/fusionlens/fusionlens/modelfile/internal/zstd"
 )
 
 // Decode reads a model file from r, which must hold exactly one model file and nothing
@@ -91,24 +91,22 @@ func (l Limits) Decode(r io.Reader) (*File, error) {
 }
 
 // decompress inflates one zstd frame into exactly rawLen bytes, refusing to produce more.
+// The decoder keeps at most an 8 MiB window (what every zstd decoder should accept) and
+// otherwise allocates only as the output grows, in blocks of at most 128 KiB.
 func decompress(comp []byte, rawLen uint64) ([]byte, error) {
-	// The output is capped at rawLen by the capacity of dst. MaxMemory also caps the
-	// window a frame may declare; DecodeAll keeps its history in dst, so a window up to
-	// the 8 MiB every zstd decoder should accept costs nothing extra.
-	d, err := zstd.NewReader(nil,
-		zstd.WithDecoderConcurrency(1),
-		zstd.WithDecoderMaxMemory(max(rawLen, 8<<20)),
-		zstd.WithDecodeAllCapLimit(true))
-	if err != nil {
-		return nil, fmt.Errorf("modelfile: zstd: %w", err)
-	}
-	defer d.Close()
-	body, err := d.DecodeAll(comp, make([]byte, 0, rawLen))
-	if err != nil {
+	d := zstd.NewReader(bytes.NewReader(comp))
+	body := make([]byte, rawLen)
+	if n, err := io.ReadFull(d, body); err != nil {
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return nil, fmt.Errorf("%w: body decompressed to %d bytes, header says %d", ErrCorrupt, n, rawLen)
+		}
 		return nil, fmt.Errorf("%w: zstd: %v", ErrCorrupt, err)
 	}
-	if uint64(len(body)) != rawLen {
-		return nil, fmt.Errorf("%w: body decompressed to %d bytes, header says %d", ErrCorrupt, len(body), rawLen)
+	var extra [1]byte
+	if n, err := d.Read(extra[:]); n > 0 {
+		return nil, fmt.Errorf("%w: body decompresses to more than the %d bytes the header says", ErrCorrupt, rawLen)
+	} else if err != io.EOF {
+		return nil, fmt.Errorf("%w: zstd after the body's %d bytes: %v", ErrCorrupt, rawLen, err)
 	}
 	return body, nil
 }

@@ -44,4 +44,12 @@
 //
 // Encoding the same File with the same Options always gives the same bytes: nothing in the
 // file depends on the clock unless Meta.Created is set.
+//
+// # zstd
+//
+// Files are written with github.com/klauspost/compress/zstd and read with a copy of the Go
+// standard library's own decoder (internal/zstd), so that a program that only reads
+// models links no zstd encoder and not klauspost/compress at all. The js/wasm build (the
+// browser explainer) reads model files and writes safetensors, but Encode and
+// WriteFileAtomic fail there with an error wrapping errors.ErrUnsupported.
 package modelfile

@@ -12,10 +12,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"sync"
 	"unicode/utf8"
-
-	"github.com/klauspost/compress/zstd"
 )
 
 const (
@@ -27,29 +24,6 @@ const (
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
-
-// encoder returns the shared zstd encoder: EncodeAll is safe for concurrent use. Its
-// frame checksum is off because the file carries its own CRC-32C of the body;
-// single-segment frames declare their content size and need no window beyond it. It is
-// made on first use inside a function, not by a package-level initialiser, so that a
-// program that only reads model files (the browser's main.wasm) does not link the
-// encoder: the linker keeps whatever package initialisation references.
-func encoder() (*zstd.Encoder, error) {
-	encoderOnce.Do(func() {
-		encoderVal, encoderErr = zstd.NewWriter(nil,
-			zstd.WithEncoderLevel(zstd.SpeedBestCompression),
-			zstd.WithEncoderConcurrency(1),
-			zstd.WithEncoderCRC(false),
-			zstd.WithSingleSegment(true))
-	})
-	return encoderVal, encoderErr
-}
-
-var (
-	encoderOnce sync.Once
-	encoderVal  *zstd.Encoder
-	encoderErr  error
-)
 
 // bodyHeader is the JSON header inside the body.
 type bodyHeader struct {
@@ -138,17 +112,15 @@ func marshal(f *File, opt Options) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	enc, err := encoder()
-	if err != nil {
-		return nil, fmt.Errorf("modelfile: zstd: %w", err)
-	}
 	out := make([]byte, prefixSize, prefixSize+len(body)/2)
 	copy(out, magic)
 	binary.LittleEndian.PutUint16(out[4:], version)
 	binary.LittleEndian.PutUint16(out[6:], 0)
 	binary.LittleEndian.PutUint64(out[8:], uint64(len(body)))
 	binary.LittleEndian.PutUint32(out[24:], crc32.Checksum(body, castagnoli))
-	out = enc.EncodeAll(body, out)
+	if out, err = compress(out, body); err != nil {
+		return nil, err
+	}
 	binary.LittleEndian.PutUint64(out[16:], uint64(len(out)-prefixSize))
 	return out, nil
 }

@@ -374,17 +374,16 @@ func checkErr(t *testing.T, what string, err, want error) {
 // frame builds a model file around any body, with the given prefix fields.
 func frame(t testing.TB, body []byte, ver, flags uint16, sum uint32) []byte {
 	t.Helper()
-	enc, err := encoder()
-	if err != nil {
-		t.Fatal(err)
-	}
 	out := make([]byte, prefixSize)
 	copy(out, magic)
 	binary.LittleEndian.PutUint16(out[4:], ver)
 	binary.LittleEndian.PutUint16(out[6:], flags)
 	binary.LittleEndian.PutUint64(out[8:], uint64(len(body)))
 	binary.LittleEndian.PutUint32(out[24:], sum)
-	out = enc.EncodeAll(body, out)
+	out, err := compress(out, body)
+	if err != nil {
+		t.Fatal(err)
+	}
 	binary.LittleEndian.PutUint64(out[16:], uint64(len(out)-prefixSize))
 	return out
 }
