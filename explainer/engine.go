@@ -105,7 +105,6 @@ type Engine struct {
 	opt      Options
 	file     string
 	data     []byte // the model file, for the ground-truth check
-	meta     modelfile.Meta
 	info     site.ModelInfo
 	mods     []importance.Modality
 	methods  []importance.Method
@@ -174,7 +173,7 @@ func Open(name string, data []byte, o Options) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{
-		opt: o, file: name, data: data, meta: meta, net: net, dense: dense,
+		opt: o, file: name, data: data, net: net, dense: dense,
 		mods:    importance.DefaultModalities(),
 		methods: append(importance.Methods(), importance.Added()...),
 		refN:    o.ReferenceN,
@@ -187,13 +186,12 @@ func Open(name string, data []byte, o Options) (*Engine, error) {
 			e.scenario = sc
 		}
 	}
-	e.info = e.describe()
+	e.info = e.describe(meta)
 	return e, nil
 }
 
-// describe builds the page's description of the model from its file.
-func (e *Engine) describe() site.ModelInfo {
-	m := e.meta
+// describe builds the page's description of the model from its file's meta m.
+func (e *Engine) describe(m modelfile.Meta) site.ModelInfo {
 	info := site.ModelInfo{Name: e.file, Positive: "class 1", DataSource: m.DataSource, Command: m.Command}
 	if e.scenario != nil {
 		short, _, _ := strings.Cut(e.scenario.Name, "-")
@@ -218,8 +216,15 @@ func (e *Engine) describe() site.ModelInfo {
 // Info describes the model.
 func (e *Engine) Info() site.ModelInfo { return e.info }
 
-// Meta returns the model file's training facts.
-func (e *Engine) Meta() modelfile.Meta { return e.meta }
+// Meta returns the model file's training facts. It reads them from the model file again:
+// the Engine keeps no modelfile.Meta, because the page holds Engines in interfaces and a
+// time.Time reachable from them (Meta.Created) makes the linker keep all of time.Time's
+// formatting and JSON methods in main.wasm (about 34 KB gzip).
+func (e *Engine) Meta() modelfile.Meta {
+	// Open decoded the same bytes, which the caller may not modify, so this cannot fail.
+	_, meta, _ := fusion.LoadBytes(e.data)
+	return meta
+}
 
 // Methods lists importance.Methods then importance.Added: the paper's gradient first.
 func (e *Engine) Methods() []site.Method {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"math"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -426,4 +427,18 @@ func FuzzOpen(f *testing.F) {
 			t.Fatal("no engine and no error")
 		}
 	})
+}
+
+// TestMetaIsTheFiles checks that Meta, which reads the model file again, gives the
+// file's meta.
+func TestMetaIsTheFiles(t *testing.T) {
+	e, f := trained(t, Options{})
+	_, want, err := fusion.LoadBytes(f.model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := e.Meta()
+	if !reflect.DeepEqual(got, want) || string(got.Scenario) != `"F3"` || got.Seed != 3 {
+		t.Errorf("Meta() = %+v, the file holds %+v", got, want)
+	}
 }

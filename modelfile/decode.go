@@ -176,7 +176,11 @@ func parseBody(body []byte, l Limits) (*File, error) {
 	if need != int64(len(data)) {
 		return nil, fmt.Errorf("%w: tensors take %d bytes, the body has %d bytes of data", ErrShape, need, len(data))
 	}
-	f := &File{Config: hdr.Config, Meta: hdr.Meta, Tensors: make([]Tensor, len(hdr.Tensors))}
+	meta, err := hdr.Meta.meta()
+	if err != nil {
+		return nil, fmt.Errorf("%w: JSON header: %v", ErrCorrupt, err)
+	}
+	f := &File{Config: hdr.Config, Meta: meta, Tensors: make([]Tensor, len(hdr.Tensors))}
 	all := make([]float32, total)
 	for i, th := range hdr.Tensors {
 		n := counts[i]

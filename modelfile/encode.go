@@ -28,7 +28,7 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // bodyHeader is the JSON header inside the body.
 type bodyHeader struct {
 	Config  json.RawMessage `json:"config,omitempty"`
-	Meta    Meta            `json:"meta"`
+	Meta    metaWire        `json:"meta"`
 	Tensors []tensorHeader  `json:"tensors"`
 }
 
@@ -140,7 +140,11 @@ func marshalBody(f *File, opt Options) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	hdr := bodyHeader{Config: config, Meta: f.Meta, Tensors: make([]tensorHeader, len(f.Tensors))}
+	meta, err := f.Meta.wire()
+	if err != nil {
+		return nil, err
+	}
+	hdr := bodyHeader{Config: config, Meta: meta, Tensors: make([]tensorHeader, len(f.Tensors))}
 	precs := make([]Precision, len(f.Tensors))
 	var size int64
 	for i, t := range f.Tensors {

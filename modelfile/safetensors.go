@@ -80,7 +80,10 @@ func marshalSafetensors(f *File, p Precision) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	meta := f.Meta
+	meta, err := f.Meta.wire()
+	if err != nil {
+		return nil, err
+	}
 	if meta.Scenario, err = compactJSON("meta scenario", meta.Scenario); err != nil {
 		return nil, err
 	}
@@ -214,7 +217,12 @@ func (l Limits) DecodeSafetensors(r io.Reader) (*File, error) {
 
 	f := &File{Tensors: make([]Tensor, len(entries))}
 	if s, ok := md[MetaKeyMeta]; ok {
-		if err := json.Unmarshal([]byte(s), &f.Meta); err != nil {
+		var w metaWire
+		err := json.Unmarshal([]byte(s), &w)
+		if err == nil {
+			f.Meta, err = w.meta()
+		}
+		if err != nil {
 			return nil, fmt.Errorf("%w: safetensors: __metadata__ %q: %v", ErrCorrupt, MetaKeyMeta, err)
 		}
 	}

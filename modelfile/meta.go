@@ -1,0 +1,51 @@
+package modelfile
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// metaWire is Meta as stored in a file: the same fields and JSON keys, with Created kept
+// as raw JSON and converted by time.Time's own MarshalJSON and UnmarshalJSON, called
+// directly. encoding/json then never sees a time.Time, which would make the linker keep
+// all of time.Time's interface methods (String, Format, MarshalText: about 34 KB gzip of
+// main.wasm) in every program that reads a model. The bytes written and the Meta read are
+// those of encoding/json on Meta itself (TestMetaWire).
+type metaWire struct {
+	Kind         string          `json:"kind,omitempty"`
+	Scenario     json.RawMessage `json:"scenario,omitempty"`
+	DataSource   string          `json:"data_source,omitempty"`
+	Seed         uint64          `json:"seed"`
+	Epochs       int             `json:"epochs,omitempty"`
+	TestAccuracy float64         `json:"test_accuracy,omitempty"`
+	TestAUC      float64         `json:"test_auc,omitempty"`
+	Created      json.RawMessage `json:"created,omitempty"`
+	Command      string          `json:"command,omitempty"`
+	Notes        string          `json:"notes,omitempty"`
+}
+
+// wire returns m as stored.
+func (m Meta) wire() (metaWire, error) {
+	w := metaWire{Kind: m.Kind, Scenario: m.Scenario, DataSource: m.DataSource, Seed: m.Seed,
+		Epochs: m.Epochs, TestAccuracy: m.TestAccuracy, TestAUC: m.TestAUC, Command: m.Command, Notes: m.Notes}
+	if !m.Created.IsZero() {
+		b, err := m.Created.MarshalJSON()
+		if err != nil {
+			return metaWire{}, fmt.Errorf("%w: meta created: %v", ErrInvalid, err)
+		}
+		w.Created = b
+	}
+	return w, nil
+}
+
+// meta returns the Meta that w stores. An absent or null created leaves Created zero.
+func (w metaWire) meta() (Meta, error) {
+	m := Meta{Kind: w.Kind, Scenario: w.Scenario, DataSource: w.DataSource, Seed: w.Seed,
+		Epochs: w.Epochs, TestAccuracy: w.TestAccuracy, TestAUC: w.TestAUC, Command: w.Command, Notes: w.Notes}
+	if len(w.Created) > 0 {
+		if err := m.Created.UnmarshalJSON(w.Created); err != nil {
+			return Meta{}, fmt.Errorf("meta created: %v", err)
+		}
+	}
+	return m, nil
+}

@@ -1,0 +1,128 @@
+package modelfile
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+)
+
+// TestMetaWireFields checks that metaWire has Meta's fields, in order, with the same
+// JSON tags and types (Created aside), so that neither drifts from the other.
+func TestMetaWireFields(t *testing.T) {
+	mt, wt := reflect.TypeFor[Meta](), reflect.TypeFor[metaWire]()
+	if mt.NumField() != wt.NumField() {
+		t.Fatalf("Meta has %d fields, metaWire %d", mt.NumField(), wt.NumField())
+	}
+	for i := range mt.NumField() {
+		m, w := mt.Field(i), wt.Field(i)
+		if m.Name != w.Name || m.Tag.Get("json") != w.Tag.Get("json") && m.Name != "Created" {
+			t.Errorf("field %d: Meta %s %q, metaWire %s %q", i, m.Name, m.Tag, w.Name, w.Tag)
+		}
+		if m.Type != w.Type && m.Name != "Created" {
+			t.Errorf("field %s: Meta %v, metaWire %v", m.Name, m.Type, w.Type)
+		}
+	}
+}
+
+// TestMetaWire checks that writing through metaWire gives the bytes encoding/json gives
+// for Meta itself, and that reading gives the same Meta (or an error for the same inputs).
+func TestMetaWire(t *testing.T) {
+	full := Meta{Kind: "fusion", Scenario: json.RawMessage(`"F3"`), DataSource: "phantom <synthetic> & co",
+		Seed: 1<<64 - 1, Epochs: 12, TestAccuracy: 0.9375, TestAUC: 1.0 / 3, Command: "go run ./cmd/train", Notes: "ü"}
+	metas := []Meta{{}, full}
+	for _, created := range []time.Time{
+		time.Date(2025, 11, 27, 9, 28, 0, 0, time.UTC),
+		time.Date(2025, 11, 27, 9, 28, 0, 123456789, time.FixedZone("", 5*3600+30*60)),
+		time.Date(1, 1, 1, 0, 0, 0, 1, time.FixedZone("X", -7*3600)),
+		time.Date(9999, 12, 31, 23, 59, 59, 999000000, time.UTC),
+	} {
+		m := full
+		m.Created = created
+		metas = append(metas, m)
+	}
+	for _, m := range metas {
+		want, err := marshalJSON(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, err := m.wire()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := marshalJSON(w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("wrote %s, encoding/json on Meta writes %s", got, want)
+		}
+		checkMetaRead(t, want)
+	}
+	// Inputs a hand-edited or damaged file may hold.
+	for _, in := range []string{
+		`{}`, `{"created":null}`, `{"created":""}`, `{"created":5}`, `{"created":"2025-11-27"}`,
+		`{"created":"2025-11-27T09:28:00+24:00"}`, `{"created":"2025-11-27T09:28:00.5-01:30","seed":3}`,
+		`{"CREATED":"2025-11-27T09:28:00Z"}`, `{"created":"2025-02-30T00:00:00Z"}`,
+	} {
+		checkMetaRead(t, []byte(in))
+	}
+}
+
+// checkMetaRead checks that data read through metaWire give what encoding/json reads
+// into Meta, or fail likewise.
+func checkMetaRead(t *testing.T, data []byte) {
+	t.Helper()
+	var want Meta
+	wantErr := json.Unmarshal(data, &want)
+	var w metaWire
+	err := json.Unmarshal(data, &w)
+	var got Meta
+	if err == nil {
+		got, err = w.meta()
+	}
+	if (err != nil) != (wantErr != nil) {
+		t.Errorf("%s: error %v, encoding/json on Meta: %v", data, err, wantErr)
+		return
+	}
+	if err == nil && !reflect.DeepEqual(got, want) {
+		t.Errorf("%s: read %+v, encoding/json on Meta reads %+v", data, got, want)
+	}
+}
+
+// TestShippedModelsRoundTrip checks that every shipped model in weights/ decodes and
+// encodes back to the same bytes, with the options it was written with (modelfile.Compact
+// for the fusion networks, float32 for the autoencoder).
+func TestShippedModelsRoundTrip(t *testing.T) {
+	paths, err := filepath.Glob(filepath.Join("..", "weights", "*.flns"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(paths) == 0 {
+		t.Fatal("no model files in ../weights")
+	}
+	for _, path := range paths {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := Decode(bytes.NewReader(data))
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		same := false
+		for _, opt := range []Options{Compact, {}} {
+			var b bytes.Buffer
+			if err := Encode(&b, f, opt); err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+			same = same || bytes.Equal(b.Bytes(), data)
+		}
+		if !same {
+			t.Errorf("%s: encodes to other bytes with both int8 (Compact) and float32 options", path)
+		}
+	}
+}
