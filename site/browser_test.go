@@ -17,6 +17,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
@@ -135,8 +136,10 @@ func TestBrowserExplainer(t *testing.T) {
 		if err := os.WriteFile(bad, append([]byte("\x89PNG\r\n\x1a\n"), []byte("this is not an image at all")...), 0o644); err != nil {
 			t.Fatal(err)
 		}
+		start := time.Now()
 		b.Run(t, "uploading a broken PNG", chromedp.SetUploadFiles(bt.TestID("upload-ct-axial"), []string{bad}))
 		b.WaitFor(t, "the axial error", `!!document.querySelector('.slot [data-testid="error"]')`)
+		t.Logf("first upload (a broken PNG) to its error on the page, starting the image worker: %v", time.Since(start).Round(time.Millisecond))
 		msg := bt.Eval[string](t, b, `document.querySelector('.slot [data-testid="error"]').textContent`)
 		if !strings.Contains(msg, "broken.png") {
 			t.Errorf("error %q does not name the file", msg)
@@ -148,8 +151,11 @@ func TestBrowserExplainer(t *testing.T) {
 	t.Run("png-upload", func(t *testing.T) {
 		f := filepath.Join(t.TempDir(), "axial.png")
 		writePNG(t, f)
+		start := time.Now()
 		b.Run(t, "uploading a PNG", chromedp.SetUploadFiles(bt.TestID("upload-ct-axial"), []string{f}))
-		b.WaitFor(t, "the axial previews", `document.querySelectorAll('.slot:nth-child(1) .views img, .slot:nth-child(1) .views canvas').length === 2`)
+		// Decoding runs in a Web Worker: wait for the slot to describe the new file.
+		b.WaitFor(t, "the axial previews", `document.querySelectorAll('.slot:nth-child(1) .views img, .slot:nth-child(1) .views canvas').length === 2 && document.querySelector('.slot:nth-child(1) .meta').textContent.includes("axial.png")`)
+		t.Logf("PNG upload to its description on the page: %v (the image worker already started by the broken PNG)", time.Since(start).Round(time.Millisecond))
 		if n := bt.Eval[int](t, b, `document.querySelectorAll('.slot:nth-child(1) [data-testid="error"]').length`); n != 0 {
 			t.Errorf("a valid PNG left %d errors next to the axial input", n)
 		}
@@ -173,7 +179,7 @@ func TestBrowserExplainer(t *testing.T) {
 	t.Run("dicom-upload", func(t *testing.T) {
 		dcm := pydicomFile(t, "CT_small.dcm")
 		b.Run(t, "uploading a DICOM file", chromedp.SetUploadFiles(bt.TestID("upload-ct-coronal"), []string{dcm}))
-		b.WaitFor(t, "the coronal previews", `document.querySelectorAll('.slot:nth-child(2) .views img, .slot:nth-child(2) .views canvas').length === 2`)
+		b.WaitFor(t, "the coronal previews", `document.querySelectorAll('.slot:nth-child(2) .views img, .slot:nth-child(2) .views canvas').length === 2 && document.querySelector('.slot:nth-child(2) .meta').textContent.includes("DICOM")`)
 		meta := bt.Eval[string](t, b, `document.querySelector('.slot:nth-child(2) .meta').textContent`)
 		if !strings.Contains(meta, "DICOM CT 128×128") || !strings.Contains(meta, "HU") {
 			t.Errorf("coronal description %q, want DICOM CT 128×128 in HU", meta)

@@ -53,26 +53,41 @@ func (c *ImageInput) OnDrop(e vugu.DOMEvent) {
 	c.read(e.EventEnv(), f)
 }
 
+// read reads f and decodes it off the render lock (the decoder waits for a Web Worker).
 func (c *ImageInput) read(ee vugu.EventEnv, f fileRef) {
-	c.S.Busy = true
-	c.S.Err = ""
-	var data []byte
+	r := c.State.startDecode(c.S, f.Name, nil, c.S.Window)
+	var decoded DecodedImage
 	async(ee, "reading "+f.Name, func() error {
-		var err error
-		data, err = f.read()
+		data, err := f.read()
+		if err != nil {
+			return err
+		}
+		r.data = data
+		decoded, err = r.run()
 		return err
 	}, func(err error) {
-		c.S.Busy = false
-		if err != nil {
-			c.S.Err = err.Error()
-			return
-		}
-		c.State.SetImage(c.S.View, f.Name, data)
+		c.State.applyDecode(r, func() (DecodedImage, error) { return decoded, err })
 	})
 }
 
-// OnWindow re-windows a DICOM image.
+// OnWindow re-windows a DICOM image, decoding it again off the render lock.
 func (c *ImageInput) OnWindow(e vugu.DOMEvent) {
 	defer catch(&c.S.Err, "changing the window")
-	c.State.SetWindow(c.S.View, WindowChoice(e.PropString("target", "value")))
+	c.S.Err = ""
+	r, err := c.State.rewindowRequest(c.S, WindowChoice(e.PropString("target", "value")))
+	if err != nil {
+		c.S.Err = err.Error()
+		return
+	}
+	if r == nil {
+		return
+	}
+	var decoded DecodedImage
+	async(e.EventEnv(), "changing the window", func() error {
+		var err error
+		decoded, err = r.run()
+		return err
+	}, func(err error) {
+		c.State.applyDecode(r, func() (DecodedImage, error) { return decoded, err })
+	})
 }

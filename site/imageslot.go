@@ -35,6 +35,8 @@ type ImageSlot struct {
 	// stops the page. previewGen names it for the canvas (see picture.go).
 	preview    *image.Gray
 	previewGen uint64
+
+	loads int // decodes started: a decode's result applies only if no later one started
 }
 
 // WindowChoice names a display window for monochrome DICOM images.
@@ -72,43 +74,90 @@ func validWindow(w WindowChoice) bool {
 	return false
 }
 
-// decoded is what the page needs from an image decoder.
-type decoded struct {
+// DecodedImage is what the page needs from an image decoder. Its fields are those of
+// imagefile.Image, so one converts to the other.
+type DecodedImage struct {
 	Pixels  []float32   // 784 values in [0,1]
 	Preview *image.Gray // the decoded image as displayed (windowed, grey)
 	Source  string      // one line describing what was decoded
 	DICOM   bool        // monochrome DICOM: the window choice applies
 }
 
-func (sl *ImageSlot) load(name string, data []byte) error {
-	d, err := decodeImage(data, sl.Window)
-	if err != nil {
-		return errors.New(name + ": " + err.Error())
-	}
-	if err := sl.show(name, d); err != nil {
-		return err
-	}
-	sl.raw = data
-	return nil
+// ImageDecoder decodes a PNG, JPEG or DICOM file the user brought, applying the display
+// window w to monochrome DICOM. The page's runs in a Web Worker (package imagefile in
+// check.wasm), so site links no image decoding; it may block and is called off the
+// render lock. Native programs and tests use imagefile.Decode.
+type ImageDecoder func(data []byte, w WindowChoice) (DecodedImage, error)
+
+// decodeRequest is one decode of a slot's file, started under the render lock, run off
+// it, and applied under it again.
+type decodeRequest struct {
+	sl     *ImageSlot
+	name   string
+	data   []byte
+	window WindowChoice
+	decode ImageDecoder
+	load   int // the slot's loads when it started
 }
 
-func (sl *ImageSlot) rewindow(w WindowChoice) error {
+// startDecode prepares decoding data (the file called name) into sl with window w.
+func (s *State) startDecode(sl *ImageSlot, name string, data []byte, w WindowChoice) *decodeRequest {
+	sl.loads++
+	sl.Err = ""
+	sl.Busy = true
+	decode := s.DecodeImage
+	if decode == nil {
+		decode = func([]byte, WindowChoice) (DecodedImage, error) {
+			return DecodedImage{}, errors.New("this page cannot decode images")
+		}
+	}
+	return &decodeRequest{sl: sl, name: name, data: data, window: w, decode: decode, load: sl.loads}
+}
+
+// run decodes; it needs no lock. A failed read of the file reaches apply as its error
+// and is shown as it is.
+func (r *decodeRequest) run() (DecodedImage, error) {
+	d, err := r.decode(r.data, r.window)
+	if err != nil {
+		return DecodedImage{}, errors.New(r.name + ": " + err.Error())
+	}
+	return d, nil
+}
+
+// apply shows the decoded image (or the error) in the slot, unless a later decode has
+// started meanwhile, and reports whether it did.
+func (r *decodeRequest) apply(d DecodedImage, err error) bool {
+	sl := r.sl
+	if sl.loads != r.load {
+		return false
+	}
+	sl.Busy = false
+	if err == nil {
+		err = sl.show(r.name, d)
+	}
+	if err != nil {
+		sl.Err = err.Error()
+		return false
+	}
+	sl.raw = r.data
+	return true
+}
+
+// rewindowRequest sets the slot's window and returns the decode that applies it, or nil
+// when there is nothing to re-decode (no file, or not monochrome DICOM).
+func (s *State) rewindowRequest(sl *ImageSlot, w WindowChoice) (*decodeRequest, error) {
 	if !validWindow(w) {
-		return errors.New("unknown window " + strconv.Quote(string(w)))
+		return nil, errors.New("unknown window " + strconv.Quote(string(w)))
 	}
 	sl.Window = w
 	if sl.raw == nil || !sl.Windows {
-		return nil
+		return nil, nil
 	}
-	d, err := decodeImage(sl.raw, w)
-	if err != nil {
-		return errors.New(sl.File + ": " + err.Error())
-	}
-	return sl.show(sl.File, d)
+	return s.startDecode(sl, sl.File, sl.raw, w), nil
 }
 
 // show replaces the slot's image with d; on error the slot is unchanged.
-func (sl *ImageSlot) show(name string, d decoded) error {
+func (sl *ImageSlot) show(name string, d DecodedImage) error {
 	net, err := netImage(d.Pixels)
 	if err != nil {
 		return err
@@ -131,7 +180,9 @@ func (sl *ImageSlot) show(name string, d decoded) error {
 }
 
 func (sl *ImageSlot) setPixels(name, source string, px []float32) error {
-	if err := sl.show(name, decoded{Pixels: px, Source: source}); err != nil {
+	sl.loads++ // a decode still running must not replace these pixels
+	sl.Busy = false
+	if err := sl.show(name, DecodedImage{Pixels: px, Source: source}); err != nil {
 		return err
 	}
 	sl.raw = nil

@@ -55,6 +55,7 @@ func TestRenderWithoutModel(t *testing.T) {
 func TestRenderErrorsNextToInputs(t *testing.T) {
 	s := NewState(nil)
 	s.Clinical = testFields()
+	s.DecodeImage = fileDecoder
 	s.SetImage(CTCoronal, "junk.png", []byte("\x89PNG\r\n\x1a\njunk"))
 	s.SetClinical("v4", "250")
 	html := render(t, s)

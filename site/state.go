@@ -29,6 +29,9 @@ type State struct {
 	ModelBusy bool
 	Engine    Engine // nil until a model is loaded
 	Opener    Opener // turns model files into engines; nil when this build has none
+	// DecodeImage decodes the image files the user brings; nil when this build has none
+	// (images then fail to load with a message).
+	DecodeImage ImageDecoder
 
 	MethodID string
 	Result   *Explanation // nil when there is nothing to show
@@ -125,23 +128,21 @@ func (s *State) slot(v Modality) (*ImageSlot, error) {
 	return nil, errors.New("no image slot for modality " + v.Label())
 }
 
-// SetImage decodes a file the user brought into the slot for view. A file that cannot
-// be decoded leaves the slot's previous image in place and sets its error.
+// SetImage decodes a file the user brought into the slot for view with DecodeImage,
+// holding the render lock meanwhile (the page's image input decodes off it). A file that
+// cannot be decoded leaves the slot's previous image in place and sets its error.
 func (s *State) SetImage(view Modality, name string, data []byte) {
 	sl, err := s.slot(view)
 	if err != nil {
 		s.ResultErr = err.Error()
 		return
 	}
-	sl.Err = ""
-	if err := sl.load(name, data); err != nil {
-		sl.Err = err.Error()
-		return
-	}
-	s.recompute()
+	r := s.startDecode(sl, name, data, sl.Window)
+	s.applyDecode(r, r.run)
 }
 
-// SetWindow re-decodes a slot's DICOM file with another display window.
+// SetWindow re-decodes a slot's DICOM file with another display window, holding the
+// render lock meanwhile like SetImage.
 func (s *State) SetWindow(view Modality, w WindowChoice) {
 	sl, err := s.slot(view)
 	if err != nil {
@@ -149,11 +150,21 @@ func (s *State) SetWindow(view Modality, w WindowChoice) {
 		return
 	}
 	sl.Err = ""
-	if err := sl.rewindow(w); err != nil {
+	r, err := s.rewindowRequest(sl, w)
+	if err != nil {
 		sl.Err = err.Error()
 		return
 	}
-	s.recompute()
+	if r != nil {
+		s.applyDecode(r, r.run)
+	}
+}
+
+// applyDecode applies what decode gives for r and explains the new inputs.
+func (s *State) applyDecode(r *decodeRequest, decode func() (DecodedImage, error)) {
+	if r.apply(decode()) {
+		s.recompute()
+	}
 }
 
 // SetImagePixels puts a 28x28 image that needs no decoding (a phantom) into a slot.

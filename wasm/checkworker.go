@@ -3,8 +3,11 @@
 package main
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"image"
+	"math"
 	"strconv"
 	"sync"
 	"syscall/js"
@@ -20,27 +23,33 @@ import (
 // wasm/check for the protocol. postMessage talks to a script of this origin and sends
 // nothing over the network.
 
-// checkWorker is the page's client of the check worker.
+// checkWorker is the page's client of one check worker (check.js running check.wasm).
 type checkWorker struct {
 	mu      sync.Mutex
-	w       js.Value // the Worker, or undefined before the first check and after a stop
+	w       js.Value // the Worker, or undefined before the first request and after a stop
 	onMsg   js.Func
 	onErr   js.Func
 	nextID  int
 	replies map[int]chan js.Value // by request id
 }
 
+// checker runs the ground-truth checks.
 var checker = &checkWorker{replies: map[int]chan js.Value{}}
 
-// check is an explainer.CheckFunc: it sends the request to the worker and relays the
-// worker's progress to pace until the result arrives. When pace says the check is no
-// longer wanted (another model was chosen) the worker is stopped; the next check starts
-// a new one.
-func (c *checkWorker) check(req explainer.CheckRequest, pace site.Pace) (site.TruthCheck, error) {
+// imager decodes the image files the user brings (package imagefile, in check.wasm, so
+// that main.wasm links no image decoders). It is a worker of its own so that an upload
+// never waits behind a running check; it starts on the first upload.
+var imager = &checkWorker{replies: map[int]chan js.Value{}}
+
+// call sends msg (an object; call sets its id) to the worker and returns the worker's
+// answer, passing progress messages to progress meanwhile. An error message from the
+// worker, or its failing to start, becomes an error. When progress returns an error the
+// worker is stopped (the next request starts a new one) and call returns that error.
+func (c *checkWorker) call(msg js.Value, progress func(js.Value) error) (js.Value, error) {
 	c.mu.Lock()
 	if err := c.start(); err != nil {
 		c.mu.Unlock()
-		return site.TruthCheck{}, err
+		return js.Undefined(), err
 	}
 	c.nextID++
 	id := c.nextID
@@ -54,38 +63,91 @@ func (c *checkWorker) check(req explainer.CheckRequest, pace site.Pace) (site.Tr
 		c.mu.Unlock()
 	}()
 
-	msg := js.Global().Get("Object").New()
 	msg.Set("id", id)
+	w.Call("postMessage", msg)
+	for m := range ch {
+		switch m.Get("type").String() {
+		case "progress":
+			if err := progress(m); err != nil {
+				c.stop(w)
+				return js.Undefined(), err
+			}
+		case "error":
+			return js.Undefined(), errors.New(m.Get("message").String())
+		default:
+			return m, nil
+		}
+	}
+	return js.Undefined(), errors.New("the check worker stopped")
+}
+
+// check is an explainer.CheckFunc: it sends the request to the worker and relays the
+// worker's progress to pace until the result arrives. When pace says the check is no
+// longer wanted (another model was chosen) the worker is stopped; the next check starts
+// a new one.
+func (c *checkWorker) check(req explainer.CheckRequest, pace site.Pace) (site.TruthCheck, error) {
+	msg := js.Global().Get("Object").New()
 	msg.Set("name", req.Name)
 	msg.Set("model", bytesToJS(req.Model))
 	msg.Set("autoencoder", bytesToJS(req.Autoencoder))
 	msg.Set("method", req.Method)
 	msg.Set("n", req.Options.TruthN)
 	msg.Set("seed", strconv.FormatUint(req.Options.TruthSeed, 10)) // beyond 2^53 a JS number would round
-	w.Call("postMessage", msg)
-
-	for m := range ch {
-		switch m.Get("type").String() {
-		case "progress":
-			p := site.Progress{What: m.Get("what").String(), Done: m.Get("done").Int(), Total: m.Get("total").Int()}
-			if pace == nil {
-				continue
-			}
-			if err := pace(p); err != nil {
-				c.stop(w)
-				return site.TruthCheck{}, err
-			}
-		case "result":
-			var res site.TruthCheck
-			if err := json.Unmarshal([]byte(m.Get("check").String()), &res); err != nil {
-				return site.TruthCheck{}, errors.New("the check worker's answer: " + err.Error())
-			}
-			return res, nil
-		default:
-			return site.TruthCheck{}, errors.New(m.Get("message").String())
+	m, err := c.call(msg, func(m js.Value) error {
+		if pace == nil {
+			return nil
 		}
+		return pace(site.Progress{What: m.Get("what").String(), Done: m.Get("done").Int(), Total: m.Get("total").Int()})
+	})
+	if err != nil {
+		return site.TruthCheck{}, err
 	}
-	return site.TruthCheck{}, errors.New("the check worker stopped")
+	if t := m.Get("type").String(); t != "result" {
+		return site.TruthCheck{}, errors.New("the check worker answered a check with " + strconv.Quote(t))
+	}
+	var res site.TruthCheck
+	if err := json.Unmarshal([]byte(m.Get("check").String()), &res); err != nil {
+		return site.TruthCheck{}, errors.New("the check worker's answer: " + err.Error())
+	}
+	return res, nil
+}
+
+// decodeImage is a site.ImageDecoder: the worker decodes the file with imagefile.Decode.
+func (c *checkWorker) decodeImage(data []byte, w site.WindowChoice) (site.DecodedImage, error) {
+	msg := js.Global().Get("Object").New()
+	msg.Set("kind", "image")
+	msg.Set("data", bytesToJS(data))
+	msg.Set("window", string(w))
+	m, err := c.call(msg, func(js.Value) error { return nil })
+	if err != nil {
+		return site.DecodedImage{}, err
+	}
+	if t := m.Get("type").String(); t != "image" {
+		return site.DecodedImage{}, errors.New("the image worker answered with " + strconv.Quote(t))
+	}
+	return imageFromJS(m)
+}
+
+// imageFromJS reads the worker's {pixels, width, height, preview, source, dicom}: the
+// 784 network pixels as little-endian float32 bytes, the preview as width x height grey
+// bytes (width 0 for none).
+func imageFromJS(m js.Value) (site.DecodedImage, error) {
+	px := bytesFromJS(m.Get("pixels"))
+	if len(px) != 4*site.ImagePixels {
+		return site.DecodedImage{}, errors.New("the image worker sent " + strconv.Itoa(len(px)) + " pixel bytes, want " + strconv.Itoa(4*site.ImagePixels))
+	}
+	d := site.DecodedImage{Pixels: make([]float32, site.ImagePixels), Source: m.Get("source").String(), DICOM: m.Get("dicom").Bool()}
+	for i := range d.Pixels {
+		d.Pixels[i] = math.Float32frombits(binary.LittleEndian.Uint32(px[4*i:]))
+	}
+	if w, h := m.Get("width").Int(), m.Get("height").Int(); w > 0 && h > 0 {
+		pix := bytesFromJS(m.Get("preview"))
+		if len(pix) != w*h {
+			return site.DecodedImage{}, errors.New("the image worker sent a " + strconv.Itoa(w) + "x" + strconv.Itoa(h) + " preview of " + strconv.Itoa(len(pix)) + " bytes")
+		}
+		d.Preview = &image.Gray{Pix: pix, Stride: w, Rect: image.Rect(0, 0, w, h)}
+	}
+	return d, nil
 }
 
 // start creates the worker when there is none. c.mu is held.
@@ -175,6 +237,15 @@ func (c *checkWorker) terminateLocked() {
 		c.w.Call("terminate")
 	}
 	c.w = js.Undefined()
+}
+
+func bytesFromJS(v js.Value) []byte {
+	if !v.Truthy() {
+		return nil
+	}
+	b := make([]byte, v.Length())
+	js.CopyBytesToGo(b, v)
+	return b
 }
 
 func bytesToJS(b []byte) js.Value {

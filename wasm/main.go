@@ -4,7 +4,8 @@
 // component on #mount with the fusion network engine (package explainer) and re-renders
 // after every event. A panic while building or rendering the page is caught and shown as
 // a banner rather than ending the program. The ground-truth check runs in a Web Worker
-// with a wasm program of its own (./wasm/check, see checkworker.go).
+// with a wasm program of its own (./wasm/check, see checkworker.go); so does decoding the
+// images the user brings, in a second worker running the same program.
 //
 // For tests and the curious it publishes performance.now() timings: window.fusionlensMain
 // (Go started), window.fusionlensReady (first render), window.fusionlensRendered (last
@@ -40,6 +41,7 @@ func main() {
 		return
 	}
 	root := &site.Root{S: site.NewState(explainer.Opener(explainer.Options{Check: checker.check}))}
+	root.S.DecodeImage = imager.decodeImage
 	timeExplain := js.FuncOf(func(this js.Value, args []js.Value) (out interface{}) {
 		defer func() {
 			if p := recover(); p != nil {

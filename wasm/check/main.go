@@ -3,7 +3,8 @@
 // Command check is the ground-truth check's Web Worker program (check.wasm, started by
 // check.js): it runs package truthcheck off the page's thread, so the page's main.wasm
 // links none of the check's packages and stays responsive while the check draws its
-// cases.
+// cases. It also decodes the image files the user brings (package imagefile), which keeps
+// the image decoders out of main.wasm; the page runs a second worker for that.
 //
 // Protocol (plain objects through postMessage, nothing over the network). The page
 // sends {id, name, model: Uint8Array, autoencoder: Uint8Array, method, n, seed: decimal
@@ -12,12 +13,21 @@
 // "error", message}. Requests are answered one at a time, in order. The worker keeps the
 // Checker of the last model (the same bytes, n and seed), so a check of another method
 // reuses the cases already drawn.
+//
+// An image request is {id, kind: "image", data: Uint8Array, window}; the answer is {id,
+// type: "image", pixels: Uint8Array (the 784 network pixels as little-endian float32),
+// width, height, preview: Uint8Array (width x height grey bytes; width 0 for none),
+// source, dicom} or {id, type: "error", message}. Image requests are answered in order
+// too, on their own goroutine: they do not wait for a check's next pause, but share the
+// program's one thread with it.
 package main
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"syscall/js"
 	"time"
@@ -25,6 +35,7 @@ import (
 	"github.com/fusionlens/fusionlens/explainer"
 	"github.com/fusionlens/fusionlens/explainer/truthcheck"
 	"github.com/fusionlens/fusionlens/site"
+	"github.com/fusionlens/fusionlens/site/imagefile"
 )
 
 // request is one check the page asked for.
@@ -41,9 +52,15 @@ const progressEvery = 100 * time.Millisecond
 
 func main() {
 	reqs := make(chan request, 16)
+	images := make(chan imageRequest, 16)
+	go decodeImages(images)
 	onMessage := js.FuncOf(func(this js.Value, args []js.Value) any {
 		d := args[0]
 		id := d.Get("id").Int()
+		if d.Get("kind").String() == "image" {
+			images <- imageRequest{id: id, data: bytesFromJS(d.Get("data")), window: d.Get("window").String()}
+			return nil
+		}
 		seed, err := strconv.ParseUint(d.Get("seed").String(), 10, 64)
 		if err != nil {
 			post(id, "error", "message", "check request: seed "+strconv.Quote(d.Get("seed").String())+" is not a number")
@@ -96,6 +113,46 @@ func main() {
 		}
 		post(r.id, "result", "check", string(b))
 	}
+}
+
+// imageRequest is one image file to decode.
+type imageRequest struct {
+	id     int
+	data   []byte
+	window string
+}
+
+// decodeImages answers image requests (see the package documentation).
+func decodeImages(reqs <-chan imageRequest) {
+	for r := range reqs {
+		img, err := safely(func() (imagefile.Image, error) { return imagefile.Decode(r.data, r.window) })
+		if err != nil {
+			post(r.id, "error", "message", err.Error())
+			continue
+		}
+		px := make([]byte, 4*len(img.Pixels))
+		for i, v := range img.Pixels {
+			binary.LittleEndian.PutUint32(px[4*i:], math.Float32bits(v))
+		}
+		var w, h int
+		var preview []byte
+		if p := img.Preview; p != nil {
+			w, h = p.Rect.Dx(), p.Rect.Dy()
+			preview = make([]byte, 0, w*h)
+			for y := p.Rect.Min.Y; y < p.Rect.Max.Y; y++ {
+				i := p.PixOffset(p.Rect.Min.X, y)
+				preview = append(preview, p.Pix[i:i+w]...)
+			}
+		}
+		post(r.id, "image", "pixels", bytesToJS(px), "width", w, "height", h, "preview", bytesToJS(preview),
+			"source", img.Source, "dicom", img.DICOM)
+	}
+}
+
+func bytesToJS(b []byte) js.Value {
+	u8 := js.Global().Get("Uint8Array").New(len(b))
+	js.CopyBytesToJS(u8, b)
+	return u8
 }
 
 // post sends {id, type, key: value, ...} to the page.

@@ -1,17 +1,43 @@
-package site
+// Package imagefile decodes a CT image file a user brings to the page (PNG, JPEG or
+// DICOM) with package ctimage: the network's 28x28 image, the picture as displayed and
+// one line saying what was decoded and how.
+//
+// It is its own package, importing nothing of the site, so that the page's main.wasm
+// does not link it: decoding runs in a Web Worker (check.wasm, see ./wasm/check), which
+// keeps ctimage, image/png, image/jpeg and compress/flate (about 0.13 MB gzip) out of
+// the page. Native programs and tests call it directly.
+package imagefile
 
 import (
+	"image"
 	"math"
 	"strconv"
 
 	"github.com/fusionlens/fusionlens/ctimage"
 )
 
-// decodeImage decodes a PNG, JPEG or DICOM file into the network's 28x28 image with
-// ctimage, applying the chosen display window to monochrome DICOM.
-func decodeImage(data []byte, w WindowChoice) (decoded, error) {
+// The display windows for monochrome DICOM, by the names the page uses.
+const (
+	WindowAuto    = "auto"    // the file's own window, else abdomen ("" means the same)
+	WindowAbdomen = "abdomen" // W400/L50
+	WindowLung    = "lung"    // W1500/L-600
+	WindowBone    = "bone"    // W1800/L400
+	WindowFull    = "full"    // the image's full value range
+)
+
+// Image is what the page needs from a decoded file.
+type Image struct {
+	Pixels  []float32   // 784 values in [0,1]: the network's 28x28 view
+	Preview *image.Gray // the decoded image as displayed (windowed, grey)
+	Source  string      // one line describing what was decoded
+	DICOM   bool        // monochrome DICOM: the window choice applies
+}
+
+// Decode decodes a PNG, JPEG or DICOM file, applying the display window named window
+// (one of the Window constants) to monochrome DICOM.
+func Decode(data []byte, window string) (Image, error) {
 	opt := ctimage.Options{}
-	switch w {
+	switch window {
 	case WindowAuto, "":
 		opt.WindowSource = ctimage.WindowAuto
 	case WindowAbdomen:
@@ -26,14 +52,14 @@ func decodeImage(data []byte, w WindowChoice) (decoded, error) {
 	case WindowFull:
 		opt.WindowSource = ctimage.WindowFullRange
 	default:
-		return decoded{}, &windowError{w}
+		return Image{}, &windowError{window}
 	}
 	img, err := ctimage.Decode(data, opt)
 	if err != nil {
-		return decoded{}, err
+		return Image{}, err
 	}
 	in := img.Info
-	return decoded{
+	return Image{
 		Pixels:  img.Pixels,
 		Preview: img.Preview,
 		Source:  describe(in),
@@ -41,10 +67,10 @@ func decodeImage(data []byte, w WindowChoice) (decoded, error) {
 	}, nil
 }
 
-type windowError struct{ w WindowChoice }
+type windowError struct{ w string }
 
 // Error names the unknown window.
-func (e *windowError) Error() string { return "unknown window " + strconv.Quote(string(e.w)) }
+func (e *windowError) Error() string { return "unknown window " + strconv.Quote(e.w) }
 
 // describe says in one line what was decoded and how.
 func describe(in ctimage.Info) string {

@@ -1,0 +1,100 @@
+package site
+
+import (
+	"bytes"
+	"image"
+	"image/color"
+	"image/png"
+	"strings"
+	"testing"
+
+	"github.com/fusionlens/fusionlens/site/imagefile"
+)
+
+// fileDecoder is the page's image decoder run natively: imagefile, which the page runs
+// in its Web Worker.
+func fileDecoder(data []byte, w WindowChoice) (DecodedImage, error) {
+	img, err := imagefile.Decode(data, string(w))
+	return DecodedImage(img), err
+}
+
+// discPNG is a 64x64 PNG of a bright disc on black.
+func discPNG(t *testing.T) []byte {
+	t.Helper()
+	img := image.NewGray(image.Rect(0, 0, 64, 64))
+	for y := range 64 {
+		for x := range 64 {
+			if (x-32)*(x-32)+(y-32)*(y-32) < 20*20 {
+				img.SetGray(x, y, color.Gray{Y: 230})
+			}
+		}
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// TestWindowsAreImagefiles checks that the decoder knows every window the page offers.
+func TestWindowsAreImagefiles(t *testing.T) {
+	for _, o := range windowOptions {
+		if _, err := imagefile.Decode(discPNG(t), string(o.ID)); err != nil {
+			t.Errorf("window %q: %v", o.ID, err)
+		}
+	}
+}
+
+func TestStateDecodesImages(t *testing.T) {
+	s := NewState(nil)
+	s.SetImage(CTAxial, "a.png", discPNG(t))
+	if !strings.Contains(s.Axial.Err, "cannot decode images") || s.Axial.Pixels != nil {
+		t.Fatalf("without a decoder: error %q, pixels %v", s.Axial.Err, s.Axial.Pixels != nil)
+	}
+	s.DecodeImage = fileDecoder
+	s.SetImage(CTAxial, "a.png", discPNG(t))
+	if s.Axial.Err != "" || len(s.Axial.Pixels) != 784 || !strings.HasPrefix(s.Axial.Source, "PNG 64×64") || s.Axial.Busy {
+		t.Fatalf("after a PNG: error %q, %d pixels, source %q, busy %v", s.Axial.Err, len(s.Axial.Pixels), s.Axial.Source, s.Axial.Busy)
+	}
+	if s.Axial.preview == nil || s.Axial.preview.Rect.Dx() != 64 {
+		t.Error("no 64x64 preview")
+	}
+	// A broken file keeps the image and names the file.
+	s.SetImage(CTAxial, "b.png", []byte("\x89PNG\r\n\x1a\njunk"))
+	if !strings.Contains(s.Axial.Err, "b.png") || s.Axial.File != "a.png" {
+		t.Errorf("after a broken file: error %q, file %q", s.Axial.Err, s.Axial.File)
+	}
+	s.SetWindow(CTAxial, "soft tissue")
+	if !strings.Contains(s.Axial.Err, "soft tissue") {
+		t.Errorf("unknown window: error %q", s.Axial.Err)
+	}
+}
+
+// TestStaleDecodeDropped checks that a decode that finishes after a later one started
+// (or after pixels were set) changes nothing.
+func TestStaleDecodeDropped(t *testing.T) {
+	s := NewState(nil)
+	s.DecodeImage = fileDecoder
+	old := s.startDecode(&s.Axial, "old.png", discPNG(t), WindowAuto)
+	cur := s.startDecode(&s.Axial, "new.png", discPNG(t), WindowAuto)
+	s.applyDecode(cur, cur.run)
+	s.applyDecode(old, old.run)
+	if s.Axial.File != "new.png" {
+		t.Errorf("file %q after a stale decode, want new.png", s.Axial.File)
+	}
+	late := s.startDecode(&s.Axial, "late.png", discPNG(t), WindowAuto)
+	if err := s.SetImagePixels(CTAxial, "phantom", "synthetic", make([]float32, 784)); err != nil {
+		t.Fatal(err)
+	}
+	s.applyDecode(late, late.run)
+	if s.Axial.File != "phantom" || s.Axial.Busy {
+		t.Errorf("file %q, busy %v after a decode older than SetImagePixels, want phantom, false", s.Axial.File, s.Axial.Busy)
+	}
+	// A failed stale decode leaves no error either.
+	stale := s.startDecode(&s.Axial, "x.png", []byte("junk"), WindowAuto)
+	s.SetImage(CTAxial, "new.png", discPNG(t))
+	s.applyDecode(stale, stale.run)
+	if s.Axial.Err != "" || s.Axial.Busy {
+		t.Errorf("error %q, busy %v after a stale failed decode", s.Axial.Err, s.Axial.Busy)
+	}
+}
