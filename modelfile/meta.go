@@ -6,11 +6,11 @@ import (
 )
 
 // metaWire is Meta as stored in a file: the same fields and JSON keys, with Created kept
-// as raw JSON and converted by time.Time's own MarshalJSON and UnmarshalJSON, called
-// directly. encoding/json then never sees a time.Time, which would make the linker keep
-// all of time.Time's interface methods (String, Format, MarshalText: about 34 KB gzip of
-// main.wasm) in every program that reads a model. The bytes written and the Meta read are
-// those of encoding/json on Meta itself (TestMetaWire).
+// as raw JSON, written by time.Time's MarshalJSON (called directly) and read by
+// parseCreated. encoding/json then never sees a time.Time, which would make the linker
+// keep all of time.Time's interface methods (String, Format, MarshalText) in every program
+// that reads a model. The bytes written are those of encoding/json on Meta itself; the
+// Meta read is too for every created time MarshalJSON writes (TestMetaWire).
 type metaWire struct {
 	Kind         string          `json:"kind,omitempty"`
 	Scenario     json.RawMessage `json:"scenario,omitempty"`
@@ -39,12 +39,16 @@ func (m Meta) wire() (metaWire, error) {
 }
 
 // meta returns the Meta that w stores. An absent or null created leaves Created zero.
+// A created time not in the form MarshalJSON writes (a one-digit hour, a comma before
+// the fraction, an offset of 24 hours), which time.Time's UnmarshalJSON accepts through
+// time.Parse, is an error here (see parseCreated).
 func (w metaWire) meta() (Meta, error) {
 	m := Meta{Kind: w.Kind, Scenario: w.Scenario, DataSource: w.DataSource, Seed: w.Seed,
 		Epochs: w.Epochs, TestAccuracy: w.TestAccuracy, TestAUC: w.TestAUC, Command: w.Command, Notes: w.Notes}
 	if len(w.Created) > 0 {
-		if err := m.Created.UnmarshalJSON(w.Created); err != nil {
-			return Meta{}, fmt.Errorf("meta created: %v", err)
+		var err error
+		if m.Created, err = parseCreated(w.Created); err != nil {
+			return Meta{}, fmt.Errorf("meta: %v", err)
 		}
 	}
 	return m, nil

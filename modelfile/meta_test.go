@@ -73,7 +73,9 @@ func TestMetaWire(t *testing.T) {
 }
 
 // checkMetaRead checks that data read through metaWire give what encoding/json reads
-// into Meta, or fail likewise.
+// into Meta, or fail where it fails; metaWire may also refuse a created time that
+// time.Time's UnmarshalJSON accepts only through its lenient time.Parse fallback, never
+// one that MarshalJSON writes.
 func checkMetaRead(t *testing.T, data []byte) {
 	t.Helper()
 	var want Meta
@@ -84,12 +86,16 @@ func checkMetaRead(t *testing.T, data []byte) {
 	if err == nil {
 		got, err = w.meta()
 	}
-	if (err != nil) != (wantErr != nil) {
-		t.Errorf("%s: error %v, encoding/json on Meta: %v", data, err, wantErr)
-		return
-	}
-	if err == nil && !reflect.DeepEqual(got, want) {
+	switch {
+	case err == nil && wantErr != nil:
+		t.Errorf("%s: read %+v, encoding/json on Meta fails: %v", data, got, wantErr)
+	case err == nil && !reflect.DeepEqual(got, want):
 		t.Errorf("%s: read %+v, encoding/json on Meta reads %+v", data, got, want)
+	case err != nil && wantErr == nil:
+		canonical, merr := want.Created.MarshalJSON()
+		if merr == nil && bytes.Equal(canonical, w.Created) {
+			t.Errorf("%s: refused (%v), though time.Time's MarshalJSON writes it", data, err)
+		}
 	}
 }
 
@@ -125,4 +131,30 @@ func TestShippedModelsRoundTrip(t *testing.T) {
 			t.Errorf("%s: encodes to other bytes with both int8 (Compact) and float32 options", path)
 		}
 	}
+}
+
+// FuzzParseCreated checks parseCreated against time.Time's UnmarshalJSON: what it
+// accepts, UnmarshalJSON reads as the same time in the same location; what it refuses,
+// UnmarshalJSON refuses too or MarshalJSON would never write.
+func FuzzParseCreated(f *testing.F) {
+	for _, s := range []string{`null`, `"2025-11-27T09:28:00Z"`, `"2025-11-27T09:28:00.123456789123+05:30"`,
+		`"0001-01-01T00:00:00.000000001-07:00"`, `"2024-02-29T23:59:59Z"`, `"2025-11-27T9:28:00Z"`,
+		`"2025-11-27T09:28:00,5Z"`, `"2025-11-27T09:28:00+24:00"`, `"9999-12-31T23:59:59.999+00:00"`, `5`, `""`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		got, err := parseCreated(raw)
+		var want time.Time
+		wantErr := want.UnmarshalJSON(raw)
+		switch {
+		case err == nil && wantErr != nil:
+			t.Fatalf("%s: read %v, UnmarshalJSON fails: %v", raw, got, wantErr)
+		case err == nil && !reflect.DeepEqual(got, want):
+			t.Fatalf("%s: read %v, UnmarshalJSON reads %v", raw, got, want)
+		case err != nil && wantErr == nil:
+			if canonical, merr := want.MarshalJSON(); merr == nil && bytes.Equal(canonical, raw) {
+				t.Fatalf("%s: refused (%v), though MarshalJSON writes it", raw, err)
+			}
+		}
+	})
 }
