@@ -46,10 +46,19 @@ func TrainDefault() (*Model, *Report, error) {
 	return m, rep, nil
 }
 
-var defaultModel = sync.OnceValues(func() (*Model, error) {
-	m, _, err := TrainDefault()
-	return m, err
-})
+var (
+	defaultOnce sync.Once
+	defaultM    *Model
+	defaultErr  error
+)
+
+// defaultModel trains the default autoencoder once. A function, not a package-level
+// sync.OnceValues closure, so programs that import latent without calling Default (the
+// browser's check worker) do not link the training code.
+func defaultModel() (*Model, error) {
+	defaultOnce.Do(func() { defaultM, _, defaultErr = TrainDefault() })
+	return defaultM, defaultErr
+}
 
 // Default returns a copy of the default autoencoder, trained by TrainDefault on first
 // use and kept for the life of the process. Each call returns its own copy, so callers
