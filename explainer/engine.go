@@ -12,7 +12,6 @@ import (
 
 	"github.com/fusionlens/fusionlens/clinical"
 	"github.com/fusionlens/fusionlens/fusion"
-	"github.com/fusionlens/fusionlens/groundtruth"
 	"github.com/fusionlens/fusionlens/importance"
 	"github.com/fusionlens/fusionlens/modelfile"
 	"github.com/fusionlens/fusionlens/phantom"
@@ -108,7 +107,7 @@ type Engine struct {
 	info     site.ModelInfo
 	mods     []importance.Modality
 	methods  []importance.Method
-	scenario *groundtruth.Scenario // nil when the file names none (or none this build knows)
+	scenario *scenarioInfo // nil when the file names none (or none this build knows)
 
 	// work serialises Prepare and Finish; it is held while they call pace, so the
 	// page's synchronous calls never take it.
@@ -180,11 +179,9 @@ func Open(name string, data []byte, o Options) (*Engine, error) {
 		global:  map[string]importance.Importance{},
 		checks:  map[string]site.TruthCheck{},
 	}
-	if len(meta.Scenario) > 0 {
-		// A scenario this build cannot read leaves the model usable, only uncheckable.
-		if sc, err := groundtruth.ModelScenario(meta.Scenario); err == nil {
-			e.scenario = sc
-		}
+	// A scenario this build cannot read leaves the model usable, only uncheckable.
+	if sc, ok := modelScenario(meta.Scenario); ok {
+		e.scenario = &sc
 	}
 	e.info = e.describe(meta)
 	return e, nil

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/fusionlens/fusionlens/clinical"
-	"github.com/fusionlens/fusionlens/groundtruth"
 	"github.com/fusionlens/fusionlens/importance"
 	"github.com/fusionlens/fusionlens/phantom"
 	"github.com/fusionlens/fusionlens/site"
@@ -67,10 +66,6 @@ func (e *Engine) CheckTruth(aeFile []byte, method string, pace site.Pace) (site.
 }
 
 // The rest serves package truthcheck, which runs the check on an engine of its own.
-
-// Scenario returns the decision function the model file names, or nil when it names
-// none this build knows. The caller must not modify it.
-func (e *Engine) Scenario() *groundtruth.Scenario { return e.scenario }
 
 // Options returns the engine's options with the defaults filled in.
 func (e *Engine) Options() Options { return e.opt }

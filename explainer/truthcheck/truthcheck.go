@@ -23,6 +23,7 @@ import (
 	"github.com/fusionlens/fusionlens/cohort"
 	"github.com/fusionlens/fusionlens/explainer"
 	"github.com/fusionlens/fusionlens/fusion"
+	"github.com/fusionlens/fusionlens/groundtruth"
 	"github.com/fusionlens/fusionlens/importance"
 	"github.com/fusionlens/fusionlens/latent"
 	"github.com/fusionlens/fusionlens/site"
@@ -34,6 +35,7 @@ import (
 // goroutines; checks run one at a time.
 type Checker struct {
 	e     *explainer.Engine
+	sc    *groundtruth.Scenario
 	model []byte
 
 	mu     sync.Mutex
@@ -56,10 +58,16 @@ func New(name string, model []byte, o explainer.Options) (*Checker, error) {
 	if err != nil {
 		return nil, err
 	}
-	if e.Scenario() == nil {
+	if e.TruthScenario() == "" {
 		return nil, errors.New("the model file names no decision function this build knows, so there is no ground truth to check against")
 	}
-	return &Checker{e: e, model: model, checks: map[string]site.TruthCheck{}}, nil
+	// The engine read only the scenario's name and description (package groundtruth is
+	// not linked into the page); the check reads all of it, with groundtruth's checks.
+	sc, err := groundtruth.ModelScenario(e.Meta().Scenario)
+	if err != nil {
+		return nil, fmt.Errorf("the model file's decision function %s: %w", e.TruthScenario(), err)
+	}
+	return &Checker{e: e, sc: sc, model: model, checks: map[string]site.TruthCheck{}}, nil
 }
 
 // Check compares method's global modality importance with the ground truth on a cohort
@@ -98,7 +106,7 @@ func (c *Checker) Check(aeFile []byte, method string, pace site.Pace) (site.Trut
 	if err != nil {
 		return site.TruthCheck{}, err
 	}
-	sc := c.e.Scenario()
+	sc := c.sc
 	res := site.TruthCheck{
 		Scenario: sc.Name, Description: sc.Description, Method: m.Name,
 		Cases: z.z.N, Source: z.source,
@@ -111,7 +119,7 @@ func (c *Checker) Check(aeFile []byte, method string, pace site.Pace) (site.Trut
 
 // cohort draws the check cohort and encodes it.
 func (c *Checker) cohort(aeFile []byte, pace site.Pace) (*encoded, error) {
-	o, sc := c.e.Options(), c.e.Scenario()
+	o, sc := c.e.Options(), c.sc
 	n, seed := o.TruthN, o.TruthSeed
 	if err := call(pace, site.Progress{What: "Reading the ground-truth autoencoder"}); err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package truthcheck
 
 import (
+	"bytes"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
@@ -11,7 +12,9 @@ import (
 
 	"github.com/fusionlens/fusionlens/explainer"
 	"github.com/fusionlens/fusionlens/explainer/testmodel"
+	"github.com/fusionlens/fusionlens/groundtruth"
 	"github.com/fusionlens/fusionlens/importance"
+	"github.com/fusionlens/fusionlens/modelfile"
 	"github.com/fusionlens/fusionlens/site"
 )
 
@@ -95,6 +98,64 @@ func TestCheck(t *testing.T) {
 	if _, err := New("ae.flns", f.aeFile, explainer.Options{}); err == nil {
 		t.Error("the autoencoder opened as a model to check")
 	}
+}
+
+// TestScenarioFile checks models whose meta holds a scenario file (a JSON object) rather
+// than a built-in name: the check reads it with groundtruth's checks, so a valid one is
+// checked like the built-in and an invalid one, which the page names, fails with
+// groundtruth's error naming the culprit's JSON path.
+func TestScenarioFile(t *testing.T) {
+	f := fixtureOf(t)
+	sc, err := groundtruth.Builtin("F3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	valid, err := json.Marshal(sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		scenario, err string
+	}{
+		{string(valid), ""},
+		{`{"name": "broken", "weights": [{"feature": "ct_axial[0]", "weight": 1}], "bogus": 1}`, "groundtruth: scenario bogus: "},
+		{`{"name": "broken", "terms": [{"kind": "square", "feature": "ct_axial[0]", "coef": 0}]}`, "groundtruth: scenario terms[0].coef: "},
+	} {
+		model := withScenario(t, f.model, c.scenario)
+		e, err := explainer.Open("s.flns", model, explainer.Options{})
+		if err != nil || e.TruthScenario() == "" {
+			t.Fatalf("%s: the page names no scenario (%v)", c.scenario, err)
+		}
+		ch, err := New("s.flns", model, explainer.Options{TruthN: 20})
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), "decision function broken: "+c.err) {
+				t.Errorf("%s: %v, want %q", c.scenario, err, c.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", c.scenario, err)
+		}
+		res, err := ch.Check(f.aeFile, "gradient", nil)
+		if err != nil || res.Scenario != "F3-clinical" || res.Description != sc.Description || res.Truth[0] != 0 {
+			t.Errorf("%s: check %+v, %v", c.scenario, res, err)
+		}
+	}
+}
+
+// withScenario returns the model file with its meta naming scenario (JSON).
+func withScenario(t *testing.T, model []byte, scenario string) []byte {
+	t.Helper()
+	mf, err := modelfile.Decode(bytes.NewReader(model))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mf.Meta.Scenario = json.RawMessage(scenario)
+	var b bytes.Buffer
+	if err := modelfile.Encode(&b, mf, modelfile.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }
 
 // TestFuncKeepsTheModelsCohort checks that Func reuses its Checker for the same model
