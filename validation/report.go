@@ -460,7 +460,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		fmt.Fprintf(&b, "| %s | %.3f | %s | %.3f | %.3f | %.3f | %s | %d/%d | %s |\n", label, s.MeanRMSE, paper, s.MaxRMSE,
 			s.MeanRBO, s.MeanRBOIndexTies, optFloat(s.MeanSpearman), s.RandomisationPass, s.Scenarios, ign)
 	}
-	fmt.Fprintf(&b, "\n\\* added by this project (package validation). The paper reports a mean RBO of %.2f without its persistence or variant.\n", r.Paper.RBO)
+	fmt.Fprintf(&b, "\n\\* added by this project (package importance). The paper reports a mean RBO of %.2f without its persistence or variant.\n", r.Paper.RBO)
 	for i := range r.Scenarios {
 		sc := &r.Scenarios[i]
 		formula := sc.Formula
