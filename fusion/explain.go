@@ -14,7 +14,6 @@ const headRows = 64
 // that shares the Net's weights, and a head evaluator over chunks of fusion vectors.
 type explainer struct {
 	s      *stack
-	params []*nn.Param // s's parameters, whose gradients a saliency pass dirties
 	h      *headEval
 	imgs   []float32 // Images*Pixels
 	z      []float32 // Dim
@@ -29,7 +28,11 @@ func (m *Net) explain() *explainer {
 		s := buildStack(m.cfg, 1, nn.NewRand(0))
 		s.share(m.s)
 		s.setTraining(false)
-		e := &explainer{s: s, params: append(s.enc.Params(), s.head.Params()...),
+		// Explaining needs gradients with respect to inputs only; skipping the parameter
+		// gradients halves the backward pass of the saliency.
+		s.enc.SetSkipParamGrad(true)
+		s.head.SetSkipParamGrad(true)
+		e := &explainer{s: s,
 			h:    newHeadEval(m.cfg, s.head),
 			imgs: make([]float32, m.cfg.Images*m.cfg.Pixels()), z: make([]float32, m.cfg.Dim()),
 			dFeat: make([]float32, m.cfg.Images*m.cfg.Features()), dLogp: make([]float32, 2),
@@ -289,7 +292,6 @@ func (m *Net) Saliency(images [][]float32, clinical []float32) (float32, [][]flo
 	p := float32(math.Exp(float64(logp[1])))
 	// dp1/dlogp = (0, p1); the log-softmax backward turns it into dp1/dscores.
 	e.dLogp[0], e.dLogp[1] = 0, p
-	nn.ZeroGrad(e.params) // the layers accumulate parameter gradients nobody reads
 	dz := e.s.head.Backward(e.dLogp, 1)
 	split(e.dFeat, dz, m.cfg, 1)
 	m.setPixelGrad(e.s, true)
