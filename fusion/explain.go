@@ -13,13 +13,13 @@ const headRows = 64
 // explainer is the inference path for explanations: a batch-1 stack in inference mode
 // that shares the Net's weights, and a head evaluator over chunks of fusion vectors.
 type explainer struct {
-	s      *stack
-	h      *headEval
-	imgs   []float32 // Images*Pixels
-	z      []float32 // Dim
-	dFeat  []float32 // Images*Features
-	dLogp  []float32 // 2
-	feat   [][]float32
+	s     *stack
+	h     *headEval
+	imgs  []float32 // Images*Pixels
+	z     []float32 // Dim
+	dFeat []float32 // Images*Features
+	dLogp []float32 // 2
+	feat  [][]float32
 }
 
 // explain returns the Net's batch-1 inference path, building it on first use.
