@@ -446,8 +446,12 @@ func writeTable(w io.Writer, r *Result, top int) error {
 		}
 		sort.SliceStable(order, func(a, c int) bool { return r.Features[order[a]].Share > r.Features[order[c]].Share })
 		n := min(top, len(order))
-		fmt.Fprintf(&b, "\nfusion features, %d of %d by share (value: the method's attribution of the feature)\n", n, len(order))
-		fmt.Fprintf(&b, "%-4s %s %s %s %9s %12s %8s\n", "z#", pad("feature", 20), pad("modality", 11), padLeft("input", 15), "z", "value", "share")
+		kind, col := "fusion features", "z"
+		if r.Method.Name == "reference_gradient" {
+			kind, col = "reference features (autoencoder latents of each image, clinical values)", "r"
+		}
+		fmt.Fprintf(&b, "\n%s, %d of %d by share (value: the method's attribution of the feature)\n", kind, n, len(order))
+		fmt.Fprintf(&b, "%-4s %s %s %s %9s %12s %8s\n", "z#", pad("feature", 20), pad("modality", 11), padLeft("input", 15), col, "value", "share")
 		for _, i := range order[:n] {
 			f := r.Features[i]
 			input := "-"
