@@ -91,14 +91,8 @@ func GradientLogitLocal(h Head, mods []Modality, x []float32, bg Cohort, o Optio
 // background (signed, per feature) and the sum of their magnitudes per modality. The
 // background needs at least two cases.
 func GradientLogitSDLocal(h Head, mods []Modality, x []float32, bg Cohort, o Options) (Attribution, error) {
-	if h == nil {
-		return Attribution{}, fmt.Errorf("importance: nil head")
-	}
-	if bg.N < 2 {
-		return Attribution{}, fmt.Errorf("importance: gradient_logit_sd needs a background of at least 2 cases, have %d", bg.N)
-	}
-	if err := bg.check(h.Dim()); err != nil {
-		return Attribution{}, fmt.Errorf("background: %w", err)
+	if _, _, err := setupLocal(h, mods, x, bg, o, 2); err != nil {
+		return Attribution{}, err
 	}
 	return logitLocal("gradient_logit_sd", h, mods, x, columnSD(bg.Z, bg.N, h.Dim()))
 }
@@ -106,14 +100,8 @@ func GradientLogitSDLocal(h Head, mods []Modality, x []float32, bg Cohort, o Opt
 // GradientSDLocal explains one case by dp/dz_j times the SD of z_j over the background
 // and the sum of their magnitudes per modality.
 func GradientSDLocal(h Head, mods []Modality, x []float32, bg Cohort, o Options) (Attribution, error) {
-	if h == nil {
-		return Attribution{}, fmt.Errorf("importance: nil head")
-	}
-	if bg.N < 2 {
-		return Attribution{}, fmt.Errorf("importance: gradient_sd needs a background of at least 2 cases, have %d", bg.N)
-	}
-	if err := bg.check(h.Dim()); err != nil {
-		return Attribution{}, fmt.Errorf("background: %w", err)
+	if _, _, err := setupLocal(h, mods, x, bg, o, 2); err != nil {
+		return Attribution{}, err
 	}
 	a, err := GradientLocal(h, mods, x, bg, o)
 	if err != nil {
@@ -127,20 +115,21 @@ func GradientSDLocal(h Head, mods []Modality, x []float32, bg Cohort, o Options)
 	return a, nil
 }
 
-func logitLocal(name string, h Head, mods []Modality, x []float32, sd []float64) (Attribution, error) {
+// setupLocalLogit checks a local method's arguments as setupLocal does and that h gives
+// log-odds gradients.
+func setupLocalLogit(name string, h Head, mods []Modality, x []float32, bg Cohort, minBG int) (LogitHead, int, error) {
 	lh, ok := h.(LogitHead)
 	if !ok {
-		return Attribution{}, fmt.Errorf("importance: %s needs a head that gives log-odds gradients (a LogitHead), have %T", name, h)
+		return nil, 0, fmt.Errorf("importance: %s needs a head that gives log-odds gradients (a LogitHead), have %T", name, h)
 	}
-	dim := h.Dim()
-	if err := CheckModalities(mods, dim); err != nil {
+	dim, _, err := setupLocal(h, mods, x, bg, Options{}, minBG)
+	return lh, dim, err
+}
+
+func logitLocal(name string, h Head, mods []Modality, x []float32, sd []float64) (Attribution, error) {
+	lh, dim, err := setupLocalLogit(name, h, mods, x, Cohort{}, 0)
+	if err != nil {
 		return Attribution{}, err
-	}
-	if len(x) != dim {
-		return Attribution{}, fmt.Errorf("importance: case has %d fusion features, want %d", len(x), dim)
-	}
-	if j := nonFinite(x); j >= 0 {
-		return Attribution{}, fmt.Errorf("importance: case feature %d is %v", j, x[j])
 	}
 	s := make([]float32, 1)
 	g := make([]float32, dim)
@@ -278,28 +267,9 @@ func IntegratedContributionLocal(h Head, mods []Modality, x []float32, bg Cohort
 // contributionLocal is the local form of both contribution methods: first order when
 // steps is 0, integrated otherwise.
 func contributionLocal(name string, h Head, mods []Modality, x []float32, bg Cohort, steps int) (Attribution, error) {
-	if h == nil {
-		return Attribution{}, fmt.Errorf("importance: nil head")
-	}
-	lh, ok := h.(LogitHead)
-	if !ok {
-		return Attribution{}, fmt.Errorf("importance: %s needs a head that gives log-odds gradients (a LogitHead), have %T", name, h)
-	}
-	dim := h.Dim()
-	if err := CheckModalities(mods, dim); err != nil {
+	lh, dim, err := setupLocalLogit(name, h, mods, x, bg, 1)
+	if err != nil {
 		return Attribution{}, err
-	}
-	if len(x) != dim {
-		return Attribution{}, fmt.Errorf("importance: case has %d fusion features, want %d", len(x), dim)
-	}
-	if j := nonFinite(x); j >= 0 {
-		return Attribution{}, fmt.Errorf("importance: case feature %d is %v", j, x[j])
-	}
-	if bg.N < 1 {
-		return Attribution{}, fmt.Errorf("importance: %s needs a background of at least 1 case, have %d", name, bg.N)
-	}
-	if err := bg.check(dim); err != nil {
-		return Attribution{}, fmt.Errorf("background: %w", err)
 	}
 	mu := columnMean(bg.Z, bg.N, dim)
 	ends := make([]float32, 2*dim)
@@ -403,15 +373,9 @@ func WhitenedGradient(learned int) GlobalFunc {
 // the sum of |ds/dz_j| SD(z_j). The background needs at least two cases.
 func WhitenedGradientLocal(learned int) LocalFunc {
 	return func(h Head, mods []Modality, x []float32, bg Cohort, o Options) (Attribution, error) {
-		if h == nil {
-			return Attribution{}, fmt.Errorf("importance: nil head")
-		}
-		if bg.N < 2 {
-			return Attribution{}, fmt.Errorf("importance: gradient_whitened needs a background of at least 2 cases, have %d", bg.N)
-		}
-		dim := h.Dim()
-		if err := bg.check(dim); err != nil {
-			return Attribution{}, fmt.Errorf("background: %w", err)
+		dim, _, err := setupLocal(h, mods, x, bg, o, 2)
+		if err != nil {
+			return Attribution{}, err
 		}
 		if learned < 0 || learned > len(mods) {
 			return Attribution{}, fmt.Errorf("importance: %d learned modalities of %d", learned, len(mods))
