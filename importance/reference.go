@@ -41,8 +41,9 @@ func ReferenceGradient(h Head, mods []Modality, c Cohort, o Options) (Importance
 	h.Grad(c.Z, c.N, p, g)
 	feat := make([]float64, dim)
 	gr := make([]float64, dim)
+	jac, d := scratch(mods)
 	for i := 0; i < c.N; i++ {
-		toReference(g[i*dim:(i+1)*dim], c.Reference[i*dim:(i+1)*dim], mods, maps, gr)
+		toReference(g[i*dim:(i+1)*dim], c.Reference[i*dim:(i+1)*dim], mods, maps, gr, jac, d)
 		for j, v := range gr {
 			feat[j] += math.Abs(v)
 		}
@@ -74,7 +75,8 @@ func ReferenceGradientLocal(h Head, mods []Modality, x, r []float32, bg Cohort, 
 	g := make([]float32, dim)
 	h.Grad(x, 1, p, g)
 	gr := make([]float64, dim)
-	toReference(g, r, mods, maps, gr)
+	jac, d := scratch(mods)
+	toReference(g, r, mods, maps, gr, jac, d)
 	return Attribution{Method: "reference_gradient", P: float64(p[0]), Features: gr, Modalities: aggregate(abs(gr), mods)}, nil
 }
 
@@ -87,11 +89,11 @@ type quadMap struct {
 	lin, quad []float64 // k x k and k x k(k+1)/2, row-major by fusion feature
 }
 
-// jacobian sets jac (k x k, jac[c*k+a] = dz_c/dr_a) at reference features r.
-func (q *quadMap) jacobian(r []float32, jac []float64) {
+// jacobian sets jac (k x k, jac[c*k+a] = dz_c/dr_a) at reference features r; d (k
+// values) is scratch space.
+func (q *quadMap) jacobian(r []float32, jac, d []float64) {
 	k, np := q.k, q.k*(q.k+1)/2
 	copy(jac, q.lin)
-	d := make([]float64, k)
 	for a := range d {
 		d[a] = float64(r[a]) - q.mean[a]
 	}
@@ -110,16 +112,16 @@ func (q *quadMap) jacobian(r []float32, jac []float64) {
 }
 
 // toReference sets gr[m] = J_m(r_m)' g[m] for every modality m (features outside every
-// modality are copied).
-func toReference(g, r []float32, mods []Modality, maps []*quadMap, gr []float64) {
+// modality are copied). jac (at least k*k values) and d (k) are scratch space, k the
+// largest modality's length.
+func toReference(g, r []float32, mods []Modality, maps []*quadMap, gr, jac, d []float64) {
 	for j, v := range g {
 		gr[j] = float64(v)
 	}
 	for mi, m := range mods {
 		q := maps[mi]
 		k := q.k
-		jac := make([]float64, k*k)
-		q.jacobian(r[m.Start:m.End], jac)
+		q.jacobian(r[m.Start:m.End], jac[:k*k], d[:k])
 		for a := 0; a < k; a++ {
 			var s float64
 			for c := 0; c < k; c++ {
@@ -128,6 +130,15 @@ func toReference(g, r []float32, mods []Modality, maps []*quadMap, gr []float64)
 			gr[m.Start+a] = s
 		}
 	}
+}
+
+// scratch returns toReference's scratch buffers for the largest of mods.
+func scratch(mods []Modality) (jac, d []float64) {
+	k := 0
+	for _, m := range mods {
+		k = max(k, m.Len())
+	}
+	return make([]float64, k*k), make([]float64, k)
 }
 
 // referenceMaps fits, for each modality, the quadratic least-squares map from its
