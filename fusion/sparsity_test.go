@@ -22,7 +22,7 @@ func TestGroupLassoProx(t *testing.T) {
 		v[o*in+2] *= 0.1 // a short column, |v| < step
 	}
 	w := append([]float32(nil), v...)
-	GroupLassoProx(w, out, in, step)
+	groupLassoProx(w, out, in, step)
 	col := func(x []float32, j int) []float64 {
 		c := make([]float64, out)
 		for o := range c {

@@ -177,7 +177,7 @@ func Train(ctx context.Context, m *Net, train, val Dataset, o TrainOptions) (Tra
 			opt.Step()
 			if o.InputSparsity > 0 {
 				first := m.s.headInput()
-				GroupLassoProx(first.Weight.W, first.Out, first.In, o.LR*o.InputSparsity)
+				groupLassoProx(first.Weight.W, first.Out, first.In, o.LR*o.InputSparsity)
 			}
 			busy += time.Since(t0)
 
@@ -224,10 +224,10 @@ func Train(ctx context.Context, m *Net, train, val Dataset, o TrainOptions) (Tra
 	return res, nil
 }
 
-// GroupLassoProx applies the proximal operator of t * sum_j ||w[:,j]|| to the out x in
+// groupLassoProx applies the proximal operator of t * sum_j ||w[:,j]|| to the out x in
 // row-major matrix w: each column's norm shrinks by t, and a column whose norm is at most
 // t becomes zero.
-func GroupLassoProx(w []float32, out, in int, t float32) {
+func groupLassoProx(w []float32, out, in int, t float32) {
 	for j := 0; j < in; j++ {
 		var ss float64
 		for o := 0; o < out; o++ {

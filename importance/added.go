@@ -56,11 +56,7 @@ func GradientSD(h Head, mods []Modality, c Cohort, o Options) (Importance, error
 	p := make([]float32, c.N)
 	g := make([]float32, c.N*dim)
 	h.Grad(c.Z, c.N, p, g)
-	feat := meanAbs(g, c.N, dim)
-	for j, sd := range columnSD(c.Z, c.N, dim) {
-		feat[j] *= sd
-	}
-	return fromFeatures("gradient_sd", feat, mods), nil
+	return fromFeatures("gradient_sd", timesSD(meanAbs(g, c.N, dim), c, dim), mods), nil
 }
 
 // GradientLogitSD scores feature j by the cohort mean of |ds/dz_j| times the SD of z_j
@@ -74,11 +70,16 @@ func GradientLogitSD(h Head, mods []Modality, c Cohort, o Options) (Importance, 
 	s := make([]float32, c.N)
 	g := make([]float32, c.N*dim)
 	lh.GradLogit(c.Z, c.N, s, g)
-	feat := meanAbs(g, c.N, dim)
-	for j, sd := range columnSD(c.Z, c.N, dim) {
+	return fromFeatures("gradient_logit_sd", timesSD(meanAbs(g, c.N, dim), c, dim), mods), nil
+}
+
+// timesSD multiplies each feature's score by that feature's SD over the cohort, so
+// features are compared per standard deviation.
+func timesSD(feat []float64, c Cohort, dim int) []float64 {
+	for j, sd := range ColumnSD(c.Z, c.N, dim) {
 		feat[j] *= sd
 	}
-	return fromFeatures("gradient_logit_sd", feat, mods), nil
+	return feat
 }
 
 // GradientLogitLocal explains one case by ds/dz (signed, per feature) and the sum of
@@ -94,7 +95,7 @@ func GradientLogitSDLocal(h Head, mods []Modality, x []float32, bg Cohort, o Opt
 	if _, _, err := setupLocal(h, mods, x, bg, o, 2); err != nil {
 		return Attribution{}, err
 	}
-	return logitLocal("gradient_logit_sd", h, mods, x, columnSD(bg.Z, bg.N, h.Dim()))
+	return logitLocal("gradient_logit_sd", h, mods, x, ColumnSD(bg.Z, bg.N, h.Dim()))
 }
 
 // GradientSDLocal explains one case by dp/dz_j times the SD of z_j over the background
@@ -107,7 +108,7 @@ func GradientSDLocal(h Head, mods []Modality, x []float32, bg Cohort, o Options)
 	if err != nil {
 		return Attribution{}, err
 	}
-	for j, sd := range columnSD(bg.Z, bg.N, h.Dim()) {
+	for j, sd := range ColumnSD(bg.Z, bg.N, h.Dim()) {
 		a.Features[j] *= sd
 	}
 	a.Method = "gradient_sd"
@@ -333,7 +334,7 @@ func WhitenedGradient(learned int) GlobalFunc {
 		s := make([]float32, c.N)
 		g := make([]float32, c.N*dim)
 		lh.GradLogit(c.Z, c.N, s, g)
-		sd := columnSD(c.Z, c.N, dim)
+		sd := ColumnSD(c.Z, c.N, dim)
 		mu := columnMean(c.Z, c.N, dim)
 		feat := meanAbs(g, c.N, dim)
 		for j := range feat {
@@ -385,7 +386,7 @@ func WhitenedGradientLocal(learned int) LocalFunc {
 			return Attribution{}, err
 		}
 		g := a.Features // ds/dz
-		sd := columnSD(bg.Z, bg.N, dim)
+		sd := ColumnSD(bg.Z, bg.N, dim)
 		mu := columnMean(bg.Z, bg.N, dim)
 		feat := make([]float64, dim)
 		for j := range feat {

@@ -141,7 +141,7 @@ func TestLocalMethodsMatchGlobalOnOneCase(t *testing.T) {
 		if name == "gradient_sd" {
 			ref, _ = GradientLocal(h, mods, x, bg, Options{})
 		}
-		sd := columnSD(bg.Z, bg.N, 40)
+		sd := ColumnSD(bg.Z, bg.N, 40)
 		for j := range sd {
 			if want := ref.Features[j] * sd[j]; math.Abs(a.Features[j]-want) > 1e-9 {
 				t.Errorf("%s feature %d: %v, want derivative x SD %v", name, j, a.Features[j], want)
@@ -382,7 +382,7 @@ func TestWhitenedGradientRecoversLatentNorm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sd := columnSD(x, n, 40)
+	sd := ColumnSD(x, n, 40)
 	want := make([]float64, 4)
 	var l2 float64
 	for j := range 10 {

@@ -156,7 +156,7 @@ func SmoothGrad(h Head, mods []Modality, c Cohort, o Options) (Importance, error
 	if err != nil {
 		return Importance{}, err
 	}
-	sg := smooth(h, c.Z, c.N, dim, columnSD(c.Z, c.N, dim), o)
+	sg := smooth(h, c.Z, c.N, dim, ColumnSD(c.Z, c.N, dim), o)
 	feat := meanAbsColumns(sg, c.N, dim)
 	return fromFeatures("smoothgrad", feat, mods), nil
 }
@@ -197,7 +197,7 @@ func SmoothGradLocal(h Head, mods []Modality, x []float32, bg Cohort, o Options)
 	if err != nil {
 		return Attribution{}, err
 	}
-	sg := smooth(h, x, 1, dim, columnSD(bg.Z, bg.N, dim), o)
+	sg := smooth(h, x, 1, dim, ColumnSD(bg.Z, bg.N, dim), o)
 	p := make([]float32, 1)
 	h.Prob(x, 1, p)
 	return Attribution{Method: "smoothgrad", P: float64(p[0]), Features: sg, Modalities: aggregate(abs(sg), mods)}, nil

@@ -237,8 +237,9 @@ func columnMean(z []float32, n, dim int) []float64 {
 	return mu
 }
 
-// columnSD returns the per-feature population standard deviation of an n x dim matrix.
-func columnSD(z []float32, n, dim int) []float64 {
+// ColumnSD returns the per-feature population standard deviation of an n x dim row-major
+// matrix (the spread of each fusion feature over a cohort).
+func ColumnSD(z []float32, n, dim int) []float64 {
 	mu := columnMean(z, n, dim)
 	sd := make([]float64, dim)
 	for i := 0; i < n; i++ {

@@ -326,7 +326,7 @@ func runScenario(ctx context.Context, s Scenario, ae *latent.Model, methods []im
 	if err := sameHead(head, p, z, testC.N); err != nil {
 		return nil, err
 	}
-	res.FusionSD = columnSD(z, testC.N, head.Dim())
+	res.FusionSD = importance.ColumnSD(z, testC.N, head.Dim())
 	coh := importance.Cohort{Z: z, N: testC.N, Labels: testC.Labels, Reference: referenceFeatures(testC)}
 
 	progress("methods", "", wc+wt)
@@ -340,27 +340,6 @@ func runScenario(ctx context.Context, s Scenario, ae *latent.Model, methods []im
 	}
 	res.Seconds = time.Since(t0).Seconds()
 	return res, nil
-}
-
-// columnSD returns the population SD of each column of an n x dim matrix.
-func columnSD(z []float32, n, dim int) []float64 {
-	mu := make([]float64, dim)
-	for i := range n {
-		for j, v := range z[i*dim : (i+1)*dim] {
-			mu[j] += float64(v) / float64(n)
-		}
-	}
-	sd := make([]float64, dim)
-	for i := range n {
-		for j, v := range z[i*dim : (i+1)*dim] {
-			d := float64(v) - mu[j]
-			sd[j] += d * d
-		}
-	}
-	for j := range sd {
-		sd[j] = math.Sqrt(sd[j] / float64(n))
-	}
-	return sd
 }
 
 // referenceFeatures returns the cohort's ground-truth features as float32 reference features
