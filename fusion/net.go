@@ -112,6 +112,12 @@ func buildStack(cfg Config, maxN int, rng *rand.Rand) *stack {
 	return s
 }
 
+// encoderOutputNorm returns the encoder's last layer, the batch norm whose output is an
+// image's part of the fusion vector.
+func (s *stack) encoderOutputNorm() *nn.BatchNorm {
+	return s.enc.Layers[len(s.enc.Layers)-1].(*nn.BatchNorm)
+}
+
 // headInput returns the head's first dense layer, which reads the fusion vector.
 func (s *stack) headInput() *nn.Dense {
 	return s.head.Layers[0].(*nn.Dense)

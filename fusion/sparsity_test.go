@@ -117,3 +117,64 @@ func TestInputSparsityPrunesUnusedInputs(t *testing.T) {
 		t.Errorf("with input sparsity test accuracy is %.3f, want >= 0.8", accSparse)
 	}
 }
+
+// TestRefitHoldsCutInputs trains with the penalty and a refit: the columns the penalty
+// cut stay exactly zero through the refit, the kept ones go on learning, the encoder's
+// output scale never moves while the penalty is on, and a refit without the penalty is
+// refused.
+func TestRefitHoldsCutInputs(t *testing.T) {
+	cfg := smallConfig()
+	train, val := synthData(cfg, 600, 1), synthData(cfg, 100, 2)
+	o := DefaultTrainOptions()
+	o.Batch, o.Epochs, o.LR, o.StopAccuracy = 32, 8, 3e-3, 1
+	o.InputSparsity = 4
+	m := mustNet(t, cfg, 32, 1)
+	scale := append([]float32(nil), m.s.encoderOutputNorm().Gamma.W...)
+	if _, err := Train(context.Background(), m, train, val, o); err != nil {
+		t.Fatal(err)
+	}
+	d := m.s.headInput()
+	cut := zeroColumns(d.Weight.W, d.Out, d.In)
+	kept := append([]float32(nil), d.Weight.W...)
+	ncut := 0
+	for _, c := range cut {
+		if c {
+			ncut++
+		}
+	}
+	if ncut == 0 || ncut == len(cut) {
+		t.Fatalf("the penalty cut %d of %d inputs; the test needs some cut and some kept", ncut, len(cut))
+	}
+
+	o.Epochs, o.RefitEpochs, o.Seed = 1, 3, 2 // one more sparse epoch, then the refit
+	res, err := Train(context.Background(), m, train, val, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Epochs) != 4 {
+		t.Errorf("%d epochs ran, want 1 sparse + 3 refit", len(res.Epochs))
+	}
+	now := zeroColumns(d.Weight.W, d.Out, d.In)
+	moved := 0.0
+	for j := range cut {
+		if cut[j] && !now[j] {
+			t.Errorf("input %d was cut by the penalty and is non-zero after the refit", j)
+		}
+		for r := 0; r < d.Out; r++ {
+			moved += math.Abs(float64(d.Weight.W[r*d.In+j] - kept[r*d.In+j]))
+		}
+	}
+	if moved == 0 {
+		t.Error("the refit left the head's first layer unchanged")
+	}
+	for i, g := range m.s.encoderOutputNorm().Gamma.W {
+		if g != scale[i] {
+			t.Fatalf("encoder output scale %d moved from %v to %v with input sparsity on", i, scale[i], g)
+		}
+	}
+
+	o.InputSparsity = 0
+	if _, err := Train(context.Background(), m, train, val, o); err == nil {
+		t.Error("refit epochs without input sparsity: no error")
+	}
+}

@@ -34,7 +34,17 @@ type TrainOptions struct {
 	// would cross zero becomes exactly zero. Fusion features the decision does not need
 	// are cut off from the head entirely, so the trained network stops responding to
 	// inputs that only fit noise. 0, the paper's set-up, turns it off.
+	//
+	// While it is on, the scale (gamma) of the encoder's last batch norm is held at the
+	// value it has when training starts: that scale multiplies an image feature exactly as
+	// the head's column does, so the encoder could otherwise grow it and keep an unneeded
+	// image feature alive through a column the penalty has made tiny.
 	InputSparsity float32
+	// RefitEpochs, with InputSparsity, adds this many epochs after the Epochs (or after
+	// the early stop) in which the penalty is off and the columns it cut are held at
+	// zero: the penalty selects the inputs, the refit undoes its shrinkage of the ones it
+	// kept (the relaxed lasso of Meinshausen 2007). Early stopping does not end the refit.
+	RefitEpochs int
 	// Seed seeds the PCG generator that shuffles the training cases every epoch.
 	Seed uint64
 	// Progress, when set, is called after every step and at the end of every epoch.
@@ -60,6 +70,8 @@ func (o TrainOptions) check(m *Net) error {
 		return fmt.Errorf("fusion: train: %d epochs, want at least 1", o.Epochs)
 	case !(o.InputSparsity >= 0) || math.IsInf(float64(o.InputSparsity), 0):
 		return fmt.Errorf("fusion: train: input sparsity %v, want a number >= 0", o.InputSparsity)
+	case o.RefitEpochs < 0 || (o.RefitEpochs > 0 && o.InputSparsity == 0):
+		return fmt.Errorf("fusion: train: %d refit epochs, want 0, or more with input sparsity > 0", o.RefitEpochs)
 	case math.IsNaN(o.StopAccuracy):
 		return fmt.Errorf("fusion: train: stop accuracy is NaN")
 	}
@@ -147,7 +159,18 @@ func Train(ctx context.Context, m *Net, train, val Dataset, o TrainOptions) (Tra
 		}()
 	}
 
-	for epoch := 1; epoch <= o.Epochs; epoch++ {
+	first := m.s.headInput()
+	var scale, scaleAtStart []float32 // the encoder's last batch-norm scale, held with sparsity
+	if o.InputSparsity > 0 {
+		scale = m.s.encoderOutputNorm().Gamma.W
+		scaleAtStart = append([]float32(nil), scale...)
+	}
+	var cut []bool // in the refit, the head's input columns held at zero
+	last, refitFrom := o.Epochs+o.RefitEpochs, o.Epochs+1
+	for epoch := 1; epoch <= last; epoch++ {
+		if epoch == refitFrom && o.RefitEpochs > 0 {
+			cut = zeroColumns(first.Weight.W, first.Out, first.In)
+		}
 		m.SetTraining(true)
 		rng.Shuffle(len(perm), func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
 		start := time.Now()
@@ -175,9 +198,13 @@ func Train(ctx context.Context, m *Net, train, val Dataset, o TrainOptions) (Tra
 			opt.ZeroGrad()
 			m.Backward(dLogp, false)
 			opt.Step()
-			if o.InputSparsity > 0 {
-				first := m.s.headInput()
+			switch {
+			case cut != nil:
+				holdColumnsAtZero(first.Weight.W, first.Out, first.In, cut)
+				copy(scale, scaleAtStart)
+			case o.InputSparsity > 0:
 				groupLassoProx(first.Weight.W, first.Out, first.In, o.LR*o.InputSparsity)
+				copy(scale, scaleAtStart)
 			}
 			busy += time.Since(t0)
 
@@ -186,7 +213,7 @@ func Train(ctx context.Context, m *Net, train, val Dataset, o TrainOptions) (Tra
 			res.Steps++
 			res.Samples += n
 			if o.Progress != nil {
-				o.Progress(m.progress(&res, o, busy, epoch, step+1, steps, lossSum, correct, seen, train.N))
+				o.Progress(m.progress(&res, last, busy, epoch, step+1, steps, lossSum, correct, seen, train.N))
 			}
 		}
 		er := EpochResult{Epoch: epoch, Loss: lossSum / float64(seen), Accuracy: float64(correct) / float64(seen)}
@@ -204,9 +231,13 @@ func Train(ctx context.Context, m *Net, train, val Dataset, o TrainOptions) (Tra
 			best = m.getWeights(best)
 		}
 		res.SamplesPerSec = float64(res.Samples) / busy.Seconds()
-		stop := val.N > 0 && er.Val.Accuracy > o.StopAccuracy
+		stop := val.N > 0 && er.Val.Accuracy > o.StopAccuracy && epoch < refitFrom
+		if stop && o.RefitEpochs > 0 { // go on to the refit at once
+			res.EarlyStopped = true
+			stop, refitFrom, last = false, epoch+1, epoch+o.RefitEpochs
+		}
 		if o.Progress != nil {
-			p := m.progress(&res, o, busy, epoch, steps, steps, lossSum, correct, seen, train.N)
+			p := m.progress(&res, last, busy, epoch, steps, steps, lossSum, correct, seen, train.N)
 			p.EpochDone = true
 			if val.N > 0 {
 				p.Val = &er.Val
@@ -245,6 +276,29 @@ func groupLassoProx(w []float32, out, in int, t float32) {
 	}
 }
 
+// zeroColumns reports which columns of the out x in row-major matrix w are all zero.
+func zeroColumns(w []float32, out, in int) []bool {
+	zero := make([]bool, in)
+	for j := range zero {
+		zero[j] = true
+		for o := 0; o < out && zero[j]; o++ {
+			zero[j] = w[o*in+j] == 0
+		}
+	}
+	return zero
+}
+
+// holdColumnsAtZero sets the columns j of w with cut[j] back to zero.
+func holdColumnsAtZero(w []float32, out, in int, cut []bool) {
+	for j, c := range cut {
+		if c {
+			for o := 0; o < out; o++ {
+				w[o*in+j] = 0
+			}
+		}
+	}
+}
+
 // getWeights appends every stored tensor (weights and running statistics) to dst[:0].
 func (m *Net) getWeights(dst []float32) []float32 {
 	dst = dst[:0]
@@ -262,12 +316,12 @@ func (m *Net) setWeights(src []float32) {
 }
 
 // progress fills a Progress report.
-func (m *Net) progress(res *TrainResult, o TrainOptions, busy time.Duration, epoch, step, steps int, lossSum float64, correct, seen, n int) Progress {
-	p := Progress{Epoch: epoch, Epochs: o.Epochs, Step: step, Steps: steps, Samples: res.Samples,
+func (m *Net) progress(res *TrainResult, epochs int, busy time.Duration, epoch, step, steps int, lossSum float64, correct, seen, n int) Progress {
+	p := Progress{Epoch: epoch, Epochs: epochs, Step: step, Steps: steps, Samples: res.Samples,
 		Loss: lossSum / float64(seen), Accuracy: float64(correct) / float64(seen)}
 	if s := busy.Seconds(); s > 0 {
 		p.SamplesPerSec = float64(res.Samples) / s
-		left := (o.Epochs-epoch)*n + (n - seen)
+		left := (epochs-epoch)*n + (n - seen)
 		p.ETA = time.Duration(float64(left) / p.SamplesPerSec * float64(time.Second))
 	}
 	return p

@@ -121,6 +121,8 @@ type ModelInfo struct {
 	// InputSparsity is the group-lasso strength the network was trained with here (0:
 	// the paper's set-up).
 	InputSparsity float32 `json:"input_sparsity,omitempty"`
+	// RefitEpochs is how many epochs ran after the sparse ones without the penalty.
+	RefitEpochs   int     `json:"refit_epochs,omitempty"`
 	ValAccuracy   float64 `json:"val_accuracy,omitempty"`
 	TrainSeconds  float64 `json:"train_seconds,omitempty"`
 	SamplesPerSec float64 `json:"samples_per_sec,omitempty"`

@@ -63,6 +63,8 @@ type Options struct {
 	// InputSparsity is fusion.TrainOptions.InputSparsity for the networks trained here
 	// (0, the paper's set-up: off).
 	InputSparsity float32
+	// RefitEpochs is fusion.TrainOptions.RefitEpochs (with InputSparsity).
+	RefitEpochs int
 	// Methods names the methods to run (see Methods); nil runs them all.
 	Methods []string
 	// Workers is how many methods run at once (0: GOMAXPROCS).
@@ -372,7 +374,7 @@ func dataset(c *cohort.Cohort) fusion.Dataset {
 func train(ctx context.Context, trainC, valC *cohort.Cohort, seed uint64, o Options, progress func(fusion.Progress)) (*fusion.Net, ModelInfo, error) {
 	to := fusion.DefaultTrainOptions()
 	to.Batch = min(to.Batch, trainC.N)
-	to.Epochs, to.Seed, to.InputSparsity = o.Epochs, seed, o.InputSparsity
+	to.Epochs, to.Seed, to.InputSparsity, to.RefitEpochs = o.Epochs, seed, o.InputSparsity, o.RefitEpochs
 	net, err := fusion.NewNet(fusion.DefaultConfig(), max(to.Batch, 256), seed)
 	if err != nil {
 		return nil, ModelInfo{}, err
@@ -390,7 +392,7 @@ func train(ctx context.Context, trainC, valC *cohort.Cohort, seed uint64, o Opti
 		return nil, ModelInfo{}, err
 	}
 	info := ModelInfo{Source: "trained", Seed: seed, Epochs: len(tr.Epochs), EarlyStopped: tr.EarlyStopped,
-		InputSparsity: o.InputSparsity, TrainSeconds: time.Since(t0).Seconds(), SamplesPerSec: tr.SamplesPerSec}
+		InputSparsity: o.InputSparsity, RefitEpochs: o.RefitEpochs, TrainSeconds: time.Since(t0).Seconds(), SamplesPerSec: tr.SamplesPerSec}
 	if len(tr.Epochs) > 0 {
 		info.ValAccuracy = tr.Epochs[len(tr.Epochs)-1].Val.Accuracy
 	}

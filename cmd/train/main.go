@@ -63,7 +63,7 @@ func isTerminal(f *os.File) bool {
 
 type options struct {
 	scenario, axialNPZ, coronalNPZ, out, precision, safetensors, autoencoder string
-	epochs, batch, n                                                         int
+	epochs, batch, n, refit                                                  int
 	seed                                                                     uint64
 	stop, sparsity                                                           float64
 	keepBest                                                                 bool
@@ -82,6 +82,7 @@ func parseFlags(args []string, out io.Writer) (options, error) {
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the cohort, the split, the initial weights and the shuffling")
 	fs.Float64Var(&o.stop, "stop", 0.95, "stop once validation accuracy exceeds this (1: never stop early)")
 	fs.Float64Var(&o.sparsity, "input-sparsity", 0, "group-lasso strength on the head's inputs, which prunes fusion features the decision does not use (0: the paper's set-up)")
+	fs.IntVar(&o.refit, "refit-epochs", 0, "with -input-sparsity, epochs after the sparse ones without the penalty, the inputs it cut held at zero")
 	fs.BoolVar(&o.keepBest, "keep-best", false, "keep the weights of the epoch with the best validation accuracy (the paper keeps the last)")
 	fs.StringVar(&o.out, "o", "", "model file to write (default fusion-<scenario>.flns)")
 	fs.StringVar(&o.precision, "precision", "float32", "weights in the model file: float32, float16 or int8")
@@ -105,6 +106,9 @@ func parseFlags(args []string, out io.Writer) (options, error) {
 	}
 	if !(o.sparsity >= 0) || math.IsInf(o.sparsity, 0) {
 		return o, fmt.Errorf("-input-sparsity %v: want a number >= 0", o.sparsity)
+	}
+	if o.refit < 0 || (o.refit > 0 && o.sparsity == 0) {
+		return o, fmt.Errorf("-refit-epochs %d: want 0, or more with -input-sparsity", o.refit)
 	}
 	if o.n < 0 || o.n == 1 {
 		return o, fmt.Errorf("-n %d: want 0 (the scenario's size) or at least 2", o.n)
@@ -209,7 +213,7 @@ func run(ctx context.Context, args []string, out io.Writer, tty bool) error {
 	}
 	to := fusion.DefaultTrainOptions()
 	to.Batch, to.Epochs, to.Seed, to.StopAccuracy, to.KeepBest = batch, o.epochs, o.seed, o.stop, o.keepBest
-	to.InputSparsity = float32(o.sparsity)
+	to.InputSparsity, to.RefitEpochs = float32(o.sparsity), o.refit
 	b := &bar{w: out, tty: tty}
 	to.Progress = b.report
 	fmt.Fprintf(out, "training the fusion network (%d parameters), batch %d, up to %d epochs\n", cfg.NumParams(), batch, o.epochs)

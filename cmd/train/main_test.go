@@ -94,6 +94,8 @@ func TestFlags(t *testing.T) {
 		{"-epochs", "0"},
 		{"-batch", "-3"},
 		{"-n", "1"},
+		{"-refit-epochs", "3"},
+		{"-input-sparsity", "1", "-refit-epochs", "-1"},
 		{"-precision", "int4"},
 		{"-scenario", "F9"},
 		{"-scenario", "missing.json"},

@@ -53,7 +53,7 @@ type options struct {
 	files                                                          []string
 	quick, shipped                                                 bool
 	seed                                                           uint64
-	workers, n, epochs                                             int
+	workers, n, epochs, refit                                      int
 	sparsity                                                       float64
 }
 
@@ -73,6 +73,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.n, "n", 0, "cohort size (0: each scenario's own, 5000 for the built-ins; 800 with -quick)")
 	fs.IntVar(&o.epochs, "epochs", 0, "most training epochs (0: 20, or 4 with -quick)")
 	fs.Float64Var(&o.sparsity, "input-sparsity", 0, "group-lasso strength on the head's inputs for the networks trained here (0: the paper's set-up)")
+	fs.IntVar(&o.refit, "refit-epochs", 0, "with -input-sparsity, epochs after the sparse ones without the penalty, the inputs it cut held at zero")
 	fs.StringVar(&o.from, "from", "", "redraw the tables, results.md, validation.json and figures of an earlier results.json into -out, without running")
 	fs.StringVar(&o.autoencoder, "autoencoder", "", "autoencoder model file for the ground-truth image features (default: the shipped one, or the -models folder's)")
 	fs.Usage = func() {
@@ -92,6 +93,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if !(o.sparsity >= 0) || math.IsInf(o.sparsity, 0) {
 		return o, usageError{fmt.Errorf("-input-sparsity %v: want a number >= 0", o.sparsity)}
+	}
+	if o.refit < 0 || (o.refit > 0 && o.sparsity == 0) {
+		return o, usageError{fmt.Errorf("-refit-epochs %d: want 0, or more with -input-sparsity", o.refit)}
 	}
 	if o.workers < 0 || o.n < 0 || o.n == 1 || o.epochs < 0 {
 		return o, usageError{fmt.Errorf("-workers %d, -n %d, -epochs %d: want -workers >= 0, -n 0 or >= 2, -epochs >= 0", o.workers, o.n, o.epochs)}
@@ -193,7 +197,7 @@ func validate(ctx context.Context, o options, args []string, stdout, stderr io.W
 		return usageError{err}
 	}
 	vo := validation.Options{Seed: o.seed, Quick: o.quick, N: o.n, Epochs: o.epochs, Workers: o.workers, SaveModels: o.saveModels,
-		InputSparsity: float32(o.sparsity)}
+		InputSparsity: float32(o.sparsity), RefitEpochs: o.refit}
 	if o.methods != "" {
 		vo.Methods = splitList(o.methods)
 		for _, m := range vo.Methods {

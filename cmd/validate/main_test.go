@@ -168,6 +168,8 @@ func TestBadUsage(t *testing.T) {
 		{[]string{bad}, 2, "ct_axial[10]"},
 		{[]string{filepath.Join(dir, "missing.json")}, 2, "no such file"},
 		{[]string{"-n", "1"}, 2, "-n 1"},
+		{[]string{"-refit-epochs", "2"}, 2, "-refit-epochs 2"},
+		{[]string{"-input-sparsity", "-1"}, 2, "-input-sparsity -1"},
 		{[]string{"-nope"}, 2, "flag provided but not defined"},
 		{[]string{"-models", filepath.Join(dir, "nowhere"), "-scenarios", "F0"}, 1, "-models"},
 	} {
