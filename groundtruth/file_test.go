@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -299,4 +300,31 @@ func FuzzParseScenario(f *testing.F) {
 			t.Fatalf("round trip differs\n got %+v\nwant %+v", back, s)
 		}
 	})
+}
+
+// TestShippedScenarioFiles parses every scenario file kept in docs/validation (U1 and
+// on), so that a change to the format cannot leave the recorded and sealed scenarios
+// unreadable.
+func TestShippedScenarioFiles(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("..", "docs", "validation", "*", "U*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) < 12 {
+		t.Fatalf("found %d scenario files U*.json under docs/validation, want the 12 kept there", len(files))
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := ParseScenario(b)
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		if want := strings.TrimSuffix(filepath.Base(f), ".json"); s.Name != want {
+			t.Errorf("%s: scenario name %q, want the file's name %q", f, s.Name, want)
+		}
+	}
 }
