@@ -216,7 +216,11 @@ func run(ctx context.Context, args []string, out io.Writer, tty bool) error {
 	to.InputSparsity, to.RefitEpochs = float32(o.sparsity), o.refit
 	b := &bar{w: out, tty: tty}
 	to.Progress = b.report
-	fmt.Fprintf(out, "training the fusion network (%d parameters), batch %d, up to %d epochs\n", cfg.NumParams(), batch, o.epochs)
+	refit := ""
+	if o.refit > 0 {
+		refit = fmt.Sprintf(", then %d refit epochs", o.refit)
+	}
+	fmt.Fprintf(out, "training the fusion network (%d parameters), batch %d, up to %d epochs%s\n", cfg.NumParams(), batch, o.epochs, refit)
 	res, err := fusion.Train(ctx, net, dataset(trainC), dataset(valC), to)
 	if err != nil {
 		return err
