@@ -23,19 +23,30 @@ func (r Randomisation) Dropped(max float64) bool { return r.Similarity <= max }
 // ParameterRandomisation runs method f with the same options on the head and on its
 // randomised copy and compares the two importances.
 func ParameterRandomisation(f GlobalFunc, h, randomised Head, mods []Modality, c Cohort, o Options) (Randomisation, error) {
+	return ModelRandomisation(f, h, c, randomised, c, mods, o)
+}
+
+// ModelRandomisation runs method f on the head h over cohort c, and on a randomised model
+// whose head and fusion vectors are randomised and rc: when the encoder is re-initialised
+// too, the same cases have other fusion vectors. rc must hold the same cases as c (its
+// labels and reference features are what the method may read besides the model).
+func ModelRandomisation(f GlobalFunc, h Head, c Cohort, randomised Head, rc Cohort, mods []Modality, o Options) (Randomisation, error) {
 	if h == nil || randomised == nil {
 		return Randomisation{}, fmt.Errorf("importance: nil head")
 	}
 	if h.Dim() != randomised.Dim() {
 		return Randomisation{}, fmt.Errorf("importance: head has %d fusion features, randomised copy %d", h.Dim(), randomised.Dim())
 	}
+	if c.N != rc.N {
+		return Randomisation{}, fmt.Errorf("importance: cohort has %d cases, randomised model's %d", c.N, rc.N)
+	}
 	orig, err := f(h, mods, c, o)
 	if err != nil {
 		return Randomisation{}, err
 	}
-	rnd, err := f(randomised, mods, c, o)
+	rnd, err := f(randomised, mods, rc, o)
 	if err != nil {
-		return Randomisation{}, fmt.Errorf("randomised head: %w", err)
+		return Randomisation{}, fmt.Errorf("randomised model: %w", err)
 	}
 	r := Randomisation{Original: orig, Randomised: rnd}
 	a, b := orig.Modalities, rnd.Modalities

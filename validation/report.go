@@ -145,7 +145,11 @@ type MethodResult struct {
 	// when the scenario ignores none.
 	IgnoredLast   *bool                `json:"ignored_last"`
 	Randomisation *RandomisationResult `json:"randomisation,omitempty"`
-	Seconds       float64              `json:"seconds"`
+	// NetworkRandomisation is the same check with the whole network re-initialised
+	// (encoder and head) and the test cases embedded again: the fair test for a method
+	// that reads the encoder too, such as the reference gradient.
+	NetworkRandomisation *RandomisationResult `json:"network_randomisation,omitempty"`
+	Seconds              float64              `json:"seconds"`
 	// Error is set when the method failed; the other fields are then incomplete.
 	Error string `json:"error,omitempty"`
 }
@@ -178,8 +182,12 @@ type Summary struct {
 	MeanRBOIndexTies  float64  `json:"mean_rbo_index_ties"`
 	MeanSpearman      *float64 `json:"mean_spearman"` // over scenarios where it is defined
 	RandomisationPass int      `json:"randomisation_passed"`
-	IgnoredLastPass   int      `json:"ignored_last_passed"`
-	IgnoredLastChecks int      `json:"ignored_last_checked"`
+	// NetworkRandomisationPass counts the scenarios passing the whole-network check, out
+	// of NetworkRandomisationChecks (0 in reports made before the check existed).
+	NetworkRandomisationPass   int `json:"network_randomisation_passed"`
+	NetworkRandomisationChecks int `json:"network_randomisation_checked"`
+	IgnoredLastPass            int `json:"ignored_last_passed"`
+	IgnoredLastChecks          int `json:"ignored_last_checked"`
 	// PaperRMSE is the paper's mean RMSE for this method, when it reports one.
 	PaperRMSE *float64 `json:"paper_rmse,omitempty"`
 	Seconds   float64  `json:"seconds"`
@@ -247,6 +255,12 @@ func (r *Report) summarise() {
 			}
 			if m.Randomisation != nil && m.Randomisation.Passed {
 				s.RandomisationPass++
+			}
+			if m.NetworkRandomisation != nil {
+				s.NetworkRandomisationChecks++
+				if m.NetworkRandomisation.Passed {
+					s.NetworkRandomisationPass++
+				}
 			}
 			if m.IgnoredLast != nil {
 				s.IgnoredLastChecks++
@@ -358,7 +372,7 @@ func (r *Report) WriteScenarioTable(w io.Writer, sc *ScenarioResult) error {
 	for _, m := range sc.Modalities {
 		fmt.Fprintf(&b, " %10s", m)
 	}
-	fmt.Fprintf(&b, " %7s %6s %8s %9s %8s\n", "RMSE", "RBO", "Spearman", "rand.sim", "ign.last")
+	fmt.Fprintf(&b, " %7s %6s %8s %9s %9s %8s\n", "RMSE", "RBO", "Spearman", "rand.sim", "net.sim", "ign.last")
 	fmt.Fprintf(&b, "  %-22s", "ground truth")
 	for _, v := range sc.Truth {
 		fmt.Fprintf(&b, " %10.3f", v)
@@ -373,7 +387,8 @@ func (r *Report) WriteScenarioTable(w io.Writer, sc *ScenarioResult) error {
 		for _, v := range m.Modalities {
 			fmt.Fprintf(&b, " %10.3f", v)
 		}
-		fmt.Fprintf(&b, " %7.3f %6.3f %8s %9s %8s\n", m.RMSE, m.RBO, optFloat(m.Spearman), randCell(m.Randomisation), ignCell(m.IgnoredLast))
+		fmt.Fprintf(&b, " %7.3f %6.3f %8s %9s %9s %8s\n", m.RMSE, m.RBO, optFloat(m.Spearman), randCell(m.Randomisation),
+			randCell(m.NetworkRandomisation), ignCell(m.IgnoredLast))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -383,7 +398,7 @@ func (r *Report) WriteScenarioTable(w io.Writer, sc *ScenarioResult) error {
 func (r *Report) WriteSummaryTable(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Summary over %d scenarios (RBO: RBO_ext, p = %.1f; truth ties in the estimate's order)\n", len(r.Scenarios), r.Persistence)
-	fmt.Fprintf(&b, "  %-22s %9s %9s %8s %8s %9s %8s %10s %9s\n", "method", "mean RMSE", "paper", "max RMSE", "mean RBO", "RBO(idx)", "Spearman", "rand.pass", "ign.last")
+	fmt.Fprintf(&b, "  %-22s %9s %9s %8s %8s %9s %8s %10s %9s %9s\n", "method", "mean RMSE", "paper", "max RMSE", "mean RBO", "RBO(idx)", "Spearman", "rand.pass", "net.pass", "ign.last")
 	for _, s := range r.Summary {
 		paper := "-"
 		if s.PaperRMSE != nil {
@@ -397,8 +412,8 @@ func (r *Report) WriteSummaryTable(w io.Writer) error {
 		if s.IgnoredLastChecks > 0 {
 			ign = fmt.Sprintf("%d/%d", s.IgnoredLastPass, s.IgnoredLastChecks)
 		}
-		fmt.Fprintf(&b, "  %-22s %9.3f %9s %8.3f %8.3f %9.3f %8s %10s %9s\n", s.Label, s.MeanRMSE, paper, s.MaxRMSE, s.MeanRBO,
-			s.MeanRBOIndexTies, optFloat(s.MeanSpearman), fmt.Sprintf("%d/%d", s.RandomisationPass, s.Scenarios), ign)
+		fmt.Fprintf(&b, "  %-22s %9.3f %9s %8.3f %8.3f %9.3f %8s %10s %9s %9s\n", s.Label, s.MeanRMSE, paper, s.MaxRMSE, s.MeanRBO,
+			s.MeanRBOIndexTies, optFloat(s.MeanSpearman), fmt.Sprintf("%d/%d", s.RandomisationPass, s.Scenarios), netCell(s), ign)
 	}
 	fmt.Fprintf(&b, "  paper: mean RBO %.2f (persistence and variant not stated)\n", r.Paper.RBO)
 	_, err := io.WriteString(w, b.String())
@@ -410,6 +425,14 @@ func optFloat(v *float64) string {
 		return "-"
 	}
 	return fmt.Sprintf("%.3f", *v)
+}
+
+// netCell gives the whole-network randomisation count, "-" where it was not checked.
+func netCell(s Summary) string {
+	if s.NetworkRandomisationChecks == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%d/%d", s.NetworkRandomisationPass, s.NetworkRandomisationChecks)
 }
 
 func randCell(r *RandomisationResult) string {
@@ -438,11 +461,11 @@ func ignCell(v *bool) string {
 func (r *Report) WriteMarkdown(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "### Summary over %d scenarios\n\n", len(r.Scenarios))
-	b.WriteString("| method | mean RMSE | paper's RMSE | max RMSE | mean RBO | mean RBO (index ties) | mean Spearman | randomisation passed | ignored modality last |\n")
-	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	b.WriteString("| method | mean RMSE | paper's RMSE | max RMSE | mean RBO | mean RBO (index ties) | mean Spearman | randomisation passed | network randomisation passed | ignored modality last |\n")
+	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, s := range r.Summary {
 		if s.Scenarios == 0 {
-			fmt.Fprintf(&b, "| %s | failed | | | | | | | |\n", s.Label)
+			fmt.Fprintf(&b, "| %s | failed | | | | | | | | |\n", s.Label)
 			continue
 		}
 		paper := ""
@@ -459,8 +482,8 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 				label += " *"
 			}
 		}
-		fmt.Fprintf(&b, "| %s | %.3f | %s | %.3f | %.3f | %.3f | %s | %d/%d | %s |\n", label, s.MeanRMSE, paper, s.MaxRMSE,
-			s.MeanRBO, s.MeanRBOIndexTies, optFloat(s.MeanSpearman), s.RandomisationPass, s.Scenarios, ign)
+		fmt.Fprintf(&b, "| %s | %.3f | %s | %.3f | %.3f | %.3f | %s | %d/%d | %s | %s |\n", label, s.MeanRMSE, paper, s.MaxRMSE,
+			s.MeanRBO, s.MeanRBOIndexTies, optFloat(s.MeanSpearman), s.RandomisationPass, s.Scenarios, netCell(s), ign)
 	}
 	fmt.Fprintf(&b, "\n\\* added by this project (package importance). The paper reports a mean RBO of %.2f without its persistence or variant.\n", r.Paper.RBO)
 	for i := range r.Scenarios {
@@ -486,15 +509,15 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		for _, m := range sc.Modalities {
 			fmt.Fprintf(&b, " %s |", m)
 		}
-		b.WriteString(" RMSE | RBO | Spearman | randomised similarity | ignored last |\n|---|")
+		b.WriteString(" RMSE | RBO | Spearman | randomised head similarity | randomised network similarity | ignored last |\n|---|")
 		for range sc.Modalities {
 			b.WriteString("---:|")
 		}
-		b.WriteString("---:|---:|---:|---:|---:|\n| **ground truth** |")
+		b.WriteString("---:|---:|---:|---:|---:|---:|\n| **ground truth** |")
 		for _, v := range sc.Truth {
 			fmt.Fprintf(&b, " **%.3f** |", v)
 		}
-		b.WriteString(" | | | | |\n")
+		b.WriteString(" | | | | | |\n")
 		for _, m := range sc.Methods {
 			fmt.Fprintf(&b, "| %s |", r.label(m.Method))
 			if m.Error != "" {
@@ -504,7 +527,8 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 			for _, v := range m.Modalities {
 				fmt.Fprintf(&b, " %.3f |", v)
 			}
-			fmt.Fprintf(&b, " %.3f | %.3f | %s | %s | %s |\n", m.RMSE, m.RBO, optFloat(m.Spearman), randCell(m.Randomisation), ignCell(m.IgnoredLast))
+			fmt.Fprintf(&b, " %.3f | %.3f | %s | %s | %s | %s |\n", m.RMSE, m.RBO, optFloat(m.Spearman), randCell(m.Randomisation),
+				randCell(m.NetworkRandomisation), ignCell(m.IgnoredLast))
 		}
 	}
 	_, err := io.WriteString(w, b.String())

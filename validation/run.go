@@ -69,8 +69,8 @@ type Options struct {
 	Methods []string
 	// Workers is how many methods run at once (0: GOMAXPROCS).
 	Workers int
-	// Randomisations is how many randomised heads each method is checked on (0: 3, or 1
-	// when Quick).
+	// Randomisations is how many randomised heads, and as many re-initialised whole
+	// networks, each method is checked on (0: 3, or 1 when Quick).
 	Randomisations int
 	// Autoencoder gives the ground-truth image features; nil takes latent.Default().
 	Autoencoder *latent.Model
@@ -333,7 +333,11 @@ func runScenario(ctx context.Context, s Scenario, ae *latent.Model, methods []im
 
 	progress("methods", "", wc+wt)
 	done := 0
-	res.Methods, err = runMethods(ctx, head, coh, res.Truth, res.Ignored, methods, o, func(name string) {
+	nets, err := randomNetworks(net, test, coh, o.Randomisations, o.Seed)
+	if err != nil {
+		return nil, err
+	}
+	res.Methods, err = runMethods(ctx, head, coh, nets, res.Truth, res.Ignored, methods, o, func(name string) {
 		done++
 		progress("methods", name, wc+wt+wm*float64(done)/float64(len(methods)))
 	})
@@ -342,6 +346,58 @@ func runScenario(ctx context.Context, s Scenario, ae *latent.Model, methods []im
 	}
 	res.Seconds = time.Since(t0).Seconds()
 	return res, nil
+}
+
+// randomNetwork is a re-initialised network (encoder and head) and the test cases
+// embedded by it, for the network-randomisation check.
+type randomNetwork struct {
+	head   *DenseHead
+	cohort importance.Cohort
+}
+
+// randomNetworks re-initialises n networks of net's configuration from seeds of their own
+// and embeds the test cases with each. A fresh network's batch norms hold the running
+// statistics 0 and 1, so its image features would come out at whatever scale the random
+// encoder gives; they are standardised over the cases, which is the last batch norm
+// with the cohort's own statistics, so that they enter the head at the scale a trained
+// network's do. c's labels and reference features are kept: they belong to the cases.
+func randomNetworks(net *fusion.Net, test fusion.Dataset, c importance.Cohort, n int, seed uint64) ([]randomNetwork, error) {
+	cfg := net.Config()
+	dim, img := cfg.Dim(), cfg.Dim()-cfg.Clinical
+	out := make([]randomNetwork, n)
+	for r := range out {
+		rn, err := fusion.NewNet(cfg, net.MaxBatch(), seed<<8+uint64(r)+0x80)
+		if err != nil {
+			return nil, err
+		}
+		z, _, err := rn.Embed(test)
+		if err != nil {
+			return nil, err
+		}
+		sd := importance.ColumnSD(z, test.N, dim)
+		for j := range img {
+			var mean float64
+			for i := range test.N {
+				mean += float64(z[i*dim+j])
+			}
+			mean /= float64(test.N)
+			scale := 0.0
+			if sd[j] > 0 {
+				scale = 1 / sd[j]
+			}
+			for i := range test.N {
+				z[i*dim+j] = float32((float64(z[i*dim+j]) - mean) * scale)
+			}
+		}
+		h, err := HeadOf(rn)
+		if err != nil {
+			return nil, err
+		}
+		rc := c
+		rc.Z = z
+		out[r] = randomNetwork{head: h, cohort: rc}
+	}
+	return out, nil
 }
 
 // referenceFeatures returns the cohort's ground-truth features as float32 reference features
@@ -402,7 +458,7 @@ func train(ctx context.Context, trainC, valC *cohort.Cohort, seed uint64, o Opti
 // runMethods runs each method on the test cohort with o.Workers at a time, compares it
 // with the truth and runs the sanity checks. A method that fails is recorded with its
 // error; the others go on.
-func runMethods(ctx context.Context, head *DenseHead, c importance.Cohort, truth []float64, ignored []int,
+func runMethods(ctx context.Context, head *DenseHead, c importance.Cohort, nets []randomNetwork, truth []float64, ignored []int,
 	methods []importance.Method, o Options, done func(string)) ([]MethodResult, error) {
 	mods := importance.DefaultModalities()
 	mo := o.methodOptions()
@@ -419,7 +475,7 @@ func runMethods(ctx context.Context, head *DenseHead, c importance.Cohort, truth
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				out[i] = runMethod(methods[i], head, rand, mods, c, truth, ignored, mo)
+				out[i] = runMethod(methods[i], head, rand, nets, mods, c, truth, ignored, mo)
 				finished <- methods[i].Name
 			}
 		}()
@@ -445,7 +501,7 @@ func runMethods(ctx context.Context, head *DenseHead, c importance.Cohort, truth
 
 // runMethod computes one method's importance, its agreement with the truth and its
 // sanity checks.
-func runMethod(m importance.Method, head *DenseHead, rand []*DenseHead, mods []importance.Modality, c importance.Cohort,
+func runMethod(m importance.Method, head *DenseHead, rand []*DenseHead, nets []randomNetwork, mods []importance.Modality, c importance.Cohort,
 	truth []float64, ignored []int, mo importance.Options) MethodResult {
 	t0 := time.Now()
 	res := MethodResult{Method: m.Name}
@@ -477,26 +533,41 @@ func runMethod(m importance.Method, head *DenseHead, rand []*DenseHead, mods []i
 		}
 		return m.Global(h, mods, c, o)
 	}
-	rr := &RandomisationResult{}
-	for _, rh := range rand {
-		r, err := importance.ParameterRandomisation(cached, head, rh, mods, c, mo)
+	check := func(h importance.Head, rc importance.Cohort, rr *RandomisationResult) error {
+		r, err := importance.ModelRandomisation(cached, head, c, h, rc, mods, mo)
 		if err != nil {
-			return fail(fmt.Errorf("randomised head: %w", err))
+			return err
 		}
 		rmse, err := importance.RMSE(r.Randomised.Modalities, truth)
 		if err != nil {
-			return fail(err)
+			return err
 		}
 		rr.Similarity = append(rr.Similarity, r.Similarity)
 		rr.ModalityRBO = append(rr.ModalityRBO, r.ModalityRBO)
 		rr.RMSE = append(rr.RMSE, rmse)
+		return nil
 	}
-	if len(rand) > 0 {
+	finish := func(rr *RandomisationResult) *RandomisationResult {
+		if len(rr.Similarity) == 0 {
+			return nil
+		}
 		rr.MeanSimilarity = mean(rr.Similarity)
 		rr.MeanRMSE = mean(rr.RMSE)
 		rr.Passed = rr.MeanSimilarity <= RandomisationMaxSimilarity
-		res.Randomisation = rr
+		return rr
 	}
+	heads, whole := &RandomisationResult{}, &RandomisationResult{}
+	for _, rh := range rand {
+		if err := check(rh, c, heads); err != nil {
+			return fail(fmt.Errorf("randomised head: %w", err))
+		}
+	}
+	for _, rn := range nets {
+		if err := check(rn.head, rn.cohort, whole); err != nil {
+			return fail(fmt.Errorf("randomised network: %w", err))
+		}
+	}
+	res.Randomisation, res.NetworkRandomisation = finish(heads), finish(whole)
 	res.Seconds = time.Since(t0).Seconds()
 	return res
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/fusionlens/fusionlens/fusion"
 	"github.com/fusionlens/fusionlens/groundtruth"
+	"github.com/fusionlens/fusionlens/importance"
 	"github.com/fusionlens/fusionlens/latent"
 	"github.com/fusionlens/fusionlens/modelfile"
 	"github.com/fusionlens/fusionlens/phantom"
@@ -95,7 +97,8 @@ func TestRunIsDeterministic(t *testing.T) {
 		t.Errorf("F3 truth %v", s.Truth)
 	}
 	for _, m := range s.Methods {
-		if m.Error != "" || len(m.Modalities) != 4 || m.Randomisation == nil || m.IgnoredLast == nil {
+		if m.Error != "" || len(m.Modalities) != 4 || m.Randomisation == nil || m.IgnoredLast == nil ||
+			m.NetworkRandomisation == nil || len(m.NetworkRandomisation.Similarity) != 1 {
 			t.Errorf("%s: %+v", m.Method, m)
 		}
 	}
@@ -109,7 +112,7 @@ func TestRunIsDeterministic(t *testing.T) {
 	if err := r.WriteMarkdown(&md); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"F3-clinical", "ground truth", "Gradient (paper)", "Gradient of log-odds", "0.122", "Summary over 1 scenarios"} {
+	for _, want := range []string{"F3-clinical", "ground truth", "Gradient (paper)", "Gradient of log-odds", "0.122", "Summary over 1 scenarios", "net"} {
 		if !strings.Contains(text.String(), want) || !strings.Contains(md.String(), want) {
 			t.Errorf("tables lack %q:\n%s\n%s", want, text.String(), md.String())
 		}
@@ -278,5 +281,65 @@ func TestSavedModelsComeBack(t *testing.T) {
 	a, b := first.Scenarios[0], second.Scenarios[0]
 	if b.Model.Source != saved || b.Cases != a.Cases || !reflect.DeepEqual(a.Methods[0].Modalities, b.Methods[0].Modalities) || !reflect.DeepEqual(a.Test, b.Test) {
 		t.Errorf("reloaded model gives other results:\n%+v %+v\n%+v %+v", a.Cases, a.Methods[0].Modalities, b.Cases, b.Methods[0].Modalities)
+	}
+}
+
+// TestNetworkRandomisationCanFail checks both randomisation checks on a method blind to
+// the model (it scores each feature by the spread of the cases' reference features): it
+// must fail both, since nothing it reports comes from the network; and the paper's
+// gradient, which reads only the head, must come out of the network check with one
+// similarity per network.
+func TestNetworkRandomisationCanFail(t *testing.T) {
+	cfg := fusion.DefaultConfig()
+	dim, n := cfg.Dim(), 300
+	headOf := func(seed uint64) *DenseHead {
+		net, err := fusion.NewNet(cfg, 1, seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, err := HeadOf(net)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	cohortOf := func(seed uint64) importance.Cohort {
+		rng := rand.New(rand.NewPCG(seed, 1))
+		c := importance.Cohort{N: n, Z: make([]float32, n*dim), Reference: make([]float32, n*dim), Labels: make([]int, n)}
+		for i := range c.Z {
+			c.Z[i] = float32(rng.NormFloat64())
+			c.Reference[i] = float32(rng.NormFloat64() * float64(1+i%dim)) // spread grows with the feature
+		}
+		for i := range c.Labels {
+			c.Labels[i] = i % 2
+		}
+		return c
+	}
+	blind := importance.Method{Name: "blind", Label: "Model-blind", Global: func(h importance.Head, mods []importance.Modality, c importance.Cohort, o importance.Options) (importance.Importance, error) {
+		f := importance.ColumnSD(c.Reference, c.N, h.Dim())
+		m, err := importance.Aggregate(f, mods)
+		return importance.Importance{Method: "blind", Features: f, Modalities: m}, err
+	}}
+	grad, err := MethodByName("gradient")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cohortOf(1)
+	rc := c
+	rc.Z = cohortOf(2).Z // the same cases embedded by another network: same labels and reference
+	nets := []randomNetwork{{head: headOf(3), cohort: rc}}
+	heads := []*DenseHead{headOf(4)}
+	mods := importance.DefaultModalities()
+	truth := []float64{0.25, 0.25, 0.25, 0.25}
+	r := runMethod(blind, headOf(5), heads, nets, mods, c, truth, nil, importance.Options{Seed: 1})
+	if r.Error != "" || r.NetworkRandomisation == nil || r.Randomisation == nil {
+		t.Fatalf("blind method: %+v", r)
+	}
+	if r.NetworkRandomisation.Passed || r.Randomisation.Passed {
+		t.Errorf("a model-blind method passed a randomisation check: head %.2f, network %.2f", r.Randomisation.MeanSimilarity, r.NetworkRandomisation.MeanSimilarity)
+	}
+	g := runMethod(grad, headOf(5), heads, nets, mods, c, truth, nil, importance.Options{Seed: 1})
+	if g.Error != "" || g.NetworkRandomisation == nil || len(g.NetworkRandomisation.Similarity) != 1 {
+		t.Fatalf("gradient: %+v", g)
 	}
 }
