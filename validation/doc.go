@@ -10,10 +10,12 @@
 // where the method uses them), which is compared with the ground-truth modality
 // importance of the same test cases (mean |dF/dx_j| summed per modality, normalised):
 // RMSE over the four modalities, rank-biased overlap and Spearman correlation of the
-// rankings (see Compare). Two sanity checks run for every method: parameter
+// rankings (see Compare). Three sanity checks run for every method: parameter
 // randomisation (the head's weights are re-initialised from seeds and the importance must
-// change; Adebayo et al. 2018) and, where the scenario ignores a modality entirely, that
-// the ignored modality ranks last. The Report summarises each method over the scenarios
+// change; Adebayo et al. 2018), the same with the whole network re-initialised (encoder
+// too, the test cases embedded again), which is the fair test for a method that reads
+// the encoder as well, and, where the scenario ignores a modality entirely, that the
+// ignored modality ranks last. The Report summarises each method over the scenarios
 // beside the paper's figures.
 //
 // # RBO
@@ -41,7 +43,8 @@
 // # Determinism
 //
 // Everything is drawn from PCG streams of Options.Seed (the cohort, its split, the
-// network's initial weights and shuffling, the methods' samples, the randomised heads),
+// network's initial weights and shuffling, the methods' samples, the randomised heads
+// and networks),
 // so equal options give equal reports on one machine with one GOMAXPROCS (package nn's
 // sums depend on both); only the timings differ.
 package validation
