@@ -168,7 +168,7 @@ func GradientContribution(h Head, mods []Modality, c Cohort, o Options) (Importa
 	if err != nil {
 		return Importance{}, err
 	}
-	mu := columnMean(c.Z, c.N, dim)
+	mu := ColumnMean(c.Z, c.N, dim)
 	s := make([]float32, c.N)
 	g := make([]float32, c.N*dim)
 	lh.GradLogit(c.Z, c.N, s, g)
@@ -194,7 +194,7 @@ func IntegratedContribution(h Head, mods []Modality, c Cohort, o Options) (Impor
 	if steps <= 0 {
 		steps = DefaultSteps
 	}
-	phi := integrateLogit(lh, c.Z, c.N, dim, columnMean(c.Z, c.N, dim), steps)
+	phi := integrateLogit(lh, c.Z, c.N, dim, ColumnMean(c.Z, c.N, dim), steps)
 	return contributions("integrated_contribution", phi, c.N, dim, mods), nil
 }
 
@@ -272,7 +272,7 @@ func contributionLocal(name string, h Head, mods []Modality, x []float32, bg Coh
 	if err != nil {
 		return Attribution{}, err
 	}
-	mu := columnMean(bg.Z, bg.N, dim)
+	mu := ColumnMean(bg.Z, bg.N, dim)
 	ends := make([]float32, 2*dim)
 	copy(ends, x)
 	for j, v := range mu {
@@ -335,7 +335,7 @@ func WhitenedGradient(learned int) GlobalFunc {
 		g := make([]float32, c.N*dim)
 		lh.GradLogit(c.Z, c.N, s, g)
 		sd := ColumnSD(c.Z, c.N, dim)
-		mu := columnMean(c.Z, c.N, dim)
+		mu := ColumnMean(c.Z, c.N, dim)
 		feat := meanAbs(g, c.N, dim)
 		for j := range feat {
 			feat[j] *= sd[j]
@@ -387,7 +387,7 @@ func WhitenedGradientLocal(learned int) LocalFunc {
 		}
 		g := a.Features // ds/dz
 		sd := ColumnSD(bg.Z, bg.N, dim)
-		mu := columnMean(bg.Z, bg.N, dim)
+		mu := ColumnMean(bg.Z, bg.N, dim)
 		feat := make([]float64, dim)
 		for j := range feat {
 			feat[j] = g[j] * sd[j]

@@ -291,7 +291,7 @@ func TestContributionOfLinearLogOdds(t *testing.T) {
 	z := normalRows(n, 40, 9)
 	mods := DefaultModalities()
 	c := Cohort{Z: z, N: n}
-	mu := columnMean(z, n, 40)
+	mu := ColumnMean(z, n, 40)
 	want := make([]float64, 4)
 	for i := range n {
 		for m, md := range mods {

@@ -85,7 +85,7 @@ func IntegratedGradients(h Head, mods []Modality, c Cohort, o Options) (Importan
 	}
 	base := make([]float64, dim)
 	if !o.ZeroBaseline {
-		base = columnMean(c.Z, c.N, dim)
+		base = ColumnMean(c.Z, c.N, dim)
 	}
 	attr := integrate(h, c.Z, c.N, dim, base, o.Steps)
 	feat := meanAbsColumns(attr, c.N, dim)
@@ -134,7 +134,7 @@ func IntegratedGradientsLocal(h Head, mods []Modality, x []float32, bg Cohort, o
 	}
 	base := make([]float64, dim)
 	if !o.ZeroBaseline {
-		base = columnMean(bg.Z, bg.N, dim)
+		base = ColumnMean(bg.Z, bg.N, dim)
 	}
 	attr := integrate(h, x, 1, dim, base, o.Steps)
 	ends := make([]float32, 2*dim)

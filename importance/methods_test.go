@@ -139,7 +139,7 @@ func TestAdditiveHeadClosedForms(t *testing.T) {
 	mods := DefaultModalities()
 	bg := cohort(h, 20, 6)
 	x := cohort(h, 1, 7).Z
-	mu := columnMean(bg.Z, bg.N, 40)
+	mu := ColumnMean(bg.Z, bg.N, 40)
 	wantF := make([]float64, 40)
 	for j := range wantF {
 		wantF[j] = w[j] * (float64(x[j]) - mu[j])

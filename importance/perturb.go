@@ -99,7 +99,7 @@ func Occlusion(h Head, mods []Modality, c Cohort, o Options) (Importance, error)
 	if err != nil {
 		return Importance{}, err
 	}
-	mu := columnMean(c.Z, c.N, dim)
+	mu := ColumnMean(c.Z, c.N, dim)
 	p0 := make([]float32, c.N)
 	h.Prob(c.Z, c.N, p0)
 	work := append([]float32(nil), c.Z...)
@@ -130,7 +130,7 @@ func OcclusionLocal(h Head, mods []Modality, x []float32, bg Cohort, o Options) 
 	if err != nil {
 		return Attribution{}, err
 	}
-	mu := columnMean(bg.Z, bg.N, dim)
+	mu := ColumnMean(bg.Z, bg.N, dim)
 	players := append(featurePlayers(dim), mods...)
 	rows := make([]float32, (1+len(players))*dim)
 	copy(rows, x)

@@ -223,8 +223,8 @@ func gather(c Cohort, rows []int, dim int) []float32 {
 	return out
 }
 
-// columnMean returns the per-feature mean of an n x dim matrix.
-func columnMean(z []float32, n, dim int) []float64 {
+// ColumnMean returns the per-feature mean of an n x dim row-major matrix.
+func ColumnMean(z []float32, n, dim int) []float64 {
 	mu := make([]float64, dim)
 	for i := 0; i < n; i++ {
 		for j, v := range z[i*dim : (i+1)*dim] {
@@ -240,7 +240,7 @@ func columnMean(z []float32, n, dim int) []float64 {
 // ColumnSD returns the per-feature population standard deviation of an n x dim row-major
 // matrix (the spread of each fusion feature over a cohort).
 func ColumnSD(z []float32, n, dim int) []float64 {
-	mu := columnMean(z, n, dim)
+	mu := ColumnMean(z, n, dim)
 	sd := make([]float64, dim)
 	for i := 0; i < n; i++ {
 		for j, v := range z[i*dim : (i+1)*dim] {

@@ -374,19 +374,14 @@ func randomNetworks(net *fusion.Net, test fusion.Dataset, c importance.Cohort, n
 		if err != nil {
 			return nil, err
 		}
-		sd := importance.ColumnSD(z, test.N, dim)
+		mean, sd := importance.ColumnMean(z, test.N, dim), importance.ColumnSD(z, test.N, dim)
 		for j := range img {
-			var mean float64
-			for i := range test.N {
-				mean += float64(z[i*dim+j])
-			}
-			mean /= float64(test.N)
 			scale := 0.0
 			if sd[j] > 0 {
 				scale = 1 / sd[j]
 			}
 			for i := range test.N {
-				z[i*dim+j] = float32((float64(z[i*dim+j]) - mean) * scale)
+				z[i*dim+j] = float32((float64(z[i*dim+j]) - mean[j]) * scale)
 			}
 		}
 		h, err := HeadOf(rn)
