@@ -170,6 +170,99 @@ func BatchNormInferBackward(dIn, dGamma, dBeta, dOut, in, gamma, runMean, runVar
 	}
 }
 
+// BatchNorm normalises each channel of NCHW images (BatchNorm2d) or each feature
+// (BatchNorm1d, a shape of {F}). In training mode (the default) it uses the batch's
+// statistics and updates the running averages; in inference mode it uses the running
+// averages.
+type BatchNorm struct {
+	Shape       []int // {C, H, W} or {F}
+	C, Spatial  int   // channels and values per channel per sample
+	MaxN        int
+	Gamma, Beta *Param
+	// RunningMean and RunningVar are the running averages (unbiased variance), like
+	// PyTorch's buffers; they start at 0 and 1.
+	RunningMean, RunningVar []float32
+	Momentum, Eps           float32 // 0.1 and 1e-5, as in PyTorch
+	Training                bool
+	// SkipParamGrad makes Backward compute only the input gradient.
+	SkipParamGrad bool
+
+	in, mean, rstd []float32
+	out, dIn       []float32
+}
+
+// NewBatchNorm returns a batch-norm layer on per-sample shape {C, H, W} (2-d) or {F} (1-d)
+// for batches up to maxN, with gamma 1 and beta 0, in training mode.
+func NewBatchNorm(maxN int, shape ...int) *BatchNorm {
+	if (len(shape) != 1 && len(shape) != 3) || size(shape) <= 0 || maxN <= 0 {
+		panic(fmt.Sprintf("nn: NewBatchNorm: shape %v (want {C,H,W} or {F}) with maximum batch %d", shape, maxN))
+	}
+	c := shape[0]
+	l := &BatchNorm{Shape: append([]int(nil), shape...), C: c, Spatial: size(shape) / c, MaxN: maxN,
+		Gamma: NewParam("weight", c), Beta: NewParam("bias", c),
+		RunningMean: make([]float32, c), RunningVar: make([]float32, c),
+		Momentum: 0.1, Eps: 1e-5, Training: true,
+		mean: make([]float32, c), rstd: make([]float32, c),
+		out: make([]float32, maxN*size(shape)), dIn: make([]float32, maxN*size(shape))}
+	fill(l.Gamma.W, 1)
+	fill(l.RunningVar, 1)
+	return l
+}
+
+// SetTraining implements Trainer.
+func (l *BatchNorm) SetTraining(training bool) { l.Training = training }
+
+// Forward implements Layer.
+func (l *BatchNorm) Forward(in []float32, n int) []float32 {
+	checkBatch("BatchNorm forward", in, n, l.MaxN, l.Shape)
+	l.in = in
+	if l.Training {
+		BatchNormForward(l.out, l.mean, l.rstd, in, l.Gamma.W, l.Beta.W, l.RunningMean, l.RunningVar, n, l.C, l.Spatial, l.Momentum, l.Eps)
+	} else {
+		BatchNormInferForward(l.out, in, l.Gamma.W, l.Beta.W, l.RunningMean, l.RunningVar, n, l.C, l.Spatial, l.Eps)
+	}
+	return l.out[:n*l.C*l.Spatial]
+}
+
+// Backward implements Layer; it differentiates the mode the last Forward ran in.
+func (l *BatchNorm) Backward(dOut []float32, n int) []float32 {
+	checkBatch("BatchNorm backward", dOut, n, l.MaxN, l.Shape)
+	dIn := l.dIn[:n*l.C*l.Spatial]
+	dG, dB := l.Gamma.G, l.Beta.G
+	if l.SkipParamGrad {
+		dG, dB = nil, nil
+	}
+	if l.Training {
+		BatchNormBackward(dIn, dG, dB, dOut, l.in, l.mean, l.rstd, l.Gamma.W, n, l.C, l.Spatial)
+	} else {
+		BatchNormInferBackward(dIn, dG, dB, dOut, l.in, l.Gamma.W, l.RunningMean, l.RunningVar, n, l.C, l.Spatial, l.Eps)
+	}
+	return dIn
+}
+
+// Params implements Layer.
+func (l *BatchNorm) Params() []*Param { return []*Param{l.Gamma, l.Beta} }
+
+// Shared implements Layer: the copy shares gamma, beta and the running statistics (each
+// training-mode forward of either updates them, as calling one PyTorch module twice does)
+// and starts in this layer's mode.
+func (l *BatchNorm) Shared(maxN int) Layer {
+	if maxN <= 0 {
+		panic(fmt.Sprintf("nn: BatchNorm Shared: maximum batch %d", maxN))
+	}
+	c := *l
+	c.MaxN, c.in = maxN, nil
+	c.mean, c.rstd = make([]float32, l.C), make([]float32, l.C)
+	c.out, c.dIn = make([]float32, maxN*size(l.Shape)), make([]float32, maxN*size(l.Shape))
+	return &c
+}
+
+// InShape implements Layer.
+func (l *BatchNorm) InShape() []int { return l.Shape }
+
+// OutShape implements Layer.
+func (l *BatchNorm) OutShape() []int { return l.Shape }
+
 func checkBNInfer(op string, in, gamma, runMean, runVar []float32, n, c, s int) {
 	checkLen(op, "input", in, n*c*s)
 	checkLen(op, "gamma", gamma, c)

@@ -55,3 +55,65 @@ func ConcatBackward(dParts [][]float32, dOut []float32, widths []int, n int) {
 		}
 	}
 }
+
+// Concat joins per-sample feature vectors side by side (the fusion step) and splits the
+// gradient back. It does not implement Layer: it has several inputs.
+type Concat struct {
+	Widths []int
+	MaxN   int
+
+	out           []float32
+	dParts, views [][]float32
+}
+
+// NewConcat returns a concatenation of parts with the given widths for batches up to maxN.
+func NewConcat(maxN int, widths ...int) *Concat {
+	total := 0
+	for _, w := range widths {
+		if w <= 0 {
+			panic(fmt.Sprintf("nn: NewConcat: widths %v", widths))
+		}
+		total += w
+	}
+	if maxN <= 0 || len(widths) == 0 {
+		panic(fmt.Sprintf("nn: NewConcat: widths %v with maximum batch %d", widths, maxN))
+	}
+	l := &Concat{Widths: append([]int(nil), widths...), MaxN: maxN, out: make([]float32, maxN*total)}
+	for _, w := range widths {
+		l.dParts = append(l.dParts, make([]float32, maxN*w))
+	}
+	l.views = make([][]float32, len(widths))
+	return l
+}
+
+// Width is the total feature count of the output.
+func (l *Concat) Width() int { return sum(l.Widths) }
+
+func sum(xs []int) int {
+	s := 0
+	for _, x := range xs {
+		s += x
+	}
+	return s
+}
+
+// Forward joins parts (part j holds n x Widths[j] values) into n x Width().
+func (l *Concat) Forward(parts [][]float32, n int) []float32 {
+	if n <= 0 || n > l.MaxN {
+		panic(fmt.Sprintf("nn: Concat forward: batch %d outside 1..%d", n, l.MaxN))
+	}
+	ConcatForward(l.out, parts, l.Widths, n)
+	return l.out[:n*sum(l.Widths)]
+}
+
+// Backward splits dOut (n x Width()) into one gradient per part (the layer's buffers).
+func (l *Concat) Backward(dOut []float32, n int) [][]float32 {
+	if n <= 0 || n > l.MaxN {
+		panic(fmt.Sprintf("nn: Concat backward: batch %d outside 1..%d", n, l.MaxN))
+	}
+	ConcatBackward(l.dParts, dOut, l.Widths, n)
+	for j, d := range l.dParts {
+		l.views[j] = d[:n*l.Widths[j]]
+	}
+	return l.views
+}

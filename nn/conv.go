@@ -1,6 +1,9 @@
 package nn
 
-import "fmt"
+import (
+	"fmt"
+	"math/rand/v2"
+)
 
 // convDims checks a stride-1, square-kernel convolution's sizes and returns its output
 // height and width.
@@ -153,6 +156,81 @@ func Conv2DBackward(dIn, dW, dB, dOut, in, w []float32, n, cin, h, wd, cout, k, 
 		}
 	}
 }
+
+// Conv2D is a stride-1 convolution layer with a square kernel and zero padding, over NCHW
+// images of a fixed size.
+type Conv2D struct {
+	InC, OutC, H, W, K, Pad int
+	OutH, OutW, MaxN        int
+	Weight, Bias            *Param // OutC x InC x K x K, and OutC
+	// SkipInputGrad makes Backward compute only parameter gradients and return nil (the
+	// first layer of a network in training).
+	SkipInputGrad bool
+	// SkipParamGrad makes Backward compute only the input gradient (explaining a trained
+	// network).
+	SkipParamGrad bool
+
+	in       []float32
+	out, dIn []float32
+}
+
+// NewConv2D returns a convolution from inC to outC channels on h x w inputs, kernel k x k,
+// padding pad, for batches of up to maxN, with He-uniform weights drawn from rng and zero
+// bias.
+func NewConv2D(inC, outC, h, w, k, pad, maxN int, rng *rand.Rand) *Conv2D {
+	oh, ow := convDims("NewConv2D", maxN, inC, h, w, outC, k, pad)
+	if maxN <= 0 {
+		panic(fmt.Sprintf("nn: NewConv2D: maximum batch %d", maxN))
+	}
+	l := &Conv2D{InC: inC, OutC: outC, H: h, W: w, K: k, Pad: pad, OutH: oh, OutW: ow, MaxN: maxN,
+		Weight: NewParam("weight", outC, inC, k, k), Bias: NewParam("bias", outC),
+		out: make([]float32, maxN*outC*oh*ow), dIn: make([]float32, maxN*inC*h*w)}
+	InitHeUniform(l.Weight.W, inC*k*k, rng)
+	return l
+}
+
+// Forward implements Layer.
+func (l *Conv2D) Forward(in []float32, n int) []float32 {
+	checkBatch("Conv2D forward", in, n, l.MaxN, l.InShape())
+	l.in = in
+	Conv2DForward(l.out, in, l.Weight.W, l.Bias.W, n, l.InC, l.H, l.W, l.OutC, l.K, l.Pad)
+	return l.out[:n*l.OutC*l.OutH*l.OutW]
+}
+
+// Backward implements Layer.
+func (l *Conv2D) Backward(dOut []float32, n int) []float32 {
+	checkBatch("Conv2D backward", dOut, n, l.MaxN, l.OutShape())
+	var dIn []float32
+	if !l.SkipInputGrad {
+		dIn = l.dIn[:n*l.InC*l.H*l.W]
+	}
+	dW, dB := l.Weight.G, l.Bias.G
+	if l.SkipParamGrad {
+		dW, dB = nil, nil
+	}
+	Conv2DBackward(dIn, dW, dB, dOut, l.in, l.Weight.W, n, l.InC, l.H, l.W, l.OutC, l.K, l.Pad)
+	return dIn
+}
+
+// Params implements Layer.
+func (l *Conv2D) Params() []*Param { return []*Param{l.Weight, l.Bias} }
+
+// Shared implements Layer.
+func (l *Conv2D) Shared(maxN int) Layer {
+	if maxN <= 0 {
+		panic(fmt.Sprintf("nn: Conv2D Shared: maximum batch %d", maxN))
+	}
+	c := *l
+	c.MaxN, c.in = maxN, nil
+	c.out, c.dIn = make([]float32, maxN*l.OutC*l.OutH*l.OutW), make([]float32, maxN*l.InC*l.H*l.W)
+	return &c
+}
+
+// InShape implements Layer.
+func (l *Conv2D) InShape() []int { return []int{l.InC, l.H, l.W} }
+
+// OutShape implements Layer.
+func (l *Conv2D) OutShape() []int { return []int{l.OutC, l.OutH, l.OutW} }
 
 // convWeightGrad accumulates dW += sum over images of dOut * patches^T, and dB. The depth
 // of this product runs over output positions, so B's rows are whole patches. Copying each

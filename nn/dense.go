@@ -1,6 +1,9 @@
 package nn
 
-import "fmt"
+import (
+	"fmt"
+	"math/rand/v2"
+)
 
 func denseDims(op string, n, in, out int) {
 	if n < 0 || in <= 0 || out <= 0 {
@@ -100,6 +103,75 @@ func DenseBackward(dIn, dW, dB, dOut, in, w []float32, n, nin, nout int) {
 		}
 	})
 }
+
+// Dense is a fully connected layer, out = in * W^T + b.
+type Dense struct {
+	In, Out, MaxN int
+	Weight, Bias  *Param // Out x In (PyTorch's Linear layout), and Out
+	// SkipInputGrad makes Backward compute only parameter gradients and return nil.
+	SkipInputGrad bool
+	// SkipParamGrad makes Backward compute only the input gradient.
+	SkipParamGrad bool
+
+	in       []float32
+	out, dIn []float32
+}
+
+// NewDense returns a fully connected layer from in to out features for batches of up to
+// maxN, with He-uniform weights drawn from rng and zero bias.
+func NewDense(in, out, maxN int, rng *rand.Rand) *Dense {
+	denseDims("NewDense", maxN, in, out)
+	if maxN <= 0 {
+		panic(fmt.Sprintf("nn: NewDense: maximum batch %d", maxN))
+	}
+	l := &Dense{In: in, Out: out, MaxN: maxN, Weight: NewParam("weight", out, in), Bias: NewParam("bias", out),
+		out: make([]float32, maxN*out), dIn: make([]float32, maxN*in)}
+	InitHeUniform(l.Weight.W, in, rng)
+	return l
+}
+
+// Forward implements Layer.
+func (l *Dense) Forward(in []float32, n int) []float32 {
+	checkBatch("Dense forward", in, n, l.MaxN, l.InShape())
+	l.in = in
+	DenseForward(l.out, in, l.Weight.W, l.Bias.W, n, l.In, l.Out)
+	return l.out[:n*l.Out]
+}
+
+// Backward implements Layer.
+func (l *Dense) Backward(dOut []float32, n int) []float32 {
+	checkBatch("Dense backward", dOut, n, l.MaxN, l.OutShape())
+	var dIn []float32
+	if !l.SkipInputGrad {
+		dIn = l.dIn[:n*l.In]
+	}
+	dW, dB := l.Weight.G, l.Bias.G
+	if l.SkipParamGrad {
+		dW, dB = nil, nil
+	}
+	DenseBackward(dIn, dW, dB, dOut, l.in, l.Weight.W, n, l.In, l.Out)
+	return dIn
+}
+
+// Params implements Layer.
+func (l *Dense) Params() []*Param { return []*Param{l.Weight, l.Bias} }
+
+// Shared implements Layer.
+func (l *Dense) Shared(maxN int) Layer {
+	if maxN <= 0 {
+		panic(fmt.Sprintf("nn: Dense Shared: maximum batch %d", maxN))
+	}
+	c := *l
+	c.MaxN, c.in = maxN, nil
+	c.out, c.dIn = make([]float32, maxN*l.Out), make([]float32, maxN*l.In)
+	return &c
+}
+
+// InShape implements Layer.
+func (l *Dense) InShape() []int { return []int{l.In} }
+
+// OutShape implements Layer.
+func (l *Dense) OutShape() []int { return []int{l.Out} }
 
 // smallBatch is the batch size up to which dense layers use matrix-vector products.
 const smallBatch = 4

@@ -13,9 +13,11 @@
 //     programming errors, not data errors.
 //
 // On top of the functions sit small layer types (Conv2D, MaxPool2, BatchNorm, ReLU,
-// Sigmoid, Dense, Concat) that own their parameters and activation buffers, allocated
-// once for a maximum batch size; Forward with any n <= max uses a prefix of them. Layers
-// implement Layer and chain with Sequential.
+// Sigmoid, Dense, LogSoftmax, Concat) that own their parameters and activation buffers,
+// allocated once for a maximum batch size; Forward with any n <= max uses a prefix of
+// them. Each layer type sits in the file of its op (conv.go, dense.go, pool.go,
+// batchnorm.go, activation.go, softmax.go, concat.go), after the op's forward/backward
+// pair. Layers implement Layer (layer.go) and chain with Sequential (sequential.go).
 //
 // Matrix products run on register-tiled GEMM micro-kernels: AVX-512 or AVX2+FMA assembly
 // on amd64 when the CPU has them (checked at run time), plain Go everywhere else (js/wasm

@@ -5,54 +5,6 @@ import (
 	"math"
 )
 
-// LogSoftmaxForward writes out[i] = in[i] - log(sum(exp(in[i]))) for each of n rows of c
-// values, computed stably (shifted by the row maximum, summed in float64).
-func LogSoftmaxForward(out, in []float32, n, c int) {
-	const op = "LogSoftmax forward"
-	if n < 0 || c <= 0 {
-		panic(fmt.Sprintf("nn: %s: bad sizes n=%d classes %d", op, n, c))
-	}
-	checkLen(op, "input", in, n*c)
-	checkLen(op, "output", out, n*c)
-	for i := 0; i < n; i++ {
-		x, o := in[i*c:(i+1)*c], out[i*c:(i+1)*c]
-		m := x[0]
-		for _, v := range x {
-			m = max(m, v)
-		}
-		var s float64
-		for _, v := range x {
-			s += math.Exp(float64(v - m))
-		}
-		lse := m + float32(math.Log(s))
-		for j, v := range x {
-			o[j] = v - lse
-		}
-	}
-}
-
-// LogSoftmaxBackward writes dIn = dOut - exp(out) * sum(dOut) per row, out being the
-// forward's output.
-func LogSoftmaxBackward(dIn, dOut, out []float32, n, c int) {
-	const op = "LogSoftmax backward"
-	if n < 0 || c <= 0 {
-		panic(fmt.Sprintf("nn: %s: bad sizes n=%d classes %d", op, n, c))
-	}
-	checkLen(op, "output", out, n*c)
-	checkLen(op, "output gradient", dOut, n*c)
-	checkLen(op, "input gradient", dIn, n*c)
-	for i := 0; i < n; i++ {
-		g, o, d := dOut[i*c:(i+1)*c], out[i*c:(i+1)*c], dIn[i*c:(i+1)*c]
-		var s float32
-		for _, v := range g {
-			s += v
-		}
-		for j := range d {
-			d[j] = g[j] - float32(math.Exp(float64(o[j])))*s
-		}
-	}
-}
-
 func checkTargets(op string, targets []int, n, c int) {
 	if len(targets) < n {
 		panic(fmt.Sprintf("nn: %s: %d targets for a batch of %d", op, len(targets), n))

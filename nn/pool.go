@@ -71,6 +71,50 @@ func MaxPool2Backward(dIn, dOut []float32, idx []int32, n, c, h, w int) {
 	})
 }
 
+// MaxPool2 takes 2x2 maxima with stride 2 over NCHW images.
+type MaxPool2 struct {
+	C, H, W, MaxN int
+
+	idx      []int32
+	out, dIn []float32
+}
+
+// NewMaxPool2 returns a 2x2 max-pooling layer on c x h x w inputs for batches up to maxN.
+func NewMaxPool2(c, h, w, maxN int) *MaxPool2 {
+	oh, ow := poolDims("NewMaxPool2", maxN, c, h, w)
+	if maxN <= 0 {
+		panic(fmt.Sprintf("nn: NewMaxPool2: maximum batch %d", maxN))
+	}
+	return &MaxPool2{C: c, H: h, W: w, MaxN: maxN, idx: make([]int32, maxN*c*oh*ow),
+		out: make([]float32, maxN*c*oh*ow), dIn: make([]float32, maxN*c*h*w)}
+}
+
+// Forward implements Layer.
+func (l *MaxPool2) Forward(in []float32, n int) []float32 {
+	checkBatch("MaxPool2 forward", in, n, l.MaxN, l.InShape())
+	MaxPool2Forward(l.out, l.idx, in, n, l.C, l.H, l.W)
+	return l.out[:n*size(l.OutShape())]
+}
+
+// Backward implements Layer.
+func (l *MaxPool2) Backward(dOut []float32, n int) []float32 {
+	checkBatch("MaxPool2 backward", dOut, n, l.MaxN, l.OutShape())
+	MaxPool2Backward(l.dIn, dOut, l.idx, n, l.C, l.H, l.W)
+	return l.dIn[:n*l.C*l.H*l.W]
+}
+
+// Params implements Layer: none.
+func (l *MaxPool2) Params() []*Param { return nil }
+
+// Shared implements Layer.
+func (l *MaxPool2) Shared(maxN int) Layer { return NewMaxPool2(l.C, l.H, l.W, maxN) }
+
+// InShape implements Layer.
+func (l *MaxPool2) InShape() []int { return []int{l.C, l.H, l.W} }
+
+// OutShape implements Layer.
+func (l *MaxPool2) OutShape() []int { return []int{l.C, l.H / 2, l.W / 2} }
+
 // b2u is 1 for true and 0 for false (compiled to SETcc).
 func b2u(c bool) uint32 {
 	var u uint32
