@@ -1,6 +1,9 @@
 package importance
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // Gradient is the paper's method: I_j = mean over the cohort of |dp/dz_j|; a modality's
 // importance is the sum of its I_j; both are normalised to sum 1.
@@ -38,114 +41,6 @@ func gradOne(h Head, x []float32, dim int) (float64, []float64) {
 	g := make([]float32, dim)
 	h.Grad(x, 1, p, g)
 	return float64(p[0]), to64(g)
-}
-
-// GradientXInput scores feature j by the cohort mean of |z_j dp/dz_j|; modalities sum
-// their features; both are normalised.
-func GradientXInput(h Head, mods []Modality, c Cohort, o Options) (Importance, error) {
-	dim, o, err := setup(h, mods, c, o)
-	if err != nil {
-		return Importance{}, err
-	}
-	p := make([]float32, c.N)
-	g := make([]float32, c.N*dim)
-	h.Grad(c.Z, c.N, p, g)
-	feat := make([]float64, dim)
-	for i := 0; i < c.N; i++ {
-		row, gr := c.Z[i*dim:(i+1)*dim], g[i*dim:(i+1)*dim]
-		for j := range feat {
-			feat[j] += math.Abs(float64(gr[j]) * float64(row[j]))
-		}
-	}
-	return fromFeatures("gradxinput", feat, mods), nil
-}
-
-// GradientXInputLocal returns z_j dp/dz_j at x, and its signed sum per modality. The
-// background is not used.
-func GradientXInputLocal(h Head, mods []Modality, x []float32, bg Cohort, o Options) (Attribution, error) {
-	dim, o, err := setupLocal(h, mods, x, bg, o, 0)
-	if err != nil {
-		return Attribution{}, err
-	}
-	p, g := gradOne(h, x, dim)
-	for j := range g {
-		g[j] *= float64(x[j])
-	}
-	return Attribution{Method: "gradxinput", P: p, Features: g, Modalities: aggregate(g, mods)}, nil
-}
-
-// IntegratedGradients scores feature j by the cohort mean of |IG_j|, where
-// IG_j(x) = (x_j - b_j) * mean over k of dp/dz_j at b + a_k (x - b), a_k = (k+1/2)/Steps
-// (midpoint rule). The baseline b is the cohort mean fusion vector, or zero with
-// ZeroBaseline. Modalities sum their features; both are normalised.
-func IntegratedGradients(h Head, mods []Modality, c Cohort, o Options) (Importance, error) {
-	dim, o, err := setup(h, mods, c, o)
-	if err != nil {
-		return Importance{}, err
-	}
-	base := make([]float64, dim)
-	if !o.ZeroBaseline {
-		base = ColumnMean(c.Z, c.N, dim)
-	}
-	attr := integrate(h, c.Z, c.N, dim, base, o.Steps)
-	feat := meanAbsColumns(attr, c.N, dim)
-	return fromFeatures("integrated_gradients", feat, mods), nil
-}
-
-// integrate returns the integrated-gradients attributions of the n rows of z.
-func integrate(h Head, z []float32, n, dim int, base []float64, steps int) []float64 {
-	acc := make([]float64, n*dim)
-	path := make([]float32, n*dim)
-	p := make([]float32, n)
-	g := make([]float32, n*dim)
-	for k := 0; k < steps; k++ {
-		a := (float64(k) + 0.5) / float64(steps)
-		for i := 0; i < n; i++ {
-			row, out := z[i*dim:(i+1)*dim], path[i*dim:(i+1)*dim]
-			for j, b := range base {
-				out[j] = float32(b + a*(float64(row[j])-b))
-			}
-		}
-		h.Grad(path, n, p, g)
-		for i, v := range g {
-			acc[i] += float64(v)
-		}
-	}
-	for i := 0; i < n; i++ {
-		row, out := z[i*dim:(i+1)*dim], acc[i*dim:(i+1)*dim]
-		for j, b := range base {
-			out[j] *= (float64(row[j]) - b) / float64(steps)
-		}
-	}
-	return acc
-}
-
-// IntegratedGradientsLocal returns the integrated-gradients attribution of x and its
-// signed sum per modality; they sum to about p(x) - p(baseline) (Complete). The
-// baseline is the background mean, or zero with ZeroBaseline (then bg may be empty).
-func IntegratedGradientsLocal(h Head, mods []Modality, x []float32, bg Cohort, o Options) (Attribution, error) {
-	minBG := 1
-	if o.ZeroBaseline {
-		minBG = 0
-	}
-	dim, o, err := setupLocal(h, mods, x, bg, o, minBG)
-	if err != nil {
-		return Attribution{}, err
-	}
-	base := make([]float64, dim)
-	if !o.ZeroBaseline {
-		base = ColumnMean(bg.Z, bg.N, dim)
-	}
-	attr := integrate(h, x, 1, dim, base, o.Steps)
-	ends := make([]float32, 2*dim)
-	copy(ends, x)
-	for j, b := range base {
-		ends[dim+j] = float32(b)
-	}
-	p := make([]float32, 2)
-	h.Prob(ends, 2, p)
-	return Attribution{Method: "integrated_gradients", P: float64(p[0]), Base: float64(p[1]), Complete: true,
-		Features: attr, Modalities: aggregate(attr, mods)}, nil
 }
 
 // SmoothGrad scores feature j by the cohort mean of |SG_j|, where SG(x) is the mean of
@@ -221,4 +116,180 @@ func meanAbsColumns(v []float64, n, dim int) []float64 {
 		}
 	}
 	return out
+}
+
+// LogitHead is a Head that also gives the log-odds s = ln(p/(1-p)) of class 1
+// and its gradient. DenseHead is one.
+type LogitHead interface {
+	Head
+	// GradLogit sets s[i] to the log-odds of row i of z (n x Dim) and g = ds/dz.
+	GradLogit(z []float32, n int, s, g []float32)
+}
+
+// The paper's gradient importance, I_j = mean |dp/dz_j|, differs from the ground truth,
+// mean |dF/dx_j|, in two ways that have nothing to do with which modality matters:
+//
+//   - Weighting by case. A network trained on labels F > t learns log-odds s close to an
+//     increasing function of F, so dp/dz = p(1-p) ds/dz weights each case by p(1-p):
+//     cases on the decision boundary count, confident ones hardly at all. The truth
+//     averages over every case alike. For a linear F this only rescales all features
+//     together, but for a nonlinear F the boundary cases are a biased sample (for a
+//     square term, those with F near the median), so the shares move.
+//   - Scale of the features. A fusion feature measured in larger units gets a smaller
+//     derivative. Image features leave the encoder through a learned BatchNorm1d (scale
+//     gamma, free), clinical values enter as raw standardised numbers (SD 1), so the
+//     paper's shares depend on a scale the training happened to choose. The truth is
+//     measured on features of SD 1.
+//
+// The methods below remove one or both: the gradient of the log-odds instead of p, and
+// derivatives multiplied by each feature's SD over the cohort (so every feature is
+// measured per SD, as the truth's features are). None of them uses the ground truth.
+
+// GradientLogit scores feature j by the cohort mean of |ds/dz_j|, s the log-odds of
+// class 1, and a modality by the sum of its features; both normalised. The head must be a
+// LogitHead.
+func GradientLogit(h Head, mods []Modality, c Cohort, o Options) (Importance, error) {
+	lh, dim, err := setupLogit(h, mods, c)
+	if err != nil {
+		return Importance{}, err
+	}
+	s := make([]float32, c.N)
+	g := make([]float32, c.N*dim)
+	lh.GradLogit(c.Z, c.N, s, g)
+	return fromFeatures("gradient_logit", meanAbs(g, c.N, dim), mods), nil
+}
+
+// GradientSD scores feature j by the cohort mean of |dp/dz_j| times the SD of z_j over
+// the cohort; modalities sum their features; both normalised.
+func GradientSD(h Head, mods []Modality, c Cohort, o Options) (Importance, error) {
+	dim, _, err := setup(h, mods, c, Options{})
+	if err != nil {
+		return Importance{}, err
+	}
+	p := make([]float32, c.N)
+	g := make([]float32, c.N*dim)
+	h.Grad(c.Z, c.N, p, g)
+	return fromFeatures("gradient_sd", timesSD(meanAbs(g, c.N, dim), c, dim), mods), nil
+}
+
+// GradientLogitSD scores feature j by the cohort mean of |ds/dz_j| times the SD of z_j
+// over the cohort, s the log-odds of class 1: both corrections at once. The head must be
+// a LogitHead.
+func GradientLogitSD(h Head, mods []Modality, c Cohort, o Options) (Importance, error) {
+	lh, dim, err := setupLogit(h, mods, c)
+	if err != nil {
+		return Importance{}, err
+	}
+	s := make([]float32, c.N)
+	g := make([]float32, c.N*dim)
+	lh.GradLogit(c.Z, c.N, s, g)
+	return fromFeatures("gradient_logit_sd", timesSD(meanAbs(g, c.N, dim), c, dim), mods), nil
+}
+
+// timesSD multiplies each feature's score by that feature's SD over the cohort, so
+// features are compared per standard deviation.
+func timesSD(feat []float64, c Cohort, dim int) []float64 {
+	for j, sd := range ColumnSD(c.Z, c.N, dim) {
+		feat[j] *= sd
+	}
+	return feat
+}
+
+// GradientLogitLocal explains one case by ds/dz (signed, per feature) and the sum of
+// |ds/dz_j| per modality. The background is not used.
+func GradientLogitLocal(h Head, mods []Modality, x []float32, bg Cohort, o Options) (Attribution, error) {
+	return logitLocal("gradient_logit", h, mods, x, nil)
+}
+
+// GradientLogitSDLocal explains one case by ds/dz_j times the SD of z_j over the
+// background (signed, per feature) and the sum of their magnitudes per modality. The
+// background needs at least two cases.
+func GradientLogitSDLocal(h Head, mods []Modality, x []float32, bg Cohort, o Options) (Attribution, error) {
+	if _, _, err := setupLocal(h, mods, x, bg, o, 2); err != nil {
+		return Attribution{}, err
+	}
+	return logitLocal("gradient_logit_sd", h, mods, x, ColumnSD(bg.Z, bg.N, h.Dim()))
+}
+
+// GradientSDLocal explains one case by dp/dz_j times the SD of z_j over the background
+// and the sum of their magnitudes per modality.
+func GradientSDLocal(h Head, mods []Modality, x []float32, bg Cohort, o Options) (Attribution, error) {
+	if _, _, err := setupLocal(h, mods, x, bg, o, 2); err != nil {
+		return Attribution{}, err
+	}
+	a, err := GradientLocal(h, mods, x, bg, o)
+	if err != nil {
+		return Attribution{}, err
+	}
+	for j, sd := range ColumnSD(bg.Z, bg.N, h.Dim()) {
+		a.Features[j] *= sd
+	}
+	a.Method = "gradient_sd"
+	a.Modalities = aggregate(abs(a.Features), mods)
+	return a, nil
+}
+
+func logitLocal(name string, h Head, mods []Modality, x []float32, sd []float64) (Attribution, error) {
+	lh, dim, err := setupLocalLogit(name, h, mods, x, Cohort{}, 0)
+	if err != nil {
+		return Attribution{}, err
+	}
+	s := make([]float32, 1)
+	g := make([]float32, dim)
+	lh.GradLogit(x, 1, s, g)
+	feat := make([]float64, dim)
+	for j, v := range g {
+		feat[j] = float64(v)
+		if sd != nil {
+			feat[j] *= sd[j]
+		}
+	}
+	return Attribution{Method: name, P: probOf(float64(s[0])), Features: feat, Modalities: aggregate(abs(feat), mods)}, nil
+}
+
+// setupLogit checks a global method's arguments and that h gives log-odds gradients.
+func setupLogit(h Head, mods []Modality, c Cohort) (LogitHead, int, error) {
+	dim, _, err := setup(h, mods, c, Options{})
+	if err != nil {
+		return nil, 0, err
+	}
+	lh, ok := h.(LogitHead)
+	if !ok {
+		return nil, 0, fmt.Errorf("importance: this method needs a head that gives log-odds gradients (a LogitHead), have %T", h)
+	}
+	return lh, dim, nil
+}
+
+// setupLocalLogit checks a local method's arguments as setupLocal does and that h gives
+// log-odds gradients.
+func setupLocalLogit(name string, h Head, mods []Modality, x []float32, bg Cohort, minBG int) (LogitHead, int, error) {
+	lh, ok := h.(LogitHead)
+	if !ok {
+		return nil, 0, fmt.Errorf("importance: %s needs a head that gives log-odds gradients (a LogitHead), have %T", name, h)
+	}
+	dim, _, err := setupLocal(h, mods, x, bg, Options{}, minBG)
+	return lh, dim, err
+}
+
+// meanAbs returns the column means of |v| for an n x dim matrix.
+func meanAbs(v []float32, n, dim int) []float64 {
+	out := make([]float64, dim)
+	for i := range n {
+		for j, x := range v[i*dim : (i+1)*dim] {
+			out[j] += math.Abs(float64(x))
+		}
+	}
+	for j := range out {
+		out[j] /= float64(n)
+	}
+	return out
+}
+
+// probOf returns p = 1/(1+exp(-s)) for log-odds s without overflow.
+func probOf(s float64) float64 {
+	if s >= 0 {
+		return 1 / (1 + math.Exp(-s))
+	}
+	e := math.Exp(s)
+	return e / (1 + e)
 }

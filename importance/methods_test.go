@@ -1,6 +1,7 @@
 package importance
 
 import (
+	"fmt"
 	"math"
 	"reflect"
 	"slices"
@@ -490,4 +491,94 @@ func TestKernelSHAPFeaturesAgainstExactShapley(t *testing.T) {
 			nearSlice(t, "kernelshap_features vs exact shapley, dim "+itoa(dim), ks.Features, exact.Modalities, tol)
 		}
 	}
+}
+
+func TestLocalMethodsMatchGlobalOnOneCase(t *testing.T) {
+	h := randomHead([]int{40, 20, 2}, 5)
+	mods := DefaultModalities()
+	bg := Cohort{Z: normalRows(50, 40, 3), N: 50}
+	x := bg.Z[:40]
+	one := Cohort{Z: x, N: 1}
+	for _, name := range []string{"gradient_logit"} {
+		m, err := addedByName(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := m.Local(h, mods, x, bg, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := m.Global(h, mods, one, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		imp := a.Importance()
+		for k := range mods {
+			if math.Abs(imp.Modalities[k]-g.Modalities[k]) > 1e-6 {
+				t.Errorf("%s modality %d: local %v, global on the one case %v", name, k, imp.Modalities[k], g.Modalities[k])
+			}
+		}
+		p := make([]float32, 1)
+		h.Prob(x, 1, p)
+		if math.Abs(a.P-float64(p[0])) > 1e-6 {
+			t.Errorf("%s: P %v, head %v", name, a.P, p[0])
+		}
+	}
+	for _, name := range []string{"gradient_sd", "gradient_logit_sd"} {
+		m, _ := addedByName(name)
+		a, err := m.Local(h, mods, x, bg, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref, _ := GradientLogitLocal(h, mods, x, bg, Options{})
+		if name == "gradient_sd" {
+			ref, _ = GradientLocal(h, mods, x, bg, Options{})
+		}
+		sd := ColumnSD(bg.Z, bg.N, 40)
+		for j := range sd {
+			if want := ref.Features[j] * sd[j]; math.Abs(a.Features[j]-want) > 1e-9 {
+				t.Errorf("%s feature %d: %v, want derivative x SD %v", name, j, a.Features[j], want)
+			}
+		}
+		if _, err := m.Local(h, mods, x, Cohort{Z: x, N: 1}, Options{}); err == nil {
+			t.Errorf("%s: a background of one case was accepted", name)
+		}
+	}
+}
+
+func TestMethodsErrors(t *testing.T) {
+	seen := map[string]bool{}
+	for _, m := range Added() {
+		if seen[m.Name] || m.Global == nil || m.Label == "" || m.Description == "" {
+			t.Errorf("method %+v: duplicate or incomplete", m.Name)
+		}
+		seen[m.Name] = true
+	}
+	if !seen["gradient_logit_sd"] || !seen["gradient_whitened"] {
+		t.Error("added methods missing")
+	}
+	h := randomHead([]int{40, 2}, 1)
+	mods := DefaultModalities()
+	z := normalRows(3, 40, 1)
+	z[5] = float32(math.NaN())
+	if _, err := GradientLogit(h, mods, Cohort{Z: z, N: 3}, Options{}); err == nil {
+		t.Error("NaN in cohort accepted")
+	}
+	if _, err := GradientLogit(h, mods, Cohort{Z: z[:40], N: 3}, Options{}); err == nil {
+		t.Error("short cohort accepted")
+	}
+	var plain Head = plainHead{h}
+	if _, err := GradientLogit(plain, mods, Cohort{Z: normalRows(3, 40, 1), N: 3}, Options{}); err == nil {
+		t.Error("a head without log-odds gradients accepted by gradient_logit")
+	}
+}
+
+// addedByName returns the added method with the given name.
+func addedByName(name string) (Method, error) {
+	for _, m := range Added() {
+		if m.Name == name {
+			return m, nil
+		}
+	}
+	return Method{}, fmt.Errorf("no added method %q", name)
 }

@@ -60,6 +60,32 @@ func Methods() []Method {
 	}
 }
 
+// Added lists the methods this project adds to the paper's: the paper's gradient with the
+// log-odds and scale corrections, the contribution methods and the whitened gradient,
+// each explained above. They need a LogitHead.
+func Added() []Method {
+	return []Method{
+		{Name: "gradient_logit", Label: "Gradient of log-odds",
+			Description: "Mean absolute derivative of the log-odds of class 1 with respect to each fusion feature: every case counts alike, not only those near the decision boundary.",
+			Global:      GradientLogit, Local: GradientLogitLocal},
+		{Name: "gradient_sd", Label: "Gradient x SD",
+			Description: "The paper's gradient with each feature's derivative multiplied by that feature's standard deviation over the cohort, so features are compared per standard deviation.",
+			Global:      GradientSD, Local: GradientSDLocal},
+		{Name: "gradient_logit_sd", Label: "Log-odds gradient x SD",
+			Description: "Both corrections: the derivative of the log-odds, times each feature's standard deviation over the cohort.",
+			Global:      GradientLogitSD, Local: GradientLogitSDLocal},
+		{Name: "gradient_contribution", Label: "Gradient contribution",
+			Description: "First-order change of the log-odds caused by each modality: the log-odds gradient times the case's deviation from the cohort mean, summed over the modality's features, then made absolute; blind to the basis and scale of the learned image features.",
+			Global:      GradientContribution, Local: GradientContributionLocal},
+		{Name: "integrated_contribution", Label: "Integrated contribution",
+			Description: "The gradient contribution made exact for a nonlinear head: integrated gradients of the log-odds from the cohort mean, summed over each modality's features, then made absolute.",
+			Global:      IntegratedContribution, Local: IntegratedContributionLocal},
+		{Name: "gradient_whitened", Label: "Whitened gradient",
+			Description: "Log-odds gradient measured in the truth's units: per SD for the clinical values, and for each image as the norm of the gradient with respect to whitened image features, scaled to the L1 norm expected in an unknown basis.",
+			Global:      WhitenedGradient(2), Local: WhitenedGradientLocal(2)},
+	}
+}
+
 // MethodByName returns the method with the given Name.
 func MethodByName(name string) (Method, error) {
 	ms := Methods()
