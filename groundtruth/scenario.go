@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/fusionlens/fusionlens/nn"
 )
 
 // Limits a valid scenario keeps to. They bound every term so F stays finite for any
@@ -247,15 +249,6 @@ func (t *Term) validate(path string) error {
 	return nil
 }
 
-// sigmoid returns 1/(1+exp(-u)) without overflow.
-func sigmoid(u float64) float64 {
-	if u >= 0 {
-		return 1 / (1 + math.Exp(-u))
-	}
-	e := math.Exp(u)
-	return e / (1 + e)
-}
-
 // sigmoidPrime returns σ'(u) = e/(1+e)² with e = exp(-|u|), exact in both tails.
 func sigmoidPrime(u float64) float64 {
 	e := math.Exp(-math.Abs(u))
@@ -276,7 +269,7 @@ func (t *Term) value(x []float64) float64 {
 	case Tanh:
 		return t.Coef * math.Tanh(u)
 	case Step:
-		return t.Coef * sigmoid(u)
+		return t.Coef * nn.Logistic(u)
 	case Sin:
 		return t.Coef * math.Sin(u)
 	}

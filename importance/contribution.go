@@ -1,6 +1,10 @@
 package importance
 
-import "math"
+import (
+	"math"
+
+	"github.com/fusionlens/fusionlens/nn"
+)
 
 // The methods in this file attribute the change of the output between a baseline and the
 // case to the features: a gradient times the displacement from the baseline (zero for
@@ -260,6 +264,6 @@ func contributionLocal(name string, h Head, mods []Modality, x []float32, bg Coh
 	} else {
 		phi = integrateLogit(lh, x, 1, dim, mu, steps)
 	}
-	return Attribution{Method: name, P: probOf(float64(s[0])), Base: probOf(float64(s[1])), Complete: steps > 0,
+	return Attribution{Method: name, P: nn.Logistic(float64(s[0])), Base: nn.Logistic(float64(s[1])), Complete: steps > 0,
 		Features: phi, Modalities: aggregate(phi, mods)}, nil
 }

@@ -3,6 +3,8 @@ package importance
 import (
 	"fmt"
 	"math"
+
+	"github.com/fusionlens/fusionlens/nn"
 )
 
 // Gradient is the paper's method: I_j = mean over the cohort of |dp/dz_j|; a modality's
@@ -244,7 +246,7 @@ func logitLocal(name string, h Head, mods []Modality, x []float32, sd []float64)
 			feat[j] *= sd[j]
 		}
 	}
-	return Attribution{Method: name, P: probOf(float64(s[0])), Features: feat, Modalities: aggregate(abs(feat), mods)}, nil
+	return Attribution{Method: name, P: nn.Logistic(float64(s[0])), Features: feat, Modalities: aggregate(abs(feat), mods)}, nil
 }
 
 // setupLogit checks a global method's arguments and that h gives log-odds gradients.
@@ -283,13 +285,4 @@ func meanAbs(v []float32, n, dim int) []float64 {
 		out[j] /= float64(n)
 	}
 	return out
-}
-
-// probOf returns p = 1/(1+exp(-s)) for log-odds s without overflow.
-func probOf(s float64) float64 {
-	if s >= 0 {
-		return 1 / (1 + math.Exp(-s))
-	}
-	e := math.Exp(s)
-	return e / (1 + e)
 }

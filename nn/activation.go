@@ -131,12 +131,17 @@ func (l *Sigmoid) InShape() []int { return l.Shape }
 // OutShape implements Layer.
 func (l *Sigmoid) OutShape() []int { return l.Shape }
 
-// sigmoid is computed in float64 on the branch that cannot overflow.
-func sigmoid(v float32) float32 {
-	x := float64(v)
+// Logistic returns 1/(1+exp(-x)), computed on the branch whose exponential cannot
+// overflow, so it is exact in both tails. It is the one scalar sigmoid of the module:
+// the Sigmoid layer, the logistic losses, the ground truth's sigmoid terms and the
+// importance methods' p from log-odds all use it.
+func Logistic(x float64) float64 {
 	if x >= 0 {
-		return float32(1 / (1 + math.Exp(-x)))
+		return 1 / (1 + math.Exp(-x))
 	}
 	e := math.Exp(x)
-	return float32(e / (1 + e))
+	return e / (1 + e)
 }
+
+// sigmoid is Logistic in float32 (computed in float64).
+func sigmoid(v float32) float32 { return float32(Logistic(float64(v))) }
