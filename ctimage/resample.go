@@ -1,6 +1,9 @@
 package ctimage
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // tap is one source sample's weight in an output sample.
 type tap struct {
@@ -49,31 +52,77 @@ func resampleWeights(m, n int) [][]tap {
 	return out
 }
 
-// resampleSquare resamples the side x side square at (x0, y0) of a plane with the given
-// stride to n x n, separably (rows, then columns), accumulating in float64.
-func resampleSquare(plane []float32, stride, x0, y0, side, n int) []float32 {
-	wt := resampleWeights(side, n)
-	// Horizontal pass over the rows of the square: side rows x n columns.
-	tmp := make([]float64, side*n)
-	for y := 0; y < side; y++ {
-		row := plane[(y0+y)*stride+x0 : (y0+y)*stride+x0+side]
-		for j, taps := range wt {
+// Resampler resizes sh x sw single-channel images to dh x dw along each axis
+// separately: exact area averaging where an axis shrinks, linear interpolation where it
+// grows (see resampleWeights), accumulating in float64 and clamping the result to [0,1].
+// Its weights are computed once, so one Resampler serves a stream of images of one size
+// (a MedMNIST split); it is not safe for concurrent use.
+type Resampler struct {
+	sh, sw, dh, dw int
+	rows, cols     [][]tap   // the source rows of each output row; columns likewise
+	tmp            []float64 // sh x dw: every source row resampled horizontally
+	acc            []float64 // dw: one output row being summed
+}
+
+// NewResampler returns a Resampler from sh x sw to dh x dw. Every size must be positive.
+func NewResampler(sh, sw, dh, dw int) (*Resampler, error) {
+	if sh <= 0 || sw <= 0 || dh <= 0 || dw <= 0 {
+		return nil, fmt.Errorf("ctimage: resample %dx%d to %dx%d: sizes must be positive", sh, sw, dh, dw)
+	}
+	return &Resampler{sh: sh, sw: sw, dh: dh, dw: dw,
+		rows: resampleWeights(sh, dh), cols: resampleWeights(sw, dw), tmp: make([]float64, sh*dw), acc: make([]float64, dw)}, nil
+}
+
+// Resample writes the dh x dw version of src (sh x sw, row-major) into dst. It panics
+// if either buffer is too short.
+func (r *Resampler) Resample(dst, src []float32) {
+	if len(src) < r.sh*r.sw || len(dst) < r.dh*r.dw {
+		panic(fmt.Sprintf("ctimage: Resample %dx%d to %dx%d: source has %d values, destination %d",
+			r.sh, r.sw, r.dh, r.dw, len(src), len(dst)))
+	}
+	r.resampleAt(dst, src, r.sw, 0, 0)
+}
+
+// resampleAt resamples the sh x sw window at (x0, y0) of a plane with the given row
+// stride into dst: rows first, then columns.
+func (r *Resampler) resampleAt(dst, plane []float32, stride, x0, y0 int) {
+	for y := range r.sh {
+		row := plane[(y0+y)*stride+x0 : (y0+y)*stride+x0+r.sw]
+		out := r.tmp[y*r.dw : (y+1)*r.dw]
+		for j, taps := range r.cols {
 			var s float64
 			for _, t := range taps {
 				s += t.w * float64(row[t.src])
 			}
-			tmp[y*n+j] = s
+			out[j] = s
 		}
+	}
+	// Each output row is a weighted sum of whole rows of tmp, accumulated row by row
+	// (the same additions, in the same order, as per pixel, but reading memory in order).
+	acc := r.acc
+	for i, taps := range r.rows {
+		clear(acc)
+		for _, t := range taps {
+			in := r.tmp[t.src*r.dw : (t.src+1)*r.dw]
+			for j, v := range in {
+				acc[j] += t.w * v
+			}
+		}
+		out := dst[i*r.dw : (i+1)*r.dw]
+		for j, v := range acc {
+			out[j] = clamp01(float32(v))
+		}
+	}
+}
+
+// resampleSquare resamples the side x side square at (x0, y0) of a plane with the given
+// stride to n x n.
+func resampleSquare(plane []float32, stride, x0, y0, side, n int) []float32 {
+	r, err := NewResampler(side, side, n, n)
+	if err != nil {
+		panic(err) // callers pass a non-empty crop and Size
 	}
 	out := make([]float32, n*n)
-	for i, taps := range wt {
-		for j := 0; j < n; j++ {
-			var s float64
-			for _, t := range taps {
-				s += t.w * tmp[t.src*n+j]
-			}
-			out[i*n+j] = clamp01(float32(s))
-		}
-	}
+	r.resampleAt(out, plane, stride, x0, y0)
 	return out
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/fusionlens/fusionlens/ctimage"
 	"github.com/fusionlens/fusionlens/npz"
 )
 
@@ -49,10 +50,13 @@ func BenchmarkResample224To28(b *testing.B) {
 		src[i] = rng.Float32()
 	}
 	dst := make([]float32, 784)
-	r := newResampler(224, 224, 28, 28)
+	r, err := ctimage.NewResampler(224, 224, 28, 28)
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.ResetTimer()
 	for b.Loop() {
-		r.resample(dst, src)
+		r.Resample(dst, src)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "images/s")
 }

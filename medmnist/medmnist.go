@@ -4,8 +4,9 @@
 // BreastMNIST, BloodMNIST, TissueMNIST), at every published size (28, 64, 128, 224).
 //
 // Images come out as float32 in [0,1], one channel, row-major; Options.Side resamples
-// larger images to Side x Side by exact area averaging (the antialiased "box" reduction),
-// so organamnist_224.npz can feed a 28x28 network. RGB sets are reduced to luminance.
+// larger images to Side x Side by exact area averaging (the antialiased "box" reduction,
+// with ctimage's Resampler, the one user images go through), so organamnist_224.npz can
+// feed a 28x28 network. RGB sets are reduced to luminance.
 //
 // The files are not part of this repository and must never be committed (CC BY 4.0,
 // DermaMNIST CC BY-NC 4.0 in v3). Download them yourself from the MedMNIST records on
@@ -22,6 +23,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/fusionlens/fusionlens/ctimage"
 	"github.com/fusionlens/fusionlens/npz"
 )
 
@@ -45,7 +47,7 @@ var OrganClasses = []string{
 type Options struct {
 	// Side, when not 0, resamples every image to Side x Side by area averaging; use 28
 	// for the fusion network. It is meant for reducing (64, 128, 224 -> 28); enlarging
-	// works but only replicates pixels.
+	// interpolates linearly between pixel centres.
 	Side int
 	// Max, when not 0, reads only the first Max images of the split.
 	Max int
@@ -203,7 +205,10 @@ func LoadArchive(ar *npz.Archive, name string, split Split, opt Options) (*Set, 
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", imgKey, err)
 	}
-	rs := newResampler(sh, sw, s.Height, s.Width)
+	rs, err := ctimage.NewResampler(sh, sw, s.Height, s.Width)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", imgKey, err)
+	}
 	grey := make([]float32, sh*sw)
 	s.Images = make([]float32, n*s.Height*s.Width)
 	for i := range n {
@@ -212,7 +217,7 @@ func LoadArchive(ar *npz.Archive, name string, split Split, opt Options) (*Set, 
 			return nil, fmt.Errorf("%s image %d: %w", imgKey, i, err)
 		}
 		toGrey(grey, raw, s.SourceChannels)
-		rs.resample(s.Image(i), grey)
+		rs.Resample(s.Image(i), grey)
 	}
 	return s, nil
 }

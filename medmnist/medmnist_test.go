@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fusionlens/fusionlens/ctimage"
 	"github.com/fusionlens/fusionlens/npz"
 )
 
@@ -182,7 +183,11 @@ func TestResampleBlocksExact(t *testing.T) {
 		}
 	}
 	dst := make([]float32, 784)
-	newResampler(224, 224, 28, 28).resample(dst, src)
+	rs, err := ctimage.NewResampler(224, 224, 28, 28)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs.Resample(dst, src)
 	for k, v := range dst {
 		if math.Abs(float64(v)-float64(k)/784) > 1e-6 {
 			t.Fatalf("pixel %d: %v, want %v", k, v, float32(k)/784)
