@@ -36,6 +36,7 @@ import (
 	"github.com/fusionlens/fusionlens/groundtruth"
 	"github.com/fusionlens/fusionlens/latent"
 	"github.com/fusionlens/fusionlens/modelfile"
+	"github.com/schollz/progressbar/v3"
 )
 
 func main() {
@@ -214,7 +215,7 @@ func run(ctx context.Context, args []string, out io.Writer, tty bool) error {
 	to := fusion.DefaultTrainOptions()
 	to.Batch, to.Epochs, to.Seed, to.StopAccuracy, to.KeepBest = batch, o.epochs, o.seed, o.stop, o.keepBest
 	to.InputSparsity, to.RefitEpochs = float32(o.sparsity), o.refit
-	b := &bar{w: out, tty: tty}
+	b := newBar(out, tty)
 	to.Progress = b.report
 	refit := ""
 	if o.refit > 0 {
@@ -275,36 +276,45 @@ func formatImportance(v []float64) string {
 	return strings.Join(parts, ", ")
 }
 
-// bar draws training progress: on a terminal a bar redrawn in place with \r (at most ten
-// times a second), elsewhere one plain line per epoch.
+// bar draws training progress: on a terminal a progress bar per epoch (schollz/progressbar,
+// redrawn in place at most ten times a second), and one plain line per epoch everywhere.
 type bar struct {
-	w    io.Writer
-	tty  bool
-	last time.Time
+	w        io.Writer
+	tty      bool
+	throttle time.Duration            // least time between redraws
+	pb       *progressbar.ProgressBar // this epoch's bar; nil off a terminal and between epochs
+}
+
+func newBar(w io.Writer, tty bool) *bar {
+	return &bar{w: w, tty: tty, throttle: 100 * time.Millisecond}
 }
 
 const barWidth = 24
 
 func (b *bar) report(p fusion.Progress) {
 	if p.EpochDone {
+		if b.pb != nil {
+			b.pb.Clear()
+			b.pb = nil
+		}
 		line := fmt.Sprintf("epoch %2d/%d  loss %.4f  acc %.4f", p.Epoch, p.Epochs, p.Loss, p.Accuracy)
 		if p.Val != nil {
 			line += fmt.Sprintf("  val acc %.4f  AUC %.4f", p.Val.Accuracy, p.Val.AUC)
 		}
 		line += fmt.Sprintf("  %.0f samples/s", p.SamplesPerSec)
-		if b.tty {
-			fmt.Fprintf(b.w, "\r\033[K%s\n", line)
-		} else {
-			fmt.Fprintln(b.w, line)
-		}
+		fmt.Fprintln(b.w, line)
 		return
 	}
-	if !b.tty || time.Since(b.last) < 100*time.Millisecond {
+	if !b.tty || p.Steps <= 0 {
 		return
 	}
-	b.last = time.Now()
-	done := barWidth * p.Step / p.Steps
-	fmt.Fprintf(b.w, "\r\033[Kepoch %2d/%d [%s%s] %3d%%  loss %.4f  acc %.4f  %.0f samples/s  ETA %s",
-		p.Epoch, p.Epochs, strings.Repeat("=", done), strings.Repeat(" ", barWidth-done), 100*p.Step/p.Steps,
-		p.Loss, p.Accuracy, p.SamplesPerSec, p.ETA.Round(time.Second))
+	if b.pb == nil {
+		b.pb = progressbar.NewOptions(p.Steps, progressbar.OptionSetWriter(b.w), progressbar.OptionSetWidth(barWidth),
+			progressbar.OptionSetTheme(progressbar.Theme{Saucer: "=", SaucerPadding: " ", BarStart: "[", BarEnd: "]"}),
+			progressbar.OptionThrottle(b.throttle), progressbar.OptionSetPredictTime(false),
+			progressbar.OptionShowDescriptionAtLineEnd(), progressbar.OptionUseANSICodes(true))
+	}
+	b.pb.Describe(fmt.Sprintf("epoch %2d/%d  loss %.4f  acc %.4f  %.0f samples/s  ETA %s",
+		p.Epoch, p.Epochs, p.Loss, p.Accuracy, p.SamplesPerSec, p.ETA.Round(time.Second)))
+	b.pb.Set(min(p.Step, p.Steps))
 }

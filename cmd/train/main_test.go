@@ -111,13 +111,27 @@ func TestFlags(t *testing.T) {
 
 func TestBar(t *testing.T) {
 	var out bytes.Buffer
-	b := &bar{w: &out, tty: true}
+	b := newBar(&out, true)
+	b.throttle = 0 // draw every report
 	b.report(fusion.Progress{Epoch: 1, Epochs: 3, Step: 5, Steps: 10, Loss: 0.5, Accuracy: 0.75, SamplesPerSec: 1000, ETA: 90 * time.Second})
 	b.report(fusion.Progress{Epoch: 1, Epochs: 3, Step: 10, Steps: 10, Loss: 0.4, Accuracy: 0.8, EpochDone: true, Val: &fusion.Metrics{Accuracy: 0.9, AUC: 0.95}})
 	s := out.String()
-	for _, want := range []string{"\r", "[============            ]  50%", "ETA 1m30s", "val acc 0.9000", "\n"} {
+	for _, want := range []string{"\r", "50% [============            ]", "epoch  1/3  loss 0.5000", "ETA 1m30s", "val acc 0.9000", "\n"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("bar output %q lacks %q", s, want)
 		}
+	}
+	// The epoch's line starts on a cleared line and is the last thing written.
+	if !strings.HasSuffix(s, "\r"+"epoch  1/3  loss 0.4000  acc 0.8000  val acc 0.9000  AUC 0.9500  0 samples/s\n") {
+		t.Errorf("bar output %q does not end with the epoch line after a cleared bar", s)
+	}
+
+	// Off a terminal: no bar, only the epoch line.
+	out.Reset()
+	b = newBar(&out, false)
+	b.report(fusion.Progress{Epoch: 2, Epochs: 3, Step: 5, Steps: 10})
+	b.report(fusion.Progress{Epoch: 2, Epochs: 3, Step: 10, Steps: 10, EpochDone: true})
+	if got, want := out.String(), "epoch  2/3  loss 0.0000  acc 0.0000  0 samples/s\n"; got != want {
+		t.Errorf("plain output %q, want %q", got, want)
 	}
 }

@@ -5,67 +5,69 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/fusionlens/fusionlens/validation"
+	"github.com/schollz/progressbar/v3"
 )
 
-// bar draws the run's progress on stderr: on a terminal one line redrawn in place (at
-// most five times a second), elsewhere a plain line whenever the phase changes.
+// bar draws the run's progress on stderr: on a terminal a progress bar (schollz/progressbar,
+// redrawn in place at most five times a second, with elapsed and remaining time),
+// elsewhere a plain line whenever the phase changes.
 type bar struct {
 	w         io.Writer
-	tty       bool
 	start     time.Time
-	last      time.Time
 	lastPhase string
-	drawn     bool
+	pb        *progressbar.ProgressBar // nil off a terminal
 }
+
+// barSteps is the bar's resolution: Progress.Done in thousandths.
+const barSteps = 1000
 
 func newBar(w io.Writer) *bar {
 	b := &bar{w: w, start: time.Now()}
 	if f, ok := w.(*os.File); ok {
 		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			b.tty = true
+			b.pb = newTerminalBar(w, 200*time.Millisecond)
 		}
 	}
 	return b
 }
 
-const barWidth = 20
+func newTerminalBar(w io.Writer, throttle time.Duration) *progressbar.ProgressBar {
+	return progressbar.NewOptions(barSteps, progressbar.OptionSetWriter(w), progressbar.OptionSetWidth(20),
+		progressbar.OptionSetTheme(progressbar.Theme{Saucer: "=", SaucerPadding: " ", BarStart: "[", BarEnd: "]"}),
+		progressbar.OptionThrottle(throttle), progressbar.OptionSetElapsedTime(true), progressbar.OptionSetPredictTime(true),
+		progressbar.OptionShowDescriptionAtLineEnd(), progressbar.OptionUseANSICodes(true))
+}
 
 func (b *bar) report(p validation.Progress) {
-	phase := fmt.Sprintf("%d/%d %s %s", p.Scenario, p.Scenarios, p.Phase, p.Detail)
-	changed := phase != b.lastPhase
-	if !changed && (!b.tty || time.Since(b.last) < 200*time.Millisecond) {
+	detail := p.Phase
+	if p.Detail != "" {
+		detail += " " + p.Detail
+	}
+	desc := fmt.Sprintf("scenario %d/%d %s: %s", p.Scenario, p.Scenarios, p.Name, detail)
+	if b.pb != nil {
+		b.pb.Describe(desc)
+		b.pb.Set(max(0, min(barSteps, int(barSteps*p.Done+0.5))))
 		return
 	}
-	b.last, b.lastPhase = time.Now(), phase
+	if desc == b.lastPhase {
+		return
+	}
+	b.lastPhase = desc
 	elapsed := time.Since(b.start)
 	eta := "?"
 	if p.Done > 0.02 {
 		eta = (time.Duration(float64(elapsed) * (1 - p.Done) / p.Done)).Round(time.Second).String()
 	}
-	n := int(barWidth*p.Done + 0.5)
-	n = max(0, min(barWidth, n))
-	detail := p.Phase
-	if p.Detail != "" {
-		detail += " " + p.Detail
-	}
-	line := fmt.Sprintf("scenario %d/%d %-18s [%s%s] %3.0f%%  %-30s elapsed %s  ETA %s",
-		p.Scenario, p.Scenarios, p.Name, strings.Repeat("=", n), strings.Repeat(" ", barWidth-n), 100*p.Done,
-		detail, elapsed.Round(time.Second), eta)
-	if b.tty {
-		fmt.Fprintf(b.w, "\r\033[K%s", line)
-		b.drawn = true
-		return
-	}
-	fmt.Fprintln(b.w, line)
+	fmt.Fprintf(b.w, "%3.0f%%  %s  elapsed %s  ETA %s\n", 100*p.Done, desc, elapsed.Round(time.Second), eta)
 }
 
 // finish ends the redrawn line.
 func (b *bar) finish() {
-	if b.tty && b.drawn {
+	if b.pb != nil {
+		b.pb.Finish()
 		fmt.Fprintln(b.w)
 	}
 }
