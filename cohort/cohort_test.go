@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/fusionlens/fusionlens/groundtruth"
+	"github.com/fusionlens/fusionlens/internal/fixture"
 	"github.com/fusionlens/fusionlens/latent"
 	"github.com/fusionlens/fusionlens/medmnist"
 	"github.com/fusionlens/fusionlens/npz"
@@ -19,16 +20,7 @@ import (
 
 // testAE is a quickly trained autoencoder of the default architecture: the tests here
 // check the cohort's bookkeeping, which does not depend on the features' quality.
-var testAE = sync.OnceValues(func() (*latent.Model, error) {
-	ax, _ := phantom.Dataset(300, 3, phantom.Axial)
-	co, _ := phantom.Dataset(300, 3, phantom.Coronal)
-	views := make([]phantom.View, 600)
-	for i := 300; i < 600; i++ {
-		views[i] = phantom.Coronal
-	}
-	m, _, err := latent.Train(append(ax, co...), 600, latent.Options{Epochs: 1, Views: views})
-	return m, err
-})
+var testAE = sync.OnceValues(func() (*latent.Model, error) { return fixture.Autoencoder(300, 1, 3) })
 
 func ae(t testing.TB) *latent.Model {
 	t.Helper()

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"math"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -120,7 +121,7 @@ func TestDICOMEncodingsAgree(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 			continue
 		}
-		if !equalF32(img.Pixels, ref.Pixels) || !bytes.Equal(img.Preview.Pix, ref.Preview.Pix) {
+		if !slices.Equal(img.Pixels, ref.Pixels) || !bytes.Equal(img.Preview.Pix, ref.Preview.Pix) {
 			t.Errorf("%s: image differs from MR_small.dcm", name)
 		}
 		if guessed := strings.Contains(name, "bare"); img.Info.TransferSyntaxGuessed != guessed {
@@ -136,18 +137,6 @@ func dataSetOnly(t *testing.T, f []byte) []byte {
 		t.Fatal("file does not start with a meta group length")
 	}
 	return f[144+binary.LittleEndian.Uint32(f[140:]):]
-}
-
-func equalF32(a, b []float32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestDICOMColour: RGB (explicit VR big endian), the same RGB image as RLE at 8, 16 and 32
@@ -247,8 +236,8 @@ func TestDICOMMultiFrameAndDeflate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if multi.Info.Frames != 15 || one.Info.Frames != 1 || !equalF32(multi.Pixels, one.Pixels) {
-		t.Fatalf("frames %d/%d, equal %v", multi.Info.Frames, one.Info.Frames, equalF32(multi.Pixels, one.Pixels))
+	if multi.Info.Frames != 15 || one.Info.Frames != 1 || !slices.Equal(multi.Pixels, one.Pixels) {
+		t.Fatalf("frames %d/%d, equal %v", multi.Info.Frames, one.Info.Frames, slices.Equal(multi.Pixels, one.Pixels))
 	}
 	// Dose is not in HU: with no file window the full range is used, not the CT window.
 	if multi.Info.WindowSource != WindowFullRange || multi.Info.Units == "HU" {
@@ -258,7 +247,7 @@ func TestDICOMMultiFrameAndDeflate(t *testing.T) {
 		img, err := Decode(pydicomFile(t, name), Options{})
 		if err != nil {
 			t.Errorf("%s: %v", name, err)
-		} else if !equalF32(img.Pixels, one.Pixels) {
+		} else if !slices.Equal(img.Pixels, one.Pixels) {
 			t.Errorf("%s differs from rtdose_1frame.dcm", name)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -42,7 +43,7 @@ func sameImage(t *testing.T, name string, got, want []byte) {
 	if err != nil {
 		t.Fatalf("%s reference: %v", name, err)
 	}
-	if !equalF32(a.Pixels, b.Pixels) || !bytes.Equal(a.Preview.Pix, b.Preview.Pix) || a.Info != b.Info {
+	if !slices.Equal(a.Pixels, b.Pixels) || !bytes.Equal(a.Preview.Pix, b.Preview.Pix) || a.Info != b.Info {
 		t.Errorf("%s: decodes to %+v, want %+v", name, a.Info, b.Info)
 	}
 }
@@ -249,7 +250,7 @@ func TestDICOMReaderDeflate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.Info.TransferSyntax != tsDeflatedLE || !equalF32(a.Pixels, b.Pixels) {
+	if a.Info.TransferSyntax != tsDeflatedLE || !slices.Equal(a.Pixels, b.Pixels) {
 		t.Errorf("deflated: %+v", a.Info)
 	}
 	if len(dfl) >= len(body) {

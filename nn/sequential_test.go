@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
 	"testing"
 )
 
@@ -72,7 +73,7 @@ func TestSequentialGradients(t *testing.T) {
 			}
 			runMean0 := append([]float32(nil), s.bn1.RunningMean...)
 			logp := s.seq.Forward(in, tc.n)
-			if tc.training == slicesEqual(runMean0, s.bn1.RunningMean) {
+			if tc.training == slices.Equal(runMean0, s.bn1.RunningMean) {
 				t.Errorf("training=%v: running mean changed = %v", tc.training, !tc.training)
 			}
 			// The reference uses the running statistics from before this forward.
@@ -135,27 +136,15 @@ func convertAll(xs [][]float32) [][]float64 {
 	return out
 }
 
-func slicesEqual(a, b []float32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 func TestSameSeedSameWeights(t *testing.T) {
 	a, b, c := newSmallNet(2, 42), newSmallNet(2, 42), newSmallNet(2, 43)
 	pa, pb, pc := a.seq.Params(), b.seq.Params(), c.seq.Params()
 	differs := false
 	for i := range pa {
-		if !slicesEqual(pa[i].W, pb[i].W) {
+		if !slices.Equal(pa[i].W, pb[i].W) {
 			t.Fatalf("param %d (%s) differs between two nets built with seed 42", i, pa[i].Name)
 		}
-		differs = differs || !slicesEqual(pa[i].W, pc[i].W)
+		differs = differs || !slices.Equal(pa[i].W, pc[i].W)
 	}
 	if !differs {
 		t.Fatal("seeds 42 and 43 gave identical weights")
@@ -307,7 +296,7 @@ func TestSharedLayersAccumulate(t *testing.T) {
 		ZeroGrad(params)
 		lp1 := s.seq.Forward(x1, n)
 		lp2 := twin.Forward(x2, n)
-		if slicesEqual(lp1, lp2) {
+		if slices.Equal(lp1, lp2) {
 			t.Fatal("shared copies gave identical outputs for different inputs: buffers are shared")
 		}
 		d := make([]float32, n*3)
@@ -379,7 +368,7 @@ func TestSameResultAnyCoreCount(t *testing.T) {
 		}
 		if ref == nil {
 			ref = w
-		} else if !slicesEqual(ref, w) {
+		} else if !slices.Equal(ref, w) {
 			t.Fatalf("weights after 3 steps differ between 1 and %d workers", procs)
 		}
 	}

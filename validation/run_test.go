@@ -15,23 +15,13 @@ import (
 	"github.com/fusionlens/fusionlens/fusion"
 	"github.com/fusionlens/fusionlens/groundtruth"
 	"github.com/fusionlens/fusionlens/importance"
+	"github.com/fusionlens/fusionlens/internal/fixture"
 	"github.com/fusionlens/fusionlens/latent"
 	"github.com/fusionlens/fusionlens/modelfile"
-	"github.com/fusionlens/fusionlens/phantom"
 )
 
 // tinyAutoencoder trains a small autoencoder once for the package's tests.
-var tinyAutoencoder = sync.OnceValues(func() (*latent.Model, error) {
-	const per = 150
-	ax, _ := phantom.Dataset(per, 5, phantom.Axial)
-	co, _ := phantom.Dataset(per, 5, phantom.Coronal)
-	views := make([]phantom.View, 2*per)
-	for i := per; i < 2*per; i++ {
-		views[i] = phantom.Coronal
-	}
-	m, _, err := latent.Train(append(ax, co...), 2*per, latent.Options{Epochs: 1, Views: views, Seed: 3})
-	return m, err
-})
+var tinyAutoencoder = sync.OnceValues(func() (*latent.Model, error) { return fixture.Autoencoder(150, 1, 3) })
 
 func tinyOptions(t *testing.T) Options {
 	t.Helper()

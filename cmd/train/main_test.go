@@ -11,22 +11,15 @@ import (
 	"time"
 
 	"github.com/fusionlens/fusionlens/fusion"
-	"github.com/fusionlens/fusionlens/latent"
-	"github.com/fusionlens/fusionlens/modelfile"
-	"github.com/fusionlens/fusionlens/phantom"
+	"github.com/fusionlens/fusionlens/internal/fixture"
 )
 
 // tinyAutoencoder writes a quickly trained autoencoder, so the test need not train the
 // default one.
 func tinyAutoencoder(t *testing.T, dir string) string {
 	t.Helper()
-	imgs, _ := phantom.Dataset(64, 1, phantom.Axial)
-	m, _, err := latent.Train(imgs, 64, latent.Options{Epochs: 1, Batch: 32})
+	path, err := fixture.AutoencoderFile(dir, 32, 1, 1)
 	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "ae.flns")
-	if err := m.Save(path, modelfile.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	return path

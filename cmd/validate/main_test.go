@@ -10,9 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fusionlens/fusionlens/latent"
-	"github.com/fusionlens/fusionlens/modelfile"
-	"github.com/fusionlens/fusionlens/phantom"
+	"github.com/fusionlens/fusionlens/internal/fixture"
 	"github.com/fusionlens/fusionlens/validation"
 )
 
@@ -20,19 +18,8 @@ import (
 // end-to-end test does not spend its time on the default one.
 func smallAutoencoder(t *testing.T) string {
 	t.Helper()
-	const per = 200
-	ax, _ := phantom.Dataset(per, 5, phantom.Axial)
-	co, _ := phantom.Dataset(per, 5, phantom.Coronal)
-	views := make([]phantom.View, 2*per)
-	for i := per; i < 2*per; i++ {
-		views[i] = phantom.Coronal
-	}
-	m, _, err := latent.Train(append(ax, co...), 2*per, latent.Options{Epochs: 2, Views: views, Seed: 3})
+	path, err := fixture.AutoencoderFile(t.TempDir(), 200, 2, 3)
 	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "ae.flns")
-	if err := m.Save(path, modelfile.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	return path
