@@ -285,7 +285,7 @@ func TestOfficialTable(t *testing.T) {
 		}
 		seen[f.Name+f.Release], seen[f.MD5] = true, true
 	}
-	// DESIGN.md's MD5 for the official organamnist.npz (MedMNIST v2).
+	// The MD5 MedMNIST publishes for the official organamnist.npz (v2).
 	found := false
 	for _, k := range KnownMD5s("/data/organamnist.npz") {
 		found = found || k.MD5 == "866b832ed4eeba67bfb9edee1d5544e6" && k.Release == "v2"

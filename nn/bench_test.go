@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// newEncoder builds the paper's image encoder (DESIGN.md): conv3x3 1->16 (28->26), BN, ReLU;
+// newEncoder builds the paper's image encoder: conv3x3 1->16 (28->26), BN, ReLU;
 // conv3x3 16->16 (->24), BN, ReLU; maxpool (->12); conv3x3 16->64 (->10), BN, ReLU; conv3x3
 // 64->64 pad 1 (->10), BN, ReLU; maxpool (->5); dense 1600->128, ReLU, 128->128, ReLU,
 // 128->10; BatchNorm1d(10). Layer for layer the nn.Sequential of bench/encoder.py.

@@ -27,7 +27,7 @@
 // RBOIndexTies, with ties broken by index as importance.ImportanceRBO does, is reported
 // too.
 //
-// # Methods added here
+// # Methods beyond the paper's (package importance)
 //
 // Methods is importance.Methods plus Extras, all computed from log-odds gradients at the
 // fusion layer (one backward pass through the head per case, or a few dozen for the

@@ -200,7 +200,7 @@ type Paper struct {
 	Note string             `json:"note"`
 }
 
-// PaperFigures returns the paper's reported agreement with ground truth (DESIGN.md):
+// PaperFigures returns the agreement with ground truth that the paper reports:
 // mean RMSE over 8 cases x 4 modalities per method, and the average RBO, whose
 // persistence and variant the paper does not state.
 func PaperFigures() Paper {

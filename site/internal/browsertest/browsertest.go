@@ -402,7 +402,9 @@ func (b *Browser) Screenshot(t *testing.T, name string) string {
 	}
 	ctx, cancel := context.WithTimeout(b.Ctx, 30*time.Second)
 	defer cancel()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	// Quality 100 is chromedp's way of asking for PNG (any other quality gives JPEG), so
+	// the .png files are PNG.
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
