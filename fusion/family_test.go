@@ -2,9 +2,11 @@ package fusion
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/fusionlens/fusionlens/modelfile"
 	"github.com/fusionlens/fusionlens/nn"
+	"github.com/fusionlens/fusionlens/schema"
 )
 
 // familyData makes n labelled cases for cfg (any schema) in the general Dataset form:
@@ -358,5 +361,57 @@ func TestPaperTensorNames(t *testing.T) {
 		if strings.HasPrefix(n, "encoders.") {
 			t.Errorf("the paper's network has tensor %q", n)
 		}
+	}
+}
+
+// TestFamilySafetensorsCarriesSchema checks that a safetensors export of the issue's
+// network carries its schema in the header's __metadata__ (inside the configuration under
+// modelfile.MetaKeyConfig, readable without fusionlens: 8-byte length, JSON header) and
+// loads back with the same schema, tensor names and probabilities.
+func TestFamilySafetensorsCarriesSchema(t *testing.T) {
+	cfg := threeInputConfig("separate")
+	m := mustNet(t, cfg, 4, 61)
+	randomizeBN(m, 62)
+	m.SetTraining(false)
+	path := filepath.Join(t.TempDir(), "m.safetensors")
+	if err := SaveSafetensors(path, m, modelfile.Meta{Notes: "st"}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := binary.LittleEndian.Uint64(b[:8])
+	var header struct {
+		Metadata map[string]string `json:"__metadata__"`
+	}
+	if err := json.Unmarshal(b[8:8+n], &header); err != nil {
+		t.Fatal(err)
+	}
+	var stored struct {
+		Schema schema.Schema `json:"schema"`
+	}
+	if err := json.Unmarshal([]byte(header.Metadata[modelfile.MetaKeyConfig]), &stored); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := json.Marshal(cfg.Schema)
+	if got, _ := json.Marshal(stored.Schema); string(got) != string(want) {
+		t.Errorf("schema in the safetensors metadata:\n%s\nwant\n%s", got, want)
+	}
+	got, _, err := LoadBytes(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := json.Marshal(got.Schema()); string(s) != string(want) {
+		t.Errorf("loaded schema %s", s)
+	}
+	if !slices.Equal(got.TensorNames(), m.TensorNames()) {
+		t.Error("tensor names changed")
+	}
+	d := familyData(t, cfg, 4, 63)
+	_, p1, _ := m.EmbedProbs(d)
+	_, p2, _ := got.Clone(4).EmbedProbs(d)
+	if !slices.Equal(p1, p2) {
+		t.Errorf("probabilities %v, original %v", p2, p1)
 	}
 }
