@@ -8,7 +8,7 @@
 // Encode runs the shared image encoder once per image; the page keeps the ten features,
 // so a changed clinical value costs only the head (microseconds for the gradient). The
 // reference cohort, ReferenceN synthetic cases (phantom images and simulated clinical
-// values, exactly cmd/explain's background for the same size and seed), is encoded once
+// values, ReferenceCases: cmd/explain's background for the same size and seed), is encoded once
 // per model after it loads; the methods that compare a case with other cases (occlusion,
 // integrated gradients, KernelSHAP, ...) wait for it, the gradient methods do not. The
 // methods with no per-case form (permutation, mean of four) are computed once over the

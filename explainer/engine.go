@@ -20,9 +20,8 @@ import (
 
 // Options set up an Engine. The zero value takes the defaults below.
 type Options struct {
-	// ReferenceN and ReferenceSeed choose the reference cohort: ReferenceN phantom cases
-	// (phantom.Dataset and clinical.Simulate with ReferenceSeed), as cmd/explain's
-	// -background and -seed. Defaults 200 and 1.
+	// ReferenceN and ReferenceSeed choose the reference cohort, ReferenceCases(ReferenceN,
+	// ReferenceSeed), as cmd/explain's -background and -seed. Defaults 200 and 1.
 	ReferenceN    int
 	ReferenceSeed uint64
 	// Local are the options of the per-case methods (default: the package defaults with
@@ -89,8 +88,8 @@ func (o Options) withDefaults() Options {
 // training code into the page.
 const latentKind = "autoencoder"
 
-// noReference lists the methods that explain a case from the head alone (as cmd/explain's
-// noBackground).
+// noReference lists the methods that explain a case from the head alone (see
+// NeedsReference).
 var noReference = map[string]bool{"gradient": true, "gradxinput": true, "gradient_logit": true}
 
 // sensitivity lists the methods whose per-feature scores are derivatives: their sign says

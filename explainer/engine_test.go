@@ -16,7 +16,6 @@ import (
 	"github.com/fusionlens/fusionlens/latent"
 	"github.com/fusionlens/fusionlens/phantom"
 	"github.com/fusionlens/fusionlens/site"
-	"github.com/fusionlens/fusionlens/validation"
 )
 
 // fixture is a barely trained F3 model and the small autoencoder its cohort was drawn
@@ -63,8 +62,8 @@ func testCase(seed uint64) (ax, co, clin []float32) {
 }
 
 // native explains a case as cmd/explain does: the network from the same bytes, its
-// encoder and Fuse, validation's copy of the head, the method's per-case function with
-// the background cmd/explain draws (n cases, seed 1).
+// encoder and Fuse, the head as fusion.HeadOf copies it, the method's per-case function
+// with the background ReferenceCohort encodes (n cases, seed 1).
 func native(t *testing.T, model []byte, ax, co, clin []float32, method string, n int) importance.Attribution {
 	t.Helper()
 	net, _, err := fusion.LoadBytes(model)
@@ -75,28 +74,19 @@ func native(t *testing.T, model []byte, ax, co, clin []float32, method string, n
 	if err != nil {
 		t.Fatal(err)
 	}
-	head, err := validation.HeadOf(net)
+	head, err := fusion.HeadOf(net)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := validation.MethodByName(method)
+	m, err := importance.MethodByName(method)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var bg importance.Cohort
-	if !noReference[method] {
-		axs, _ := phantom.Dataset(n, 1, phantom.Axial)
-		cos, _ := phantom.Dataset(n, 1, phantom.Coronal)
-		c64 := clinical.Simulate(n, 1)
-		d := fusion.Dataset{N: n, Axial: axs, Coronal: cos, Clinical: make([]float32, len(c64)), Labels: make([]int, n)}
-		for i, v := range c64 {
-			d.Clinical[i] = float32(v)
-		}
-		zz, _, err := net.Clone(n).Embed(d)
-		if err != nil {
+	if NeedsReference(method) {
+		if bg, err = ReferenceCohort(net, n, 1); err != nil {
 			t.Fatal(err)
 		}
-		bg = importance.Cohort{Z: zz, N: n}
 	}
 	a, err := m.Local(head, importance.DefaultModalities(), z, bg, importance.Options{Seed: 1})
 	if err != nil {
@@ -175,10 +165,36 @@ func TestExplainMatchesNative(t *testing.T) {
 	}
 }
 
-// TestReferenceIsCmdExplainBackground checks that the reference cohort, drawn a slice at
-// a time, is the background cmd/explain draws with phantom.Dataset.
-func TestReferenceIsCmdExplainBackground(t *testing.T) {
+// TestReferenceSlices checks that the reference cohort, drawn a slice at a time, is the
+// cohort ReferenceCases draws (phantom.Dataset) and the page's Prepare encodes the
+// fusion vectors ReferenceCohort encodes at once (cmd/explain's background).
+func TestReferenceSlices(t *testing.T) {
 	const n = 30
+	e, f := trained(t, Options{ReferenceN: n, ReferenceSeed: 4})
+	if err := e.Prepare(nil); err != nil {
+		t.Fatal(err)
+	}
+	net, _, err := fusion.LoadBytes(f.model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := ReferenceCohort(net, n, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := e.Reference()
+	if got.N != n || len(got.Z) != len(want.Z) {
+		t.Fatalf("Prepare encoded %d cases (%d values), ReferenceCohort %d (%d)", got.N, len(got.Z), want.N, len(want.Z))
+	}
+	for i := range got.Z {
+		if math.Abs(float64(got.Z[i]-want.Z[i])) > 1e-4*math.Max(1, math.Abs(float64(want.Z[i]))) {
+			t.Fatalf("reference z[%d]: Prepare %v, ReferenceCohort %v", i, got.Z[i], want.Z[i])
+		}
+	}
+	cases := ReferenceCases(n, 4)
+	if len(cases.Clinical) != n*clinical.NumVars {
+		t.Errorf("ReferenceCases: %d clinical values for %d cases", len(cases.Clinical), n)
+	}
 	for _, view := range []phantom.View{phantom.Axial, phantom.Coronal} {
 		want, _ := phantom.Dataset(n, 4, view)
 		p := newPhantoms(n, 4, view)
@@ -266,7 +282,7 @@ func TestGlobalMethodsOverReference(t *testing.T) {
 		t.Errorf("scope %q", x.Scope)
 	}
 	net, _, _ := fusion.LoadBytes(f.model)
-	head, _ := validation.HeadOf(net)
+	head, _ := fusion.HeadOf(net)
 	want, err := importance.Permutation(head, importance.DefaultModalities(), e.Reference(), e.opt.Global)
 	if err != nil {
 		t.Fatal(err)

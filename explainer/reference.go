@@ -63,9 +63,46 @@ func (e *Engine) Reference() importance.Cohort {
 	return importance.Cohort{Z: append([]float32(nil), e.ref.Z...), N: e.ref.N}
 }
 
-// encodeReference encodes the cases of the reference cohort not yet encoded: the images
-// and clinical values cmd/explain's background draws for the same size and seed
-// (phantom.Dataset and clinical.Simulate), drawn a slice at a time.
+// ReferenceCases draws the reference cohort: n synthetic cases, phantom images of random
+// organ classes (phantom.Dataset) and simulated clinical values (clinical.Simulate), all
+// from seed. It is what "absent" or "typical" means for the methods that compare a case
+// with others. The page draws the same cases a slice at a time (Prepare).
+func ReferenceCases(n int, seed uint64) fusion.Dataset {
+	ax, co := newPhantoms(n, seed, phantom.Axial), newPhantoms(n, seed, phantom.Coronal)
+	ax.draw(0, n)
+	co.draw(0, n)
+	return fusion.Dataset{N: n, Axial: ax.images, Coronal: co.images, Clinical: referenceClinical(n, seed), Labels: make([]int, n)}
+}
+
+// ReferenceCohort encodes ReferenceCases(n, seed) with net at once: the fusion vectors
+// Prepare encodes a slice at a time, for callers that need not pause (cmd/explain).
+func ReferenceCohort(net *fusion.Net, n int, seed uint64) (importance.Cohort, error) {
+	if n < 1 {
+		return importance.Cohort{}, fmt.Errorf("explainer: reference cohort of %d cases; want at least 1", n)
+	}
+	z, _, err := net.Clone(min(n, 256)).Embed(ReferenceCases(n, seed))
+	if err != nil {
+		return importance.Cohort{}, err
+	}
+	return importance.Cohort{Z: z, N: n}, nil
+}
+
+// NeedsReference reports whether the named method compares a case with the reference
+// cohort; the gradient methods explain a case from the network's head alone.
+func NeedsReference(method string) bool { return !noReference[method] }
+
+// referenceClinical is the reference cohort's standardised clinical values.
+func referenceClinical(n int, seed uint64) []float32 {
+	c64 := clinical.Simulate(n, seed)
+	clin := make([]float32, len(c64))
+	for i, v := range c64 {
+		clin[i] = float32(v)
+	}
+	return clin
+}
+
+// encodeReference encodes the cases of the reference cohort not yet encoded: the cases of
+// ReferenceCases, drawn a slice at a time.
 func (e *Engine) encodeReference(pace site.Pace) error {
 	e.mu.Lock()
 	have := e.ref.N
@@ -79,11 +116,7 @@ func (e *Engine) encodeReference(pace site.Pace) error {
 		return err
 	}
 	ax, co := newPhantoms(n, seed, phantom.Axial), newPhantoms(n, seed, phantom.Coronal)
-	clin64 := clinical.Simulate(n, seed)
-	clin := make([]float32, len(clin64))
-	for i, v := range clin64 {
-		clin[i] = float32(v)
-	}
+	clin := referenceClinical(n, seed)
 	draw := func(lo, hi int) {
 		ax.draw(lo, hi)
 		co.draw(lo, hi)
