@@ -79,12 +79,7 @@ func DefaultConfig() Config {
 		},
 		Dense: []int{128, 128, 10},
 		Head:  []int{100, 50, 10, 2},
-		Modalities: []Modality{
-			{Name: "ct_axial", Width: 10},
-			{Name: "ct_coronal", Width: 10},
-			{Name: "clinical_a", Width: 10},
-			{Name: "clinical_b", Width: 10},
-		},
+		Modalities: defaultModalities(),
 	}
 }
 
