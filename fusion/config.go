@@ -79,6 +79,8 @@ func DefaultConfig() Config {
 		},
 		Dense: []int{128, 128, 10},
 		Head:  []int{100, 50, 10, 2},
+
+		// The paper's modalities, from package modality.
 		Modalities: defaultModalities(),
 	}
 }
