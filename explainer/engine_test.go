@@ -6,31 +6,26 @@ import (
 	"math"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/fusionlens/fusionlens/clinical"
+	"github.com/fusionlens/fusionlens/engine"
 	"github.com/fusionlens/fusionlens/explainer/testmodel"
 	"github.com/fusionlens/fusionlens/fusion"
 	"github.com/fusionlens/fusionlens/importance"
 	"github.com/fusionlens/fusionlens/latent"
+	"github.com/fusionlens/fusionlens/modality"
 	"github.com/fusionlens/fusionlens/phantom"
-	"github.com/fusionlens/fusionlens/site"
 )
 
-// fixture is a barely trained F3 model and the small autoencoder its cohort was drawn
-// with, made once per test binary (a few seconds).
-var fixture = sync.OnceValues(func() (*fixtureData, error) {
-	ae, aeFile, err := testmodel.Autoencoder(150, 2, 5)
+// fixture is testmodel's small F3 model and its autoencoder, made once per test binary.
+func fixture() (*fixtureData, error) {
+	m, err := testmodel.SmallF3()
 	if err != nil {
 		return nil, err
 	}
-	_, model, err := testmodel.Fusion("F3", ae, 300, 2, 3)
-	if err != nil {
-		return nil, err
-	}
-	return &fixtureData{ae: ae, aeFile: aeFile, model: model}, nil
-})
+	return &fixtureData{ae: m.AE, aeFile: m.AEFile, model: m.Model}, nil
+}
 
 type fixtureData struct {
 	ae     *latent.Model
@@ -159,7 +154,7 @@ func TestExplainMatchesNative(t *testing.T) {
 		if m.Reference != (x.Background == n) {
 			t.Errorf("%s: Reference %v but background %d", m.ID, m.Reference, x.Background)
 		}
-		if len(x.Gradient) != site.FusionSize {
+		if len(x.Gradient) != modality.FusionSize {
 			t.Errorf("%s: %d gradient values", m.ID, len(x.Gradient))
 		}
 	}
@@ -225,8 +220,8 @@ func TestPrepareStopsAndResumes(t *testing.T) {
 	const n = 12
 	e, _ := trained(t, Options{ReferenceN: n, Slice: 1})
 	stop := errors.New("model changed")
-	var seen []site.Progress
-	err := e.Prepare(func(p site.Progress) error {
+	var seen []engine.Progress
+	err := e.Prepare(func(p engine.Progress) error {
 		seen = append(seen, p)
 		if p.Done >= n/2 {
 			return stop
@@ -319,19 +314,19 @@ func TestCheckTruthAsksCheck(t *testing.T) {
 	}
 	var reqs []CheckRequest
 	stop := errors.New("stop")
-	check := func(req CheckRequest, pace site.Pace) (site.TruthCheck, error) {
+	check := func(req CheckRequest, pace engine.Pace) (engine.TruthCheck, error) {
 		reqs = append(reqs, req)
-		if err := pace(site.Progress{What: "checking"}); err != nil {
-			return site.TruthCheck{}, err
+		if err := pace(engine.Progress{What: "checking"}); err != nil {
+			return engine.TruthCheck{}, err
 		}
-		return site.TruthCheck{Method: req.Method, Cases: req.Options.TruthN}, nil
+		return engine.TruthCheck{Method: req.Method, Cases: req.Options.TruthN}, nil
 	}
 	e, f = trained(t, Options{TruthN: 40, Check: check})
-	if _, err := e.CheckTruth(f.aeFile, "gradient", func(site.Progress) error { return stop }); !errors.Is(err, stop) {
+	if _, err := e.CheckTruth(f.aeFile, "gradient", func(engine.Progress) error { return stop }); !errors.Is(err, stop) {
 		t.Errorf("stopped check: %v", err)
 	}
 	for range 2 {
-		res, err := e.CheckTruth(f.aeFile, "gradient", func(site.Progress) error { return nil })
+		res, err := e.CheckTruth(f.aeFile, "gradient", func(engine.Progress) error { return nil })
 		if err != nil || res.Method != "gradient" || res.Cases != 40 {
 			t.Errorf("check %+v, %v", res, err)
 		}
@@ -366,8 +361,8 @@ func TestEncodeCasesIsEncode(t *testing.T) {
 		ax, co, clin = append(ax, a...), append(co, c...), append(clin, k...)
 	}
 	steps := 0
-	z, err := e.EncodeCases(ax, co, clin, 3, func(site.Progress) error { steps++; return nil }, "encoding")
-	if err != nil || len(z) != 3*site.FusionSize || steps == 0 {
+	z, err := e.EncodeCases(ax, co, clin, 3, func(engine.Progress) error { steps++; return nil }, "encoding")
+	if err != nil || len(z) != 3*modality.FusionSize || steps == 0 {
 		t.Fatalf("%d values after %d progress reports, %v", len(z), steps, err)
 	}
 	p := e.Prob(z, 3)
@@ -378,8 +373,8 @@ func TestEncodeCasesIsEncode(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !close4(float64(p[i]), x.P) || !close4(float64(z[i*site.FusionSize]), float64(za[0])) {
-			t.Errorf("case %d: p %v, Explain %v; z[0] %v, Encode %v", i, p[i], x.P, z[i*site.FusionSize], za[0])
+		if !close4(float64(p[i]), x.P) || !close4(float64(z[i*modality.FusionSize]), float64(za[0])) {
+			t.Errorf("case %d: p %v, Explain %v; z[0] %v, Encode %v", i, p[i], x.P, z[i*modality.FusionSize], za[0])
 		}
 	}
 	if _, err := e.EncodeCases(ax, co, clin[1:], 3, nil, ""); err == nil {
