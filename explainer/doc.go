@@ -1,6 +1,6 @@
 // Package explainer is the browser explainer's engine: it opens a fusion model file and
 // answers the page (engine.Engine) with the same packages the command line uses (fusion
-// for the network, importance and validation for the methods), so a case explained in
+// for the network, importance for the methods), so a case explained in
 // the browser gets the numbers `go run ./cmd/explain -json` prints for it.
 //
 // # What is cached
