@@ -17,15 +17,17 @@ import (
 	"fmt"
 	"math"
 	"strings"
+
+	"github.com/fusionlens/fusionlens/modality"
 )
 
 // Sizes of the variable table.
 const (
-	NumVars   = 20 // all clinical variables
-	GroupSize = 10 // variables per group (modality)
+	NumVars   = 2 * GroupSize  // all clinical variables
+	GroupSize = modality.Width // variables per group (modality)
 	// FusionOffset is the index of the first clinical value in the 40-d fusion vector:
 	// variable i is z[FusionOffset+i].
-	FusionOffset = 20
+	FusionOffset = int(modality.ClinicalA) * modality.Width
 )
 
 // Group is one of the two clinical modalities.
@@ -41,9 +43,9 @@ const (
 func (g Group) Modality() string {
 	switch g {
 	case GroupA:
-		return "clinical_a"
+		return modality.ClinicalA.ID()
 	case GroupB:
-		return "clinical_b"
+		return modality.ClinicalB.ID()
 	}
 	return fmt.Sprintf("Group(%d)", int(g))
 }

@@ -1,6 +1,6 @@
 // Package explainer is the browser explainer's engine: it opens a fusion model file and
-// answers the page (site.Engine) with the same packages the command line uses (fusion
-// for the network, importance and validation for the methods), so a case explained in
+// answers the page (engine.Engine) with the same packages the command line uses (fusion
+// for the network, importance for the methods), so a case explained in
 // the browser gets the numbers `go run ./cmd/explain -json` prints for it.
 //
 // # What is cached
@@ -8,7 +8,7 @@
 // Encode runs the shared image encoder once per image; the page keeps the ten features,
 // so a changed clinical value costs only the head (microseconds for the gradient). The
 // reference cohort, ReferenceN synthetic cases (phantom images and simulated clinical
-// values, exactly cmd/explain's background for the same size and seed), is encoded once
+// values, ReferenceCases: cmd/explain's background for the same size and seed), is encoded once
 // per model after it loads; the methods that compare a case with other cases (occlusion,
 // integrated gradients, KernelSHAP, ...) wait for it, the gradient methods do not. The
 // methods with no per-case form (permutation, mean of four) are computed once over the
@@ -18,7 +18,7 @@
 //
 // js/wasm runs Go on the page's only thread, so long work must stop every few
 // milliseconds to let the browser draw and handle input. Prepare and Finish take a
-// site.Pace and call it between slices of about SliceBudget of work (encoding a couple of
+// engine.Pace and call it between slices of about SliceBudget of work (encoding a couple of
 // cases, or a batch of head evaluations inside an importance method); the page's pace
 // redraws progress and sleeps briefly, which hands the thread back to the browser. When
 // pace returns an error (the user chose another model) the work stops and returns it.

@@ -11,18 +11,18 @@ import (
 	"time"
 
 	"github.com/fusionlens/fusionlens/clinical"
+	"github.com/fusionlens/fusionlens/engine"
 	"github.com/fusionlens/fusionlens/fusion"
 	"github.com/fusionlens/fusionlens/importance"
+	"github.com/fusionlens/fusionlens/modality"
 	"github.com/fusionlens/fusionlens/modelfile"
 	"github.com/fusionlens/fusionlens/phantom"
-	"github.com/fusionlens/fusionlens/site"
 )
 
 // Options set up an Engine. The zero value takes the defaults below.
 type Options struct {
-	// ReferenceN and ReferenceSeed choose the reference cohort: ReferenceN phantom cases
-	// (phantom.Dataset and clinical.Simulate with ReferenceSeed), as cmd/explain's
-	// -background and -seed. Defaults 200 and 1.
+	// ReferenceN and ReferenceSeed choose the reference cohort, ReferenceCases(ReferenceN,
+	// ReferenceSeed), as cmd/explain's -background and -seed. Defaults 200 and 1.
 	ReferenceN    int
 	ReferenceSeed uint64
 	// Local are the options of the per-case methods (default: the package defaults with
@@ -89,8 +89,8 @@ func (o Options) withDefaults() Options {
 // training code into the page.
 const latentKind = "autoencoder"
 
-// noReference lists the methods that explain a case from the head alone (as cmd/explain's
-// noBackground).
+// noReference lists the methods that explain a case from the head alone (see
+// NeedsReference).
 var noReference = map[string]bool{"gradient": true, "gradxinput": true, "gradient_logit": true}
 
 // sensitivity lists the methods whose per-feature scores are derivatives: their sign says
@@ -98,13 +98,13 @@ var noReference = map[string]bool{"gradient": true, "gradxinput": true, "gradien
 // magnitudes (which is what their modality scores sum).
 var sensitivity = map[string]bool{"gradient": true, "smoothgrad": true, "gradient_logit": true, "gradient_sd": true, "gradient_logit_sd": true}
 
-// Engine explains cases with one fusion network. It implements site.Engine,
-// site.Preparer and site.TruthChecker. Its methods may be called from several goroutines.
+// Engine explains cases with one fusion network. It implements engine.Engine,
+// engine.Preparer and engine.TruthChecker. Its methods may be called from several goroutines.
 type Engine struct {
 	opt      Options
 	file     string
 	data     []byte // the model file, for the ground-truth check
-	info     site.ModelInfo
+	info     engine.ModelInfo
 	mods     []importance.Modality
 	methods  []importance.Method
 	scenario *scenarioInfo // nil when the file names none (or none this build knows)
@@ -119,12 +119,12 @@ type Engine struct {
 	ref    importance.Cohort // the reference fusion vectors encoded so far
 	refN   int               // cases of the reference cohort: ref is complete when ref.N == refN
 	global map[string]importance.Importance
-	checks map[string]site.TruthCheck
+	checks map[string]engine.TruthCheck
 }
 
-// Opener returns a site.Opener that opens model files with the given options.
-func Opener(o Options) site.Opener {
-	return func(name string, data []byte) (site.Engine, error) {
+// Opener returns a engine.Opener that opens model files with the given options.
+func Opener(o Options) engine.Opener {
+	return func(name string, data []byte) (engine.Engine, error) {
 		e, err := Open(name, data, o)
 		if err != nil {
 			return nil, err
@@ -163,7 +163,7 @@ func Open(name string, data []byte, o Options) (*Engine, error) {
 		return nil, err
 	}
 	cfg := net.Config()
-	if cfg.Images() != 2 || cfg.ImageSize() != phantom.Size || cfg.Clinical() != clinical.NumVars || cfg.Features() != site.FeaturesPerModality || len(cfg.Modalities()) != int(site.NumModalities) {
+	if cfg.Images() != 2 || cfg.ImageSize() != phantom.Size || cfg.Clinical() != clinical.NumVars || cfg.Features() != modality.Width || len(cfg.Modalities()) != int(modality.Count) {
 		return nil, fmt.Errorf("the network reads %d images of %dx%d, %d encoder features each, and %d clinical values in %d modalities; the explainer needs the paper's layout (2 images of 28x28, 10 features each, 20 values, 4 modalities)",
 			cfg.Images(), cfg.ImageSize(), cfg.ImageSize(), cfg.Features(), cfg.Clinical(), len(cfg.Modalities()))
 	}
@@ -177,7 +177,7 @@ func Open(name string, data []byte, o Options) (*Engine, error) {
 		methods: append(importance.Methods(), importance.Added()...),
 		refN:    o.ReferenceN,
 		global:  map[string]importance.Importance{},
-		checks:  map[string]site.TruthCheck{},
+		checks:  map[string]engine.TruthCheck{},
 	}
 	// A scenario this build cannot read leaves the model usable, only uncheckable.
 	if sc, ok := modelScenario(meta.Scenario); ok {
@@ -188,8 +188,8 @@ func Open(name string, data []byte, o Options) (*Engine, error) {
 }
 
 // describe builds the page's description of the model from its file's meta m.
-func (e *Engine) describe(m modelfile.Meta) site.ModelInfo {
-	info := site.ModelInfo{Name: e.file, Positive: "class 1", DataSource: m.DataSource, Command: m.Command}
+func (e *Engine) describe(m modelfile.Meta) engine.ModelInfo {
+	info := engine.ModelInfo{Name: e.file, Positive: "class 1", DataSource: m.DataSource, Command: m.Command}
 	if e.scenario != nil {
 		short, _, _ := strings.Cut(e.scenario.Name, "-")
 		info.Name = e.scenario.Name
@@ -211,7 +211,7 @@ func (e *Engine) describe(m modelfile.Meta) site.ModelInfo {
 }
 
 // Info describes the model.
-func (e *Engine) Info() site.ModelInfo { return e.info }
+func (e *Engine) Info() engine.ModelInfo { return e.info }
 
 // Meta returns the model file's training facts. It reads them from the model file again:
 // the Engine keeps no modelfile.Meta, because the page holds Engines in interfaces and a
@@ -224,10 +224,10 @@ func (e *Engine) Meta() modelfile.Meta {
 }
 
 // Methods lists importance.Methods then importance.Added: the paper's gradient first.
-func (e *Engine) Methods() []site.Method {
-	out := make([]site.Method, len(e.methods))
+func (e *Engine) Methods() []engine.Method {
+	out := make([]engine.Method, len(e.methods))
 	for i, m := range e.methods {
-		out[i] = site.Method{ID: m.Name, Label: m.Label, Description: m.Description,
+		out[i] = engine.Method{ID: m.Name, Label: m.Label, Description: m.Description,
 			Reference: !noReference[m.Name], Global: m.Local == nil}
 		if m.Local == nil {
 			out[i].Description += " It has no per-case form, so it is shown for the reference cohort of " +
@@ -266,29 +266,29 @@ func (e *Engine) Encode(img []float32) ([]float32, error) {
 // a frame (it needs the reference cohort before Prepare has made it, a Global method's
 // scores are not computed yet, or it is one of the slow per-case methods) Explain gives
 // the prediction with Pending set, and Finish completes it.
-func (e *Engine) Explain(zAxial, zCoronal, clin []float32, method string) (site.Explanation, error) {
+func (e *Engine) Explain(zAxial, zCoronal, clin []float32, method string) (engine.Explanation, error) {
 	return e.explain(zAxial, zCoronal, clin, method, nil, false)
 }
 
 // Finish completes an explanation Explain left pending: it encodes the rest of the
 // reference cohort, computes a Global method's scores over it, or runs a slow per-case
 // method, calling pace between slices of work.
-func (e *Engine) Finish(zAxial, zCoronal, clin []float32, method string, pace site.Pace) (x site.Explanation, err error) {
+func (e *Engine) Finish(zAxial, zCoronal, clin []float32, method string, pace engine.Pace) (x engine.Explanation, err error) {
 	m, err := e.method(method)
 	if err != nil {
-		return site.Explanation{}, err
+		return engine.Explanation{}, err
 	}
 	e.work.Lock()
 	defer e.work.Unlock()
 	defer stopped(&err)
 	if !noReference[m.Name] {
 		if err := e.encodeReference(pace); err != nil {
-			return site.Explanation{}, err
+			return engine.Explanation{}, err
 		}
 	}
 	if m.Local == nil {
 		if err := e.globalScores(m, pace); err != nil {
-			return site.Explanation{}, err
+			return engine.Explanation{}, err
 		}
 	}
 	return e.explain(zAxial, zCoronal, clin, method, pace, true)
@@ -299,10 +299,10 @@ func (e *Engine) Finish(zAxial, zCoronal, clin []float32, method string, pace si
 // Finish, off the event handler.
 var slow = map[string]bool{"kernelshap": true, "kernelshap_features": true, "lime": true, "shapley": true}
 
-func (e *Engine) explain(zAxial, zCoronal, clin []float32, method string, pace site.Pace, allowSlow bool) (site.Explanation, error) {
+func (e *Engine) explain(zAxial, zCoronal, clin []float32, method string, pace engine.Pace, allowSlow bool) (engine.Explanation, error) {
 	m, err := e.method(method)
 	if err != nil {
-		return site.Explanation{}, err
+		return engine.Explanation{}, err
 	}
 	e.mu.Lock()
 	locked := true
@@ -313,17 +313,17 @@ func (e *Engine) explain(zAxial, zCoronal, clin []float32, method string, pace s
 	}()
 	z, err := e.net.Fuse([][]float32{zAxial, zCoronal}, clin)
 	if err != nil {
-		return site.Explanation{}, err
+		return engine.Explanation{}, err
 	}
 	for j, v := range z {
 		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			return site.Explanation{}, fmt.Errorf("fusion feature %d is %v", j, v)
+			return engine.Explanation{}, fmt.Errorf("fusion feature %d is %v", j, v)
 		}
 	}
 	var p [1]float32
 	g := make([]float32, len(z))
 	e.net.Grad(z, 1, p[:], g)
-	x := site.Explanation{Method: m.Name, P: float64(p[0]), Gradient: widen(g)}
+	x := engine.Explanation{Method: m.Name, P: float64(p[0]), Gradient: widen(g)}
 	if m.Local == nil {
 		imp, ok := e.global[m.Name]
 		if !ok {
@@ -363,7 +363,7 @@ func (e *Engine) explain(zAxial, zCoronal, clin []float32, method string, pace s
 	}
 	a, err := m.Local(head, e.mods, z, bg, e.opt.Local)
 	if err != nil {
-		return site.Explanation{}, err
+		return engine.Explanation{}, err
 	}
 	x.P = a.P
 	x.Modalities = a.Modalities
@@ -421,7 +421,7 @@ func abs(v []float64) []float64 {
 }
 
 var (
-	_ site.Engine       = (*Engine)(nil)
-	_ site.Preparer     = (*Engine)(nil)
-	_ site.TruthChecker = (*Engine)(nil)
+	_ engine.Engine       = (*Engine)(nil)
+	_ engine.Preparer     = (*Engine)(nil)
+	_ engine.TruthChecker = (*Engine)(nil)
 )

@@ -6,32 +6,26 @@ import (
 	"math"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/fusionlens/fusionlens/clinical"
+	"github.com/fusionlens/fusionlens/engine"
 	"github.com/fusionlens/fusionlens/explainer/testmodel"
 	"github.com/fusionlens/fusionlens/fusion"
 	"github.com/fusionlens/fusionlens/importance"
 	"github.com/fusionlens/fusionlens/latent"
+	"github.com/fusionlens/fusionlens/modality"
 	"github.com/fusionlens/fusionlens/phantom"
-	"github.com/fusionlens/fusionlens/site"
-	"github.com/fusionlens/fusionlens/validation"
 )
 
-// fixture is a barely trained F3 model and the small autoencoder its cohort was drawn
-// with, made once per test binary (a few seconds).
-var fixture = sync.OnceValues(func() (*fixtureData, error) {
-	ae, aeFile, err := testmodel.Autoencoder(150, 2, 5)
+// fixture is testmodel's small F3 model and its autoencoder, made once per test binary.
+func fixture() (*fixtureData, error) {
+	m, err := testmodel.SmallF3()
 	if err != nil {
 		return nil, err
 	}
-	_, model, err := testmodel.Fusion("F3", ae, 300, 2, 3)
-	if err != nil {
-		return nil, err
-	}
-	return &fixtureData{ae: ae, aeFile: aeFile, model: model}, nil
-})
+	return &fixtureData{ae: m.AE, aeFile: m.AEFile, model: m.Model}, nil
+}
 
 type fixtureData struct {
 	ae     *latent.Model
@@ -63,8 +57,8 @@ func testCase(seed uint64) (ax, co, clin []float32) {
 }
 
 // native explains a case as cmd/explain does: the network from the same bytes, its
-// encoder and Fuse, validation's copy of the head, the method's per-case function with
-// the background cmd/explain draws (n cases, seed 1).
+// encoder and Fuse, the head as fusion.HeadOf copies it, the method's per-case function
+// with the background ReferenceCohort encodes (n cases, seed 1).
 func native(t *testing.T, model []byte, ax, co, clin []float32, method string, n int) importance.Attribution {
 	t.Helper()
 	net, _, err := fusion.LoadBytes(model)
@@ -75,28 +69,19 @@ func native(t *testing.T, model []byte, ax, co, clin []float32, method string, n
 	if err != nil {
 		t.Fatal(err)
 	}
-	head, err := validation.HeadOf(net)
+	head, err := fusion.HeadOf(net)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := validation.MethodByName(method)
+	m, err := importance.MethodByName(method)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var bg importance.Cohort
-	if !noReference[method] {
-		axs, _ := phantom.Dataset(n, 1, phantom.Axial)
-		cos, _ := phantom.Dataset(n, 1, phantom.Coronal)
-		c64 := clinical.Simulate(n, 1)
-		d := fusion.Dataset{N: n, Axial: axs, Coronal: cos, Clinical: make([]float32, len(c64)), Labels: make([]int, n)}
-		for i, v := range c64 {
-			d.Clinical[i] = float32(v)
-		}
-		zz, _, err := net.Clone(n).Embed(d)
-		if err != nil {
+	if NeedsReference(method) {
+		if bg, err = ReferenceCohort(net, n, 1); err != nil {
 			t.Fatal(err)
 		}
-		bg = importance.Cohort{Z: zz, N: n}
 	}
 	a, err := m.Local(head, importance.DefaultModalities(), z, bg, importance.Options{Seed: 1})
 	if err != nil {
@@ -169,16 +154,42 @@ func TestExplainMatchesNative(t *testing.T) {
 		if m.Reference != (x.Background == n) {
 			t.Errorf("%s: Reference %v but background %d", m.ID, m.Reference, x.Background)
 		}
-		if len(x.Gradient) != site.FusionSize {
+		if len(x.Gradient) != modality.FusionSize {
 			t.Errorf("%s: %d gradient values", m.ID, len(x.Gradient))
 		}
 	}
 }
 
-// TestReferenceIsCmdExplainBackground checks that the reference cohort, drawn a slice at
-// a time, is the background cmd/explain draws with phantom.Dataset.
-func TestReferenceIsCmdExplainBackground(t *testing.T) {
+// TestReferenceSlices checks that the reference cohort, drawn a slice at a time, is the
+// cohort ReferenceCases draws (phantom.Dataset) and the page's Prepare encodes the
+// fusion vectors ReferenceCohort encodes at once (cmd/explain's background).
+func TestReferenceSlices(t *testing.T) {
 	const n = 30
+	e, f := trained(t, Options{ReferenceN: n, ReferenceSeed: 4})
+	if err := e.Prepare(nil); err != nil {
+		t.Fatal(err)
+	}
+	net, _, err := fusion.LoadBytes(f.model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := ReferenceCohort(net, n, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := e.Reference()
+	if got.N != n || len(got.Z) != len(want.Z) {
+		t.Fatalf("Prepare encoded %d cases (%d values), ReferenceCohort %d (%d)", got.N, len(got.Z), want.N, len(want.Z))
+	}
+	for i := range got.Z {
+		if math.Abs(float64(got.Z[i]-want.Z[i])) > 1e-4*math.Max(1, math.Abs(float64(want.Z[i]))) {
+			t.Fatalf("reference z[%d]: Prepare %v, ReferenceCohort %v", i, got.Z[i], want.Z[i])
+		}
+	}
+	cases := ReferenceCases(n, 4)
+	if len(cases.Clinical) != n*clinical.NumVars {
+		t.Errorf("ReferenceCases: %d clinical values for %d cases", len(cases.Clinical), n)
+	}
 	for _, view := range []phantom.View{phantom.Axial, phantom.Coronal} {
 		want, _ := phantom.Dataset(n, 4, view)
 		p := newPhantoms(n, 4, view)
@@ -209,8 +220,8 @@ func TestPrepareStopsAndResumes(t *testing.T) {
 	const n = 12
 	e, _ := trained(t, Options{ReferenceN: n, Slice: 1})
 	stop := errors.New("model changed")
-	var seen []site.Progress
-	err := e.Prepare(func(p site.Progress) error {
+	var seen []engine.Progress
+	err := e.Prepare(func(p engine.Progress) error {
 		seen = append(seen, p)
 		if p.Done >= n/2 {
 			return stop
@@ -266,7 +277,7 @@ func TestGlobalMethodsOverReference(t *testing.T) {
 		t.Errorf("scope %q", x.Scope)
 	}
 	net, _, _ := fusion.LoadBytes(f.model)
-	head, _ := validation.HeadOf(net)
+	head, _ := fusion.HeadOf(net)
 	want, err := importance.Permutation(head, importance.DefaultModalities(), e.Reference(), e.opt.Global)
 	if err != nil {
 		t.Fatal(err)
@@ -303,19 +314,19 @@ func TestCheckTruthAsksCheck(t *testing.T) {
 	}
 	var reqs []CheckRequest
 	stop := errors.New("stop")
-	check := func(req CheckRequest, pace site.Pace) (site.TruthCheck, error) {
+	check := func(req CheckRequest, pace engine.Pace) (engine.TruthCheck, error) {
 		reqs = append(reqs, req)
-		if err := pace(site.Progress{What: "checking"}); err != nil {
-			return site.TruthCheck{}, err
+		if err := pace(engine.Progress{What: "checking"}); err != nil {
+			return engine.TruthCheck{}, err
 		}
-		return site.TruthCheck{Method: req.Method, Cases: req.Options.TruthN}, nil
+		return engine.TruthCheck{Method: req.Method, Cases: req.Options.TruthN}, nil
 	}
 	e, f = trained(t, Options{TruthN: 40, Check: check})
-	if _, err := e.CheckTruth(f.aeFile, "gradient", func(site.Progress) error { return stop }); !errors.Is(err, stop) {
+	if _, err := e.CheckTruth(f.aeFile, "gradient", func(engine.Progress) error { return stop }); !errors.Is(err, stop) {
 		t.Errorf("stopped check: %v", err)
 	}
 	for range 2 {
-		res, err := e.CheckTruth(f.aeFile, "gradient", func(site.Progress) error { return nil })
+		res, err := e.CheckTruth(f.aeFile, "gradient", func(engine.Progress) error { return nil })
 		if err != nil || res.Method != "gradient" || res.Cases != 40 {
 			t.Errorf("check %+v, %v", res, err)
 		}
@@ -350,8 +361,8 @@ func TestEncodeCasesIsEncode(t *testing.T) {
 		ax, co, clin = append(ax, a...), append(co, c...), append(clin, k...)
 	}
 	steps := 0
-	z, err := e.EncodeCases(ax, co, clin, 3, func(site.Progress) error { steps++; return nil }, "encoding")
-	if err != nil || len(z) != 3*site.FusionSize || steps == 0 {
+	z, err := e.EncodeCases(ax, co, clin, 3, func(engine.Progress) error { steps++; return nil }, "encoding")
+	if err != nil || len(z) != 3*modality.FusionSize || steps == 0 {
 		t.Fatalf("%d values after %d progress reports, %v", len(z), steps, err)
 	}
 	p := e.Prob(z, 3)
@@ -362,8 +373,8 @@ func TestEncodeCasesIsEncode(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !close4(float64(p[i]), x.P) || !close4(float64(z[i*site.FusionSize]), float64(za[0])) {
-			t.Errorf("case %d: p %v, Explain %v; z[0] %v, Encode %v", i, p[i], x.P, z[i*site.FusionSize], za[0])
+		if !close4(float64(p[i]), x.P) || !close4(float64(z[i*modality.FusionSize]), float64(za[0])) {
+			t.Errorf("case %d: p %v, Explain %v; z[0] %v, Encode %v", i, p[i], x.P, z[i*modality.FusionSize], za[0])
 		}
 	}
 	if _, err := e.EncodeCases(ax, co, clin[1:], 3, nil, ""); err == nil {

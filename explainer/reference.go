@@ -7,10 +7,10 @@ import (
 	"time"
 
 	"github.com/fusionlens/fusionlens/clinical"
+	"github.com/fusionlens/fusionlens/engine"
 	"github.com/fusionlens/fusionlens/fusion"
 	"github.com/fusionlens/fusionlens/importance"
 	"github.com/fusionlens/fusionlens/phantom"
-	"github.com/fusionlens/fusionlens/site"
 )
 
 // encodeChunk is how many cases one slice of encoding runs through the network: one
@@ -19,7 +19,7 @@ const encodeChunk = 1
 
 // Prepare encodes the reference cohort, once, calling pace between slices of work.
 // Work stopped by pace is kept and resumed by the next call.
-func (e *Engine) Prepare(pace site.Pace) (err error) {
+func (e *Engine) Prepare(pace engine.Pace) (err error) {
 	e.work.Lock()
 	defer e.work.Unlock()
 	return e.encodeReference(pace)
@@ -27,7 +27,7 @@ func (e *Engine) Prepare(pace site.Pace) (err error) {
 
 // globalScores computes a Global method's scores over the complete reference cohort,
 // once. e.work is held.
-func (e *Engine) globalScores(m importance.Method, pace site.Pace) error {
+func (e *Engine) globalScores(m importance.Method, pace engine.Pace) error {
 	e.mu.Lock()
 	_, done := e.global[m.Name]
 	ref := e.ref
@@ -36,7 +36,7 @@ func (e *Engine) globalScores(m importance.Method, pace site.Pace) error {
 		return nil
 	}
 	what := m.Label + " over the reference cohort of " + strconv.Itoa(ref.N) + " synthetic cases"
-	if err := call(pace, site.Progress{What: what}); err != nil {
+	if err := call(pace, engine.Progress{What: what}); err != nil {
 		return err
 	}
 	imp, err := m.Global(e.paced(pace, what), e.mods, ref, e.opt.Global)
@@ -63,10 +63,47 @@ func (e *Engine) Reference() importance.Cohort {
 	return importance.Cohort{Z: append([]float32(nil), e.ref.Z...), N: e.ref.N}
 }
 
-// encodeReference encodes the cases of the reference cohort not yet encoded: the images
-// and clinical values cmd/explain's background draws for the same size and seed
-// (phantom.Dataset and clinical.Simulate), drawn a slice at a time.
-func (e *Engine) encodeReference(pace site.Pace) error {
+// ReferenceCases draws the reference cohort: n synthetic cases, phantom images of random
+// organ classes (phantom.Dataset) and simulated clinical values (clinical.Simulate), all
+// from seed. It is what "absent" or "typical" means for the methods that compare a case
+// with others. The page draws the same cases a slice at a time (Prepare).
+func ReferenceCases(n int, seed uint64) fusion.Dataset {
+	ax, co := newPhantoms(n, seed, phantom.Axial), newPhantoms(n, seed, phantom.Coronal)
+	ax.draw(0, n)
+	co.draw(0, n)
+	return fusion.Dataset{N: n, Axial: ax.images, Coronal: co.images, Clinical: referenceClinical(n, seed), Labels: make([]int, n)}
+}
+
+// ReferenceCohort encodes ReferenceCases(n, seed) with net at once: the fusion vectors
+// Prepare encodes a slice at a time, for callers that need not pause (cmd/explain).
+func ReferenceCohort(net *fusion.Net, n int, seed uint64) (importance.Cohort, error) {
+	if n < 1 {
+		return importance.Cohort{}, fmt.Errorf("explainer: reference cohort of %d cases; want at least 1", n)
+	}
+	z, _, err := net.Clone(min(n, 256)).Embed(ReferenceCases(n, seed))
+	if err != nil {
+		return importance.Cohort{}, err
+	}
+	return importance.Cohort{Z: z, N: n}, nil
+}
+
+// NeedsReference reports whether the named method compares a case with the reference
+// cohort; the gradient methods explain a case from the network's head alone.
+func NeedsReference(method string) bool { return !noReference[method] }
+
+// referenceClinical is the reference cohort's standardised clinical values.
+func referenceClinical(n int, seed uint64) []float32 {
+	c64 := clinical.Simulate(n, seed)
+	clin := make([]float32, len(c64))
+	for i, v := range c64 {
+		clin[i] = float32(v)
+	}
+	return clin
+}
+
+// encodeReference encodes the cases of the reference cohort not yet encoded: the cases of
+// ReferenceCases, drawn a slice at a time.
+func (e *Engine) encodeReference(pace engine.Pace) error {
 	e.mu.Lock()
 	have := e.ref.N
 	e.mu.Unlock()
@@ -75,15 +112,11 @@ func (e *Engine) encodeReference(pace site.Pace) error {
 		return nil
 	}
 	const what = "Encoding the reference cohort"
-	if err := call(pace, site.Progress{What: what, Done: have, Total: n}); err != nil {
+	if err := call(pace, engine.Progress{What: what, Done: have, Total: n}); err != nil {
 		return err
 	}
 	ax, co := newPhantoms(n, seed, phantom.Axial), newPhantoms(n, seed, phantom.Coronal)
-	clin64 := clinical.Simulate(n, seed)
-	clin := make([]float32, len(clin64))
-	for i, v := range clin64 {
-		clin[i] = float32(v)
-	}
+	clin := referenceClinical(n, seed)
 	draw := func(lo, hi int) {
 		ax.draw(lo, hi)
 		co.draw(lo, hi)
@@ -119,7 +152,7 @@ func (p *phantoms) draw(lo, hi int) {
 // encode runs cases from..n of the images and clinical values through a batch copy of
 // the network, a few at a time (first drawing their images with draw, when not nil),
 // handing each chunk's fusion vectors to keep and calling pace between slices.
-func (e *Engine) encode(ax, co, clin []float32, from, n int, draw func(lo, hi int), pace site.Pace, what string, keep func(z []float32, k int)) error {
+func (e *Engine) encode(ax, co, clin []float32, from, n int, draw func(lo, hi int), pace engine.Pace, what string, keep func(z []float32, k int)) error {
 	e.mu.Lock()
 	net := e.net.Clone(encodeChunk) // own buffers, shared weights: the page's calls go on
 	e.mu.Unlock()
@@ -138,7 +171,7 @@ func (e *Engine) encode(ax, co, clin []float32, from, n int, draw func(lo, hi in
 		}
 		keep(z, k)
 		if time.Since(start) >= e.opt.Slice || lo+k == n {
-			if err := call(pace, site.Progress{What: what, Done: lo + k, Total: n}); err != nil {
+			if err := call(pace, engine.Progress{What: what, Done: lo + k, Total: n}); err != nil {
 				return err
 			}
 			start = time.Now()
@@ -147,7 +180,7 @@ func (e *Engine) encode(ax, co, clin []float32, from, n int, draw func(lo, hi in
 	return nil
 }
 
-func call(pace site.Pace, p site.Progress) error {
+func call(pace engine.Pace, p engine.Progress) error {
 	if pace == nil {
 		return nil
 	}
@@ -161,7 +194,7 @@ func call(pace site.Pace, p site.Progress) error {
 // that stopped turns back into the error.
 type pacedHead struct {
 	h     *fusion.DenseHead
-	pace  site.Pace
+	pace  engine.Pace
 	what  string
 	slice time.Duration
 	last  time.Duration // of the last pace call, since epoch
@@ -173,7 +206,7 @@ type pacedHead struct {
 // 34 KB gzip of main.wasm).
 var epoch = time.Now()
 
-func (e *Engine) paced(pace site.Pace, what string) *pacedHead {
+func (e *Engine) paced(pace engine.Pace, what string) *pacedHead {
 	return &pacedHead{h: e.dense, pace: pace, what: what, slice: e.opt.Slice, last: time.Since(epoch)}
 }
 
@@ -196,7 +229,7 @@ func (p *pacedHead) tick() {
 	if p.pace == nil || time.Since(epoch)-p.last < p.slice {
 		return
 	}
-	if err := p.pace(site.Progress{What: p.what}); err != nil {
+	if err := p.pace(engine.Progress{What: p.what}); err != nil {
 		panic(stop{err})
 	}
 	p.last = time.Since(epoch)

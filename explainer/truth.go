@@ -5,9 +5,10 @@ import (
 	"fmt"
 
 	"github.com/fusionlens/fusionlens/clinical"
+	"github.com/fusionlens/fusionlens/engine"
 	"github.com/fusionlens/fusionlens/importance"
+	"github.com/fusionlens/fusionlens/modality"
 	"github.com/fusionlens/fusionlens/phantom"
-	"github.com/fusionlens/fusionlens/site"
 )
 
 // CheckRequest is one ground-truth check of an engine's model: the model file as opened,
@@ -24,7 +25,7 @@ type CheckRequest struct {
 // CheckFunc runs a ground-truth check (package explainer/truthcheck does the work). In
 // the browser it is a client of the check worker, which runs the check in its own wasm
 // program off the page's thread; natively it runs in the same process.
-type CheckFunc func(req CheckRequest, pace site.Pace) (site.TruthCheck, error)
+type CheckFunc func(req CheckRequest, pace engine.Pace) (engine.TruthCheck, error)
 
 // TruthScenario names the decision function the model was trained for, or "".
 func (e *Engine) TruthScenario() string {
@@ -38,16 +39,16 @@ func (e *Engine) TruthScenario() string {
 // cohort of TruthN synthetic cases of the model's scenario, drawn with the autoencoder
 // in aeFile (a latent model file) and encoded by the model, through Options.Check. Each
 // method's result is kept.
-func (e *Engine) CheckTruth(aeFile []byte, method string, pace site.Pace) (site.TruthCheck, error) {
+func (e *Engine) CheckTruth(aeFile []byte, method string, pace engine.Pace) (engine.TruthCheck, error) {
 	if e.scenario == nil {
-		return site.TruthCheck{}, errNoScenario
+		return engine.TruthCheck{}, errNoScenario
 	}
 	if e.opt.Check == nil {
-		return site.TruthCheck{}, errors.New("this build of the explainer has no ground-truth check")
+		return engine.TruthCheck{}, errors.New("this build of the explainer has no ground-truth check")
 	}
 	m, err := e.method(method)
 	if err != nil {
-		return site.TruthCheck{}, err
+		return engine.TruthCheck{}, err
 	}
 	e.mu.Lock()
 	res, done := e.checks[m.Name]
@@ -57,7 +58,7 @@ func (e *Engine) CheckTruth(aeFile []byte, method string, pace site.Pace) (site.
 	}
 	res, err = e.opt.Check(CheckRequest{Name: e.file, Model: e.data, Autoencoder: aeFile, Method: m.Name, Options: e.opt}, pace)
 	if err != nil {
-		return site.TruthCheck{}, err
+		return engine.TruthCheck{}, err
 	}
 	e.mu.Lock()
 	e.checks[m.Name] = res
@@ -76,20 +77,20 @@ func (e *Engine) Method(id string) (importance.Method, error) { return e.method(
 // EncodeCases runs n cases (two images and twenty standardised clinical values each, as
 // in fusion.Dataset) through the network a case at a time, calling pace with what and
 // the cases done between slices, and returns their n fusion vectors.
-func (e *Engine) EncodeCases(ax, co, clin []float32, n int, pace site.Pace, what string) ([]float32, error) {
+func (e *Engine) EncodeCases(ax, co, clin []float32, n int, pace engine.Pace, what string) ([]float32, error) {
 	px, nc := phantom.Pixels, clinical.NumVars
 	if n < 0 || len(ax) != n*px || len(co) != n*px || len(clin) != n*nc {
 		return nil, fmt.Errorf("explainer: %d cases need %d pixels per view and %d clinical values; have %d axial, %d coronal pixels and %d values",
 			n, n*px, n*nc, len(ax), len(co), len(clin))
 	}
-	z := make([]float32, 0, n*site.FusionSize)
+	z := make([]float32, 0, n*modality.FusionSize)
 	err := e.encode(ax, co, clin, 0, n, nil, pace, what, func(zk []float32, k int) { z = append(z, zk...) })
 	return z, err
 }
 
 // GlobalImportance runs method m's cohort-wide importance over c on the engine's head,
 // calling pace with what between slices; a pace error stops it and is returned.
-func (e *Engine) GlobalImportance(m importance.Method, c importance.Cohort, pace site.Pace, what string) (imp importance.Importance, err error) {
+func (e *Engine) GlobalImportance(m importance.Method, c importance.Cohort, pace engine.Pace, what string) (imp importance.Importance, err error) {
 	defer stopped(&err)
 	imp, err = m.Global(e.paced(pace, what), e.mods, c, e.opt.Global)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/fusionlens/fusionlens/clinical"
+	"github.com/fusionlens/fusionlens/modality"
 	"github.com/fusionlens/fusionlens/schema"
 )
 
@@ -16,8 +17,8 @@ func PaperSchema() schema.Schema {
 	w1, w2 := PaperWindow, PaperWindow
 	s := schema.Schema{
 		Images: []schema.Image{
-			{Name: "ct_axial", Label: "CT, axial", Size: 28, Channels: 1, Window: &w1},
-			{Name: "ct_coronal", Label: "CT, coronal", Size: 28, Channels: 1, Window: &w2},
+			{Name: modality.CTAxial.ID(), Label: modality.CTAxial.Label(), Size: 28, Channels: 1, Window: &w1},
+			{Name: modality.CTCoronal.ID(), Label: modality.CTCoronal.Label(), Size: 28, Channels: 1, Window: &w2},
 		},
 		Classes: slices.Clone(PaperClasses),
 	}

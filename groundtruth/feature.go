@@ -4,27 +4,28 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/fusionlens/fusionlens/modality"
 )
 
-// Sizes of the fusion vector: four modalities of ten features each.
+// Sizes of the fusion vector (package modality): four modalities of ten features each.
 const (
-	NumModalities       = 4
-	FeaturesPerModality = 10
-	NumFeatures         = NumModalities * FeaturesPerModality
+	NumModalities       = modality.Count
+	FeaturesPerModality = modality.Width
+	NumFeatures         = modality.FusionSize
 )
 
-// Modalities names the four modalities in fusion-vector order: feature j belongs to
-// Modalities[j/FeaturesPerModality].
-var Modalities = [NumModalities]string{"ct_axial", "ct_coronal", "clinical_a", "clinical_b"}
+// Modalities names the four modalities in fusion-vector order (modality.IDs): feature j
+// belongs to Modalities[j/FeaturesPerModality].
+var Modalities = [NumModalities]string(modality.IDs())
 
 // ModalityIndex returns the position of a modality name in Modalities.
 func ModalityIndex(name string) (int, error) {
-	for m, n := range Modalities {
-		if n == name {
-			return m, nil
-		}
+	m, err := modality.Parse(name)
+	if err != nil {
+		return 0, fmt.Errorf("groundtruth: %w", err)
 	}
-	return 0, fmt.Errorf("groundtruth: unknown modality %q (want one of %s)", name, strings.Join(Modalities[:], ", "))
+	return int(m), nil
 }
 
 // FeatureName returns the canonical name of global feature j, e.g. "clinical_a[3]" for 23.

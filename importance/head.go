@@ -11,6 +11,8 @@ package importance
 import (
 	"fmt"
 	"math"
+
+	"github.com/fusionlens/fusionlens/modality"
 )
 
 // Head is the post-fusion part of a network: fusion vectors in, p(class 1) out.
@@ -35,14 +37,13 @@ type Modality struct {
 func (m Modality) Len() int { return m.End - m.Start }
 
 // DefaultModalities returns the paper's four modalities of ten fusion features each, in
-// fusion-vector order: ct_axial, ct_coronal, clinical_a, clinical_b.
+// fusion-vector order (package modality): ct_axial, ct_coronal, clinical_a, clinical_b.
 func DefaultModalities() []Modality {
-	return []Modality{
-		{Name: "ct_axial", Start: 0, End: 10},
-		{Name: "ct_coronal", Start: 10, End: 20},
-		{Name: "clinical_a", Start: 20, End: 30},
-		{Name: "clinical_b", Start: 30, End: 40},
+	var mods []Modality
+	for _, m := range modality.All() {
+		mods = append(mods, Modality{Name: m.ID(), Start: m.Start(), End: m.End()})
 	}
+	return mods
 }
 
 // maxPlayers bounds the number of modalities: coalition methods enumerate 2^M subsets

@@ -401,7 +401,7 @@ func TestMeanOfFour(t *testing.T) {
 
 func TestRegistry(t *testing.T) {
 	seen := map[string]bool{}
-	for _, m := range Methods() {
+	for _, m := range AllMethods() {
 		if m.Name == "" || m.Label == "" || m.Description == "" || m.Global == nil {
 			t.Errorf("method %+v is incomplete", m.Name)
 		}
@@ -416,6 +416,17 @@ func TestRegistry(t *testing.T) {
 	}
 	if _, err := MethodByName("nope"); err == nil {
 		t.Error("MethodByName of an unknown name: no error")
+	}
+	if !seen["gradient"] || !seen["mean4"] || !seen["gradient_logit_sd"] || !seen["reference_gradient"] {
+		t.Error("AllMethods misses the paper's, the added or the reference methods")
+	}
+	if AllMethods()[0].Name != "gradient" {
+		t.Errorf("AllMethods starts with %q, want the paper's gradient", AllMethods()[0].Name)
+	}
+	for _, m := range ReferenceMethods() {
+		if m.Local != nil {
+			t.Errorf("%s: a reference method has a Local of the fusion-vector form", m.Name)
+		}
 	}
 }
 

@@ -86,9 +86,27 @@ func Added() []Method {
 	}
 }
 
-// MethodByName returns the method with the given Name.
+// ReferenceMethods lists the methods that also need reference features for every case
+// (Cohort.Reference): features a person can name, such as each image's autoencoder
+// latents and the clinical values.
+func ReferenceMethods() []Method {
+	return []Method{
+		{Name: "reference_gradient", Label: "Reference gradient",
+			Description: "The paper's gradient moved by the chain rule into reference features a person can name (each image's autoencoder features, the clinical values), through a quadratic map from those features to the fusion features fitted on the cohort.",
+			Global:      ReferenceGradient},
+	}
+}
+
+// AllMethods lists every method: Methods (the paper's gradient first), Added, then
+// ReferenceMethods.
+func AllMethods() []Method {
+	ms := append(Methods(), Added()...)
+	return append(ms, ReferenceMethods()...)
+}
+
+// MethodByName returns the method of AllMethods with the given Name.
 func MethodByName(name string) (Method, error) {
-	ms := Methods()
+	ms := AllMethods()
 	names := make([]string, len(ms))
 	for i, m := range ms {
 		if m.Name == name {

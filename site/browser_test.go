@@ -22,8 +22,9 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
+	bt "github.com/fusionlens/fusionlens/internal/browsertest"
 	"github.com/fusionlens/fusionlens/internal/testtool"
-	bt "github.com/fusionlens/fusionlens/site/internal/browsertest"
+	"github.com/fusionlens/fusionlens/modality"
 )
 
 func TestMain(m *testing.M) {
@@ -407,7 +408,7 @@ func TestBrowserResultsLayout(t *testing.T) {
 		b.Run(t, "opening the rendered results", chromedp.Navigate(srv.URL+"/"))
 		b.WaitFor(t, "the prediction", `!!document.querySelector('[data-testid="prediction"]')`)
 		vals := bt.Eval[[]string](t, b, `[...document.querySelectorAll('[data-testid="modality-importance"] > [data-modality]')].map(g => g.dataset.modality + "=" + g.dataset.value)`)
-		if len(vals) != int(NumModalities) {
+		if len(vals) != modality.Count {
 			t.Errorf("modality chart children %q", vals)
 		}
 		// The bars must be drawn: the CSS gives them their modality colour.

@@ -4,6 +4,9 @@ import (
 	"errors"
 	"math"
 	"strconv"
+
+	"github.com/fusionlens/fusionlens/engine"
+	"github.com/fusionlens/fusionlens/modality"
 )
 
 // Chart geometry for the inline SVG charts, computed here (not in templates) so it is
@@ -16,12 +19,12 @@ const (
 	modalityLabelW  = 100
 	modalityValueW  = 92
 	modalityBarMaxW = modalityChartW - modalityLabelW - modalityValueW
-	modalityChartH  = int(NumModalities) * modalityRowH
+	modalityChartH  = modality.Count * modalityRowH
 )
 
 // modalityBar is one row of the modality importance chart.
 type modalityBar struct {
-	Modality Modality
+	Modality modality.Modality
 	ID       string  // data-modality
 	Label    string  // row label
 	Share    float64 // |score| / sum of |scores|, in [0,1]; the number the bar shows
@@ -35,21 +38,21 @@ type modalityBar struct {
 }
 
 // modalityBars turns an explanation's modality scores into chart rows.
-func modalityBars(e *Explanation) ([]modalityBar, error) {
-	if len(e.Modalities) != int(NumModalities) {
+func modalityBars(e *engine.Explanation) ([]modalityBar, error) {
+	if len(e.Modalities) != modality.Count {
 		return nil, errors.New("explanation has " + strconv.Itoa(len(e.Modalities)) +
-			" modality scores, want " + strconv.Itoa(int(NumModalities)))
+			" modality scores, want " + strconv.Itoa(modality.Count))
 	}
 	total := 0.0
 	for i, v := range e.Modalities {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return nil, errors.New("modality score " + Modality(i).Label() + " is " + ftoa(v, 3))
+			return nil, errors.New("modality score " + modality.Modality(i).Label() + " is " + ftoa(v, 3))
 		}
 		total += math.Abs(v)
 	}
-	bars := make([]modalityBar, NumModalities)
+	bars := make([]modalityBar, modality.Count)
 	for i, v := range e.Modalities {
-		m := Modality(i)
+		m := modality.Modality(i)
 		share := 0.0
 		if total > 0 {
 			share = math.Abs(v) / total
@@ -84,13 +87,13 @@ const (
 	featureGroupGp = 22
 	featureChartH  = 120
 	featureLabelH  = 18
-	featureChartW  = int(NumModalities)*(FeaturesPerModality*(featureBarW+featureBarGap)) + (int(NumModalities)-1)*featureGroupGp
+	featureChartW  = modality.Count*(modality.Width*(featureBarW+featureBarGap)) + (modality.Count-1)*featureGroupGp
 )
 
 // featureBar is one bar of the fusion-feature chart.
 type featureBar struct {
 	Index    int // position in the fusion vector
-	Modality Modality
+	Modality modality.Modality
 	Class    string // CSS class colouring the bar by modality
 	Score    float64
 	X, Y     float64
@@ -107,10 +110,10 @@ type featureGroup struct {
 // featureBars scales 40 feature scores to bars: heights relative to the largest |score|;
 // signed scores grow up (raise p) or down (lower p) from a middle baseline, unsigned
 // ones up from the bottom. It also returns the baseline y.
-func featureBars(e *Explanation) ([]featureBar, float64, error) {
-	if len(e.Features) != FusionSize {
+func featureBars(e *engine.Explanation) ([]featureBar, float64, error) {
+	if len(e.Features) != modality.FusionSize {
 		return nil, 0, errors.New("explanation has " + strconv.Itoa(len(e.Features)) +
-			" feature scores, want " + strconv.Itoa(FusionSize))
+			" feature scores, want " + strconv.Itoa(modality.FusionSize))
 	}
 	peak := 0.0
 	for j, v := range e.Features {
@@ -123,9 +126,9 @@ func featureBars(e *Explanation) ([]featureBar, float64, error) {
 	if e.Signed {
 		base, room = featureChartH/2, featureChartH/2
 	}
-	bars := make([]featureBar, FusionSize)
+	bars := make([]featureBar, modality.FusionSize)
 	for j, v := range e.Features {
-		m := Modality(j / FeaturesPerModality)
+		m := modality.Modality(j / modality.Width)
 		h := 0.0
 		if peak > 0 {
 			h = math.Abs(v) / peak * room
@@ -137,7 +140,7 @@ func featureBars(e *Explanation) ([]featureBar, float64, error) {
 		bars[j] = featureBar{
 			Index: j, Modality: m, Class: "bar mod-" + m.ID(), Score: v,
 			X: featureX(j), Y: y, W: featureBarW, H: h,
-			Title: m.Label() + " feature " + strconv.Itoa(j%FeaturesPerModality+1) +
+			Title: m.Label() + " feature " + strconv.Itoa(j%modality.Width+1) +
 				" (z[" + strconv.Itoa(j) + "]): " + strconv.FormatFloat(v, 'g', 4, 64),
 		}
 	}
@@ -146,17 +149,17 @@ func featureBars(e *Explanation) ([]featureBar, float64, error) {
 
 // featureGroups returns the label position of each modality's group of bars.
 func featureGroups() []featureGroup {
-	g := make([]featureGroup, NumModalities)
+	g := make([]featureGroup, modality.Count)
 	for i := range g {
-		first := featureX(i * FeaturesPerModality)
-		last := featureX((i+1)*FeaturesPerModality-1) + featureBarW
-		g[i] = featureGroup{Label: Modality(i).Label(), X: (first + last) / 2}
+		first := featureX(i * modality.Width)
+		last := featureX((i+1)*modality.Width-1) + featureBarW
+		g[i] = featureGroup{Label: modality.Modality(i).Label(), X: (first + last) / 2}
 	}
 	return g
 }
 
 func featureX(j int) float64 {
-	group := j / FeaturesPerModality
+	group := j / modality.Width
 	return float64(j*(featureBarW+featureBarGap) + group*featureGroupGp)
 }
 
@@ -172,7 +175,7 @@ const (
 	truthValueW  = 60
 	truthBarMaxW = truthChartW - truthLabelW - truthValueW
 	truthBarH    = 13
-	truthChartH  = int(NumModalities) * truthRowH
+	truthChartH  = modality.Count * truthRowH
 )
 
 // truthRow is one modality of the ground-truth chart.
@@ -185,13 +188,13 @@ type truthRow struct {
 }
 
 // truthRows lays out a check's truth and estimate.
-func truthRows(r *TruthCheck) []truthRow {
+func truthRows(r *engine.TruthCheck) []truthRow {
 	if checkTruth(r) != nil {
 		return nil
 	}
-	rows := make([]truthRow, NumModalities)
+	rows := make([]truthRow, modality.Count)
 	for i := range rows {
-		m := Modality(i)
+		m := modality.Modality(i)
 		t, e := math.Min(r.Truth[i], 1), math.Min(r.Estimate[i], 1)
 		rows[i] = truthRow{
 			ID: m.ID(), Label: m.Label(), Y: i * truthRowH,

@@ -4,10 +4,13 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/fusionlens/fusionlens/engine"
+	"github.com/fusionlens/fusionlens/modality"
 )
 
 func TestModalityBarsShares(t *testing.T) {
-	e := &Explanation{Modalities: []float64{0.3, -0.1, 0, 0.6}, Signed: true}
+	e := &engine.Explanation{Modalities: []float64{0.3, -0.1, 0, 0.6}, Signed: true}
 	bars, err := modalityBars(e)
 	if err != nil {
 		t.Fatal(err)
@@ -46,7 +49,7 @@ func TestModalityBarsShares(t *testing.T) {
 }
 
 func TestModalityBarsAllZero(t *testing.T) {
-	bars, err := modalityBars(&Explanation{Modalities: make([]float64, 4)})
+	bars, err := modalityBars(&engine.Explanation{Modalities: make([]float64, 4)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,18 +61,18 @@ func TestModalityBarsAllZero(t *testing.T) {
 }
 
 func TestModalityBarsRejectBadInput(t *testing.T) {
-	if _, err := modalityBars(&Explanation{Modalities: []float64{1, 2, 3}}); err == nil || !strings.Contains(err.Error(), "3 modality scores") {
+	if _, err := modalityBars(&engine.Explanation{Modalities: []float64{1, 2, 3}}); err == nil || !strings.Contains(err.Error(), "3 modality scores") {
 		t.Errorf("3 scores: %v", err)
 	}
-	if _, err := modalityBars(&Explanation{Modalities: []float64{1, math.NaN(), 0, 0}}); err == nil || !strings.Contains(err.Error(), "CT coronal") {
+	if _, err := modalityBars(&engine.Explanation{Modalities: []float64{1, math.NaN(), 0, 0}}); err == nil || !strings.Contains(err.Error(), "CT coronal") {
 		t.Errorf("NaN: %v", err)
 	}
 }
 
 func TestFeatureBars(t *testing.T) {
-	f := make([]float64, FusionSize)
+	f := make([]float64, modality.FusionSize)
 	f[0], f[15], f[39] = 2, -1, 0.5
-	bars, base, err := featureBars(&Explanation{Features: f, Signed: true})
+	bars, base, err := featureBars(&engine.Explanation{Features: f, Signed: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,28 +85,28 @@ func TestFeatureBars(t *testing.T) {
 	if bars[15].Y != base || bars[15].H != featureChartH/4 {
 		t.Errorf("negative bar %+v, want a quarter height downwards", bars[15])
 	}
-	if bars[15].Modality != CTCoronal || !strings.Contains(bars[15].Class, "mod-ct_coronal") {
+	if bars[15].Modality != modality.CTCoronal || !strings.Contains(bars[15].Class, "mod-ct_coronal") {
 		t.Errorf("bar 15 modality %v class %q", bars[15].Modality, bars[15].Class)
 	}
 	// Bars never overlap and groups are separated.
-	for j := 1; j < FusionSize; j++ {
+	for j := 1; j < modality.FusionSize; j++ {
 		gap := bars[j].X - (bars[j-1].X + bars[j-1].W)
 		want := float64(featureBarGap)
-		if j%FeaturesPerModality == 0 {
+		if j%modality.Width == 0 {
 			want += featureGroupGp
 		}
 		if gap != want {
 			t.Errorf("gap before bar %d is %v, want %v", j, gap, want)
 		}
 	}
-	if last := bars[FusionSize-1]; last.X+last.W != float64(featureChartW)-featureBarGap {
+	if last := bars[modality.FusionSize-1]; last.X+last.W != float64(featureChartW)-featureBarGap {
 		t.Errorf("last bar ends at %v, chart is %d wide", last.X+last.W, featureChartW)
 	}
-	bars, base, _ = featureBars(&Explanation{Features: f})
+	bars, base, _ = featureBars(&engine.Explanation{Features: f})
 	if base != featureChartH || bars[15].Y != featureChartH-featureChartH/2 {
 		t.Errorf("unsigned: base %v, bar 15 %+v", base, bars[15])
 	}
-	if _, _, err := featureBars(&Explanation{Features: f[:12]}); err == nil {
+	if _, _, err := featureBars(&engine.Explanation{Features: f[:12]}); err == nil {
 		t.Error("12 features accepted")
 	}
 	g := featureGroups()

@@ -1,6 +1,10 @@
 package site
 
-import "github.com/vugu/vugu"
+import (
+	"github.com/vugu/vugu"
+
+	"github.com/fusionlens/fusionlens/modality"
+)
 
 // ClinicalForm shows the twenty clinical fields in their two groups, each with its unit,
 // plausible range and, when refused, the reason next to it.
@@ -8,7 +12,9 @@ type ClinicalForm struct {
 	S *State
 }
 
-func (c *ClinicalForm) groups() []Modality { return []Modality{ClinicalA, ClinicalB} }
+func (c *ClinicalForm) groups() []modality.Modality {
+	return []modality.Modality{modality.ClinicalA, modality.ClinicalB}
+}
 
 // OnInput takes the text of one field as it is typed.
 func (c *ClinicalForm) OnInput(e vugu.DOMEvent, f *ClinicalField) {

@@ -1,15 +1,19 @@
 package site
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/fusionlens/fusionlens/modality"
+)
 
 // ClinicalField is one of the twenty clinical variables as the page shows it.
 type ClinicalField struct {
 	Name  string // identifier, used in data-testid="clinical-<Name>"
 	Label string
 	Unit  string
-	Range string   // plausible range as shown, e.g. "40–200"
-	Hint  string   // placeholder: the population mean the empty field stands for
-	Group Modality // ClinicalA or ClinicalB
+	Range string            // plausible range as shown, e.g. "40–200"
+	Hint  string            // placeholder: the population mean the empty field stands for
+	Group modality.Modality // ClinicalA or ClinicalB
 
 	Text string  // what the user typed
 	Err  string  // why Text is not used

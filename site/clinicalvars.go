@@ -5,20 +5,21 @@ import (
 	"strconv"
 
 	"github.com/fusionlens/fusionlens/clinical"
+	"github.com/fusionlens/fusionlens/modality"
 )
 
 // clinicalFields returns the twenty clinical variables of the clinical package, in
 // fusion order (group A, then group B), each parsed and range-checked by that package.
 func clinicalFields() ([]ClinicalField, error) {
 	vars := clinical.Variables()
-	if len(vars) != 2*FeaturesPerModality {
+	if len(vars) != 2*modality.Width {
 		return nil, errors.New("the clinical table has " + strconv.Itoa(len(vars)) + " variables, want 20")
 	}
 	fields := make([]ClinicalField, len(vars))
 	for i, v := range vars {
-		g := ClinicalA
+		g := modality.ClinicalA
 		if v.Group == clinical.GroupB {
-			g = ClinicalB
+			g = modality.ClinicalB
 		}
 		fields[i] = ClinicalField{
 			Name:  v.Name,

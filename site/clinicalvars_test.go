@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/fusionlens/fusionlens/clinical"
+	"github.com/fusionlens/fusionlens/modality"
 )
 
 func TestClinicalFieldsFromPackage(t *testing.T) {
@@ -13,7 +14,7 @@ func TestClinicalFieldsFromPackage(t *testing.T) {
 	if s.ClinicalErr != "" || len(s.Clinical) != 20 {
 		t.Fatalf("%d fields, error %q", len(s.Clinical), s.ClinicalErr)
 	}
-	if a, b := len(s.ClinicalGroup(ClinicalA)), len(s.ClinicalGroup(ClinicalB)); a != 10 || b != 10 {
+	if a, b := len(s.ClinicalGroup(modality.ClinicalA)), len(s.ClinicalGroup(modality.ClinicalB)); a != 10 || b != 10 {
 		t.Errorf("groups of %d and %d", a, b)
 	}
 	for i, v := range clinical.Variables() {

@@ -5,6 +5,9 @@ import (
 	"math"
 	"sync"
 	"testing"
+
+	"github.com/fusionlens/fusionlens/engine"
+	"github.com/fusionlens/fusionlens/modality"
 )
 
 // testEngine is a small, exactly known stand-in for a trained network, for testing how
@@ -17,18 +20,18 @@ type testEngine struct {
 	explains int
 	failWith error // Explain returns this error when set
 	panicMsg string
-	methods  []Method
+	methods  []engine.Method
 }
 
-func (e *testEngine) Info() ModelInfo {
-	return ModelInfo{Name: "test model", Positive: "finding", Accuracy: 0.95, HasAccuracy: true}
+func (e *testEngine) Info() engine.ModelInfo {
+	return engine.ModelInfo{Name: "test model", Positive: "finding", Accuracy: 0.95, HasAccuracy: true}
 }
 
-func (e *testEngine) Methods() []Method {
+func (e *testEngine) Methods() []engine.Method {
 	if e.methods != nil {
 		return e.methods
 	}
-	return []Method{
+	return []engine.Method{
 		{ID: "gradient", Label: "Gradient", Description: "dp/dz at this case."},
 		{ID: "occlusion", Label: "Occlusion", Description: "Signed contributions."},
 		{ID: "modality-only", Label: "Modalities only", Description: "No feature scores."},
@@ -42,17 +45,17 @@ func (e *testEngine) Encode(img []float32) ([]float32, error) {
 	if len(img) != ImagePixels {
 		return nil, errors.New("want 784 pixels")
 	}
-	z := make([]float32, FeaturesPerModality)
+	z := make([]float32, modality.Width)
 	for i, v := range img {
-		band := i / ImageSide * FeaturesPerModality / ImageSide
-		z[band] += v / float32(ImagePixels/FeaturesPerModality)
+		band := i / ImageSide * modality.Width / ImageSide
+		z[band] += v / float32(ImagePixels/modality.Width)
 	}
 	return z, nil
 }
 
 func testWeight(j int) float64 { return float64(j%5-2) / 4 }
 
-func (e *testEngine) Explain(za, zc, clin []float32, method string) (Explanation, error) {
+func (e *testEngine) Explain(za, zc, clin []float32, method string) (engine.Explanation, error) {
 	e.mu.Lock()
 	e.explains++
 	e.mu.Unlock()
@@ -60,19 +63,19 @@ func (e *testEngine) Explain(za, zc, clin []float32, method string) (Explanation
 		panic(e.panicMsg)
 	}
 	if e.failWith != nil {
-		return Explanation{}, e.failWith
+		return engine.Explanation{}, e.failWith
 	}
 	z := append(append(append([]float32(nil), za...), zc...), clin...)
-	if len(z) != FusionSize {
-		return Explanation{}, errors.New("fusion vector has wrong length")
+	if len(z) != modality.FusionSize {
+		return engine.Explanation{}, errors.New("fusion vector has wrong length")
 	}
 	s := 0.0
 	for j, v := range z {
 		s += testWeight(j) * float64(v)
 	}
 	p := 1 / (1 + math.Exp(-s))
-	x := Explanation{Method: method, P: p, Modalities: make([]float64, NumModalities), Gradient: make([]float64, FusionSize)}
-	feats := make([]float64, FusionSize)
+	x := engine.Explanation{Method: method, P: p, Modalities: make([]float64, modality.Count), Gradient: make([]float64, modality.FusionSize)}
+	feats := make([]float64, modality.FusionSize)
 	for j, v := range z {
 		g := p * (1 - p) * testWeight(j)
 		x.Gradient[j] = g
@@ -86,9 +89,9 @@ func (e *testEngine) Explain(za, zc, clin []float32, method string) (Explanation
 	}
 	for j, f := range feats {
 		if x.Signed {
-			x.Modalities[j/FeaturesPerModality] += f
+			x.Modalities[j/modality.Width] += f
 		} else {
-			x.Modalities[j/FeaturesPerModality] += math.Abs(f)
+			x.Modalities[j/modality.Width] += math.Abs(f)
 		}
 	}
 	if method != "modality-only" {
@@ -115,12 +118,12 @@ func (e *testEngine) Saliency(ax, co, clin []float32) ([]float32, []float32, err
 	sal := func(off int) []float32 {
 		out := make([]float32, ImagePixels)
 		for i := range out {
-			band := i / ImageSide * FeaturesPerModality / ImageSide
-			out[i] = float32(x.Gradient[off+band]) / float32(ImagePixels/FeaturesPerModality)
+			band := i / ImageSide * modality.Width / ImageSide
+			out[i] = float32(x.Gradient[off+band]) / float32(ImagePixels/modality.Width)
 		}
 		return out
 	}
-	return sal(0), sal(FeaturesPerModality), nil
+	return sal(0), sal(modality.Width), nil
 }
 
 // grey returns a 28x28 image filled with v.

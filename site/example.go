@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/fusionlens/fusionlens/clinical"
+	"github.com/fusionlens/fusionlens/modality"
 	"github.com/fusionlens/fusionlens/phantom"
 )
 
@@ -30,11 +31,11 @@ func (s *State) LoadExample() {
 	clinical.NewSimulator(n).Next(&z)
 
 	name := "example case " + strconv.FormatUint(n, 10)
-	if err := s.SetImagePixels(CTAxial, name, "synthetic axial phantom: "+phantom.ClassNames[ca], ax); err != nil {
+	if err := s.SetImagePixels(modality.CTAxial, name, "synthetic axial phantom: "+phantom.ClassNames[ca], ax); err != nil {
 		s.ExampleErr = err.Error()
 		return
 	}
-	if err := s.SetImagePixels(CTCoronal, name, "synthetic coronal phantom: "+phantom.ClassNames[cc], co); err != nil {
+	if err := s.SetImagePixels(modality.CTCoronal, name, "synthetic coronal phantom: "+phantom.ClassNames[cc], co); err != nil {
 		s.ExampleErr = err.Error()
 		return
 	}

@@ -7,6 +7,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/fusionlens/fusionlens/modality"
 )
 
 // The explanation on screen can be saved as JSON (every number, for a record or a
@@ -156,7 +158,7 @@ func (s *State) exportDoc() (*Export, error) {
 			if total > 0 {
 				share = math.Abs(v) / total
 			}
-			d.Features = append(d.Features, ExportShare{Index: j, Name: s.featureName(j), Modality: Modality(j / FeaturesPerModality).ID(), Value: v, Share: share})
+			d.Features = append(d.Features, ExportShare{Index: j, Name: s.featureName(j), Modality: modality.Modality(j / modality.Width).ID(), Value: v, Share: share})
 		}
 	}
 	if s.Axial.SaliencyURL != "" && s.Coronal.SaliencyURL != "" {
@@ -172,11 +174,11 @@ func (s *State) exportDoc() (*Export, error) {
 // featureName names fusion feature j: an encoder feature of an image, or the clinical
 // variable itself.
 func (s *State) featureName(j int) string {
-	m := Modality(j / FeaturesPerModality)
-	if m == CTAxial || m == CTCoronal {
-		return m.ID() + " encoder feature " + strconv.Itoa(j%FeaturesPerModality)
+	m := modality.Modality(j / modality.Width)
+	if m == modality.CTAxial || m == modality.CTCoronal {
+		return m.ID() + " encoder feature " + strconv.Itoa(j%modality.Width)
 	}
-	if k := j - 2*FeaturesPerModality; k >= 0 && k < len(s.Clinical) {
+	if k := j - 2*modality.Width; k >= 0 && k < len(s.Clinical) {
 		return s.Clinical[k].Name
 	}
 	return "z[" + strconv.Itoa(j) + "]"
@@ -192,7 +194,7 @@ func (s *State) ExportJSON() ([]byte, error) {
 }
 
 // modalityColours are the page's modality colours (style.css), for charts that leave it.
-var modalityColours = [NumModalities]string{"#0072b2", "#56b4e9", "#e69f00", "#009e73"}
+var modalityColours = [modality.Count]string{"#0072b2", "#56b4e9", "#e69f00", "#009e73"}
 
 // ExportSVG returns the explanation on screen as a standalone SVG chart: the model,
 // prediction and method, the modality shares and the forty feature scores, with every

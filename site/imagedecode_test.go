@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fusionlens/fusionlens/modality"
 	"github.com/fusionlens/fusionlens/site/imagefile"
 )
 
@@ -47,12 +48,12 @@ func TestWindowsAreImagefiles(t *testing.T) {
 
 func TestStateDecodesImages(t *testing.T) {
 	s := NewState(nil)
-	s.SetImage(CTAxial, "a.png", discPNG(t))
+	s.SetImage(modality.CTAxial, "a.png", discPNG(t))
 	if !strings.Contains(s.Axial.Err, "cannot decode images") || s.Axial.Pixels != nil {
 		t.Fatalf("without a decoder: error %q, pixels %v", s.Axial.Err, s.Axial.Pixels != nil)
 	}
 	s.DecodeImage = fileDecoder
-	s.SetImage(CTAxial, "a.png", discPNG(t))
+	s.SetImage(modality.CTAxial, "a.png", discPNG(t))
 	if s.Axial.Err != "" || len(s.Axial.Pixels) != 784 || !strings.HasPrefix(s.Axial.Source, "PNG 64×64") || s.Axial.Busy {
 		t.Fatalf("after a PNG: error %q, %d pixels, source %q, busy %v", s.Axial.Err, len(s.Axial.Pixels), s.Axial.Source, s.Axial.Busy)
 	}
@@ -60,11 +61,11 @@ func TestStateDecodesImages(t *testing.T) {
 		t.Error("no 64x64 preview")
 	}
 	// A broken file keeps the image and names the file.
-	s.SetImage(CTAxial, "b.png", []byte("\x89PNG\r\n\x1a\njunk"))
+	s.SetImage(modality.CTAxial, "b.png", []byte("\x89PNG\r\n\x1a\njunk"))
 	if !strings.Contains(s.Axial.Err, "b.png") || s.Axial.File != "a.png" {
 		t.Errorf("after a broken file: error %q, file %q", s.Axial.Err, s.Axial.File)
 	}
-	s.SetWindow(CTAxial, "soft tissue")
+	s.SetWindow(modality.CTAxial, "soft tissue")
 	if !strings.Contains(s.Axial.Err, "soft tissue") {
 		t.Errorf("unknown window: error %q", s.Axial.Err)
 	}
@@ -83,7 +84,7 @@ func TestStaleDecodeDropped(t *testing.T) {
 		t.Errorf("file %q after a stale decode, want new.png", s.Axial.File)
 	}
 	late := s.startDecode(&s.Axial, "late.png", discPNG(t), WindowAuto)
-	if err := s.SetImagePixels(CTAxial, "phantom", "synthetic", make([]float32, 784)); err != nil {
+	if err := s.SetImagePixels(modality.CTAxial, "phantom", "synthetic", make([]float32, 784)); err != nil {
 		t.Fatal(err)
 	}
 	s.applyDecode(late, late.run)
@@ -92,7 +93,7 @@ func TestStaleDecodeDropped(t *testing.T) {
 	}
 	// A failed stale decode leaves no error either.
 	stale := s.startDecode(&s.Axial, "x.png", []byte("junk"), WindowAuto)
-	s.SetImage(CTAxial, "new.png", discPNG(t))
+	s.SetImage(modality.CTAxial, "new.png", discPNG(t))
 	s.applyDecode(stale, stale.run)
 	if s.Axial.Err != "" || s.Axial.Busy {
 		t.Errorf("error %q, busy %v after a stale failed decode", s.Axial.Err, s.Axial.Busy)

@@ -4,12 +4,14 @@ import (
 	"errors"
 	"image"
 	"strconv"
+
+	"github.com/fusionlens/fusionlens/modality"
 )
 
 // ImageSlot is one CT view: the file the user brought, its preview, the 28x28 image the
 // network reads and, once explained, its pixel saliency.
 type ImageSlot struct {
-	View   Modality
+	View   modality.Modality
 	Title  string
 	TestID string // data-testid of the file input
 

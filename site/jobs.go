@@ -3,6 +3,8 @@ package site
 import (
 	"errors"
 	"time"
+
+	"github.com/fusionlens/fusionlens/engine"
 )
 
 // Long computations (the reference cohort, explanations Explain left pending, the
@@ -16,11 +18,11 @@ import (
 
 // job is one long computation.
 type job struct {
-	key  string           // jobs with the same key replace each other while queued
-	gen  int              // the engine generation the job belongs to
-	run  func(Pace) error // the work, without the lock
-	done func(err error)  // applies the result, with the lock held; not called for a stale job
-	ms   func(ms float64) // when set, told how long run took
+	key  string                  // jobs with the same key replace each other while queued
+	gen  int                     // the engine generation the job belongs to
+	run  func(engine.Pace) error // the work, without the lock
+	done func(err error)         // applies the result, with the lock held; not called for a stale job
+	ms   func(ms float64)        // when set, told how long run took
 }
 
 // errStale stops the work of a job whose model is no longer the page's.
@@ -66,7 +68,7 @@ func (s *State) drain() {
 		s.WorkKey = j.key
 		t0 := s.now()
 		err := safely(j.key, func() error {
-			return j.run(func(p Progress) error {
+			return j.run(func(p engine.Progress) error {
 				s.Work = p
 				if j.gen != s.gen {
 					return errStale
@@ -74,7 +76,7 @@ func (s *State) drain() {
 				return nil
 			})
 		})
-		s.WorkKey, s.Work = "", Progress{}
+		s.WorkKey, s.Work = "", engine.Progress{}
 		if j.gen != s.gen {
 			continue
 		}
@@ -94,13 +96,13 @@ func (s *State) worker() {
 		ee.Lock()
 		if len(s.jobs) == 0 {
 			s.working = false
-			s.WorkKey, s.Work = "", Progress{}
+			s.WorkKey, s.Work = "", engine.Progress{}
 			ee.UnlockRender()
 			return
 		}
 		j := s.jobs[0]
 		s.jobs = s.jobs[1:]
-		s.WorkKey, s.Work = j.key, Progress{}
+		s.WorkKey, s.Work = j.key, engine.Progress{}
 		ee.UnlockRender()
 
 		t0 := s.now()
@@ -116,7 +118,7 @@ func (s *State) worker() {
 				s.ResultErr = perr.Error()
 			}
 		}
-		s.WorkKey, s.Work = "", Progress{}
+		s.WorkKey, s.Work = "", engine.Progress{}
 		ee.UnlockRender()
 		yield()
 	}
@@ -124,10 +126,10 @@ func (s *State) worker() {
 
 // browserPace shows the job's progress (re-rendering at most every paceEvery) and yields
 // the thread to the browser.
-func (s *State) browserPace(j job) Pace {
+func (s *State) browserPace(j job) engine.Pace {
 	ee := s.env
 	var last time.Time
-	return func(p Progress) error {
+	return func(p engine.Progress) error {
 		ee.Lock()
 		stale := j.gen != s.gen
 		if !stale {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fusionlens/fusionlens/engine"
 	"github.com/fusionlens/fusionlens/validation"
 )
 
@@ -16,15 +17,15 @@ import (
 type slowEngine struct {
 	testEngine
 	steps   int
-	started chan Progress
+	started chan engine.Progress
 	mu      sync.Mutex
 	ready   bool
 	stopped error
 }
 
-func (e *slowEngine) Prepare(pace Pace) error {
+func (e *slowEngine) Prepare(pace engine.Pace) error {
 	for i := range e.steps {
-		p := Progress{What: "Encoding the reference cohort", Done: i, Total: e.steps}
+		p := engine.Progress{What: "Encoding the reference cohort", Done: i, Total: e.steps}
 		if e.started != nil {
 			e.started <- p
 		}
@@ -42,7 +43,7 @@ func (e *slowEngine) Prepare(pace Pace) error {
 }
 
 // Explain leaves "occlusion" pending until the reference cohort is ready.
-func (e *slowEngine) Explain(za, zc, clin []float32, method string) (Explanation, error) {
+func (e *slowEngine) Explain(za, zc, clin []float32, method string) (engine.Explanation, error) {
 	x, err := e.testEngine.Explain(za, zc, clin, method)
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -52,9 +53,9 @@ func (e *slowEngine) Explain(za, zc, clin []float32, method string) (Explanation
 	return x, err
 }
 
-func (e *slowEngine) Finish(za, zc, clin []float32, method string, pace Pace) (Explanation, error) {
+func (e *slowEngine) Finish(za, zc, clin []float32, method string, pace engine.Pace) (engine.Explanation, error) {
 	if err := e.Prepare(pace); err != nil {
-		return Explanation{}, err
+		return engine.Explanation{}, err
 	}
 	return e.Explain(za, zc, clin, method)
 }
@@ -82,7 +83,7 @@ func TestJobsStopWhenTheModelChanges(t *testing.T) {
 	s, _ := testState(t)
 	env, _ := syncEnv()
 	s.env = env
-	old := &slowEngine{steps: 1000, started: make(chan Progress, 1000)}
+	old := &slowEngine{steps: 1000, started: make(chan engine.Progress, 1000)}
 	env.Lock()
 	s.SetEngine(old, "old", "loaded")
 	env.UnlockRender()
@@ -122,12 +123,12 @@ func TestJobsStopWhenTheModelChanges(t *testing.T) {
 }
 
 func TestTruthRows(t *testing.T) {
-	r := &TruthCheck{Truth: []float64{0.5, 0.5, 0, 0}, Estimate: []float64{0.4, 0.3, 0.2, 0.1}}
+	r := &engine.TruthCheck{Truth: []float64{0.5, 0.5, 0, 0}, Estimate: []float64{0.4, 0.3, 0.2, 0.1}}
 	rows := truthRows(r)
 	if len(rows) != 4 || rows[0].TruthW != 0.5*truthBarMaxW || rows[3].EstValue != "0.1000" || rows[2].TruthText != "0.0 %" {
 		t.Errorf("rows %+v", rows)
 	}
-	for _, bad := range []*TruthCheck{
+	for _, bad := range []*engine.TruthCheck{
 		{Truth: []float64{1, 0, 0}, Estimate: []float64{1, 0, 0, 0}},
 		{Truth: []float64{1, 0, 0, -1}, Estimate: []float64{1, 0, 0, 0}},
 	} {

@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"github.com/vugu/vugu"
+
+	"github.com/fusionlens/fusionlens/engine"
 )
 
 // ModelPanel chooses the model (shipped or opened from a file) and the attribution
@@ -19,7 +21,7 @@ func (c *ModelPanel) noneLabel() string {
 	return "Choose a model"
 }
 
-func (c *ModelPanel) methods() []Method {
+func (c *ModelPanel) methods() []engine.Method {
 	if c.S.Engine == nil {
 		return nil
 	}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+
+	"github.com/fusionlens/fusionlens/engine"
 )
 
 // ModelChoice is one entry of the model select: a model shipped with the site (fetched
@@ -82,7 +84,7 @@ func (s *State) OpenModel(c ModelChoice, data []byte) {
 		s.ModelErr = "This build cannot run models yet: the network engine is not wired in. Nothing was loaded."
 		return
 	}
-	var eng Engine
+	var eng engine.Engine
 	t0 := s.now()
 	err := safely("opening "+c.File, func() error {
 		var err error

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/fusionlens/fusionlens/engine"
 )
 
 func TestSetModelIndex(t *testing.T) {
@@ -39,7 +41,7 @@ func TestOpenModelWithoutEngine(t *testing.T) {
 
 func TestOpenModel(t *testing.T) {
 	var opened []string
-	s := NewState(func(name string, data []byte) (Engine, error) {
+	s := NewState(func(name string, data []byte) (engine.Engine, error) {
 		opened = append(opened, name)
 		if string(data) == "bad" {
 			return nil, errors.New("not a model file: bad magic")

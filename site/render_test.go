@@ -8,6 +8,8 @@ import (
 
 	"github.com/vugu/vugu"
 	"github.com/vugu/vugu/staticrender"
+
+	"github.com/fusionlens/fusionlens/modality"
 )
 
 // render builds the page for s natively with Vugu's static renderer, as the browser
@@ -56,7 +58,7 @@ func TestRenderErrorsNextToInputs(t *testing.T) {
 	s := NewState(nil)
 	s.Clinical = testFields()
 	s.DecodeImage = fileDecoder
-	s.SetImage(CTCoronal, "junk.png", []byte("\x89PNG\r\n\x1a\njunk"))
+	s.SetImage(modality.CTCoronal, "junk.png", []byte("\x89PNG\r\n\x1a\njunk"))
 	s.SetClinical("v4", "250")
 	html := render(t, s)
 	// The image error sits in the coronal slot, the clinical one in its field.
@@ -91,12 +93,12 @@ func TestRenderExplanation(t *testing.T) {
 	}
 	bars, _ := modalityBars(s.Result)
 	for i, r := range rows {
-		if r[2] != Modality(i).ID() || r[3] != bars[i].Value {
-			t.Errorf("row %d: modality %s value %s, want %s %s", i, r[2], r[3], Modality(i).ID(), bars[i].Value)
+		if r[2] != modality.Modality(i).ID() || r[3] != bars[i].Value {
+			t.Errorf("row %d: modality %s value %s, want %s %s", i, r[2], r[3], modality.Modality(i).ID(), bars[i].Value)
 		}
 	}
-	if n := count(html, `class="bar mod-`); n != FusionSize {
-		t.Errorf("%d feature bars, want %d", n, FusionSize)
+	if n := count(html, `class="bar mod-`); n != modality.FusionSize {
+		t.Errorf("%d feature bars, want %d", n, modality.FusionSize)
 	}
 	// A modality-only method hides the feature bars and says why.
 	s.SetMethod("modality-only")

@@ -7,6 +7,9 @@ import (
 	"strings"
 
 	"github.com/vugu/vugu"
+
+	"github.com/fusionlens/fusionlens/engine"
+	"github.com/fusionlens/fusionlens/modality"
 )
 
 // State is everything the page shows, and the logic that keeps it consistent. It holds no
@@ -27,14 +30,14 @@ type State struct {
 	ModelErr  string
 	ModelNote string // status next to the model controls (loading, loaded)
 	ModelBusy bool
-	Engine    Engine // nil until a model is loaded
-	Opener    Opener // turns model files into engines; nil when this build has none
+	Engine    engine.Engine // nil until a model is loaded
+	Opener    engine.Opener // turns model files into engines; nil when this build has none
 	// DecodeImage decodes the image files the user brings; nil when this build has none
 	// (images then fail to load with a message).
 	DecodeImage ImageDecoder
 
 	MethodID string
-	Result   *Explanation // nil when there is nothing to show
+	Result   *engine.Explanation // nil when there is nothing to show
 	// ResultErr explains a failed prediction; Waiting says what is missing before one.
 	ResultErr string
 	ExplainMS float64 // time of the last explanation, in milliseconds (0 if unknown)
@@ -43,7 +46,7 @@ type State struct {
 
 	// Work is the progress of the long computation running now (WorkKey names it: see
 	// jobs.go), zero when none.
-	Work    Progress
+	Work    engine.Progress
 	WorkKey string
 	// RefNote says how far the engine's reference cohort is; RefErr why it failed.
 	RefNote string
@@ -51,7 +54,7 @@ type State struct {
 
 	// Truth is the ground-truth check of the current model and method, nil when not run;
 	// TruthErr says why it failed. Once asked for, the check follows method changes.
-	Truth       *TruthCheck
+	Truth       *engine.TruthCheck
 	TruthErr    string
 	truthWanted bool
 	// Autoencoder is the site file of the ground-truth autoencoder (from
@@ -101,10 +104,10 @@ type Timings struct {
 
 // NewState returns the page's state: empty image slots, the clinical fields from the
 // clinical package's table, no model.
-func NewState(opener Opener) *State {
+func NewState(opener engine.Opener) *State {
 	s := &State{
-		Axial:   ImageSlot{View: CTAxial, Title: "Axial slice", TestID: "upload-ct-axial", Window: WindowAuto},
-		Coronal: ImageSlot{View: CTCoronal, Title: "Coronal slice", TestID: "upload-ct-coronal", Window: WindowAuto},
+		Axial:   ImageSlot{View: modality.CTAxial, Title: "Axial slice", TestID: "upload-ct-axial", Window: WindowAuto},
+		Coronal: ImageSlot{View: modality.CTCoronal, Title: "Coronal slice", TestID: "upload-ct-coronal", Window: WindowAuto},
 		Opener:  opener,
 		Tab:     "explain",
 	}
@@ -118,11 +121,11 @@ func NewState(opener Opener) *State {
 }
 
 // slot returns the image slot for a view.
-func (s *State) slot(v Modality) (*ImageSlot, error) {
+func (s *State) slot(v modality.Modality) (*ImageSlot, error) {
 	switch v {
-	case CTAxial:
+	case modality.CTAxial:
 		return &s.Axial, nil
-	case CTCoronal:
+	case modality.CTCoronal:
 		return &s.Coronal, nil
 	}
 	return nil, errors.New("no image slot for modality " + v.Label())
@@ -131,7 +134,7 @@ func (s *State) slot(v Modality) (*ImageSlot, error) {
 // SetImage decodes a file the user brought into the slot for view with DecodeImage,
 // holding the render lock meanwhile (the page's image input decodes off it). A file that
 // cannot be decoded leaves the slot's previous image in place and sets its error.
-func (s *State) SetImage(view Modality, name string, data []byte) {
+func (s *State) SetImage(view modality.Modality, name string, data []byte) {
 	sl, err := s.slot(view)
 	if err != nil {
 		s.ResultErr = err.Error()
@@ -143,7 +146,7 @@ func (s *State) SetImage(view Modality, name string, data []byte) {
 
 // SetWindow re-decodes a slot's DICOM file with another display window, holding the
 // render lock meanwhile like SetImage.
-func (s *State) SetWindow(view Modality, w WindowChoice) {
+func (s *State) SetWindow(view modality.Modality, w WindowChoice) {
 	sl, err := s.slot(view)
 	if err != nil {
 		s.ResultErr = err.Error()
@@ -168,7 +171,7 @@ func (s *State) applyDecode(r *decodeRequest, decode func() (DecodedImage, error
 }
 
 // SetImagePixels puts a 28x28 image that needs no decoding (a phantom) into a slot.
-func (s *State) SetImagePixels(view Modality, name, source string, px []float32) error {
+func (s *State) SetImagePixels(view modality.Modality, name, source string, px []float32) error {
 	sl, err := s.slot(view)
 	if err != nil {
 		return err
@@ -204,7 +207,7 @@ func (s *State) field(name string) *ClinicalField {
 }
 
 // ClinicalGroup returns the fields of one clinical modality.
-func (s *State) ClinicalGroup(m Modality) []*ClinicalField {
+func (s *State) ClinicalGroup(m modality.Modality) []*ClinicalField {
 	var out []*ClinicalField
 	for i := range s.Clinical {
 		if s.Clinical[i].Group == m {
@@ -216,7 +219,7 @@ func (s *State) ClinicalGroup(m Modality) []*ClinicalField {
 
 // SetEngine installs a loaded model and explains the current inputs with it. An engine
 // with a reference cohort starts encoding it in the background.
-func (s *State) SetEngine(e Engine, id, note string) {
+func (s *State) SetEngine(e engine.Engine, id, note string) {
 	s.dropJobs()
 	s.Engine = e
 	s.ModelID = id
@@ -225,7 +228,7 @@ func (s *State) SetEngine(e Engine, id, note string) {
 	s.RefNote, s.RefErr = "", ""
 	s.Truth, s.TruthErr, s.truthWanted = nil, "", false
 	s.Axial.enc, s.Coronal.enc = nil, nil
-	if p, ok := e.(Preparer); ok {
+	if p, ok := e.(engine.Preparer); ok {
 		s.RefNote = "Encoding the reference cohort of synthetic cases in the background."
 		s.enqueue(job{key: "reference", run: p.Prepare,
 			ms: func(ms float64) { s.Timings.ReferenceMS = ms },
@@ -265,16 +268,16 @@ func (s *State) SetMethod(id string) {
 }
 
 // Method returns the selected method's description, if the engine offers it.
-func (s *State) Method() (Method, bool) {
+func (s *State) Method() (engine.Method, bool) {
 	if s.Engine == nil {
-		return Method{}, false
+		return engine.Method{}, false
 	}
 	for _, m := range s.Engine.Methods() {
 		if m.ID == s.MethodID {
 			return m, true
 		}
 	}
-	return Method{}, false
+	return engine.Method{}, false
 }
 
 // Waiting says what the page still needs before it can predict, or "" when it has all.
@@ -326,9 +329,9 @@ func (s *State) recompute() {
 			if err != nil {
 				return errors.New(sl.Title + ": " + err.Error())
 			}
-			if len(z) != FeaturesPerModality {
+			if len(z) != modality.Width {
 				return errors.New(sl.Title + ": the encoder gave " + strconv.Itoa(len(z)) +
-					" features, want " + strconv.Itoa(FeaturesPerModality))
+					" features, want " + strconv.Itoa(modality.Width))
 			}
 			sl.enc = z
 		}
@@ -359,7 +362,7 @@ func (s *State) recompute() {
 }
 
 // checkExplanation refuses explanations the charts cannot show.
-func checkExplanation(e *Explanation) error {
+func checkExplanation(e *engine.Explanation) error {
 	if math.IsNaN(e.P) || e.P < 0 || e.P > 1 {
 		return errors.New("the engine gave p = " + ftoa(e.P, 4) + ", want a probability")
 	}
@@ -380,16 +383,16 @@ func checkExplanation(e *Explanation) error {
 // finish completes a pending explanation off the event handler, unless the inputs
 // change meanwhile (then a newer request replaces it).
 func (s *State) finish() {
-	p, ok := s.Engine.(Preparer)
+	p, ok := s.Engine.(engine.Preparer)
 	if !ok {
 		s.ResultErr = s.Result.Pending + " This engine cannot finish it."
 		return
 	}
 	seq := s.seq
 	za, zc, clin, method := s.Axial.enc, s.Coronal.enc, s.clinicalStd(), s.MethodID
-	var x Explanation
+	var x engine.Explanation
 	s.enqueue(job{key: "finish",
-		run: func(pace Pace) error {
+		run: func(pace engine.Pace) error {
 			var err error
 			x, err = p.Finish(za, zc, clin, method, pace)
 			return err

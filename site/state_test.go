@@ -9,15 +9,18 @@ import (
 	"testing"
 
 	"github.com/vugu/vugu"
+
+	"github.com/fusionlens/fusionlens/engine"
+	"github.com/fusionlens/fusionlens/modality"
 )
 
 // testFields returns twenty fields accepting 0..100, standardised as (v-50)/10.
 func testFields() []ClinicalField {
 	fs := make([]ClinicalField, 20)
 	for i := range fs {
-		g := ClinicalA
+		g := modality.ClinicalA
 		if i >= 10 {
-			g = ClinicalB
+			g = modality.ClinicalB
 		}
 		fs[i] = ClinicalField{
 			Name: "v" + strconv.Itoa(i), Label: "Variable " + strconv.Itoa(i), Unit: "u", Range: "0–100", Group: g,
@@ -42,10 +45,10 @@ func testState(t *testing.T) (*State, *testEngine) {
 	s := NewState(nil)
 	s.Clinical = testFields()
 	eng := &testEngine{}
-	if err := s.SetImagePixels(CTAxial, "a", "test", grey(0.25)); err != nil {
+	if err := s.SetImagePixels(modality.CTAxial, "a", "test", grey(0.25)); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SetImagePixels(CTCoronal, "c", "test", grey(0.75)); err != nil {
+	if err := s.SetImagePixels(modality.CTCoronal, "c", "test", grey(0.75)); err != nil {
 		t.Fatal(err)
 	}
 	s.SetEngine(eng, "test", "loaded")
@@ -55,7 +58,7 @@ func testState(t *testing.T) (*State, *testEngine) {
 func TestStateNoEngineShowsNothing(t *testing.T) {
 	s := NewState(nil)
 	s.Clinical = testFields()
-	if err := s.SetImagePixels(CTAxial, "a", "test", grey(0.5)); err != nil {
+	if err := s.SetImagePixels(modality.CTAxial, "a", "test", grey(0.5)); err != nil {
 		t.Fatal(err)
 	}
 	if s.Result != nil {
@@ -99,7 +102,7 @@ func TestStateExplainsAndCachesEncodings(t *testing.T) {
 		t.Errorf("result %+v, want a signed occlusion result", s.Result)
 	}
 	// A new image re-encodes only that image.
-	if err := s.SetImagePixels(CTAxial, "a2", "test", grey(0.1)); err != nil {
+	if err := s.SetImagePixels(modality.CTAxial, "a2", "test", grey(0.1)); err != nil {
 		t.Fatal(err)
 	}
 	s.SetClinical("v3", "61")
@@ -165,8 +168,8 @@ func TestStateEngineFailuresAreShown(t *testing.T) {
 // badEngine returns explanations of the wrong shape.
 type badEngine struct{ testEngine }
 
-func (e *badEngine) Explain(za, zc, clin []float32, method string) (Explanation, error) {
-	return Explanation{P: 0.5, Modalities: []float64{1, 2}}, nil
+func (e *badEngine) Explain(za, zc, clin []float32, method string) (engine.Explanation, error) {
+	return engine.Explanation{P: 0.5, Modalities: []float64{1, 2}}, nil
 }
 
 func TestStateRejectsMalformedExplanations(t *testing.T) {

@@ -4,13 +4,16 @@ import (
 	"errors"
 	"math"
 	"strconv"
+
+	"github.com/fusionlens/fusionlens/engine"
+	"github.com/fusionlens/fusionlens/modality"
 )
 
 // TruthScenario returns the decision function the loaded model was trained for when the
 // page can check it against the ground truth (the engine can, and the build ships the
 // ground-truth autoencoder), else "".
 func (s *State) TruthScenario() string {
-	tc, ok := s.Engine.(TruthChecker)
+	tc, ok := s.Engine.(engine.TruthChecker)
 	if !ok || s.Autoencoder == "" {
 		return ""
 	}
@@ -21,7 +24,7 @@ func (s *State) TruthScenario() string {
 // background; from then on the check follows method changes until another model is
 // chosen.
 func (s *State) RunTruth() {
-	tc, ok := s.Engine.(TruthChecker)
+	tc, ok := s.Engine.(engine.TruthChecker)
 	if !ok || s.TruthScenario() == "" {
 		s.TruthErr = "This model cannot be checked against a ground truth: its file names no synthetic decision function, or this build ships no ground-truth autoencoder."
 		return
@@ -29,14 +32,14 @@ func (s *State) RunTruth() {
 	s.truthWanted = true
 	s.Truth, s.TruthErr = nil, ""
 	method, file, ae, fetch := s.MethodID, s.Autoencoder, s.aeData, s.Fetch
-	var res TruthCheck
+	var res engine.TruthCheck
 	s.enqueue(job{key: "truth",
-		run: func(pace Pace) error {
+		run: func(pace engine.Pace) error {
 			if ae == nil {
 				if fetch == nil {
 					return errors.New("this page cannot read " + file)
 				}
-				if err := pace(Progress{What: "Reading the ground-truth autoencoder"}); err != nil {
+				if err := pace(engine.Progress{What: "Reading the ground-truth autoencoder"}); err != nil {
 					return err
 				}
 				var err error
@@ -68,15 +71,15 @@ func (s *State) RunTruth() {
 }
 
 // checkTruth refuses results the chart cannot show.
-func checkTruth(r *TruthCheck) error {
-	if len(r.Truth) != int(NumModalities) || len(r.Estimate) != int(NumModalities) {
+func checkTruth(r *engine.TruthCheck) error {
+	if len(r.Truth) != modality.Count || len(r.Estimate) != modality.Count {
 		return errors.New("the check gave " + strconv.Itoa(len(r.Truth)) + " truth and " + strconv.Itoa(len(r.Estimate)) +
-			" estimated modality scores, want " + strconv.Itoa(int(NumModalities)) + " each")
+			" estimated modality scores, want " + strconv.Itoa(modality.Count) + " each")
 	}
 	for i := range r.Truth {
 		for _, v := range []float64{r.Truth[i], r.Estimate[i]} {
 			if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
-				return errors.New("the check gave modality score " + ftoa(v, 3) + " for " + Modality(i).Label())
+				return errors.New("the check gave modality score " + ftoa(v, 3) + " for " + modality.Modality(i).Label())
 			}
 		}
 	}

@@ -1,6 +1,10 @@
 package site
 
-import "github.com/vugu/vugu"
+import (
+	"github.com/vugu/vugu"
+
+	"github.com/fusionlens/fusionlens/modality"
+)
 
 // ValidationView shows how close each importance method comes to the known ground truth
 // of synthetic scenarios: this build's results when shipped, and the paper's reference.
@@ -105,13 +109,13 @@ func stackBar(label string, y int, shares []float64) stackRow {
 			continue
 		}
 		w := v / total * stackW
-		m := Modality(i)
+		m := modality.Modality(i)
 		r.Segs = append(r.Segs, stackSeg{ID: m.ID(), X: x, W: w, Title: m.Label() + " " + ftoa(100*v/total, 1) + " %"})
 		x += w
 	}
 	return r
 }
 
-func (c *ValidationView) mods() []Modality {
-	return []Modality{CTAxial, CTCoronal, ClinicalA, ClinicalB}
+func (c *ValidationView) mods() []modality.Modality {
+	return []modality.Modality{modality.CTAxial, modality.CTCoronal, modality.ClinicalA, modality.ClinicalB}
 }

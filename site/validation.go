@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+
+	"github.com/fusionlens/fusionlens/modality"
 )
 
 // ValidationReport is the validation platform's summary as the page shows it
@@ -57,14 +59,14 @@ func (s *State) SetValidation(data []byte) error {
 		return errors.New("validation.json: " + err.Error())
 	}
 	for _, c := range r.Scenarios {
-		if len(c.Truth) != int(NumModalities) {
+		if len(c.Truth) != modality.Count {
 			return errors.New("validation.json: scenario " + strconv.Quote(c.Name) + " has " +
-				strconv.Itoa(len(c.Truth)) + " ground-truth values, want " + strconv.Itoa(int(NumModalities)))
+				strconv.Itoa(len(c.Truth)) + " ground-truth values, want " + strconv.Itoa(modality.Count))
 		}
 		for id, est := range c.Estimates {
-			if len(est) != int(NumModalities) {
+			if len(est) != modality.Count {
 				return errors.New("validation.json: scenario " + strconv.Quote(c.Name) + " method " +
-					strconv.Quote(id) + " has " + strconv.Itoa(len(est)) + " values, want " + strconv.Itoa(int(NumModalities)))
+					strconv.Quote(id) + " has " + strconv.Itoa(len(est)) + " values, want " + strconv.Itoa(modality.Count))
 			}
 		}
 	}

@@ -27,18 +27,15 @@
 // RBOIndexTies, with ties broken by index as importance.ImportanceRBO does, is reported
 // too.
 //
-// # Methods beyond the paper's (package importance)
+// # Methods
 //
-// Methods is importance.Methods plus Extras, all computed from log-odds gradients at the
-// fusion layer (one backward pass through the head per case, or a few dozen for the
-// integrated form): the paper's gradient with two corrections of things that have nothing
-// to do with which modality matters (weighting cases by p(1-p), and the scale of each
-// fusion feature; see GradientLogit), the contribution methods, which measure how much a
-// modality moves the log-odds and are blind to the basis of the learned image features
-// (see GradientContribution), and the whitened gradient, which measures image modalities
-// by the norm of the gradient with respect to whitened image features and clinical ones
-// per feature, as the ground truth does (see WhitenedGradient). The DenseHead, a copy of
-// a fusion network's head, gives the log-odds gradients they need.
+// The methods are package importance's registry (importance.AllMethods): the paper's
+// (importance.Methods), the ones this project adds (importance.Added, computed from
+// log-odds gradients at the fusion layer: the paper's gradient corrected for case
+// weighting and feature scale, the contribution methods, the whitened gradient) and the
+// reference gradient (importance.ReferenceMethods), which the platform gives the ground
+// truth's own features: each image's autoencoder latents and the clinical values. The
+// network's head reaches them as a fusion.DenseHead (fusion.HeadOf).
 //
 // # Determinism
 //

@@ -45,7 +45,8 @@ type MethodInfo struct {
 	Name        string `json:"name"`
 	Label       string `json:"label"`
 	Description string `json:"description"`
-	// Extra is set for the methods this package adds (Extras).
+	// Extra is set for the methods this project adds to the paper's (importance.Added and
+	// importance.ReferenceMethods).
 	Extra bool `json:"extra"`
 }
 
@@ -224,7 +225,7 @@ func newReport(o Options, methods []importance.Method) *Report {
 		Options: MethodOptions{Cases: mo.Cases, Background: bg, Randomisations: o.Randomisations, Epochs: o.Epochs, N: o.N},
 		Machine: fmt.Sprintf("%s/%s, GOMAXPROCS %d, %s", runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0), runtime.Version())}
 	extra := map[string]bool{}
-	for _, m := range append(Extras(), ReferenceMethods()...) {
+	for _, m := range append(importance.Added(), importance.ReferenceMethods()...) {
 		extra[m.Name] = true
 	}
 	for _, m := range methods {

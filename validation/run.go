@@ -156,7 +156,7 @@ func (o Options) methodOptions() importance.Options {
 // selected returns the methods named in o.Methods (all when nil), checking the names.
 func (o Options) selected() ([]importance.Method, error) {
 	if o.Methods == nil {
-		return AllMethods(), nil
+		return importance.AllMethods(), nil
 	}
 	if len(o.Methods) == 0 {
 		return nil, fmt.Errorf("validation: no methods selected")
@@ -164,7 +164,7 @@ func (o Options) selected() ([]importance.Method, error) {
 	seen := map[string]bool{}
 	var out []importance.Method
 	for _, name := range o.Methods {
-		m, err := MethodByName(name)
+		m, err := importance.MethodByName(name)
 		if err != nil {
 			return nil, err
 		}
@@ -321,7 +321,7 @@ func runScenario(ctx context.Context, s Scenario, ae *latent.Model, methods []im
 	if err != nil {
 		return nil, err
 	}
-	head, err := HeadOf(net)
+	head, err := fusion.HeadOf(net)
 	if err != nil {
 		return nil, err
 	}
@@ -351,7 +351,7 @@ func runScenario(ctx context.Context, s Scenario, ae *latent.Model, methods []im
 // randomNetwork is a re-initialised network (encoder and head) and the test cases
 // embedded by it, for the network-randomisation check.
 type randomNetwork struct {
-	head   *DenseHead
+	head   *fusion.DenseHead
 	cohort importance.Cohort
 }
 
@@ -384,7 +384,7 @@ func randomNetworks(net *fusion.Net, test fusion.Dataset, c importance.Cohort, n
 				z[i*dim+j] = float32((float64(z[i*dim+j]) - mean[j]) * scale)
 			}
 		}
-		h, err := HeadOf(rn)
+		h, err := fusion.HeadOf(rn)
 		if err != nil {
 			return nil, err
 		}
@@ -406,7 +406,7 @@ func referenceFeatures(c *cohort.Cohort) []float32 {
 }
 
 // sameHead checks that the copied head predicts what the network predicted.
-func sameHead(h *DenseHead, p, z []float32, n int) error {
+func sameHead(h *fusion.DenseHead, p, z []float32, n int) error {
 	q := make([]float32, n)
 	h.Prob(z, n, q)
 	for i := range q {
@@ -453,11 +453,11 @@ func train(ctx context.Context, trainC, valC *cohort.Cohort, seed uint64, o Opti
 // runMethods runs each method on the test cohort with o.Workers at a time, compares it
 // with the truth and runs the sanity checks. A method that fails is recorded with its
 // error; the others go on.
-func runMethods(ctx context.Context, head *DenseHead, c importance.Cohort, nets []randomNetwork, truth []float64, ignored []int,
+func runMethods(ctx context.Context, head *fusion.DenseHead, c importance.Cohort, nets []randomNetwork, truth []float64, ignored []int,
 	methods []importance.Method, o Options, done func(string)) ([]MethodResult, error) {
 	mods := importance.DefaultModalities()
 	mo := o.methodOptions()
-	rand := make([]*DenseHead, o.Randomisations)
+	rand := make([]*fusion.DenseHead, o.Randomisations)
 	for r := range rand {
 		rand[r] = head.Randomised(o.Seed<<8 + uint64(r) + 1)
 	}
@@ -496,7 +496,7 @@ func runMethods(ctx context.Context, head *DenseHead, c importance.Cohort, nets 
 
 // runMethod computes one method's importance, its agreement with the truth and its
 // sanity checks.
-func runMethod(m importance.Method, head *DenseHead, rand []*DenseHead, nets []randomNetwork, mods []importance.Modality, c importance.Cohort,
+func runMethod(m importance.Method, head *fusion.DenseHead, rand []*fusion.DenseHead, nets []randomNetwork, mods []importance.Modality, c importance.Cohort,
 	truth []float64, ignored []int, mo importance.Options) MethodResult {
 	t0 := time.Now()
 	res := MethodResult{Method: m.Name}

@@ -282,12 +282,12 @@ func TestSavedModelsComeBack(t *testing.T) {
 func TestNetworkRandomisationCanFail(t *testing.T) {
 	cfg := fusion.DefaultConfig()
 	dim, n := cfg.Dim(), 300
-	headOf := func(seed uint64) *DenseHead {
+	headOf := func(seed uint64) *fusion.DenseHead {
 		net, err := fusion.NewNet(cfg, 1, seed)
 		if err != nil {
 			t.Fatal(err)
 		}
-		h, err := HeadOf(net)
+		h, err := fusion.HeadOf(net)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -310,7 +310,7 @@ func TestNetworkRandomisationCanFail(t *testing.T) {
 		m, err := importance.Aggregate(f, mods)
 		return importance.Importance{Method: "blind", Features: f, Modalities: m}, err
 	}}
-	grad, err := MethodByName("gradient")
+	grad, err := importance.MethodByName("gradient")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -318,7 +318,7 @@ func TestNetworkRandomisationCanFail(t *testing.T) {
 	rc := c
 	rc.Z = cohortOf(2).Z // the same cases embedded by another network: same labels and reference
 	nets := []randomNetwork{{head: headOf(3), cohort: rc}}
-	heads := []*DenseHead{headOf(4)}
+	heads := []*fusion.DenseHead{headOf(4)}
 	mods := importance.DefaultModalities()
 	truth := []float64{0.25, 0.25, 0.25, 0.25}
 	r := runMethod(blind, headOf(5), heads, nets, mods, c, truth, nil, importance.Options{Seed: 1})

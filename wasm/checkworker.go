@@ -12,6 +12,7 @@ import (
 	"sync"
 	"syscall/js"
 
+	"github.com/fusionlens/fusionlens/engine"
 	"github.com/fusionlens/fusionlens/explainer"
 	"github.com/fusionlens/fusionlens/site"
 )
@@ -85,7 +86,7 @@ func (c *checkWorker) call(msg js.Value, progress func(js.Value) error) (js.Valu
 // worker's progress to pace until the result arrives. When pace says the check is no
 // longer wanted (another model was chosen) the worker is stopped; the next check starts
 // a new one.
-func (c *checkWorker) check(req explainer.CheckRequest, pace site.Pace) (site.TruthCheck, error) {
+func (c *checkWorker) check(req explainer.CheckRequest, pace engine.Pace) (engine.TruthCheck, error) {
 	msg := js.Global().Get("Object").New()
 	msg.Set("name", req.Name)
 	msg.Set("model", bytesToJS(req.Model))
@@ -97,17 +98,17 @@ func (c *checkWorker) check(req explainer.CheckRequest, pace site.Pace) (site.Tr
 		if pace == nil {
 			return nil
 		}
-		return pace(site.Progress{What: m.Get("what").String(), Done: m.Get("done").Int(), Total: m.Get("total").Int()})
+		return pace(engine.Progress{What: m.Get("what").String(), Done: m.Get("done").Int(), Total: m.Get("total").Int()})
 	})
 	if err != nil {
-		return site.TruthCheck{}, err
+		return engine.TruthCheck{}, err
 	}
 	if t := m.Get("type").String(); t != "result" {
-		return site.TruthCheck{}, errors.New("the check worker answered a check with " + strconv.Quote(t))
+		return engine.TruthCheck{}, errors.New("the check worker answered a check with " + strconv.Quote(t))
 	}
-	var res site.TruthCheck
+	var res engine.TruthCheck
 	if err := json.Unmarshal([]byte(m.Get("check").String()), &res); err != nil {
-		return site.TruthCheck{}, errors.New("the check worker's answer: " + err.Error())
+		return engine.TruthCheck{}, errors.New("the check worker's answer: " + err.Error())
 	}
 	return res, nil
 }

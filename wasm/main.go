@@ -12,6 +12,11 @@
 // render), window.fusionlensTimings (the page's own measurements, site.Timings) and
 // window.fusionlensTimeExplain(n) (mean milliseconds of n head-only re-explanations of
 // the case on screen). None of them sends anything anywhere.
+//
+// This is the only package that imports the UI (package site) and the engine (package
+// explainer) together, so their joint tests live here, natively: page_test.go drives the
+// page's state with the real engine, engine_browser_test.go the built page in headless
+// Chromium, every number checked against the native computation.
 package main
 
 import (

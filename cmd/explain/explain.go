@@ -12,12 +12,12 @@ import (
 
 	"github.com/fusionlens/fusionlens/clinical"
 	"github.com/fusionlens/fusionlens/ctimage"
+	"github.com/fusionlens/fusionlens/explainer"
 	"github.com/fusionlens/fusionlens/fusion"
 	"github.com/fusionlens/fusionlens/importance"
 	"github.com/fusionlens/fusionlens/latent"
 	"github.com/fusionlens/fusionlens/modelfile"
 	"github.com/fusionlens/fusionlens/phantom"
-	"github.com/fusionlens/fusionlens/validation"
 	"github.com/fusionlens/fusionlens/weights"
 )
 
@@ -153,7 +153,7 @@ func loadModel(o options) (*fusion.Net, modelfile.Meta, string, error) {
 
 // referenceExplain explains the case by the reference gradient, with the shipped
 // autoencoder's whitened latent features of each image and the clinical values as the
-// reference features of the case and of the background (n phantom cases, seed).
+// reference features of the case and of the background (explainer.ReferenceCases(n, seed)).
 func referenceExplain(head importance.Head, mods []importance.Modality, z []float32, images [][]float32, clin []float32,
 	bg importance.Cohort, n int, seed uint64) (importance.Attribution, []float32, error) {
 	fail := func(err error) (importance.Attribution, []float32, error) {
@@ -167,16 +167,11 @@ func referenceExplain(head importance.Head, mods []importance.Modality, z []floa
 	if err != nil {
 		return fail(err)
 	}
-	ax, _ := phantom.Dataset(n, seed, phantom.Axial)
-	co, _ := phantom.Dataset(n, seed, phantom.Coronal)
-	if bg.Reference, err = referenceRows(ae, ax, co, clinical.Simulate(n, seed), n); err != nil {
+	ref := explainer.ReferenceCases(n, seed)
+	if bg.Reference, err = referenceRows(ae, ref.Axial, ref.Coronal, ref.Clinical, n); err != nil {
 		return fail(err)
 	}
-	c64 := make([]float64, len(clin))
-	for i, v := range clin {
-		c64[i] = float64(v)
-	}
-	r, err := referenceRows(ae, images[0], images[1], c64, 1)
+	r, err := referenceRows(ae, images[0], images[1], clin, 1)
 	if err != nil {
 		return fail(err)
 	}
@@ -186,7 +181,7 @@ func referenceExplain(head importance.Head, mods []importance.Modality, z []floa
 
 // referenceRows returns n rows of 40 reference features: the autoencoder's ten whitened
 // latents of the axial and of the coronal image, then the twenty clinical values.
-func referenceRows(ae *latent.Model, ax, co []float32, clin []float64, n int) ([]float32, error) {
+func referenceRows(ae *latent.Model, ax, co, clin []float32, n int) ([]float32, error) {
 	fa, err := ae.Features(phantom.Axial, ax, n)
 	if err != nil {
 		return nil, err
@@ -205,31 +200,10 @@ func referenceRows(ae *latent.Model, ax, co []float32, clin []float64, n int) ([
 			row[k+j] = float32(fc[i*k+j])
 		}
 		for j := 0; j < nc; j++ {
-			row[2*k+j] = float32(clin[i*nc+j])
+			row[2*k+j] = clin[i*nc+j]
 		}
 	}
 	return out, nil
-}
-
-// noBackground lists the methods that explain a case from the head alone.
-var noBackground = map[string]bool{"gradient": true, "gradxinput": true, "gradient_logit": true}
-
-// background encodes n synthetic cases (phantom images of random organ classes and
-// simulated clinical values) into fusion vectors: what "absent" or "typical" means for
-// the methods that compare a case with others.
-func background(net *fusion.Net, n int, seed uint64) (importance.Cohort, error) {
-	ax, _ := phantom.Dataset(n, seed, phantom.Axial)
-	co, _ := phantom.Dataset(n, seed, phantom.Coronal)
-	clin := clinical.Simulate(n, seed)
-	d := fusion.Dataset{N: n, Axial: ax, Coronal: co, Clinical: make([]float32, len(clin)), Labels: make([]int, n)}
-	for i, v := range clin {
-		d.Clinical[i] = float32(v)
-	}
-	z, _, err := net.Clone(min(n, 256)).Embed(d)
-	if err != nil {
-		return importance.Cohort{}, err
-	}
-	return importance.Cohort{Z: z, N: n}, nil
 }
 
 // Result is what explain reports, and its JSON form.
@@ -293,7 +267,7 @@ type FeatureItem struct {
 }
 
 func explain(o options, stdout io.Writer) error {
-	m, err := validation.MethodByName(o.method)
+	m, err := importance.MethodByName(o.method)
 	if err != nil {
 		return usagef("-method: %w", err)
 	}
@@ -315,13 +289,13 @@ func explain(o options, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	head, err := validation.HeadOf(net)
+	head, err := fusion.HeadOf(net)
 	if err != nil {
 		return err
 	}
 	var bg importance.Cohort
-	if !noBackground[m.Name] {
-		if bg, err = background(net, o.background, o.seed); err != nil {
+	if explainer.NeedsReference(m.Name) {
+		if bg, err = explainer.ReferenceCohort(net, o.background, o.seed); err != nil {
 			return err
 		}
 	}

@@ -14,7 +14,9 @@
 // given take the clinical table's reference means (standardised value 0), and the output
 // lists them. Without -model it uses the shipped model (package weights) of the
 // scenario -shipped, F0 by default. Methods that need a background (every method but the
-// gradients) take it from -background synthetic phantom cases encoded by the model.
+// gradients) take it from -background synthetic phantom cases encoded by the model: the
+// browser explainer's reference cohort (explainer.ReferenceCohort), so both give the same
+// numbers for the same case.
 package main
 
 import (
@@ -24,7 +26,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/fusionlens/fusionlens/validation"
+	"github.com/fusionlens/fusionlens/importance"
 )
 
 func main() {
@@ -118,7 +120,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 func listMethods(w io.Writer) {
-	for _, m := range validation.AllMethods() {
+	for _, m := range importance.AllMethods() {
 		note := ""
 		if m.Name == "reference_gradient" {
 			note = " (reference features: the shipped autoencoder's latents of each image)"

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 
 	"github.com/fusionlens/fusionlens/fusion"
+	"github.com/fusionlens/fusionlens/modality"
 )
 
 // saliencyScale is how many output pixels show one of the 28x28 input pixels.
@@ -29,7 +30,7 @@ func writeSaliency(dir string, net *fusion.Net, images [2][]float32, clin []floa
 		return nil, err
 	}
 	var paths []string
-	for k, name := range []string{"ct_axial", "ct_coronal"} {
+	for k, name := range []string{modality.CTAxial.ID(), modality.CTCoronal.ID()} {
 		path := filepath.Join(dir, name+"_saliency.png")
 		if err := writePNG(path, overlay(images[k], sal[k])); err != nil {
 			return nil, err

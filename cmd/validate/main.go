@@ -36,6 +36,7 @@ import (
 
 	"github.com/fusionlens/fusionlens/fusion"
 	"github.com/fusionlens/fusionlens/groundtruth"
+	"github.com/fusionlens/fusionlens/importance"
 	"github.com/fusionlens/fusionlens/latent"
 	"github.com/fusionlens/fusionlens/validation"
 	"github.com/fusionlens/fusionlens/validation/figure"
@@ -158,7 +159,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if o.methods == "list" {
-		for _, m := range validation.AllMethods() {
+		for _, m := range importance.AllMethods() {
 			fmt.Fprintf(stdout, "%-22s %s\n", m.Name, m.Description)
 		}
 		return 0
@@ -201,7 +202,7 @@ func validate(ctx context.Context, o options, args []string, stdout, stderr io.W
 	if o.methods != "" {
 		vo.Methods = splitList(o.methods)
 		for _, m := range vo.Methods {
-			if _, err := validation.MethodByName(m); err != nil {
+			if _, err := importance.MethodByName(m); err != nil {
 				return usageError{fmt.Errorf("-methods: %w", err)}
 			}
 		}

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/fusionlens/fusionlens/cohort"
 	"github.com/fusionlens/fusionlens/fusion"
@@ -86,3 +87,25 @@ func Fusion(scenario string, ae *latent.Model, n, epochs int, seed uint64) (*fus
 func dataset(c *cohort.Cohort) fusion.Dataset {
 	return fusion.Dataset{N: c.N, Axial: c.Axial, Coronal: c.Coronal, Clinical: c.Clinical, Labels: c.Labels}
 }
+
+// Small is a barely trained F3 model and the small autoencoder its cohort was drawn with
+// (Autoencoder(150, 2, 5), Fusion("F3", ae, 300, 2, 3)).
+type Small struct {
+	AE     *latent.Model
+	AEFile []byte // the autoencoder's model file
+	Model  []byte // the fusion network's model file
+}
+
+// SmallF3 returns the Small models, made once per test binary (a few seconds) and shared
+// by its tests. Callers must not modify the bytes.
+var SmallF3 = sync.OnceValues(func() (*Small, error) {
+	ae, aeFile, err := Autoencoder(150, 2, 5)
+	if err != nil {
+		return nil, err
+	}
+	_, model, err := Fusion("F3", ae, 300, 2, 3)
+	if err != nil {
+		return nil, err
+	}
+	return &Small{AE: ae, AEFile: aeFile, Model: model}, nil
+})

@@ -21,12 +21,12 @@ import (
 	"time"
 
 	"github.com/fusionlens/fusionlens/cohort"
+	"github.com/fusionlens/fusionlens/engine"
 	"github.com/fusionlens/fusionlens/explainer"
 	"github.com/fusionlens/fusionlens/fusion"
 	"github.com/fusionlens/fusionlens/groundtruth"
 	"github.com/fusionlens/fusionlens/importance"
 	"github.com/fusionlens/fusionlens/latent"
-	"github.com/fusionlens/fusionlens/site"
 	"github.com/fusionlens/fusionlens/validation"
 )
 
@@ -40,7 +40,7 @@ type Checker struct {
 
 	mu     sync.Mutex
 	z      *encoded
-	checks map[string]site.TruthCheck
+	checks map[string]engine.TruthCheck
 }
 
 // encoded is the check cohort as the model sees it.
@@ -67,7 +67,7 @@ func New(name string, model []byte, o explainer.Options) (*Checker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("the model file's decision function %s: %w", e.TruthScenario(), err)
 	}
-	return &Checker{e: e, sc: sc, model: model, checks: map[string]site.TruthCheck{}}, nil
+	return &Checker{e: e, sc: sc, model: model, checks: map[string]engine.TruthCheck{}}, nil
 }
 
 // Check compares method's global modality importance with the ground truth on a cohort
@@ -75,10 +75,10 @@ func New(name string, model []byte, o explainer.Options) (*Checker, error) {
 // using the autoencoder in aeFile (a latent model file; read only when the cohort is
 // drawn, on the first call). pace is called between slices of work; when it returns an
 // error the check stops and returns it, keeping the cohort if it was drawn.
-func (c *Checker) Check(aeFile []byte, method string, pace site.Pace) (site.TruthCheck, error) {
+func (c *Checker) Check(aeFile []byte, method string, pace engine.Pace) (engine.TruthCheck, error) {
 	m, err := c.e.Method(method)
 	if err != nil {
-		return site.TruthCheck{}, err
+		return engine.TruthCheck{}, err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -89,25 +89,25 @@ func (c *Checker) Check(aeFile []byte, method string, pace site.Pace) (site.Trut
 	if c.z == nil {
 		z, err := c.cohort(aeFile, pace)
 		if err != nil {
-			return site.TruthCheck{}, err
+			return engine.TruthCheck{}, err
 		}
 		c.z, drawMS = z, z.drawMS
 	}
 	z := c.z
 	what := m.Label + " over the " + strconv.Itoa(z.z.N) + " check cases"
-	if err := call(pace, site.Progress{What: what}); err != nil {
-		return site.TruthCheck{}, err
+	if err := call(pace, engine.Progress{What: what}); err != nil {
+		return engine.TruthCheck{}, err
 	}
 	imp, err := c.e.GlobalImportance(m, z.z, pace, what)
 	if err != nil {
-		return site.TruthCheck{}, err
+		return engine.TruthCheck{}, err
 	}
 	ag, err := validation.Compare(imp.Modalities, z.truth)
 	if err != nil {
-		return site.TruthCheck{}, err
+		return engine.TruthCheck{}, err
 	}
 	sc := c.sc
-	res := site.TruthCheck{
+	res := engine.TruthCheck{
 		Scenario: sc.Name, Description: sc.Description, Method: m.Name,
 		Cases: z.z.N, Source: z.source,
 		Truth: append([]float64(nil), z.truth...), Estimate: imp.Modalities,
@@ -118,17 +118,17 @@ func (c *Checker) Check(aeFile []byte, method string, pace site.Pace) (site.Trut
 }
 
 // cohort draws the check cohort and encodes it.
-func (c *Checker) cohort(aeFile []byte, pace site.Pace) (*encoded, error) {
+func (c *Checker) cohort(aeFile []byte, pace engine.Pace) (*encoded, error) {
 	o, sc := c.e.Options(), c.sc
 	n, seed := o.TruthN, o.TruthSeed
-	if err := call(pace, site.Progress{What: "Reading the ground-truth autoencoder"}); err != nil {
+	if err := call(pace, engine.Progress{What: "Reading the ground-truth autoencoder"}); err != nil {
 		return nil, err
 	}
 	ae, err := latent.LoadBytes(aeFile)
 	if err != nil {
 		return nil, fmt.Errorf("ground-truth autoencoder: %w", err)
 	}
-	if err := call(pace, site.Progress{What: "Drawing " + strconv.Itoa(n) + " synthetic cases of " + sc.Name + " and their ground truth", Total: n}); err != nil {
+	if err := call(pace, engine.Progress{What: "Drawing " + strconv.Itoa(n) + " synthetic cases of " + sc.Name + " and their ground truth", Total: n}); err != nil {
 		return nil, err
 	}
 	t0 := time.Now()
@@ -149,7 +149,7 @@ func (c *Checker) cohort(aeFile []byte, pace site.Pace) (*encoded, error) {
 	return z, nil
 }
 
-func call(pace site.Pace, p site.Progress) error {
+func call(pace engine.Pace, p engine.Progress) error {
 	if pace == nil {
 		return nil
 	}
@@ -162,7 +162,7 @@ func Func() explainer.CheckFunc {
 	var mu sync.Mutex
 	var last *Checker
 	var lastOpt explainer.Options
-	return func(req explainer.CheckRequest, pace site.Pace) (site.TruthCheck, error) {
+	return func(req explainer.CheckRequest, pace engine.Pace) (engine.TruthCheck, error) {
 		mu.Lock()
 		c := last
 		if c == nil || !bytes.Equal(c.model, req.Model) || !sameCheck(lastOpt, req.Options) {
@@ -170,7 +170,7 @@ func Func() explainer.CheckFunc {
 			var err error
 			if c, err = New(req.Name, req.Model, req.Options); err != nil {
 				mu.Unlock()
-				return site.TruthCheck{}, err
+				return engine.TruthCheck{}, err
 			}
 			last, lastOpt = c, req.Options
 		}

@@ -3,34 +3,27 @@ package truthcheck
 import (
 	"bytes"
 	"encoding/json"
-	"encoding/xml"
 	"errors"
 	"math"
 	"strings"
-	"sync"
 	"testing"
 
+	"github.com/fusionlens/fusionlens/engine"
 	"github.com/fusionlens/fusionlens/explainer"
 	"github.com/fusionlens/fusionlens/explainer/testmodel"
 	"github.com/fusionlens/fusionlens/groundtruth"
 	"github.com/fusionlens/fusionlens/importance"
 	"github.com/fusionlens/fusionlens/modelfile"
-	"github.com/fusionlens/fusionlens/site"
 )
 
-// fixture is a barely trained F3 model and the small autoencoder its cohort was drawn
-// with, made once per test binary (a few seconds).
-var fixture = sync.OnceValues(func() (*fixtureData, error) {
-	ae, aeFile, err := testmodel.Autoencoder(150, 2, 5)
+// fixture is testmodel's small F3 model and its autoencoder, made once per test binary.
+func fixture() (*fixtureData, error) {
+	m, err := testmodel.SmallF3()
 	if err != nil {
 		return nil, err
 	}
-	_, model, err := testmodel.Fusion("F3", ae, 300, 2, 3)
-	if err != nil {
-		return nil, err
-	}
-	return &fixtureData{aeFile: aeFile, model: model}, nil
-})
+	return &fixtureData{aeFile: m.AEFile, model: m.Model}, nil
+}
 
 type fixtureData struct {
 	aeFile []byte
@@ -54,7 +47,7 @@ func TestCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	var steps int
-	res, err := c.Check(f.aeFile, "gradient", func(p site.Progress) error { steps++; return nil })
+	res, err := c.Check(f.aeFile, "gradient", func(p engine.Progress) error { steps++; return nil })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +74,7 @@ func TestCheck(t *testing.T) {
 	}
 	// A second method reuses the cohort; a stopped check returns the pace error.
 	stop := errors.New("stop")
-	if _, err := c.Check(f.aeFile, "permutation", func(site.Progress) error { return stop }); !errors.Is(err, stop) {
+	if _, err := c.Check(f.aeFile, "permutation", func(engine.Progress) error { return stop }); !errors.Is(err, stop) {
 		t.Errorf("stopped check: %v", err)
 	}
 	r2, err := c.Check(f.aeFile, "permutation", nil)
@@ -181,88 +174,5 @@ func TestFuncKeepsTheModelsCohort(t *testing.T) {
 	req.Model[len(req.Model)-2] ^= 1
 	if _, err := check(req, nil); err == nil {
 		t.Error("a corrupted model was checked")
-	}
-}
-
-// TestPageWithEngine drives the page's state with the real engine, as the browser does
-// but synchronously (no event environment: background jobs run at once): the example
-// case, a per-case method, a slow one, a cohort-wide one, the ground-truth check
-// following the method, and the saved explanation.
-func TestPageWithEngine(t *testing.T) {
-	f := fixtureOf(t)
-	s := site.NewState(explainer.Opener(explainer.Options{ReferenceN: 20, TruthN: 40, Check: Func()}))
-	s.LoadExample()
-	s.OpenModel(site.ModelChoice{ID: "opened:0", Label: "test (opened file)", File: "test-F3.flns"}, f.model)
-	if s.Engine == nil || s.ModelErr != "" {
-		t.Fatalf("model not opened: %q", s.ModelErr)
-	}
-	if !strings.Contains(s.RefNote, "ready") {
-		t.Errorf("reference note %q after the synchronous jobs", s.RefNote)
-	}
-	if s.Result == nil || s.Result.Pending != "" || s.Result.Method != "gradient" {
-		t.Fatalf("first result %+v (%s)", s.Result, s.ResultErr)
-	}
-	for _, m := range []string{"kernelshap", "permutation", "occlusion"} {
-		s.SetMethod(m)
-		if s.Result == nil || s.Result.Pending != "" || s.Result.Method != m || s.ResultErr != "" {
-			t.Fatalf("%s: result %+v, error %q", m, s.Result, s.ResultErr)
-		}
-	}
-	if s.Result.Background != 20 {
-		t.Errorf("occlusion used %d reference cases, want 20", s.Result.Background)
-	}
-
-	// The ground-truth check reads the autoencoder through the page's fetch, once.
-	fetched := 0
-	s.Autoencoder = "models/ae.flns"
-	s.Fetch = func(url string) ([]byte, error) {
-		if url != "models/ae.flns" {
-			return nil, errors.New("unexpected fetch of " + url)
-		}
-		fetched++
-		return f.aeFile, nil
-	}
-	if s.TruthScenario() != "F3-clinical" {
-		t.Fatalf("truth scenario %q", s.TruthScenario())
-	}
-	s.RunTruth()
-	if s.Truth == nil || s.Truth.Method != "occlusion" || s.TruthErr != "" {
-		t.Fatalf("check %+v, error %q", s.Truth, s.TruthErr)
-	}
-	s.SetMethod("gradient")
-	if s.Truth == nil || s.Truth.Method != "gradient" || fetched != 1 {
-		t.Errorf("after a method change the check is %+v; autoencoder fetched %d times", s.Truth, fetched)
-	}
-
-	data, err := s.ExportJSON()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc site.Export
-	if err := json.Unmarshal(data, &doc); err != nil {
-		t.Fatal(err)
-	}
-	if doc.P != s.Result.P || doc.Method.ID != "gradient" || len(doc.Features) != site.FusionSize || doc.Truth == nil ||
-		doc.Model.TestAccuracy == nil || len(doc.Case.Clinical) != 20 || doc.Features[25].Name != s.Clinical[5].Name {
-		t.Errorf("exported %s", data)
-	}
-	shares := 0.0
-	for _, m := range doc.Modality {
-		shares += m.Share
-	}
-	if math.Abs(shares-1) > 1e-9 {
-		t.Errorf("exported shares sum to %v", shares)
-	}
-	svg, err := s.ExportSVG()
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The page background, a track and a bar per modality, a bar per fusion feature.
-	var root struct {
-		XMLName xml.Name
-		Rects   []struct{} `xml:"rect"`
-	}
-	if err := xml.Unmarshal([]byte(svg), &root); err != nil || root.XMLName.Local != "svg" || len(root.Rects) != 1+2*4+site.FusionSize {
-		t.Errorf("exported SVG: %v, root %q with %d rects", err, root.XMLName.Local, len(root.Rects))
 	}
 }

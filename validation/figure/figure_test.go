@@ -8,13 +8,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fusionlens/fusionlens/importance"
 	"github.com/fusionlens/fusionlens/validation"
 )
 
 // report builds a small report by hand: two scenarios, three methods.
 func report() *validation.Report {
 	r := &validation.Report{Seed: 1, Persistence: 0.9, Paper: validation.PaperFigures()}
-	for _, m := range validation.Methods() {
+	for _, m := range importance.AllMethods() {
 		switch m.Name {
 		case "gradient", "lime", "gradient_logit_sd":
 			r.Methods = append(r.Methods, validation.MethodInfo{Name: m.Name, Label: m.Label, Extra: m.Name == "gradient_logit_sd"})

@@ -9,7 +9,7 @@
 // Protocol (plain objects through postMessage, nothing over the network). The page
 // sends {id, name, model: Uint8Array, autoencoder: Uint8Array, method, n, seed: decimal
 // string}; the worker answers with any number of {id, type: "progress", what, done,
-// total}, then {id, type: "result", check: JSON of site.TruthCheck} or {id, type:
+// total}, then {id, type: "result", check: JSON of engine.TruthCheck} or {id, type:
 // "error", message}. Requests are answered one at a time, in order. The worker keeps the
 // Checker of the last model (the same bytes, n and seed), so a check of another method
 // reuses the cases already drawn.
@@ -32,9 +32,9 @@ import (
 	"syscall/js"
 	"time"
 
+	"github.com/fusionlens/fusionlens/engine"
 	"github.com/fusionlens/fusionlens/explainer"
 	"github.com/fusionlens/fusionlens/explainer/truthcheck"
-	"github.com/fusionlens/fusionlens/site"
 	"github.com/fusionlens/fusionlens/site/imagefile"
 )
 
@@ -92,7 +92,7 @@ func main() {
 		}
 		var t time.Time
 		var what string
-		pace := func(p site.Progress) error {
+		pace := func(p engine.Progress) error {
 			// A new step is said at once (the next may be one long step); within a step
 			// at most every progressEvery, and its end.
 			if now := time.Now(); p.What != what || now.Sub(t) >= progressEvery || (p.Total > 0 && p.Done == p.Total) {
@@ -101,7 +101,7 @@ func main() {
 			}
 			return nil
 		}
-		res, err := safely(func() (site.TruthCheck, error) { return last.Check(r.autoencoder, r.method, pace) })
+		res, err := safely(func() (engine.TruthCheck, error) { return last.Check(r.autoencoder, r.method, pace) })
 		if err != nil {
 			post(r.id, "error", "message", err.Error())
 			continue

@@ -1,7 +1,8 @@
 //go:build !js
 
-// Package browsertest drives the built site in headless Chromium for the site's browser
-// tests: it builds the site once per test binary with ../build.sh, serves it on
+// Package browsertest drives the built site in headless Chromium for the browser tests
+// (the page's own in ../../site, the page with the real engine in ../../wasm): it builds
+// the site once per test binary with build.sh at the module's root, serves it on
 // 127.0.0.1 recording every request, and opens tabs on fresh profiles whose network
 // traffic is watched, so that any request leaving the page's origin or carrying data
 // fails the test. Tests skip without chromium (and fail without it under CI=true).

@@ -1,4 +1,9 @@
-package site
+// Package engine is the contract between the page and an explanation engine: what the
+// UI (package site) asks of a trained fusion network (Engine, and the optional Preparer
+// and TruthChecker), and what it gets back (ModelInfo, Method, Explanation, TruthCheck,
+// Progress). Package explainer implements it; the wasm entry point hands the page an
+// Opener. The types sit below both, so the UI imports no engine and the engine no UI.
+package engine
 
 // Engine is what the page needs from a trained fusion network. The wasm entry point
 // supplies an Opener that turns a model file into an Engine; until one is supplied the
@@ -63,8 +68,8 @@ type Explanation struct {
 	Method string  // the Method.ID used
 	P      float64 // p(class 1)
 
-	// Modalities holds one score per modality in fusion-vector order (ct_axial,
-	// ct_coronal, clinical_a, clinical_b). For additive methods (Signed) a score is the
+	// Modalities holds one score per modality in fusion-vector order (package modality:
+	// ct_axial, ct_coronal, clinical_a, clinical_b). For additive methods (Signed) a score is the
 	// modality's contribution to P; for sensitivity methods it is non-negative.
 	Modalities []float64
 	// Features holds one score per fusion feature (40), or nil for methods that score
@@ -143,52 +148,4 @@ type TruthCheck struct {
 	// cannot pause (0 when the cohort was already drawn). In the browser it runs in the
 	// check's Web Worker, so the page goes on meanwhile.
 	DrawMS float64
-}
-
-// Modality is one input group, in fusion-vector order.
-type Modality int
-
-// The four modalities of the fusion vector.
-const (
-	CTAxial   Modality = iota // z[0:10], the axial CT image
-	CTCoronal                 // z[10:20], the coronal CT image
-	ClinicalA                 // z[20:30], clinical group A
-	ClinicalB                 // z[30:40], clinical group B
-	NumModalities
-)
-
-// FeaturesPerModality is the number of fusion features each modality contributes.
-const FeaturesPerModality = 10
-
-// FusionSize is the length of the fusion vector.
-const FusionSize = int(NumModalities) * FeaturesPerModality
-
-// ID returns the modality's stable name ("ct_axial", ...), used in data-modality.
-func (m Modality) ID() string {
-	switch m {
-	case CTAxial:
-		return "ct_axial"
-	case CTCoronal:
-		return "ct_coronal"
-	case ClinicalA:
-		return "clinical_a"
-	case ClinicalB:
-		return "clinical_b"
-	}
-	return "unknown"
-}
-
-// Label returns the modality's human name.
-func (m Modality) Label() string {
-	switch m {
-	case CTAxial:
-		return "CT axial"
-	case CTCoronal:
-		return "CT coronal"
-	case ClinicalA:
-		return "Clinical A"
-	case ClinicalB:
-		return "Clinical B"
-	}
-	return "unknown"
 }

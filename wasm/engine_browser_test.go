@@ -1,12 +1,14 @@
 //go:build !js
 
-package enginetest
+package main
 
-// The browser explainer with real models, checked number by number against the native
-// computation cmd/explain makes for the same case (same model bytes, same images, same
-// clinical values): prediction, modality and feature scores for per-case methods with and
-// without the reference cohort, a slow method, a method with no per-case form, a second
-// model and the ground-truth check; then the downloads, and the page's timings.
+// The page this program builds (site with the real engine, explainer), in headless
+// Chromium with real models, checked number by number against the native computation
+// cmd/explain makes for the same case (same model bytes, same images, same clinical
+// values): prediction, modality and feature scores for per-case methods with and without
+// the reference cohort, a slow method, a method with no per-case form, a second model and
+// the ground-truth check, which runs in its Web Worker while the page goes on answering;
+// then the downloads. The page's timings are logged, not asserted (see BENCHMARKS.md).
 
 import (
 	"bytes"
@@ -17,22 +19,21 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/fusionlens/fusionlens/clinical"
 	"github.com/fusionlens/fusionlens/cohort"
 	"github.com/fusionlens/fusionlens/explainer"
 	"github.com/fusionlens/fusionlens/fusion"
 	"github.com/fusionlens/fusionlens/importance"
+	bt "github.com/fusionlens/fusionlens/internal/browsertest"
 	"github.com/fusionlens/fusionlens/internal/testtool"
 	"github.com/fusionlens/fusionlens/latent"
-	"github.com/fusionlens/fusionlens/phantom"
 	"github.com/fusionlens/fusionlens/site"
-	bt "github.com/fusionlens/fusionlens/site/internal/browsertest"
 	"github.com/fusionlens/fusionlens/validation"
 )
 
@@ -62,10 +63,10 @@ func exampleCase(t *testing.T, edits ...[2]string) nativeCase {
 }
 
 // nativeModel is one shipped model, loaded natively from the bytes the page fetched, with
-// cmd/explain's background of the page's reference size and seed.
+// the reference cohort of the page's size and seed (cmd/explain's background).
 type nativeModel struct {
 	net  *fusion.Net
-	head *validation.DenseHead
+	head *fusion.DenseHead
 	bg   importance.Cohort
 }
 
@@ -79,24 +80,15 @@ func loadNative(t *testing.T, path string) *nativeModel {
 	if err != nil {
 		t.Fatal(err)
 	}
-	head, err := validation.HeadOf(net)
+	head, err := fusion.HeadOf(net)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// As cmd/explain's background(): phantom.Dataset and clinical.Simulate, seed 1.
-	n := explainer.DefaultReferenceN
-	ax, _ := phantom.Dataset(n, 1, phantom.Axial)
-	co, _ := phantom.Dataset(n, 1, phantom.Coronal)
-	c64 := clinical.Simulate(n, 1)
-	d := fusion.Dataset{N: n, Axial: ax, Coronal: co, Clinical: make([]float32, len(c64)), Labels: make([]int, n)}
-	for i, v := range c64 {
-		d.Clinical[i] = float32(v)
-	}
-	z, _, err := net.Clone(n).Embed(d)
+	bg, err := explainer.ReferenceCohort(net, explainer.DefaultReferenceN, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &nativeModel{net: net, head: head, bg: importance.Cohort{Z: z, N: n}}
+	return &nativeModel{net: net, head: head, bg: bg}
 }
 
 // explain is cmd/explain's computation for a per-case method.
@@ -106,7 +98,7 @@ func (m *nativeModel) explain(t *testing.T, c nativeCase, method string) importa
 	if err != nil {
 		t.Fatal(err)
 	}
-	meth, err := validation.MethodByName(method)
+	meth, err := importance.MethodByName(method)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -328,7 +320,7 @@ func TestBrowserEngine(t *testing.T) {
 	if !t.Run("global-method", func(t *testing.T) {
 		selectOption(t, b, "method-select", "permutation")
 		got := waitMethod(t, b, "permutation")
-		meth, _ := validation.MethodByName("permutation")
+		meth, _ := importance.MethodByName("permutation")
 		imp, err := meth.Global(first.head, importance.DefaultModalities(), first.bg, importance.Options{Seed: 1, Cases: explainer.GlobalCases})
 		if err != nil {
 			t.Fatal(err)
@@ -361,37 +353,65 @@ func TestBrowserEngine(t *testing.T) {
 		if scenario == "" {
 			t.Fatal("no ground-truth check offered for a model that names its scenario")
 		}
-		// The check runs in a Web Worker (check.js, check.wasm): note the workers the page
-		// starts, and count animation frames while the check runs to see that the page
-		// keeps drawing (drawing the cases used to hold the page for 0.6-0.9 s).
-		b.Run(t, "watching workers and frames", chromedp.Evaluate[chromedp.Void](`(() => {
+		// The check runs in a Web Worker (check.js, check.wasm) while the page goes on:
+		// note the workers the page starts, start the check, and once its progress shows
+		// edit a clinical value. The page must answer the edit (a new prediction on screen)
+		// while the check is still in progress, and show the check's result after that.
+		// Frames are counted for the log only: how long the page went without drawing
+		// depends on the machine, so it is reported, not asserted.
+		type order struct {
+			Events       []string // "progress", "edited", "prediction", "check", in the order seen
+			ProgressLeft bool     // the check's progress was still on screen when the prediction changed
+			Frames       int
+			MaxGap       float64
+		}
+		got := bt.Eval[order](t, b, `new Promise(resolve => {
   window.testWorkers = [];
   const W = window.Worker;
   window.Worker = class extends W { constructor(url, opt) { super(url, opt); window.testWorkers.push(String(url)); } };
-  const f = window.testFrames = {n: 0, maxGap: 0, last: performance.now(), on: true};
+  const f = {n: 0, maxGap: 0, last: performance.now(), on: true};
   const tick = (ts) => { if (!f.on) return; f.n++; f.maxGap = Math.max(f.maxGap, ts - f.last); f.last = ts; requestAnimationFrame(tick); };
   requestAnimationFrame(tick);
-})()`))
-		b.Run(t, "running the check", chromedp.Click(bt.TestID("truth-run")))
-		b.WaitFor(t, "the check's progress", `!!document.querySelector('[data-testid="truth-progress"], [data-testid="truth-check"]')`)
-		b.WaitLong(t, "the check", `document.querySelector('[data-testid="truth-check"]')?.dataset.method === "gradxinput"`, 150*time.Second)
-		frames := bt.Eval[struct {
-			N      int
-			MaxGap float64
-		}](t, b, `(() => { const f = window.testFrames; f.on = false; return {N: f.n, MaxGap: f.maxGap}; })()`)
+  const q = (id) => document.querySelector('[data-testid="' + id + '"]');
+  const before = q("prediction").dataset.p;
+  const o = {Events: [], ProgressLeft: false};
+  const seen = (e) => o.Events.includes(e);
+  const finish = () => { mo.disconnect(); f.on = false; o.Frames = f.n; o.MaxGap = f.maxGap; resolve(o); };
+  const step = () => {
+    if (!seen("progress") && q("truth-progress")) {
+      o.Events.push("progress");
+      const el = q("clinical-sbp");
+      el.value = "150";
+      el.dispatchEvent(new Event("input", {bubbles: true}));
+      o.Events.push("edited");
+    }
+    if (seen("edited") && !seen("prediction") && q("prediction") && q("prediction").dataset.p !== before) {
+      o.Events.push("prediction");
+      o.ProgressLeft = !!q("truth-progress");
+    }
+    if (!seen("check") && q("truth-check")?.dataset.method === "gradxinput") o.Events.push("check");
+    if (seen("check") && (seen("prediction") || !seen("edited"))) finish();
+  };
+  const mo = new MutationObserver(step);
+  mo.observe(document.body, {subtree: true, childList: true, attributes: true});
+  setTimeout(finish, 150000);
+  q("truth-run").click();
+  step();
+})`)
 		workers := bt.Eval[[]string](t, b, `window.testWorkers`)
 		if len(workers) != 1 || workers[0] != "check.js" {
 			t.Errorf("the check started workers %q, want one check.js", workers)
 		}
+		if want := []string{"progress", "edited", "prediction", "check"}; !slices.Equal(got.Events, want) || !got.ProgressLeft {
+			t.Errorf("during the check the page showed %q (progress still on screen at the new prediction: %v); want %q: the edit answered while the check runs in its worker",
+				got.Events, got.ProgressLeft, want)
+		}
+		c = exampleCase(t, [2]string{"sbp", "150"})
+		compare(t, "second model, gradxinput, edited during the check", waitMethod(t, b, "gradxinput"), second.explain(t, c, "gradxinput"), false)
 		timings["ground-truth check (200 cases)"] = bt.Eval[float64](t, b, `window.fusionlensTimings.truthMS`)
 		timings["drawing the check's cases (in the worker)"] = bt.Eval[float64](t, b, `+document.querySelector('[data-testid="truth-check"]').dataset.drawMs`)
-		timings["longest time between two frames during the check"] = frames.MaxGap
-		// The page draws while the worker computes: frames keep coming, and no gap comes
-		// near the time the worker spends drawing the cases in one step.
-		if frames.N < 10 || frames.MaxGap > 500 {
-			t.Errorf("during the %.0f ms check the page drew %d frames, longest gap %.0f ms; want it to keep drawing (gaps under 500 ms)",
-				timings["ground-truth check (200 cases)"], frames.N, frames.MaxGap)
-		}
+		timings["longest time between two frames during the check"] = got.MaxGap
+		t.Logf("the page drew %d frames during the check", got.Frames)
 		type row struct {
 			Truth, Estimate float64
 		}
@@ -426,7 +446,7 @@ func TestBrowserEngine(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		meth, _ := validation.MethodByName("gradxinput")
+		meth, _ := importance.MethodByName("gradxinput")
 		imp, err := meth.Global(second.head, importance.DefaultModalities(), importance.Cohort{Z: z, N: co.N, Labels: co.Labels}, importance.Options{Seed: 1, Cases: explainer.GlobalCases})
 		if err != nil {
 			t.Fatal(err)
