@@ -163,9 +163,9 @@ func Open(name string, data []byte, o Options) (*Engine, error) {
 		return nil, err
 	}
 	cfg := net.Config()
-	if cfg.Images != 2 || cfg.ImageSize != phantom.Size || cfg.Clinical != clinical.NumVars || cfg.Features() != site.FeaturesPerModality || len(cfg.Modalities) != int(site.NumModalities) {
+	if cfg.Images() != 2 || cfg.ImageSize() != phantom.Size || cfg.Clinical() != clinical.NumVars || cfg.Features() != site.FeaturesPerModality || len(cfg.Modalities()) != int(site.NumModalities) {
 		return nil, fmt.Errorf("the network reads %d images of %dx%d, %d encoder features each, and %d clinical values in %d modalities; the explainer needs the paper's layout (2 images of 28x28, 10 features each, 20 values, 4 modalities)",
-			cfg.Images, cfg.ImageSize, cfg.ImageSize, cfg.Features(), cfg.Clinical, len(cfg.Modalities))
+			cfg.Images(), cfg.ImageSize(), cfg.ImageSize(), cfg.Features(), cfg.Clinical(), len(cfg.Modalities()))
 	}
 	dense, err := fusion.HeadOf(net)
 	if err != nil {

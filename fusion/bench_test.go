@@ -23,7 +23,7 @@ func BenchmarkTrainStep(b *testing.B) {
 	for i := range idx {
 		idx[i] = i
 	}
-	clin, y := make([]float32, n*cfg.Clinical), make([]int, n)
+	clin, y := make([]float32, n*cfg.Clinical()), make([]int, n)
 	step := func() {
 		m.gather(d, idx, clin, y)
 		_, logp := m.forwardStaged(clin, n)

@@ -15,18 +15,22 @@ type DenseLayer struct {
 }
 
 // DenseHead is a post-fusion head as a plain stack of dense layers with ReLU between
-// them, ending in two class scores s0, s1: p(class 1) = logistic(s1 - s0). It is an
-// importance.Head and a LogitHead. It holds no buffers, so one DenseHead may serve
-// several goroutines at once.
+// them, ending in K class scores s (2..10): p(class k) = softmax(s)_k, for two classes
+// p(class 1) = logistic(s1 - s0). It reports the probability of one class, Class (class 1,
+// the paper's positive class, unless ForClass chose another). It is an importance.Head and
+// a LogitHead. It holds no buffers, so one DenseHead may serve several goroutines at once.
 type DenseHead struct {
 	Layers []DenseLayer
+
+	class    int  // the class reported, when chosen
+	hasClass bool // whether ForClass chose class; otherwise class 1
 }
 
 // headChunk is how many fusion vectors a DenseHead evaluates per pass, which bounds the
 // memory of one call.
 const headChunk = 256
 
-// NewDenseHead checks that the layers chain (each In is the previous Out), end in two
+// NewDenseHead checks that the layers chain (each In is the previous Out), end in 2..10
 // class scores and hold finite weights of the stated sizes, and returns them as a head.
 // The layers are used as given, not copied.
 func NewDenseHead(layers []DenseLayer) (*DenseHead, error) {
@@ -52,14 +56,38 @@ func NewDenseHead(layers []DenseLayer) (*DenseHead, error) {
 			}
 		}
 	}
-	if out := layers[len(layers)-1].Out; out != 2 {
-		return nil, fmt.Errorf("fusion: head ends in %d scores, want 2 classes", out)
+	if out := layers[len(layers)-1].Out; out < 2 || out > maxClasses {
+		return nil, fmt.Errorf("fusion: head ends in %d scores, want 2..%d classes", out, maxClasses)
 	}
 	return &DenseHead{Layers: layers}, nil
 }
 
+// maxClasses is the most classes a head may score.
+const maxClasses = 10
+
+// Classes is the number of class scores the head ends in.
+func (h *DenseHead) Classes() int { return h.Layers[len(h.Layers)-1].Out }
+
+// Class is the class whose probability the head reports.
+func (h *DenseHead) Class() int {
+	if h.hasClass {
+		return h.class
+	}
+	return 1
+}
+
+// ForClass returns a head with the same layers (shared, not copied) that reports p(class
+// k), or an error naming the range of classes.
+func (h *DenseHead) ForClass(k int) (*DenseHead, error) {
+	if k < 0 || k >= h.Classes() {
+		return nil, fmt.Errorf("fusion: class %d, the head scores classes 0..%d", k, h.Classes()-1)
+	}
+	return &DenseHead{Layers: h.Layers, class: k, hasClass: true}, nil
+}
+
 // HeadOf copies the head of a fusion network: the dense layers after the fusion vector.
-// The copy computes the same p(class 1) as net.Prob and does not change when net does.
+// The copy computes the same p(class 1) as net.Prob and does not change when net does;
+// ForClass gives another class's.
 func HeadOf(net *Net) (*DenseHead, error) {
 	cfg := net.Config()
 	params := net.Params()
@@ -90,7 +118,7 @@ func (h *DenseHead) Dim() int { return h.Layers[0].In }
 // model-randomisation sanity check of Adebayo et al. (2018) applied to the head.
 func (h *DenseHead) Randomised(seed uint64) *DenseHead {
 	rng := nn.NewRand(seed)
-	out := &DenseHead{Layers: make([]DenseLayer, len(h.Layers))}
+	out := &DenseHead{Layers: make([]DenseLayer, len(h.Layers)), class: h.class, hasClass: h.hasClass}
 	for i, l := range h.Layers {
 		r := DenseLayer{In: l.In, Out: l.Out, W: make([]float32, len(l.W)), B: make([]float32, len(l.B))}
 		nn.InitHeUniform(r.W, l.In, rng)
@@ -131,8 +159,8 @@ func (h *DenseHead) buffers(grad bool) *buffers {
 	return b
 }
 
-// scores runs n <= headChunk rows through the layers; the last activation holds the two
-// class scores per row.
+// scores runs n <= headChunk rows through the layers; the last activation holds the
+// class scores per row (n x Classes).
 func (h *DenseHead) scores(b *buffers, z []float32, n int) []float32 {
 	in := z[:n*h.Dim()]
 	last := len(h.Layers) - 1
@@ -147,15 +175,11 @@ func (h *DenseHead) scores(b *buffers, z []float32, n int) []float32 {
 	return in
 }
 
-// backward sets g (n x Dim) to the gradient of sum_r (w[r] (s1 - s0)) with respect to z,
-// given the activations of the last scores call.
-func (h *DenseHead) backward(b *buffers, w []float32, n int, g []float32) {
-	last := len(h.Layers) - 1
-	d := make([]float32, 2*n)
-	for r := range n {
-		d[2*r], d[2*r+1] = -w[r], w[r]
-	}
-	for i := last; i >= 0; i-- {
+// backward sets g (n x Dim) to the gradient with respect to z of sum over rows r and
+// classes j of d[r, j] s_j(z_r), given the activations of the last scores call; d is
+// n x Classes.
+func (h *DenseHead) backward(b *buffers, d []float32, n int, g []float32) {
+	for i := len(h.Layers) - 1; i >= 0; i-- {
 		l := h.Layers[i]
 		var dIn []float32
 		if i > 0 {
@@ -171,13 +195,46 @@ func (h *DenseHead) backward(b *buffers, w []float32, n int, g []float32) {
 	}
 }
 
-// Logit sets s[i] = ln(p/(1-p)) = s1 - s0 for each row i of z (n x Dim).
+// logit returns ln(p_k/(1-p_k)) = s_k - ln sum_{j != k} exp(s_j) for one row of scores s,
+// and sets w to its gradient with respect to s (w may be nil). For two classes it is
+// s_k - s_other.
+func logit(s []float32, k int, w []float32) float64 {
+	if len(s) == 2 {
+		if w != nil {
+			w[k], w[1-k] = 1, -1
+		}
+		return float64(s[k]) - float64(s[1-k])
+	}
+	mx := math.Inf(-1)
+	for j, v := range s {
+		if j != k {
+			mx = math.Max(mx, float64(v))
+		}
+	}
+	var sum float64
+	for j, v := range s {
+		if j != k {
+			sum += math.Exp(float64(v) - mx)
+		}
+	}
+	if w != nil {
+		for j, v := range s {
+			w[j] = float32(-math.Exp(float64(v)-mx) / sum)
+		}
+		w[k] = 1
+	}
+	return float64(s[k]) - mx - math.Log(sum)
+}
+
+// Logit sets s[i] = ln(p/(1-p)) of the head's class for each row i of z (n x Dim); for
+// two classes and class 1, s1 - s0.
 func (h *DenseHead) Logit(z []float32, n int, s []float32) {
 	h.checkRows("Logit", z, n, s, nil)
-	h.each(z, n, func(b *buffers, zc []float32, k, lo int) {
-		sc := h.scores(b, zc, k)
-		for r := range k {
-			s[lo+r] = sc[2*r+1] - sc[2*r]
+	c, k := h.Classes(), h.Class()
+	h.each(z, n, func(b *buffers, zc []float32, r, lo int) {
+		sc := h.scores(b, zc, r)
+		for i := range r {
+			s[lo+i] = float32(logit(sc[i*c:(i+1)*c], k, nil))
 		}
 	}, false)
 }
@@ -185,44 +242,69 @@ func (h *DenseHead) Logit(z []float32, n int, s []float32) {
 // GradLogit sets s as Logit does and g = ds/dz (n x Dim).
 func (h *DenseHead) GradLogit(z []float32, n int, s, g []float32) {
 	h.checkRows("GradLogit", z, n, s, g)
-	d := h.Dim()
-	ones := make([]float32, headChunk)
-	for i := range ones {
-		ones[i] = 1
-	}
-	h.each(z, n, func(b *buffers, zc []float32, k, lo int) {
-		sc := h.scores(b, zc, k)
-		for r := range k {
-			s[lo+r] = sc[2*r+1] - sc[2*r]
+	d, c, k := h.Dim(), h.Classes(), h.Class()
+	w := make([]float32, headChunk*c)
+	h.each(z, n, func(b *buffers, zc []float32, r, lo int) {
+		sc := h.scores(b, zc, r)
+		for i := range r {
+			s[lo+i] = float32(logit(sc[i*c:(i+1)*c], k, w[i*c:(i+1)*c]))
 		}
-		h.backward(b, ones, k, g[lo*d:])
+		h.backward(b, w[:r*c], r, g[lo*d:])
 	}, true)
 }
 
-// Prob sets p[i] = p(class 1 | row i of z).
+// prob returns p(class k) for one row of scores s and sets w, when not nil, to
+// dp/ds. For two classes p is logistic(s_k - s_other) and dp/ds_k = p(1-p).
+func prob(s []float32, k int, w []float32) float64 {
+	if len(s) == 2 {
+		v := logistic(float64(s[k]) - float64(s[1-k]))
+		if w != nil {
+			q := float32(v * (1 - v))
+			w[k], w[1-k] = q, -q
+		}
+		return v
+	}
+	mx := math.Inf(-1)
+	for _, v := range s {
+		mx = math.Max(mx, float64(v))
+	}
+	var sum float64
+	for _, v := range s {
+		sum += math.Exp(float64(v) - mx)
+	}
+	pk := math.Exp(float64(s[k])-mx) / sum
+	if w != nil {
+		for j, v := range s {
+			w[j] = float32(-pk * math.Exp(float64(v)-mx) / sum)
+		}
+		w[k] = float32(pk * (1 - pk))
+	}
+	return pk
+}
+
+// Prob sets p[i] = p(class | row i of z) for the head's class.
 func (h *DenseHead) Prob(z []float32, n int, p []float32) {
 	h.checkRows("Prob", z, n, p, nil)
-	h.each(z, n, func(b *buffers, zc []float32, k, lo int) {
-		sc := h.scores(b, zc, k)
-		for r := range k {
-			p[lo+r] = float32(logistic(float64(sc[2*r+1]) - float64(sc[2*r])))
+	c, k := h.Classes(), h.Class()
+	h.each(z, n, func(b *buffers, zc []float32, r, lo int) {
+		sc := h.scores(b, zc, r)
+		for i := range r {
+			p[lo+i] = float32(prob(sc[i*c:(i+1)*c], k, nil))
 		}
 	}, false)
 }
 
-// Grad sets p as Prob does and g = dp/dz = p(1-p) ds/dz.
+// Grad sets p as Prob does and g = dp/dz.
 func (h *DenseHead) Grad(z []float32, n int, p, g []float32) {
 	h.checkRows("Grad", z, n, p, g)
-	d := h.Dim()
-	q := make([]float32, headChunk)
-	h.each(z, n, func(b *buffers, zc []float32, k, lo int) {
-		sc := h.scores(b, zc, k)
-		for r := range k {
-			v := logistic(float64(sc[2*r+1]) - float64(sc[2*r]))
-			p[lo+r] = float32(v)
-			q[r] = float32(v * (1 - v))
+	d, c, k := h.Dim(), h.Classes(), h.Class()
+	w := make([]float32, headChunk*c)
+	h.each(z, n, func(b *buffers, zc []float32, r, lo int) {
+		sc := h.scores(b, zc, r)
+		for i := range r {
+			p[lo+i] = float32(prob(sc[i*c:(i+1)*c], k, w[i*c:(i+1)*c]))
 		}
-		h.backward(b, q, k, g[lo*d:])
+		h.backward(b, w[:r*c], r, g[lo*d:])
 	}, true)
 }
 

@@ -115,11 +115,12 @@ func TestDenseHeadMatchesReferenceAndFiniteDifferences(t *testing.T) {
 func TestDenseHeadRejectsBadLayers(t *testing.T) {
 	good := randomHead([]int{4, 3, 2}, 1).Layers
 	bad := map[string][]DenseLayer{
-		"none":          nil,
-		"broken chain":  {good[0], {In: 4, Out: 2, W: make([]float32, 8), B: make([]float32, 2)}},
-		"three classes": {good[0], {In: 3, Out: 3, W: make([]float32, 9), B: make([]float32, 3)}},
-		"short weights": {good[0], {In: 3, Out: 2, W: make([]float32, 5), B: make([]float32, 2)}},
-		"NaN weight":    {good[0], {In: 3, Out: 2, W: []float32{0, 0, 0, float32(math.NaN()), 0, 0}, B: make([]float32, 2)}},
+		"none":           nil,
+		"broken chain":   {good[0], {In: 4, Out: 2, W: make([]float32, 8), B: make([]float32, 2)}},
+		"eleven classes": {good[0], {In: 3, Out: 11, W: make([]float32, 33), B: make([]float32, 11)}},
+		"one class":      {good[0], {In: 3, Out: 1, W: make([]float32, 3), B: make([]float32, 1)}},
+		"short weights":  {good[0], {In: 3, Out: 2, W: make([]float32, 5), B: make([]float32, 2)}},
+		"NaN weight":     {good[0], {In: 3, Out: 2, W: []float32{0, 0, 0, float32(math.NaN()), 0, 0}, B: make([]float32, 2)}},
 	}
 	for name, layers := range bad {
 		if _, err := NewDenseHead(layers); err == nil {

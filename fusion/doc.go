@@ -1,6 +1,8 @@
-// Package fusion is the paper's hybrid fusion network: one image encoder shared by the
-// CT images, the fusion vector z = [enc(axial), enc(coronal), twenty clinical values],
-// and a post-fusion head with a two-class log-softmax output. It trains the network
+// Package fusion is the hybrid fusion network: image encoders (the paper's one is shared
+// by its two CT images), the fusion vector z = [enc(image 1), ..., enc(image K), tabular
+// values] (the paper's: [enc(axial), enc(coronal), twenty clinical values]), and a
+// post-fusion head with a log-softmax over 2..10 classes. Config.Schema (package schema)
+// says what the network reads and decides; it travels in every model file. It trains the network
 // (Train), measures it (Evaluate, AUC), explains single cases at the fusion layer and at
 // the pixels (Encode, Fuse, Prob, Grad, Explain, Saliency: a Net is an importance.Head),
 // and reads and writes it as model files and safetensors (Save, Load, LoadBytes).
@@ -41,7 +43,21 @@
 //
 // Other configurations follow the same scheme: encoder.<i> counts every module of the
 // encoder's nn.Sequential (convolution, batch norm, ReLU, pooling, one Flatten after the
-// conv stages, linear, ReLU, ..., BatchNorm1d), head.<i> likewise.
+// conv stages, linear, ReLU, ..., BatchNorm1d), head.<i> likewise. A network with more
+// than one encoder (Config.Encoders) holds them as an nn.ModuleList named encoders, so
+// its tensors are encoders.<e>.<i>.* (encoder e, module i; an RGB encoder's first
+// convolution has 3 input channels), and forward encodes each image input k with
+// encoders[encoder[k]], all the inputs of one encoder in one pass, in input order. Model
+// files store the configuration (schema included) as JSON; the JSON of files written
+// before schemas existed is read as LegacyConfig, the paper's network with the paper's
+// schema.
+//
+// # Classes
+//
+// Prob, Grad, Explain and Saliency give class 1 (the paper's positive class; with two
+// classes |dp1/dz| = |dp0/dz|). ClassHead, ExplainClass (class -1: the predicted one),
+// SaliencyClass and DenseHead.ForClass give any class k: p_k = softmax(s)_k and
+// dp_k/ds_j = p_k (delta_jk - p_j).
 //
 // # Explaining
 //

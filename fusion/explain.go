@@ -15,10 +15,10 @@ const headRows = 64
 type explainer struct {
 	s     *stack
 	h     *headEval
-	imgs  []float32 // Images*Pixels
-	z     []float32 // Dim
-	dFeat []float32 // Images*Features
-	dLogp []float32 // 2
+	imgs  [][]float32 // per encoder, one image per user
+	z     []float32   // Dim
+	dFeat [][]float32 // per encoder, features per user
+	dLogp []float32   // Classes
 	feat  [][]float32
 }
 
@@ -30,28 +30,30 @@ func (m *Net) explain() *explainer {
 		s.setTraining(false)
 		// Explaining needs gradients with respect to inputs only; skipping the parameter
 		// gradients halves the backward pass of the saliency.
-		s.enc.SetSkipParamGrad(true)
-		s.head.SetSkipParamGrad(true)
+		s.setSkipParamGrad(true)
 		e := &explainer{s: s,
-			h:    newHeadEval(m.cfg, s.head),
-			imgs: make([]float32, m.cfg.Images*m.cfg.Pixels()), z: make([]float32, m.cfg.Dim()),
-			dFeat: make([]float32, m.cfg.Images*m.cfg.Features()), dLogp: make([]float32, 2),
-			feat: make([][]float32, m.cfg.Images+1)}
+			h: newHeadEval(m.cfg, s.head), z: make([]float32, m.cfg.Dim()),
+			dLogp: make([]float32, m.cfg.Classes()), feat: make([][]float32, m.lay.images()+1)}
+		for i, u := range m.lay.users {
+			e.imgs = append(e.imgs, make([]float32, len(u)*m.cfg.Encoders[i].Pixels()))
+			e.dFeat = append(e.dFeat, make([]float32, len(u)*m.cfg.Encoders[i].Features()))
+		}
 		m.ex = e
 	}
 	return m.ex
 }
 
-// headEval computes p(class 1) and dp/dz of the head directly from its dense layers'
-// weights, without touching their gradients or activation buffers.
+// headEval computes p(class k) and dp(class k)/dz of the head directly from its dense
+// layers' weights, without touching their gradients or activation buffers.
 type headEval struct {
 	dense     []*nn.Dense
 	act, dAct [][]float32 // per layer, headRows x width: outputs and their gradients
 	dz        []float32   // headRows x Dim
+	prob      []float64   // Classes: one row's class probabilities
 }
 
 func newHeadEval(cfg Config, head *nn.Sequential) *headEval {
-	h := &headEval{dz: make([]float32, headRows*cfg.Dim())}
+	h := &headEval{dz: make([]float32, headRows*cfg.Dim()), prob: make([]float64, cfg.Classes())}
 	for _, l := range head.Layers {
 		if d, ok := l.(*nn.Dense); ok {
 			h.dense = append(h.dense, d)
@@ -62,8 +64,29 @@ func newHeadEval(cfg Config, head *nn.Sequential) *headEval {
 	return h
 }
 
-// forward sets p[i] = p(class 1 | z row i) for n <= headRows rows.
-func (h *headEval) forward(z []float32, n int, p []float32) {
+// classProb returns softmax(s)[k] for one row of class scores s, in float64. For two
+// classes it is logistic(s_k - s_other), computed as the paper's code always has.
+func classProb(s []float32, k int, prob []float64) float64 {
+	if len(s) == 2 {
+		return 1 / (1 + math.Exp(float64(s[1-k]-s[k])))
+	}
+	mx := s[0]
+	for _, v := range s {
+		mx = max(mx, v)
+	}
+	var sum float64
+	for j, v := range s {
+		prob[j] = math.Exp(float64(v - mx))
+		sum += prob[j]
+	}
+	for j := range prob {
+		prob[j] /= sum
+	}
+	return prob[k]
+}
+
+// forward sets p[i] = p(class k | z row i) for n <= headRows rows.
+func (h *headEval) forward(z []float32, n, k int, p []float32) {
 	in := z
 	last := len(h.dense) - 1
 	for i, d := range h.dense {
@@ -82,21 +105,35 @@ func (h *headEval) forward(z []float32, n int, p []float32) {
 		}
 		in = out
 	}
+	c := h.dense[last].Out
 	for r := range n {
-		// p1 = softmax(s)[1] = logistic(s1 - s0), computed in float64.
-		p[r] = float32(1 / (1 + math.Exp(float64(in[2*r]-in[2*r+1]))))
+		p[r] = float32(classProb(in[r*c:(r+1)*c], k, h.prob))
 	}
 }
 
-// grad sets p as forward does and g = dp/dz for n <= headRows rows.
-func (h *headEval) grad(z []float32, n int, p, g []float32) {
-	h.forward(z, n, p)
+// grad sets p as forward does and g = dp(class k)/dz for n <= headRows rows.
+func (h *headEval) grad(z []float32, n, k int, p, g []float32) {
+	h.forward(z, n, k, p)
 	last := len(h.dense) - 1
-	d := h.dAct[last][:2*n]
+	c := h.dense[last].Out
+	d := h.dAct[last][:c*n]
 	for r := range n {
-		// dp1/ds1 = p1 p0 and dp1/ds0 = -p1 p0.
-		q := p[r] * (1 - p[r])
-		d[2*r], d[2*r+1] = -q, q
+		row := d[r*c : (r+1)*c]
+		if c == 2 {
+			// dp_k/ds_k = p_k p_other and dp_k/ds_other = -p_k p_other.
+			q := p[r] * (1 - p[r])
+			row[k], row[1-k] = q, -q
+			continue
+		}
+		// dp_k/ds_j = p_k (delta_jk - p_j), with the probabilities in float64.
+		classProb(h.act[last][r*c:(r+1)*c], k, h.prob)
+		for j := range row {
+			v := -h.prob[k] * h.prob[j]
+			if j == k {
+				v += h.prob[k]
+			}
+			row[j] = float32(v)
+		}
 	}
 	for i := last; i >= 0; i-- {
 		l := h.dense[i]
@@ -156,26 +193,73 @@ func axpy(y, x []float32, a float32) {
 func (m *Net) Dim() int { return m.cfg.Dim() }
 
 // Prob sets p[i] = p(class 1 | z row i) for the n x Dim row-major fusion vectors z, using
-// only the head (microseconds per row). It panics if z or p is too short.
-func (m *Net) Prob(z []float32, n int, p []float32) {
-	m.checkHead("Prob", z, n, p, nil)
-	h, d := m.explain().h, m.cfg.Dim()
-	for lo := 0; lo < n; lo += headRows {
-		k := min(headRows, n-lo)
-		h.forward(z[lo*d:], k, p[lo:])
-	}
-}
+// only the head (microseconds per row). It panics if z or p is too short. ClassHead gives
+// the probability of another class.
+func (m *Net) Prob(z []float32, n int, p []float32) { m.prob(1, z, n, p) }
 
 // Grad sets p as Prob does and g = dp(class 1)/dz (n x Dim, row-major), the gradient at
 // the fusion layer that the paper's importance is made of. It panics if a buffer is too
 // short.
-func (m *Net) Grad(z []float32, n int, p, g []float32) {
+func (m *Net) Grad(z []float32, n int, p, g []float32) { m.grad(1, z, n, p, g) }
+
+func (m *Net) prob(k int, z []float32, n int, p []float32) {
+	m.checkHead("Prob", z, n, p, nil)
+	h, d := m.explain().h, m.cfg.Dim()
+	for lo := 0; lo < n; lo += headRows {
+		r := min(headRows, n-lo)
+		h.forward(z[lo*d:], r, k, p[lo:])
+	}
+}
+
+func (m *Net) grad(k int, z []float32, n int, p, g []float32) {
 	m.checkHead("Grad", z, n, p, g)
 	h, d := m.explain().h, m.cfg.Dim()
 	for lo := 0; lo < n; lo += headRows {
-		k := min(headRows, n-lo)
-		h.grad(z[lo*d:], k, p[lo:], g[lo*d:])
+		r := min(headRows, n-lo)
+		h.grad(z[lo*d:], r, k, p[lo:], g[lo*d:])
 	}
+}
+
+// ClassHead is a Net's head for one class: an importance.Head whose Prob and Grad are
+// p(class k) and dp(class k)/dz. It shares the Net (and is not safe for concurrent use).
+type ClassHead struct {
+	net   *Net
+	class int
+}
+
+// ClassHead returns the head for class k (0..Classes-1), or an error naming the range.
+func (m *Net) ClassHead(k int) (*ClassHead, error) {
+	if k < 0 || k >= m.cfg.Classes() {
+		return nil, fmt.Errorf("fusion: class %d, the network has classes 0..%d", k, m.cfg.Classes()-1)
+	}
+	return &ClassHead{net: m, class: k}, nil
+}
+
+// Class is the class whose probability h gives.
+func (h *ClassHead) Class() int { return h.class }
+
+// Dim is the length of the fusion vector.
+func (h *ClassHead) Dim() int { return h.net.Dim() }
+
+// Prob sets p[i] = p(class k | z row i).
+func (h *ClassHead) Prob(z []float32, n int, p []float32) { h.net.prob(h.class, z, n, p) }
+
+// Grad sets p as Prob does and g = dp(class k)/dz (n x Dim).
+func (h *ClassHead) Grad(z []float32, n int, p, g []float32) { h.net.grad(h.class, z, n, p, g) }
+
+// Probs returns every class probability for one fusion vector z (a new slice).
+func (m *Net) Probs(z []float32) ([]float32, error) {
+	if len(z) != m.cfg.Dim() {
+		return nil, fmt.Errorf("fusion: Probs: fusion vector of %d values, want %d", len(z), m.cfg.Dim())
+	}
+	if i := nonFinite(z); i >= 0 {
+		return nil, fmt.Errorf("fusion: Probs: fusion feature %d is %v", i, z[i])
+	}
+	out := make([]float32, m.cfg.Classes())
+	for k := range out {
+		m.prob(k, z, 1, out[k:k+1])
+	}
+	return out, nil
 }
 
 func (m *Net) checkHead(op string, z []float32, n int, p, g []float32) {
@@ -186,119 +270,176 @@ func (m *Net) checkHead(op string, z []float32, n int, p, g []float32) {
 	}
 }
 
-// Encode returns the encoder's features of one image (Pixels values, row-major) in
-// inference mode: Features() values, a new slice the caller may keep. Explainers cache
-// them, so that a change of clinical values costs only the head. It panics if img does
-// not hold exactly one image.
+// Encode returns the encoder's features of one image, for networks whose image inputs all
+// share one encoder (the paper's): EncodeInput(0, img). It panics otherwise, and if img
+// does not hold exactly one image.
 func (m *Net) Encode(img []float32) []float32 {
-	if len(img) != m.cfg.Pixels() {
-		panic(fmt.Sprintf("fusion: Encode: image has %d values, want %dx%d = %d", len(img), m.cfg.ImageSize, m.cfg.ImageSize, m.cfg.Pixels()))
+	if len(m.cfg.Encoders) != 1 {
+		panic(fmt.Sprintf("fusion: Encode: the network has %d encoders; use EncodeInput", len(m.cfg.Encoders)))
 	}
-	e := m.explain()
-	copy(e.imgs, img)
-	return append([]float32(nil), e.s.enc.Forward(e.imgs[:len(img)], 1)...)
+	return m.EncodeInput(0, img)
 }
 
-// checkCase reports what is wrong with one case's inputs, naming the modality.
+// EncodeInput returns the features of one image of input k (InputPixels(k) values,
+// channel-major) in inference mode: InputFeatures(k) values, a new slice the caller may
+// keep. Explainers cache them, so that a change of tabular values costs only the head. It
+// panics if k is out of range or img does not hold exactly one image.
+func (m *Net) EncodeInput(k int, img []float32) []float32 {
+	if k < 0 || k >= m.lay.images() {
+		panic(fmt.Sprintf("fusion: EncodeInput: input %d, the network has %d image inputs", k, m.lay.images()))
+	}
+	if len(img) != m.lay.pixels[k] {
+		panic(fmt.Sprintf("fusion: EncodeInput: image has %d values, input %q wants %d", len(img), m.cfg.Schema.Images[k].Name, m.lay.pixels[k]))
+	}
+	e, enc := m.explain(), m.lay.enc[k]
+	buf := e.imgs[enc][:len(img)]
+	copy(buf, img)
+	return append([]float32(nil), e.s.encs[enc].seq.Forward(buf, 1)...)
+}
+
+// checkCase reports what is wrong with one case's inputs, naming the input.
 func (m *Net) checkCase(images [][]float32, clinical []float32) error {
-	if len(images) != m.cfg.Images {
-		return fmt.Errorf("fusion: %d images given, the network reads %d", len(images), m.cfg.Images)
+	if len(images) != m.lay.images() {
+		return fmt.Errorf("fusion: %d images given, the network reads %d", len(images), m.lay.images())
 	}
 	for k, img := range images {
-		if len(img) != m.cfg.Pixels() {
-			return fmt.Errorf("fusion: image %q has %d values, want %dx%d = %d", m.cfg.Modalities[k].Name, len(img), m.cfg.ImageSize, m.cfg.ImageSize, m.cfg.Pixels())
+		im := m.cfg.Schema.Images[k]
+		if len(img) != m.lay.pixels[k] {
+			return fmt.Errorf("fusion: image %q has %d values, want %d x %dx%d = %d", im.Name, len(img), im.Channels, im.Size, im.Size, m.lay.pixels[k])
 		}
 		if i := nonFinite(img); i >= 0 {
-			return fmt.Errorf("fusion: image %q pixel %d is %v", m.cfg.Modalities[k].Name, i, img[i])
+			return fmt.Errorf("fusion: image %q pixel %d is %v", im.Name, i, img[i])
 		}
 	}
-	if len(clinical) != m.cfg.Clinical {
-		return fmt.Errorf("fusion: %d clinical values given, want %d", len(clinical), m.cfg.Clinical)
+	if len(clinical) != m.cfg.Clinical() {
+		return fmt.Errorf("fusion: %d tabular values given, want %d", len(clinical), m.cfg.Clinical())
 	}
 	if i := nonFinite(clinical); i >= 0 {
-		return fmt.Errorf("fusion: clinical value %d is %v", i, clinical[i])
+		return fmt.Errorf("fusion: tabular value %d is %v", i, clinical[i])
 	}
 	return nil
 }
 
-// Fuse returns the fusion vector of one case from its image features (one Encode result
-// per image modality) and its clinical values.
+// Fuse returns the fusion vector of one case from its image features (one EncodeInput
+// result per image input) and its tabular values.
 func (m *Net) Fuse(features [][]float32, clinical []float32) ([]float32, error) {
-	f := m.cfg.Features()
-	if len(features) != m.cfg.Images {
-		return nil, fmt.Errorf("fusion: Fuse: %d feature vectors given, want %d", len(features), m.cfg.Images)
+	if len(features) != m.lay.images() {
+		return nil, fmt.Errorf("fusion: Fuse: %d feature vectors given, want %d", len(features), m.lay.images())
 	}
 	for k, v := range features {
-		if len(v) != f {
-			return nil, fmt.Errorf("fusion: Fuse: features of image %q have %d values, want %d", m.cfg.Modalities[k].Name, len(v), f)
+		if len(v) != m.lay.widths[k] {
+			return nil, fmt.Errorf("fusion: Fuse: features of image %q have %d values, want %d", m.cfg.Schema.Images[k].Name, len(v), m.lay.widths[k])
 		}
 	}
-	if len(clinical) != m.cfg.Clinical {
-		return nil, fmt.Errorf("fusion: Fuse: %d clinical values given, want %d", len(clinical), m.cfg.Clinical)
+	if len(clinical) != m.cfg.Clinical() {
+		return nil, fmt.Errorf("fusion: Fuse: %d tabular values given, want %d", len(clinical), m.cfg.Clinical())
 	}
 	z := make([]float32, m.cfg.Dim())
-	concat(z, append(append([][]float32(nil), features...), clinical), m.cfg, 1)
+	concat(z, append(append([][]float32(nil), features...), clinical), m.lay.widths, 1)
 	return z, nil
 }
 
 // Explanation is one case's prediction and its gradient at the fusion layer.
 type Explanation struct {
-	P  float32   // p(class 1)
-	Z  []float32 // the fusion vector (Dim values)
-	DZ []float32 // dp(class 1)/dz (Dim values)
+	Class int       // the class explained
+	P     float32   // p(Class)
+	Probs []float32 // every class probability
+	Z     []float32 // the fusion vector (Dim values)
+	DZ    []float32 // dp(Class)/dz (Dim values)
 }
 
-// Explain runs one case (one image per modality, Pixels values each, and the clinical
-// values) through both encoders and the head in inference mode and returns p(class 1),
-// the fusion vector and dp/dz.
+// Explain runs one case (one image per input and the tabular values) through the
+// encoders and the head in inference mode and returns p(class 1), the fusion vector and
+// dp(class 1)/dz: ExplainClass(1, ...).
 func (m *Net) Explain(images [][]float32, clinical []float32) (Explanation, error) {
+	return m.ExplainClass(1, images, clinical)
+}
+
+// ExplainClass is Explain for class k; k = -1 explains the predicted class (the most
+// probable, the first of equals).
+func (m *Net) ExplainClass(k int, images [][]float32, clinical []float32) (Explanation, error) {
+	if k < -1 || k >= m.cfg.Classes() {
+		return Explanation{}, fmt.Errorf("fusion: class %d, the network has classes 0..%d (or -1, the predicted one)", k, m.cfg.Classes()-1)
+	}
 	if err := m.checkCase(images, clinical); err != nil {
 		return Explanation{}, err
 	}
 	e := m.explain()
-	z := e.fuse(m.cfg, images, clinical)
-	x := Explanation{Z: append([]float32(nil), z...), DZ: make([]float32, len(z))}
+	z := e.fuse(m, images, clinical)
+	x := Explanation{Z: append([]float32(nil), z...), DZ: make([]float32, len(z)), Probs: make([]float32, m.cfg.Classes())}
+	for c := range x.Probs {
+		e.h.forward(x.Z, 1, c, x.Probs[c:c+1])
+	}
+	if k < 0 {
+		k = argmax(x.Probs)
+	}
 	var p [1]float32
-	e.h.grad(x.Z, 1, p[:], x.DZ)
-	x.P = p[0]
+	e.h.grad(x.Z, 1, k, p[:], x.DZ)
+	x.Class, x.P = k, p[0]
 	return x, nil
 }
 
-// fuse encodes one case's images in one batch and fills e.z.
-func (e *explainer) fuse(cfg Config, images [][]float32, clinical []float32) []float32 {
-	k, p, f := cfg.Images, cfg.Pixels(), cfg.Features()
-	for j, img := range images {
-		copy(e.imgs[j*p:(j+1)*p], img)
+// argmax returns the index of the largest value (the first of equals).
+func argmax(v []float32) int {
+	b := 0
+	for i, x := range v {
+		if x > v[b] {
+			b = i
+		}
 	}
-	out := e.s.enc.Forward(e.imgs, k)
-	for j := range k {
-		e.feat[j] = out[j*f : (j+1)*f]
+	return b
+}
+
+// fuse encodes one case's images (each encoder in one batch) and fills e.z.
+func (e *explainer) fuse(m *Net, images [][]float32, clinical []float32) []float32 {
+	for k, img := range images {
+		p := m.lay.pixels[k]
+		copy(e.imgs[m.lay.enc[k]][m.lay.slot[k]*p:], img[:p])
 	}
-	e.feat[k] = clinical
-	concat(e.z, e.feat, cfg, 1)
+	for i, u := range m.lay.users {
+		f := m.cfg.Encoders[i].Features()
+		out := e.s.encs[i].seq.Forward(e.imgs[i], len(u))
+		for j, k := range u {
+			e.feat[k] = out[j*f : (j+1)*f]
+		}
+	}
+	e.feat[m.lay.images()] = clinical
+	concat(e.z, e.feat, m.lay.widths, 1)
 	return e.z
 }
 
 // Saliency returns p(class 1) for one case and dp(class 1)/dpixel for each of its images
-// (Pixels values per image modality, new slices), in inference mode.
+// (one slice per image input, new), in inference mode: SaliencyClass(1, ...).
 func (m *Net) Saliency(images [][]float32, clinical []float32) (float32, [][]float32, error) {
+	return m.SaliencyClass(1, images, clinical)
+}
+
+// SaliencyClass is Saliency for class k (0..Classes-1).
+func (m *Net) SaliencyClass(k int, images [][]float32, clinical []float32) (float32, [][]float32, error) {
+	if k < 0 || k >= m.cfg.Classes() {
+		return 0, nil, fmt.Errorf("fusion: class %d, the network has classes 0..%d", k, m.cfg.Classes()-1)
+	}
 	if err := m.checkCase(images, clinical); err != nil {
 		return 0, nil, err
 	}
 	e := m.explain()
-	k, px := m.cfg.Images, m.cfg.Pixels()
-	z := e.fuse(m.cfg, images, clinical)
+	z := e.fuse(m, images, clinical)
 	logp := e.s.head.Forward(z, 1)
-	p := float32(math.Exp(float64(logp[1])))
-	// dp1/dlogp = (0, p1); the log-softmax backward turns it into dp1/dscores.
-	e.dLogp[0], e.dLogp[1] = 0, p
+	p := float32(math.Exp(float64(logp[k])))
+	// dp_k/dlogp = p_k at k, 0 elsewhere; the log-softmax backward turns it into
+	// dp_k/dscores.
+	clear(e.dLogp)
+	e.dLogp[k] = p
 	dz := e.s.head.Backward(e.dLogp, 1)
-	split(e.dFeat, dz, m.cfg, 1)
-	m.setPixelGrad(e.s, true)
-	d := e.s.enc.Backward(e.dFeat, k)
-	sal := make([][]float32, k)
-	for j := range k {
-		sal[j] = append([]float32(nil), d[j*px:(j+1)*px]...)
+	split(e.dFeat, dz, m.lay, 1)
+	sal := make([][]float32, m.lay.images())
+	for i, u := range m.lay.users {
+		setPixelGrad(e.s.encs[i], true)
+		d := e.s.encs[i].seq.Backward(e.dFeat[i], len(u))
+		for j, kk := range u {
+			px := m.lay.pixels[kk]
+			sal[kk] = append([]float32(nil), d[j*px:(j+1)*px]...)
+		}
 	}
 	return p, sal, nil
 }

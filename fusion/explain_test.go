@@ -18,7 +18,7 @@ func TestExplainPaths(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	px, c, dim := cfg.Pixels(), cfg.Clinical, cfg.Dim()
+	px, c, dim := cfg.Pixels(), cfg.Clinical(), cfg.Dim()
 	for i := range d.N {
 		imgs := [][]float32{d.Axial[i*px : (i+1)*px], d.Coronal[i*px : (i+1)*px]}
 		clin := d.Clinical[i*c : (i+1)*c]
@@ -96,7 +96,7 @@ func TestExplainAfterTraining(t *testing.T) {
 	train := synthData(cfg, 64, 1)
 	px := cfg.Pixels()
 	imgs := [][]float32{train.Axial[:px], train.Coronal[:px]}
-	clin := train.Clinical[:cfg.Clinical]
+	clin := train.Clinical[:cfg.Clinical()]
 
 	o := DefaultTrainOptions()
 	o.Batch, o.Epochs = 16, 2

@@ -31,7 +31,8 @@ func (m *Net) File(meta modelfile.Meta) *modelfile.File {
 }
 
 // TensorNames returns the names of the network's tensors in file order, e.g.
-// "encoder.0.weight", "encoder.1.running_mean", "head.6.bias".
+// "encoder.0.weight", "encoder.1.running_mean", "head.6.bias" (one encoder), or
+// "encoders.1.0.weight" (encoder 1 of several; see the package doc).
 func (m *Net) TensorNames() []string {
 	names := make([]string, len(m.s.refs))
 	for i, r := range m.s.refs {

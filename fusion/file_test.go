@@ -135,9 +135,9 @@ func TestLoadRejects(t *testing.T) {
 
 // tinyConfig is the smallest network worth fuzzing with: few tensors, few bytes.
 func tinyConfig() Config {
-	return Config{ImageSize: 4, Images: 2, Clinical: 1,
+	return mustConvert(LegacyConfig{ImageSize: 16, Images: 2, Clinical: 1,
 		Conv: []ConvLayer{{Out: 1, Kernel: 3, Pool: true}}, Dense: []int{2}, Head: []int{2},
-		Modalities: []Modality{{Name: "a", Width: 2}, {Name: "b", Width: 2}, {Name: "c", Width: 1}}}
+		Modalities: []Modality{{Name: "a", Width: 2}, {Name: "b", Width: 2}, {Name: "c", Width: 1}}})
 }
 
 func FuzzLoadBytes(f *testing.F) {
@@ -162,11 +162,12 @@ func FuzzLoadBytes(f *testing.F) {
 		}
 		// Whatever loads must run.
 		cfg := m.Config()
-		imgs := [][]float32{make([]float32, cfg.Pixels()), make([]float32, cfg.Pixels())}
-		if cfg.Images == 2 {
-			if _, err := m.Explain(imgs, make([]float32, cfg.Clinical)); err != nil {
-				t.Fatal(err)
-			}
+		imgs := make([][]float32, cfg.Images())
+		for k := range imgs {
+			imgs[k] = make([]float32, cfg.InputPixels(k))
+		}
+		if _, err := m.ExplainClass(-1, imgs, make([]float32, cfg.Clinical())); err != nil {
+			t.Fatal(err)
 		}
 	})
 }

@@ -72,19 +72,14 @@ func TestSaliencyAgainstFiniteDifferences(t *testing.T) {
 	if math.Abs(float64(p-x.P)) > 1e-6 {
 		t.Errorf("Saliency p %v, Explain p %v", p, x.P)
 	}
-	const eps = 1e-2
+	// A smaller step than elsewhere: at 16x16 a 1e-2 step crosses max-pool kinks in
+	// about a tenth of the pixels. pixelFD leaves out the pixels where it still does.
+	const eps = 3e-3
 	for k := range images {
-		var ana, num []float64
-		for j := range images[k] {
-			old := images[k][j]
-			images[k][j] = old + eps
-			hi, _ := m.Explain(images, data.Clinical)
-			images[k][j] = old - eps
-			lo, _ := m.Explain(images, data.Clinical)
-			images[k][j] = old
-			num = append(num, (float64(hi.P)-float64(lo.P))/(2*eps))
-			ana = append(ana, float64(sal[k][j]))
-		}
+		ana, num := pixelFD(t, images, k, sal[k], x.P, eps, func() float32 {
+			e, _ := m.Explain(images, data.Clinical)
+			return e.P
+		})
 		if e := relErr(ana, num); e > 5e-2 {
 			t.Errorf("image %d: dp/dpixel relative error %.3g against finite differences, want <= 5e-2", k, e)
 		}
@@ -166,7 +161,7 @@ func TestBackwardPixelsMatchesSaliency(t *testing.T) {
 	px := cfg.Pixels()
 	for i := range 3 {
 		images := [][]float32{data.Axial[i*px : (i+1)*px], data.Coronal[i*px : (i+1)*px]}
-		_, sal, err := m.Saliency(images, data.Clinical[i*cfg.Clinical:(i+1)*cfg.Clinical])
+		_, sal, err := m.Saliency(images, data.Clinical[i*cfg.Clinical():(i+1)*cfg.Clinical()])
 		if err != nil {
 			t.Fatal(err)
 		}

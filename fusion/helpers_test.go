@@ -7,13 +7,14 @@ import (
 	"testing"
 
 	"github.com/fusionlens/fusionlens/nn"
+	"github.com/fusionlens/fusionlens/schema"
 )
 
 // smallConfig is a tiny network with every kind of stage (padding, pooling, several dense
 // layers, two clinical groups) for fast gradient checks and training tests.
 func smallConfig() Config {
-	return Config{
-		ImageSize: 12, Images: 2, Clinical: 6,
+	return mustConvert(LegacyConfig{
+		ImageSize: 16, Images: 2, Clinical: 6,
 		Conv: []ConvLayer{
 			{Out: 4, Kernel: 3},
 			{Out: 4, Kernel: 3, Pool: true},
@@ -25,7 +26,16 @@ func smallConfig() Config {
 			{Name: "ct_axial", Width: 5}, {Name: "ct_coronal", Width: 5},
 			{Name: "clinical_a", Width: 3}, {Name: "clinical_b", Width: 3},
 		},
+	})
+}
+
+// mustConvert converts an old-style configuration or panics.
+func mustConvert(l LegacyConfig) Config {
+	c, err := l.Convert()
+	if err != nil {
+		panic(err)
 	}
+	return c
 }
 
 // synthData makes n labelled cases for cfg: each image is a noisy background with a blob
@@ -33,7 +43,7 @@ func smallConfig() Config {
 // sum of the two hidden values and the first clinical values is above its median.
 func synthData(cfg Config, n int, seed uint64) Dataset {
 	rng := rand.New(rand.NewPCG(seed, 7))
-	s, p, c := cfg.ImageSize, cfg.Pixels(), cfg.Clinical
+	s, p, c := cfg.ImageSize(), cfg.Pixels(), cfg.Clinical()
 	d := Dataset{N: n, Axial: make([]float32, n*p), Coronal: make([]float32, n*p),
 		Clinical: make([]float32, n*c), Labels: make([]int, n)}
 	score := make([]float64, n)
@@ -106,4 +116,72 @@ func mustNet(t testing.TB, cfg Config, maxN int, seed uint64) *Net {
 		t.Fatal(err)
 	}
 	return m
+}
+
+// threeInputSchema is the example: three image inputs (64x64 grey, 32x32 RGB,
+// 28x28 grey), two tabular groups, one with a categorical variable, and three classes.
+func threeInputSchema() schema.Schema {
+	return schema.Schema{
+		Images: []schema.Image{
+			{Name: "mri", Size: 64, Channels: 1},
+			{Name: "photo", Size: 32, Channels: 3},
+			{Name: "xray", Size: 28, Channels: 1, Window: &schema.Window{Center: 40, Width: 350}},
+		},
+		Groups: []schema.Group{
+			{Name: "vitals", Variables: []schema.Variable{
+				{Name: "age", Unit: "years", Kind: schema.KindNumeric, Mean: 50, SD: 15, Min: 0, Max: 120},
+				{Name: "smoker", Kind: schema.KindCategorical, Levels: []string{"never", "former", "current"}},
+			}},
+			{Name: "labs", Variables: []schema.Variable{
+				{Name: "crp", Unit: "mg/L", Kind: schema.KindNumeric, Mean: 5, SD: 4, Min: 0, Max: 500},
+			}},
+		},
+		Classes: []string{"none", "mild", "severe"},
+	}
+}
+
+// threeInputConfig is a small network for threeInputSchema: encoders "shared" or
+// "separate".
+func threeInputConfig(encoders string) Config {
+	c, err := NewConfig(threeInputSchema(), encoders,
+		[]ConvLayer{{Out: 3, Kernel: 3, Pool: true}, {Out: 4, Kernel: 3, Pad: 1, Pool: true}},
+		[]int{7, 4}, []int{9, 3})
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
+
+// pixelFD returns the analytic gradient ana (as float64) and central finite differences
+// of f with respect to each pixel of images[k] (f at the unperturbed images is f0),
+// leaving out the pixels whose step crosses a ReLU or max-pool kink: there the forward
+// and backward one-sided differences disagree, and the central difference measures
+// neither side's slope. It fails the test when more than a tenth of the pixels are left
+// out, so the check still covers most of the image.
+func pixelFD(t *testing.T, images [][]float32, k int, grad []float32, f0, eps float32, f func() float32) (ana, num []float64) {
+	t.Helper()
+	skipped := 0
+	var scale float64 // the largest |gradient|: disagreements far below it are rounding
+	for _, g := range grad {
+		scale = max(scale, math.Abs(float64(g)))
+	}
+	for j := range images[k] {
+		old := images[k][j]
+		images[k][j] = old + eps
+		hi := float64(f())
+		images[k][j] = old - eps
+		lo := float64(f())
+		images[k][j] = old
+		fwd, bwd := (hi-float64(f0))/float64(eps), (float64(f0)-lo)/float64(eps)
+		if math.Abs(fwd-bwd) > 0.2*max(math.Abs(fwd), math.Abs(bwd))+0.05*scale {
+			skipped++
+			continue
+		}
+		num = append(num, (hi-lo)/(2*float64(eps)))
+		ana = append(ana, float64(grad[j]))
+	}
+	if skipped*10 > len(images[k]) {
+		t.Errorf("image %d: %d of %d pixels cross a kink within ±%g; the check covers too few", k, skipped, len(images[k]), eps)
+	}
+	return ana, num
 }

@@ -21,16 +21,30 @@ type Metrics struct {
 // MaxBatch, and returns the fusion vectors (N x Dim) and p(class 1) per case. It uses the
 // Net's own buffers and restores its mode afterwards.
 func (m *Net) Embed(d Dataset) (z, p []float32, err error) {
+	z, probs, err := m.EmbedProbs(d)
+	if err != nil {
+		return nil, nil, err
+	}
+	k := m.cfg.Classes()
+	p = make([]float32, d.N)
+	for i := range p {
+		p[i] = probs[i*k+1]
+	}
+	return z, p, nil
+}
+
+// EmbedProbs is Embed with every class probability: probs is N x Classes.
+func (m *Net) EmbedProbs(d Dataset) (z, probs []float32, err error) {
 	if err := d.Check(m.cfg); err != nil {
 		return nil, nil, err
 	}
 	was := m.Training()
 	m.SetTraining(false)
 	defer m.SetTraining(was)
-	dim := m.cfg.Dim()
-	z, p = make([]float32, d.N*dim), make([]float32, d.N)
+	dim, k := m.cfg.Dim(), m.cfg.Classes()
+	z, probs = make([]float32, d.N*dim), make([]float32, d.N*k)
 	idx := make([]int, m.maxN)
-	clin := make([]float32, m.maxN*m.cfg.Clinical)
+	clin := make([]float32, m.maxN*m.cfg.Clinical())
 	y := make([]int, m.maxN)
 	for lo := 0; lo < d.N; lo += m.maxN {
 		n := min(m.maxN, d.N-lo)
@@ -40,23 +54,80 @@ func (m *Net) Embed(d Dataset) (z, p []float32, err error) {
 		m.gather(d, idx[:n], clin, y)
 		zb, logp := m.forwardStaged(clin, n)
 		copy(z[lo*dim:], zb)
-		for j := range n {
-			p[lo+j] = float32(math.Exp(float64(logp[2*j+1])))
+		for j := range n * k {
+			probs[lo*k+j] = float32(math.Exp(float64(logp[j])))
 		}
 	}
-	return z, p, nil
+	return z, probs, nil
 }
 
 // Evaluate returns the accuracy, AUC and log-loss of the network on d, in inference mode.
+// With more than two classes, accuracy counts the most probable class, AUC is the mean of
+// the one-versus-rest AUCs of the classes present with others, and log-loss uses
+// p(label).
 func (m *Net) Evaluate(d Dataset) (Metrics, error) {
 	if d.N == 0 {
 		return Metrics{}, errors.New("fusion: Evaluate: no cases")
 	}
-	_, p, err := m.Embed(d)
+	if m.cfg.Classes() == 2 {
+		_, p, err := m.Embed(d)
+		if err != nil {
+			return Metrics{}, err
+		}
+		return Score(p, d.Labels)
+	}
+	_, probs, err := m.EmbedProbs(d)
 	if err != nil {
 		return Metrics{}, err
 	}
-	return Score(p, d.Labels)
+	return ScoreClasses(probs, m.cfg.Classes(), d.Labels)
+}
+
+// ScoreClasses returns the metrics of predictions probs (N x k class probabilities)
+// against labels in 0..k-1, as Evaluate describes.
+func ScoreClasses(probs []float32, k int, labels []int) (Metrics, error) {
+	if k < 2 || len(probs) != len(labels)*k || len(labels) == 0 {
+		return Metrics{}, fmt.Errorf("fusion: ScoreClasses: %d probabilities for %d labels of %d classes", len(probs), len(labels), k)
+	}
+	if i := nonFinite(probs); i >= 0 {
+		return Metrics{}, fmt.Errorf("fusion: ScoreClasses: probability %d of case %d is %v", i%k, i/k, probs[i])
+	}
+	mt := Metrics{N: len(labels)}
+	correct := 0
+	var ll float64
+	for i, y := range labels {
+		if y < 0 || y >= k {
+			return Metrics{}, fmt.Errorf("fusion: ScoreClasses: label %d is %d, want 0..%d", i, y, k-1)
+		}
+		row := probs[i*k : (i+1)*k]
+		if argmax(row) == y {
+			correct++
+		}
+		ll -= math.Log(min(max(float64(row[y]), 1e-15), 1))
+	}
+	mt.Accuracy = float64(correct) / float64(len(labels))
+	mt.LogLoss = ll / float64(len(labels))
+	score, bin := make([]float32, len(labels)), make([]int, len(labels))
+	var sum float64
+	used := 0
+	for c := range k {
+		for i, y := range labels {
+			score[i] = probs[i*k+c]
+			bin[i] = 0
+			if y == c {
+				bin[i] = 1
+			}
+		}
+		if a, err := AUC(score, bin); err == nil {
+			sum += a
+			used++
+		}
+	}
+	mt.AUC = math.NaN()
+	if used > 0 {
+		mt.AUC = sum / float64(used)
+	}
+	return mt, nil
 }
 
 // Score returns the metrics of predictions p (p(class 1) per case) against labels.

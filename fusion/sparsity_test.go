@@ -98,7 +98,7 @@ func TestInputSparsityPrunesUnusedInputs(t *testing.T) {
 			}
 			return math.Sqrt(ss)
 		}
-		clin := cfg.Dim() - cfg.Clinical // z index of the first clinical value
+		clin := cfg.Dim() - cfg.Clinical() // z index of the first clinical value
 		used := (norm(clin) + norm(clin+1)) / 2
 		var unused float64
 		for j := clin + 2; j < cfg.Dim(); j++ {
@@ -132,7 +132,7 @@ func TestRefitHoldsCutInputs(t *testing.T) {
 	o.Batch, o.Epochs, o.LR, o.StopAccuracy = 32, 8, 3e-3, 1
 	o.InputSparsity = 4
 	m := mustNet(t, cfg, 32, 1)
-	scale := append([]float32(nil), m.s.encoderOutputNorm().Gamma.W...)
+	scale := append([]float32(nil), m.s.encs[0].outputNorm().Gamma.W...)
 	_, err := Train(context.Background(), m, train, val, o)
 	require.NoError(t, err)
 	d := m.s.headInput()
@@ -150,7 +150,7 @@ func TestRefitHoldsCutInputs(t *testing.T) {
 		assert.False(t, cut[j] && !now[j], "input %d was cut by the penalty and is non-zero after the refit", j)
 	}
 	assert.NotEqual(t, kept, d.Weight.W, "the refit left the head's first layer unchanged")
-	assert.Equal(t, scale, m.s.encoderOutputNorm().Gamma.W, "the encoder's output scale moved while input sparsity was on")
+	assert.Equal(t, scale, m.s.encs[0].outputNorm().Gamma.W, "the encoder's output scale moved while input sparsity was on")
 
 	o.InputSparsity = 0
 	_, err = Train(context.Background(), m, train, val, o)

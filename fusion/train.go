@@ -35,7 +35,7 @@ type TrainOptions struct {
 	// are cut off from the head entirely, so the trained network stops responding to
 	// inputs that only fit noise. 0, the paper's set-up, turns it off.
 	//
-	// While it is on, the scale (gamma) of the encoder's last batch norm is held at the
+	// While it is on, the scale (gamma) of each encoder's last batch norm is held at the
 	// value it has when training starts: that scale multiplies an image feature exactly as
 	// the head's column does, so the encoder could otherwise grow it and keep an unneeded
 	// image feature alive through a column the penalty has made tiny.
@@ -144,7 +144,8 @@ func Train(ctx context.Context, m *Net, train, val Dataset, o TrainOptions) (Tra
 	for i := range perm {
 		perm[i] = i
 	}
-	clin := make([]float32, o.Batch*m.cfg.Clinical)
+	clin := make([]float32, o.Batch*m.cfg.Clinical())
+	k := m.cfg.Classes()
 	y := make([]int, o.Batch)
 	dLogp := make([]float32, o.Batch*m.cfg.Classes())
 	steps := (train.N + o.Batch - 1) / o.Batch
@@ -160,10 +161,12 @@ func Train(ctx context.Context, m *Net, train, val Dataset, o TrainOptions) (Tra
 	}
 
 	first := m.s.headInput()
-	var scale, scaleAtStart []float32 // the encoder's last batch-norm scale, held with sparsity
+	var scale, scaleAtStart [][]float32 // each encoder's last batch-norm scale, held with sparsity
 	if o.InputSparsity > 0 {
-		scale = m.s.encoderOutputNorm().Gamma.W
-		scaleAtStart = append([]float32(nil), scale...)
+		for _, e := range m.s.encs {
+			g := e.outputNorm().Gamma.W
+			scale, scaleAtStart = append(scale, g), append(scaleAtStart, append([]float32(nil), g...))
+		}
 	}
 	var cut []bool // in the refit, the head's input columns held at zero
 	last, refitFrom := o.Epochs+o.RefitEpochs, o.Epochs+1
@@ -185,26 +188,26 @@ func Train(ctx context.Context, m *Net, train, val Dataset, o TrainOptions) (Tra
 			n := min(o.Batch, train.N-lo)
 			m.gather(train, perm[lo:lo+n], clin, y)
 			_, logp := m.forwardStaged(clin, n)
-			loss := nn.NLLLossForward(logp, y, n, 2)
+			loss := nn.NLLLossForward(logp, y, n, k)
 			if math.IsNaN(float64(loss)) || math.IsInf(float64(loss), 0) {
 				return res, fmt.Errorf("fusion: train: loss is %v at epoch %d step %d (try a smaller learning rate)", loss, epoch, step+1)
 			}
 			for j := range n {
-				if (logp[2*j+1] > logp[2*j]) == (y[j] == 1) {
+				if argmax(logp[j*k:(j+1)*k]) == y[j] {
 					correct++
 				}
 			}
-			nn.NLLLossBackward(dLogp, y, n, 2)
+			nn.NLLLossBackward(dLogp, y, n, k)
 			opt.ZeroGrad()
 			m.Backward(dLogp, false)
 			opt.Step()
 			switch {
 			case cut != nil:
 				holdColumnsAtZero(first.Weight.W, first.Out, first.In, cut)
-				copy(scale, scaleAtStart)
+				holdScales(scale, scaleAtStart)
 			case o.InputSparsity > 0:
 				groupLassoProx(first.Weight.W, first.Out, first.In, o.LR*o.InputSparsity)
-				copy(scale, scaleAtStart)
+				holdScales(scale, scaleAtStart)
 			}
 			busy += time.Since(t0)
 
@@ -253,6 +256,13 @@ func Train(ctx context.Context, m *Net, train, val Dataset, o TrainOptions) (Tra
 		}
 	}
 	return res, nil
+}
+
+// holdScales copies each encoder's batch-norm scale at the start back.
+func holdScales(scale, atStart [][]float32) {
+	for i := range scale {
+		copy(scale[i], atStart[i])
+	}
 }
 
 // groupLassoProx applies the proximal operator of t * sum_j ||w[:,j]|| to the out x in

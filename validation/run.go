@@ -363,7 +363,7 @@ type randomNetwork struct {
 // network's do. c's labels and reference features are kept: they belong to the cases.
 func randomNetworks(net *fusion.Net, test fusion.Dataset, c importance.Cohort, n int, seed uint64) ([]randomNetwork, error) {
 	cfg := net.Config()
-	dim, img := cfg.Dim(), cfg.Dim()-cfg.Clinical
+	dim, img := cfg.Dim(), cfg.Dim()-cfg.Clinical()
 	out := make([]randomNetwork, n)
 	for r := range out {
 		rn, err := fusion.NewNet(cfg, net.MaxBatch(), seed<<8+uint64(r)+0x80)

@@ -189,3 +189,27 @@ func TestIndexJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestShippedModelsHaveThePaperSchema checks that every shipped model file, written
+// before model files carried a schema, opens as the paper's network with the paper's
+// schema (two 28x28 grey CT images, the twenty clinical variables, two classes).
+func TestShippedModelsHaveThePaperSchema(t *testing.T) {
+	want, _ := json.Marshal(fusion.DefaultConfig())
+	for _, m := range List() {
+		b, err := Open(m.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		net, _, err := fusion.LoadBytes(b)
+		if err != nil {
+			t.Fatalf("%s: %v", m.Name, err)
+		}
+		got, _ := json.Marshal(net.Config())
+		if string(got) != string(want) {
+			t.Errorf("%s: configuration\n%s\nwant the paper's\n%s", m.Name, got, want)
+		}
+		if s := net.Schema(); strings.Join(s.Modalities(), ",") != "ct_axial,ct_coronal,clinical_a,clinical_b" || s.TabularWidth() != 20 {
+			t.Errorf("%s: modalities %v, tabular width %d", m.Name, s.Modalities(), s.TabularWidth())
+		}
+	}
+}

@@ -144,9 +144,9 @@ func loadModel(o options) (*fusion.Net, modelfile.Meta, string, error) {
 		path = "shipped " + m.File
 	}
 	cfg := net.Config()
-	if cfg.Images != 2 || cfg.ImageSize != phantom.Size || cfg.Clinical != clinical.NumVars || len(cfg.Modalities) != 4 {
+	if cfg.Images() != 2 || cfg.ImageSize() != phantom.Size || cfg.Clinical() != clinical.NumVars || len(cfg.Modalities()) != 4 {
 		return nil, meta, "", usagef("model %s reads %d images of %dx%d and %d clinical values in %d modalities; explain needs the paper's layout (2 images of 28x28, 20 values, 4 modalities)",
-			path, cfg.Images, cfg.ImageSize, cfg.ImageSize, cfg.Clinical, len(cfg.Modalities))
+			path, cfg.Images(), cfg.ImageSize(), cfg.ImageSize(), cfg.Clinical(), len(cfg.Modalities()))
 	}
 	return net, meta, path, nil
 }
@@ -384,14 +384,14 @@ func report(o options, in *input, net *fusion.Net, meta modelfile.Meta, path str
 			if ref != nil {
 				it.Z = float64(ref[j]) // the method scores reference features, not fusion features
 			}
-			if j < cfg.Images*f {
-				it.Modality = cfg.Modalities[j/f].Name
+			if j < cfg.Images()*f {
+				it.Modality = cfg.Modalities()[j/f].Name
 				it.Name = fmt.Sprintf("encoder feature %d", j%f)
 				if ref != nil {
 					it.Name = fmt.Sprintf("latent feature %d", j%f)
 				}
 			} else {
-				cv := vars[j-cfg.Images*f]
+				cv := vars[j-cfg.Images()*f]
 				it.Modality = cv.Group.Modality()
 				it.Name = cv.Name
 				x := in.values.X[cv.Index]
@@ -405,7 +405,7 @@ func report(o options, in *input, net *fusion.Net, meta modelfile.Meta, path str
 
 func mods(net *fusion.Net) []string {
 	var out []string
-	for _, m := range net.Config().Modalities {
+	for _, m := range net.Config().Modalities() {
 		out = append(out, m.Name)
 	}
 	return out
