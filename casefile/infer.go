@@ -313,3 +313,20 @@ func ClassIndex(classes []string, cell string) int {
 	key, _, _ := classKey(cell)
 	return slices.Index(classes, key)
 }
+
+// Labels returns the classes of t's label column, as Infer names and orders them, and each
+// row's class index: what a stratified split needs before the schema is inferred.
+func Labels(t *Table) (classes []string, labels []int, err error) {
+	label := t.Column(schema.LabelColumn)
+	if label < 0 {
+		return nil, nil, fmt.Errorf("casefile: no %q column: every case needs its class", schema.LabelColumn)
+	}
+	if classes, err = inferClasses(t, label); err != nil {
+		return nil, nil, err
+	}
+	labels = make([]int, len(t.Rows))
+	for r, row := range t.Rows {
+		labels[r] = ClassIndex(classes, row[label])
+	}
+	return classes, labels, nil
+}

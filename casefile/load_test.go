@@ -135,6 +135,11 @@ func TestInferClasses(t *testing.T) {
 			}
 		}
 	}
+	tab := readFixture(t, fixture(t, 4, nil))
+	classes, labels, err := Labels(tab)
+	if err != nil || !slices.Equal(classes, []string{"benign", "malignant", "unclear"}) || !slices.Equal(labels, []int{0, 1, 2, 0}) {
+		t.Errorf("Labels = %q %v %v", classes, labels, err)
+	}
 	if k := ClassIndex([]string{"a", "b"}, "c"); k != -1 {
 		t.Errorf("ClassIndex of an unknown class = %d, want -1", k)
 	}
