@@ -118,7 +118,7 @@ func parseFlags(args []string, out io.Writer) (options, error) {
 	fs.StringVar(&o.precision, "precision", "float32", "weights in the model file: float32, float16 or int8")
 	fs.StringVar(&o.safetensors, "safetensors", "", "also write the model as float32 safetensors (for PyTorch) here")
 	fs.StringVar(&o.autoencoder, "autoencoder", "", "latent autoencoder model file for the ground-truth features (default: train the default one, about 10 s)")
-	fs.StringVar(&o.data, "data", "", "a CSV of your own cases to train on instead of the synthetic cohort (see below)")
+	fs.StringVar(&o.data, "data", "", "a CSV of your own cases to train on instead of the synthetic cohort (format above)")
 	fs.StringVar(&o.images, "images", "", "with -data: the image columns, comma-separated, in the network's input order")
 	fs.StringVar(&o.groups, "groups", "", "with -data: tabular groups, e.g. 'vitals=age,bmi;labs=crp,wbc' (default: every other column in one group, tabular)")
 	fs.IntVar(&o.imageSize, "image-size", 0, "with -data: crop every image to its centred square and resample it to this many pixels a side, 16..256 (default: the files' own size, which must agree within a column)")
