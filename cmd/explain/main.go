@@ -8,6 +8,14 @@
 //	go run ./cmd/explain -model m.flns -axial ax.dcm -coronal co.png -clinical 'age=63, crp=12 mg/L'
 //	go run ./cmd/explain -model m.flns -clinical-file values.json -method gradient_logit_sd -json
 //	go run ./cmd/explain -model m.flns -saliency out/saliency
+//	go run ./cmd/explain -model m.flns -cases cases.csv -json          # every row and the cohort
+//	go run ./cmd/explain -model m.flns -cases cases.csv -row 3 -class malignant -method kernelshap
+//
+// With -cases it reads a CSV of cases in the format cmd/train -data reads (the label column
+// optional) for any model, explains each row for its predicted class (or -class) and the
+// cohort (each modality's mean |attribution| over the cases, normalised), naming image
+// inputs by their CSV columns and tabular groups by their names. Methods that need a
+// background take a seeded sample of -background cases of the CSV itself.
 //
 // Without images it explains example case -example (1 by default): synthetic phantom
 // slices, the same as the browser's "example case 1", and says so. Clinical values not
@@ -35,6 +43,9 @@ func main() {
 
 type options struct {
 	model, shipped, axial, coronal, clinical, clinicalFile, method, saliency string
+	cases, class                                                             string
+	row                                                                      int
+	resize                                                                   bool
 	example, background                                                      int
 	seed                                                                     uint64
 	json                                                                     bool
@@ -66,8 +77,12 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.json, "json", false, "print JSON instead of tables")
 	fs.IntVar(&o.top, "top", 40, "fusion features listed in the table, most important first")
 	fs.StringVar(&o.saliency, "saliency", "", "write saliency overlays (PNG) of both images into this folder")
+	fs.StringVar(&o.cases, "cases", "", "a CSV of cases to explain, every row and the cohort (the format of cmd/train -data; the label column is optional)")
+	fs.IntVar(&o.row, "row", 0, "with -cases: explain only this row (1 is the first case after the header)")
+	fs.StringVar(&o.class, "class", "", "with -cases: explain this class for every case (default: each case's predicted class)")
+	fs.BoolVar(&o.resize, "resize", false, "with -cases: crop and resample images of another size than the model's inputs (default: such an image is an error)")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: explain [flags]\n\nExplains one case with a trained fusion network.\n\n")
+		fmt.Fprintf(stderr, "usage: explain [flags]\n\nExplains one case with a trained fusion network, or with -cases every case of a CSV and the cohort.\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -78,6 +93,24 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if fs.NArg() > 0 {
 		return o, usagef("unexpected argument %q (all inputs are flags, e.g. -axial %s)", fs.Arg(0), fs.Arg(0))
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if o.cases != "" {
+		for _, name := range []string{"axial", "coronal", "clinical", "clinical-file", "example", "saliency"} {
+			if set[name] {
+				return o, usagef("-%s explains one case of the paper's network; with -cases the inputs come from the CSV", name)
+			}
+		}
+		if o.row < 0 {
+			return o, usagef("-row %d: want a row number >= 1", o.row)
+		}
+	} else {
+		for _, name := range []string{"row", "class", "resize"} {
+			if set[name] {
+				return o, usagef("-%s needs -cases (a CSV of cases)", name)
+			}
+		}
 	}
 	switch {
 	case (o.axial == "") != (o.coronal == ""):
@@ -106,7 +139,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 			listMethods(stdout)
 			return 0
 		}
-		err = explain(o, stdout)
+		if o.cases != "" {
+			err = explainCases(o, stdout, stderr)
+		} else {
+			err = explain(o, stdout)
+		}
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "explain:", err)
