@@ -257,10 +257,16 @@ func (m *Net) Explain(images [][]float32, clinical []float32) (Explanation, erro
 	}
 	e := m.explain()
 	z := e.fuse(m.cfg, images, clinical)
+	if nonFinite(z) >= 0 { // the case is finite (checkCase): blame the weights
+		return Explanation{}, m.encoderFault(e.imgs, m.cfg.Images)
+	}
 	x := Explanation{Z: append([]float32(nil), z...), DZ: make([]float32, len(z))}
 	var p [1]float32
 	e.h.grad(x.Z, 1, p[:], x.DZ)
 	x.P = p[0]
+	if nonFinite(p[:]) >= 0 || nonFinite(x.DZ) >= 0 {
+		return Explanation{}, m.CheckHead(x.Z)
+	}
 	return x, nil
 }
 

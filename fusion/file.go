@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 
+	"github.com/fusionlens/fusionlens/internal/limitread"
 	"github.com/fusionlens/fusionlens/modelfile"
 )
 
@@ -43,8 +43,11 @@ func (m *Net) TensorNames() []string {
 // FromFile builds a network from a model file with buffers for batches of up to maxBatch
 // cases, in inference mode. A file without a configuration (a state_dict saved from
 // PyTorch) is read with DefaultConfig. Every tensor the configuration needs must be
-// present with its shape and finite values; PyTorch's batch-norm counters
-// ("*.num_batches_tracked") are ignored and any other tensor is an error.
+// present with its shape and with values a trained network holds (finite, running
+// variances >= 0, magnitudes within MaxAbsWeight, MaxAbsRunningMean and MaxRunningVar);
+// PyTorch's batch-norm counters ("*.num_batches_tracked") are ignored and any other
+// tensor is an error. A plain case is then run through the network: weights that turn it
+// into NaN or infinities give an *ActivationError naming the layer.
 func FromFile(f *modelfile.File, maxBatch int) (*Net, error) {
 	if f == nil {
 		return nil, fmt.Errorf("fusion: nil model file")
@@ -70,15 +73,8 @@ func FromFile(f *modelfile.File, maxBatch int) (*Net, error) {
 		if err != nil {
 			return nil, fmt.Errorf("fusion: model file does not match its configuration: %w", err)
 		}
-		if i := nonFinite(data); i >= 0 {
-			return nil, fmt.Errorf("fusion: model file tensor %q value %d is %v", r.name, i, data[i])
-		}
-		if r.bn != nil && !r.mean {
-			for i, v := range data {
-				if v < 0 {
-					return nil, fmt.Errorf("fusion: model file tensor %q value %d is a negative variance %v", r.name, i, v)
-				}
-			}
+		if err := checkValues(r, data); err != nil {
+			return nil, err
 		}
 		copy(r.data(), data)
 	}
@@ -88,6 +84,9 @@ func FromFile(f *modelfile.File, maxBatch int) (*Net, error) {
 		}
 	}
 	m.SetTraining(false)
+	if err := m.probe(); err != nil {
+		return nil, err
+	}
 	return m, nil
 }
 
@@ -105,9 +104,14 @@ func SaveSafetensors(path string, m *Net, meta modelfile.Meta) error {
 	return modelfile.WriteSafetensorsAtomic(path, m.File(meta), modelfile.Float32)
 }
 
-// Load reads a network from a model file or a safetensors file (see LoadBytes).
+// MaxFileBytes bounds the model files Load reads: 64 MiB, about sixty times the paper's
+// network as float32. The size is checked before the file is read.
+const MaxFileBytes = 64 << 20
+
+// Load reads a network from a model file or a safetensors file (see LoadBytes) of at most
+// MaxFileBytes.
 func Load(path string) (*Net, modelfile.Meta, error) {
-	b, err := os.ReadFile(path)
+	b, err := limitread.File(path, MaxFileBytes)
 	if err != nil {
 		return nil, modelfile.Meta{}, err
 	}

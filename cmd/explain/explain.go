@@ -5,7 +5,6 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
-	"os"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -14,6 +13,7 @@ import (
 	"github.com/fusionlens/fusionlens/ctimage"
 	"github.com/fusionlens/fusionlens/fusion"
 	"github.com/fusionlens/fusionlens/importance"
+	"github.com/fusionlens/fusionlens/internal/limitread"
 	"github.com/fusionlens/fusionlens/latent"
 	"github.com/fusionlens/fusionlens/modelfile"
 	"github.com/fusionlens/fusionlens/phantom"
@@ -53,7 +53,7 @@ func loadInput(o options) (*input, error) {
 	} else {
 		for k, path := range []string{o.axial, o.coronal} {
 			flagName := [...]string{"-axial", "-coronal"}[k]
-			data, err := os.ReadFile(path)
+			data, err := limitread.File(path, ctimage.DefaultLimits().MaxBytes)
 			if err != nil {
 				return nil, usagef("%s: %w", flagName, err)
 			}
@@ -74,7 +74,7 @@ func loadInput(o options) (*input, error) {
 		}
 		in.clinicalFrom = "-clinical"
 	case o.clinicalFile != "":
-		data, err := readLimited(o.clinicalFile, maxClinicalFile)
+		data, err := limitread.File(o.clinicalFile, maxClinicalFile)
 		if err != nil {
 			return nil, usagef("-clinical-file: %w", err)
 		}
@@ -88,22 +88,6 @@ func loadInput(o options) (*input, error) {
 		in.clinicalFrom = "none given: the clinical table's reference means"
 	}
 	return in, nil
-}
-
-func readLimited(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
-	}
-	return data, nil
 }
 
 // standardised returns the twenty standardised clinical values as the network reads them.
@@ -310,10 +294,18 @@ func explain(o options, stdout io.Writer) error {
 		return err
 	}
 	clin := in.standardised()
-	feats := [][]float32{net.Encode(in.images[0]), net.Encode(in.images[1])}
+	feats := make([][]float32, 2)
+	for k, img := range in.images {
+		if feats[k], err = net.EncodeChecked(img); err != nil {
+			return fmt.Errorf("model %s: %w", path, err)
+		}
+	}
 	z, err := net.Fuse(feats, clin)
 	if err != nil {
 		return err
+	}
+	if err := net.CheckHead(z); err != nil {
+		return fmt.Errorf("model %s: %w", path, err)
 	}
 	head, err := validation.HeadOf(net)
 	if err != nil {
