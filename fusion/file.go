@@ -123,16 +123,20 @@ func Load(path string) (*Net, modelfile.Meta, error) {
 }
 
 // LoadBytes reads a network from the bytes of a fusionlens model file (they start with
-// "FLNS") or else of a safetensors file, within modelfile.DefaultLimits. The network has
+// "FLNS") or of a safetensors file, within modelfile.DefaultLimits; other data (a PNG, an
+// npz, text) give an error wrapping modelfile.ErrNotModel that says what they look like. The network has
 // buffers for batches of one case and is in inference mode; Clone gives larger batches.
 // It touches no file system (the browser uses it).
 func LoadBytes(b []byte) (*Net, modelfile.Meta, error) {
 	var f *modelfile.File
 	var err error
-	if bytes.HasPrefix(b, []byte("FLNS")) {
+	switch modelfile.Sniff(b) {
+	case modelfile.SniffModel:
 		f, err = modelfile.Decode(bytes.NewReader(b))
-	} else {
+	case modelfile.SniffSafetensors:
 		f, err = modelfile.DecodeSafetensors(bytes.NewReader(b))
+	default:
+		err = modelfile.NotModelError(b)
 	}
 	if err != nil {
 		return nil, modelfile.Meta{}, err

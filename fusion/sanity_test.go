@@ -146,3 +146,18 @@ func TestNonFiniteActivationsBlameTheModel(t *testing.T) {
 		t.Errorf("CheckHead on a sane network: %v", err)
 	}
 }
+
+// TestLoadBytesNamesOtherFormats: a file that is not a model says what it looks like
+// instead of being read as a safetensors header of absurd length.
+func TestLoadBytesNamesOtherFormats(t *testing.T) {
+	for data, want := range map[string]string{
+		"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10": "(looks like PNG)",
+		"PK\x03\x04\x14\x00\x00\x00\x08\x00":                 "(looks like zip or npz)",
+		"age=63, crp=12":                                     "(looks like text)",
+	} {
+		_, _, err := LoadBytes([]byte(data))
+		if !errors.Is(err, modelfile.ErrNotModel) || !strings.Contains(err.Error(), "not a fusionlens model or safetensors file "+want) {
+			t.Errorf("LoadBytes(%q): %v, want %q", data, err, want)
+		}
+	}
+}
