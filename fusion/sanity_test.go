@@ -152,8 +152,8 @@ func TestNonFiniteActivationsBlameTheModel(t *testing.T) {
 func TestLoadBytesNamesOtherFormats(t *testing.T) {
 	for data, want := range map[string]string{
 		"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10": "(looks like PNG)",
-		"PK\x03\x04\x14\x00\x00\x00\x08\x00":                 "(looks like zip or npz)",
-		"age=63, crp=12":                                     "(looks like text)",
+		"PK\x03\x04\x14\x00\x00\x00\x08\x00":                  "(looks like zip or npz)",
+		"age=63, crp=12":                                      "(looks like text)",
 	} {
 		_, _, err := LoadBytes([]byte(data))
 		if !errors.Is(err, modelfile.ErrNotModel) || !strings.Contains(err.Error(), "not a fusionlens model or safetensors file "+want) {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/fusionlens/fusionlens/internal/quote"
 )
 
 // Limits a valid scenario keeps to. They bound every term so F stays finite for any
@@ -57,7 +59,7 @@ func ParseKind(s string) (Kind, error) {
 			return k, nil
 		}
 	}
-	return 0, fmt.Errorf("groundtruth: unknown term kind %q (want one of %s)", s, strings.Join(kindNames[1:], ", "))
+	return 0, fmt.Errorf("groundtruth: unknown term kind %s (want one of %s)", quote.Short(s), strings.Join(kindNames[1:], ", "))
 }
 
 // Term is one nonlinear term of F.

@@ -22,6 +22,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/fusionlens/fusionlens/internal/quote"
 	"github.com/fusionlens/fusionlens/npz"
 )
 
@@ -118,7 +119,7 @@ func Load(path string, split Split, opt Options) (*Set, error) {
 // dropped into the browser); name is the data set name used to find class names.
 func LoadArchive(ar *npz.Archive, name string, split Split, opt Options) (*Set, error) {
 	if split != Train && split != Val && split != Test {
-		return nil, fmt.Errorf("medmnist: split %q is not train, val or test", split)
+		return nil, fmt.Errorf("medmnist: split %s is not train, val or test", quote.Short(string(split)))
 	}
 	if opt.Side < 0 || opt.Max < 0 {
 		return nil, fmt.Errorf("medmnist: Options.Side %d and Options.Max %d must not be negative", opt.Side, opt.Max)
