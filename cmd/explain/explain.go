@@ -32,6 +32,7 @@ const maxClinicalFile = 1 << 20
 type input struct {
 	images       [2][]float32 // axial, coronal: 784 values each in [0,1]
 	imageSource  [2]string
+	conversions  [2][]string // what decoding changed or dropped (ctimage.Info.Conversions)
 	synthetic    bool
 	values       clinical.Values // physical values and which were given
 	clinicalFrom string
@@ -62,7 +63,12 @@ func loadInput(o options) (*input, error) {
 				return nil, usagef("%s %s: %w", flagName, path, err)
 			}
 			in.images[k] = img.Pixels
-			in.imageSource[k] = fmt.Sprintf("%s (%s %dx%d)", path, img.Info.Format, img.Info.Width, img.Info.Height)
+			in.conversions[k] = img.Info.Conversions()
+			in.imageSource[k] = fmt.Sprintf("%s (%s %dx%d", path, img.Info.Format, img.Info.Width, img.Info.Height)
+			if len(in.conversions[k]) > 0 {
+				in.imageSource[k] += ": " + strings.Join(in.conversions[k], ", ")
+			}
+			in.imageSource[k] += ")"
 		}
 	}
 	var err error
@@ -78,7 +84,8 @@ func loadInput(o options) (*input, error) {
 		if err != nil {
 			return nil, usagef("-clinical-file: %w", err)
 		}
-		in.values, err = clinical.ParseJSON(data, clinical.ParseOptions{AllowPartial: true})
+		// Either form, as for -clinical: a JSON object or name=value text.
+		in.values, err = clinical.Parse(string(data), clinical.ParseOptions{AllowPartial: true})
 		if err != nil {
 			return nil, usagef("-clinical-file %s: %w", o.clinicalFile, err)
 		}
@@ -239,12 +246,16 @@ type ModelInfo struct {
 
 // CaseInfo describes the inputs.
 type CaseInfo struct {
-	Synthetic     bool               `json:"synthetic"`
-	Axial         string             `json:"axial"`
-	Coronal       string             `json:"coronal"`
-	ClinicalFrom  string             `json:"clinical_from"`
-	Clinical      map[string]float64 `json:"clinical"`
-	ClinicalGiven []string           `json:"clinical_given"`
+	Synthetic bool   `json:"synthetic"`
+	Axial     string `json:"axial"`
+	Coronal   string `json:"coronal"`
+	// AxialConversions and CoronalConversions say what decoding each image changed or
+	// dropped on the way to 28x28 (colour, frames, crop, resampling, window, bit depth).
+	AxialConversions   []string           `json:"axial_conversions,omitempty"`
+	CoronalConversions []string           `json:"coronal_conversions,omitempty"`
+	ClinicalFrom       string             `json:"clinical_from"`
+	Clinical           map[string]float64 `json:"clinical"`
+	ClinicalGiven      []string           `json:"clinical_given"`
 }
 
 // MethodInfo names the method.
@@ -347,6 +358,7 @@ func report(o options, in *input, net *fusion.Net, meta modelfile.Meta, path str
 		Model: ModelInfo{Path: path, Scenario: strings.Trim(string(meta.Scenario), `"`), DataSource: meta.DataSource,
 			TestAccuracy: meta.TestAccuracy, Command: meta.Command},
 		Case: CaseInfo{Synthetic: in.synthetic, Axial: in.imageSource[0], Coronal: in.imageSource[1],
+			AxialConversions: in.conversions[0], CoronalConversions: in.conversions[1],
 			ClinicalFrom: in.clinicalFrom, Clinical: map[string]float64{}},
 		P:      a.P,
 		Method: MethodInfo{Name: m.Name, Label: m.Label, Description: m.Description, Background: nbg},
