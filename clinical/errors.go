@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	quoting "github.com/fusionlens/fusionlens/internal/quote"
 )
 
 // Kinds of problem with clinical input. Every FieldError has one as its Kind, so
@@ -17,13 +19,19 @@ var (
 	ErrNotFinite  = errors.New("not finite")
 	ErrOutOfRange = errors.New("out of range")
 	ErrUnit       = errors.New("wrong unit")
+	ErrTooLong    = errors.New("input too long")
+)
+
+// maxInputKept bounds FieldError.Input, in bytes.
+const (
+	maxInputKept = 256
 )
 
 // FieldError is one problem with clinical input, attached to the variable it concerns.
 type FieldError struct {
 	Field      string // canonical variable name, "" when the problem is not about a known variable
-	Input      string // the offending text as typed (a name, a value), when there is one
-	Kind       error  // ErrSyntax, ErrUnknown, ErrMissing, ErrDuplicate, ErrNotNumber, ErrNotFinite, ErrOutOfRange or ErrUnit
+	Input      string // the offending text as typed (a name, a value), when there is one; at most 256 bytes
+	Kind       error  // ErrSyntax, ErrUnknown, ErrMissing, ErrDuplicate, ErrNotNumber, ErrNotFinite, ErrOutOfRange, ErrUnit or ErrTooLong
 	Msg        string // what is wrong, for a person
 	Offset     int    // byte offset in the input, -1 when not applicable
 	Suggestion string // for ErrUnknown: the nearest known variable name, or ""
@@ -86,3 +94,9 @@ func (es Errors) Field(name string) []*FieldError {
 	}
 	return out
 }
+
+// quote quotes at most a short prefix of an input for a message.
+func quote(s string) string { return quoting.Short(s) }
+
+// clip cuts FieldError.Input to n bytes.
+func clip(s string, n int) string { return quoting.Clip(s, n) }

@@ -3,8 +3,13 @@ package clinical
 import (
 	"errors"
 	"math"
+	"strings"
 	"testing"
 )
+
+// maxMsg bounds a FieldError's message: the longest is an unknown name with the list of
+// known ones.
+const maxMsg = 600
 
 // checkParsed is what every parse must satisfy: on success, finite values within range for
 // every given variable and the reference mean elsewhere; on failure, an Errors of known kinds.
@@ -16,11 +21,15 @@ func checkParsed(t *testing.T, v Values, err error, opt ParseOptions) {
 		}
 		for _, e := range es {
 			known := false
-			for _, k := range []error{ErrSyntax, ErrUnknown, ErrMissing, ErrDuplicate, ErrNotNumber, ErrNotFinite, ErrOutOfRange, ErrUnit} {
+			for _, k := range []error{ErrSyntax, ErrUnknown, ErrMissing, ErrDuplicate, ErrNotNumber, ErrNotFinite, ErrOutOfRange, ErrUnit, ErrTooLong} {
 				known = known || e.Kind == k
 			}
 			if !known || e.Msg == "" {
 				t.Fatalf("error %q has kind %v", e.Error(), e.Kind)
+			}
+			// Messages quote a short prefix of the input, never all of it.
+			if len(e.Msg) > maxMsg || len(e.Input) > maxInputKept {
+				t.Fatalf("error of %d bytes with input of %d bytes: %.100q", len(e.Msg), len(e.Input), e.Msg)
 			}
 			if e.Field != "" {
 				if _, ok := Lookup(e.Field); !ok {
@@ -45,6 +54,7 @@ func FuzzParseText(f *testing.F) {
 	for _, s := range []string{
 		fullText(",", nil), "age=63, bmi=27.5; crp = 12 mg/L", "hr=80 bpm temp=37 C", "age=NaN", "hemoglobn=12",
 		"age=63, age=64", "glucose=5,6", "x", "=", "age=", "creatinine=90 umol/L wbc=7 10^9/L", "\ufeffcrp=.5e1",
+		"age=" + strings.Repeat("9", 300), "crp=5 " + strings.Repeat("mg", 200), strings.Repeat("x", 100) + "=1",
 	} {
 		f.Add(s, false)
 		f.Add(s, true)

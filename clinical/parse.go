@@ -31,6 +31,20 @@ func (v Values) Standardised() [NumVars]float64 { return Standardise(v.X) }
 // maxErrors bounds the problems collected from one input; parsing stops beyond it.
 const maxErrors = 64
 
+// MaxInputBytes bounds the input of the parsers: twenty values with names, units and
+// generous spacing take well under 2 KiB, and a longer input (a pasted clinical note) is
+// refused at once with ErrTooLong rather than read.
+const MaxInputBytes = 16 << 10
+
+// checkLength refuses an input longer than MaxInputBytes.
+func checkLength(n int) error {
+	if n <= MaxInputBytes {
+		return nil
+	}
+	return Errors{&FieldError{Kind: ErrTooLong, Offset: -1,
+		Msg: fmt.Sprintf("the input is %d bytes, more than the %d that twenty values need", n, MaxInputBytes)}}
+}
+
 // Parse reads clinical values from text: JSON when the first non-blank character is '{' or
 // '[' (see ParseJSON; only an object is valid), else a name=value list (see ParseText).
 func Parse(s string, opt ParseOptions) (Values, error) {
@@ -51,6 +65,9 @@ func Parse(s string, opt ParseOptions) (Values, error) {
 // a number, NaN or infinite, outside the plausible range, or in the wrong unit, and — unless
 // opt.AllowPartial — each variable not given.
 func ParseText(s string, opt ParseOptions) (Values, error) {
+	if err := checkLength(len(s)); err != nil {
+		return Values{}, err
+	}
 	p := parser{src: s}
 	p.text()
 	return p.finish(opt)
@@ -61,6 +78,9 @@ func ParseText(s string, opt ParseOptions) (Values, error) {
 // not given. Names and problems are as for ParseText; a duplicated key is an error (where
 // encoding/json would silently keep the last).
 func ParseJSON(data []byte, opt ParseOptions) (Values, error) {
+	if err := checkLength(len(data)); err != nil {
+		return Values{}, err
+	}
 	p := parser{src: string(data)}
 	p.json(data)
 	return p.finish(opt)
@@ -76,6 +96,7 @@ type parser struct {
 }
 
 func (p *parser) fail(e *FieldError) {
+	e.Input = clip(e.Input, maxInputKept)
 	if len(p.errs) < maxErrors {
 		p.errs = append(p.errs, e)
 	}
@@ -140,7 +161,7 @@ func (p *parser) assign(name string, off int, val string, voff int, unit string)
 	}
 	if rest != "" && unit != "" {
 		p.fail(&FieldError{Field: v.Name, Input: val + " " + unit, Kind: ErrSyntax, Offset: voff,
-			Msg: fmt.Sprintf("%q then %q: expected one unit after the number", rest, unit)})
+			Msg: fmt.Sprintf("%s then %s: expected one unit after the number", quote(rest), quote(unit))})
 		return
 	}
 	if rest == "" {
@@ -148,7 +169,7 @@ func (p *parser) assign(name string, off int, val string, voff int, unit string)
 	}
 	if rest != "" && !unitMatches(v, rest) {
 		p.fail(&FieldError{Field: v.Name, Input: rest, Kind: ErrUnit, Offset: voff,
-			Msg: fmt.Sprintf("unit %q does not match %s's unit %s (values are not converted)", rest, v.Name, unitOrNone(v))})
+			Msg: fmt.Sprintf("unit %s does not match %s's unit %s (values are not converted)", quote(rest), v.Name, unitOrNone(v))})
 		return
 	}
 	if err := v.Check(x); err != nil {
@@ -165,9 +186,9 @@ func (p *parser) unknown(name string, off int) {
 	fe := &FieldError{Input: name, Kind: ErrUnknown, Offset: off}
 	if s := suggest(name); s != "" {
 		fe.Suggestion = s
-		fe.Msg = fmt.Sprintf("unknown variable %q; did you mean %q?", name, s)
+		fe.Msg = fmt.Sprintf("unknown variable %s; did you mean %q?", quote(name), s)
 	} else {
-		fe.Msg = fmt.Sprintf("unknown variable %q (known: %s)", name, knownList())
+		fe.Msg = fmt.Sprintf("unknown variable %s (known: %s)", quote(name), knownList())
 	}
 	p.fail(fe)
 }
@@ -233,14 +254,14 @@ func (p *parser) text() {
 		}
 		if c := name[0]; c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.' {
 			p.fail(&FieldError{Kind: ErrSyntax, Offset: off, Input: name,
-				Msg: fmt.Sprintf("expected a variable name at byte %d, found %q (decimals use a point: 5.6, not 5,6)", off, name)})
+				Msg: fmt.Sprintf("expected a variable name at byte %d, found %s (decimals use a point: 5.6, not 5,6)", off, quote(name))})
 			p.toHardSep()
 			continue
 		}
 		p.skip(isBlank)
 		if p.pos >= len(p.src) || !isAssign(p.src[p.pos]) {
 			fe := &FieldError{Kind: ErrSyntax, Offset: p.pos, Input: name,
-				Msg: fmt.Sprintf("expected \"=\" after %q", name)}
+				Msg: fmt.Sprintf("expected \"=\" after %s", quote(name))}
 			if v, ok := Lookup(name); ok {
 				fe.Field = v.Name
 				p.seen[v.Index] = off + 1
@@ -255,7 +276,7 @@ func (p *parser) text() {
 		val := p.token(false)
 		if val == "" {
 			fe := &FieldError{Kind: ErrMissing, Offset: voff, Input: name,
-				Msg: fmt.Sprintf("no value after %q", name+"=")}
+				Msg: fmt.Sprintf("no value after %s", quote(name+"="))}
 			if v, ok := Lookup(name); ok {
 				fe.Field = v.Name
 				p.seen[v.Index] = off + 1
@@ -305,9 +326,9 @@ func parseNumber(s string) (float64, string, *FieldError) {
 	low := strings.ToLower(body)
 	switch {
 	case strings.HasPrefix(low, "nan"):
-		return 0, "", &FieldError{Input: s, Kind: ErrNotFinite, Msg: fmt.Sprintf("%q is not a number (NaN)", s)}
+		return 0, "", &FieldError{Input: s, Kind: ErrNotFinite, Msg: fmt.Sprintf("%s is not a number (NaN)", quote(s))}
 	case strings.HasPrefix(low, "inf"):
-		return 0, "", &FieldError{Input: s, Kind: ErrNotFinite, Msg: fmt.Sprintf("%q is infinite", s)}
+		return 0, "", &FieldError{Input: s, Kind: ErrNotFinite, Msg: fmt.Sprintf("%s is infinite", quote(s))}
 	}
 	i := 0
 	if i < len(s) && (s[i] == '+' || s[i] == '-') {
@@ -326,7 +347,7 @@ func parseNumber(s string) (float64, string, *FieldError) {
 		}
 	}
 	if digits == 0 {
-		return 0, "", &FieldError{Input: s, Kind: ErrNotNumber, Msg: fmt.Sprintf("%q is not a number", s)}
+		return 0, "", &FieldError{Input: s, Kind: ErrNotNumber, Msg: fmt.Sprintf("%s is not a number", quote(s))}
 	}
 	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
 		j := i + 1
@@ -343,10 +364,10 @@ func parseNumber(s string) (float64, string, *FieldError) {
 	}
 	x, err := strconv.ParseFloat(s[:i], 64)
 	if err != nil && !errors.Is(err, strconv.ErrRange) {
-		return 0, "", &FieldError{Input: s, Kind: ErrNotNumber, Msg: fmt.Sprintf("%q is not a number", s)}
+		return 0, "", &FieldError{Input: s, Kind: ErrNotNumber, Msg: fmt.Sprintf("%s is not a number", quote(s))}
 	}
 	if math.IsInf(x, 0) {
-		return 0, "", &FieldError{Input: s, Kind: ErrNotFinite, Msg: fmt.Sprintf("%q is too large to be finite", s[:i])}
+		return 0, "", &FieldError{Input: s, Kind: ErrNotFinite, Msg: fmt.Sprintf("%s is too large to be finite", quote(s[:i]))}
 	}
 	return x, s[i:], nil
 }
@@ -498,9 +519,9 @@ func skipToQuote(data []byte, off int) int {
 func describeToken(tok json.Token) string {
 	switch t := tok.(type) {
 	case json.Delim:
-		return fmt.Sprintf("%q", string(t))
+		return quote(string(t))
 	case string:
-		return fmt.Sprintf("string %q", t)
+		return "string " + quote(string(t))
 	case nil:
 		return "null"
 	}

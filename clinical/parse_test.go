@@ -269,3 +269,48 @@ func TestParseErrorCap(t *testing.T) {
 		t.Fatalf("got %d errors, want the cap %d", len(es), maxErrors)
 	}
 }
+
+// TestErrorsQuoteAShortPrefix: an error about a long value repeats only its beginning
+// and says how long it was.
+func TestErrorsQuoteAShortPrefix(t *testing.T) {
+	long := strings.Repeat("7x", 7500) // 15,000 characters
+	for _, in := range []string{"age=" + long, long + "=63", `{"age": "` + long + `"}`, "crp=5 " + long} {
+		_, err := Parse(in, ParseOptions{AllowPartial: true})
+		var es Errors
+		if !errors.As(err, &es) || len(es) == 0 {
+			t.Fatalf("%.20q...: %v, want Errors", in, err)
+		}
+		msg := err.Error()
+		if len(msg) > 400 || !strings.Contains(msg, "… (") || !strings.Contains(msg, "bytes)") {
+			t.Errorf("%.20q...: error of %d bytes: %.200q", in, len(msg), msg)
+		}
+		if len(es[0].Input) > maxInputKept {
+			t.Errorf("%.20q...: Input keeps %d bytes", in, len(es[0].Input))
+		}
+	}
+	// Short inputs are still quoted whole.
+	_, err := Parse("age=abc", ParseOptions{AllowPartial: true})
+	if err == nil || !strings.Contains(err.Error(), `"abc" is not a number`) {
+		t.Errorf("short value: %v", err)
+	}
+}
+
+// TestOverLongInputRefusedEarly: an input longer than MaxInputBytes (a pasted note, or a
+// value followed by 20,000 spaces, which would otherwise parse) is refused with one short
+// error.
+func TestOverLongInputRefusedEarly(t *testing.T) {
+	for _, in := range []string{"age=50" + strings.Repeat(" ", 20000), strings.Repeat("a", MaxInputBytes+1)} {
+		for _, parse := range []func(string) error{
+			func(s string) error { _, err := ParseText(s, ParseOptions{AllowPartial: true}); return err },
+			func(s string) error { _, err := ParseJSON([]byte(s), ParseOptions{AllowPartial: true}); return err },
+		} {
+			err := parse(in)
+			if !errors.Is(err, ErrTooLong) || len(err.Error()) > 120 {
+				t.Errorf("%d-byte input: %v, want a short ErrTooLong", len(in), err)
+			}
+		}
+	}
+	if _, err := ParseText("age=50"+strings.Repeat(" ", 1000), ParseOptions{AllowPartial: true}); err != nil {
+		t.Errorf("trailing blanks within the limit: %v", err)
+	}
+}

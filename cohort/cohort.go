@@ -218,10 +218,10 @@ func pools(opt *Options) (ax, co *medmnist.Set, err error) {
 		if split == "" {
 			split = medmnist.Train
 		}
-		if ax, err = medmnist.Load(opt.AxialNPZ, split, medmnist.Options{Side: phantom.Size}); err != nil {
+		if ax, err = medmnist.Load(opt.AxialNPZ, split, medmnist.Options{Side: phantom.Size, Classes: phantom.NumClasses}); err != nil {
 			return nil, nil, fmt.Errorf("cohort: axial images: %w", err)
 		}
-		if co, err = medmnist.Load(opt.CoronalNPZ, split, medmnist.Options{Side: phantom.Size}); err != nil {
+		if co, err = medmnist.Load(opt.CoronalNPZ, split, medmnist.Options{Side: phantom.Size, Classes: phantom.NumClasses}); err != nil {
 			return nil, nil, fmt.Errorf("cohort: coronal images: %w", err)
 		}
 	}

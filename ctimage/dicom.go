@@ -7,6 +7,8 @@ import (
 	"image/jpeg"
 	"math"
 	"strings"
+
+	"github.com/fusionlens/fusionlens/internal/quote"
 )
 
 // DecodeDICOM decodes one DICOM image: uncompressed (implicit or explicit VR, little or big
@@ -178,8 +180,8 @@ func readAttrs(sc *dcmScan) (attrs, error) {
 		return a, newErr(ErrUnsupported, FormatDICOM, nil, "PhotometricInterpretation PALETTE COLOR is not supported")
 	default:
 		return a, newErr(ErrUnsupported, FormatDICOM, nil,
-			"PhotometricInterpretation %q with SamplesPerPixel %d is not supported (MONOCHROME1/2 with 1 sample, RGB or YBR_FULL(_422) with 3)",
-			a.photometric, a.spp)
+			"PhotometricInterpretation %s with SamplesPerPixel %d is not supported (MONOCHROME1/2 with 1 sample, RGB or YBR_FULL(_422) with 3)",
+			quote.Short(a.photometric), a.spp)
 	}
 	return a, nil
 }

@@ -10,6 +10,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/fusionlens/fusionlens/internal/quote"
 )
 
 // The DICOM reader. ctimage needs about fifteen attributes of a data set and its pixel data,
@@ -182,7 +184,7 @@ func syntaxFor(u string) (dcmSyntax, error) {
 		return dcmSyntax{uid: u, bo: binary.BigEndian}, nil
 	}
 	if transferSyntaxName(u) == "" {
-		return dcmSyntax{}, newErr(ErrUnsupported, FormatDICOM, nil, "unknown transfer syntax %q", u)
+		return dcmSyntax{}, newErr(ErrUnsupported, FormatDICOM, nil, "unknown transfer syntax %s", quote.Short(u))
 	}
 	// Every other syntax, compressed or not, encodes its elements as explicit VR little endian.
 	return dcmSyntax{uid: u, bo: binary.LittleEndian}, nil
@@ -787,7 +789,7 @@ func (sc *dcmScan) int(t dcmTag) (int, bool, error) {
 		}
 		n, err := strconv.Atoi(s)
 		if err != nil {
-			return 0, false, newErr(ErrMalformed, FormatDICOM, nil, "%s %q is not an integer", name, s)
+			return 0, false, newErr(ErrMalformed, FormatDICOM, nil, "%s %s is not an integer", name, quote.Short(s))
 		}
 		return n, true, nil
 	}
@@ -847,7 +849,7 @@ func (sc *dcmScan) floats(t dcmTag) ([]float64, bool, error) {
 			}
 			f, err := strconv.ParseFloat(s, 64)
 			if err != nil {
-				return nil, false, newErr(ErrMalformed, FormatDICOM, nil, "%s %q is not a number", name, s)
+				return nil, false, newErr(ErrMalformed, FormatDICOM, nil, "%s %s is not a number", name, quote.Short(s))
 			}
 			out = append(out, f)
 		}

@@ -258,7 +258,7 @@ func (e *Engine) Encode(img []float32) ([]float32, error) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.net.Encode(img), nil
+	return e.net.EncodeChecked(img)
 }
 
 // Explain predicts from the cached image features and the standardised clinical values
@@ -323,6 +323,12 @@ func (e *Engine) explain(zAxial, zCoronal, clin []float32, method string, pace e
 	var p [1]float32
 	g := make([]float32, len(z))
 	e.net.Grad(z, 1, p[:], g)
+	if !finite(p[:]) || !finite(g) {
+		// The inputs are finite: name the head layer that overflowed, blaming the model.
+		if err := e.net.CheckHead(z); err != nil {
+			return engine.Explanation{}, err
+		}
+	}
 	x := engine.Explanation{Method: m.Name, P: float64(p[0]), Gradient: widen(g)}
 	if m.Local == nil {
 		imp, ok := e.global[m.Name]
@@ -425,3 +431,13 @@ var (
 	_ engine.Preparer     = (*Engine)(nil)
 	_ engine.TruthChecker = (*Engine)(nil)
 )
+
+// finite reports whether v holds no NaN or infinity.
+func finite(v []float32) bool {
+	for _, x := range v {
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			return false
+		}
+	}
+	return true
+}

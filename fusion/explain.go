@@ -366,6 +366,9 @@ func (m *Net) ExplainClass(k int, images [][]float32, clinical []float32) (Expla
 	}
 	e := m.explain()
 	z := e.fuse(m, images, clinical)
+	if nonFinite(z) >= 0 { // the case is finite (checkCase): blame the weights
+		return Explanation{}, m.casesFault()
+	}
 	x := Explanation{Z: append([]float32(nil), z...), DZ: make([]float32, len(z)), Probs: make([]float32, m.cfg.Classes())}
 	for c := range x.Probs {
 		e.h.forward(x.Z, 1, c, x.Probs[c:c+1])
@@ -376,6 +379,9 @@ func (m *Net) ExplainClass(k int, images [][]float32, clinical []float32) (Expla
 	var p [1]float32
 	e.h.grad(x.Z, 1, k, p[:], x.DZ)
 	x.Class, x.P = k, p[0]
+	if nonFinite(x.Probs) >= 0 || nonFinite(x.DZ) >= 0 {
+		return Explanation{}, m.CheckHead(x.Z)
+	}
 	return x, nil
 }
 

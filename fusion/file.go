@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 
+	"github.com/fusionlens/fusionlens/internal/limitread"
 	"github.com/fusionlens/fusionlens/modelfile"
 )
 
@@ -44,8 +44,11 @@ func (m *Net) TensorNames() []string {
 // FromFile builds a network from a model file with buffers for batches of up to maxBatch
 // cases, in inference mode. A file without a configuration (a state_dict saved from
 // PyTorch) is read with DefaultConfig. Every tensor the configuration needs must be
-// present with its shape and finite values; PyTorch's batch-norm counters
-// ("*.num_batches_tracked") are ignored and any other tensor is an error.
+// present with its shape and with values a trained network holds (finite, running
+// variances >= 0, magnitudes within MaxAbsWeight, MaxAbsRunningMean and MaxRunningVar);
+// PyTorch's batch-norm counters ("*.num_batches_tracked") are ignored and any other
+// tensor is an error. A plain case is then run through the network: weights that turn it
+// into NaN or infinities give an *ActivationError naming the layer.
 func FromFile(f *modelfile.File, maxBatch int) (*Net, error) {
 	if f == nil {
 		return nil, fmt.Errorf("fusion: nil model file")
@@ -71,15 +74,8 @@ func FromFile(f *modelfile.File, maxBatch int) (*Net, error) {
 		if err != nil {
 			return nil, fmt.Errorf("fusion: model file does not match its configuration: %w", err)
 		}
-		if i := nonFinite(data); i >= 0 {
-			return nil, fmt.Errorf("fusion: model file tensor %q value %d is %v", r.name, i, data[i])
-		}
-		if r.bn != nil && !r.mean {
-			for i, v := range data {
-				if v < 0 {
-					return nil, fmt.Errorf("fusion: model file tensor %q value %d is a negative variance %v", r.name, i, v)
-				}
-			}
+		if err := checkValues(r, data); err != nil {
+			return nil, err
 		}
 		copy(r.data(), data)
 	}
@@ -89,6 +85,9 @@ func FromFile(f *modelfile.File, maxBatch int) (*Net, error) {
 		}
 	}
 	m.SetTraining(false)
+	if err := m.probe(); err != nil {
+		return nil, err
+	}
 	return m, nil
 }
 
@@ -106,9 +105,14 @@ func SaveSafetensors(path string, m *Net, meta modelfile.Meta) error {
 	return modelfile.WriteSafetensorsAtomic(path, m.File(meta), modelfile.Float32)
 }
 
-// Load reads a network from a model file or a safetensors file (see LoadBytes).
+// MaxFileBytes bounds the model files Load reads: 64 MiB, about sixty times the paper's
+// network as float32. The size is checked before the file is read.
+const MaxFileBytes = 64 << 20
+
+// Load reads a network from a model file or a safetensors file (see LoadBytes) of at most
+// MaxFileBytes.
 func Load(path string) (*Net, modelfile.Meta, error) {
-	b, err := os.ReadFile(path)
+	b, err := limitread.File(path, MaxFileBytes)
 	if err != nil {
 		return nil, modelfile.Meta{}, err
 	}
@@ -120,16 +124,20 @@ func Load(path string) (*Net, modelfile.Meta, error) {
 }
 
 // LoadBytes reads a network from the bytes of a fusionlens model file (they start with
-// "FLNS") or else of a safetensors file, within modelfile.DefaultLimits. The network has
+// "FLNS") or of a safetensors file, within modelfile.DefaultLimits; other data (a PNG, an
+// npz, text) give an error wrapping modelfile.ErrNotModel that says what they look like. The network has
 // buffers for batches of one case and is in inference mode; Clone gives larger batches.
 // It touches no file system (the browser uses it).
 func LoadBytes(b []byte) (*Net, modelfile.Meta, error) {
 	var f *modelfile.File
 	var err error
-	if bytes.HasPrefix(b, []byte("FLNS")) {
+	switch modelfile.Sniff(b) {
+	case modelfile.SniffModel:
 		f, err = modelfile.Decode(bytes.NewReader(b))
-	} else {
+	case modelfile.SniffSafetensors:
 		f, err = modelfile.DecodeSafetensors(bytes.NewReader(b))
+	default:
+		err = modelfile.NotModelError(b)
 	}
 	if err != nil {
 		return nil, modelfile.Meta{}, err

@@ -155,19 +155,52 @@ func FuzzLoadBytes(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(b.Bytes())
+	// Seeds for the value checks: an absurd weight, a negative running variance, and
+	// weights within the bounds that overflow (refused by the probe).
+	for _, edit := range []func(mf *modelfile.File){
+		func(mf *modelfile.File) { mf.Tensors[0].Data[0] = 3.4e38 },
+		func(mf *modelfile.File) {
+			for i := range mf.Tensors {
+				if strings.HasSuffix(mf.Tensors[i].Name, "running_var") {
+					mf.Tensors[i].Data[0] = -1
+				}
+			}
+		},
+		func(mf *modelfile.File) { *mf = *overflowing(f, tinyConfig()) },
+	} {
+		mf := m.File(modelfile.Meta{})
+		edit(mf)
+		b.Reset()
+		if err := modelfile.Encode(&b, mf, modelfile.Options{}); err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b.Bytes())
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, _, err := LoadBytes(data)
 		if err != nil {
 			return
 		}
-		// Whatever loads must run.
+		// Whatever loads holds values within the bounds and must run; if a case still
+		// overflows, the error blames the model.
+		for _, r := range m.s.refs {
+			if err := checkValues(r, r.data()); err != nil {
+				t.Fatalf("loaded a model that fails its own checks: %v", err)
+			}
+		}
 		cfg := m.Config()
 		imgs := make([][]float32, cfg.Images())
 		for k := range imgs {
 			imgs[k] = make([]float32, cfg.InputPixels(k))
 		}
-		if _, err := m.ExplainClass(-1, imgs, make([]float32, cfg.Clinical())); err != nil {
+		x, err := m.ExplainClass(-1, imgs, make([]float32, cfg.Clinical()))
+		var ae *ActivationError
+		switch {
+		case errors.As(err, &ae):
+		case err != nil:
 			t.Fatal(err)
+		case nonFinite(x.Probs) >= 0 || nonFinite(x.DZ) >= 0:
+			t.Fatalf("ExplainClass gave p = %v, dz %v without an error", x.Probs, x.DZ)
 		}
 	})
 }

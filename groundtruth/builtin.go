@@ -3,6 +3,8 @@ package groundtruth
 import (
 	"fmt"
 	"strings"
+
+	"github.com/fusionlens/fusionlens/internal/quote"
 )
 
 // feature indices used by the built-in scenarios, by modality.
@@ -113,5 +115,5 @@ func Builtin(name string) (*Scenario, error) {
 		}
 		names = append(names, s.Name)
 	}
-	return nil, fmt.Errorf("groundtruth: no built-in scenario %q (want one of %s, or F0..F7)", name, strings.Join(names, ", "))
+	return nil, fmt.Errorf("groundtruth: no built-in scenario %s (want one of %s, or F0..F7)", quote.Short(name), strings.Join(names, ", "))
 }

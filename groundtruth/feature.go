@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/fusionlens/fusionlens/internal/quote"
 	"github.com/fusionlens/fusionlens/modality"
 )
 
@@ -42,19 +43,19 @@ func FeatureName(j int) string {
 func ParseFeature(s string) (int, error) {
 	open := strings.IndexByte(s, '[')
 	if open < 0 || !strings.HasSuffix(s, "]") {
-		return 0, fmt.Errorf("groundtruth: feature %q is not of the form modality[index], e.g. clinical_a[3]", s)
+		return 0, fmt.Errorf("groundtruth: feature %s is not of the form modality[index], e.g. clinical_a[3]", quote.Short(s))
 	}
 	m, err := ModalityIndex(s[:open])
 	if err != nil {
-		return 0, fmt.Errorf("groundtruth: feature %q: unknown modality %q (want one of %s)", s, s[:open], strings.Join(Modalities[:], ", "))
+		return 0, fmt.Errorf("groundtruth: feature %s: unknown modality %s (want one of %s)", quote.Short(s), quote.Short(s[:open]), strings.Join(Modalities[:], ", "))
 	}
 	digits := s[open+1 : len(s)-1]
 	i, err := strconv.Atoi(digits)
 	if err != nil || digits == "" || digits[0] == '+' || digits[0] == '-' || (len(digits) > 1 && digits[0] == '0') {
-		return 0, fmt.Errorf("groundtruth: feature %q: index %q is not a decimal integer", s, digits)
+		return 0, fmt.Errorf("groundtruth: feature %s: index %s is not a decimal integer", quote.Short(s), quote.Short(digits))
 	}
 	if i >= FeaturesPerModality {
-		return 0, fmt.Errorf("groundtruth: feature %q: index %d out of range [0,%d)", s, i, FeaturesPerModality)
+		return 0, fmt.Errorf("groundtruth: feature %s: index %d out of range [0,%d)", quote.Short(s), i, FeaturesPerModality)
 	}
 	return m*FeaturesPerModality + i, nil
 }

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/fusionlens/fusionlens/internal/quote"
 )
 
 // MaxFileSize is the largest scenario file ParseScenario reads, in bytes.
@@ -62,7 +64,7 @@ func ParseScenario(data []byte) (*Scenario, error) {
 	if raw, ok := top["threshold"]; ok {
 		if raw[0] == '"' {
 			if v, _ := str(raw, "threshold"); v != "median" {
-				return nil, errAt("threshold", "is %q, want \"median\" or a number", v)
+				return nil, errAt("threshold", "is %s, want \"median\" or a number", quote.Short(v))
 			}
 		} else {
 			s.Threshold.Median = false
@@ -150,7 +152,7 @@ func parseWeights(raw json.RawMessage, w *[NumFeatures]float64) error {
 			}
 			m, err := ModalityIndex(name)
 			if err != nil {
-				return errAt(path+".modality", "unknown modality %q (want one of %s)", name, strings.Join(Modalities[:], ", "))
+				return errAt(path+".modality", "unknown modality %s (want one of %s)", quote.Short(name), strings.Join(Modalities[:], ", "))
 			}
 			for k := range FeaturesPerModality {
 				idx = append(idx, m*FeaturesPerModality+k)
@@ -194,7 +196,7 @@ func parseTerms(raw json.RawMessage) ([]Term, error) {
 		}
 		kind, err := ParseKind(name)
 		if err != nil {
-			return nil, errAt(path+".kind", "unknown term kind %q (want one of %s)", name, strings.Join(kindNames[1:], ", "))
+			return nil, errAt(path+".kind", "unknown term kind %s (want one of %s)", quote.Short(name), strings.Join(kindNames[1:], ", "))
 		}
 		allowed := unaryFields
 		switch kind {

@@ -328,3 +328,22 @@ func TestShippedScenarioFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestScenarioErrorsQuoteAShortPrefix: a long name in a scenario file is not repeated
+// whole in the error.
+func TestScenarioErrorsQuoteAShortPrefix(t *testing.T) {
+	long := strings.Repeat("z", 15000)
+	for _, data := range []string{
+		`{"name":"x","weights":[{"feature":0,"weight":1}],"threshold":"` + long + `"}`,
+		`{"name":"x","weights":[{"feature":0,"weight":1}],"terms":[{"kind":"` + long + `","feature":3,"coef":1}]}`,
+		`{"name":"x","weights":[{"feature":"` + long + `[0]","weight":1}]}`,
+	} {
+		_, err := ParseScenario([]byte(data))
+		if err == nil {
+			t.Fatal("a scenario with a 15,000-character name was accepted")
+		}
+		if msg := err.Error(); len(msg) > 400 || !strings.Contains(msg, "bytes)") {
+			t.Errorf("error of %d bytes: %.300s", len(msg), msg)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/fusionlens/fusionlens/internal/quote"
 	"github.com/fusionlens/fusionlens/nn"
 )
 
@@ -59,7 +60,7 @@ func ParseKind(s string) (Kind, error) {
 			return k, nil
 		}
 	}
-	return 0, fmt.Errorf("groundtruth: unknown term kind %q (want one of %s)", s, strings.Join(kindNames[1:], ", "))
+	return 0, fmt.Errorf("groundtruth: unknown term kind %s (want one of %s)", quote.Short(s), strings.Join(kindNames[1:], ", "))
 }
 
 // Term is one nonlinear term of F.

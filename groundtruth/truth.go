@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+
+	"github.com/fusionlens/fusionlens/internal/quote"
 )
 
 // PCG stream constants, so that the label noise and the helper cohort drawn from the same
@@ -80,7 +82,7 @@ func (s *Scenario) Importance(X []float64) (*Importance, error) {
 		total += imp.MeanAbsGrad[j]
 	}
 	if total == 0 {
-		return nil, fmt.Errorf("groundtruth: scenario %q: dF/dx is zero on all %d cases, so importance is undefined", s.Name, n)
+		return nil, fmt.Errorf("groundtruth: scenario %s: dF/dx is zero on all %d cases, so importance is undefined", quote.Short(s.Name), n)
 	}
 	for j, v := range imp.MeanAbsGrad {
 		imp.Feature[j] = v / total

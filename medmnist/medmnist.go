@@ -24,6 +24,7 @@ import (
 	"strings"
 
 	"github.com/fusionlens/fusionlens/ctimage"
+	"github.com/fusionlens/fusionlens/internal/quote"
 	"github.com/fusionlens/fusionlens/npz"
 )
 
@@ -53,7 +54,17 @@ type Options struct {
 	Max int
 	// Limits bound the arrays read from the file (zero: npz defaults).
 	Limits npz.Limits
+	// Classes, when not 0, is the number of classes the caller reads the labels as: every
+	// label must lie in 0..Classes-1, whatever the file is called. When 0, a known data
+	// set's own class count applies, and labels of any other file must lie in
+	// 0..MaxClasses-1.
+	Classes int
 }
+
+// MaxClasses bounds the labels of a file whose classes are not known (no
+// Options.Classes, a name that is not a known MedMNIST set): MedMNIST's largest label set
+// has 11 classes.
+const MaxClasses = 256
 
 // Set is one split of a MedMNIST file.
 type Set struct {
@@ -120,10 +131,10 @@ func Load(path string, split Split, opt Options) (*Set, error) {
 // dropped into the browser); name is the data set name used to find class names.
 func LoadArchive(ar *npz.Archive, name string, split Split, opt Options) (*Set, error) {
 	if split != Train && split != Val && split != Test {
-		return nil, fmt.Errorf("medmnist: split %q is not train, val or test", split)
+		return nil, fmt.Errorf("medmnist: split %s is not train, val or test", quote.Short(string(split)))
 	}
-	if opt.Side < 0 || opt.Max < 0 {
-		return nil, fmt.Errorf("medmnist: Options.Side %d and Options.Max %d must not be negative", opt.Side, opt.Max)
+	if opt.Side < 0 || opt.Max < 0 || opt.Classes < 0 {
+		return nil, fmt.Errorf("medmnist: Options.Side %d, Options.Max %d and Options.Classes %d must not be negative", opt.Side, opt.Max, opt.Classes)
 	}
 	ar.Limits = opt.Limits
 	imgKey, labKey := string(split)+"_images", string(split)+"_labels"
@@ -191,10 +202,17 @@ func LoadArchive(ar *npz.Archive, name string, split Split, opt Options) (*Set, 
 	}
 	s.N, s.LabelWidth = n, lw
 	s.Labels = make([]int, n*lw)
+	classes, of := MaxClasses, "the labels of a file of unknown classes"
+	switch {
+	case opt.Classes > 0:
+		classes, of = opt.Classes, "the classes the caller reads"
+	case s.Classes != nil:
+		classes, of = len(s.Classes), "the classes of "+name
+	}
 	for i := range s.Labels {
 		v := labels[i]
-		if v < 0 || s.Classes != nil && v >= int64(len(s.Classes)) {
-			return nil, fmt.Errorf("%w: %s[%d] = %d, outside the %d classes of %s", ErrFormat, labKey, i/lw, v, len(s.Classes), name)
+		if v < 0 || v >= int64(classes) {
+			return nil, fmt.Errorf("%w: %s[%d] = %d, outside 0..%d (%d classes: %s)", ErrFormat, labKey, i/lw, v, classes-1, classes, of)
 		}
 		s.Labels[i] = int(v)
 	}

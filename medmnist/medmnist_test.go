@@ -247,7 +247,11 @@ func TestLoadErrors(t *testing.T) {
 		{"volume", "organmnist3d.npz", map[Split]fixture{Train: {mustArray(t, []int{1, 4, 4, 4}, make([]uint8, 64)), mustArray(t, []int{1, 1}, []uint8{1})}}, Train,
 			"3-D (volume) set"},
 		{"label range", "organsmnist.npz", map[Split]fixture{Train: {imgs, mustArray(t, []int{3, 1}, []uint8{1, 11, 2})}}, Train,
-			"train_labels[1] = 11, outside the 11 classes"},
+			"train_labels[1] = 11, outside 0..10 (11 classes"},
+		{"label range, unknown name", "mydata.npz", map[Split]fixture{Train: {imgs, mustArray(t, []int{3, 1}, []int64{1, 205, 2})}}, Train,
+			"train_labels[1] = 205, outside 0..10 (11 classes: the classes the caller reads)"},
+		{"negative label, unknown name", "mydata2.npz", map[Split]fixture{Train: {imgs, mustArray(t, []int{3, 1}, []int64{1, -1, 2})}}, Train,
+			"train_labels[1] = -1, outside"},
 		{"missing split", "organamnist.npz", map[Split]fixture{Train: {imgs, mustArray(t, []int{3, 1}, []uint8{1, 1, 2})}}, Test,
 			"no such array: \"test_labels\""},
 		{"bad split name", "organamnist.npz", map[Split]fixture{Train: {imgs, mustArray(t, []int{3, 1}, []uint8{1, 1, 2})}}, "training",
@@ -257,7 +261,7 @@ func TestLoadErrors(t *testing.T) {
 		path := filepath.Join(dir, c.name, c.file)
 		os.MkdirAll(filepath.Dir(path), 0o755)
 		writeFile(t, path, c.splits)
-		_, err := Load(path, c.split, Options{})
+		_, err := Load(path, c.split, Options{Classes: 11})
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: got %v, want an error containing %q", c.name, err, c.want)
 		}
@@ -383,3 +387,21 @@ func TestFortranOrderImages(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// TestLabelsCheckedForEveryName: labels outside the class range are refused whatever the
+// file is called; without Options.Classes a file of unknown classes is bounded by
+// MaxClasses.
+func TestLabelsCheckedForEveryName(t *testing.T) {
+	dir := t.TempDir()
+	imgs := mustArray(t, []int{3, 28, 28}, make([]uint8, 3*784))
+	path := filepath.Join(dir, "renamed.npz")
+	writeFile(t, path, map[Split]fixture{Train: {imgs, mustArray(t, []int{3, 1}, []int64{200, 210, 1000})}})
+	_, err := Load(path, Train, Options{})
+	if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "train_labels[2] = 1000, outside 0..255") {
+		t.Errorf("label 1000 without Options.Classes: %v", err)
+	}
+	_, err = Load(path, Train, Options{Classes: 11})
+	if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "train_labels[0] = 200, outside 0..10") {
+		t.Errorf("label 200 with 11 classes: %v", err)
+	}
+}

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/fusionlens/fusionlens/internal/quote"
 )
 
 // Where the official files are published.
@@ -127,7 +129,7 @@ func Verify(path string) (OfficialFile, error) {
 	known := KnownMD5s(path)
 	base := filepath.Base(path)
 	if len(known) == 0 {
-		return OfficialFile{}, fmt.Errorf("%w: %q (official names look like organamnist.npz or organamnist_64.npz)", ErrUnknownFile, base)
+		return OfficialFile{}, fmt.Errorf("%w: %s (official names look like organamnist.npz or organamnist_64.npz)", ErrUnknownFile, quote.Short(base))
 	}
 	sum, err := FileMD5(path)
 	if err != nil {

@@ -25,6 +25,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/fusionlens/fusionlens/internal/quote"
 )
 
 // Errors the readers wrap; test for them with errors.Is.
@@ -102,7 +104,7 @@ func (d DType) Size() int {
 // parseDescr maps a descr string to a DType and whether the data is big-endian.
 func parseDescr(s string) (DType, bool, error) {
 	if len(s) < 2 {
-		return "", false, fmt.Errorf("%w: descr %q", ErrUnsupported, s)
+		return "", false, fmt.Errorf("%w: descr %s", ErrUnsupported, quote.Short(s))
 	}
 	order, kind := s[0], s[1:]
 	switch kind {
@@ -119,16 +121,16 @@ func parseDescr(s string) (DType, bool, error) {
 			return DType("<" + kind), true, nil
 		case '|', '=':
 			// numpy never writes these for multi-byte types: the byte order is unknown.
-			return "", false, fmt.Errorf("%w: descr %q has no byte order ('<' or '>')", ErrUnsupported, s)
+			return "", false, fmt.Errorf("%w: descr %s has no byte order ('<' or '>')", ErrUnsupported, quote.Short(s))
 		}
 	}
 	switch {
 	case strings.ContainsAny(kind, "O"):
-		return "", false, fmt.Errorf("%w: descr %q is a Python object array (needs pickle)", ErrUnsupported, s)
+		return "", false, fmt.Errorf("%w: descr %s is a Python object array (needs pickle)", ErrUnsupported, quote.Short(s))
 	case strings.ContainsAny(kind, "USVc"):
-		return "", false, fmt.Errorf("%w: descr %q (string, void or complex arrays are not supported)", ErrUnsupported, s)
+		return "", false, fmt.Errorf("%w: descr %s (string, void or complex arrays are not supported)", ErrUnsupported, quote.Short(s))
 	}
-	return "", false, fmt.Errorf("%w: descr %q", ErrUnsupported, s)
+	return "", false, fmt.Errorf("%w: descr %s", ErrUnsupported, quote.Short(s))
 }
 
 // Header describes the array in a .npy stream.
@@ -468,7 +470,7 @@ func (a *Array) Len() int {
 func (a *Array) check() error {
 	size := a.DType.Size()
 	if size == 0 {
-		return fmt.Errorf("%w: %q", ErrUnsupported, a.DType)
+		return fmt.Errorf("%w: %s", ErrUnsupported, quote.Short(string(a.DType)))
 	}
 	n := int64(1)
 	for i, d := range a.Shape {

@@ -10,6 +10,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/fusionlens/fusionlens/internal/quote"
 )
 
 // ErrNoKey is wrapped when an archive has no array of the requested name.
@@ -76,7 +78,7 @@ func (a *Archive) entry(key string) (*zip.File, error) {
 			return f, nil
 		}
 	}
-	return nil, fmt.Errorf("%w: %q (the archive has %s)", ErrNoKey, key, strings.Join(a.Keys(), ", "))
+	return nil, fmt.Errorf("%w: %s (the archive has %s)", ErrNoKey, quote.Short(key), quote.Clip(strings.Join(a.Keys(), ", "), 200))
 }
 
 // Stream opens the named array for reading in pieces; the caller must Close it. The
@@ -88,7 +90,7 @@ func (a *Archive) Stream(key string) (*Decoder, error) {
 	}
 	rc, err := f.Open()
 	if err != nil {
-		return nil, fmt.Errorf("npz: array %q: %w", key, err)
+		return nil, fmt.Errorf("npz: array %s: %w", quote.Short(key), err)
 	}
 	size := int64(f.UncompressedSize64)
 	if f.UncompressedSize64 > 1<<62 {
@@ -97,7 +99,7 @@ func (a *Archive) Stream(key string) (*Decoder, error) {
 	d, err := newDecoder(rc, a.Limits, size, true)
 	if err != nil {
 		rc.Close()
-		return nil, fmt.Errorf("npz: array %q: %w", key, err)
+		return nil, fmt.Errorf("npz: array %s: %w", quote.Short(key), err)
 	}
 	d.closer = rc
 	return d, nil
@@ -122,7 +124,7 @@ func (a *Archive) Read(key string) (*Array, error) {
 	defer d.Close()
 	arr, err := d.Array()
 	if err != nil {
-		return nil, fmt.Errorf("npz: array %q: %w", key, err)
+		return nil, fmt.Errorf("npz: array %s: %w", quote.Short(key), err)
 	}
 	return arr, nil
 }
@@ -145,11 +147,11 @@ func NewWriter(w io.Writer) *Writer {
 // Add writes array a under name (numpy.load will show it as name).
 func (w *Writer) Add(name string, a *Array) error {
 	if name == "" || w.names[name] {
-		return fmt.Errorf("npz: array name %q is empty or already used", name)
+		return fmt.Errorf("npz: array name %s is empty or already used", quote.Short(name))
 	}
 	var buf bytes.Buffer
 	if err := Write(&buf, a); err != nil {
-		return fmt.Errorf("npz: array %q: %w", name, err)
+		return fmt.Errorf("npz: array %s: %w", quote.Short(name), err)
 	}
 	w.names[name] = true
 	fh := &zip.FileHeader{Name: name + ".npy", Method: zip.Store}

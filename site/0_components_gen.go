@@ -121,6 +121,7 @@ func (c *ClinicalForm) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 								vgn.AddAttrInterface("aria-invalid", ariaTrue(f.Err != ""))
 								vgn.AddAttrInterface("data-testid", "clinical-"+f.Name)
 								vgn.AddAttrInterface("id", "clinical-"+f.Name)
+								vgn.AddAttrInterface("maxlength", MaxFieldChars)
 								vgn.AddAttrInterface("placeholder", f.Hint)
 								vgn.AddAttrInterface("title", "Plausible range "+f.Range+" "+f.Unit)
 								{
@@ -571,7 +572,7 @@ func (c *ModelPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				vgparent.AppendChild(vgn)
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "p", Attr: []vugu.VGAttribute(nil)}
 				vgparent.AppendChild(vgn)
-				vgn.SetInnerHTML(c.S.Engine.Info().Description)
+				vgn.SetInnerHTML(shown(c.S.Engine.Info().Description))
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n    "}
 				vgparent.AppendChild(vgn)
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "dl", Attr: []vugu.VGAttribute(nil)}
@@ -624,7 +625,7 @@ func (c *ModelPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 							vgn.SetInnerHTML(vugu.HTML("Trained on"))
 							vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "dd", Attr: []vugu.VGAttribute(nil)}
 							vgparent.AppendChild(vgn)
-							vgn.SetInnerHTML(c.S.Engine.Info().DataSource)
+							vgn.SetInnerHTML(shown(c.S.Engine.Info().DataSource))
 						}
 					}
 					vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n    "}

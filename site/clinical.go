@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/fusionlens/fusionlens/modality"
+	"unicode/utf8"
 )
 
 // ClinicalField is one of the twenty clinical variables as the page shows it.
@@ -22,8 +23,13 @@ type ClinicalField struct {
 	parse func(text string) (float32, error) // text -> standardised value, with range check
 }
 
-// set takes the typed text: empty means the population mean.
+// set takes the typed text: empty means the population mean. Text beyond MaxFieldChars
+// (a pasted note) is cut, not parsed, and marks the field.
 func (f *ClinicalField) set(text string) {
+	if t, cut := clipField(text); cut {
+		f.Text, f.Err = t, fieldTooLong(utf8.RuneCountInString(text))
+		return
+	}
 	f.Text = text
 	f.Err = ""
 	if strings.TrimSpace(text) == "" {

@@ -15,6 +15,7 @@ import (
 	"github.com/fusionlens/fusionlens/cohort"
 	"github.com/fusionlens/fusionlens/fusion"
 	"github.com/fusionlens/fusionlens/groundtruth"
+	"github.com/fusionlens/fusionlens/internal/limitread"
 	"github.com/fusionlens/fusionlens/latent"
 	"github.com/fusionlens/fusionlens/modelfile"
 )
@@ -88,7 +89,7 @@ func LoadModels(dir string) (*Folder, error) {
 	out := &Folder{}
 	for _, n := range names {
 		path := filepath.Join(dir, n)
-		b, err := os.ReadFile(path)
+		b, err := limitread.File(path, fusion.MaxFileBytes)
 		if err != nil {
 			return nil, err
 		}

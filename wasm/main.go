@@ -9,7 +9,8 @@
 //
 // For tests and the curious it publishes performance.now() timings: window.fusionlensMain
 // (Go started), window.fusionlensReady (first render), window.fusionlensRendered (last
-// render), window.fusionlensTimings (the page's own measurements, site.Timings) and
+// render), window.fusionlensTimings (the page's own measurements, site.Timings),
+// window.fusionlensRecovered (how many renders failed and were recovered) and
 // window.fusionlensTimeExplain(n) (mean milliseconds of n head-only re-explanations of
 // the case on screen). None of them sends anything anywhere.
 //
@@ -68,16 +69,25 @@ func main() {
 	})
 	defer timeExplain.Release()
 	js.Global().Set("fusionlensTimeExplain", timeExplain)
-	first := true
+	first, recovered := true, 0
 	for ok := true; ok; ok = r.EventWait() {
 		t0 := now()
+		root.S.Bound()
 		if err := render(r, env, root); err != nil {
-			// Show what went wrong and render once more; if even that fails the page
-			// cannot be drawn and the loader's "stopped" message takes over.
-			root.Crash = err.Error()
+			// Never end the program over a render: recover the page keeping the inputs
+			// (texts bounded more tightly, a banner), else reset it keeping the model and
+			// clinical values; if even that cannot be drawn, log it and wait for the
+			// next event rather than exit.
+			fail(err)
+			recovered++
+			js.Global().Set("fusionlensRecovered", recovered)
+			root.Recover(err)
 			if err := render(r, env, root); err != nil {
 				fail(err)
-				return
+				root.Reset(err)
+				if err := render(r, env, root); err != nil {
+					fail(err)
+				}
 			}
 		}
 		t := now()

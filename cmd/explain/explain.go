@@ -5,7 +5,6 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
-	"os"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -15,6 +14,7 @@ import (
 	"github.com/fusionlens/fusionlens/explainer"
 	"github.com/fusionlens/fusionlens/fusion"
 	"github.com/fusionlens/fusionlens/importance"
+	"github.com/fusionlens/fusionlens/internal/limitread"
 	"github.com/fusionlens/fusionlens/latent"
 	"github.com/fusionlens/fusionlens/modelfile"
 	"github.com/fusionlens/fusionlens/phantom"
@@ -32,6 +32,7 @@ const maxClinicalFile = 1 << 20
 type input struct {
 	images       [2][]float32 // axial, coronal: 784 values each in [0,1]
 	imageSource  [2]string
+	conversions  [2][]string // what decoding changed or dropped (ctimage.Info.Conversions)
 	synthetic    bool
 	values       clinical.Values // physical values and which were given
 	clinicalFrom string
@@ -53,7 +54,7 @@ func loadInput(o options) (*input, error) {
 	} else {
 		for k, path := range []string{o.axial, o.coronal} {
 			flagName := [...]string{"-axial", "-coronal"}[k]
-			data, err := os.ReadFile(path)
+			data, err := limitread.File(path, ctimage.DefaultLimits().MaxBytes)
 			if err != nil {
 				return nil, usagef("%s: %w", flagName, err)
 			}
@@ -62,7 +63,12 @@ func loadInput(o options) (*input, error) {
 				return nil, usagef("%s %s: %w", flagName, path, err)
 			}
 			in.images[k] = img.Pixels
-			in.imageSource[k] = fmt.Sprintf("%s (%s %dx%d)", path, img.Info.Format, img.Info.Width, img.Info.Height)
+			in.conversions[k] = img.Info.Conversions()
+			in.imageSource[k] = fmt.Sprintf("%s (%s %dx%d", path, img.Info.Format, img.Info.Width, img.Info.Height)
+			if len(in.conversions[k]) > 0 {
+				in.imageSource[k] += ": " + strings.Join(in.conversions[k], ", ")
+			}
+			in.imageSource[k] += ")"
 		}
 	}
 	var err error
@@ -74,11 +80,12 @@ func loadInput(o options) (*input, error) {
 		}
 		in.clinicalFrom = "-clinical"
 	case o.clinicalFile != "":
-		data, err := readLimited(o.clinicalFile, maxClinicalFile)
+		data, err := limitread.File(o.clinicalFile, maxClinicalFile)
 		if err != nil {
 			return nil, usagef("-clinical-file: %w", err)
 		}
-		in.values, err = clinical.ParseJSON(data, clinical.ParseOptions{AllowPartial: true})
+		// Either form, as for -clinical: a JSON object or name=value text.
+		in.values, err = clinical.Parse(string(data), clinical.ParseOptions{AllowPartial: true})
 		if err != nil {
 			return nil, usagef("-clinical-file %s: %w", o.clinicalFile, err)
 		}
@@ -88,22 +95,6 @@ func loadInput(o options) (*input, error) {
 		in.clinicalFrom = "none given: the clinical table's reference means"
 	}
 	return in, nil
-}
-
-func readLimited(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
-	}
-	return data, nil
 }
 
 // standardised returns the twenty standardised clinical values as the network reads them.
@@ -229,12 +220,16 @@ type ModelInfo struct {
 
 // CaseInfo describes the inputs.
 type CaseInfo struct {
-	Synthetic     bool               `json:"synthetic"`
-	Axial         string             `json:"axial"`
-	Coronal       string             `json:"coronal"`
-	ClinicalFrom  string             `json:"clinical_from"`
-	Clinical      map[string]float64 `json:"clinical"`
-	ClinicalGiven []string           `json:"clinical_given"`
+	Synthetic bool   `json:"synthetic"`
+	Axial     string `json:"axial"`
+	Coronal   string `json:"coronal"`
+	// AxialConversions and CoronalConversions say what decoding each image changed or
+	// dropped on the way to 28x28 (colour, frames, crop, resampling, window, bit depth).
+	AxialConversions   []string           `json:"axial_conversions,omitempty"`
+	CoronalConversions []string           `json:"coronal_conversions,omitempty"`
+	ClinicalFrom       string             `json:"clinical_from"`
+	Clinical           map[string]float64 `json:"clinical"`
+	ClinicalGiven      []string           `json:"clinical_given"`
 }
 
 // MethodInfo names the method.
@@ -284,10 +279,18 @@ func explain(o options, stdout io.Writer) error {
 		return err
 	}
 	clin := in.standardised()
-	feats := [][]float32{net.Encode(in.images[0]), net.Encode(in.images[1])}
+	feats := make([][]float32, 2)
+	for k, img := range in.images {
+		if feats[k], err = net.EncodeChecked(img); err != nil {
+			return fmt.Errorf("model %s: %w", path, err)
+		}
+	}
 	z, err := net.Fuse(feats, clin)
 	if err != nil {
 		return err
+	}
+	if err := net.CheckHead(z); err != nil {
+		return fmt.Errorf("model %s: %w", path, err)
 	}
 	head, err := fusion.HeadOf(net)
 	if err != nil {
@@ -329,6 +332,7 @@ func report(o options, in *input, net *fusion.Net, meta modelfile.Meta, path str
 		Model: ModelInfo{Path: path, Scenario: strings.Trim(string(meta.Scenario), `"`), DataSource: meta.DataSource,
 			TestAccuracy: meta.TestAccuracy, Command: meta.Command},
 		Case: CaseInfo{Synthetic: in.synthetic, Axial: in.imageSource[0], Coronal: in.imageSource[1],
+			AxialConversions: in.conversions[0], CoronalConversions: in.conversions[1],
 			ClinicalFrom: in.clinicalFrom, Clinical: map[string]float64{}},
 		P:      a.P,
 		Method: MethodInfo{Name: m.Name, Label: m.Label, Description: m.Description, Background: nbg},

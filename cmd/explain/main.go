@@ -70,7 +70,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.coronal, "coronal", "", "coronal CT image: PNG, JPEG or DICOM (with -axial)")
 	fs.IntVar(&o.example, "example", 1, "synthetic example case explained when no images are given (>= 1)")
 	fs.StringVar(&o.clinical, "clinical", "", "clinical values as name=value pairs, e.g. 'age=63, crp=12 mg/L'")
-	fs.StringVar(&o.clinicalFile, "clinical-file", "", "clinical values as a JSON object in a file")
+	fs.StringVar(&o.clinicalFile, "clinical-file", "", "clinical values in a file: a JSON object or name=value text, as for -clinical")
 	fs.StringVar(&o.method, "method", "gradient", "importance method (see -method list)")
 	fs.IntVar(&o.background, "background", 200, "synthetic background cases for methods that need them")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the background cases and of random methods")

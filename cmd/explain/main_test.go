@@ -109,7 +109,7 @@ func TestOwnImagesAndSaliency(t *testing.T) {
 	co := pngFile(t, dir, "co.png", func(x, y int) uint8 { return uint8(255 - 3*x) })
 	sal := filepath.Join(dir, "sal")
 	out := runOK(t, "-model", model, "-axial", ax, "-coronal", co, "-saliency", sal)
-	if strings.Contains(out, "SYNTHETIC") || !strings.Contains(out, "ax.png (PNG 64x48)") {
+	if strings.Contains(out, "SYNTHETIC") || !strings.Contains(out, "ax.png (PNG 64x48: centre 48×48 used, resampled from 48×48 to 28×28)") {
 		t.Errorf("own images not reported:\n%s", out)
 	}
 	for _, name := range []string{"ct_axial_saliency.png", "ct_coronal_saliency.png"} {

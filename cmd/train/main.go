@@ -40,6 +40,7 @@ import (
 	"github.com/fusionlens/fusionlens/cohort"
 	"github.com/fusionlens/fusionlens/fusion"
 	"github.com/fusionlens/fusionlens/groundtruth"
+	"github.com/fusionlens/fusionlens/internal/limitread"
 	"github.com/fusionlens/fusionlens/latent"
 	"github.com/fusionlens/fusionlens/modelfile"
 	"github.com/fusionlens/fusionlens/schema"
@@ -196,7 +197,7 @@ func storage(s string) (modelfile.Options, error) {
 // meta: the built-in's short name as a JSON string, or the full scenario object.
 func loadScenario(name string) (*groundtruth.Scenario, json.RawMessage, string, error) {
 	if _, err := os.Stat(name); err == nil || strings.HasSuffix(name, ".json") {
-		b, err := os.ReadFile(name)
+		b, err := limitread.File(name, groundtruth.MaxFileSize)
 		if err != nil {
 			return nil, nil, "", err
 		}

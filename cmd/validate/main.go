@@ -37,6 +37,7 @@ import (
 	"github.com/fusionlens/fusionlens/fusion"
 	"github.com/fusionlens/fusionlens/groundtruth"
 	"github.com/fusionlens/fusionlens/importance"
+	"github.com/fusionlens/fusionlens/internal/limitread"
 	"github.com/fusionlens/fusionlens/latent"
 	"github.com/fusionlens/fusionlens/validation"
 	"github.com/fusionlens/fusionlens/validation/figure"
@@ -124,7 +125,7 @@ func (o options) scenarioList() ([]validation.Scenario, error) {
 		out = append(out, validation.Scenario{Scenario: sc, Source: "built-in"})
 	}
 	for _, path := range o.files {
-		b, err := os.ReadFile(path)
+		b, err := limitread.File(path, groundtruth.MaxFileSize)
 		if err != nil {
 			return nil, err
 		}
@@ -257,10 +258,14 @@ func validate(ctx context.Context, o options, args []string, stdout, stderr io.W
 	return output(o.out, r, stdout)
 }
 
+// maxReport bounds the results.json that -from reads (a full run's report is well under
+// 1 MiB).
+const maxReport = 64 << 20
+
 // redraw writes the outputs of the report in -from again (with the current tables and
 // figures), for instance after a change to the figures.
 func redraw(o options, stdout io.Writer) error {
-	b, err := os.ReadFile(o.from)
+	b, err := limitread.File(o.from, maxReport)
 	if err != nil {
 		return err
 	}

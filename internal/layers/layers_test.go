@@ -18,11 +18,11 @@ var house = []struct {
 	pkgs  []string
 }{
 	{"tests", []string{"internal/testtool", "internal/layers"}},
-	{"conventions", []string{"modality"}},
+	{"conventions", []string{"modality", "internal/quote", "internal/limitread"}},
 	{"inputs", []string{"npz", "phantom", "ctimage", "medmnist", "clinical", "schema", "casefile"}},
 	{"core", []string{"nn"}},
 	{"network", []string{"modelfile/internal/zstd", "modelfile", "fusion"}},
-	{"truth", []string{"groundtruth", "latent", "internal/fixture", "cohort"}},
+	{"truth", []string{"groundtruth", "latent", "internal/fixture", "internal/badinput", "cohort"}},
 	{"out", []string{"importance", "validation", "validation/figure", "engine", "explainer",
 		"explainer/truthcheck", "explainer/internal/scenariotable", "explainer/testmodel"}},
 	{"shipped", []string{"weights"}},

@@ -79,14 +79,8 @@ func describe(in ctimage.Info) string {
 		s += " " + in.Modality
 	}
 	s += " " + strconv.Itoa(in.Width) + "×" + strconv.Itoa(in.Height)
-	if in.BitDepth > 0 {
+	if in.BitDepth > 0 && in.BitDepth <= 8 {
 		s += ", " + strconv.Itoa(in.BitDepth) + "-bit"
-	}
-	if in.Colour {
-		s += ", colour shown as grey"
-	}
-	if in.Frames > 1 {
-		s += ", frame 1 of " + strconv.Itoa(in.Frames)
 	}
 	if in.WindowSource != ctimage.WindowNone {
 		units := in.Units
@@ -96,8 +90,9 @@ func describe(in ctimage.Info) string {
 		s += ", " + units + " " + num(in.ValueMin) + "…" + num(in.ValueMax) +
 			", window W" + num(in.Window.Width) + "/L" + num(in.Window.Center) + " (" + in.WindowSource.String() + ")"
 	}
-	if in.Crop.Dx() != in.Width || in.Crop.Dy() != in.Height {
-		s += ", centre " + strconv.Itoa(in.Crop.Dx()) + "×" + strconv.Itoa(in.Crop.Dy()) + " used"
+	// What was changed or dropped on the way to 28x28, in the words cmd/explain uses.
+	for _, c := range in.Conversions() {
+		s += ", " + c
 	}
 	return s
 }

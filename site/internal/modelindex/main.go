@@ -24,6 +24,7 @@ import (
 	"strings"
 
 	"github.com/fusionlens/fusionlens/fusion"
+	"github.com/fusionlens/fusionlens/internal/limitread"
 	"github.com/fusionlens/fusionlens/latent"
 	"github.com/fusionlens/fusionlens/modelfile"
 )
@@ -79,7 +80,7 @@ func run(weights, out string, log io.Writer) (*Index, error) {
 		case !strings.HasSuffix(name, ".flns") && !strings.HasSuffix(name, ".safetensors"):
 			continue // sources, docs and other files stay out of the site
 		}
-		data, err := os.ReadFile(path)
+		data, err := limitread.File(path, fusion.MaxFileBytes)
 		if err != nil {
 			return nil, err
 		}
@@ -144,7 +145,7 @@ func describe(name string, data []byte) (kind, label string, err error) {
 }
 
 func copyFile(from, to string) error {
-	b, err := os.ReadFile(from)
+	b, err := limitread.File(from, fusion.MaxFileBytes)
 	if err != nil {
 		return err
 	}
