@@ -2,9 +2,9 @@
 # Builds the fusionlens browser explainer as a static folder (default dist/, or $DIST):
 # main.wasm (+ gzip -9 copy the loader inflates in the browser), check.wasm (the
 # ground-truth check's Web Worker, loaded when the user asks for a check; likewise with a
-# gzip copy), wasm_exec.js from this Go toolchain, the page and its assets, the shipped
-# models (from $WEIGHTS, default weights/), and a service worker that caches it for
-# offline use.
+# gzip copy), wasm_exec.js from this Go toolchain, vugu-helper.js from the vugu module
+# (neither is committed), the page and its assets, the shipped models (from $WEIGHTS,
+# default weights/), and a service worker that caches it for offline use.
 #   ./build.sh          build
 #   ./build.sh serve    build, then serve on http://127.0.0.1:8080/ (ADDR to change)
 set -euo pipefail
@@ -39,6 +39,8 @@ echo "== static files"
 for f in "$STATIC"/*; do
 	[ "$(basename "$f")" = sw.js ] || cp "$f" "$DIST/"
 done
+# The JavaScript half of Vugu's renderer, extracted from the pinned vugu module.
+go run ./site/internal/vuguhelper "$DIST"
 
 # Shipped models: the fusion networks and the ground-truth autoencoder in $WEIGHTS
 # (default weights/), copied into models/ and listed in models/index.json for the model
@@ -68,14 +70,15 @@ for w in main check; do
 	gz=$(wc -c <"$DIST/$w.wasm.gz" | tr -d ' ')
 	echo "$w.wasm: $raw bytes raw, $gz bytes gzip -9 ($(( gz / 1024 )) KiB)"
 done
-# The design's budget for the page's own download: main.wasm under 1.5 MB gzip (the
-# default model, about 290 KB, comes on top). Reported, not enforced.
+# The budget for the page's own download: main.wasm at most 1.7 MB gzip (the default
+# model, about 290 KB, comes on top; raised from 1.5 MB when the page began reading
+# model files with klauspost's zstd decoder, see BENCHMARKS.md). Reported, not enforced.
 gz=$(wc -c <"$DIST/main.wasm.gz" | tr -d ' ')
-budget=1500000
+budget=1700000
 if [ "$gz" -le "$budget" ]; then
-	echo "main.wasm.gz is within the 1.5 MB budget ($(( (budget - gz) / 1000 )) kB to spare)"
+	echo "main.wasm.gz is within the 1.7 MB budget ($(( (budget - gz) / 1000 )) kB to spare)"
 else
-	echo "main.wasm.gz is $(( (gz - budget) / 1000 )) kB over the 1.5 MB budget"
+	echo "main.wasm.gz is $(( (gz - budget) / 1000 )) kB over the 1.7 MB budget"
 fi
 echo "site version $version; built into $DIST/"
 

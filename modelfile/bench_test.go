@@ -2,6 +2,8 @@ package modelfile
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -76,4 +78,24 @@ func benchValues(f *File) int64 {
 		n += int64(len(t.Data))
 	}
 	return n
+}
+
+// BenchmarkDecodeShipped reads shipped models from ../weights as the page does: the
+// default model (F0, int8) and the ground-truth autoencoder (float16), each a whole Decode
+// (zstd, CRC-32C, JSON header, tensors). MB/s counts the file's bytes.
+func BenchmarkDecodeShipped(b *testing.B) {
+	for _, name := range []string{"F0-sum-all", "autoencoder"} {
+		b.Run(name, func(b *testing.B) {
+			data, err := os.ReadFile(filepath.Join("..", "weights", name+".flns"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				if _, err := Decode(bytes.NewReader(data)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

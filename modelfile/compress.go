@@ -1,8 +1,7 @@
-//go:build !js
-
 package modelfile
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 
@@ -39,4 +38,47 @@ var (
 	encoderOnce sync.Once
 	encoderVal  *zstd.Encoder
 	encoderErr  error
+)
+
+// decompress inflates one zstd frame into exactly rawLen bytes, refusing to produce more.
+// The decoder keeps at most an 8 MiB window (what every zstd decoder should accept).
+func decompress(comp []byte, rawLen uint64) ([]byte, error) {
+	d, err := decoder()
+	if err != nil {
+		return nil, fmt.Errorf("modelfile: zstd: %w", err)
+	}
+	// With WithDecodeAllCapLimit the decoder writes at most cap(dst) bytes: one more than
+	// the header says, so that a frame holding more is told apart from one holding exactly
+	// rawLen.
+	body, err := d.DecodeAll(comp, make([]byte, 0, rawLen+1))
+	if errors.Is(err, zstd.ErrDecoderSizeExceeded) || err == nil && uint64(len(body)) > rawLen {
+		return nil, fmt.Errorf("%w: body decompresses to more than the %d bytes the header says", ErrCorrupt, rawLen)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: zstd: %v", ErrCorrupt, err)
+	}
+	if uint64(len(body)) < rawLen {
+		return nil, fmt.Errorf("%w: body decompressed to %d bytes, header says %d", ErrCorrupt, len(body), rawLen)
+	}
+	return body, nil
+}
+
+// decoder returns the shared zstd decoder, made on first use. DecodeAll is safe for
+// concurrent use; with concurrency 1 the decoder starts no goroutines and calls take turns.
+// Low-memory mode keeps no buffers beyond the call.
+func decoder() (*zstd.Decoder, error) {
+	decoderOnce.Do(func() {
+		decoderVal, decoderErr = zstd.NewReader(nil,
+			zstd.WithDecoderConcurrency(1),
+			zstd.WithDecoderLowmem(true),
+			zstd.WithDecoderMaxWindow(8<<20),
+			zstd.WithDecodeAllCapLimit(true))
+	})
+	return decoderVal, decoderErr
+}
+
+var (
+	decoderOnce sync.Once
+	decoderVal  *zstd.Decoder
+	decoderErr  error
 )

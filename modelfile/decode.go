@@ -10,8 +10,6 @@ import (
 	"io"
 	"math"
 	"os"
-
-	"github.com/fusionlens/fusionlens/modelfile/internal/zstd"
 )
 
 // Decode reads a model file from r, which must hold exactly one model file and nothing
@@ -88,27 +86,6 @@ func (l Limits) Decode(r io.Reader) (*File, error) {
 		return nil, fmt.Errorf("%w: body CRC-32C %08x, header says %08x", ErrChecksum, got, sum)
 	}
 	return parseBody(body, l)
-}
-
-// decompress inflates one zstd frame into exactly rawLen bytes, refusing to produce more.
-// The decoder keeps at most an 8 MiB window (what every zstd decoder should accept) and
-// otherwise allocates only as the output grows, in blocks of at most 128 KiB.
-func decompress(comp []byte, rawLen uint64) ([]byte, error) {
-	d := zstd.NewReader(bytes.NewReader(comp))
-	body := make([]byte, rawLen)
-	if n, err := io.ReadFull(d, body); err != nil {
-		if err == io.EOF || err == io.ErrUnexpectedEOF {
-			return nil, fmt.Errorf("%w: body decompressed to %d bytes, header says %d", ErrCorrupt, n, rawLen)
-		}
-		return nil, fmt.Errorf("%w: zstd: %v", ErrCorrupt, err)
-	}
-	var extra [1]byte
-	if n, err := d.Read(extra[:]); n > 0 {
-		return nil, fmt.Errorf("%w: body decompresses to more than the %d bytes the header says", ErrCorrupt, rawLen)
-	} else if err != io.EOF {
-		return nil, fmt.Errorf("%w: zstd after the body's %d bytes: %v", ErrCorrupt, rawLen, err)
-	}
-	return body, nil
 }
 
 // parseBody decodes the uncompressed body: header length, JSON header, tensor data. It

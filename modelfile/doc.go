@@ -47,9 +47,10 @@
 //
 // # zstd
 //
-// Files are written with github.com/klauspost/compress/zstd and read with a copy of the Go
-// standard library's own decoder (internal/zstd), so that a program that only reads
-// models links no zstd encoder and not klauspost/compress at all. The js/wasm build (the
-// browser explainer) reads model files and writes safetensors, but Encode and
-// WriteFileAtomic fail there with an error wrapping errors.ErrUnsupported.
+// Files are written and read with github.com/klauspost/compress/zstd, natively and in
+// js/wasm. Reading uses one shared decoder (DecodeAll, concurrency 1, low-memory mode, at
+// most an 8 MiB window) that writes no more than the header's body length; the encoder is
+// made on first use, so a program that only reads models does not link it. What this
+// costs the browser's download, and the alternatives measured, is in BENCHMARKS.md
+// ("Reading model files in the page").
 package modelfile

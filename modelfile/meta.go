@@ -6,8 +6,8 @@ import (
 )
 
 // metaWire is Meta as stored in a file: the same fields and JSON keys, with Created kept
-// as raw JSON, written by time.Time's MarshalJSON (called directly) and read by
-// parseCreated. encoding/json then never sees a time.Time, which would make the linker
+// as raw JSON, written by time.Time's MarshalJSON and read by its UnmarshalJSON (both
+// called directly). encoding/json then never sees a time.Time, which would make the linker
 // keep all of time.Time's interface methods (String, Format, MarshalText) in every program
 // that reads a model. The bytes written are those of encoding/json on Meta itself; the
 // Meta read is too for every created time MarshalJSON writes (TestMetaWire).
@@ -38,17 +38,15 @@ func (m Meta) wire() (metaWire, error) {
 	return w, nil
 }
 
-// meta returns the Meta that w stores. An absent or null created leaves Created zero.
-// A created time not in the form MarshalJSON writes (a one-digit hour, a comma before
-// the fraction, an offset of 24 hours), which time.Time's UnmarshalJSON accepts through
-// time.Parse, is an error here (see parseCreated).
+// meta returns the Meta that w stores. An absent or null created leaves Created zero;
+// otherwise it is read by time.Time's UnmarshalJSON, the inverse of the MarshalJSON that
+// wrote it (an RFC 3339 time in a JSON string).
 func (w metaWire) meta() (Meta, error) {
 	m := Meta{Kind: w.Kind, Scenario: w.Scenario, DataSource: w.DataSource, Seed: w.Seed,
 		Epochs: w.Epochs, TestAccuracy: w.TestAccuracy, TestAUC: w.TestAUC, Command: w.Command, Notes: w.Notes}
 	if len(w.Created) > 0 {
-		var err error
-		if m.Created, err = parseCreated(w.Created); err != nil {
-			return Meta{}, fmt.Errorf("meta: %v", err)
+		if err := m.Created.UnmarshalJSON(w.Created); err != nil {
+			return Meta{}, fmt.Errorf("meta: created %s is not an RFC 3339 time in a JSON string such as \"2006-01-02T15:04:05Z\": %v", w.Created, err)
 		}
 	}
 	return m, nil

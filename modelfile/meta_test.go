@@ -73,9 +73,7 @@ func TestMetaWire(t *testing.T) {
 }
 
 // checkMetaRead checks that data read through metaWire give what encoding/json reads
-// into Meta, or fail where it fails; metaWire may also refuse a created time that
-// time.Time's UnmarshalJSON accepts only through its lenient time.Parse fallback, never
-// one that MarshalJSON writes.
+// into Meta, or fail where it fails.
 func checkMetaRead(t *testing.T, data []byte) {
 	t.Helper()
 	var want Meta
@@ -92,16 +90,15 @@ func checkMetaRead(t *testing.T, data []byte) {
 	case err == nil && !reflect.DeepEqual(got, want):
 		t.Errorf("%s: read %+v, encoding/json on Meta reads %+v", data, got, want)
 	case err != nil && wantErr == nil:
-		canonical, merr := want.Created.MarshalJSON()
-		if merr == nil && bytes.Equal(canonical, w.Created) {
-			t.Errorf("%s: refused (%v), though time.Time's MarshalJSON writes it", data, err)
-		}
+		t.Errorf("%s: refused (%v), encoding/json on Meta reads %+v", data, err, want)
 	}
 }
 
 // TestShippedModelsRoundTrip checks that every shipped model in weights/ decodes and
 // encodes back to the same bytes, with the options it was written with (modelfile.Compact
-// for the fusion networks, float32 for the autoencoder).
+// for the fusion networks, float32 for the autoencoder). They were written before the
+// reader moved from a copy of Go's internal/zstd decoder to klauspost's, so this is also
+// the check that older files still open.
 func TestShippedModelsRoundTrip(t *testing.T) {
 	paths, err := filepath.Glob(filepath.Join("..", "weights", "*.flns"))
 	if err != nil {
@@ -133,28 +130,16 @@ func TestShippedModelsRoundTrip(t *testing.T) {
 	}
 }
 
-// FuzzParseCreated checks parseCreated against time.Time's UnmarshalJSON: what it
-// accepts, UnmarshalJSON reads as the same time in the same location; what it refuses,
-// UnmarshalJSON refuses too or MarshalJSON would never write.
-func FuzzParseCreated(f *testing.F) {
-	for _, s := range []string{`null`, `"2025-11-27T09:28:00Z"`, `"2025-11-27T09:28:00.123456789123+05:30"`,
-		`"0001-01-01T00:00:00.000000001-07:00"`, `"2024-02-29T23:59:59Z"`, `"2025-11-27T9:28:00Z"`,
-		`"2025-11-27T09:28:00,5Z"`, `"2025-11-27T09:28:00+24:00"`, `"9999-12-31T23:59:59.999+00:00"`, `5`, `""`} {
+// FuzzMetaRead checks reading Meta through metaWire (created by time.Time's
+// UnmarshalJSON) against encoding/json on Meta itself, on any JSON object.
+func FuzzMetaRead(f *testing.F) {
+	for _, s := range []string{`{}`, `{"created":null}`, `{"created":"2025-11-27T09:28:00Z"}`,
+		`{"created":"2025-11-27T09:28:00.123456789123+05:30","seed":7}`, `{"created":"2025-11-27T9:28:00Z"}`,
+		`{"created":"2025-11-27T09:28:00,5Z"}`, `{"created":"2025-11-27T09:28:00+24:00"}`,
+		`{"created":5}`, `{"created":""}`, `{"kind":"fusion","scenario":"F3","notes":"\u00fc"}`} {
 		f.Add([]byte(s))
 	}
-	f.Fuzz(func(t *testing.T, raw []byte) {
-		got, err := parseCreated(raw)
-		var want time.Time
-		wantErr := want.UnmarshalJSON(raw)
-		switch {
-		case err == nil && wantErr != nil:
-			t.Fatalf("%s: read %v, UnmarshalJSON fails: %v", raw, got, wantErr)
-		case err == nil && !reflect.DeepEqual(got, want):
-			t.Fatalf("%s: read %v, UnmarshalJSON reads %v", raw, got, want)
-		case err != nil && wantErr == nil:
-			if canonical, merr := want.MarshalJSON(); merr == nil && bytes.Equal(canonical, raw) {
-				t.Fatalf("%s: refused (%v), though MarshalJSON writes it", raw, err)
-			}
-		}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		checkMetaRead(t, data)
 	})
 }

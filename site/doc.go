@@ -18,6 +18,5 @@
 // native computation), both through ../internal/browsertest.
 package site
 
-//go:generate go run ./internal/vuguhelper static
 //go:generate go tool vugugen -s
 //go:generate gofmt -w 0_components_gen.go

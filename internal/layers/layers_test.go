@@ -21,7 +21,7 @@ var house = []struct {
 	{"conventions", []string{"modality", "internal/quote", "internal/limitread"}},
 	{"inputs", []string{"npz", "phantom", "ctimage", "medmnist", "clinical", "schema", "casefile"}},
 	{"core", []string{"nn"}},
-	{"network", []string{"modelfile/internal/zstd", "modelfile", "fusion"}},
+	{"network", []string{"modelfile", "fusion"}},
 	{"truth", []string{"groundtruth", "latent", "internal/fixture", "internal/badinput", "cohort"}},
 	{"out", []string{"importance", "validation", "validation/figure", "engine", "explainer",
 		"explainer/truthcheck", "explainer/internal/scenariotable", "explainer/testmodel"}},
