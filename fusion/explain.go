@@ -96,7 +96,7 @@ func (h *headEval) forward(z []float32, n, k int, p []float32) {
 			x := in[r*d.In : (r+1)*d.In]
 			o := out[r*d.Out : (r+1)*d.Out]
 			for j := range o {
-				v := d.Bias.W[j] + dot(d.Weight.W[j*d.In:(j+1)*d.In], x)
+				v := d.Bias.W[j] + nn.Dot(d.Weight.W[j*d.In:(j+1)*d.In], x)
 				if i < last {
 					v = max(v, 0)
 				}
@@ -161,23 +161,6 @@ func (h *headEval) grad(z []float32, n, k int, p, g []float32) {
 		}
 		d = dIn
 	}
-}
-
-// dot returns the inner product of w and x (len(x) >= len(w)).
-func dot(w, x []float32) float32 {
-	x = x[:len(w)]
-	var s0, s1, s2, s3 float32
-	i := 0
-	for ; i+4 <= len(w); i += 4 {
-		s0 += w[i] * x[i]
-		s1 += w[i+1] * x[i+1]
-		s2 += w[i+2] * x[i+2]
-		s3 += w[i+3] * x[i+3]
-	}
-	for ; i < len(w); i++ {
-		s0 += w[i] * x[i]
-	}
-	return (s0 + s1) + (s2 + s3)
 }
 
 // axpy sets y += a*x (len(x) >= len(y)).

@@ -2,6 +2,11 @@ package nn
 
 import "math"
 
+// Dot returns the inner product of a and b over len(a) elements (b may be longer). It is
+// the vector kernel the layers use, for callers outside nn (the fusion head's evaluator).
+// It panics if b is shorter than a.
+func Dot(a, b []float32) float32 { return dot(a, b) }
+
 // dotGo is the portable dot product, with four partial sums.
 func dotGo(a, b []float32) float32 {
 	b = b[:len(a)]

@@ -31,6 +31,7 @@ func TestVectorHelpers(t *testing.T) {
 				}
 			}
 			near("dot", dot(x, y), sxy)
+			near("Dot", Dot(x, append(y, 7)), sxy) // b may be longer than a
 			near("sum", sum32(x), sx)
 			s1, s2 := sumSq(x, mu)
 			near("sumSq d", s1, sx-float64(n)*mu)
