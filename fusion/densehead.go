@@ -257,7 +257,7 @@ func (h *DenseHead) GradLogit(z []float32, n int, s, g []float32) {
 // dp/ds. For two classes p is logistic(s_k - s_other) and dp/ds_k = p(1-p).
 func prob(s []float32, k int, w []float32) float64 {
 	if len(s) == 2 {
-		v := logistic(float64(s[k]) - float64(s[1-k]))
+		v := nn.Logistic(float64(s[k]) - float64(s[1-k]))
 		if w != nil {
 			q := float32(v * (1 - v))
 			w[k], w[1-k] = q, -q
@@ -319,13 +319,4 @@ func (h *DenseHead) each(z []float32, n int, fn func(b *buffers, zc []float32, k
 		k := min(headChunk, n-lo)
 		fn(b, z[lo*d:(lo+k)*d], k, lo)
 	}
-}
-
-// logistic is 1/(1+exp(-x)) without overflow.
-func logistic(x float64) float64 {
-	if x >= 0 {
-		return 1 / (1 + math.Exp(-x))
-	}
-	e := math.Exp(x)
-	return e / (1 + e)
 }

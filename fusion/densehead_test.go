@@ -78,7 +78,7 @@ func TestDenseHeadMatchesReferenceAndFiniteDifferences(t *testing.T) {
 		if math.Abs(float64(s[i])-want) > 1e-4*(1+math.Abs(want)) {
 			t.Fatalf("case %d: log-odds %v, float64 reference %v", i, s[i], want)
 		}
-		if q := logistic(want); math.Abs(float64(p[i])-q) > 1e-5 {
+		if q := nn.Logistic(want); math.Abs(float64(p[i])-q) > 1e-5 {
 			t.Fatalf("case %d: p %v, reference %v", i, p[i], q)
 		}
 		x := append([]float32(nil), row...)
@@ -101,7 +101,7 @@ func TestDenseHeadMatchesReferenceAndFiniteDifferences(t *testing.T) {
 			if d := math.Abs(float64(g[i*40+j]) - fd); d > 2e-3*(1+math.Abs(fd)) {
 				t.Errorf("case %d feature %d: ds/dz %v, finite difference %v", i, j, g[i*40+j], fd)
 			}
-			q := logistic(want)
+			q := nn.Logistic(want)
 			if d := math.Abs(float64(gp[i*40+j]) - q*(1-q)*fd); d > 2e-3*(1e-2+math.Abs(q*(1-q)*fd)) {
 				t.Errorf("case %d feature %d: dp/dz %v, finite difference %v", i, j, gp[i*40+j], q*(1-q)*fd)
 			}
