@@ -4,7 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
+
+	"github.com/fusionlens/fusionlens/internal/rank"
 )
 
 // Metrics summarise a network's predictions on labelled cases.
@@ -174,38 +175,18 @@ func AUC(scores []float32, labels []int) (float64, error) {
 	if i := nonFinite(scores); i >= 0 {
 		return 0, fmt.Errorf("fusion: AUC: score %d is %v", i, scores[i])
 	}
-	idx := make([]int, len(scores))
-	for i := range idx {
-		idx[i] = i
-	}
-	slices.SortFunc(idx, func(a, b int) int {
-		switch sa, sb := scores[a], scores[b]; {
-		case sa < sb:
-			return -1
-		case sa > sb:
-			return 1
-		}
-		return 0
-	})
+	r := rank.Average(scores)
 	var pos, neg, rankSum float64
-	for lo := 0; lo < len(idx); {
-		hi := lo + 1
-		for hi < len(idx) && scores[idx[hi]] == scores[idx[lo]] {
-			hi++
+	for i, l := range labels {
+		switch l {
+		case 1:
+			pos++
+			rankSum += r[i]
+		case 0:
+			neg++
+		default:
+			return 0, fmt.Errorf("fusion: AUC: label %d is %d, want 0 or 1", i, l)
 		}
-		avg := float64(lo+hi+1) / 2 // ranks lo+1..hi, averaged
-		for _, i := range idx[lo:hi] {
-			switch labels[i] {
-			case 1:
-				pos++
-				rankSum += avg
-			case 0:
-				neg++
-			default:
-				return 0, fmt.Errorf("fusion: AUC: label %d is %d, want 0 or 1", i, labels[i])
-			}
-		}
-		lo = hi
 	}
 	if pos == 0 || neg == 0 {
 		return 0, fmt.Errorf("fusion: AUC: %v positive and %v negative cases; need both", pos, neg)

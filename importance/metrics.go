@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"sort"
+
+	"github.com/fusionlens/fusionlens/internal/rank"
 )
 
 // RMSE is the root mean squared difference of two importance vectors of equal length,
@@ -195,29 +197,6 @@ func ImportanceRBO(a, b []float64, p float64) (float64, error) {
 	return RBOExt(ra, rb, p)
 }
 
-// AverageRanks returns the rank of each value of v (1 = smallest); tied values share
-// the mean of the ranks they span.
-func AverageRanks(v []float64) []float64 {
-	idx := make([]int, len(v))
-	for i := range idx {
-		idx[i] = i
-	}
-	sort.SliceStable(idx, func(a, b int) bool { return v[idx[a]] < v[idx[b]] })
-	r := make([]float64, len(v))
-	for i := 0; i < len(idx); {
-		j := i + 1
-		for j < len(idx) && v[idx[j]] == v[idx[i]] {
-			j++
-		}
-		avg := float64(i+j+1) / 2 // mean of ranks i+1 .. j
-		for k := i; k < j; k++ {
-			r[idx[k]] = avg
-		}
-		i = j
-	}
-	return r
-}
-
 // Spearman is the Spearman rank correlation of a and b: the Pearson correlation of their
 // average ranks (so ties are handled). It is undefined, and an error, when either vector
 // is constant.
@@ -233,7 +212,7 @@ func Spearman(a, b []float64) (float64, error) {
 			return 0, fmt.Errorf("importance: Spearman input %d is NaN", i)
 		}
 	}
-	ra, rb := AverageRanks(a), AverageRanks(b)
+	ra, rb := rank.Average(a), rank.Average(b)
 	mean := float64(len(a)+1) / 2 // ranks always average (n+1)/2
 	var sab, saa, sbb float64
 	for i := range ra {

@@ -18,7 +18,7 @@ var house = []struct {
 	pkgs  []string
 }{
 	{"tests", []string{"internal/testtool", "internal/layers"}},
-	{"conventions", []string{"modality", "internal/quote", "internal/limitread"}},
+	{"conventions", []string{"modality", "internal/quote", "internal/limitread", "internal/rank"}},
 	{"inputs", []string{"npz", "phantom", "ctimage", "medmnist", "clinical", "schema", "casefile"}},
 	{"core", []string{"nn"}},
 	{"network", []string{"modelfile", "fusion"}},
