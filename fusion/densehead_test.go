@@ -1,41 +1,17 @@
-package fusion
+package fusion_test
 
 import (
 	"math"
-	"math/rand/v2"
 	"testing"
 
+	"github.com/fusionlens/fusionlens/fusion"
 	"github.com/fusionlens/fusionlens/importance"
+	"github.com/fusionlens/fusionlens/internal/fixture"
 	"github.com/fusionlens/fusionlens/nn"
 )
 
-// randomHead draws a DenseHead of the given widths with small random biases.
-func randomHead(widths []int, seed uint64) *DenseHead {
-	rng := rand.New(rand.NewPCG(seed, 1))
-	h := &DenseHead{}
-	for i := 1; i < len(widths); i++ {
-		l := DenseLayer{In: widths[i-1], Out: widths[i], W: make([]float32, widths[i-1]*widths[i]), B: make([]float32, widths[i])}
-		nn.InitHeUniform(l.W, l.In, rng)
-		for j := range l.B {
-			l.B[j] = float32(0.1 * rng.NormFloat64())
-		}
-		h.Layers = append(h.Layers, l)
-	}
-	return h
-}
-
-// normalRows returns n x dim standard normal values.
-func normalRows(n, dim int, seed uint64) []float32 {
-	rng := rand.New(rand.NewPCG(seed, 2))
-	z := make([]float32, n*dim)
-	for i := range z {
-		z[i] = float32(rng.NormFloat64())
-	}
-	return z
-}
-
 // denseReference computes the head in float64 with plain loops: log-odds of row z.
-func denseReference(h *DenseHead, z []float32) float64 {
+func denseReference(h *fusion.DenseHead, z []float32) float64 {
 	in := make([]float64, len(z))
 	for i, v := range z {
 		in[i] = float64(v)
@@ -58,12 +34,12 @@ func denseReference(h *DenseHead, z []float32) float64 {
 }
 
 func TestDenseHeadMatchesReferenceAndFiniteDifferences(t *testing.T) {
-	h := randomHead([]int{40, 100, 50, 10, 2}, 3)
-	if _, err := NewDenseHead(h.Layers); err != nil {
+	h := fixture.DenseHead([]int{40, 100, 50, 10, 2}, 3)
+	if _, err := fusion.NewDenseHead(h.Layers); err != nil {
 		t.Fatal(err)
 	}
 	const n = 300 // more than one chunk
-	z := normalRows(n, 40, 4)
+	z := fixture.NormalRows(n, 40, 4)
 	s := make([]float32, n)
 	g := make([]float32, n*40)
 	h.GradLogit(z, n, s, g)
@@ -113,8 +89,8 @@ func TestDenseHeadMatchesReferenceAndFiniteDifferences(t *testing.T) {
 }
 
 func TestDenseHeadRejectsBadLayers(t *testing.T) {
-	good := randomHead([]int{4, 3, 2}, 1).Layers
-	bad := map[string][]DenseLayer{
+	good := fixture.DenseHead([]int{4, 3, 2}, 1).Layers
+	bad := map[string][]fusion.DenseLayer{
 		"none":           nil,
 		"broken chain":   {good[0], {In: 4, Out: 2, W: make([]float32, 8), B: make([]float32, 2)}},
 		"eleven classes": {good[0], {In: 3, Out: 11, W: make([]float32, 33), B: make([]float32, 11)}},
@@ -123,16 +99,16 @@ func TestDenseHeadRejectsBadLayers(t *testing.T) {
 		"NaN weight":     {good[0], {In: 3, Out: 2, W: []float32{0, 0, 0, float32(math.NaN()), 0, 0}, B: make([]float32, 2)}},
 	}
 	for name, layers := range bad {
-		if _, err := NewDenseHead(layers); err == nil {
+		if _, err := fusion.NewDenseHead(layers); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}
 }
 
 func TestRandomisedHeadIsNewAndDeterministic(t *testing.T) {
-	h := randomHead([]int{40, 100, 50, 10, 2}, 3)
+	h := fixture.DenseHead([]int{40, 100, 50, 10, 2}, 3)
 	a, b, c := h.Randomised(7), h.Randomised(7), h.Randomised(8)
-	z := normalRows(20, 40, 5)
+	z := fixture.NormalRows(20, 40, 5)
 	pa, pb, pc, ph := make([]float32, 20), make([]float32, 20), make([]float32, 20), make([]float32, 20)
 	a.Prob(z, 20, pa)
 	b.Prob(z, 20, pb)

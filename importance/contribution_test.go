@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/fusionlens/fusionlens/fusion"
+	"github.com/fusionlens/fusionlens/internal/fixture"
 )
 
 // affineBlock returns a copy of the cohort and of the head in which fusion features
@@ -12,7 +13,7 @@ import (
 // the head's first layer changed so that it computes the same function of the cases.
 func affineBlock(h *fusion.DenseHead, z []float32, n, lo, k int, seed uint64) (*fusion.DenseHead, []float32) {
 	dim := h.Dim()
-	rng := normalRows(1, 2*k+k, seed)
+	rng := fixture.NormalRows(1, 2*k+k, seed)
 	v, d, b := rng[:k], rng[k:2*k], rng[2*k:]
 	var vv float64
 	for _, x := range v {
@@ -64,9 +65,9 @@ func affineBlock(h *fusion.DenseHead, z []float32, n, lo, k int, seed uint64) (*
 // in another basis and scale; the head is changed to compute the same function, so a
 // method that measures the modality and not its coordinates must not move.
 func TestContributionsIgnoreTheBasisOfAModality(t *testing.T) {
-	h := randomHead([]int{40, 30, 12, 2}, 21)
+	h := fixture.DenseHead([]int{40, 30, 12, 2}, 21)
 	const n = 300
-	z := normalRows(n, 40, 8)
+	z := fixture.NormalRows(n, 40, 8)
 	ht, zt := affineBlock(h, z, n, 10, 10, 4)
 	// Same function: equal log-odds on every case.
 	s, st := make([]float32, n), make([]float32, n)
@@ -108,7 +109,7 @@ func TestContributionOfLinearLogOdds(t *testing.T) {
 	}
 	h := linearHead(w, -0.2)
 	const n = 200
-	z := normalRows(n, 40, 9)
+	z := fixture.NormalRows(n, 40, 9)
 	mods := DefaultModalities()
 	c := Cohort{Z: z, N: n}
 	mu := ColumnMean(z, n, 40)
@@ -139,10 +140,10 @@ func TestContributionOfLinearLogOdds(t *testing.T) {
 // TestIntegratedContributionIsComplete checks that a case's modality terms add up to the
 // change of log-odds from the background mean, for a nonlinear head.
 func TestIntegratedContributionIsComplete(t *testing.T) {
-	h := randomHead([]int{40, 30, 12, 2}, 22)
+	h := fixture.DenseHead([]int{40, 30, 12, 2}, 22)
 	mods := DefaultModalities()
-	bg := Cohort{Z: normalRows(60, 40, 10), N: 60}
-	x := normalRows(1, 40, 11)
+	bg := Cohort{Z: fixture.NormalRows(60, 40, 10), N: 60}
+	x := fixture.NormalRows(1, 40, 11)
 	a, err := IntegratedContributionLocal(h, mods, x, bg, Options{Steps: 256})
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/fusionlens/fusionlens/fusion"
+	"github.com/fusionlens/fusionlens/internal/fixture"
 )
 
 func TestGradientLogitOfLinearLogOddsIsTheWeights(t *testing.T) {
@@ -16,7 +17,7 @@ func TestGradientLogitOfLinearLogOddsIsTheWeights(t *testing.T) {
 		}
 	}
 	h := linearHead(w, 0.3)
-	c := Cohort{Z: normalRows(500, 40, 1), N: 500}
+	c := Cohort{Z: fixture.NormalRows(500, 40, 1), N: 500}
 	mods := DefaultModalities()
 	imp, err := GradientLogit(h, mods, c, Options{})
 	if err != nil {
@@ -48,9 +49,9 @@ func TestGradientLogitOfLinearLogOddsIsTheWeights(t *testing.T) {
 // 1/a: the function of the cohort is the same, so a method that measures features per
 // SD must give the same importance, while the paper's gradient moves.
 func TestSDMethodsAreScaleInvariant(t *testing.T) {
-	h := randomHead([]int{40, 30, 2}, 9)
+	h := fixture.DenseHead([]int{40, 30, 2}, 9)
 	const n = 400
-	z := normalRows(n, 40, 2)
+	z := fixture.NormalRows(n, 40, 2)
 	scaled := &fusion.DenseHead{Layers: append([]fusion.DenseLayer(nil), h.Layers...)}
 	first := h.Layers[0]
 	first.W = append([]float32(nil), first.W...)

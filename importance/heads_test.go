@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/fusionlens/fusionlens/fusion"
-	"github.com/fusionlens/fusionlens/nn"
 )
 
 // Analytic heads for the tests: their gradients are written by hand, checked against
@@ -305,28 +304,3 @@ type plainHead struct{ h *fusion.DenseHead }
 func (p plainHead) Dim() int                                { return p.h.Dim() }
 func (p plainHead) Prob(z []float32, n int, q []float32)    { p.h.Prob(z, n, q) }
 func (p plainHead) Grad(z []float32, n int, q, g []float32) { p.h.Grad(z, n, q, g) }
-
-// randomHead draws a fusion.DenseHead of the given widths with small random biases.
-func randomHead(widths []int, seed uint64) *fusion.DenseHead {
-	rng := rand.New(rand.NewPCG(seed, 1))
-	h := &fusion.DenseHead{}
-	for i := 1; i < len(widths); i++ {
-		l := fusion.DenseLayer{In: widths[i-1], Out: widths[i], W: make([]float32, widths[i-1]*widths[i]), B: make([]float32, widths[i])}
-		nn.InitHeUniform(l.W, l.In, rng)
-		for j := range l.B {
-			l.B[j] = float32(0.1 * rng.NormFloat64())
-		}
-		h.Layers = append(h.Layers, l)
-	}
-	return h
-}
-
-// normalRows returns n x dim standard normal values.
-func normalRows(n, dim int, seed uint64) []float32 {
-	rng := rand.New(rand.NewPCG(seed, 2))
-	z := make([]float32, n*dim)
-	for i := range z {
-		z[i] = float32(rng.NormFloat64())
-	}
-	return z
-}

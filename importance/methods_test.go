@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"testing"
+
+	"github.com/fusionlens/fusionlens/internal/fixture"
 )
 
 func near(t *testing.T, what string, got, want, tol float64) {
@@ -505,9 +507,9 @@ func TestKernelSHAPFeaturesAgainstExactShapley(t *testing.T) {
 }
 
 func TestLocalMethodsMatchGlobalOnOneCase(t *testing.T) {
-	h := randomHead([]int{40, 20, 2}, 5)
+	h := fixture.DenseHead([]int{40, 20, 2}, 5)
 	mods := DefaultModalities()
-	bg := Cohort{Z: normalRows(50, 40, 3), N: 50}
+	bg := Cohort{Z: fixture.NormalRows(50, 40, 3), N: 50}
 	x := bg.Z[:40]
 	one := Cohort{Z: x, N: 1}
 	for _, name := range []string{"gradient_logit"} {
@@ -568,9 +570,9 @@ func TestMethodsErrors(t *testing.T) {
 	if !seen["gradient_logit_sd"] || !seen["gradient_whitened"] {
 		t.Error("added methods missing")
 	}
-	h := randomHead([]int{40, 2}, 1)
+	h := fixture.DenseHead([]int{40, 2}, 1)
 	mods := DefaultModalities()
-	z := normalRows(3, 40, 1)
+	z := fixture.NormalRows(3, 40, 1)
 	z[5] = float32(math.NaN())
 	if _, err := GradientLogit(h, mods, Cohort{Z: z, N: 3}, Options{}); err == nil {
 		t.Error("NaN in cohort accepted")
@@ -579,7 +581,7 @@ func TestMethodsErrors(t *testing.T) {
 		t.Error("short cohort accepted")
 	}
 	var plain Head = plainHead{h}
-	if _, err := GradientLogit(plain, mods, Cohort{Z: normalRows(3, 40, 1), N: 3}, Options{}); err == nil {
+	if _, err := GradientLogit(plain, mods, Cohort{Z: fixture.NormalRows(3, 40, 1), N: 3}, Options{}); err == nil {
 		t.Error("a head without log-odds gradients accepted by gradient_logit")
 	}
 }

@@ -3,6 +3,8 @@ package importance
 import (
 	"math"
 	"testing"
+
+	"github.com/fusionlens/fusionlens/internal/fixture"
 )
 
 func TestKappa(t *testing.T) {
@@ -10,7 +12,7 @@ func TestKappa(t *testing.T) {
 		t.Errorf("kappa(1) = %v, kappa(2) = %v; want 1 and 4/pi", kappa(1), kappa(2))
 	}
 	// Monte Carlo: the mean L1 norm of uniform unit vectors in R^10.
-	z := normalRows(20000, 10, 3)
+	z := fixture.NormalRows(20000, 10, 3)
 	var sum float64
 	for i := range 20000 {
 		var l1, l2 float64
@@ -31,7 +33,7 @@ func TestKappa(t *testing.T) {
 // sum |w_j| SD_j, whatever the map.
 func TestWhitenedGradientRecoversLatentNorm(t *testing.T) {
 	const n = 4000
-	x := normalRows(n, 40, 12) // white latents (first 10) and inputs (30)
+	x := fixture.NormalRows(n, 40, 12) // white latents (first 10) and inputs (30)
 	wx := make([]float32, 40)
 	for j := range wx {
 		wx[j] = float32(0.1 + 0.05*float64(j%7))
