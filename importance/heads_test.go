@@ -6,14 +6,13 @@ import (
 	"testing"
 
 	"github.com/fusionlens/fusionlens/fusion"
+	"github.com/fusionlens/fusionlens/nn"
 )
 
 // Analytic heads for the tests: their gradients are written by hand, checked against
 // finite differences below, and the importances they imply are known in closed form.
 
-func sigmoid(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
-
-// logistic is p = sigmoid(w.z + b); dp/dz = p(1-p) w.
+// logistic is p = nn.Logistic(w.z + b); dp/dz = p(1-p) w.
 type logistic struct {
 	w []float64
 	b float64
@@ -30,7 +29,7 @@ func (h logistic) Grad(z []float32, n int, p, g []float32) {
 		for j, w := range h.w {
 			s += w * float64(z[i*d+j])
 		}
-		q := sigmoid(s)
+		q := nn.Logistic(s)
 		p[i] = float32(q)
 		if g != nil {
 			for j, w := range h.w {
@@ -40,7 +39,7 @@ func (h logistic) Grad(z []float32, n int, p, g []float32) {
 	}
 }
 
-// interaction is p = sigmoid(w.z + b + c z_a z_b): the gradient depends on the case.
+// interaction is p = nn.Logistic(w.z + b + c z_a z_b): the gradient depends on the case.
 type interaction struct {
 	logistic
 	c    float64
@@ -57,7 +56,7 @@ func (h interaction) Grad(z []float32, n int, p, g []float32) {
 		for j, w := range h.w {
 			s += w * float64(r[j])
 		}
-		q := sigmoid(s)
+		q := nn.Logistic(s)
 		p[i] = float32(q)
 		if g != nil {
 			for j, w := range h.w {
@@ -161,7 +160,7 @@ func (m *mlp) Grad(z []float32, n int, p, g []float32) {
 				if l < L-1 {
 					a[o] = math.Tanh(s)
 				} else {
-					a[o] = sigmoid(s)
+					a[o] = nn.Logistic(s)
 				}
 			}
 			acts[l+1] = a
