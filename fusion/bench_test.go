@@ -8,9 +8,10 @@ import (
 
 // BenchmarkTrainStep measures one training step of the paper's whole network (both
 // images through the shared encoder, the head, NLL loss, backward, Adam) at batch 128;
-// compare samples/s with PyTorch's about 1,100 on this machine (DESIGN.md). cpu-ms/op
-// stays meaningful when the shared machine is busy; compare it with twice nn's
-// BenchmarkEncoderTrainStep (one image per sample there, two here).
+// compare samples/s with PyTorch's: 1.13 (Debian, CPU) trained this network on this
+// machine at about 1,100 samples/s on 2 threads (BENCHMARKS.md, "The paper's image
+// encoder"). cpu-ms/op stays meaningful when the shared machine is busy; compare it with
+// twice nn's BenchmarkEncoderTrainStep (one image per sample there, two here).
 func BenchmarkTrainStep(b *testing.B) {
 	cfg := DefaultConfig()
 	const n = 128
@@ -47,7 +48,8 @@ func BenchmarkTrainStep(b *testing.B) {
 }
 
 // BenchmarkExplain measures one explanation: both images through the encoder (batch 1,
-// inference mode), the head and dp/dz; PyTorch takes about 1.2-1.8 ms here (DESIGN.md).
+// inference mode), the head and dp/dz; PyTorch 1.13 (CPU) takes about 1.2-1.8 ms for
+// the same on this machine.
 func BenchmarkExplain(b *testing.B) {
 	cfg := DefaultConfig()
 	m := mustNet(b, cfg, 1, 1)
