@@ -48,22 +48,16 @@ func Encode(w io.Writer, f *File, opt Options) error {
 	return err
 }
 
-// WriteFileAtomic writes f to path as a model file: it writes a temporary file in the same
-// directory, syncs it to disk and renames it over path, so an interrupted write never
-// leaves a half-written model at path.
+// WriteFileAtomic writes f to path as a model file, as Encode does: it writes a temporary
+// file in the same directory, syncs it to disk and renames it over path, so an
+// interrupted write never leaves a half-written model at path.
 func WriteFileAtomic(path string, f *File, opt Options) error {
-	b, err := marshal(f, opt)
-	if err != nil {
-		return err
-	}
-	return writeAtomic(path, func(w io.Writer) error {
-		_, err := w.Write(b)
-		return err
-	})
+	return writeAtomic(path, func(w io.Writer) error { return Encode(w, f, opt) })
 }
 
 // writeAtomic creates path with the bytes write produces, by way of a synced temporary
-// file and a rename. On failure the temporary file is removed and path is untouched.
+// file and a rename: the one atomic write behind WriteFileAtomic and
+// WriteSafetensorsAtomic. On failure the temporary file is removed and path is untouched.
 func writeAtomic(path string, write func(io.Writer) error) (err error) {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")

@@ -43,17 +43,10 @@ func EncodeSafetensors(w io.Writer, f *File, p Precision) error {
 	return err
 }
 
-// WriteSafetensorsAtomic writes f to path as safetensors like EncodeSafetensors, by way
-// of a synced temporary file and a rename as in WriteFileAtomic.
+// WriteSafetensorsAtomic writes f to path as safetensors, as EncodeSafetensors does, by
+// way of a synced temporary file and a rename as in WriteFileAtomic.
 func WriteSafetensorsAtomic(path string, f *File, p Precision) error {
-	b, err := marshalSafetensors(f, p)
-	if err != nil {
-		return err
-	}
-	return writeAtomic(path, func(w io.Writer) error {
-		_, err := w.Write(b)
-		return err
-	})
+	return writeAtomic(path, func(w io.Writer) error { return EncodeSafetensors(w, f, p) })
 }
 
 func marshalSafetensors(f *File, p Precision) ([]byte, error) {
