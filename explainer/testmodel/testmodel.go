@@ -16,21 +16,16 @@ import (
 	"github.com/fusionlens/fusionlens/cohort"
 	"github.com/fusionlens/fusionlens/fusion"
 	"github.com/fusionlens/fusionlens/groundtruth"
+	"github.com/fusionlens/fusionlens/internal/fixture"
 	"github.com/fusionlens/fusionlens/latent"
 	"github.com/fusionlens/fusionlens/modelfile"
-	"github.com/fusionlens/fusionlens/phantom"
 )
 
-// Autoencoder trains a ground-truth autoencoder on perView phantoms of each view for
-// epochs passes (the default architecture) and returns it with its model file.
+// Autoencoder trains a ground-truth autoencoder as internal/fixture's Autoencoder does
+// (perView phantoms of each view, epochs passes, the default architecture) and returns it
+// with its model file.
 func Autoencoder(perView, epochs int, seed uint64) (*latent.Model, []byte, error) {
-	ax, _ := phantom.Dataset(perView, seed, phantom.Axial)
-	co, _ := phantom.Dataset(perView, seed, phantom.Coronal)
-	views := make([]phantom.View, 2*perView)
-	for i := perView; i < len(views); i++ {
-		views[i] = phantom.Coronal
-	}
-	m, _, err := latent.Train(append(ax, co...), 2*perView, latent.Options{Epochs: epochs, Seed: seed, Views: views, DataSource: phantom.Provenance})
+	m, err := fixture.Autoencoder(perView, epochs, seed)
 	if err != nil {
 		return nil, nil, err
 	}
