@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -196,22 +197,10 @@ func TestReferenceSlices(t *testing.T) {
 		for lo := 0; lo < n; lo += 7 {
 			p.draw(lo, min(lo+7, n))
 		}
-		if !slicesEqual(p.images, want) {
+		if !slices.Equal(p.images, want) {
 			t.Fatalf("view %d: the sliced phantoms differ from phantom.Dataset", view)
 		}
 	}
-}
-
-func slicesEqual(a, b []float32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestPrepareStopsAndResumes stops the reference cohort half way through pace and checks
@@ -422,7 +411,7 @@ func TestSaliencyIsTheNetworks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slicesEqual(sa, want[0]) || !slicesEqual(sc, want[1]) {
+	if !slices.Equal(sa, want[0]) || !slices.Equal(sc, want[1]) {
 		t.Error("saliency differs from the network's")
 	}
 }

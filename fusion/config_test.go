@@ -2,6 +2,7 @@ package fusion
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -170,14 +171,14 @@ func TestNewConfigEncoders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(shared.Encoders) != 2 || !slicesEqual(shared.Encoder, []int{0, 1, 0}) {
+	if len(shared.Encoders) != 2 || !slices.Equal(shared.Encoder, []int{0, 1, 0}) {
 		t.Errorf("two 64x64 grey inputs should share: encoders %d, assignment %v", len(shared.Encoders), shared.Encoder)
 	}
 	sep, err := NewConfig(s, "separate", []ConvLayer{{Out: 4, Kernel: 3, Pool: true}}, []int{6}, []int{8, 3})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(sep.Encoders) != 3 || !slicesEqual(sep.Encoder, []int{0, 1, 2}) {
+	if len(sep.Encoders) != 3 || !slices.Equal(sep.Encoder, []int{0, 1, 2}) {
 		t.Errorf("separate: encoders %d, assignment %v", len(sep.Encoders), sep.Encoder)
 	}
 	if sep.Dim() != 3*6+sep.Clinical() || sep.Clinical() != 5 || sep.Classes() != 3 {
@@ -189,18 +190,6 @@ func TestNewConfigEncoders(t *testing.T) {
 	if _, err := NewConfig(s, "separate", nil, []int{6}, []int{2}); err == nil {
 		t.Error("NewConfig accepted two class scores for three classes")
 	}
-}
-
-func slicesEqual(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func FuzzParseConfig(f *testing.F) {

@@ -3,6 +3,7 @@ package site
 import (
 	"errors"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -293,12 +294,12 @@ func TestLoadExample(t *testing.T) {
 	// The sequence is fixed: a fresh page draws the same first case.
 	first := append([]float32(nil), s.Axial.Pixels...)
 	s.LoadExample()
-	if equalF32(first, s.Axial.Pixels) {
+	if slices.Equal(first, s.Axial.Pixels) {
 		t.Error("the second example case repeats the first")
 	}
 	again := NewState(nil)
 	again.LoadExample()
-	if !equalF32(first, again.Axial.Pixels) {
+	if !slices.Equal(first, again.Axial.Pixels) {
 		t.Error("example case 1 differs between two pages")
 	}
 	// With a model the example is explained at once.
@@ -307,16 +308,4 @@ func TestLoadExample(t *testing.T) {
 	if s.Result == nil {
 		t.Errorf("no result after the example with a model: %s %s", s.ResultErr, s.Waiting())
 	}
-}
-
-func equalF32(a, b []float32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
