@@ -1,13 +1,10 @@
 package site
 
 import (
-	"bytes"
-	"image"
-	"image/color"
-	"image/png"
 	"strings"
 	"testing"
 
+	"github.com/fusionlens/fusionlens/internal/fixture"
 	"github.com/fusionlens/fusionlens/modality"
 	"github.com/fusionlens/fusionlens/site/imagefile"
 )
@@ -19,28 +16,10 @@ func fileDecoder(data []byte, w WindowChoice) (DecodedImage, error) {
 	return DecodedImage(img), err
 }
 
-// discPNG is a 64x64 PNG of a bright disc on black.
-func discPNG(t *testing.T) []byte {
-	t.Helper()
-	img := image.NewGray(image.Rect(0, 0, 64, 64))
-	for y := range 64 {
-		for x := range 64 {
-			if (x-32)*(x-32)+(y-32)*(y-32) < 20*20 {
-				img.SetGray(x, y, color.Gray{Y: 230})
-			}
-		}
-	}
-	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
-
 // TestWindowsAreImagefiles checks that the decoder knows every window the page offers.
 func TestWindowsAreImagefiles(t *testing.T) {
 	for _, o := range windowOptions {
-		if _, err := imagefile.Decode(discPNG(t), string(o.ID)); err != nil {
+		if _, err := imagefile.Decode(fixture.DiscPNG(), string(o.ID)); err != nil {
 			t.Errorf("window %q: %v", o.ID, err)
 		}
 	}
@@ -48,12 +27,12 @@ func TestWindowsAreImagefiles(t *testing.T) {
 
 func TestStateDecodesImages(t *testing.T) {
 	s := NewState(nil)
-	s.SetImage(modality.CTAxial, "a.png", discPNG(t))
+	s.SetImage(modality.CTAxial, "a.png", fixture.DiscPNG())
 	if !strings.Contains(s.Axial.Err, "cannot decode images") || s.Axial.Pixels != nil {
 		t.Fatalf("without a decoder: error %q, pixels %v", s.Axial.Err, s.Axial.Pixels != nil)
 	}
 	s.DecodeImage = fileDecoder
-	s.SetImage(modality.CTAxial, "a.png", discPNG(t))
+	s.SetImage(modality.CTAxial, "a.png", fixture.DiscPNG())
 	if s.Axial.Err != "" || len(s.Axial.Pixels) != 784 || !strings.HasPrefix(s.Axial.Source, "PNG 64×64") || s.Axial.Busy {
 		t.Fatalf("after a PNG: error %q, %d pixels, source %q, busy %v", s.Axial.Err, len(s.Axial.Pixels), s.Axial.Source, s.Axial.Busy)
 	}
@@ -76,14 +55,14 @@ func TestStateDecodesImages(t *testing.T) {
 func TestStaleDecodeDropped(t *testing.T) {
 	s := NewState(nil)
 	s.DecodeImage = fileDecoder
-	old := s.startDecode(&s.Axial, "old.png", discPNG(t), WindowAuto)
-	cur := s.startDecode(&s.Axial, "new.png", discPNG(t), WindowAuto)
+	old := s.startDecode(&s.Axial, "old.png", fixture.DiscPNG(), WindowAuto)
+	cur := s.startDecode(&s.Axial, "new.png", fixture.DiscPNG(), WindowAuto)
 	s.applyDecode(cur, cur.run)
 	s.applyDecode(old, old.run)
 	if s.Axial.File != "new.png" {
 		t.Errorf("file %q after a stale decode, want new.png", s.Axial.File)
 	}
-	late := s.startDecode(&s.Axial, "late.png", discPNG(t), WindowAuto)
+	late := s.startDecode(&s.Axial, "late.png", fixture.DiscPNG(), WindowAuto)
 	if err := s.SetImagePixels(modality.CTAxial, "phantom", "synthetic", make([]float32, 784)); err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +72,7 @@ func TestStaleDecodeDropped(t *testing.T) {
 	}
 	// A failed stale decode leaves no error either.
 	stale := s.startDecode(&s.Axial, "x.png", []byte("junk"), WindowAuto)
-	s.SetImage(modality.CTAxial, "new.png", discPNG(t))
+	s.SetImage(modality.CTAxial, "new.png", fixture.DiscPNG())
 	s.applyDecode(stale, stale.run)
 	if s.Axial.Err != "" || s.Axial.Busy {
 		t.Errorf("error %q, busy %v after a stale failed decode", s.Axial.Err, s.Axial.Busy)

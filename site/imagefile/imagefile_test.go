@@ -1,35 +1,15 @@
 package imagefile
 
 import (
-	"bytes"
-	"image"
-	"image/color"
-	"image/png"
 	"strings"
 	"testing"
-)
 
-// disc returns a 64x64 PNG of a bright disc on black.
-func disc(t testing.TB) []byte {
-	t.Helper()
-	img := image.NewGray(image.Rect(0, 0, 64, 64))
-	for y := range 64 {
-		for x := range 64 {
-			if (x-32)*(x-32)+(y-32)*(y-32) < 20*20 {
-				img.SetGray(x, y, color.Gray{Y: 230})
-			}
-		}
-	}
-	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
+	"github.com/fusionlens/fusionlens/internal/fixture"
+)
 
 func TestDecodePNG(t *testing.T) {
 	for _, w := range []string{"", WindowAuto, WindowAbdomen, WindowLung, WindowBone, WindowFull} {
-		img, err := Decode(disc(t), w)
+		img, err := Decode(fixture.DiscPNG(), w)
 		if err != nil {
 			t.Fatalf("window %q: %v", w, err)
 		}
@@ -49,7 +29,7 @@ func TestDecodePNG(t *testing.T) {
 }
 
 func TestDecodeErrors(t *testing.T) {
-	if _, err := Decode(disc(t), "soft tissue"); err == nil || !strings.Contains(err.Error(), `"soft tissue"`) {
+	if _, err := Decode(fixture.DiscPNG(), "soft tissue"); err == nil || !strings.Contains(err.Error(), `"soft tissue"`) {
 		t.Errorf("unknown window: error %v, want one naming it", err)
 	}
 	if _, err := Decode([]byte("\x89PNG\r\n\x1a\njunk"), WindowAuto); err == nil {
@@ -68,7 +48,7 @@ func TestNum(t *testing.T) {
 // FuzzDecode checks that no file makes Decode panic and that a decoded image has the
 // network's 784 pixels in [0,1].
 func FuzzDecode(f *testing.F) {
-	f.Add(disc(f), WindowAuto)
+	f.Add(fixture.DiscPNG(), WindowAuto)
 	f.Add([]byte("\x89PNG\r\n\x1a\njunk"), WindowLung)
 	f.Add(append(make([]byte, 128), "DICM"...), WindowFull)
 	f.Fuzz(func(t *testing.T, data []byte, w string) {
