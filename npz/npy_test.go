@@ -309,16 +309,17 @@ func TestConversions(t *testing.T) {
 	if i, _ := mustNew(t, []int{2}, []int64{math.MinInt64, 3}).Int64s(); i[0] != math.MinInt64 {
 		t.Errorf("MinInt64 became %d", i[0])
 	}
-	// float16: 1.0, -2.0, 65504 (max), 2^-24 (smallest subnormal), +Inf.
-	half := &Array{DType: Float16, Shape: []int{5}}
-	for _, h := range []uint16{0x3c00, 0xc000, 0x7bff, 0x0001, 0x7c00} {
+	// float16: 1.0, -2.0, 65504 (max), 2^-24 (smallest subnormal), -(2^-14 - 2^-24)
+	// (largest negative subnormal), +Inf.
+	half := &Array{DType: Float16, Shape: []int{6}}
+	for _, h := range []uint16{0x3c00, 0xc000, 0x7bff, 0x0001, 0x83ff, 0x7c00} {
 		half.Data = binary.LittleEndian.AppendUint16(half.Data, h)
 	}
 	f, err := half.Float64s()
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []float64{1, -2, 65504, math.Ldexp(1, -24), math.Inf(1)}
+	want := []float64{1, -2, 65504, math.Ldexp(1, -24), -(math.Ldexp(1, -14) - math.Ldexp(1, -24)), math.Inf(1)}
 	if !reflect.DeepEqual(f, want) {
 		t.Errorf("float16 -> %v, want %v", f, want)
 	}

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+
+	"github.com/x448/float16"
 )
 
 // Elem is a Go element type with a numpy counterpart.
@@ -219,7 +221,7 @@ func (a *Array) float64At(i int) float64 {
 	case Uint16:
 		return float64(le.Uint16(b[2*i:]))
 	case Float16:
-		return float64(HalfToFloat32(le.Uint16(b[2*i:])))
+		return float64(float16.Frombits(le.Uint16(b[2*i:])).Float32())
 	case Int32:
 		return float64(int32(le.Uint32(b[4*i:])))
 	case Uint32:
@@ -234,25 +236,4 @@ func (a *Array) float64At(i int) float64 {
 		return math.Float64frombits(le.Uint64(b[8*i:]))
 	}
 	return math.NaN()
-}
-
-// HalfToFloat32 converts IEEE 754 binary16 bits to float32.
-func HalfToFloat32(h uint16) float32 {
-	sign := uint32(h>>15) << 31
-	exp := uint32(h>>10) & 0x1f
-	frac := uint32(h) & 0x3ff
-	switch {
-	case exp == 0x1f: // Inf or NaN
-		return math.Float32frombits(sign | 0xff<<23 | frac<<13)
-	case exp != 0: // normal
-		return math.Float32frombits(sign | (exp+127-15)<<23 | frac<<13)
-	case frac == 0:
-		return math.Float32frombits(sign)
-	}
-	// Subnormal half: the value is frac * 2^-24.
-	f := float32(frac) * (1.0 / (1 << 24))
-	if sign != 0 {
-		f = -f
-	}
-	return f
 }
