@@ -39,7 +39,10 @@ func FitWhitening(codes []float32, n int) (*Whitening, error) {
 		return nil, fmt.Errorf("latent: whitening: codes are not all finite")
 	}
 	mean, cov := moments(codes, n)
-	vals, vecs := symEigen(cov, Dim) // ascending
+	vals, vecs, ok := symEigen(cov, Dim) // ascending
+	if !ok {
+		return nil, fmt.Errorf("latent: whitening: the eigendecomposition of the codes' covariance failed")
+	}
 	if !(vals[Dim-1] > 0) || vals[0] < minEigRatio*vals[Dim-1] {
 		return nil, fmt.Errorf("latent: whitening: the codes are degenerate: covariance eigenvalues %.3g..%.3g (ratio below %g)", vals[0], vals[Dim-1], minEigRatio)
 	}
@@ -160,11 +163,9 @@ func CorrelationSpectrum(X []float64, cols int) ([]float64, error) {
 			corr[r*cols+c], corr[c*cols+r] = v, v
 		}
 	}
-	vals, _ := symEigen(corr, cols)
-	for _, v := range vals {
-		if math.IsNaN(v) {
-			return nil, fmt.Errorf("latent: correlation: eigendecomposition failed")
-		}
+	vals, _, ok := symEigen(corr, cols)
+	if !ok {
+		return nil, fmt.Errorf("latent: correlation: eigendecomposition failed")
 	}
 	return vals, nil
 }
