@@ -29,7 +29,7 @@ func Clip(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	for i := n; i > n-utf8.UTFMax && i > 0; i-- {
+	for i := n; i > n-utf8.UTFMax && i >= 0; i-- {
 		if utf8.RuneStart(s[i]) {
 			return s[:i]
 		}
