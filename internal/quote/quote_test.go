@@ -4,21 +4,17 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestShort(t *testing.T) {
-	if got := Short("abc"); got != `"abc"` {
-		t.Errorf("Short(abc) = %s", got)
-	}
+	assert.Equal(t, `"abc"`, Short("abc"))
 	exact := strings.Repeat("é", MaxRunes)
-	if got := Short(exact); got != `"`+exact+`"` {
-		t.Errorf("Short of %d runes = %s, want it whole", MaxRunes, got)
-	}
+	assert.Equal(t, `"`+exact+`"`, Short(exact), "%d runes are quoted whole", MaxRunes)
 	long := strings.Repeat("é", 15000)
-	got := Short(long)
-	if want := `"` + strings.Repeat("é", MaxRunes) + `"… (30000 bytes)`; got != want {
-		t.Errorf("Short(long) = %s, want %s", got, want)
-	}
+	assert.Equal(t, `"`+strings.Repeat("é", MaxRunes)+`"… (30000 bytes)`, Short(long))
 }
 
 func TestClip(t *testing.T) {
@@ -26,10 +22,8 @@ func TestClip(t *testing.T) {
 		s    string
 		n    int
 		want string
-	}{{"hello", 10, "hello"}, {"hello", 3, "hel"}, {"aéb", 2, "a"}, {"aéb", 3, "aé"}, {"\xff\xff\xff\xff\xff\xff", 4, "\xff\xff\xff\xff"}} {
-		if got := Clip(c.s, c.n); got != c.want {
-			t.Errorf("Clip(%q, %d) = %q, want %q", c.s, c.n, got, c.want)
-		}
+	}{{"hello", 10, "hello"}, {"hello", 3, "hel"}, {"aéb", 2, "a"}, {"aéb", 3, "aé"}, {"脆", 1, ""}, {"\xff\xff\xff\xff\xff\xff", 4, "\xff\xff\xff\xff"}} {
+		assert.Equal(t, c.want, Clip(c.s, c.n), "Clip(%q, %d)", c.s, c.n)
 	}
 }
 
@@ -38,8 +32,10 @@ func FuzzClip(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string, n int) {
 		n = max(0, n%64)
 		c := Clip(s, n)
-		if len(c) > n || !strings.HasPrefix(s, c) || (utf8.ValidString(s) && !utf8.ValidString(c)) {
-			t.Fatalf("Clip(%q, %d) = %q", s, n, c)
+		require.LessOrEqual(t, len(c), n, "Clip(%q, %d) = %q is too long", s, n, c)
+		require.True(t, strings.HasPrefix(s, c), "Clip(%q, %d) = %q is not a prefix", s, n, c)
+		if utf8.ValidString(s) {
+			require.True(t, utf8.ValidString(c), "Clip(%q, %d) = %q cut a rune", s, n, c)
 		}
 	})
 }
