@@ -1,47 +1,40 @@
 package modality
 
 import (
-	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestTable(t *testing.T) {
 	all := All()
-	if len(all) != Count || FusionSize != Count*Width {
-		t.Fatalf("%d modalities, Count %d, FusionSize %d", len(all), Count, FusionSize)
-	}
+	require.Len(t, all, Count)
+	require.Equal(t, Count*Width, FusionSize)
 	want := []string{"ct_axial", "ct_coronal", "clinical_a", "clinical_b"}
+	assert.Equal(t, want, IDs())
 	at := 0
 	for i, m := range all {
-		if int(m) != i || !m.Valid() {
-			t.Errorf("All()[%d] = %d", i, m)
-		}
-		if m.ID() != want[i] || IDs()[i] != want[i] {
-			t.Errorf("modality %d: ID %q, IDs %q, want %q", i, m.ID(), IDs()[i], want[i])
-		}
-		if m.Label() == "" || m.Label() == "unknown" {
-			t.Errorf("modality %d has no label", i)
-		}
-		if m.Start() != at || m.End()-m.Start() != Width {
-			t.Errorf("%s: [%d,%d), want [%d,%d)", m.ID(), m.Start(), m.End(), at, at+Width)
-		}
+		assert.Equal(t, i, int(m), "All()[%d]", i)
+		assert.True(t, m.Valid(), "modality %d is valid", i)
+		assert.Equal(t, want[i], m.ID(), "modality %d's ID", i)
+		assert.NotContains(t, []string{"", "unknown"}, m.Label(), "modality %d's label", i)
+		assert.Equal(t, [2]int{at, at + Width}, [2]int{m.Start(), m.End()}, "%s: [start, end)", m.ID())
 		at = m.End()
 		got, err := Parse(m.ID())
-		if err != nil || got != m {
-			t.Errorf("Parse(%q) = %d, %v", m.ID(), got, err)
+		if assert.NoError(t, err, "Parse(%q)", m.ID()) {
+			assert.Equal(t, m, got, "Parse(%q)", m.ID())
 		}
 	}
-	if at != FusionSize {
-		t.Errorf("the modalities cover %d features, want %d", at, FusionSize)
-	}
+	assert.Equal(t, FusionSize, at, "features the modalities cover")
 	for _, m := range []Modality{-1, Count} {
-		if m.Valid() || m.ID() != "unknown" || m.Label() != "unknown" {
-			t.Errorf("modality %d: valid %v, ID %q, label %q", m, m.Valid(), m.ID(), m.Label())
-		}
+		assert.False(t, m.Valid(), "modality %d is valid", m)
+		assert.Equal(t, "unknown", m.ID(), "modality %d's ID", m)
+		assert.Equal(t, "unknown", m.Label(), "modality %d's label", m)
 	}
-	if _, err := Parse("ct_sagittal"); err == nil || !strings.Contains(err.Error(), "ct_sagittal") || !strings.Contains(err.Error(), "clinical_b") {
-		t.Errorf("Parse of an unknown modality: %v; want an error naming it and the known ones", err)
-	}
+	_, err := Parse("ct_sagittal")
+	assert.ErrorContains(t, err, "ct_sagittal", "Parse of an unknown modality names it")
+	assert.ErrorContains(t, err, "clinical_b", "Parse of an unknown modality names the known ones")
 }
 
 func FuzzParse(f *testing.F) {
@@ -53,8 +46,7 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if !m.Valid() || m.ID() != id {
-			t.Errorf("Parse(%q) = %d (ID %q)", id, m, m.ID())
-		}
+		require.True(t, m.Valid(), "Parse(%q) = %d", id, m)
+		require.Equal(t, id, m.ID(), "Parse(%q) = %d", id, m)
 	})
 }
