@@ -3,6 +3,8 @@ package schema
 import (
 	"encoding/json"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 // FuzzParseSchema checks that Parse never panics, that whatever it accepts is valid and
@@ -20,30 +22,21 @@ func FuzzParseSchema(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if err := s.Validate(); err != nil {
-			t.Fatalf("Parse accepted a schema Validate refuses: %v", err)
-		}
+		require.NoError(t, s.Validate(), "Parse accepted a schema Validate refuses")
 		b, err := json.Marshal(s)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		s2, err := Parse(b)
-		if err != nil {
-			t.Fatalf("re-parsing the marshalled schema: %v\n%s", err, b)
-		}
+		require.NoError(t, err, "re-parsing the marshalled schema %s", b)
 		b2, _ := json.Marshal(s2)
-		if string(b) != string(b2) {
-			t.Fatalf("round trip changed the schema:\n%s\n%s", b, b2)
-		}
+		require.Equal(t, string(b), string(b2), "round trip changed the schema")
 		values := map[string]string{}
 		for _, g := range s.Groups {
 			for _, v := range g.Variables {
 				values[v.Name] = value
 			}
 		}
-		x, err := s.Encode(values)
-		if err == nil && len(x) != s.TabularWidth() {
-			t.Fatalf("Encode gave %d values, want %d", len(x), s.TabularWidth())
+		if x, err := s.Encode(values); err == nil {
+			require.Len(t, x, s.TabularWidth(), "values Encode gave")
 		}
 	})
 }

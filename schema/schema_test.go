@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // example is a schema with every feature: three images (grey and RGB, one windowed), two
@@ -30,54 +33,35 @@ func example() Schema {
 
 func TestExampleValid(t *testing.T) {
 	s := example()
-	if err := s.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	if got, want := strings.Join(s.Modalities(), ","), "ct,photo,xray,vitals,labs"; got != want {
-		t.Errorf("Modalities = %s, want %s", got, want)
-	}
-	if w := s.Groups[0].Width(); w != 4 {
-		t.Errorf("vitals width %d, want 1 + 3 levels", w)
-	}
-	if w := s.TabularWidth(); w != 5 {
-		t.Errorf("TabularWidth %d, want 5", w)
-	}
-	if p := s.Images[1].Pixels(); p != 3*32*32 {
-		t.Errorf("RGB 32x32 has %d values, want %d", p, 3*32*32)
-	}
+	require.NoError(t, s.Validate())
+	assert.Equal(t, []string{"ct", "photo", "xray", "vitals", "labs"}, s.Modalities())
+	assert.Equal(t, 4, s.Groups[0].Width(), "vitals: 1 numeric + 3 levels")
+	assert.Equal(t, 5, s.TabularWidth())
+	assert.Equal(t, 3*32*32, s.Images[1].Pixels(), "values of an RGB 32x32 image")
 	v, g, i, off, ok := s.Lookup("crp")
-	if !ok || v.Name != "crp" || g != 1 || i != 0 || off != 4 {
-		t.Errorf("Lookup(crp) = %v %d %d %d %v, want group 1 index 0 offset 4", v.Name, g, i, off, ok)
+	if assert.True(t, ok, "Lookup(crp) found it") {
+		assert.Equal(t, "crp", v.Name)
+		assert.Equal(t, [3]int{1, 0, 4}, [3]int{g, i, off}, "Lookup(crp): group, index, offset")
 	}
-	if _, _, _, _, ok := s.Lookup("ct"); ok {
-		t.Error("Lookup found an image as a variable")
-	}
+	_, _, _, _, ok = s.Lookup("ct")
+	assert.False(t, ok, "Lookup found an image as a variable")
 }
 
 func TestParseRoundTrip(t *testing.T) {
 	s := example()
 	b, err := json.Marshal(s)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	got, err := Parse(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	b2, _ := json.Marshal(got)
-	if string(b) != string(b2) {
-		t.Errorf("round trip changed the schema:\n%s\n%s", b, b2)
-	}
-	if got.Images[0].Window == nil || got.Images[0].Window.Width != 400 || got.Images[1].Window != nil {
-		t.Errorf("windows did not survive: %+v %+v", got.Images[0].Window, got.Images[1].Window)
-	}
+	assert.Equal(t, string(b), string(b2), "round trip changed the schema")
+	assert.Equal(t, &Window{Center: 50, Width: 400}, got.Images[0].Window, "the window survives")
+	assert.Nil(t, got.Images[1].Window, "no window appears")
 	c := s.Clone()
 	c.Images[0].Window.Width = 1
 	c.Groups[0].Variables[1].Levels[0] = "x"
 	c.Classes[0] = "y"
-	if s.Images[0].Window.Width != 400 || s.Groups[0].Variables[1].Levels[0] != "never" || s.Classes[0] != "benign" {
-		t.Error("Clone shares memory with the original")
-	}
+	assert.Equal(t, example(), s, "Clone shares memory with the original")
 }
 
 func TestParseStrict(t *testing.T) {
@@ -89,9 +73,8 @@ func TestParseStrict(t *testing.T) {
 		{"not json", "{", "schema"},
 		{"wrong type", `{"images":"x"}`, "schema"},
 	} {
-		if _, err := Parse([]byte(c.in)); err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("%s: err %v, want one mentioning %q", c.name, err, c.want)
-		}
+		_, err := Parse([]byte(c.in))
+		assert.ErrorContains(t, err, c.want, c.name)
 	}
 }
 
@@ -140,25 +123,15 @@ func TestValidateNamesThePath(t *testing.T) {
 	} {
 		s := example().Clone()
 		c.edit(&s)
-		err := s.Validate()
-		if err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("%s: err %v, want one mentioning %q", c.name, err, c.want)
-		}
+		assert.ErrorContains(t, s.Validate(), c.want, c.name)
 	}
 }
 
 func TestEncode(t *testing.T) {
 	s := example()
 	got, err := s.Encode(map[string]string{"age": " 70 ", "smoker": "former", "crp": "1.3e1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []float32{1, 0, 1, 0, 1}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("Encode = %v, want %v", got, want)
-		}
-	}
+	require.NoError(t, err)
+	assert.Equal(t, []float32{1, 0, 1, 0, 1}, got)
 	long := strings.Repeat("9", 1000)
 	for _, c := range []struct {
 		name   string
@@ -177,11 +150,8 @@ func TestEncode(t *testing.T) {
 		{"long value", map[string]string{"age": long + "x", "smoker": "never", "crp": "1"}, `"age": "999999999999999999999999"… is not`},
 	} {
 		_, err := s.Encode(c.values)
-		if err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("%s: err %v, want one containing %s", c.name, err, c.want)
-		}
-		if err != nil && len(err.Error()) > 200 {
-			t.Errorf("%s: error of %d bytes repeats the input", c.name, len(err.Error()))
+		if assert.ErrorContains(t, err, c.want, c.name) {
+			assert.LessOrEqual(t, len(err.Error()), 200, "%s: the error repeats the input", c.name)
 		}
 	}
 }
@@ -192,13 +162,12 @@ func TestParseNumber(t *testing.T) {
 		want float64
 	}{{"0", 0}, {"-1.5", -1.5}, {"+2", 2}, {".5", 0.5}, {"5.", 5}, {"1e3", 1000}, {"2.5E-1", 0.25}} {
 		got, err := ParseNumber(c.in)
-		if err != nil || got != c.want {
-			t.Errorf("ParseNumber(%q) = %v, %v, want %v", c.in, got, err, c.want)
+		if assert.NoError(t, err, "ParseNumber(%q)", c.in) {
+			assert.Equal(t, c.want, got, "ParseNumber(%q)", c.in)
 		}
 	}
 	for _, in := range []string{"", ".", "-", "e5", "1e", "1e+", "1_000", "Inf", "NaN", "0x1p3", "1.2.3", " 1", "1,5"} {
-		if _, err := ParseNumber(in); err == nil {
-			t.Errorf("ParseNumber(%q) accepted it", in)
-		}
+		_, err := ParseNumber(in)
+		assert.Error(t, err, "ParseNumber(%q) accepted it", in)
 	}
 }
