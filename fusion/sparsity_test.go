@@ -4,10 +4,9 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"testing"
-
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 // TestGroupLassoProx checks the proximal step against its optimality conditions: a
@@ -133,26 +132,39 @@ func TestRefitHoldsCutInputs(t *testing.T) {
 	o.InputSparsity = 4
 	m := mustNet(t, cfg, 32, 1)
 	scale := append([]float32(nil), m.s.encs[0].outputNorm().Gamma.W...)
-	_, err := Train(context.Background(), m, train, val, o)
-	require.NoError(t, err)
+	if _, err := Train(context.Background(), m, train, val, o); err != nil {
+		t.Fatal(err)
+	}
 	d := m.s.headInput()
 	cut := zeroColumns(d.Weight.W, d.Out, d.In)
 	kept := append([]float32(nil), d.Weight.W...)
-	require.Contains(t, cut, true, "the test needs the penalty to cut some inputs")
-	require.Contains(t, cut, false, "the test needs the penalty to keep some inputs")
+	if !slices.Contains(cut, true) || !slices.Contains(cut, false) {
+		t.Fatalf("the penalty cut inputs %v; the test needs some cut and some kept", cut)
+	}
 
 	o.Epochs, o.RefitEpochs, o.Seed = 1, 3, 2 // one more sparse epoch, then the refit
 	res, err := Train(context.Background(), m, train, val, o)
-	require.NoError(t, err)
-	assert.Len(t, res.Epochs, 4, "epochs run: want 1 sparse + 3 refit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Epochs) != 4 {
+		t.Errorf("%d epochs run, want 1 sparse + 3 refit", len(res.Epochs))
+	}
 	now := zeroColumns(d.Weight.W, d.Out, d.In)
 	for j := range cut {
-		assert.False(t, cut[j] && !now[j], "input %d was cut by the penalty and is non-zero after the refit", j)
+		if cut[j] && !now[j] {
+			t.Errorf("input %d was cut by the penalty and is non-zero after the refit", j)
+		}
 	}
-	assert.NotEqual(t, kept, d.Weight.W, "the refit left the head's first layer unchanged")
-	assert.Equal(t, scale, m.s.encs[0].outputNorm().Gamma.W, "the encoder's output scale moved while input sparsity was on")
+	if slices.Equal(kept, d.Weight.W) {
+		t.Error("the refit left the head's first layer unchanged")
+	}
+	if got := m.s.encs[0].outputNorm().Gamma.W; !slices.Equal(scale, got) {
+		t.Errorf("the encoder's output scale moved while input sparsity was on: %v, was %v", got, scale)
+	}
 
 	o.InputSparsity = 0
-	_, err = Train(context.Background(), m, train, val, o)
-	assert.ErrorContains(t, err, "refit epochs", "refit epochs without input sparsity")
+	if _, err = Train(context.Background(), m, train, val, o); err == nil || !strings.Contains(err.Error(), "refit epochs") {
+		t.Errorf("refit epochs without input sparsity: %v, want an error naming them", err)
+	}
 }
