@@ -189,3 +189,19 @@ func DatasetImage(label, i int, seed uint64, view View, dst []float32) {
 
 // labelStream is the PCG stream Labels shuffles with (xor the view).
 const labelStream = 0x5eed0ff1ce
+
+// exampleStream is the PCG stream Example draws with, apart from the other uses of a seed.
+const exampleStream = 0xe8a3b1e
+
+// Example draws example case n (1, 2, ...): an axial and a coronal slice (Pixels values
+// each) of organ classes drawn at random, all from PCG(n, a stream of its own). It is the
+// one definition of the synthetic example case, so that the page's example case n and
+// cmd/explain's -example n show the same images.
+func Example(n uint64) (axial, coronal []float32, axialClass, coronalClass int) {
+	rng := rand.New(rand.NewPCG(n, exampleStream))
+	axialClass, coronalClass = rng.IntN(NumClasses), rng.IntN(NumClasses)
+	axial, coronal = make([]float32, Pixels), make([]float32, Pixels)
+	Generate(axialClass, Axial, rng, axial)
+	Generate(coronalClass, Coronal, rng, coronal)
+	return axial, coronal, axialClass, coronalClass
+}

@@ -247,3 +247,31 @@ func TestLabelsAndImageMatchDataset(t *testing.T) {
 		}
 	}
 }
+
+// TestExample checks that example case n is the same on every call, that cases differ,
+// and that each is two valid slices of the classes it reports.
+func TestExample(t *testing.T) {
+	seen := map[string]uint64{}
+	for n := uint64(1); n <= 20; n++ {
+		ax, co, ca, cc := Example(n)
+		ax2, co2, ca2, cc2 := Example(n)
+		if !slices.Equal(ax, ax2) || !slices.Equal(co, co2) || ca != ca2 || cc != cc2 {
+			t.Fatalf("example %d differs between two calls", n)
+		}
+		if ca < 0 || ca >= NumClasses || cc < 0 || cc >= NumClasses || len(ax) != Pixels || len(co) != Pixels {
+			t.Fatalf("example %d: classes %d, %d, %d and %d pixels", n, ca, cc, len(ax), len(co))
+		}
+		for _, v := range append(slices.Clone(ax), co...) {
+			if !(v >= 0 && v <= 1) {
+				t.Fatalf("example %d: pixel %v outside [0,1]", n, v)
+			}
+		}
+		h := sha256.New()
+		binary.Write(h, binary.LittleEndian, ax)
+		key := hex.EncodeToString(h.Sum(nil))
+		if m, dup := seen[key]; dup {
+			t.Errorf("examples %d and %d have the same axial slice", m, n)
+		}
+		seen[key] = n
+	}
+}

@@ -2,7 +2,6 @@ package site
 
 import (
 	"math"
-	"math/rand/v2"
 	"strconv"
 
 	"github.com/fusionlens/fusionlens/clinical"
@@ -10,22 +9,14 @@ import (
 	"github.com/fusionlens/fusionlens/phantom"
 )
 
-// exampleSeedStream separates the example case's random stream from other uses of the
-// same seed.
-const exampleSeedStream = 0xe8a3b1e
-
 // LoadExample fills the page with a synthetic case drawn in the browser: an axial and a
 // coronal phantom slice of random organ classes and simulated clinical values. Each call
 // draws the next case of a fixed sequence (case 1, 2, ...), so a case can be named and
-// drawn again.
+// drawn again; its images are phantom.Example's, as cmd/explain -example shows them.
 func (s *State) LoadExample() {
 	s.exampleN++
 	n := uint64(s.exampleN)
-	rng := rand.New(rand.NewPCG(n, exampleSeedStream))
-	ca, cc := rng.IntN(phantom.NumClasses), rng.IntN(phantom.NumClasses)
-	ax, co := make([]float32, phantom.Pixels), make([]float32, phantom.Pixels)
-	phantom.Generate(ca, phantom.Axial, rng, ax)
-	phantom.Generate(cc, phantom.Coronal, rng, co)
+	ax, co, ca, cc := phantom.Example(n)
 
 	var z [clinical.NumVars]float64
 	clinical.NewSimulator(n).Next(&z)

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"math/rand/v2"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -20,10 +19,6 @@ import (
 	"github.com/fusionlens/fusionlens/phantom"
 	"github.com/fusionlens/fusionlens/weights"
 )
-
-// exampleSeedStream is the browser's example-case stream (site.LoadExample), so example
-// case n here is example case n there.
-const exampleSeedStream = 0xe8a3b1e
 
 // maxClinicalFile bounds a -clinical-file.
 const maxClinicalFile = 1 << 20
@@ -43,11 +38,9 @@ type input struct {
 func loadInput(o options) (*input, error) {
 	in := &input{}
 	if o.axial == "" {
-		rng := rand.New(rand.NewPCG(uint64(o.example), exampleSeedStream))
-		ca, cc := rng.IntN(phantom.NumClasses), rng.IntN(phantom.NumClasses)
-		in.images[0], in.images[1] = make([]float32, phantom.Pixels), make([]float32, phantom.Pixels)
-		phantom.Generate(ca, phantom.Axial, rng, in.images[0])
-		phantom.Generate(cc, phantom.Coronal, rng, in.images[1])
+		// The page's example case o.example has the same images.
+		var ca, cc int
+		in.images[0], in.images[1], ca, cc = phantom.Example(uint64(o.example))
 		in.synthetic = true
 		in.imageSource[0] = fmt.Sprintf("SYNTHETIC example case %d: axial phantom of the %s (%s)", o.example, phantom.ClassNames[ca], phantom.Provenance)
 		in.imageSource[1] = fmt.Sprintf("SYNTHETIC example case %d: coronal phantom of the %s (%s)", o.example, phantom.ClassNames[cc], phantom.Provenance)
