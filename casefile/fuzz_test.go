@@ -1,9 +1,10 @@
 package casefile
 
 import (
-	"errors"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 // FuzzParse: Parse never panics; it fails with an error or returns a table whose header
@@ -26,33 +27,27 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		tab, err := Parse(data, ".", lim)
 		if err != nil {
-			var e *Error
-			if errors.As(err, &e) && len(e.Error()) > 400 {
-				t.Fatalf("error is %d bytes long: %q", len(e.Error()), e.Error())
-			}
+			require.LessOrEqual(t, len(err.Error()), 400, "error %q is too long", err)
 			return
 		}
-		if len(tab.Header) == 0 || len(tab.Header) > lim.MaxColumns || len(tab.Rows) == 0 || len(tab.Rows) > lim.MaxRows || len(tab.Lines) != len(tab.Rows) {
-			t.Fatalf("%d columns, %d rows, %d lines", len(tab.Header), len(tab.Rows), len(tab.Lines))
-		}
+		require.NotEmpty(t, tab.Header)
+		require.LessOrEqual(t, len(tab.Header), lim.MaxColumns, "columns")
+		require.NotEmpty(t, tab.Rows)
+		require.LessOrEqual(t, len(tab.Rows), lim.MaxRows, "rows")
+		require.Len(t, tab.Lines, len(tab.Rows), "a line for each row")
 		seen := map[string]bool{}
 		for _, h := range tab.Header {
-			if checkName(h) != nil || seen[h] {
-				t.Fatalf("header %q", tab.Header)
-			}
+			require.NoError(t, checkName(h), "header %q", tab.Header)
+			require.False(t, seen[h], "header %q names %q twice", tab.Header, h)
 			seen[h] = true
 		}
 		for i, row := range tab.Rows {
-			if len(row) != len(tab.Header) {
-				t.Fatalf("row %d has %d cells for %d columns", i+1, len(row), len(tab.Header))
-			}
+			require.Len(t, row, len(tab.Header), "cells of row %d", i+1)
 			for _, c := range row {
-				if len(c) > lim.MaxCell {
-					t.Fatalf("row %d has a cell of %d bytes", i+1, len(c))
-				}
+				require.LessOrEqual(t, len(c), lim.MaxCell, "a cell's bytes in row %d", i+1)
 			}
-			if i > 0 && tab.Lines[i] <= tab.Lines[i-1] {
-				t.Fatalf("lines %v do not increase", tab.Lines)
+			if i > 0 {
+				require.Greater(t, tab.Lines[i], tab.Lines[i-1], "lines %v increase", tab.Lines)
 			}
 		}
 	})
@@ -67,34 +62,25 @@ func FuzzParseGroups(f *testing.F) {
 	f.Fuzz(func(t *testing.T, spec string) {
 		gs, err := ParseGroups(spec)
 		if err != nil {
-			if len(err.Error()) > 300 {
-				t.Fatalf("error is %d bytes long", len(err.Error()))
-			}
+			require.LessOrEqual(t, len(err.Error()), 300, "error %q is too long", err)
 			return
 		}
 		names, cols := map[string]bool{}, map[string]bool{}
 		parts := make([]string, len(gs))
 		for i, g := range gs {
-			if checkName(g.Name) != nil || names[g.Name] || len(g.Columns) == 0 {
-				t.Fatalf("group %q", g.Name)
-			}
+			require.NoError(t, checkName(g.Name), "group %q", g.Name)
+			require.False(t, names[g.Name], "group %q named twice", g.Name)
+			require.NotEmpty(t, g.Columns, "columns of group %q", g.Name)
 			names[g.Name] = true
 			for _, c := range g.Columns {
-				if checkName(c) != nil || cols[c] {
-					t.Fatalf("column %q", c)
-				}
+				require.NoError(t, checkName(c), "column %q", c)
+				require.False(t, cols[c], "column %q in two groups", c)
 				cols[c] = true
 			}
 			parts[i] = g.Name + "=" + strings.Join(g.Columns, ",")
 		}
 		again, err := ParseGroups(strings.Join(parts, ";"))
-		if err != nil || len(again) != len(gs) {
-			t.Fatalf("canonical form %q: %v", strings.Join(parts, ";"), err)
-		}
-		for i := range gs {
-			if again[i].Name != gs[i].Name || strings.Join(again[i].Columns, ",") != strings.Join(gs[i].Columns, ",") {
-				t.Fatalf("canonical form reads %v, want %v", again, gs)
-			}
-		}
+		require.NoError(t, err, "canonical form %q", strings.Join(parts, ";"))
+		require.Equal(t, gs, again, "the canonical form reads back the same")
 	})
 }

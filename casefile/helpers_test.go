@@ -2,14 +2,14 @@ package casefile
 
 import (
 	"bytes"
-	"errors"
 	"image"
 	"image/color"
 	"image/png"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 
 	"github.com/fusionlens/fusionlens/npz"
 )
@@ -18,20 +18,14 @@ import (
 func writeFile(t testing.TB, dir, name string, data []byte) {
 	t.Helper()
 	p := filepath.Join(dir, filepath.FromSlash(name))
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(p, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+	require.NoError(t, os.WriteFile(p, data, 0o644))
 }
 
 func pngBytes(t testing.TB, img image.Image) []byte {
 	t.Helper()
 	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, png.Encode(&b, img))
 	return b.Bytes()
 }
 
@@ -65,13 +59,9 @@ func npyGrey(t testing.TB, size, seed int) []byte {
 		v[i] = uint8((seed + 3*(i%size) + 5*(i/size)) % 256)
 	}
 	a, err := npz.New([]int{size, size}, v)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var b bytes.Buffer
-	if err := npz.Write(&b, a); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, npz.Write(&b, a))
 	return b.Bytes()
 }
 
@@ -80,28 +70,17 @@ func npyGrey(t testing.TB, size, seed int) []byte {
 func wantCaseError(t testing.TB, err error, row int, column string, parts ...string) {
 	t.Helper()
 	var e *Error
-	if !errors.As(err, &e) {
-		t.Fatalf("error %v (%T) is not a *casefile.Error", err, err)
-	}
-	if e.Row != row || e.Column != column {
-		t.Fatalf("error %q is about row %d column %q, want row %d column %q", err, e.Row, e.Column, row, column)
-	}
-	for _, p := range parts {
-		if !strings.Contains(err.Error(), p) {
-			t.Fatalf("error %q does not say %q", err, p)
-		}
-	}
+	require.ErrorAs(t, err, &e)
+	require.Equal(t, row, e.Row, "the row of error %q", err)
+	require.Equal(t, column, e.Column, "the column of error %q", err)
+	wantError(t, err, parts...)
 }
 
 // wantError checks that err is not nil and its text contains every one of parts.
 func wantError(t testing.TB, err error, parts ...string) {
 	t.Helper()
-	if err == nil {
-		t.Fatalf("no error, want one saying %q", parts)
-	}
+	require.Error(t, err, "want an error saying %q", parts)
 	for _, p := range parts {
-		if !strings.Contains(err.Error(), p) {
-			t.Fatalf("error %q does not say %q", err, p)
-		}
+		require.ErrorContains(t, err, p)
 	}
 }

@@ -5,9 +5,11 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/fusionlens/fusionlens/ctimage"
 	"github.com/fusionlens/fusionlens/internal/testtool"
@@ -54,9 +56,7 @@ func fixture(t testing.TB, n int, edit func(i int, cells map[string]string)) str
 func readFixture(t testing.TB, path string) *Table {
 	t.Helper()
 	tab, err := Read(path, Limits{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return tab
 }
 
@@ -64,51 +64,39 @@ func TestInfer(t *testing.T) {
 	tab := readFixture(t, fixture(t, 12, nil))
 	train := []int{0, 1, 2, 3, 4, 5, 6, 7} // ages 40..47
 	s, err := Infer(tab, InferOptions{Images: []string{"axial", "photo", "slab"}, Train: train})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	wantImages := []schema.Image{{Name: "axial", Size: 32, Channels: 1}, {Name: "photo", Size: 16, Channels: 3}, {Name: "slab", Size: 20, Channels: 1}}
-	if fmt.Sprint(s.Images) != fmt.Sprint(wantImages) {
-		t.Errorf("images %+v, want %+v", s.Images, wantImages)
-	}
-	if !slices.Equal(s.Classes, []string{"benign", "malignant", "unclear"}) {
-		t.Errorf("classes %q", s.Classes)
-	}
-	if len(s.Groups) != 1 || s.Groups[0].Name != TabularGroup || len(s.Groups[0].Variables) != 3 {
-		t.Fatalf("groups %+v", s.Groups)
-	}
+	assert.Equal(t, wantImages, s.Images)
+	assert.Equal(t, []string{"benign", "malignant", "unclear"}, s.Classes)
+	require.Len(t, s.Groups, 1)
+	require.Equal(t, TabularGroup, s.Groups[0].Name)
+	require.Len(t, s.Groups[0].Variables, 3)
 	age, sex, crp := s.Groups[0].Variables[0], s.Groups[0].Variables[1], s.Groups[0].Variables[2]
 	// Training ages 40..47: mean 43.5, population SD sqrt(5.25), range widened by 7.
-	if age.Name != "age" || age.Kind != schema.KindNumeric || age.Mean != 43.5 || math.Abs(age.SD-math.Sqrt(5.25)) > 1e-12 || age.Min != 33 || age.Max != 54 {
-		t.Errorf("age %+v", age)
-	}
-	if sex.Kind != schema.KindCategorical || !slices.Equal(sex.Levels, []string{"F", "M"}) {
-		t.Errorf("sex %+v", sex)
-	}
+	assert.Equal(t, "age", age.Name)
+	assert.Equal(t, schema.KindNumeric, age.Kind)
+	assert.Equal(t, [3]float64{43.5, 33, 54}, [3]float64{age.Mean, age.Min, age.Max}, "age: mean, min, max")
+	assert.InDelta(t, math.Sqrt(5.25), age.SD, 1e-12, "age: SD")
+	assert.Equal(t, schema.KindCategorical, sex.Kind)
+	assert.Equal(t, []string{"F", "M"}, sex.Levels)
 	// crp 0, 1.5, 3, 4.5 repeating: widened range clamped at 0 (no negative value).
-	if crp.Kind != schema.KindNumeric || crp.Min != 0 || crp.Max != 9 || crp.Mean != 2.25 {
-		t.Errorf("crp %+v", crp)
-	}
+	assert.Equal(t, schema.KindNumeric, crp.Kind)
+	assert.Equal(t, [3]float64{2.25, 0, 9}, [3]float64{crp.Mean, crp.Min, crp.Max}, "crp: mean, min, max")
 
 	// Groups, an image size and a window.
 	groups, err := ParseGroups("demo=sex,age;labs=crp")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	win := &schema.Window{Center: 40, Width: 400}
 	s2, err := Infer(tab, InferOptions{Images: []string{"slab", "axial", "photo"}, Groups: groups, ImageSize: 24, Window: win})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if s2.Images[0].Name != "slab" || s2.Images[0].Size != 24 || s2.Images[1].Size != 24 || *s2.Images[1].Window != *win {
-		t.Errorf("images %+v", s2.Images)
-	}
-	if got := s2.Modalities(); !slices.Equal(got, []string{"slab", "axial", "photo", "demo", "labs"}) {
-		t.Errorf("modalities %q", got)
-	}
-	if v := s2.Groups[0].Variables; v[0].Name != "sex" || v[1].Name != "age" || v[1].Mean != 45.5 {
-		t.Errorf("group demo %+v (all rows train: mean age 45.5)", v)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, "slab", s2.Images[0].Name)
+	assert.Equal(t, 24, s2.Images[0].Size)
+	assert.Equal(t, 24, s2.Images[1].Size)
+	assert.Equal(t, win, s2.Images[1].Window)
+	assert.Equal(t, []string{"slab", "axial", "photo", "demo", "labs"}, s2.Modalities())
+	v := s2.Groups[0].Variables
+	assert.Equal(t, []string{"sex", "age"}, []string{v[0].Name, v[1].Name}, "group demo's variables")
+	assert.Equal(t, 45.5, v[1].Mean, "all rows train: mean age")
 }
 
 func TestInferClasses(t *testing.T) {
@@ -123,26 +111,18 @@ func TestInferClasses(t *testing.T) {
 	} {
 		tab := readFixture(t, fixture(t, len(c.labels), func(i int, cells map[string]string) { cells["label"] = c.labels[i] }))
 		s, err := Infer(tab, InferOptions{Images: all})
-		if err != nil {
-			t.Fatalf("%q: %v", c.labels, err)
-		}
-		if !slices.Equal(s.Classes, c.want) {
-			t.Errorf("labels %q: classes %q, want %q", c.labels, s.Classes, c.want)
-		}
+		require.NoError(t, err, "labels %q", c.labels)
+		assert.Equal(t, c.want, s.Classes, "classes of labels %q", c.labels)
 		for i, l := range c.labels {
-			if k := ClassIndex(s.Classes, l); k != c.index[i] {
-				t.Errorf("ClassIndex(%q) = %d, want %d", l, k, c.index[i])
-			}
+			assert.Equal(t, c.index[i], ClassIndex(s.Classes, l), "ClassIndex(%q)", l)
 		}
 	}
 	tab := readFixture(t, fixture(t, 4, nil))
 	classes, labels, err := Labels(tab)
-	if err != nil || !slices.Equal(classes, []string{"benign", "malignant", "unclear"}) || !slices.Equal(labels, []int{0, 1, 2, 0}) {
-		t.Errorf("Labels = %q %v %v", classes, labels, err)
-	}
-	if k := ClassIndex([]string{"a", "b"}, "c"); k != -1 {
-		t.Errorf("ClassIndex of an unknown class = %d, want -1", k)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, []string{"benign", "malignant", "unclear"}, classes)
+	assert.Equal(t, []int{0, 1, 2, 0}, labels)
+	assert.Equal(t, -1, ClassIndex([]string{"a", "b"}, "c"), "ClassIndex of an unknown class")
 }
 
 var all = []string{"axial", "photo", "slab"}
@@ -240,9 +220,7 @@ func TestInferErrors(t *testing.T) {
 		wantError(t, err, c.parts...)
 	}
 	noLabel, err := Parse([]byte("a,b\n1,2\n"), ".", Limits{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	_, err = Infer(noLabel, InferOptions{Images: []string{"a"}})
 	wantError(t, err, `no "label" column`)
 }
@@ -251,71 +229,56 @@ func TestLoad(t *testing.T) {
 	path := fixture(t, 9, nil)
 	tab := readFixture(t, path)
 	s, err := Infer(tab, InferOptions{Images: []string{"axial", "photo", "slab"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	calls := 0
 	c, err := Load(tab, s, LoadOptions{Rows: []int{7, 2}, Progress: func(done, total int) {
 		calls++
-		if done != calls || total != 2 {
-			t.Errorf("progress %d/%d at call %d", done, total, calls)
-		}
+		assert.Equal(t, [2]int{calls, 2}, [2]int{done, total}, "progress done/total at call %d", calls)
 	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c.N != 2 || !slices.Equal(c.Rows, []int{7, 2}) || !slices.Equal(c.Labels, []int{1, 2}) || calls != 2 {
-		t.Fatalf("N %d rows %v labels %v progress calls %d", c.N, c.Rows, c.Labels, calls)
-	}
-	if len(c.Images) != 3 || len(c.Images[0]) != 2*32*32 || len(c.Images[1]) != 2*3*16*16 || len(c.Images[2]) != 2*20*20 {
-		t.Fatalf("image lengths %d %d %d", len(c.Images[0]), len(c.Images[1]), len(c.Images[2]))
-	}
+	require.NoError(t, err)
+	require.Equal(t, 2, c.N)
+	require.Equal(t, []int{7, 2}, c.Rows)
+	require.Equal(t, []int{1, 2}, c.Labels)
+	require.Equal(t, 2, calls, "progress calls")
+	require.Len(t, c.Images, 3)
+	require.Len(t, c.Images[0], 2*32*32)
+	require.Len(t, c.Images[1], 2*3*16*16)
+	require.Len(t, c.Images[2], 2*20*20)
 	// Case 0 is row 7: every pixel is the file's, scaled to [0, 1].
 	const seed = 7
 	for _, xy := range [][2]int{{0, 0}, {5, 3}, {31, 31}} {
 		x, y := xy[0], xy[1]
-		if got, want := c.Images[0][y*32+x], float32((seed+3*x+5*y)%256)/255; got != want {
-			t.Errorf("axial (%d,%d) = %v, want %v", x, y, got, want)
-		}
+		assert.Equal(t, float32((seed+3*x+5*y)%256)/255, c.Images[0][y*32+x], "axial (%d,%d)", x, y)
 		if x < 20 && y < 20 {
-			if got, want := c.Images[2][y*20+x], float32((seed+3*x+5*y)%256)/255; got != want {
-				t.Errorf("slab (%d,%d) = %v, want %v", x, y, got, want)
-			}
+			assert.Equal(t, float32((seed+3*x+5*y)%256)/255, c.Images[2][y*20+x], "slab (%d,%d)", x, y)
 		}
 		if x < 16 && y < 16 {
 			px := c.Images[1][:3*256]
 			want := [3]float32{float32((x*7+seed)%256) / 255, float32(y*11%256) / 255, float32(seed) / 255}
-			if got := [3]float32{px[y*16+x], px[256+y*16+x], px[512+y*16+x]}; got != want {
-				t.Errorf("photo (%d,%d) = %v, want %v (channel-major)", x, y, got, want)
-			}
+			assert.Equal(t, want, [3]float32{px[y*16+x], px[256+y*16+x], px[512+y*16+x]}, "photo (%d,%d), channel-major", x, y)
 		}
 	}
 	// Tabular: age standardised, sex one-hot, crp standardised, as schema.Encode does.
 	for i, r := range c.Rows {
 		row := tab.Rows[r]
 		want, err := s.Encode(map[string]string{"age": row[4], "sex": row[5], "crp": row[6]})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := c.Tabular[i*4 : (i+1)*4]; !slices.Equal(got, want) {
-			t.Errorf("case %d tabular %v, want %v", i, got, want)
-		}
+		require.NoError(t, err)
+		assert.Equal(t, want, c.Tabular[i*4:(i+1)*4], "case %d tabular", i)
 	}
 	sub := c.Subset([]int{1})
-	if sub.N != 1 || sub.Rows[0] != 2 || sub.Labels[0] != 2 || !slices.Equal(sub.Images[1], c.Images[1][3*256:]) || !slices.Equal(sub.Tabular, c.Tabular[4:]) {
-		t.Errorf("Subset: %+v", sub)
-	}
+	assert.Equal(t, 1, sub.N)
+	assert.Equal(t, []int{2}, sub.Rows)
+	assert.Equal(t, []int{2}, sub.Labels)
+	assert.Equal(t, c.Images[1][3*256:], sub.Images[1])
+	assert.Equal(t, c.Tabular[4:], sub.Tabular)
 
 	// Resampling: the 32x32 axial images read at 16x16 are 2x2 area means.
 	s16 := s.Clone()
 	s16.Images[0].Size = 16
-	if _, err := Load(tab, s16, LoadOptions{Rows: []int{7}}); err == nil {
-		t.Error("a 32x32 image for a 16x16 input loaded without Resize")
-	}
+	_, err = Load(tab, s16, LoadOptions{Rows: []int{7}})
+	assert.Error(t, err, "a 32x32 image for a 16x16 input loaded without Resize")
 	r16, err := Load(tab, s16, LoadOptions{Rows: []int{7}, Resize: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for _, xy := range [][2]int{{0, 0}, {4, 9}} {
 		x, y := xy[0], xy[1]
 		var sum float64
@@ -324,18 +287,14 @@ func TestLoad(t *testing.T) {
 				sum += float64(c.Images[0][(2*y+dy)*32+2*x+dx])
 			}
 		}
-		if got := r16.Images[0][y*16+x]; math.Abs(float64(got)-sum/4) > 1e-6 {
-			t.Errorf("resampled (%d,%d) = %v, want the 2x2 mean %v", x, y, got, sum/4)
-		}
+		assert.InDelta(t, sum/4, r16.Images[0][y*16+x], 1e-6, "resampled (%d,%d): the 2x2 mean", x, y)
 	}
 }
 
 func TestLoadErrors(t *testing.T) {
 	base := fixture(t, 6, nil)
 	s, err := Infer(readFixture(t, base), InferOptions{Images: []string{"axial", "photo", "slab"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for _, c := range []struct {
 		name   string
 		edit   func(i int, cells map[string]string)
@@ -405,13 +364,11 @@ func TestLoadErrors(t *testing.T) {
 	csv := "axial,photo,slab,age,sex,crp\nimg/a0.png,img/p0.png,npy/s0.npy,41,F,3\n"
 	writeFile(t, dir, "unlabelled.csv", []byte(csv))
 	tab := readFixture(t, filepath.Join(dir, "unlabelled.csv"))
-	if _, err := Load(tab, s, LoadOptions{}); err == nil {
-		t.Error("no label column: loaded without Unlabelled")
-	}
+	_, err = Load(tab, s, LoadOptions{})
+	assert.Error(t, err, "no label column: loaded without Unlabelled")
 	c, err := Load(tab, s, LoadOptions{Unlabelled: true})
-	if err != nil || c.Labels[0] != -1 {
-		t.Fatalf("unlabelled: %v %v", c, err)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, []int{-1}, c.Labels, "an unlabelled case's label")
 	writeFile(t, dir, "nocol.csv", []byte("label,axial,photo,slab,age,sex\nbenign,img/a0.png,img/p0.png,npy/s0.npy,41,F\n"))
 	_, err = Load(readFixture(t, filepath.Join(dir, "nocol.csv")), s, LoadOptions{})
 	wantError(t, err, `no column "crp"`, `group "tabular"`)
@@ -422,34 +379,23 @@ func TestLoadErrors(t *testing.T) {
 func TestDICOMColumn(t *testing.T) {
 	src := testtool.File(t, "/usr/lib/python3/dist-packages/pydicom/data/test_files/CT_small.dcm")
 	data, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	dir := t.TempDir()
 	writeFile(t, dir, "ct/slice.dcm", data)
 	writeFile(t, dir, "cases.csv", []byte("label,ct,age\n0,ct/slice.dcm,50\n1,ct/slice.dcm,60\n"))
 	tab := readFixture(t, filepath.Join(dir, "cases.csv"))
 	win := &schema.Window{Center: 40, Width: 400}
 	s, err := Infer(tab, InferOptions{Images: []string{"ct"}, Window: win, ImageSize: 64})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if s.Images[0].Channels != 1 || s.Images[0].Size != 64 {
-		t.Fatalf("image input %+v", s.Images[0])
-	}
+	require.NoError(t, err)
+	require.Equal(t, [2]int{1, 64}, [2]int{s.Images[0].Channels, s.Images[0].Size}, "image input: channels, size")
 	c, err := Load(tab, s, LoadOptions{Resize: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	p, err := ctimage.DecodePlanes(data, ctimage.Options{WindowSource: ctimage.WindowCustom, Window: ctimage.Window{Center: 40, Width: 400}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := p.Square(64); !slices.Equal(c.Images[0][:64*64], want) || !slices.Equal(c.Images[0][64*64:], want) {
-		t.Error("the DICOM column's images differ from ctimage's windowed planes")
-	}
+	require.NoError(t, err)
+	want := p.Square(64)
+	assert.Equal(t, want, c.Images[0][:64*64], "the DICOM column's first image is ctimage's windowed planes")
+	assert.Equal(t, want, c.Images[0][64*64:], "the DICOM column's second image is ctimage's windowed planes")
 	s2, err := Infer(tab, InferOptions{Images: []string{"ct"}})
-	if err != nil || s2.Images[0].Size != 128 {
-		t.Errorf("CT_small without a size: %+v, %v", s2.Images, err)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, 128, s2.Images[0].Size, "CT_small without a size")
 }

@@ -3,9 +3,11 @@ package casefile
 import (
 	"fmt"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestParse(t *testing.T) {
@@ -15,24 +17,16 @@ func TestParse(t *testing.T) {
 		"b,y.png,\"multi\nline\"\n" +
 		"c,z.png,plain\n"
 	tab, err := Parse([]byte(csv), "/data", Limits{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(tab.Header, []string{"label", "img", "note"}) {
-		t.Errorf("header %q", tab.Header)
-	}
-	if len(tab.Rows) != 3 || tab.Rows[0][2] != "one, two" || tab.Rows[1][2] != "multi\nline" || tab.Rows[2][0] != "c" {
-		t.Errorf("rows %q", tab.Rows)
-	}
-	if !slices.Equal(tab.Lines, []int{2, 4, 6}) {
-		t.Errorf("lines %v, want [2 4 6] (a blank line, a cell over two lines)", tab.Lines)
-	}
-	if tab.Column("img") != 1 || tab.Column("nope") != -1 || tab.Dir != "/data" {
-		t.Errorf("Column/Dir wrong: %d %d %q", tab.Column("img"), tab.Column("nope"), tab.Dir)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, []string{"label", "img", "note"}, tab.Header)
+	assert.Equal(t, [][]string{{"a", "x.png", "one, two"}, {"b", "y.png", "multi\nline"}, {"c", "z.png", "plain"}}, tab.Rows)
+	assert.Equal(t, []int{2, 4, 6}, tab.Lines, "lines: a blank line, a cell over two lines")
+	assert.Equal(t, 1, tab.Column("img"))
+	assert.Equal(t, -1, tab.Column("nope"))
+	assert.Equal(t, "/data", tab.Dir)
 	p, err := tab.imagePath(" sub/a.png ")
-	if err != nil || p != filepath.Join("/data", "sub", "a.png") {
-		t.Errorf("imagePath = %q, %v", p, err)
+	if assert.NoError(t, err) {
+		assert.Equal(t, filepath.Join("/data", "sub", "a.png"), p)
 	}
 }
 
@@ -59,30 +53,21 @@ func TestParseErrors(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := Parse([]byte(c.csv), ".", c.lim)
 			wantCaseError(t, err, c.row, c.column, c.parts...)
-			if e := err.(*Error); e.Line != c.line {
-				t.Errorf("error %q is on line %d, want %d", err, e.Line, c.line)
-			}
+			assert.Equal(t, c.line, err.(*Error).Line, "the line of error %q", err)
 		})
 	}
 	for name, csv := range map[string]string{"empty": "", "header only": "label,a\n", "blank": "\n\n"} {
-		if _, err := Parse([]byte(csv), ".", Limits{}); err == nil {
-			t.Errorf("%s: no error", name)
-		}
+		_, err := Parse([]byte(csv), ".", Limits{})
+		assert.Error(t, err, name)
 	}
-	if _, err := Parse([]byte("label\n1\n"), ".", Limits{MaxBytes: 4}); err == nil || !strings.Contains(err.Error(), "limit is 4") {
-		t.Errorf("over MaxBytes: %v", err)
-	}
+	_, err := Parse([]byte("label\n1\n"), ".", Limits{MaxBytes: 4})
+	assert.ErrorContains(t, err, "limit is 4", "over MaxBytes")
 }
 
 func TestParseGroups(t *testing.T) {
 	g, err := ParseGroups(" vitals = age, bmi ;labs=crp,wbc;")
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []GroupSpec{{"vitals", []string{"age", "bmi"}}, {"labs", []string{"crp", "wbc"}}}
-	if fmt.Sprint(g) != fmt.Sprint(want) {
-		t.Errorf("ParseGroups = %v, want %v", g, want)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, []GroupSpec{{"vitals", []string{"age", "bmi"}}, {"labs", []string{"crp", "wbc"}}}, g)
 	for spec, part := range map[string]string{
 		"":                      "names no group",
 		" ; ":                   "names no group",
@@ -99,9 +84,7 @@ func TestParseGroups(t *testing.T) {
 	} {
 		_, err := ParseGroups(spec)
 		wantError(t, err, part)
-		if len(err.Error()) > 200 {
-			t.Errorf("error for %q is %d bytes: it should quote a short prefix only", spec, len(err.Error()))
-		}
+		assert.LessOrEqual(t, len(err.Error()), 200, "the error for %q should quote a short prefix only", spec)
 	}
 	var many []string
 	for i := range 17 {
