@@ -14,7 +14,7 @@ and a fusionlens model opens here, because both sides agree on three things:
 Only the standard library, numpy, torch and (for PNG/JPEG images) PIL are used.
 """
 
-from .model import FusionNet, new_config
+from .model import FusionNet, new_config, cases_config
 from .safetensors import save, load, save_model, load_model
 
-__all__ = ["FusionNet", "new_config", "save", "load", "save_model", "load_model"]
+__all__ = ["FusionNet", "new_config", "cases_config", "save", "load", "save_model", "load_model"]

@@ -143,3 +143,39 @@ PAPER_CONV = [{"out": 16, "kernel": 3, "pad": 0}, {"out": 16, "kernel": 3, "pad"
               {"out": 64, "kernel": 3, "pad": 0}, {"out": 64, "kernel": 3, "pad": 1, "pool": True}]
 PAPER_DENSE = [128, 128, 10]
 PAPER_HEAD = [100, 50, 10, 2]
+
+
+# cmd/train's encoder layout for images of any size (see its usage text): the paper's four
+# conv stages, also pooling after the first for images over POOL_FIRST_ABOVE pixels, then
+# conv3x3 64 pad 1 + maxpool stages while the last map is wider than MAX_FINAL_SIDE.
+POOL_FIRST_ABOVE, MAX_FINAL_SIDE = 64, 7
+
+
+def encoder_conv(size):
+    """cmd/train's convolution stages for size x size images."""
+    conv = copy.deepcopy(PAPER_CONV)
+    if size > POOL_FIRST_ABOVE:
+        conv[0]["pool"] = True
+    h = size
+    for c in conv:
+        h = h + 2 * c["pad"] - c["kernel"] + 1
+        if c.get("pool"):
+            h //= 2
+    while h > MAX_FINAL_SIDE:
+        conv.append({"out": 64, "kernel": 3, "pad": 1, "pool": True})
+        h //= 2
+    return conv
+
+
+def cases_config(schema, encoders="shared", conv=None, dense=None, head=None):
+    """The network cmd/train builds for a CSV's schema: encoders shared (by inputs of equal
+    size and channels) or separate, each with encoder_conv's layers for its size (or conv)
+    and the paper's dense layers (or dense), and the paper's head ending in one score per
+    class (or head's hidden widths)."""
+    if head is None:
+        head = PAPER_HEAD[:-1]
+    cfg = new_config(schema, encoders, conv=conv or [], dense=dense, head=list(head) + [len(schema["classes"])])
+    if conv is None:
+        for e in cfg["encoders"]:
+            e["conv"] = encoder_conv(e["size"])
+    return cfg
