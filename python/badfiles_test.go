@@ -83,4 +83,3 @@ func TestBadFilesRefused(t *testing.T) {
 		t.Fatalf("the unedited file: %v", err)
 	}
 }
-
