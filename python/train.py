@@ -82,6 +82,8 @@ def main(argv):
     device = torch.device("cuda", local) if cuda else torch.device("cpu")
     if cuda:
         torch.cuda.set_device(device)
+    if a.sync_bn and not cuda and int(torch.__version__.split(".")[0]) < 2:
+        sys.exit("train.py: --sync-bn needs GPUs with PyTorch %s (its SyncBatchNorm runs on CUDA only)" % torch.__version__)
     if a.batch % world:
         sys.exit("train.py: --batch %d is not a multiple of the %d processes" % (a.batch, world))
 
