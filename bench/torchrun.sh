@@ -51,4 +51,4 @@ for procs in 1 2; do
 		sed -n 's/.*; \([0-9.]*\) samples\/s over.*/\1/p' | tail -1)
 	printf '%-44s %s\n' "torchrun, $procs process(es) x 1 thread (gloo)" "$rate"
 done
-go run ./cmd/export -in "$tmp/torch.safetensors" -out "$tmp/torch.flns" | head -1
+go run ./cmd/export -in "$tmp/torch.safetensors" -out "$tmp/torch.flns" | sed -n 1p
