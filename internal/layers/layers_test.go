@@ -28,7 +28,8 @@ var house = []struct {
 	{"shipped", []string{"weights"}},
 	{"browser", []string{"site/imagefile", "site", "site/internal/vuguhelper", "site/internal/modelindex",
 		"internal/browsertest", "wasm/check", "wasm"}},
-	{"commands", []string{"cmd/explain", "cmd/phantoms", "cmd/serve", "cmd/train", "cmd/validate"}},
+	{"commands", []string{"cmd/explain", "cmd/export", "cmd/phantoms", "cmd/serve", "cmd/train", "cmd/validate"}},
+	{"PyTorch", []string{"python"}},
 }
 
 // ui is the page's package; only entry imports it (and its own tests do).
