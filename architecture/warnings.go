@@ -36,7 +36,7 @@ const (
 //   - late fusion on a decision that multiplies features of different modalities
 //     together (c.CrossModal), which a sum of per-modality scores cannot represent;
 //   - the paper's gradient and the model-agnostic method disagree: RMSE between their
-//     shares above DisagreementRMSE, or a different top modality.
+//     shares above DisagreementRMSE.
 func Warn(c *Comparison, method string) {
 	if len(c.Architectures) == 0 {
 		return
@@ -92,12 +92,9 @@ func disagreement(mods []string, a, b map[string]float64) string {
 	if err != nil {
 		return err.Error()
 	}
-	ta, tb := mods[argmax(va)], mods[argmax(vb)]
-	switch {
-	case e > DisagreementRMSE:
-		return fmt.Sprintf("RMSE %.3f between their modality shares (above %.2f)", e, DisagreementRMSE)
-	case ta != tb:
-		return fmt.Sprintf("the gradient ranks %s first, the model-agnostic method %s", ta, tb)
+	if e > DisagreementRMSE {
+		return fmt.Sprintf("RMSE %.3f between their modality shares (above %.2f); the gradient ranks %s first, the model-agnostic method %s",
+			e, DisagreementRMSE, mods[argmax(va)], mods[argmax(vb)])
 	}
 	return ""
 }
