@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fusionlens/fusionlens/fusion"
 	"github.com/fusionlens/fusionlens/groundtruth"
 	"github.com/fusionlens/fusionlens/importance"
 )
@@ -49,7 +50,7 @@ type InteractionResult struct {
 // modalityInteractions compares the estimated interactions of head over the test cohort
 // c (with the coalition methods' options mo) with the truth of sc over the test cases'
 // ground-truth features X.
-func modalityInteractions(head *DenseHead, c importance.Cohort, sc *groundtruth.Scenario, X []float64, mo importance.Options) *InteractionResult {
+func modalityInteractions(head *fusion.DenseHead, c importance.Cohort, sc *groundtruth.Scenario, X []float64, mo importance.Options) *InteractionResult {
 	t0 := time.Now()
 	res := &InteractionResult{}
 	fail := func(err error) *InteractionResult {

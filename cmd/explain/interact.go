@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/fusionlens/fusionlens/explainer"
 	"github.com/fusionlens/fusionlens/fusion"
 	"github.com/fusionlens/fusionlens/importance"
 )
@@ -35,7 +36,7 @@ type Interactions struct {
 func caseInteractions(net *fusion.Net, head importance.Head, z []float32, bg importance.Cohort, o options) (*Interactions, error) {
 	if bg.N == 0 {
 		var err error
-		if bg, err = background(net, o.background, o.seed); err != nil {
+		if bg, err = explainer.ReferenceCohort(net, o.background, o.seed); err != nil {
 			return nil, err
 		}
 	}
