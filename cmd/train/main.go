@@ -1,5 +1,6 @@
 // Command train trains the paper's hybrid fusion network on a synthetic cohort with known
-// ground truth and writes the model file.
+// ground truth, or a network of the same family on a CSV of the user's own cases, and
+// writes the model file.
 //
 // With no flags it draws a cohort of phantom CT images and simulated clinical values for
 // the built-in scenario F0, labels it, splits it 70/10/20, trains (Adam, batch 128, up
@@ -10,6 +11,11 @@
 //	go run ./cmd/train -scenario F3 -epochs 10 -precision int8 -o f3.flns
 //	go run ./cmd/train -scenario my-scenario.json -safetensors model.safetensors
 //	go run ./cmd/train -medmnist-axial organamnist.npz -medmnist-coronal organcmnist.npz
+//	go run ./cmd/train -data cases.csv -images axial,coronal -groups 'vitals=age,bmi;labs=crp,wbc' -o model.flns
+//
+// With -data the network's schema (image inputs, tabular groups, classes) is inferred
+// from the CSV and stored in the model file; see the usage text (-h) for the CSV format
+// and the encoder layout.
 //
 // The same flags and seed give the same model file, byte for byte, on the same machine.
 // Ctrl-C stops training between steps and writes nothing; the model file is written to
@@ -36,6 +42,7 @@ import (
 	"github.com/fusionlens/fusionlens/groundtruth"
 	"github.com/fusionlens/fusionlens/latent"
 	"github.com/fusionlens/fusionlens/modelfile"
+	"github.com/fusionlens/fusionlens/schema"
 	"github.com/schollz/progressbar/v3"
 )
 
@@ -64,11 +71,34 @@ func isTerminal(f *os.File) bool {
 
 type options struct {
 	scenario, axialNPZ, coronalNPZ, out, precision, safetensors, autoencoder string
+	data, images, groups, encoders                                           string
+	imageSize                                                                int
 	epochs, batch, n, refit                                                  int
 	seed                                                                     uint64
 	stop, sparsity                                                           float64
 	keepBest                                                                 bool
 }
+
+const usage = `usage: train [flags]
+
+Trains a hybrid fusion network and writes the model file: by default the paper's network on
+a synthetic cohort with known ground truth; with -data, a network for your own cases.
+
+-data cases.csv reads a CSV with a header row, a "label" column (class names or numbers),
+one column per image input holding a file path relative to the CSV (PNG, JPEG, DICOM or
+.npy), and every other column a tabular variable (numeric, or categorical when not every
+value is a number). The schema is inferred from it: image sizes and channels from the files,
+means, SDs and ranges from the training split, categorical levels, class names. The cases
+are split 70/10/20 (stratified by class) into training, validation and test.
+
+Each image encoder has the paper's layout (conv3x3 16, 16, maxpool, 64, 64 pad 1, maxpool,
+each with batch norm and ReLU; dense 128, 128, 10), with more pooling for large images so
+that they stay within the parameter limits: images over 64 pixels a side also pool after
+the first convolution, and while the last feature map is over 7 pixels a side a conv3x3 64
+pad 1 + maxpool stage is added (so an image gives at most 64x7x7 values to the dense
+layers). The head is the paper's (100, 50, 10) ending in one score per class.
+
+`
 
 func parseFlags(args []string, out io.Writer) (options, error) {
 	var o options
@@ -89,8 +119,13 @@ func parseFlags(args []string, out io.Writer) (options, error) {
 	fs.StringVar(&o.precision, "precision", "float32", "weights in the model file: float32, float16 or int8")
 	fs.StringVar(&o.safetensors, "safetensors", "", "also write the model as float32 safetensors (for PyTorch) here")
 	fs.StringVar(&o.autoencoder, "autoencoder", "", "latent autoencoder model file for the ground-truth features (default: train the default one, about 10 s)")
+	fs.StringVar(&o.data, "data", "", "a CSV of your own cases to train on instead of the synthetic cohort (format above)")
+	fs.StringVar(&o.images, "images", "", "with -data: the image columns, comma-separated, in the network's input order")
+	fs.StringVar(&o.groups, "groups", "", "with -data: tabular groups, e.g. 'vitals=age,bmi;labs=crp,wbc' (default: every other column in one group, tabular)")
+	fs.IntVar(&o.imageSize, "image-size", 0, "with -data: crop every image to its centred square and resample it to this many pixels a side, 16..256 (default: the files' own size, which must agree within a column)")
+	fs.StringVar(&o.encoders, "encoders", "shared", "with -data: shared (one encoder for the image inputs of equal size and channels, the paper's) or separate (one per input)")
 	fs.Usage = func() {
-		fmt.Fprintln(out, "usage: train [flags]\n\nTrains the hybrid fusion network on a synthetic cohort and writes the model file.")
+		fmt.Fprint(out, usage)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -98,6 +133,30 @@ func parseFlags(args []string, out io.Writer) (options, error) {
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected argument %q (flags only)", fs.Arg(0))
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if o.data != "" {
+		for _, name := range []string{"scenario", "medmnist-axial", "medmnist-coronal", "n", "autoencoder"} {
+			if set[name] {
+				return o, fmt.Errorf("-%s is for the synthetic cohort; with -data the cases come from the CSV", name)
+			}
+		}
+		if strings.TrimSpace(o.images) == "" {
+			return o, fmt.Errorf("-data needs -images: the CSV columns that hold image files, e.g. -images axial,coronal")
+		}
+		if o.imageSize != 0 && (o.imageSize < schema.MinImageSize || o.imageSize > schema.MaxImageSize) {
+			return o, fmt.Errorf("-image-size %d: want %d..%d pixels", o.imageSize, schema.MinImageSize, schema.MaxImageSize)
+		}
+		if o.encoders != "shared" && o.encoders != "separate" {
+			return o, fmt.Errorf("-encoders %q: want shared or separate", o.encoders)
+		}
+	} else {
+		for _, name := range []string{"images", "groups", "image-size", "encoders"} {
+			if set[name] {
+				return o, fmt.Errorf("-%s needs -data (a CSV of cases)", name)
+			}
+		}
 	}
 	if (o.axialNPZ == "") != (o.coronalNPZ == "") {
 		return o, fmt.Errorf("give both -medmnist-axial and -medmnist-coronal, or neither")
@@ -169,9 +228,11 @@ func run(ctx context.Context, args []string, out io.Writer, tty bool) error {
 	if err != nil {
 		return err
 	}
-	store, err := storage(o.precision)
-	if err != nil {
+	if _, err := storage(o.precision); err != nil {
 		return err
+	}
+	if o.data != "" {
+		return runCases(ctx, o, args, out, tty)
 	}
 	sc, scRaw, scName, err := loadScenario(o.scenario)
 	if err != nil {
@@ -206,8 +267,19 @@ func run(ctx context.Context, args []string, out io.Writer, tty bool) error {
 		sc.Name, sc.Description, c.N, trainC.N, valC.N, testC.N, 100*c.Positive, c.Source)
 	fmt.Fprintf(out, "ground-truth modality importance: %s\n", formatImportance(c.Truth.Modality[:]))
 
-	cfg := fusion.DefaultConfig()
-	batch := min(o.batch, trainC.N)
+	meta := modelfile.Meta{Scenario: scRaw, DataSource: c.Source, Seed: o.seed, Command: command(args)}
+	return trainAndSave(ctx, o, out, tty, fusion.DefaultConfig(), dataset(trainC), dataset(valC), dataset(testC), meta)
+}
+
+// trainAndSave trains a network of configuration cfg on train (validating on val), reports
+// its metrics on test, and writes the model file (and safetensors) with meta, completed
+// by the run's epochs and test metrics.
+func trainAndSave(ctx context.Context, o options, out io.Writer, tty bool, cfg fusion.Config, train, val, test fusion.Dataset, meta modelfile.Meta) error {
+	store, err := storage(o.precision)
+	if err != nil {
+		return err
+	}
+	batch := min(o.batch, train.N)
 	net, err := fusion.NewNet(cfg, batch, o.seed)
 	if err != nil {
 		return err
@@ -222,24 +294,28 @@ func run(ctx context.Context, args []string, out io.Writer, tty bool) error {
 		refit = fmt.Sprintf(", then %d refit epochs", o.refit)
 	}
 	fmt.Fprintf(out, "training the fusion network (%d parameters), batch %d, up to %d epochs%s\n", cfg.NumParams(), batch, o.epochs, refit)
-	res, err := fusion.Train(ctx, net, dataset(trainC), dataset(valC), to)
+	res, err := fusion.Train(ctx, net, train, val, to)
 	if err != nil {
 		return err
 	}
 	if res.Best > 0 {
 		fmt.Fprintf(out, "kept the weights of epoch %d (best validation accuracy %.4f)\n", res.Best, res.Epochs[res.Best-1].Val.Accuracy)
 	}
-	test, err := net.Evaluate(dataset(testC))
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(out, "test: accuracy %.4f  AUC %.4f  log-loss %.4f  (%d cases; %d epochs%s; %.0f samples/s)\n",
-		test.Accuracy, test.AUC, test.LogLoss, test.N, len(res.Epochs), map[bool]string{true: ", early stop"}[res.EarlyStopped], res.SamplesPerSec)
-
-	meta := modelfile.Meta{Scenario: scRaw, DataSource: c.Source, Seed: o.seed, Epochs: len(res.Epochs),
-		TestAccuracy: test.Accuracy, Command: command(args)}
-	if !math.IsNaN(test.AUC) {
-		meta.TestAUC = test.AUC
+	meta.Epochs = len(res.Epochs)
+	stopped := map[bool]string{true: ", early stop"}[res.EarlyStopped]
+	if test.N > 0 {
+		mt, err := net.Evaluate(test)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "test: accuracy %.4f  AUC %.4f  log-loss %.4f  (%d cases; %d epochs%s; %.0f samples/s)\n",
+			mt.Accuracy, mt.AUC, mt.LogLoss, mt.N, len(res.Epochs), stopped, res.SamplesPerSec)
+		meta.TestAccuracy = mt.Accuracy
+		if !math.IsNaN(mt.AUC) {
+			meta.TestAUC = mt.AUC
+		}
+	} else {
+		fmt.Fprintf(out, "test: no test cases (%d epochs%s; %.0f samples/s)\n", len(res.Epochs), stopped, res.SamplesPerSec)
 	}
 	if err := ctx.Err(); err != nil {
 		return err
