@@ -27,20 +27,22 @@ type modalityBar struct {
 	Modality modality.Modality // its index (a paper modality in the paper's layout)
 	ID       string            // data-modality
 	Class    string            // CSS class colouring it
-	Label    string  // row label
-	Share    float64 // |score| / sum of |scores|, in [0,1]; the number the bar shows
-	Score    float64 // the method's raw score
-	Sign     string  // "raises p", "lowers p" or "" when the method is unsigned
-	Value    string  // data-value: Share with 4 decimals
-	Percent  string  // "42.1 %"
-	Y        int     // top of the row
-	BarW     float64 // bar width
-	TextX    float64 // x of the value text
+	Label    string            // row label
+	Share    float64           // |score| / sum of |scores|, in [0,1]; the number the bar shows
+	Score    float64           // the method's raw score
+	Sign     string            // "raises p", "lowers p" or "" when the method is unsigned
+	Value    string            // data-value: Share with 4 decimals
+	Percent  string            // "42.1 %"
+	Y        int               // top of the row
+	BarW     float64           // bar width
+	TextX    float64           // x of the value text
 }
 
 // modalityBars turns an explanation's modality scores into chart rows for the paper's
 // four modalities.
-func modalityBars(e *engine.Explanation) ([]modalityBar, error) { return modalityBarsFor(e, paperMods()) }
+func modalityBars(e *engine.Explanation) ([]modalityBar, error) {
+	return modalityBarsFor(e, paperMods())
+}
 
 // modalityBarsFor turns an explanation's modality scores into chart rows, one per
 // modality of mods.
