@@ -361,10 +361,20 @@ func (c *ImageInput) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 						_ = vgparent
 						vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n        "}
 						vgparent.AppendChild(vgn)
-						vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "img", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "pixelated"}}}
+						if c.S.NetURL != "" {
+							vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "img", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "pixelated"}}}
+							vgparent.AppendChild(vgn)
+							vgn.AddAttrInterface("alt", c.S.Title+" as the network sees it, "+c.S.Shape.String())
+							vgn.AddAttrInterface("src", c.S.NetURL)
+						}
+						vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n        "}
 						vgparent.AppendChild(vgn)
-						vgn.AddAttrInterface("alt", c.S.Title+" as the network sees it, "+c.S.Shape.String())
-						vgn.AddAttrInterface("src", c.S.NetURL)
+						if c.S.NetURL == "" {
+							vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "picture pixelated netview"}, vugu.VGAttribute{Namespace: "", Key: "role", Val: "img"}}}
+							vgparent.AppendChild(vgn)
+							vgn.AddAttrInterface("aria-label", c.S.Title+" as the network sees it, "+c.S.Shape.String())
+							vgn.JSPopulateHandler = vugu.JSValueFunc(func(value js.Value) { c.S.drawNet(value) })
+						}
 						vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n        "}
 						vgparent.AppendChild(vgn)
 						vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "figcaption", Attr: []vugu.VGAttribute(nil)}
@@ -1518,7 +1528,15 @@ func (c *Results) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 								}
 								vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n          "}
 								vgparent.AppendChild(vgn)
-								if sl.SaliencyURL == "" {
+								if sl.salPic != nil {
+									vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "picture pixelated salview"}, vugu.VGAttribute{Namespace: "", Key: "role", Val: "img"}}}
+									vgparent.AppendChild(vgn)
+									vgn.AddAttrInterface("aria-label", "Saliency of the "+sl.Title)
+									vgn.JSPopulateHandler = vugu.JSValueFunc(func(value js.Value) { sl.drawSaliency(value) })
+								}
+								vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n          "}
+								vgparent.AppendChild(vgn)
+								if !sl.HasSaliency() {
 									vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "pending"}}}
 									vgparent.AppendChild(vgn)
 									{
@@ -1540,7 +1558,7 @@ func (c *Results) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 									vgn.SetInnerHTML(sl.Title)
 									vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: " "}
 									vgparent.AppendChild(vgn)
-									if sl.SaliencyURL != "" {
+									if sl.HasSaliency() {
 										vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "span", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "peak"}}}
 										vgparent.AppendChild(vgn)
 										vgn.SetInnerHTML("peak " + c.sci(sl.SaliencyPeak))

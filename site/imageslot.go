@@ -31,8 +31,14 @@ type ImageSlot struct {
 	Pixels []float32 // Shape.Pixels() values in [0,1], channel-major, nil when empty
 	NetURL string    // data: URL of the network view
 
-	SaliencyURL  string  // data: URL of the saliency overlay, "" until computed
+	SaliencyURL  string  // data: URL of the saliency overlay, "" until computed (or drawn on a canvas)
 	SaliencyPeak float64 // largest |dp/dpixel|
+
+	// A slot of another shape than the paper's 28x28 grey shows its network view and its
+	// saliency on canvases (drawNet, drawSaliency): their data: URLs could pass Vugu's
+	// instruction buffer. NetURL and SaliencyURL stay "" for it.
+	netPic, salPic image.Image
+	netGen, salGen uint64
 
 	raw []byte    // the file, kept to re-window DICOM
 	enc []float32 // the engine's encoding of Pixels, nil when stale
@@ -174,9 +180,13 @@ func (sl *ImageSlot) show(name string, d DecodedImage) error {
 	if err != nil {
 		return err
 	}
-	netURL, err := pngDataURL(net)
-	if err != nil {
-		return err
+	netURL := ""
+	if sl.Shape == paperShape {
+		if netURL, err = pngDataURL(net); err != nil {
+			return err
+		}
+	} else {
+		sl.netPic, sl.netGen = net, nextPictureGen()
 	}
 	prev := greyOf(net)
 	if d.Preview != nil {
@@ -206,6 +216,10 @@ func (sl *ImageSlot) setSaliency(s []float32) error {
 	if err != nil {
 		return errors.New(sl.Title + ": " + err.Error())
 	}
+	if sl.Shape != paperShape {
+		sl.salPic, sl.salGen, sl.SaliencyPeak = img, nextPictureGen(), peak
+		return nil
+	}
 	url, err := pngDataURL(img)
 	if err != nil {
 		return err
@@ -214,7 +228,10 @@ func (sl *ImageSlot) setSaliency(s []float32) error {
 	return nil
 }
 
-func (sl *ImageSlot) clearSaliency() { sl.SaliencyURL, sl.SaliencyPeak = "", 0 }
+// HasSaliency reports whether the slot's saliency is computed.
+func (sl *ImageSlot) HasSaliency() bool { return sl.SaliencyURL != "" || sl.salPic != nil }
+
+func (sl *ImageSlot) clearSaliency() { sl.SaliencyURL, sl.SaliencyPeak, sl.salPic = "", 0, nil }
 
 // greyOf returns img as grey: itself when it is, its luma otherwise.
 func greyOf(img image.Image) *image.Gray {

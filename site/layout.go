@@ -20,7 +20,7 @@ import (
 type ModInfo struct {
 	ID    string // schema name, data-modality
 	Label string
-	Width int    // fusion features
+	Width int    // fusion features (of an image input: known once it is encoded)
 	Class string // CSS class colouring it
 }
 
@@ -254,7 +254,12 @@ func (s *State) pixels() [][]float32 {
 func (s *State) encodeSlot(k int) ([]float32, error) {
 	sl := s.Slots[k]
 	if s.family != nil {
-		return s.family.EncodeImage(k, sl.Pixels)
+		z, err := s.family.EncodeImage(k, sl.Pixels)
+		if err == nil && s.General {
+			// The schema does not say how many features an image's encoder gives.
+			s.Mods[k].Width = len(z)
+		}
+		return z, err
 	}
 	z, err := s.Engine.Encode(sl.Pixels)
 	if err == nil && len(z) != modality.Width {
