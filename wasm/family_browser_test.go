@@ -264,6 +264,8 @@ func TestBrowserFamily(t *testing.T) {
 
 	// At phone width the page stays usable: nothing wider than the screen.
 	b.Run(t, "phone width", chromedp.EmulateViewport(375, 812))
+	// Two frames for the layout to settle before measuring and capturing it.
+	bt.Eval[bool](t, b, `new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))`)
 	wide := bt.Eval[float64](t, b, `document.documentElement.scrollWidth`)
 	if wide > 380 {
 		t.Errorf("at 375 px the page is %v px wide", wide)
