@@ -19,7 +19,7 @@ var house = []struct {
 }{
 	{"tests", []string{"internal/testtool", "internal/layers"}},
 	{"conventions", []string{"modality"}},
-	{"inputs", []string{"npz", "phantom", "ctimage", "medmnist", "clinical", "schema"}},
+	{"inputs", []string{"npz", "phantom", "ctimage", "medmnist", "clinical", "schema", "casefile"}},
 	{"core", []string{"nn"}},
 	{"network", []string{"modelfile/internal/zstd", "modelfile", "fusion"}},
 	{"truth", []string{"groundtruth", "latent", "internal/fixture", "cohort"}},
