@@ -5,6 +5,8 @@
 // Opener. The types sit below both, so the UI imports no engine and the engine no UI.
 package engine
 
+import "github.com/fusionlens/fusionlens/schema"
+
 // Engine is what the page needs from a trained fusion network. The wasm entry point
 // supplies an Opener that turns a model file into an Engine; until one is supplied the
 // page says that no model is loaded and shows no results at all.
@@ -91,6 +93,62 @@ type Explanation struct {
 	// Background is the number of reference cases the method compared the case with (0
 	// when it needs none).
 	Background int
+
+	// Class is the class whose probability P is and whose attribution the scores are
+	// (1 for Engine.Explain; chosen by Case.Class for Family.ExplainCase).
+	Class int
+	// Probs holds every class probability, in the schema's class order; nil when the
+	// engine did not compute them.
+	Probs []float64
+}
+
+// Family is an Engine for any network of the fusion family (package schema): image
+// inputs of their own sizes and channels, tabular groups of numeric and categorical
+// variables, 2 to 10 classes. The page lays itself out from Schema and explains a case
+// through ExplainCase; Engine's methods remain for the paper's layout (two 28x28 images,
+// twenty clinical values) and refuse other layouts.
+type Family interface {
+	Engine
+	// Schema is what the model reads and decides.
+	Schema() schema.Schema
+	// Offers says which parts of the paper's synthetic world apply to the model.
+	Offers() Offers
+	// EncodeImage returns the fusion features of one image of input k (the schema's
+	// Pixels() values in [0,1], channel-major). The page caches the result per image.
+	EncodeImage(k int, img []float32) ([]float32, error)
+	// ExplainCase predicts the case from its image features and tabular vector and
+	// attributes p(c.Class) with the named method, leaving it Pending as Explain does.
+	ExplainCase(c Case, method string) (Explanation, error)
+	// SaliencyCase returns dp(c.Class)/dpixel for each image input (from c.Images).
+	SaliencyCase(c Case) ([][]float32, error)
+}
+
+// CasePreparer is a Family whose pending explanations are completed off the event
+// handler, as Preparer.Finish does for Engine.Explain.
+type CasePreparer interface {
+	FinishCase(c Case, method string, pace Pace) (Explanation, error)
+}
+
+// Case is one case as a Family reads it.
+type Case struct {
+	Features [][]float32 // per image input, its EncodeImage features
+	Images   [][]float32 // per image input, its pixels (SaliencyCase only)
+	Tabular  []float32   // the schema's tabular vector: standardised values, one-hot levels
+	Class    int         // the class to explain: 0..K-1, or -1 for the predicted one
+}
+
+// Offers says which of the paper's synthetic-world features a model can use. They need
+// the paper's layout (two 28x28 grey CT images and the twenty simulated clinical
+// values): the synthetic example case, the reference cohort of synthetic cases that the
+// comparison methods (Method.Reference, Method.Global) use, and the ground-truth check.
+type Offers struct {
+	Example   bool // the synthetic example case fits the model's inputs
+	Reference bool // Methods includes methods that compare with the synthetic reference cohort
+	Truth     bool // TruthChecker can check the model (its file names a known scenario)
+	// Class is the class explained until the user chooses one: -1, the predicted one,
+	// except for the paper's binary models, which explain class 1 (positive) as they
+	// always have.
+	Class int
 }
 
 // Progress says how far a long computation has come.

@@ -3,6 +3,17 @@
 // for the network, importance for the methods), so a case explained in
 // the browser gets the numbers `go run ./cmd/explain -json` prints for it.
 //
+// # Any model of the family
+//
+// Open takes any network of the fusion family (package schema: image inputs of their own
+// sizes and channels, tabular groups, 2 to 10 classes) and answers engine.Family:
+// EncodeImage per image input, ExplainCase and SaliencyCase for a chosen class (-1, the
+// predicted one). The synthetic world (the reference cohort, the methods that compare a
+// case with it, the example case and the ground-truth check) fits only the paper's
+// layout (Paper); Offers says which parts apply, and Methods lists, for other layouts,
+// the methods that explain a case from the head alone. The paper's models explain class
+// 1, through Explain or ExplainCase alike, as they always have.
+//
 // # What is cached
 //
 // Encode runs the shared image encoder once per image; the page keeps the ten features,

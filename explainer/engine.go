@@ -17,6 +17,7 @@ import (
 	"github.com/fusionlens/fusionlens/modality"
 	"github.com/fusionlens/fusionlens/modelfile"
 	"github.com/fusionlens/fusionlens/phantom"
+	"github.com/fusionlens/fusionlens/schema"
 )
 
 // Options set up an Engine. The zero value takes the defaults below.
@@ -98,13 +99,16 @@ var noReference = map[string]bool{"gradient": true, "gradxinput": true, "gradien
 // magnitudes (which is what their modality scores sum).
 var sensitivity = map[string]bool{"gradient": true, "smoothgrad": true, "gradient_logit": true, "gradient_sd": true, "gradient_logit_sd": true}
 
-// Engine explains cases with one fusion network. It implements engine.Engine,
-// engine.Preparer and engine.TruthChecker. Its methods may be called from several goroutines.
+// Engine explains cases with one fusion network of any layout of the family. It
+// implements engine.Engine, engine.Family, engine.Preparer, engine.CasePreparer and
+// engine.TruthChecker. Its methods may be called from several goroutines.
 type Engine struct {
 	opt      Options
 	file     string
 	data     []byte // the model file, for the ground-truth check
 	info     engine.ModelInfo
+	schema   schema.Schema
+	paper    bool // the paper's layout: the synthetic world applies (see Offers)
 	mods     []importance.Modality
 	methods  []importance.Method
 	scenario *scenarioInfo // nil when the file names none (or none this build knows)
@@ -135,8 +139,10 @@ func Opener(o Options) engine.Opener {
 
 // Open reads a fusion model file (the fusionlens format or safetensors) for the browser
 // explainer. The engine keeps data for the ground-truth check: the caller must not
-// modify it afterwards. The network must have the paper's layout: two 28x28 images, twenty clinical
-// values and four modalities of ten fusion features.
+// modify it afterwards. Any network of the family opens; the synthetic world (the
+// reference cohort, its comparison methods, the ground-truth check) applies only to the
+// paper's layout (see Paper and Offers), and the other layouts are offered the methods
+// that explain a case from the head alone.
 func Open(name string, data []byte, o Options) (*Engine, error) {
 	o = o.withDefaults()
 	if o.ReferenceN < 2 || o.TruthN < 10 {
@@ -163,28 +169,72 @@ func Open(name string, data []byte, o Options) (*Engine, error) {
 		return nil, err
 	}
 	cfg := net.Config()
-	if cfg.Images() != 2 || cfg.ImageSize() != phantom.Size || cfg.Clinical() != clinical.NumVars || cfg.Features() != modality.Width || len(cfg.Modalities()) != int(modality.Count) {
-		return nil, fmt.Errorf("the network reads %d images of %dx%d, %d encoder features each, and %d clinical values in %d modalities; the explainer needs the paper's layout (2 images of 28x28, 10 features each, 20 values, 4 modalities)",
-			cfg.Images(), cfg.ImageSize(), cfg.ImageSize(), cfg.Features(), cfg.Clinical(), len(cfg.Modalities()))
-	}
 	dense, err := fusion.HeadOf(net)
 	if err != nil {
 		return nil, err
 	}
 	e := &Engine{
 		opt: o, file: name, data: data, net: net, dense: dense,
-		mods:    importance.DefaultModalities(),
-		methods: append(importance.Methods(), importance.Added()...),
-		refN:    o.ReferenceN,
-		global:  map[string]importance.Importance{},
-		checks:  map[string]engine.TruthCheck{},
+		schema: cfg.Schema, paper: Paper(cfg),
+		global: map[string]importance.Importance{},
+		checks: map[string]engine.TruthCheck{},
 	}
-	// A scenario this build cannot read leaves the model usable, only uncheckable.
-	if sc, ok := modelScenario(meta.Scenario); ok {
-		e.scenario = &sc
+	if e.paper {
+		e.mods = importance.DefaultModalities()
+		e.methods = append(importance.Methods(), importance.Added()...)
+		e.refN = o.ReferenceN
+		// A scenario this build cannot read leaves the model usable, only uncheckable.
+		if sc, ok := modelScenario(meta.Scenario); ok {
+			e.scenario = &sc
+		}
+	} else {
+		names := cfg.Schema.Modalities()
+		for i, b := range cfg.Blocks() {
+			e.mods = append(e.mods, importance.Modality{Name: names[i], Start: b[0], End: b[1]})
+		}
+		// The synthetic reference cohort does not fit these inputs: only the methods that
+		// explain a case from the head alone apply.
+		for _, m := range append(importance.Methods(), importance.Added()...) {
+			if noReference[m.Name] && m.Local != nil {
+				e.methods = append(e.methods, m)
+			}
+		}
 	}
 	e.info = e.describe(meta)
 	return e, nil
+}
+
+// Paper reports whether cfg has the paper's layout, in which the synthetic world (phantom
+// images, simulated clinical values, scenarios) applies: two 28x28 grey images named
+// ct_axial and ct_coronal with ten features each, the twenty clinical variables of
+// package clinical in two groups of ten, and two classes.
+func Paper(cfg fusion.Config) bool {
+	s := cfg.Schema
+	if cfg.Images() != 2 || cfg.ImageSize() != phantom.Size || cfg.Clinical() != clinical.NumVars ||
+		cfg.Features() != modality.Width || len(s.Groups) != 2 || cfg.Classes() != 2 {
+		return false
+	}
+	for i, name := range s.Modalities() {
+		if name != modality.Modality(i).ID() {
+			return false
+		}
+	}
+	for _, im := range s.Images {
+		if im.Channels != 1 {
+			return false
+		}
+	}
+	vars := clinical.Variables()
+	i := 0
+	for _, g := range s.Groups {
+		for _, v := range g.Variables {
+			if v.Kind != schema.KindNumeric || v.Name != vars[i].Name {
+				return false
+			}
+			i++
+		}
+	}
+	return true
 }
 
 // describe builds the page's description of the model from its file's meta m.
@@ -204,10 +254,44 @@ func (e *Engine) describe(m modelfile.Meta) engine.ModelInfo {
 		info.AUC, info.HasAUC = m.TestAUC, true
 	}
 	info.Synthetic = strings.Contains(m.DataSource, "synthetic") || strings.Contains(m.DataSource, "phantom")
+	if !e.paper {
+		s := e.schema
+		info.Positive = s.Classes[len(s.Classes)-1]
+		if len(s.Classes) == 2 {
+			info.Positive = s.Classes[1]
+		}
+		info.Description = "A fusion network from " + e.file + " reading " + count(len(s.Images), "image input") + " and " +
+			count(len(s.Groups), "tabular group") + ", deciding between " + count(len(s.Classes), "class") +
+			"; its importances are explained per class, and there is no ground truth to check them against."
+	}
 	if info.Description == "" {
 		info.Description = "A fusion network from " + e.file + "; the file names no decision function, so its importances cannot be checked against a ground truth."
 	}
 	return info
+}
+
+// count says "1 image input", "3 classes".
+func count(n int, what string) string {
+	s := strconv.Itoa(n) + " " + what
+	if n != 1 {
+		if strings.HasSuffix(what, "s") {
+			return s + "es"
+		}
+		return s + "s"
+	}
+	return s
+}
+
+// Schema is what the model reads and decides (a copy).
+func (e *Engine) Schema() schema.Schema { return e.schema.Clone() }
+
+// Offers says which parts of the synthetic world apply: all of them for the paper's
+// layout (the ground-truth check when the file names its scenario), none otherwise.
+func (e *Engine) Offers() engine.Offers {
+	if !e.paper {
+		return engine.Offers{Class: -1}
+	}
+	return engine.Offers{Example: true, Reference: true, Truth: e.scenario != nil, Class: 1}
 }
 
 // Info describes the model.
@@ -246,8 +330,38 @@ func (e *Engine) method(id string) (importance.Method, error) {
 	return importance.Method{}, fmt.Errorf("no importance method %q", id)
 }
 
-// Encode returns the ten encoder features of one 28x28 image.
+// errLayout refuses Engine's paper-layout calls on other layouts.
+func (e *Engine) errLayout(op, instead string) error {
+	if e.paper {
+		return nil
+	}
+	return fmt.Errorf("%s reads the paper's two 28x28 images and twenty clinical values; this model reads %d image inputs and %d tabular values: use %s", op, len(e.schema.Images), e.schema.TabularWidth(), instead)
+}
+
+// EncodeImage returns the fusion features of one image of input k.
+func (e *Engine) EncodeImage(k int, img []float32) ([]float32, error) {
+	if k < 0 || k >= len(e.schema.Images) {
+		return nil, fmt.Errorf("image input %d, the model has %d", k, len(e.schema.Images))
+	}
+	im := e.schema.Images[k]
+	if len(img) != im.Pixels() {
+		return nil, fmt.Errorf("image %q has %d values, want %d x %dx%d = %d", im.Name, len(img), im.Channels, im.Size, im.Size, im.Pixels())
+	}
+	for i, v := range img {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return nil, fmt.Errorf("image %q pixel %d is %v", im.Name, i, v)
+		}
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.net.EncodeInput(k, img), nil
+}
+
+// Encode returns the ten encoder features of one 28x28 image (the paper's layout).
 func (e *Engine) Encode(img []float32) ([]float32, error) {
+	if err := e.errLayout("Encode", "EncodeImage"); err != nil {
+		return nil, err
+	}
 	if len(img) != phantom.Pixels {
 		return nil, fmt.Errorf("image has %d values, want 28x28 = %d", len(img), phantom.Pixels)
 	}
@@ -267,13 +381,34 @@ func (e *Engine) Encode(img []float32) ([]float32, error) {
 // scores are not computed yet, or it is one of the slow per-case methods) Explain gives
 // the prediction with Pending set, and Finish completes it.
 func (e *Engine) Explain(zAxial, zCoronal, clin []float32, method string) (engine.Explanation, error) {
-	return e.explain(zAxial, zCoronal, clin, method, nil, false)
+	if err := e.errLayout("Explain", "ExplainCase"); err != nil {
+		return engine.Explanation{}, err
+	}
+	return e.explain(engine.Case{Features: [][]float32{zAxial, zCoronal}, Tabular: clin, Class: 1}, method, nil, false)
+}
+
+// ExplainCase predicts a case of any layout and attributes p(c.Class) (c.Class -1: the
+// predicted class), as Explain does for the paper's.
+func (e *Engine) ExplainCase(c engine.Case, method string) (engine.Explanation, error) {
+	return e.explain(c, method, nil, false)
+}
+
+// FinishCase completes an explanation ExplainCase left pending, as Finish does.
+func (e *Engine) FinishCase(c engine.Case, method string, pace engine.Pace) (engine.Explanation, error) {
+	return e.finish(c, method, pace)
 }
 
 // Finish completes an explanation Explain left pending: it encodes the rest of the
 // reference cohort, computes a Global method's scores over it, or runs a slow per-case
 // method, calling pace between slices of work.
 func (e *Engine) Finish(zAxial, zCoronal, clin []float32, method string, pace engine.Pace) (x engine.Explanation, err error) {
+	if err := e.errLayout("Finish", "FinishCase"); err != nil {
+		return engine.Explanation{}, err
+	}
+	return e.finish(engine.Case{Features: [][]float32{zAxial, zCoronal}, Tabular: clin, Class: 1}, method, pace)
+}
+
+func (e *Engine) finish(c engine.Case, method string, pace engine.Pace) (x engine.Explanation, err error) {
 	m, err := e.method(method)
 	if err != nil {
 		return engine.Explanation{}, err
@@ -291,7 +426,7 @@ func (e *Engine) Finish(zAxial, zCoronal, clin []float32, method string, pace en
 			return engine.Explanation{}, err
 		}
 	}
-	return e.explain(zAxial, zCoronal, clin, method, pace, true)
+	return e.explain(c, method, pace, true)
 }
 
 // slow lists the per-case methods that evaluate the head on thousands of perturbed
@@ -299,7 +434,7 @@ func (e *Engine) Finish(zAxial, zCoronal, clin []float32, method string, pace en
 // Finish, off the event handler.
 var slow = map[string]bool{"kernelshap": true, "kernelshap_features": true, "lime": true, "shapley": true}
 
-func (e *Engine) explain(zAxial, zCoronal, clin []float32, method string, pace engine.Pace, allowSlow bool) (engine.Explanation, error) {
+func (e *Engine) explain(c engine.Case, method string, pace engine.Pace, allowSlow bool) (engine.Explanation, error) {
 	m, err := e.method(method)
 	if err != nil {
 		return engine.Explanation{}, err
@@ -311,7 +446,7 @@ func (e *Engine) explain(zAxial, zCoronal, clin []float32, method string, pace e
 			e.mu.Unlock()
 		}
 	}()
-	z, err := e.net.Fuse([][]float32{zAxial, zCoronal}, clin)
+	z, err := e.net.Fuse(c.Features, c.Tabular)
 	if err != nil {
 		return engine.Explanation{}, err
 	}
@@ -320,16 +455,31 @@ func (e *Engine) explain(zAxial, zCoronal, clin []float32, method string, pace e
 			return engine.Explanation{}, fmt.Errorf("fusion feature %d is %v", j, v)
 		}
 	}
+	probs, err := e.net.Probs(z)
+	if err != nil {
+		return engine.Explanation{}, err
+	}
+	k := c.Class
+	switch {
+	case k == -1:
+		k = argmax(probs)
+	case k < 0 || k >= len(probs):
+		return engine.Explanation{}, fmt.Errorf("class %d, the model has classes 0..%d (or -1, the predicted one)", k, len(probs)-1)
+	}
+	ch, err := e.net.ClassHead(k)
+	if err != nil {
+		return engine.Explanation{}, err
+	}
 	var p [1]float32
 	g := make([]float32, len(z))
-	e.net.Grad(z, 1, p[:], g)
+	ch.Grad(z, 1, p[:], g)
 	if !finite(p[:]) || !finite(g) {
 		// The inputs are finite: name the head layer that overflowed, blaming the model.
 		if err := e.net.CheckHead(z); err != nil {
 			return engine.Explanation{}, err
 		}
 	}
-	x := engine.Explanation{Method: m.Name, P: float64(p[0]), Gradient: widen(g)}
+	x := engine.Explanation{Method: m.Name, P: float64(p[0]), Gradient: widen(g), Class: k, Probs: widen(probs)}
 	if m.Local == nil {
 		imp, ok := e.global[m.Name]
 		if !ok {
@@ -355,15 +505,24 @@ func (e *Engine) explain(zAxial, zCoronal, clin []float32, method string, pace e
 	// (fusion.DenseHead), and slow methods run on those without the lock, pausing for
 	// the page.
 	var head importance.Head = e.net
+	if k != 1 {
+		head = ch
+	}
 	if isExtra(m.Name) {
-		head = e.dense
+		if head, err = e.dense.ForClass(k); err != nil {
+			return engine.Explanation{}, err
+		}
 	}
 	if slow[m.Name] {
 		if !allowSlow {
 			x.Pending = "Computing " + m.Label + " for this case."
 			return x, nil
 		}
-		head = e.paced(pace, m.Label+" for this case")
+		ph := e.paced(pace, m.Label+" for this case")
+		if ph.h, err = e.dense.ForClass(k); err != nil {
+			return engine.Explanation{}, err
+		}
+		head = ph
 		e.mu.Unlock()
 		locked = false
 	}
@@ -401,6 +560,9 @@ func (e *Engine) pendingLocked(m importance.Method) string {
 
 // Saliency returns dp(class 1)/dpixel of both images of the case.
 func (e *Engine) Saliency(axial, coronal, clin []float32) ([]float32, []float32, error) {
+	if err := e.errLayout("Saliency", "SaliencyCase"); err != nil {
+		return nil, nil, err
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	_, s, err := e.net.Saliency([][]float32{axial, coronal}, clin)
@@ -408,6 +570,34 @@ func (e *Engine) Saliency(axial, coronal, clin []float32) ([]float32, []float32,
 		return nil, nil, err
 	}
 	return s[0], s[1], nil
+}
+
+// SaliencyCase returns dp(c.Class)/dpixel of each image of the case (c.Class -1: the
+// predicted class).
+func (e *Engine) SaliencyCase(c engine.Case) ([][]float32, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	k := c.Class
+	if k == -1 {
+		x, err := e.net.ExplainClass(-1, c.Images, c.Tabular)
+		if err != nil {
+			return nil, err
+		}
+		k = x.Class
+	}
+	_, s, err := e.net.SaliencyClass(k, c.Images, c.Tabular)
+	return s, err
+}
+
+// argmax returns the index of the largest value (the first of equals).
+func argmax(v []float32) int {
+	b := 0
+	for i, x := range v {
+		if x > v[b] {
+			b = i
+		}
+	}
+	return b
 }
 
 func widen(v []float32) []float64 {
@@ -428,6 +618,8 @@ func abs(v []float64) []float64 {
 
 var (
 	_ engine.Engine       = (*Engine)(nil)
+	_ engine.Family       = (*Engine)(nil)
+	_ engine.CasePreparer = (*Engine)(nil)
 	_ engine.Preparer     = (*Engine)(nil)
 	_ engine.TruthChecker = (*Engine)(nil)
 )

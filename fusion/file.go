@@ -3,6 +3,7 @@ package fusion
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -67,28 +68,86 @@ func FromFile(f *modelfile.File, maxBatch int) (*Net, error) {
 	if err != nil {
 		return nil, err
 	}
-	want := make(map[string]bool, len(m.s.refs))
+	if err := matchTensors(cfg, m.s.refs, f.Tensors); err != nil {
+		return nil, err
+	}
 	for _, r := range m.s.refs {
-		want[r.name] = true
-		data, err := f.Lookup(r.name, r.shape...)
-		if err != nil {
-			return nil, fmt.Errorf("fusion: model file does not match its configuration: %w", err)
-		}
+		data, _ := f.Lookup(r.name, r.shape...)
 		if err := checkValues(r, data); err != nil {
 			return nil, err
 		}
 		copy(r.data(), data)
-	}
-	for _, t := range f.Tensors {
-		if !want[t.Name] && !strings.HasSuffix(t.Name, ".num_batches_tracked") {
-			return nil, fmt.Errorf("fusion: model file has tensor %q that the configuration does not use", t.Name)
-		}
 	}
 	m.SetTraining(false)
 	if err := m.probe(); err != nil {
 		return nil, err
 	}
 	return m, nil
+}
+
+// maxListed bounds the tensors of each kind a mismatch error names.
+const maxListed = 8
+
+// matchTensors reports every difference between the tensors the configuration needs
+// (refs) and those of a file: missing ones, ones of another shape, and ones it does not
+// use (PyTorch's "*.num_batches_tracked" counters are allowed). The error names the
+// configuration, the numbers expected and found, and the tensors of each kind.
+func matchTensors(cfg Config, refs []tensorRef, tensors []modelfile.Tensor) error {
+	have := make(map[string][]int, len(tensors))
+	for _, t := range tensors {
+		have[t.Name] = t.Shape
+	}
+	var missing, shaped, extra []string
+	want := make(map[string]bool, len(refs))
+	for _, r := range refs {
+		want[r.name] = true
+		sh, ok := have[r.name]
+		switch {
+		case !ok:
+			missing = append(missing, fmt.Sprintf("%s %v", r.name, r.shape))
+		case !slices.Equal(sh, r.shape):
+			shaped = append(shaped, fmt.Sprintf("%s is %v, want %v", r.name, sh, r.shape))
+		}
+	}
+	found := 0
+	for _, t := range tensors {
+		if strings.HasSuffix(t.Name, ".num_batches_tracked") && !want[t.Name] {
+			continue
+		}
+		found++
+		if !want[t.Name] {
+			extra = append(extra, fmt.Sprintf("%s %v", t.Name, t.Shape))
+		}
+	}
+	if len(missing)+len(shaped)+len(extra) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "fusion: the model file's tensors do not match its configuration (%s): expected %d tensors, found %d",
+		describe(cfg), len(refs), found)
+	list := func(what string, v []string) {
+		if len(v) == 0 {
+			return
+		}
+		fmt.Fprintf(&b, "; %s (%d): %s", what, len(v), strings.Join(v[:min(len(v), maxListed)], ", "))
+		if len(v) > maxListed {
+			fmt.Fprintf(&b, ", and %d more", len(v)-maxListed)
+		}
+	}
+	list("missing", missing)
+	list("wrong shape", shaped)
+	list("not used by the configuration", extra)
+	return errors.New(b.String())
+}
+
+// describe summarises a configuration for an error: its image inputs, encoders, tabular
+// width and classes.
+func describe(c Config) string {
+	var ims []string
+	for k, im := range c.Schema.Images {
+		ims = append(ims, fmt.Sprintf("%s %dx%dx%d by encoder %d", im.Name, im.Channels, im.Size, im.Size, c.Encoder[k]))
+	}
+	return fmt.Sprintf("images %s; %d tabular values; %d classes; head %v", strings.Join(ims, ", "), c.Clinical(), c.Classes(), c.Head)
 }
 
 // Save writes the network to path as a model file (write-then-rename, so path never holds

@@ -20,6 +20,7 @@ const maxRowsPerCall = 8192
 // reusing its buffers across cases.
 type valuer struct {
 	h       Head
+	eval    func(z []float32, n int, out []float32) // the value of each row: h.Prob unless set otherwise
 	dim     int
 	players []Modality
 	bg      []float32 // nb x dim
@@ -29,7 +30,7 @@ type valuer struct {
 }
 
 func newValuer(h Head, players []Modality, bg []float32, nb int) *valuer {
-	return &valuer{h: h, dim: h.Dim(), players: players, bg: bg, nb: nb}
+	return &valuer{h: h, eval: h.Prob, dim: h.Dim(), players: players, bg: bg, nb: nb}
 }
 
 // values sets v[k] to the value of coalition masks[k] for case x.
@@ -55,7 +56,7 @@ func (e *valuer) values(x []float32, masks []uint64, v []float64) {
 				r++
 			}
 		}
-		e.h.Prob(e.rows[:r*e.dim], r, e.p[:r])
+		e.eval(e.rows[:r*e.dim], r, e.p[:r])
 		for k := range masks[lo:hi] {
 			var s float64
 			for _, q := range e.p[k*e.nb : (k+1)*e.nb] {

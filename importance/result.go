@@ -125,6 +125,11 @@ type Options struct {
 	// features: the 2 dim of size 1 and dim-1, then sampled complementary pairs.
 	// Default 256; at least 2 dim.
 	Coalitions int
+
+	// InteractionSamples is the number of coalitions drawn per pair of modalities by the
+	// sampled Shapley interaction index, used beyond MaxExactInteraction modalities (see
+	// Interaction). Default DefaultInteractionSamples.
+	InteractionSamples int
 }
 
 // Defaults of Options, stated once.

@@ -157,7 +157,7 @@ func parseBody(body []byte, l Limits) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: JSON header: %v", ErrCorrupt, err)
 	}
-	f := &File{Config: hdr.Config, Meta: meta, Tensors: make([]Tensor, len(hdr.Tensors))}
+	f := &File{Config: hdr.Config, Meta: meta, Tensors: make([]Tensor, len(hdr.Tensors)), Stored: precs}
 	all := make([]float32, total)
 	for i, th := range hdr.Tensors {
 		n := counts[i]

@@ -24,6 +24,9 @@ type File struct {
 	Meta Meta
 	// Tensors are kept in order; names are unique.
 	Tensors []Tensor
+	// Stored is set by Decode: how each tensor was stored in the file (int8 and float16
+	// values were converted to float32 on reading). Encoders ignore it.
+	Stored []Precision
 }
 
 // Meta holds the facts of a model's training, for the model card and for reproducing it.

@@ -24,35 +24,43 @@ const (
 
 // modalityBar is one row of the modality importance chart.
 type modalityBar struct {
-	Modality modality.Modality
-	ID       string  // data-modality
-	Label    string  // row label
-	Share    float64 // |score| / sum of |scores|, in [0,1]; the number the bar shows
-	Score    float64 // the method's raw score
-	Sign     string  // "raises p", "lowers p" or "" when the method is unsigned
-	Value    string  // data-value: Share with 4 decimals
-	Percent  string  // "42.1 %"
-	Y        int     // top of the row
-	BarW     float64 // bar width
-	TextX    float64 // x of the value text
+	Modality modality.Modality // its index (a paper modality in the paper's layout)
+	ID       string            // data-modality
+	Class    string            // CSS class colouring it
+	Label    string            // row label
+	Share    float64           // |score| / sum of |scores|, in [0,1]; the number the bar shows
+	Score    float64           // the method's raw score
+	Sign     string            // "raises p", "lowers p" or "" when the method is unsigned
+	Value    string            // data-value: Share with 4 decimals
+	Percent  string            // "42.1 %"
+	Y        int               // top of the row
+	BarW     float64           // bar width
+	TextX    float64           // x of the value text
 }
 
-// modalityBars turns an explanation's modality scores into chart rows.
+// modalityBars turns an explanation's modality scores into chart rows for the paper's
+// four modalities.
 func modalityBars(e *engine.Explanation) ([]modalityBar, error) {
-	if len(e.Modalities) != modality.Count {
+	return modalityBarsFor(e, paperMods())
+}
+
+// modalityBarsFor turns an explanation's modality scores into chart rows, one per
+// modality of mods.
+func modalityBarsFor(e *engine.Explanation, mods []ModInfo) ([]modalityBar, error) {
+	if len(e.Modalities) != len(mods) {
 		return nil, errors.New("explanation has " + strconv.Itoa(len(e.Modalities)) +
-			" modality scores, want " + strconv.Itoa(modality.Count))
+			" modality scores, want " + strconv.Itoa(len(mods)))
 	}
 	total := 0.0
 	for i, v := range e.Modalities {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return nil, errors.New("modality score " + modality.Modality(i).Label() + " is " + ftoa(v, 3))
+			return nil, errors.New("modality score " + mods[i].Label + " is " + ftoa(v, 3))
 		}
 		total += math.Abs(v)
 	}
-	bars := make([]modalityBar, modality.Count)
+	bars := make([]modalityBar, len(mods))
 	for i, v := range e.Modalities {
-		m := modality.Modality(i)
+		m := mods[i]
 		share := 0.0
 		if total > 0 {
 			share = math.Abs(v) / total
@@ -68,7 +76,7 @@ func modalityBars(e *engine.Explanation) ([]modalityBar, error) {
 		}
 		w := share * modalityBarMaxW
 		bars[i] = modalityBar{
-			Modality: m, ID: m.ID(), Label: m.Label(),
+			Modality: modality.Modality(i), ID: m.ID, Label: m.Label, Class: m.Class,
 			Share: share, Score: v, Sign: sign,
 			Value:   strconv.FormatFloat(share, 'f', 4, 64),
 			Percent: ftoa(100*share, 1) + " %",
@@ -111,9 +119,34 @@ type featureGroup struct {
 // signed scores grow up (raise p) or down (lower p) from a middle baseline, unsigned
 // ones up from the bottom. It also returns the baseline y.
 func featureBars(e *engine.Explanation) ([]featureBar, float64, error) {
-	if len(e.Features) != modality.FusionSize {
+	return featureBarsFor(e, paperMods())
+}
+
+// fusionSize is the length of the fusion vector of mods.
+func fusionSize(mods []ModInfo) int {
+	n := 0
+	for _, m := range mods {
+		n += m.Width
+	}
+	return n
+}
+
+// featureMod returns the index of the modality of fusion feature j and j's index in it.
+func featureMod(mods []ModInfo, j int) (int, int) {
+	for i, m := range mods {
+		if j < m.Width {
+			return i, j
+		}
+		j -= m.Width
+	}
+	return len(mods) - 1, j
+}
+
+// featureBarsFor is featureBars for the modalities mods.
+func featureBarsFor(e *engine.Explanation, mods []ModInfo) ([]featureBar, float64, error) {
+	if n := fusionSize(mods); len(e.Features) != n {
 		return nil, 0, errors.New("explanation has " + strconv.Itoa(len(e.Features)) +
-			" feature scores, want " + strconv.Itoa(modality.FusionSize))
+			" feature scores, want " + strconv.Itoa(n))
 	}
 	peak := 0.0
 	for j, v := range e.Features {
@@ -126,9 +159,10 @@ func featureBars(e *engine.Explanation) ([]featureBar, float64, error) {
 	if e.Signed {
 		base, room = featureChartH/2, featureChartH/2
 	}
-	bars := make([]featureBar, modality.FusionSize)
+	bars := make([]featureBar, len(e.Features))
 	for j, v := range e.Features {
-		m := modality.Modality(j / modality.Width)
+		mi, in := featureMod(mods, j)
+		m := mods[mi]
 		h := 0.0
 		if peak > 0 {
 			h = math.Abs(v) / peak * room
@@ -138,9 +172,9 @@ func featureBars(e *engine.Explanation) ([]featureBar, float64, error) {
 			y = base
 		}
 		bars[j] = featureBar{
-			Index: j, Modality: m, Class: "bar mod-" + m.ID(), Score: v,
-			X: featureX(j), Y: y, W: featureBarW, H: h,
-			Title: m.Label() + " feature " + strconv.Itoa(j%modality.Width+1) +
+			Index: j, Modality: modality.Modality(mi), Class: "bar " + m.Class, Score: v,
+			X: featureXFor(mods, j), Y: y, W: featureBarW, H: h,
+			Title: m.Label + " feature " + strconv.Itoa(in+1) +
 				" (z[" + strconv.Itoa(j) + "]): " + strconv.FormatFloat(v, 'g', 4, 64),
 		}
 	}
@@ -161,6 +195,31 @@ func featureGroups() []featureGroup {
 func featureX(j int) float64 {
 	group := j / modality.Width
 	return float64(j*(featureBarW+featureBarGap) + group*featureGroupGp)
+}
+
+// featureXFor is featureX for the modalities mods.
+func featureXFor(mods []ModInfo, j int) float64 {
+	group, _ := featureMod(mods, j)
+	return float64(j*(featureBarW+featureBarGap) + group*featureGroupGp)
+}
+
+// featureGroupsFor is featureGroups for the modalities mods.
+func featureGroupsFor(mods []ModInfo) []featureGroup {
+	g := make([]featureGroup, len(mods))
+	at := 0
+	for i, m := range mods {
+		first := featureXFor(mods, at)
+		last := featureXFor(mods, at+m.Width-1) + featureBarW
+		g[i] = featureGroup{Label: m.Label, X: (first + last) / 2}
+		at += m.Width
+	}
+	return g
+}
+
+// featureChartWidth is the width of the feature chart of mods.
+func featureChartWidth(mods []ModInfo) int {
+	n := fusionSize(mods)
+	return n*(featureBarW+featureBarGap) + (len(mods)-1)*featureGroupGp
 }
 
 // ftoa formats v with prec decimals.

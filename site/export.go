@@ -51,6 +51,9 @@ type ExportCase struct {
 	Axial    ExportImage      `json:"axial"`
 	Coronal  ExportImage      `json:"coronal"`
 	Clinical []ExportClinical `json:"clinical"`
+	// Images are the image inputs of a schema's layout, by modality name (the paper's
+	// layout fills Axial and Coronal instead).
+	Images map[string]ExportImage `json:"images,omitempty"`
 }
 
 // ExportImage names one image and how it was read.
@@ -127,8 +130,16 @@ func (s *State) exportDoc() (*Export, error) {
 	if info.HasAUC {
 		d.Model.TestAUC = &info.AUC
 	}
-	d.Case.Axial = ExportImage{File: s.Axial.File, Source: s.Axial.Source}
-	d.Case.Coronal = ExportImage{File: s.Coronal.File, Source: s.Coronal.Source}
+	if s.General {
+		d.Case.Images = map[string]ExportImage{}
+		for _, sl := range s.Slots {
+			d.Case.Images[sl.ID] = ExportImage{File: sl.File, Source: sl.Source}
+		}
+		d.Class = r.Class
+	} else {
+		d.Case.Axial = ExportImage{File: s.Axial.File, Source: s.Axial.Source}
+		d.Case.Coronal = ExportImage{File: s.Coronal.File, Source: s.Coronal.Source}
+	}
 	for _, f := range s.Clinical {
 		d.Case.Clinical = append(d.Case.Clinical, ExportClinical{Name: f.Name, Label: f.Label, Unit: f.Unit, Text: f.Text, Standardised: float64(f.Std)})
 	}
@@ -141,7 +152,7 @@ func (s *State) exportDoc() (*Export, error) {
 	if r.Signed {
 		d.Scores = "values are signed contributions to p(class 1): positive raises p, negative lowers it; share is |value| over the sum of |values|"
 	}
-	bars, err := modalityBars(r)
+	bars, err := modalityBarsFor(r, s.Mods)
 	if err != nil {
 		return nil, err
 	}
@@ -158,10 +169,10 @@ func (s *State) exportDoc() (*Export, error) {
 			if total > 0 {
 				share = math.Abs(v) / total
 			}
-			d.Features = append(d.Features, ExportShare{Index: j, Name: s.featureName(j), Modality: modality.Modality(j / modality.Width).ID(), Value: v, Share: share})
+			d.Features = append(d.Features, ExportShare{Index: j, Name: s.featureName(j), Modality: s.Mods[s.featureModality(j)].ID, Value: v, Share: share})
 		}
 	}
-	if s.Axial.SaliencyURL != "" && s.Coronal.SaliencyURL != "" {
+	if !s.General && s.Axial.SaliencyURL != "" && s.Coronal.SaliencyURL != "" {
 		d.Saliency = &ExportPeaks{Axial: s.Axial.SaliencyPeak, Coronal: s.Coronal.SaliencyPeak}
 	}
 	if t := s.Truth; t != nil && t.Method == r.Method {
@@ -174,6 +185,13 @@ func (s *State) exportDoc() (*Export, error) {
 // featureName names fusion feature j: an encoder feature of an image, or the clinical
 // variable itself.
 func (s *State) featureName(j int) string {
+	if s.General {
+		mi, in := featureMod(s.Mods, j)
+		if mi < len(s.Slots) {
+			return s.Mods[mi].ID + " encoder feature " + strconv.Itoa(in)
+		}
+		return s.Mods[mi].ID + " value " + strconv.Itoa(in)
+	}
 	m := modality.Modality(j / modality.Width)
 	if m == modality.CTAxial || m == modality.CTCoronal {
 		return m.ID() + " encoder feature " + strconv.Itoa(j%modality.Width)
@@ -182,6 +200,20 @@ func (s *State) featureName(j int) string {
 		return s.Clinical[k].Name
 	}
 	return "z[" + strconv.Itoa(j) + "]"
+}
+
+// featureTitle heads the feature chart of a saved SVG.
+func (s *State) featureTitle() string {
+	if s.General {
+		return strconv.Itoa(len(s.Result.Features)) + " FUSED FEATURES (SCALED TO THE LARGEST)"
+	}
+	return "FORTY FUSED FEATURES (SCALED TO THE LARGEST)"
+}
+
+// featureModality is the index of fusion feature j's modality.
+func (s *State) featureModality(j int) int {
+	mi, _ := featureMod(s.Mods, j)
+	return mi
 }
 
 // ExportJSON returns the explanation on screen as indented JSON.
@@ -195,6 +227,17 @@ func (s *State) ExportJSON() ([]byte, error) {
 
 // modalityColours are the page's modality colours (style.css), for charts that leave it.
 var modalityColours = [modality.Count]string{"#0072b2", "#56b4e9", "#e69f00", "#009e73"}
+
+// layoutColours are the colours of a schema's modalities (style.css, .modc-0 ...).
+var layoutColours = [8]string{"#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#8c6d1f", "#5a6676"}
+
+// colour is modality i's colour.
+func (s *State) colour(i int) string {
+	if s.General {
+		return layoutColours[i%len(layoutColours)]
+	}
+	return modalityColours[i%modality.Count]
+}
 
 // ExportSVG returns the explanation on screen as a standalone SVG chart: the model,
 // prediction and method, the modality shares and the forty feature scores, with every
@@ -227,29 +270,29 @@ func (s *State) ExportSVG() (string, error) {
 	y += 26
 	text(pad, y, 12, "600", "#5a6676", "start", "SHARE OF THE IMPORTANCE PER INPUT")
 	y += 10
-	bars, _ := modalityBars(s.Result)
+	bars, _ := modalityBarsFor(s.Result, s.Mods)
 	const labelW, valueW = 110, 120
 	barMax := float64(w - 2*pad - labelW - valueW)
 	for i, bar := range bars {
 		text(pad, y+15, 12, "400", "#1a2330", "start", bar.Label)
 		rect(pad+labelW, y+3, barMax, 16, "#eef1f4")
-		rect(pad+labelW, y+3, bar.Share*barMax, 16, modalityColours[i])
+		rect(pad+labelW, y+3, bar.Share*barMax, 16, s.colour(i))
 		text(pad+labelW+bar.Share*barMax+6, y+15, 12, "400", "#1a2330", "start", bar.Percent+s.signSuffix(bar.Sign))
 		y += 24
 	}
 	if s.Result.Features != nil {
 		y += 16
-		text(pad, y, 12, "600", "#5a6676", "start", "FORTY FUSED FEATURES (SCALED TO THE LARGEST)")
+		text(pad, y, 12, "600", "#5a6676", "start", s.featureTitle())
 		y += 8
-		fb, base, _ := featureBars(s.Result)
-		scale := float64(w-2*pad) / float64(featureChartW)
+		fb, base, _ := featureBarsFor(s.Result, s.Mods)
+		scale := float64(w-2*pad) / float64(featureChartWidth(s.Mods))
 		top := y
 		b.WriteString(`<line x1="` + ftoa(pad, 1) + `" y1="` + ftoa(top+base*scale, 2) + `" x2="` + ftoa(w-pad, 1) + `" y2="` + ftoa(top+base*scale, 2) + `" stroke="#c3ccd5"/>` + "\n")
 		for _, f := range fb {
-			rect(pad+f.X*scale, top+f.Y*scale, f.W*scale, f.H*scale, modalityColours[f.Modality])
+			rect(pad+f.X*scale, top+f.Y*scale, f.W*scale, f.H*scale, s.colour(int(f.Modality)))
 		}
 		y = top + float64(featureChartH)*scale + 14
-		for _, g := range featureGroups() {
+		for _, g := range featureGroupsFor(s.Mods) {
 			text(pad+g.X*scale, y, 11, "400", "#5a6676", "middle", g.Label)
 		}
 	}

@@ -11,8 +11,8 @@ import (
 
 // fileDecoder is the page's image decoder run natively: imagefile, which the page runs
 // in its Web Worker.
-func fileDecoder(data []byte, w WindowChoice) (DecodedImage, error) {
-	img, err := imagefile.Decode(data, string(w))
+func fileDecoder(data []byte, w WindowChoice, shape ImageShape) (DecodedImage, error) {
+	img, err := imagefile.DecodeAs(data, string(w), shape.Size, shape.Channels)
 	return DecodedImage(img), err
 }
 

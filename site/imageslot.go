@@ -3,17 +3,23 @@ package site
 import (
 	"errors"
 	"image"
+	"image/draw"
 	"strconv"
 
 	"github.com/fusionlens/fusionlens/modality"
 )
 
-// ImageSlot is one CT view: the file the user brought, its preview, the 28x28 image the
-// network reads and, once explained, its pixel saliency.
+// ImageSlot is one image input: the file the user brought, its preview, the image the
+// network reads (28x28 grey for the paper's CT views; the input's size and channels
+// otherwise) and, once explained, its pixel saliency.
 type ImageSlot struct {
-	View   modality.Modality
+	View   modality.Modality // the paper's CT view; -1 for a schema's image input
+	Input  int               // index of the image input
+	ID     string            // modality name
 	Title  string
-	TestID string // data-testid of the file input
+	TestID string     // data-testid of the file input
+	Shape  ImageShape // what the network reads
+	need   string     // what Waiting calls a missing image
 
 	File    string       // file name, or what produced the image
 	Source  string       // what was decoded and how, one line
@@ -22,11 +28,17 @@ type ImageSlot struct {
 	Err     string
 	Busy    bool
 
-	Pixels []float32 // 784 values in [0,1], nil when empty
-	NetURL string    // data: URL of the 28x28 network view
+	Pixels []float32 // Shape.Pixels() values in [0,1], channel-major, nil when empty
+	NetURL string    // data: URL of the network view
 
-	SaliencyURL  string  // data: URL of the saliency overlay, "" until computed
+	SaliencyURL  string  // data: URL of the saliency overlay, "" until computed (or drawn on a canvas)
 	SaliencyPeak float64 // largest |dp/dpixel|
+
+	// A slot of another shape than the paper's 28x28 grey shows its network view and its
+	// saliency on canvases (drawNet, drawSaliency): their data: URLs could pass Vugu's
+	// instruction buffer. NetURL and SaliencyURL stay "" for it.
+	netPic, salPic image.Image
+	netGen, salGen uint64
 
 	raw []byte    // the file, kept to re-window DICOM
 	enc []float32 // the engine's encoding of Pixels, nil when stale
@@ -79,17 +91,17 @@ func validWindow(w WindowChoice) bool {
 // DecodedImage is what the page needs from an image decoder. Its fields are those of
 // imagefile.Image, so one converts to the other.
 type DecodedImage struct {
-	Pixels  []float32   // 784 values in [0,1]
+	Pixels  []float32   // the requested shape's values in [0,1] (784 for the paper's 28x28 grey)
 	Preview *image.Gray // the decoded image as displayed (windowed, grey)
 	Source  string      // one line describing what was decoded
 	DICOM   bool        // monochrome DICOM: the window choice applies
 }
 
-// ImageDecoder decodes a PNG, JPEG or DICOM file the user brought, applying the display
-// window w to monochrome DICOM. The page's runs in a Web Worker (package imagefile in
+// ImageDecoder decodes a PNG, JPEG or DICOM file the user brought to an image input of
+// the given shape, applying the display window w to monochrome DICOM. The page's runs in a Web Worker (package imagefile in
 // check.wasm), so site links no image decoding; it may block and is called off the
 // render lock. Native programs and tests use imagefile.Decode.
-type ImageDecoder func(data []byte, w WindowChoice) (DecodedImage, error)
+type ImageDecoder func(data []byte, w WindowChoice, shape ImageShape) (DecodedImage, error)
 
 // decodeRequest is one decode of a slot's file, started under the render lock, run off
 // it, and applied under it again.
@@ -98,6 +110,7 @@ type decodeRequest struct {
 	name   string
 	data   []byte
 	window WindowChoice
+	shape  ImageShape
 	decode ImageDecoder
 	load   int // the slot's loads when it started
 }
@@ -109,19 +122,22 @@ func (s *State) startDecode(sl *ImageSlot, name string, data []byte, w WindowCho
 	sl.Busy = true
 	decode := s.DecodeImage
 	if decode == nil {
-		decode = func([]byte, WindowChoice) (DecodedImage, error) {
+		decode = func([]byte, WindowChoice, ImageShape) (DecodedImage, error) {
 			return DecodedImage{}, errors.New("this page cannot decode images")
 		}
 	}
-	return &decodeRequest{sl: sl, name: name, data: data, window: w, decode: decode, load: sl.loads}
+	return &decodeRequest{sl: sl, name: name, data: data, window: w, shape: sl.Shape, decode: decode, load: sl.loads}
 }
 
 // run decodes; it needs no lock. A failed read of the file reaches apply as its error
 // and is shown as it is.
 func (r *decodeRequest) run() (DecodedImage, error) {
-	d, err := r.decode(r.data, r.window)
+	d, err := r.decode(r.data, r.window, r.shape)
 	if err != nil {
 		return DecodedImage{}, errors.New(r.name + ": " + err.Error())
+	}
+	if len(d.Pixels) != r.shape.Pixels() {
+		return DecodedImage{}, errors.New(r.name + ": the decoder gave " + strconv.Itoa(len(d.Pixels)) + " values, want " + r.shape.String() + " (" + strconv.Itoa(r.shape.Pixels()) + ")")
 	}
 	return d, nil
 }
@@ -160,15 +176,19 @@ func (s *State) rewindowRequest(sl *ImageSlot, w WindowChoice) (*decodeRequest, 
 
 // show replaces the slot's image with d; on error the slot is unchanged.
 func (sl *ImageSlot) show(name string, d DecodedImage) error {
-	net, err := netImage(d.Pixels)
+	net, err := netImageOf(d.Pixels, sl.Shape)
 	if err != nil {
 		return err
 	}
-	netURL, err := pngDataURL(net)
-	if err != nil {
-		return err
+	netURL := ""
+	if sl.Shape == paperShape {
+		if netURL, err = pngDataURL(net); err != nil {
+			return err
+		}
+	} else {
+		sl.netPic, sl.netGen = net, nextPictureGen()
 	}
-	prev := net
+	prev := greyOf(net)
 	if d.Preview != nil {
 		prev = shrink(d.Preview, previewMaxSide)
 	}
@@ -192,9 +212,13 @@ func (sl *ImageSlot) setPixels(name, source string, px []float32) error {
 }
 
 func (sl *ImageSlot) setSaliency(s []float32) error {
-	img, peak, err := saliencyImage(sl.Pixels, s)
+	img, peak, err := saliencyImageOf(sl.Pixels, s, sl.Shape)
 	if err != nil {
 		return errors.New(sl.Title + ": " + err.Error())
+	}
+	if sl.Shape != paperShape {
+		sl.salPic, sl.salGen, sl.SaliencyPeak = img, nextPictureGen(), peak
+		return nil
 	}
 	url, err := pngDataURL(img)
 	if err != nil {
@@ -204,4 +228,17 @@ func (sl *ImageSlot) setSaliency(s []float32) error {
 	return nil
 }
 
-func (sl *ImageSlot) clearSaliency() { sl.SaliencyURL, sl.SaliencyPeak = "", 0 }
+// HasSaliency reports whether the slot's saliency is computed.
+func (sl *ImageSlot) HasSaliency() bool { return sl.SaliencyURL != "" || sl.salPic != nil }
+
+func (sl *ImageSlot) clearSaliency() { sl.SaliencyURL, sl.SaliencyPeak, sl.salPic = "", 0, nil }
+
+// greyOf returns img as grey: itself when it is, its luma otherwise.
+func greyOf(img image.Image) *image.Gray {
+	if g, ok := img.(*image.Gray); ok {
+		return g
+	}
+	g := image.NewGray(img.Bounds())
+	draw.Draw(g, g.Rect, img, img.Bounds().Min, draw.Src)
+	return g
+}

@@ -1,6 +1,7 @@
 package site
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/vugu/vugu"
@@ -105,4 +106,29 @@ func (c *ModelPanel) OnUpload(e vugu.DOMEvent) {
 func (c *ModelPanel) OnMethod(e vugu.DOMEvent) {
 	defer catch(&c.S.ResultErr, "changing the method")
 	c.S.SetMethod(e.PropString("target", "value"))
+}
+
+func (c *ModelPanel) classListItem(i int, name string) string {
+	if i < len(c.S.Classes)-1 {
+		return name + ", "
+	}
+	return name
+}
+
+func (c *ModelPanel) predictedLabel() string {
+	if r := c.S.Result; c.S.Class == -1 && r != nil && len(r.Probs) > 0 {
+		return "the predicted class (" + c.S.ClassName(r.Class) + ")"
+	}
+	return "the predicted class"
+}
+
+// OnClass chooses the class whose probability is explained.
+func (c *ModelPanel) OnClass(e vugu.DOMEvent) {
+	defer catch(&c.S.ResultErr, "choosing the class")
+	k, err := strconv.Atoi(e.PropString("target", "value"))
+	if err != nil {
+		c.S.ResultErr = "class " + strconv.Quote(e.PropString("target", "value")) + " is not a number"
+		return
+	}
+	c.S.SetClass(k)
 }

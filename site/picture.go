@@ -2,6 +2,7 @@ package site
 
 import (
 	"image"
+	"image/draw"
 	"sync/atomic"
 
 	"github.com/vugu/vugu/js"
@@ -35,6 +36,39 @@ func (sl *ImageSlot) drawPreview(holder js.Value) {
 	}
 	drawGray(cv, sl.preview)
 	cv.Set("fusionlensGen", float64(sl.previewGen))
+}
+
+// drawNet draws the network's view of a slot whose image is not the paper's 28x28 grey
+// (a larger or colour image makes too long a data: URL) into holder, like drawPreview.
+func (sl *ImageSlot) drawNet(holder js.Value) { drawInto(holder, sl.netPic, sl.netGen) }
+
+// drawSaliency draws such a slot's saliency picture into holder.
+func (sl *ImageSlot) drawSaliency(holder js.Value) { drawInto(holder, sl.salPic, sl.salGen) }
+
+// drawInto draws img (numbered gen) into a canvas inside holder, creating it on first use
+// and redrawing only when the picture changed.
+func drawInto(holder js.Value, img image.Image, gen uint64) {
+	if img == nil || !holder.Truthy() {
+		return
+	}
+	cv := holder.Get("firstElementChild")
+	if !cv.Truthy() {
+		cv = js.Global().Get("document").Call("createElement", "canvas")
+		holder.Call("appendChild", cv)
+	}
+	if g := cv.Get("fusionlensGen"); g.Truthy() && uint64(g.Float()) == gen {
+		return
+	}
+	b := img.Bounds()
+	rgba := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+	draw.Draw(rgba, rgba.Rect, img, b.Min, draw.Src)
+	cv.Set("width", b.Dx())
+	cv.Set("height", b.Dy())
+	arr := js.Global().Get("Uint8ClampedArray").New(len(rgba.Pix))
+	js.CopyBytesToJS(arr, rgba.Pix)
+	data := js.Global().Get("ImageData").New(arr, b.Dx(), b.Dy())
+	cv.Call("getContext", "2d").Call("putImageData", data, 0, 0)
+	cv.Set("fusionlensGen", float64(gen))
 }
 
 // drawGray sizes canvas cv to g and draws g into it, opaque.

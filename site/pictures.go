@@ -45,6 +45,52 @@ func netImage(px []float32) (*image.Gray, error) {
 	return g, nil
 }
 
+// netImageOf turns an image of shape (channel-major values in [0,1]) into the picture
+// of the network's view: grey, or RGB for three channels.
+func netImageOf(px []float32, shape ImageShape) (image.Image, error) {
+	if shape == paperShape {
+		return netImage(px)
+	}
+	n := shape.Size * shape.Size
+	if len(px) != shape.Pixels() {
+		return nil, errors.New("network image has " + strconv.Itoa(len(px)) + " values, want " + shape.String() + " (" + strconv.Itoa(shape.Pixels()) + ")")
+	}
+	r := image.Rect(0, 0, shape.Size, shape.Size)
+	if shape.Channels == 1 {
+		g := image.NewGray(r)
+		for i, v := range px {
+			g.Pix[i] = unit8(float64(v))
+		}
+		return g, nil
+	}
+	out := image.NewRGBA(r)
+	for i := range n {
+		out.Pix[4*i], out.Pix[4*i+1], out.Pix[4*i+2], out.Pix[4*i+3] = unit8(float64(px[i])), unit8(float64(px[n+i])), unit8(float64(px[2*n+i])), 255
+	}
+	return out, nil
+}
+
+// saliencyImageOf is saliencyImage for an image of any shape: a colour image is shown by
+// its luma, and a pixel's saliency is the sum of |s| over its channels.
+func saliencyImageOf(px, s []float32, shape ImageShape) (*image.RGBA, float64, error) {
+	if shape == paperShape {
+		return saliencyImage(px, s)
+	}
+	n := shape.Size * shape.Size
+	if len(px) != shape.Pixels() || len(s) != shape.Pixels() {
+		return nil, 0, errors.New("saliency needs " + strconv.Itoa(shape.Pixels()) + " pixels and scores, got " + strconv.Itoa(len(px)) + " and " + strconv.Itoa(len(s)))
+	}
+	grey, sal := px, s
+	if shape.Channels == 3 {
+		grey, sal = make([]float32, n), make([]float32, n)
+		for i := range n {
+			grey[i] = 0.299*px[i] + 0.587*px[n+i] + 0.114*px[2*n+i]
+			sal[i] = float32(math.Abs(float64(s[i])) + math.Abs(float64(s[n+i])) + math.Abs(float64(s[2*n+i])))
+		}
+	}
+	return saliencyGrey(grey, sal, shape.Size)
+}
+
 // shrink box-filters g by the smallest integer factor that brings its longer side to at
 // most max; g itself is returned when it is small enough.
 func shrink(g *image.Gray, max int) *image.Gray {
@@ -85,13 +131,18 @@ func saliencyImage(px []float32, s []float32) (*image.RGBA, float64, error) {
 		return nil, 0, errors.New("saliency needs " + strconv.Itoa(ImagePixels) + " pixels and " +
 			strconv.Itoa(ImagePixels) + " scores, got " + strconv.Itoa(len(px)) + " and " + strconv.Itoa(len(s)))
 	}
+	return saliencyGrey(px, s, ImageSide)
+}
+
+// saliencyGrey is saliencyImage for a side x side grey image.
+func saliencyGrey(px, s []float32, side int) (*image.RGBA, float64, error) {
 	peak := 0.0
 	for _, v := range s {
 		if a := math.Abs(float64(v)); a > peak && !math.IsInf(a, 0) {
 			peak = a
 		}
 	}
-	out := image.NewRGBA(image.Rect(0, 0, ImageSide, ImageSide))
+	out := image.NewRGBA(image.Rect(0, 0, side, side))
 	for i := range px {
 		t := 0.0
 		if peak > 0 {

@@ -21,6 +21,9 @@ func (c *Results) positive() string {
 }
 
 func (c *Results) className() string {
+	if r := c.S.Result; c.S.General && len(r.Probs) > 0 {
+		return c.S.ClassName(argmax(r.Probs))
+	}
 	if c.S.Result.P >= 0.5 {
 		return "Positive (" + c.positive() + ")"
 	}
@@ -39,7 +42,52 @@ func pText(p float64) string {
 	return "= " + ftoa(p, 3)
 }
 
-func (c *Results) pLine() string { return "p(" + c.positive() + ") " + pText(c.S.Result.P) }
+func (c *Results) pLine() string {
+	if r := c.S.Result; c.S.General && len(r.Probs) > 0 {
+		return "explaining p(" + c.S.ClassName(r.Class) + ") " + pText(r.P)
+	}
+	return "p(" + c.positive() + ") " + pText(c.S.Result.P)
+}
+
+// argmax returns the index of the largest value (the first of equals).
+func argmax(v []float64) int {
+	b := 0
+	for i, x := range v {
+		if x > v[b] {
+			b = i
+		}
+	}
+	return b
+}
+
+func (c *Results) probClass(i int) string {
+	if i == c.S.Result.Class {
+		return "explained"
+	}
+	return ""
+}
+
+func (c *Results) imagesMissing() bool {
+	for _, sl := range c.S.Slots {
+		if sl.Pixels == nil {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Results) dropNote() string {
+	if c.S.General {
+		return "Drop an image into each image slot on the left."
+	}
+	return "Drop an axial and a coronal CT slice on the left, or load the example case."
+}
+
+func (c *Results) featW() int { return featureChartWidth(c.S.Mods) }
+
+func (c *Results) featLabel() string {
+	return "Importance of each of the " + strconv.Itoa(fusionSize(c.S.Mods)) + " fusion features, coloured by modality"
+}
 
 func (c *Results) classNote() string { return c.S.Engine.Info().ClassNote }
 
@@ -85,6 +133,13 @@ func (c *Results) scopeNote() string {
 }
 
 func (c *Results) featureNote() string {
+	if c.S.General {
+		s := strconv.Itoa(fusionSize(c.S.Mods)) + " fused features (each image's encoder features, then the tabular values; a categorical variable one per level)"
+		if c.S.Result.Signed {
+			return s + "; bars above the line raise p, below lower it; scaled to the largest."
+		}
+		return s + ": |dp/dz| of each, scaled to the largest."
+	}
 	if c.S.Result.Signed {
 		return "Forty fused features (ten per input); bars above the line raise p, below lower it; scaled to the largest."
 	}
@@ -99,29 +154,27 @@ func (c *Results) signText(sign string) string {
 }
 
 func (c *Results) modBars() []modalityBar {
-	b, _ := modalityBars(c.S.Result) // validated in State.recompute
+	b, _ := modalityBarsFor(c.S.Result, c.S.Mods) // validated in State.recompute
 	return b
 }
 
 func (c *Results) modViewBox() string {
-	return "0 0 " + strconv.Itoa(modalityChartW) + " " + strconv.Itoa(modalityChartH)
+	return "0 0 " + strconv.Itoa(modalityChartW) + " " + strconv.Itoa(len(c.S.Mods)*modalityRowH)
 }
 
 func (c *Results) featBars() []featureBar {
-	b, _, _ := featureBars(c.S.Result)
+	b, _, _ := featureBarsFor(c.S.Result, c.S.Mods)
 	return b
 }
 
 func (c *Results) baseline() float64 {
-	_, base, _ := featureBars(c.S.Result)
+	_, base, _ := featureBarsFor(c.S.Result, c.S.Mods)
 	return base
 }
 
 func (c *Results) featViewBox() string {
-	return "0 0 " + strconv.Itoa(featureChartW) + " " + strconv.Itoa(featureChartH+featureLabelH)
+	return "0 0 " + strconv.Itoa(c.featW()) + " " + strconv.Itoa(featureChartH+featureLabelH)
 }
-
-func (c *Results) slots() []*ImageSlot { return []*ImageSlot{&c.S.Axial, &c.S.Coronal} }
 
 func (c *Results) sci(v float64) string { return strconv.FormatFloat(v, 'g', 3, 64) }
 

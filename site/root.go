@@ -84,6 +84,13 @@ func (c *Root) current(tab string) interface{} {
 	return nil
 }
 
+func (c *Root) imagesTitle() string {
+	if c.S.General {
+		return "Images"
+	}
+	return "CT images"
+}
+
 // ariaTrue gives an ARIA state attribute the value "true", or removes it.
 func ariaTrue(on bool) interface{} {
 	if on {

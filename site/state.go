@@ -19,10 +19,25 @@ import (
 // Every method runs with the render lock held (in an event handler, or inside the apply
 // function of async).
 type State struct {
-	Axial   ImageSlot
+	Axial   ImageSlot // the paper's CT views (Slots in the paper's layout)
 	Coronal ImageSlot
+	// Slots are the image inputs of the model's layout, in fusion order: &Axial and
+	// &Coronal in the paper's layout (see layout.go).
+	Slots []*ImageSlot
+	// Mods are the modalities of the fusion vector, in order.
+	Mods []ModInfo
+	// General is set when the layout is a schema's other than the paper's.
+	General bool
+	// Classes are the model's class names (nil when the engine names none); Class is the
+	// class explained, -1 for the predicted one.
+	Classes []string
+	Class   int
+	// Offers says which parts of the synthetic world apply to the model.
+	Offers    engine.Offers
+	family    engine.Family // the engine as a Family, nil when it is not one
+	layoutKey string
 
-	Clinical    []ClinicalField // twenty fields in fusion order (group A then B), nil when unavailable
+	Clinical    []ClinicalField // the tabular fields in fusion order (the paper's twenty: group A then B), nil when unavailable
 	ClinicalErr string          // why there are no clinical fields
 
 	Models    []ModelChoice // shipped models, then opened files
@@ -105,27 +120,19 @@ type Timings struct {
 // NewState returns the page's state: empty image slots, the clinical fields from the
 // clinical package's table, no model.
 func NewState(opener engine.Opener) *State {
-	s := &State{
-		Axial:   ImageSlot{View: modality.CTAxial, Title: "Axial slice", TestID: "upload-ct-axial", Window: WindowAuto},
-		Coronal: ImageSlot{View: modality.CTCoronal, Title: "Coronal slice", TestID: "upload-ct-coronal", Window: WindowAuto},
-		Opener:  opener,
-		Tab:     "explain",
-	}
-	fields, err := clinicalFields()
-	if err != nil {
-		s.ClinicalErr = err.Error()
-	} else {
-		s.Clinical = fields
-	}
+	s := &State{Opener: opener, Tab: "explain", layoutKey: paperLayout, Class: 1,
+		Offers: engine.Offers{Example: true, Class: 1}}
+	s.paperLayout()
 	return s
 }
 
 // slot returns the image slot for a view.
 func (s *State) slot(v modality.Modality) (*ImageSlot, error) {
-	switch v {
-	case modality.CTAxial:
+	switch {
+	case s.General:
+	case v == modality.CTAxial:
 		return &s.Axial, nil
-	case modality.CTCoronal:
+	case v == modality.CTCoronal:
 		return &s.Coronal, nil
 	}
 	return nil, errors.New("no image slot for modality " + v.Label())
@@ -221,14 +228,17 @@ func (s *State) ClinicalGroup(m modality.Modality) []*ClinicalField {
 // with a reference cohort starts encoding it in the background.
 func (s *State) SetEngine(e engine.Engine, id, note string) {
 	s.dropJobs()
+	s.applyLayout(e)
 	s.Engine = e
 	s.ModelID = id
 	s.ModelErr = ""
 	s.ModelNote = note
 	s.RefNote, s.RefErr = "", ""
 	s.Truth, s.TruthErr, s.truthWanted = nil, "", false
-	s.Axial.enc, s.Coronal.enc = nil, nil
-	if p, ok := e.(engine.Preparer); ok {
+	for _, sl := range s.Slots {
+		sl.enc = nil
+	}
+	if p, ok := e.(engine.Preparer); ok && s.Offers.Reference {
 		s.RefNote = "Encoding the reference cohort of synthetic cases in the background."
 		s.enqueue(job{key: "reference", run: p.Prepare,
 			ms: func(ms float64) { s.Timings.ReferenceMS = ms },
@@ -286,19 +296,23 @@ func (s *State) Waiting() string {
 	if s.Engine == nil {
 		need = append(need, "a model")
 	}
-	if s.Axial.Pixels == nil {
-		need = append(need, "the axial image")
+	for _, sl := range s.Slots {
+		if sl.Pixels == nil {
+			need = append(need, sl.need)
+		}
 	}
-	if s.Coronal.Pixels == nil {
-		need = append(need, "the coronal image")
-	}
-	if s.Clinical == nil {
+	if s.Clinical == nil && !s.General {
 		need = append(need, "clinical variables (not in this build)")
 	}
 	for i := range s.Clinical {
 		if s.Clinical[i].Err != "" {
 			need = append(need, "valid clinical values")
 			break
+		}
+	}
+	for i := range s.Clinical {
+		if f := &s.Clinical[i]; f.missing && f.Err == "" {
+			need = append(need, "a level of "+f.Label)
 		}
 	}
 	if len(need) == 0 {
@@ -313,36 +327,33 @@ func (s *State) recompute() {
 	s.seq++
 	s.Result = nil
 	s.ResultErr = ""
-	s.Axial.clearSaliency()
-	s.Coronal.clearSaliency()
+	for _, sl := range s.Slots {
+		sl.clearSaliency()
+	}
 	if s.Waiting() != "" {
 		return
 	}
 	err := safely("explaining the case", func() error {
-		for _, sl := range []*ImageSlot{&s.Axial, &s.Coronal} {
+		for k, sl := range s.Slots {
 			if sl.enc != nil {
 				continue
 			}
 			t0 := s.now()
-			z, err := s.Engine.Encode(sl.Pixels)
+			z, err := s.encodeSlot(k)
 			s.Timings.EncodeMS = s.now() - t0
 			if err != nil {
 				return errors.New(sl.Title + ": " + err.Error())
 			}
-			if len(z) != modality.Width {
-				return errors.New(sl.Title + ": the encoder gave " + strconv.Itoa(len(z)) +
-					" features, want " + strconv.Itoa(modality.Width))
-			}
 			sl.enc = z
 		}
 		t0 := s.now()
-		e, err := s.Engine.Explain(s.Axial.enc, s.Coronal.enc, s.clinicalStd(), s.MethodID)
+		e, err := s.explainNow()
 		s.ExplainMS = s.now() - t0
 		s.Timings.ExplainMS = s.ExplainMS
 		if err != nil {
 			return err
 		}
-		if err := checkExplanation(&e); err != nil {
+		if err := s.checkExplanation(&e); err != nil {
 			return err
 		}
 		s.Result = &e
@@ -362,18 +373,18 @@ func (s *State) recompute() {
 }
 
 // checkExplanation refuses explanations the charts cannot show.
-func checkExplanation(e *engine.Explanation) error {
+func (s *State) checkExplanation(e *engine.Explanation) error {
 	if math.IsNaN(e.P) || e.P < 0 || e.P > 1 {
 		return errors.New("the engine gave p = " + ftoa(e.P, 4) + ", want a probability")
 	}
 	if e.Pending != "" {
 		return nil
 	}
-	if _, err := modalityBars(e); err != nil {
+	if _, err := modalityBarsFor(e, s.Mods); err != nil {
 		return err
 	}
 	if e.Features != nil {
-		if _, _, err := featureBars(e); err != nil {
+		if _, _, err := featureBarsFor(e, s.Mods); err != nil {
 			return err
 		}
 	}
@@ -384,17 +395,23 @@ func checkExplanation(e *engine.Explanation) error {
 // change meanwhile (then a newer request replaces it).
 func (s *State) finish() {
 	p, ok := s.Engine.(engine.Preparer)
-	if !ok {
+	cp, cok := s.Engine.(engine.CasePreparer)
+	if !ok && !(cok && s.family != nil) {
 		s.ResultErr = s.Result.Pending + " This engine cannot finish it."
 		return
 	}
 	seq := s.seq
-	za, zc, clin, method := s.Axial.enc, s.Coronal.enc, s.clinicalStd(), s.MethodID
+	c := engine.Case{Features: s.features(), Tabular: s.tabular(), Class: s.Class}
+	method := s.MethodID
 	var x engine.Explanation
 	s.enqueue(job{key: "finish",
 		run: func(pace engine.Pace) error {
 			var err error
-			x, err = p.Finish(za, zc, clin, method, pace)
+			if cok && s.family != nil {
+				x, err = cp.FinishCase(c, method, pace)
+			} else {
+				x, err = p.Finish(c.Features[0], c.Features[1], c.Tabular, method, pace)
+			}
 			return err
 		},
 		ms: func(ms float64) { s.Timings.FinishMS = ms },
@@ -403,7 +420,7 @@ func (s *State) finish() {
 				return // the inputs changed; a newer request follows
 			}
 			if err == nil {
-				err = checkExplanation(&x)
+				err = s.checkExplanation(&x)
 			}
 			if err == nil && x.Pending != "" {
 				err = errors.New("the engine left the explanation unfinished: " + x.Pending)
@@ -424,9 +441,12 @@ func (s *State) startSaliency() {
 	if s.env == nil || s.Result == nil {
 		return
 	}
-	seq, eng := s.seq, s.Engine
-	ax, co, clin := s.Axial.Pixels, s.Coronal.Pixels, s.clinicalStd()
-	var salA, salC []float32
+	seq, eng, fam, slots := s.seq, s.Engine, s.family, s.Slots
+	c := engine.Case{Images: s.pixels(), Tabular: s.tabular(), Class: s.Result.Class}
+	if fam == nil || len(s.Result.Probs) == 0 {
+		c.Class = s.Class
+	}
+	var sal [][]float32
 	var ms float64
 	s.foreground++
 	async(s.env, "computing pixel saliency", func() error {
@@ -434,7 +454,13 @@ func (s *State) startSaliency() {
 		afterPaint()
 		t0 := s.now()
 		var err error
-		salA, salC, err = eng.Saliency(ax, co, clin)
+		if fam != nil {
+			sal, err = fam.SaliencyCase(c)
+		} else {
+			var a, b []float32
+			a, b, err = eng.Saliency(c.Images[0], c.Images[1], c.Tabular)
+			sal = [][]float32{a, b}
+		}
 		ms = s.now() - t0
 		return err
 	}, func(err error) {
@@ -443,11 +469,11 @@ func (s *State) startSaliency() {
 		if seq != s.seq {
 			return // inputs changed; a newer computation is on its way
 		}
-		if err == nil {
-			err = s.Axial.setSaliency(salA)
+		if err == nil && len(sal) != len(slots) {
+			err = errors.New("the engine gave saliency of " + strconv.Itoa(len(sal)) + " images, want " + strconv.Itoa(len(slots)))
 		}
-		if err == nil {
-			err = s.Coronal.setSaliency(salC)
+		for k := 0; err == nil && k < len(slots); k++ {
+			err = slots[k].setSaliency(sal[k])
 		}
 		if err != nil {
 			s.ResultErr = "saliency: " + err.Error()
@@ -457,14 +483,8 @@ func (s *State) startSaliency() {
 	})
 }
 
-// clinicalStd returns the standardised clinical values the network sees.
-func (s *State) clinicalStd() []float32 {
-	clin := make([]float32, len(s.Clinical))
-	for i := range s.Clinical {
-		clin[i] = s.Clinical[i].Std
-	}
-	return clin
-}
+// clinicalStd returns the tabular values the network sees.
+func (s *State) clinicalStd() []float32 { return s.tabular() }
 
 func (s *State) now() float64 {
 	if s.clock == nil {
@@ -488,16 +508,20 @@ func joinAnd(xs []string) string {
 // per call in milliseconds. One clock reading around all n calls keeps the browser's
 // coarse timer (100 µs) out of the mean. It changes nothing on the page.
 func (s *State) TimeExplain(n int) (float64, error) {
-	if s.Engine == nil || s.Axial.enc == nil || s.Coronal.enc == nil || s.Waiting() != "" {
+	if s.Engine == nil || s.Waiting() != "" {
 		return 0, errors.New("nothing to explain yet")
+	}
+	for _, sl := range s.Slots {
+		if sl.enc == nil {
+			return 0, errors.New("nothing to explain yet")
+		}
 	}
 	if n < 1 {
 		return 0, errors.New("n = " + strconv.Itoa(n) + ", want at least 1")
 	}
-	clin := s.clinicalStd()
 	t0 := s.now()
 	for range n {
-		if _, err := s.Engine.Explain(s.Axial.enc, s.Coronal.enc, clin, s.MethodID); err != nil {
+		if _, err := s.explainNow(); err != nil {
 			return 0, err
 		}
 	}

@@ -81,7 +81,9 @@ type ScenarioResult struct {
 	// FusionSD is each fusion feature's standard deviation over the test cases.
 	FusionSD []float64      `json:"fusion_sd"`
 	Methods  []MethodResult `json:"methods"`
-	Seconds  float64        `json:"seconds"`
+	// Interactions compares the estimated modality interactions with the truth.
+	Interactions *InteractionResult `json:"modality_interactions,omitempty"`
+	Seconds      float64            `json:"seconds"`
 }
 
 // Cases describes a scenario's cohort.
@@ -391,6 +393,7 @@ func (r *Report) WriteScenarioTable(w io.Writer, sc *ScenarioResult) error {
 		fmt.Fprintf(&b, " %7.3f %6.3f %8s %9s %9s %8s\n", m.RMSE, m.RBO, optFloat(m.Spearman), randCell(m.Randomisation),
 			randCell(m.NetworkRandomisation), ignCell(m.IgnoredLast))
 	}
+	writeInteractionTable(&b, sc)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -416,6 +419,7 @@ func (r *Report) WriteSummaryTable(w io.Writer) error {
 		fmt.Fprintf(&b, "  %-22s %9.3f %9s %8.3f %8.3f %9.3f %8s %10s %9s %9s\n", s.Label, s.MeanRMSE, paper, s.MaxRMSE, s.MeanRBO,
 			s.MeanRBOIndexTies, optFloat(s.MeanSpearman), fmt.Sprintf("%d/%d", s.RandomisationPass, s.Scenarios), netCell(s), ign)
 	}
+	writeInteractionSummary(&b, r)
 	fmt.Fprintf(&b, "  paper: mean RBO %.2f (persistence and variant not stated)\n", r.Paper.RBO)
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -531,6 +535,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 			fmt.Fprintf(&b, " %.3f | %.3f | %s | %s | %s | %s |\n", m.RMSE, m.RBO, optFloat(m.Spearman), randCell(m.Randomisation),
 				randCell(m.NetworkRandomisation), ignCell(m.IgnoredLast))
 		}
+		writeInteractionMarkdown(&b, sc)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -344,6 +344,7 @@ func runScenario(ctx context.Context, s Scenario, ae *latent.Model, methods []im
 	if err != nil {
 		return nil, err
 	}
+	res.Interactions = modalityInteractions(head, coh, sc, testC.X, o.methodOptions())
 	res.Seconds = time.Since(t0).Seconds()
 	return res, nil
 }

@@ -40,6 +40,9 @@ func stripTimes(r *Report) {
 	for i := range r.Scenarios {
 		s := &r.Scenarios[i]
 		s.Seconds, s.Model.TrainSeconds, s.Model.SamplesPerSec = 0, 0, 0
+		if s.Interactions != nil {
+			s.Interactions.Seconds = 0
+		}
 		for j := range s.Methods {
 			s.Methods[j].Seconds = 0
 		}

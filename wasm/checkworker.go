@@ -113,12 +113,15 @@ func (c *checkWorker) check(req explainer.CheckRequest, pace engine.Pace) (engin
 	return res, nil
 }
 
-// decodeImage is a site.ImageDecoder: the worker decodes the file with imagefile.Decode.
-func (c *checkWorker) decodeImage(data []byte, w site.WindowChoice) (site.DecodedImage, error) {
+// decodeImage is a site.ImageDecoder: the worker decodes the file with
+// imagefile.DecodeAs to the input's shape.
+func (c *checkWorker) decodeImage(data []byte, w site.WindowChoice, shape site.ImageShape) (site.DecodedImage, error) {
 	msg := js.Global().Get("Object").New()
 	msg.Set("kind", "image")
 	msg.Set("data", bytesToJS(data))
 	msg.Set("window", string(w))
+	msg.Set("size", shape.Size)
+	msg.Set("channels", shape.Channels)
 	m, err := c.call(msg, func(js.Value) error { return nil })
 	if err != nil {
 		return site.DecodedImage{}, err
@@ -126,18 +129,18 @@ func (c *checkWorker) decodeImage(data []byte, w site.WindowChoice) (site.Decode
 	if t := m.Get("type").String(); t != "image" {
 		return site.DecodedImage{}, errors.New("the image worker answered with " + strconv.Quote(t))
 	}
-	return imageFromJS(m)
+	return imageFromJS(m, shape.Pixels())
 }
 
 // imageFromJS reads the worker's {pixels, width, height, preview, source, dicom}: the
-// 784 network pixels as little-endian float32 bytes, the preview as width x height grey
+// n network pixels as little-endian float32 bytes, the preview as width x height grey
 // bytes (width 0 for none).
-func imageFromJS(m js.Value) (site.DecodedImage, error) {
+func imageFromJS(m js.Value, n int) (site.DecodedImage, error) {
 	px := bytesFromJS(m.Get("pixels"))
-	if len(px) != 4*site.ImagePixels {
-		return site.DecodedImage{}, errors.New("the image worker sent " + strconv.Itoa(len(px)) + " pixel bytes, want " + strconv.Itoa(4*site.ImagePixels))
+	if len(px) != 4*n {
+		return site.DecodedImage{}, errors.New("the image worker sent " + strconv.Itoa(len(px)) + " pixel bytes, want " + strconv.Itoa(4*n))
 	}
-	d := site.DecodedImage{Pixels: make([]float32, site.ImagePixels), Source: m.Get("source").String(), DICOM: m.Get("dicom").Bool()}
+	d := site.DecodedImage{Pixels: make([]float32, n), Source: m.Get("source").String(), DICOM: m.Get("dicom").Bool()}
 	for i := range d.Pixels {
 		d.Pixels[i] = math.Float32frombits(binary.LittleEndian.Uint32(px[4*i:]))
 	}

@@ -200,6 +200,8 @@ type Result struct {
 	Modalities []ModalityItem `json:"modalities"`
 	Features   []FeatureItem  `json:"features,omitempty"`
 	Saliency   []string       `json:"saliency,omitempty"`
+	// Interactions says which modalities act together in this case.
+	Interactions *Interactions `json:"modality_interactions,omitempty"`
 }
 
 // ModelInfo describes the model used.
@@ -307,6 +309,9 @@ func explain(o options, stdout io.Writer) error {
 		return err
 	}
 	res := report(o, in, net, meta, path, m, a, z, ref, bg.N)
+	if res.Interactions, err = caseInteractions(net, head, z, bg, o); err != nil {
+		return err
+	}
 	if o.saliency != "" {
 		if res.Saliency, err = writeSaliency(o.saliency, net, in.images, clin); err != nil {
 			return err
@@ -432,6 +437,7 @@ func writeTable(w io.Writer, r *Result, top int) error {
 			fmt.Fprintf(&b, "%-4d %s %s %s %9.3f %12.5g %7.1f%%\n", f.Index, pad(f.Name, 20), pad(f.Modality, 11), padLeft(input, 15), f.Z, f.Value, 100*f.Share)
 		}
 	}
+	writeInteractions(&b, r.Interactions)
 	for _, s := range r.Saliency {
 		fmt.Fprintf(&b, "wrote %s\n", s)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/fusionlens/fusionlens/internal/fixture"
 	"github.com/fusionlens/fusionlens/latent"
 	"github.com/fusionlens/fusionlens/modelfile"
+	"github.com/fusionlens/fusionlens/schema"
 )
 
 // Autoencoder trains a ground-truth autoencoder as internal/fixture's Autoencoder does
@@ -104,3 +105,48 @@ var SmallF3 = sync.OnceValues(func() (*Small, error) {
 	}
 	return &Small{AE: ae, AEFile: aeFile, Model: model}, nil
 })
+
+// ThreeInputSchema is issue 13's example of a model of the family: three image inputs
+// (mri 64x64 grey, photo 32x32 RGB, xray 28x28 grey), two tabular groups (vitals with a
+// numeric and a categorical variable, labs with one numeric), and three classes.
+func ThreeInputSchema() schema.Schema {
+	return schema.Schema{
+		Images: []schema.Image{
+			{Name: "mri", Label: "MRI slice", Size: 64, Channels: 1},
+			{Name: "photo", Label: "Skin photo", Size: 32, Channels: 3},
+			{Name: "xray", Label: "X-ray", Size: 28, Channels: 1},
+		},
+		Groups: []schema.Group{
+			{Name: "vitals", Label: "Vital signs", Variables: []schema.Variable{
+				{Name: "age", Label: "Age", Unit: "years", Kind: schema.KindNumeric, Mean: 50, SD: 15, Min: 0, Max: 120},
+				{Name: "smoker", Label: "Smoking", Kind: schema.KindCategorical, Levels: []string{"never", "former", "current"}},
+			}},
+			{Name: "labs", Label: "Laboratory", Variables: []schema.Variable{
+				{Name: "crp", Label: "C-reactive protein", Unit: "mg/L", Kind: schema.KindNumeric, Mean: 5, SD: 4, Min: 0, Max: 500},
+			}},
+		},
+		Classes: []string{"none", "mild", "severe"},
+	}
+}
+
+// ThreeInputs returns an untrained network (weights drawn from seed) of
+// ThreeInputSchema with one small encoder per image input, and its model file.
+func ThreeInputs(seed uint64) (*fusion.Net, []byte, error) {
+	cfg, err := fusion.NewConfig(ThreeInputSchema(), "separate",
+		[]fusion.ConvLayer{{Out: 4, Kernel: 3, Pool: true}, {Out: 6, Kernel: 3, Pad: 1, Pool: true}},
+		[]int{16, 5}, []int{12, 3})
+	if err != nil {
+		return nil, nil, err
+	}
+	net, err := fusion.NewNet(cfg, 1, seed)
+	if err != nil {
+		return nil, nil, err
+	}
+	meta := modelfile.Meta{Seed: seed, DataSource: "untrained test model",
+		Command: fmt.Sprintf("testmodel.ThreeInputs(%d): untrained", seed)}
+	var b bytes.Buffer
+	if err := modelfile.Encode(&b, net.File(meta), modelfile.Options{}); err != nil {
+		return nil, nil, err
+	}
+	return net, b.Bytes(), nil
+}

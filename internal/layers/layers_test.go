@@ -23,12 +23,13 @@ var house = []struct {
 	{"core", []string{"nn"}},
 	{"network", []string{"modelfile", "fusion"}},
 	{"truth", []string{"groundtruth", "latent", "internal/fixture", "internal/badinput", "cohort"}},
-	{"out", []string{"importance", "validation", "validation/figure", "engine", "explainer",
+	{"out", []string{"importance", "validation", "validation/figure", "architecture", "engine", "explainer",
 		"explainer/truthcheck", "explainer/internal/scenariotable", "explainer/testmodel"}},
 	{"shipped", []string{"weights"}},
 	{"browser", []string{"site/imagefile", "site", "site/internal/vuguhelper", "site/internal/modelindex",
 		"internal/browsertest", "wasm/check", "wasm"}},
-	{"commands", []string{"cmd/explain", "cmd/phantoms", "cmd/serve", "cmd/train", "cmd/validate"}},
+	{"commands", []string{"cmd/compare", "cmd/explain", "cmd/export", "cmd/phantoms", "cmd/serve", "cmd/train", "cmd/validate"}},
+	{"PyTorch", []string{"python"}},
 }
 
 // ui is the page's package; only entry imports it (and its own tests do).

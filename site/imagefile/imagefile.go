@@ -12,6 +12,7 @@ import (
 	"image"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/fusionlens/fusionlens/ctimage"
 )
@@ -27,7 +28,7 @@ const (
 
 // Image is what the page needs from a decoded file.
 type Image struct {
-	Pixels  []float32   // 784 values in [0,1]: the network's 28x28 view
+	Pixels  []float32   // the network's view in [0,1]: 784 values (28x28) from Decode; see DecodeAs
 	Preview *image.Gray // the decoded image as displayed (windowed, grey)
 	Source  string      // one line describing what was decoded
 	DICOM   bool        // monochrome DICOM: the window choice applies
@@ -36,6 +37,97 @@ type Image struct {
 // Decode decodes a PNG, JPEG or DICOM file, applying the display window named window
 // (one of the Window constants) to monochrome DICOM.
 func Decode(data []byte, window string) (Image, error) {
+	opt, err := options(window)
+	if err != nil {
+		return Image{}, err
+	}
+	img, err := ctimage.Decode(data, opt)
+	if err != nil {
+		return Image{}, err
+	}
+	in := img.Info
+	return Image{
+		Pixels:  img.Pixels,
+		Preview: img.Preview,
+		Source:  describe(in),
+		DICOM:   in.Format == ctimage.FormatDICOM && in.WindowSource != ctimage.WindowNone,
+	}, nil
+}
+
+// DecodeAs decodes a file for an image input of size x size pixels with channels 1
+// (grey) or 3 (RGB): Pixels holds channels x size x size values, channel-major. The
+// paper's input (28, 1) decodes exactly as Decode does. Otherwise the file is decoded
+// at full size keeping colour (ctimage.DecodePlanes), its centred square resampled to
+// size; a colour image for a grey input becomes its luma (ITU-R BT.601), a grey image
+// for an RGB input is repeated in the three channels, and Source says so.
+func DecodeAs(data []byte, window string, size, channels int) (Image, error) {
+	if size == 28 && channels == 1 {
+		return Decode(data, window)
+	}
+	if size < 1 || size > 4096 || (channels != 1 && channels != 3) {
+		return Image{}, &shapeError{size, channels}
+	}
+	opt, err := options(window)
+	if err != nil {
+		return Image{}, err
+	}
+	p, err := ctimage.DecodePlanes(data, opt)
+	if err != nil {
+		return Image{}, err
+	}
+	px := p.Square(size)
+	in := p.Info
+	// Colour is kept, or converted below and said so there.
+	src := strings.Replace(describe(in), ", colour shown as grey", "", 1)
+	n := size * size
+	switch {
+	case p.Channels == 3 && channels == 1:
+		px = luma(px, n)
+		src += ", colour read as grey"
+	case p.Channels == 1 && channels == 3:
+		px = append(append(px, px...), px...)
+		src += ", grey repeated in red, green and blue"
+	}
+	return Image{
+		Pixels:  px,
+		Preview: preview(p),
+		Source:  src + ", resampled to " + strconv.Itoa(size) + "×" + strconv.Itoa(size),
+		DICOM:   in.Format == ctimage.FormatDICOM && in.WindowSource != ctimage.WindowNone,
+	}, nil
+}
+
+// luma returns the grey plane (n values) of three colour planes by ITU-R BT.601.
+func luma(rgb []float32, n int) []float32 {
+	out := make([]float32, n)
+	for i := range out {
+		out[i] = 0.299*rgb[i] + 0.587*rgb[n+i] + 0.114*rgb[2*n+i]
+	}
+	return out
+}
+
+// preview is the decoded image as displayed, grey (colour by its luma), at full size.
+func preview(p *ctimage.Planes) *image.Gray {
+	n := p.Width * p.Height
+	g := p.Pix[:n]
+	if p.Channels == 3 {
+		g = luma(p.Pix, n)
+	}
+	img := image.NewGray(image.Rect(0, 0, p.Width, p.Height))
+	for i, v := range g {
+		img.Pix[i] = uint8(math.Round(float64(min(max(v, 0), 1)) * 255))
+	}
+	return img
+}
+
+type shapeError struct{ size, channels int }
+
+// Error names the image shape that cannot be decoded to.
+func (e *shapeError) Error() string {
+	return "cannot decode to " + strconv.Itoa(e.channels) + " channels of " + strconv.Itoa(e.size) + "x" + strconv.Itoa(e.size) + ": want 1 or 3 channels of 1..4096 pixels"
+}
+
+// options are ctimage's options for the window named window.
+func options(window string) (ctimage.Options, error) {
 	opt := ctimage.Options{}
 	switch window {
 	case WindowAuto, "":
@@ -52,19 +144,9 @@ func Decode(data []byte, window string) (Image, error) {
 	case WindowFull:
 		opt.WindowSource = ctimage.WindowFullRange
 	default:
-		return Image{}, &windowError{window}
+		return ctimage.Options{}, &windowError{window}
 	}
-	img, err := ctimage.Decode(data, opt)
-	if err != nil {
-		return Image{}, err
-	}
-	in := img.Info
-	return Image{
-		Pixels:  img.Pixels,
-		Preview: img.Preview,
-		Source:  describe(in),
-		DICOM:   in.Format == ctimage.FormatDICOM && in.WindowSource != ctimage.WindowNone,
-	}, nil
+	return opt, nil
 }
 
 type windowError struct{ w string }

@@ -1,6 +1,10 @@
 package imagefile
 
 import (
+	"bytes"
+	"image"
+	"image/color"
+	"image/png"
 	"strings"
 	"testing"
 
@@ -65,4 +69,86 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 	})
+}
+
+// colourPNG returns a w x h RGB PNG: red rising left to right, green top to bottom,
+// blue constant.
+func colourPNG(t testing.TB, w, h int) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			img.Set(x, y, color.RGBA{R: uint8(255 * x / (w - 1)), G: uint8(255 * y / (h - 1)), B: 100, A: 255})
+		}
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// TestDecodeAs checks the shapes of the family's image inputs: the paper's 28x28 grey as
+// Decode, N x N RGB keeping the channels apart, colour for a grey input by its luma, grey
+// for an RGB input repeated.
+func TestDecodeAs(t *testing.T) {
+	paper, err := Decode(fixture.DiscPNG(), WindowAuto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	same, err := DecodeAs(fixture.DiscPNG(), WindowAuto, 28, 1)
+	if err != nil || len(same.Pixels) != 784 || same.Source != paper.Source {
+		t.Fatalf("28x28 grey: %d pixels, %q, %v; want Decode's", len(same.Pixels), same.Source, err)
+	}
+	for i := range paper.Pixels {
+		if same.Pixels[i] != paper.Pixels[i] {
+			t.Fatalf("28x28 grey differs from Decode at %d", i)
+		}
+	}
+
+	rgb, err := DecodeAs(colourPNG(t, 40, 32), WindowAuto, 16, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rgb.Pixels) != 3*16*16 || strings.Contains(rgb.Source, "grey") || !strings.Contains(rgb.Source, "16×16") {
+		t.Fatalf("RGB: %d pixels, source %q", len(rgb.Pixels), rgb.Source)
+	}
+	n := 16 * 16
+	// Red rises along a row, green down a column, blue is flat at 100/255.
+	if !(rgb.Pixels[15] > rgb.Pixels[0]+0.5) || !(rgb.Pixels[n+15*16] > rgb.Pixels[n]+0.5) {
+		t.Errorf("red %v..%v, green %v..%v: channels mixed up", rgb.Pixels[0], rgb.Pixels[15], rgb.Pixels[n], rgb.Pixels[n+15*16])
+	}
+	for i := 2 * n; i < 3*n; i++ {
+		if d := rgb.Pixels[i] - 100.0/255; d > 0.01 || d < -0.01 {
+			t.Fatalf("blue %d is %v, want 100/255", i-2*n, rgb.Pixels[i])
+		}
+	}
+	if rgb.Preview == nil || rgb.Preview.Rect.Dx() != 40 {
+		t.Errorf("preview %v, want the 40x32 picture", rgb.Preview)
+	}
+
+	grey, err := DecodeAs(colourPNG(t, 40, 32), WindowAuto, 64, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(grey.Pixels) != 64*64 || !strings.Contains(grey.Source, "colour read as grey") {
+		t.Errorf("colour for a grey input: %d pixels, source %q", len(grey.Pixels), grey.Source)
+	}
+
+	rep, err := DecodeAs(fixture.DiscPNG(), WindowAuto, 32, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := 32 * 32
+	for i := range m {
+		if rep.Pixels[i] != rep.Pixels[m+i] || rep.Pixels[i] != rep.Pixels[2*m+i] {
+			t.Fatalf("grey for RGB: channels differ at %d", i)
+		}
+	}
+	if !strings.Contains(rep.Source, "grey repeated") {
+		t.Errorf("source %q does not say the grey was repeated", rep.Source)
+	}
+	if _, err := DecodeAs(fixture.DiscPNG(), WindowAuto, 32, 2); err == nil {
+		t.Error("two channels accepted")
+	}
 }

@@ -14,8 +14,10 @@
 // Checker of the last model (the same bytes, n and seed), so a check of another method
 // reuses the cases already drawn.
 //
-// An image request is {id, kind: "image", data: Uint8Array, window}; the answer is {id,
-// type: "image", pixels: Uint8Array (the 784 network pixels as little-endian float32),
+// An image request is {id, kind: "image", data: Uint8Array, window, size, channels} (size
+// and channels of the model's image input; absent: the paper's 28 and 1); the answer is
+// {id, type: "image", pixels: Uint8Array (the channels x size x size network pixels as
+// little-endian float32, channel-major),
 // width, height, preview: Uint8Array (width x height grey bytes; width 0 for none),
 // source, dicom} or {id, type: "error", message}. Image requests are answered in order
 // too, on their own goroutine: they do not wait for a check's next pause, but share the
@@ -58,7 +60,14 @@ func main() {
 		d := args[0]
 		id := d.Get("id").Int()
 		if d.Get("kind").String() == "image" {
-			images <- imageRequest{id: id, data: bytesFromJS(d.Get("data")), window: d.Get("window").String()}
+			r := imageRequest{id: id, data: bytesFromJS(d.Get("data")), window: d.Get("window").String(), size: 28, channels: 1}
+			if v := d.Get("size"); v.Type() == js.TypeNumber {
+				r.size = v.Int()
+			}
+			if v := d.Get("channels"); v.Type() == js.TypeNumber {
+				r.channels = v.Int()
+			}
+			images <- r
 			return nil
 		}
 		seed, err := strconv.ParseUint(d.Get("seed").String(), 10, 64)
@@ -120,12 +129,15 @@ type imageRequest struct {
 	id     int
 	data   []byte
 	window string
+	size   int // side of the model's image input
+	// channels of the model's image input: 1 grey, 3 RGB
+	channels int
 }
 
 // decodeImages answers image requests (see the package documentation).
 func decodeImages(reqs <-chan imageRequest) {
 	for r := range reqs {
-		img, err := safely(func() (imagefile.Image, error) { return imagefile.Decode(r.data, r.window) })
+		img, err := safely(func() (imagefile.Image, error) { return imagefile.DecodeAs(r.data, r.window, r.size, r.channels) })
 		if err != nil {
 			post(r.id, "error", "message", err.Error())
 			continue

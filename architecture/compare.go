@@ -1,0 +1,434 @@
+package architecture
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/fusionlens/fusionlens/cohort"
+	"github.com/fusionlens/fusionlens/fusion"
+	"github.com/fusionlens/fusionlens/groundtruth"
+	"github.com/fusionlens/fusionlens/importance"
+	"github.com/fusionlens/fusionlens/latent"
+	"github.com/fusionlens/fusionlens/schema"
+)
+
+// Set is one thing to compare the variants on: a scenario of the synthetic world (the
+// paper's inputs, with the exact ground truth), or a user's data set.
+type Set struct {
+	// Scenario, when set, draws a cohort of the synthetic world.
+	Scenario *groundtruth.Scenario
+	// Data and Schema, when Scenario is nil, are the user's cases.
+	Data   fusion.Dataset
+	Schema schema.Schema
+	// Name names the set in the report (a scenario's name when empty); Source says where
+	// it came from ("built-in", a path).
+	Name, Source string
+}
+
+// Options control Run.
+type Options struct {
+	// Architectures are the variants to train (nil: all, in Names order).
+	Architectures []string
+	// Seeds is how many seeds to train each variant with (0: 3, or 2 when Quick); the
+	// seeds are Seed, Seed+1, ... Each seed draws its own 70/10/20 split, the same for
+	// every variant, and the variants' initial weights and shuffles.
+	Seeds int
+	// Seed is the first seed (0: 1). It also draws a scenario's cohort.
+	Seed uint64
+	// N is a scenario's cohort size (0: the scenario's CohortSize, or QuickN).
+	N int
+	// Epochs is the number of training epochs of every network (0: 8, or QuickEpochs).
+	Epochs int
+	// Quick makes everything small enough for continuous integration.
+	Quick bool
+	// Method is the model-agnostic method whose shares are a variant's
+	// modality_importance (0: "shapley").
+	Method string
+	// Methods bounds the methods (0 fields: Shapley explains 200 test cases, 40 when
+	// Quick, against 50 background cases, 20 when Quick; 5 permutations).
+	Methods MethodOptions
+	// Autoencoder gives the synthetic world's true image features; needed for scenarios.
+	Autoencoder *latent.Model
+	// Progress, when set, is told what the run is doing.
+	Progress func(Progress)
+}
+
+// Sizes of a quick run.
+const (
+	QuickN      = 600
+	QuickEpochs = 2
+	QuickSeeds  = 2
+)
+
+// Progress says what a run is doing.
+type Progress struct {
+	Set, Sets    int // the current set, from 1, and how many
+	Name         string
+	Seed         uint64
+	Architecture string
+	Phase        string // "cohort", "train", "measure"
+}
+
+func (o Options) withDefaults() (Options, error) {
+	if o.Architectures == nil {
+		o.Architectures = Names()
+	}
+	for _, a := range o.Architectures {
+		if !slices.Contains(Names(), a) {
+			return o, fmt.Errorf("architecture: unknown architecture %q", a)
+		}
+	}
+	if len(o.Architectures) == 0 {
+		return o, fmt.Errorf("architecture: no architectures to compare")
+	}
+	if o.Seed == 0 {
+		o.Seed = 1
+	}
+	if o.Seeds == 0 {
+		o.Seeds = 3
+		if o.Quick {
+			o.Seeds = QuickSeeds
+		}
+	}
+	if o.Epochs == 0 {
+		o.Epochs = 8
+		if o.Quick {
+			o.Epochs = QuickEpochs
+		}
+	}
+	if o.N == 0 && o.Quick {
+		o.N = QuickN
+	}
+	if o.Method == "" {
+		o.Method = Shapley
+	}
+	if !slices.Contains([]string{Permutation, Occlusion, Shapley}, o.Method) {
+		return o, fmt.Errorf("architecture: importance method %q, want permutation, occlusion or shapley", o.Method)
+	}
+	if o.Methods.Cases == 0 {
+		o.Methods.Cases = 200
+		if o.Quick {
+			o.Methods.Cases = 40
+		}
+	}
+	if o.Methods.Background == 0 {
+		o.Methods.Background = 50
+		if o.Quick {
+			o.Methods.Background = 20
+		}
+	}
+	switch {
+	case o.Seeds < 1:
+		return o, fmt.Errorf("architecture: %d seeds, want at least 1", o.Seeds)
+	case o.Epochs < 1:
+		return o, fmt.Errorf("architecture: %d epochs, want at least 1", o.Epochs)
+	case o.N < 0:
+		return o, fmt.Errorf("architecture: cohort size %d, want 0 (the scenario's) or more", o.N)
+	}
+	return o, nil
+}
+
+// Report is the comparison written to compare.json.
+type Report struct {
+	Seeds  []uint64 `json:"seeds"`
+	N      int      `json:"n,omitempty"`
+	Epochs int      `json:"epochs"`
+	Quick  bool     `json:"quick,omitempty"`
+	// Method is the method behind each variant's modality_importance.
+	Method      string       `json:"importance_method"`
+	Comparisons []Comparison `json:"comparisons"`
+	Command     string       `json:"command,omitempty"`
+	Seconds     float64      `json:"seconds"`
+}
+
+// Comparison is the variants side by side on one scenario or data set.
+type Comparison struct {
+	Name        string   `json:"name"`
+	Source      string   `json:"source,omitempty"`
+	Description string   `json:"description,omitempty"`
+	Modalities  []string `json:"modalities"`
+	// Truth is the ground-truth modality importance of the test cases, the mean over the
+	// seeds' splits (scenarios only).
+	Truth map[string]float64 `json:"truth,omitempty"`
+	// CrossModal names the pairs of modalities ("ct_axial|clinical_a") whose features the
+	// decision multiplies together (scenarios only).
+	CrossModal []string `json:"cross_modal_products,omitempty"`
+	Cases      Cases    `json:"cases"`
+	// Best is the most accurate variant.
+	Best          string   `json:"best"`
+	Architectures []Result `json:"architectures"`
+}
+
+// Cases counts a comparison's cases and their split (the same sizes for every seed).
+type Cases struct {
+	N, Train, Val, Test int
+}
+
+// Result is one variant on one set, over the seeds.
+type Result struct {
+	Name       string  `json:"name"`
+	Accuracy   float64 `json:"accuracy"` // mean test accuracy over the seeds
+	AccuracySD float64 `json:"accuracy_sd"`
+	AUC        float64 `json:"auc"` // mean test AUC of p(class 1) (one-versus-rest mean with more classes)
+	AUCSD      float64 `json:"auc_sd"`
+	// ModalityImportance is the mean share of each modality by the report's Method,
+	// ImportanceSD its SD over the seeds.
+	ModalityImportance map[string]float64 `json:"modality_importance"`
+	ImportanceSD       map[string]float64 `json:"importance_sd"`
+	// RMSEToTruth compares ModalityImportance with the truth (scenarios only).
+	RMSEToTruth *float64 `json:"rmse_to_truth,omitempty"`
+	// Methods holds every method's mean shares (gradient only for the variants with a
+	// fusion layer).
+	Methods  map[string]map[string]float64 `json:"methods"`
+	Warnings []string                      `json:"warnings"`
+	PerSeed  []SeedResult                  `json:"per_seed"`
+}
+
+// SeedResult is one variant trained with one seed.
+type SeedResult struct {
+	Seed         uint64                        `json:"seed"`
+	Accuracy     float64                       `json:"accuracy"`
+	AUC          float64                       `json:"auc"`
+	Methods      map[string]map[string]float64 `json:"methods"`
+	TrainSeconds float64                       `json:"train_seconds"`
+}
+
+// Run compares the variants on every set.
+func Run(ctx context.Context, sets []Set, o Options) (*Report, error) {
+	o, err := o.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if len(sets) == 0 {
+		return nil, fmt.Errorf("architecture: nothing to compare on")
+	}
+	t0 := time.Now()
+	r := &Report{N: o.N, Epochs: o.Epochs, Quick: o.Quick, Method: o.Method}
+	for s := range o.Seeds {
+		r.Seeds = append(r.Seeds, o.Seed+uint64(s))
+	}
+	for i, set := range sets {
+		progress := func(p Progress) {
+			if o.Progress != nil {
+				p.Set, p.Sets = i+1, len(sets)
+				o.Progress(p)
+			}
+		}
+		c, err := compareSet(ctx, set, r.Seeds, o, progress)
+		if err != nil {
+			return nil, fmt.Errorf("architecture: %s: %w", setName(set), err)
+		}
+		r.Comparisons = append(r.Comparisons, *c)
+	}
+	r.Seconds = time.Since(t0).Seconds()
+	return r, nil
+}
+
+func setName(s Set) string {
+	if s.Name == "" && s.Scenario != nil {
+		return s.Scenario.Name
+	}
+	return s.Name
+}
+
+// split is one seed's cases.
+type split struct {
+	train, val, test fusion.Dataset
+	truth            []float64 // the test cases' ground-truth modality importance, or nil
+}
+
+// splits returns the set's schema and the split of each seed.
+func splits(set Set, seeds []uint64, o Options) (schema.Schema, []split, error) {
+	if set.Scenario != nil {
+		if o.Autoencoder == nil {
+			return schema.Schema{}, nil, fmt.Errorf("a scenario needs the autoencoder of its world")
+		}
+		c, err := cohort.Build(set.Scenario, o.Autoencoder, cohort.Options{N: o.N, Seed: seeds[0]})
+		if err != nil {
+			return schema.Schema{}, nil, err
+		}
+		var out []split
+		for _, seed := range seeds {
+			tr, va, te, err := c.Splits(seed)
+			if err != nil {
+				return schema.Schema{}, nil, err
+			}
+			out = append(out, split{train: cohortData(tr), val: cohortData(va), test: cohortData(te),
+				truth: slices.Clone(te.Truth.Modality[:])})
+		}
+		return fusion.PaperSchema(), out, nil
+	}
+	if err := set.Schema.Validate(); err != nil {
+		return schema.Schema{}, nil, err
+	}
+	cfg, err := fusion.NewConfig(set.Schema, "separate", fusion.PaperConv, fusion.PaperDense, headWidths(len(set.Schema.Classes)))
+	if err != nil {
+		return schema.Schema{}, nil, err
+	}
+	if err := set.Data.Check(cfg); err != nil {
+		return schema.Schema{}, nil, err
+	}
+	var out []split
+	for _, seed := range seeds {
+		sp, err := cohort.SplitLabels(set.Data.Labels, seed, cohort.ValShare, cohort.TestShare)
+		if err != nil {
+			return schema.Schema{}, nil, err
+		}
+		out = append(out, split{train: set.Data.Subset(sp.Train), val: set.Data.Subset(sp.Val), test: set.Data.Subset(sp.Test)})
+	}
+	return set.Schema, out, nil
+}
+
+func cohortData(c *cohort.Cohort) fusion.Dataset {
+	return fusion.Dataset{N: c.N, Axial: c.Axial, Coronal: c.Coronal, Clinical: c.Clinical, Labels: c.Labels}
+}
+
+// compareSet trains and measures every variant on one set.
+func compareSet(ctx context.Context, set Set, seeds []uint64, o Options, progress func(Progress)) (*Comparison, error) {
+	name := setName(set)
+	progress(Progress{Name: name, Phase: "cohort"})
+	s, sp, err := splits(set, seeds, o)
+	if err != nil {
+		return nil, err
+	}
+	c := &Comparison{Name: name, Source: set.Source, Modalities: s.Modalities(),
+		Cases: Cases{N: sp[0].train.N + sp[0].val.N + sp[0].test.N, Train: sp[0].train.N, Val: sp[0].val.N, Test: sp[0].test.N}}
+	var truth []float64
+	if set.Scenario != nil {
+		c.Description = set.Scenario.Description
+		c.CrossModal = CrossModalProducts(set.Scenario)
+		truth = make([]float64, len(c.Modalities))
+		for _, x := range sp {
+			for m, v := range x.truth {
+				truth[m] += v / float64(len(sp))
+			}
+		}
+		c.Truth = shares(c.Modalities, truth)
+	}
+	for _, arch := range o.Architectures {
+		res := Result{Name: arch}
+		per := map[string][][]float64{} // method -> seed -> shares
+		var acc, auc []float64
+		for k, seed := range seeds {
+			progress(Progress{Name: name, Seed: seed, Architecture: arch, Phase: "train"})
+			t0 := time.Now()
+			m, err := Train(ctx, arch, s, sp[k].train, sp[k].val, TrainOptions{Epochs: o.Epochs, Seed: seed})
+			if err != nil {
+				return nil, err
+			}
+			secs := time.Since(t0).Seconds()
+			progress(Progress{Name: name, Seed: seed, Architecture: arch, Phase: "measure"})
+			met, err := evaluate(m, sp[k].test, len(s.Classes))
+			if err != nil {
+				return nil, err
+			}
+			mo := o.Methods
+			mo.Seed = seed
+			imp, err := Measure(m, sp[k].test, mo)
+			if err != nil {
+				return nil, err
+			}
+			sr := SeedResult{Seed: seed, Accuracy: met.Accuracy, AUC: met.AUC, TrainSeconds: secs, Methods: map[string]map[string]float64{}}
+			for meth, v := range imp {
+				per[meth] = append(per[meth], v)
+				sr.Methods[meth] = shares(c.Modalities, v)
+			}
+			acc, auc = append(acc, met.Accuracy), append(auc, met.AUC)
+			res.PerSeed = append(res.PerSeed, sr)
+		}
+		res.Accuracy, res.AccuracySD = meanSD(acc)
+		res.AUC, res.AUCSD = meanSD(auc)
+		res.Methods = map[string]map[string]float64{}
+		for meth, v := range per {
+			mean, _ := columnMeanSD(v)
+			res.Methods[meth] = shares(c.Modalities, mean)
+		}
+		mean, sd := columnMeanSD(per[o.Method])
+		res.ModalityImportance, res.ImportanceSD = shares(c.Modalities, mean), shares(c.Modalities, sd)
+		if truth != nil {
+			e, err := importance.RMSE(mean, truth)
+			if err != nil {
+				return nil, err
+			}
+			res.RMSEToTruth = &e
+		}
+		c.Architectures = append(c.Architectures, res)
+	}
+	Warn(c, o.Method)
+	return c, nil
+}
+
+// evaluate scores m's predictions on the labelled cases d.
+func evaluate(m Model, d fusion.Dataset, k int) (fusion.Metrics, error) {
+	p, err := m.Probs(d)
+	if err != nil {
+		return fusion.Metrics{}, err
+	}
+	return fusion.ScoreClasses(p, k, d.Labels)
+}
+
+// CrossModalProducts returns the pairs of modalities, "a|b" in fusion order, whose
+// features a product term of sc multiplies together.
+func CrossModalProducts(sc *groundtruth.Scenario) []string {
+	var out []string
+	for _, t := range sc.Terms {
+		if t.Kind != groundtruth.Product {
+			continue
+		}
+		a, b := t.Feature/groundtruth.FeaturesPerModality, t.Feature2/groundtruth.FeaturesPerModality
+		if a == b {
+			continue
+		}
+		a, b = min(a, b), max(a, b)
+		pair := groundtruth.Modalities[a] + "|" + groundtruth.Modalities[b]
+		if !slices.Contains(out, pair) {
+			out = append(out, pair)
+		}
+	}
+	return out
+}
+
+// shares names the values of v by the modalities.
+func shares(mods []string, v []float64) map[string]float64 {
+	out := make(map[string]float64, len(mods))
+	for i, m := range mods {
+		out[m] = v[i]
+	}
+	return out
+}
+
+// meanSD returns the mean and the sample SD (0 for one value) of v.
+func meanSD(v []float64) (float64, float64) {
+	var s float64
+	for _, x := range v {
+		s += x
+	}
+	mean := s / float64(len(v))
+	if len(v) < 2 {
+		return mean, 0
+	}
+	var ss float64
+	for _, x := range v {
+		ss += (x - mean) * (x - mean)
+	}
+	return mean, math.Sqrt(ss / float64(len(v)-1))
+}
+
+// columnMeanSD returns the mean and SD of each column of the rows of v.
+func columnMeanSD(v [][]float64) (mean, sd []float64) {
+	if len(v) == 0 {
+		return nil, nil
+	}
+	mean, sd = make([]float64, len(v[0])), make([]float64, len(v[0]))
+	col := make([]float64, len(v))
+	for j := range mean {
+		for i := range v {
+			col[i] = v[i][j]
+		}
+		mean[j], sd[j] = meanSD(col)
+	}
+	return mean, sd
+}

@@ -1,0 +1,220 @@
+package architecture
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/fusionlens/fusionlens/fusion"
+	"github.com/fusionlens/fusionlens/groundtruth"
+	"github.com/fusionlens/fusionlens/internal/fixture"
+	"github.com/fusionlens/fusionlens/latent"
+)
+
+// tinyAutoencoder is a quickly trained autoencoder: poor features, good plumbing.
+var tinyAutoencoder = sync.OnceValues(func() (*latent.Model, error) { return fixture.Autoencoder(150, 1, 3) })
+
+func builtin(t *testing.T, name string) *groundtruth.Scenario {
+	t.Helper()
+	sc, err := groundtruth.Builtin(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sc
+}
+
+// quickRun compares the variants quickly on the scenarios.
+func quickRun(t *testing.T, seeds int, names ...string) *Report {
+	t.Helper()
+	ae, err := tinyAutoencoder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sets []Set
+	for _, n := range names {
+		sets = append(sets, Set{Scenario: builtin(t, n), Source: "built-in"})
+	}
+	r, err := Run(context.Background(), sets, Options{Quick: true, Seeds: seeds, N: 400, Epochs: 1, Autoencoder: ae})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// TestReportShape checks compare.json's shape as the issue gives it, and what each
+// variant's numbers must satisfy.
+func TestReportShape(t *testing.T) {
+	r := quickRun(t, 2, "F6")
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Seeds       []uint64 `json:"seeds"`
+		Method      string   `json:"importance_method"`
+		Comparisons []struct {
+			Name          string                       `json:"name"`
+			Modalities    []string                     `json:"modalities"`
+			Truth         map[string]float64           `json:"truth"`
+			CrossModal    []string                     `json:"cross_modal_products"`
+			Best          string                       `json:"best"`
+			Architectures []map[string]json.RawMessage `json:"architectures"`
+		} `json:"comparisons"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Seeds) != 2 || doc.Method != Shapley || len(doc.Comparisons) != 1 {
+		t.Fatalf("seeds %v, method %q, %d comparisons", doc.Seeds, doc.Method, len(doc.Comparisons))
+	}
+	c := doc.Comparisons[0]
+	if c.Name != "F6-cross-modal" || len(c.Modalities) != 4 || len(c.Truth) != 4 || len(c.CrossModal) != 3 {
+		t.Fatalf("comparison %q: modalities %v, truth %v, cross-modal %v", c.Name, c.Modalities, c.Truth, c.CrossModal)
+	}
+	if len(c.Architectures) != len(Names()) {
+		t.Fatalf("%d architectures, want %d", len(c.Architectures), len(Names()))
+	}
+	for i, a := range c.Architectures {
+		for _, key := range []string{"name", "accuracy", "accuracy_sd", "auc", "modality_importance", "importance_sd", "rmse_to_truth", "warnings", "methods"} {
+			if _, ok := a[key]; !ok {
+				t.Errorf("architecture %d has no %q", i, key)
+			}
+		}
+	}
+	for _, a := range r.Comparisons[0].Architectures {
+		if !(a.Accuracy > 0 && a.Accuracy <= 1 && a.AccuracySD >= 0 && a.AUC >= 0 && a.AUC <= 1) {
+			t.Errorf("%s: accuracy %v ± %v, AUC %v", a.Name, a.Accuracy, a.AccuracySD, a.AUC)
+		}
+		var sum float64
+		for _, m := range r.Comparisons[0].Modalities {
+			sum += a.ModalityImportance[m]
+		}
+		if math.Abs(sum-1) > 1e-9 && sum != 0 {
+			t.Errorf("%s: shares sum to %v", a.Name, sum)
+		}
+		_, hasGrad := a.Methods[Gradient]
+		if want := a.Name == Hybrid || a.Name == Separate; hasGrad != want {
+			t.Errorf("%s: gradient present %v, want %v", a.Name, hasGrad, want)
+		}
+		for _, m := range []string{Permutation, Occlusion, Shapley} {
+			if len(a.Methods[m]) != 4 {
+				t.Errorf("%s: method %s has %d modalities", a.Name, m, len(a.Methods[m]))
+			}
+		}
+		if len(a.PerSeed) != 2 {
+			t.Errorf("%s: %d seeds", a.Name, len(a.PerSeed))
+		}
+		late := false
+		for _, w := range a.Warnings {
+			late = late || strings.HasPrefix(w, "late fusion on a decision with cross-modal products")
+		}
+		if late != (a.Name == Late) {
+			t.Errorf("%s: late-fusion warning %v; warnings %q", a.Name, late, a.Warnings)
+		}
+	}
+}
+
+// TestDeterministic runs the same comparison twice: everything but the timings must
+// match, and another seed must give other numbers.
+func TestDeterministic(t *testing.T) {
+	ae, err := tinyAutoencoder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	runJSON := func(seed uint64) string {
+		o := Options{Quick: true, Seeds: 1, Seed: seed, N: 300, Epochs: 1, Autoencoder: ae, Architectures: []string{Early, Hybrid, Late}}
+		r, err := Run(context.Background(), []Set{{Scenario: builtin(t, "F5")}}, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Seconds = 0
+		for i := range r.Comparisons {
+			for j := range r.Comparisons[i].Architectures {
+				for k := range r.Comparisons[i].Architectures[j].PerSeed {
+					r.Comparisons[i].Architectures[j].PerSeed[k].TrainSeconds = 0
+				}
+			}
+		}
+		b, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	a, b := runJSON(4), runJSON(4)
+	if a != b {
+		t.Errorf("the same seed gave different reports:\n%s\n%s", a, b)
+	}
+	if c := runJSON(5); c == a {
+		t.Errorf("seeds 4 and 5 gave the same report")
+	}
+}
+
+// TestRunErrors checks that bad options are refused with errors naming them.
+func TestRunErrors(t *testing.T) {
+	sc := builtin(t, "F0")
+	for _, tc := range []struct {
+		sets []Set
+		o    Options
+		want string
+	}{
+		{nil, Options{}, "nothing to compare"},
+		{[]Set{{Scenario: sc}}, Options{Architectures: []string{"middle"}}, `unknown architecture "middle"`},
+		{[]Set{{Scenario: sc}}, Options{Architectures: []string{}}, "no architectures"},
+		{[]Set{{Scenario: sc}}, Options{Seeds: -1}, "-1 seeds"},
+		{[]Set{{Scenario: sc}}, Options{Method: "lime"}, `importance method "lime"`},
+		{[]Set{{Scenario: sc}}, Options{}, "needs the autoencoder"},
+	} {
+		_, err := Run(context.Background(), tc.sets, tc.o)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: error %v, want one containing %q", tc.o, err, tc.want)
+		}
+	}
+	if _, err := ParseNames("early,early"); err == nil || !strings.Contains(err.Error(), "named twice") {
+		t.Errorf("ParseNames(early,early): %v", err)
+	}
+	if n, err := ParseNames("late, hybrid"); err != nil || !slices.Equal(n, []string{Late, Hybrid}) {
+		t.Errorf("ParseNames(late, hybrid) = %v, %v", n, err)
+	}
+}
+
+// TestDataSet compares on a user's data set: no truth, so no RMSE, and the need for the
+// collapse warning comes from permutation on the best variant.
+func TestDataSet(t *testing.T) {
+	train, val, test := smallSplit(t, "F3", 300)
+	all := fusion.Dataset{N: train.N + val.N + test.N}
+	for _, d := range []fusion.Dataset{train, val, test} {
+		all.Axial = append(all.Axial, d.Axial...)
+		all.Coronal = append(all.Coronal, d.Coronal...)
+		all.Clinical = append(all.Clinical, d.Clinical...)
+		all.Labels = append(all.Labels, d.Labels...)
+	}
+	r, err := Run(context.Background(), []Set{{Name: "mine", Data: all, Schema: fusion.PaperSchema()}},
+		Options{Quick: true, Seeds: 1, Epochs: 2, Architectures: []string{Early, Late}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := r.Comparisons[0]
+	if c.Name != "mine" || c.Truth != nil || c.Cases.N != all.N || c.Cases.Test != test.N {
+		t.Fatalf("comparison %q: truth %v, cases %+v", c.Name, c.Truth, c.Cases)
+	}
+	for _, a := range c.Architectures {
+		if a.RMSEToTruth != nil || len(a.ModalityImportance) != 4 || a.Warnings == nil {
+			t.Errorf("%s: RMSE %v, shares %v, warnings %v", a.Name, a.RMSEToTruth, a.ModalityImportance, a.Warnings)
+		}
+	}
+	// The figure draws every variant.
+	var svg strings.Builder
+	if err := Figure(r, &c).WriteSVG(&svg); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"<svg", "mine: fusion architectures compared", ">early<", ">late<", "</svg>"} {
+		if !strings.Contains(svg.String(), want) {
+			t.Errorf("figure SVG lacks %q", want)
+		}
+	}
+}

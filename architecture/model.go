@@ -1,0 +1,175 @@
+package architecture
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/fusionlens/fusionlens/fusion"
+	"github.com/fusionlens/fusionlens/importance"
+	"github.com/fusionlens/fusionlens/schema"
+)
+
+// Names of the variants, in the order a comparison lists them.
+const (
+	Early    = "early"
+	Hybrid   = "hybrid"
+	Separate = "separate"
+	Late     = "late"
+)
+
+// Names returns every variant's name: early, hybrid, separate, late.
+func Names() []string { return []string{Early, Hybrid, Separate, Late} }
+
+// ParseNames reads a comma-separated list of variant names ("early,late"), checking each
+// and refusing repeats; "" or "all" gives every variant.
+func ParseNames(s string) ([]string, error) {
+	if s == "" || s == "all" {
+		return Names(), nil
+	}
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if !slices.Contains(Names(), f) {
+			return nil, fmt.Errorf("architecture: unknown architecture %q (want some of %s)", f, strings.Join(Names(), ", "))
+		}
+		if slices.Contains(out, f) {
+			return nil, fmt.Errorf("architecture: architecture %q named twice", f)
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// Model is one trained variant. See the package documentation for its representation.
+// A Model is not safe for concurrent use.
+type Model interface {
+	// Name is the variant's name (Early, Hybrid, Separate or Late).
+	Name() string
+	// Represent returns the representation of the cases of d, N x Head().Dim(): block m
+	// (Blocks()[m]) is a function of modality m's inputs only.
+	Represent(d fusion.Dataset) ([]float32, error)
+	// Blocks are the modalities' blocks of the representation, named and ordered as the
+	// schema's modalities (image inputs, then tabular groups).
+	Blocks() []importance.Modality
+	// Head maps representations to p(class 1).
+	Head() importance.Head
+	// Probs returns every class probability of the cases of d (N x classes).
+	Probs(d fusion.Dataset) ([]float32, error)
+	// FusionLayer reports whether the representation is a learned fusion layer, where
+	// the paper's gradient applies (hybrid and separate).
+	FusionLayer() bool
+}
+
+// TrainOptions set up the training of a variant.
+type TrainOptions struct {
+	// Epochs is the number of passes over the training cases of every network the
+	// variant trains; none stops early, so every variant sees the data equally often.
+	Epochs int
+	// Seed seeds the initial weights and the shuffles.
+	Seed uint64
+}
+
+// Train trains the variant name on the cases of train (val is used by the late variant to
+// learn its combination) for inputs described by s.
+func Train(ctx context.Context, name string, s schema.Schema, train, val fusion.Dataset, o TrainOptions) (Model, error) {
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	if o.Epochs < 1 {
+		return nil, fmt.Errorf("architecture: %d epochs, want at least 1", o.Epochs)
+	}
+	if train.N < 2 || val.N < 1 {
+		return nil, fmt.Errorf("architecture: %d training and %d validation cases, want at least 2 and 1", train.N, val.N)
+	}
+	switch name {
+	case Early:
+		return trainEarly(ctx, s, train, o)
+	case Hybrid:
+		return trainFused(ctx, Hybrid, "shared", s, train, val, o)
+	case Separate:
+		return trainFused(ctx, Separate, "separate", s, train, val, o)
+	case Late:
+		return trainLate(ctx, s, train, val, o)
+	}
+	return nil, fmt.Errorf("architecture: unknown architecture %q (want one of %s)", name, strings.Join(Names(), ", "))
+}
+
+// blocksOf returns the modalities of s as consecutive blocks of the given widths.
+func blocksOf(s schema.Schema, widths []int) []importance.Modality {
+	names := s.Modalities()
+	out := make([]importance.Modality, len(names))
+	at := 0
+	for i, n := range names {
+		out[i] = importance.Modality{Name: n, Start: at, End: at + widths[i]}
+		at += widths[i]
+	}
+	return out
+}
+
+// tabularBlocks returns each tabular group's [start, end) in the schema's tabular vector.
+func tabularBlocks(s schema.Schema) [][2]int {
+	out := make([][2]int, len(s.Groups))
+	at := 0
+	for g, grp := range s.Groups {
+		out[g] = [2]int{at, at + grp.Width()}
+		at += grp.Width()
+	}
+	return out
+}
+
+// headWidths is the paper's post-fusion head ending in k classes.
+func headWidths(k int) []int {
+	h := slices.Clone(fusion.PaperHead)
+	h[len(h)-1] = k
+	return h
+}
+
+// fused is the hybrid or separate variant: a fusion.Net.
+type fused struct {
+	name   string
+	net    *fusion.Net
+	head   *fusion.DenseHead
+	blocks []importance.Modality
+}
+
+func trainFused(ctx context.Context, name, encoders string, s schema.Schema, train, val fusion.Dataset, o TrainOptions) (*fused, error) {
+	cfg, err := fusion.NewConfig(s, encoders, fusion.PaperConv, fusion.PaperDense, headWidths(len(s.Classes)))
+	if err != nil {
+		return nil, err
+	}
+	net, err := fusion.NewNet(cfg, 256, o.Seed)
+	if err != nil {
+		return nil, err
+	}
+	to := fusion.DefaultTrainOptions()
+	to.Epochs, to.Seed, to.StopAccuracy, to.Batch = o.Epochs, o.Seed, 1, min(to.Batch, train.N)
+	if _, err := fusion.Train(ctx, net, train, val, to); err != nil {
+		return nil, fmt.Errorf("architecture: %s: %w", name, err)
+	}
+	head, err := fusion.HeadOf(net)
+	if err != nil {
+		return nil, err
+	}
+	var widths []int
+	for _, m := range cfg.Modalities() {
+		widths = append(widths, m.Width)
+	}
+	return &fused{name: name, net: net, head: head, blocks: blocksOf(s, widths)}, nil
+}
+
+func (f *fused) Name() string                  { return f.name }
+func (f *fused) Blocks() []importance.Modality { return slices.Clone(f.blocks) }
+func (f *fused) Head() importance.Head         { return f.head }
+func (f *fused) FusionLayer() bool             { return true }
+
+func (f *fused) Represent(d fusion.Dataset) ([]float32, error) {
+	z, _, err := f.net.Embed(d)
+	return z, err
+}
+
+func (f *fused) Probs(d fusion.Dataset) ([]float32, error) {
+	_, p, err := f.net.EmbedProbs(d)
+	return p, err
+}
