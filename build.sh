@@ -66,6 +66,8 @@ echo "== service worker"
 # when first used; the uncompressed main.wasm and check.wasm are only fetched where the
 # .gz fails.
 first=$(sed -n 's/^{"models":\[{"file":"\([^"]*\)".*/\1/p' "$DIST/models/index.json")
+# loader.js fetches the default model at once, named here, while the wasm compiles.
+sed -i.bak "s|__FUSIONLENS_DEFAULT_MODEL__|${first:+models/$first}|" "$DIST/index.html" && rm -f "$DIST/index.html.bak"
 assets=$(cd "$DIST" && find . -type f ! -name main.wasm ! -name check.wasm ! -path './models/*' | sed 's|^\./||' | LC_ALL=C sort)
 assets="$assets models/index.json"
 [ -f "$DIST/models/validation.json" ] && assets="$assets models/validation.json"
