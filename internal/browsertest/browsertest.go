@@ -76,9 +76,17 @@ func Root() (string, error) {
 }
 
 // Site runs build.sh into a temporary folder once per test binary, with the shipped
-// models from Weights, and returns the built folder.
+// models from Weights, and returns the built folder. FUSIONLENS_SITE names a folder
+// built before (by build.sh) to use instead, e.g. to time two builds side by side
+// (BENCHMARKS.md, Browser).
 func Site(t *testing.T) string {
 	t.Helper()
+	if dir := os.Getenv("FUSIONLENS_SITE"); dir != "" {
+		if _, err := os.Stat(filepath.Join(dir, "main.wasm.gz")); err != nil {
+			t.Fatalf("FUSIONLENS_SITE=%s holds no built site: %v", dir, err)
+		}
+		return dir
+	}
 	buildOnce.Do(func() {
 		root, err := temp()
 		if err != nil {
