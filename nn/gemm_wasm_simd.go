@@ -31,11 +31,46 @@ func kernelSIMD4x8(kc int, a, b, c []float32, ldc int) {
 	c10, c11 := c00, c00
 	c20, c21 := c00, c00
 	c30, c31 := c00, c00
-	for p := 0; p < kc; p++ {
+	// Two steps per iteration: the loop's own cost (bounds checks, the branch) is a
+	// large share of a step in wasm.
+	p := 0
+	for ; p+2 <= kc; p += 2 {
+		ap := a[4*p : 4*p+8 : 4*p+8]
+		bp := b[8*p : 8*p+16 : 8*p+16]
+		b0 := archsimd.LoadFloat32x4Array((*[4]float32)(bp[0:4]))
+		b1 := archsimd.LoadFloat32x4Array((*[4]float32)(bp[4:8]))
+		a0 := archsimd.BroadcastFloat32x4(ap[0])
+		c00 = c00.Add(a0.Mul(b0))
+		c01 = c01.Add(a0.Mul(b1))
+		a1 := archsimd.BroadcastFloat32x4(ap[1])
+		c10 = c10.Add(a1.Mul(b0))
+		c11 = c11.Add(a1.Mul(b1))
+		a2 := archsimd.BroadcastFloat32x4(ap[2])
+		c20 = c20.Add(a2.Mul(b0))
+		c21 = c21.Add(a2.Mul(b1))
+		a3 := archsimd.BroadcastFloat32x4(ap[3])
+		c30 = c30.Add(a3.Mul(b0))
+		c31 = c31.Add(a3.Mul(b1))
+		b0 = archsimd.LoadFloat32x4Array((*[4]float32)(bp[8:12]))
+		b1 = archsimd.LoadFloat32x4Array((*[4]float32)(bp[12:16]))
+		a0 = archsimd.BroadcastFloat32x4(ap[4])
+		c00 = c00.Add(a0.Mul(b0))
+		c01 = c01.Add(a0.Mul(b1))
+		a1 = archsimd.BroadcastFloat32x4(ap[5])
+		c10 = c10.Add(a1.Mul(b0))
+		c11 = c11.Add(a1.Mul(b1))
+		a2 = archsimd.BroadcastFloat32x4(ap[6])
+		c20 = c20.Add(a2.Mul(b0))
+		c21 = c21.Add(a2.Mul(b1))
+		a3 = archsimd.BroadcastFloat32x4(ap[7])
+		c30 = c30.Add(a3.Mul(b0))
+		c31 = c31.Add(a3.Mul(b1))
+	}
+	if p < kc {
+		ap := a[4*p : 4*p+4 : 4*p+4]
 		bp := b[8*p : 8*p+8 : 8*p+8]
 		b0 := archsimd.LoadFloat32x4Array((*[4]float32)(bp[0:4]))
 		b1 := archsimd.LoadFloat32x4Array((*[4]float32)(bp[4:8]))
-		ap := a[4*p : 4*p+4 : 4*p+4]
 		a0 := archsimd.BroadcastFloat32x4(ap[0])
 		c00 = c00.Add(a0.Mul(b0))
 		c01 = c01.Add(a0.Mul(b1))
@@ -64,11 +99,46 @@ func kernelConvSIMD4x8(kc int, a, b []float32, offs []int, c []float32, ldc int,
 	c10, c11 := c00, c00
 	c20, c21 := c00, c00
 	c30, c31 := c00, c00
-	for p, off := range offs {
-		bp := b[off : off+8 : off+8]
+	p := 0
+	for ; p+2 <= kc; p += 2 {
+		o := offs[p : p+2 : p+2]
+		ap := a[4*p : 4*p+8 : 4*p+8]
+		bp := b[o[0] : o[0]+8 : o[0]+8]
 		b0 := archsimd.LoadFloat32x4Array((*[4]float32)(bp[0:4]))
 		b1 := archsimd.LoadFloat32x4Array((*[4]float32)(bp[4:8]))
+		a0 := archsimd.BroadcastFloat32x4(ap[0])
+		c00 = c00.Add(a0.Mul(b0))
+		c01 = c01.Add(a0.Mul(b1))
+		a1 := archsimd.BroadcastFloat32x4(ap[1])
+		c10 = c10.Add(a1.Mul(b0))
+		c11 = c11.Add(a1.Mul(b1))
+		a2 := archsimd.BroadcastFloat32x4(ap[2])
+		c20 = c20.Add(a2.Mul(b0))
+		c21 = c21.Add(a2.Mul(b1))
+		a3 := archsimd.BroadcastFloat32x4(ap[3])
+		c30 = c30.Add(a3.Mul(b0))
+		c31 = c31.Add(a3.Mul(b1))
+		bp = b[o[1] : o[1]+8 : o[1]+8]
+		b0 = archsimd.LoadFloat32x4Array((*[4]float32)(bp[0:4]))
+		b1 = archsimd.LoadFloat32x4Array((*[4]float32)(bp[4:8]))
+		a0 = archsimd.BroadcastFloat32x4(ap[4])
+		c00 = c00.Add(a0.Mul(b0))
+		c01 = c01.Add(a0.Mul(b1))
+		a1 = archsimd.BroadcastFloat32x4(ap[5])
+		c10 = c10.Add(a1.Mul(b0))
+		c11 = c11.Add(a1.Mul(b1))
+		a2 = archsimd.BroadcastFloat32x4(ap[6])
+		c20 = c20.Add(a2.Mul(b0))
+		c21 = c21.Add(a2.Mul(b1))
+		a3 = archsimd.BroadcastFloat32x4(ap[7])
+		c30 = c30.Add(a3.Mul(b0))
+		c31 = c31.Add(a3.Mul(b1))
+	}
+	if p < kc {
 		ap := a[4*p : 4*p+4 : 4*p+4]
+		bp := b[offs[p] : offs[p]+8 : offs[p]+8]
+		b0 := archsimd.LoadFloat32x4Array((*[4]float32)(bp[0:4]))
+		b1 := archsimd.LoadFloat32x4Array((*[4]float32)(bp[4:8]))
 		a0 := archsimd.BroadcastFloat32x4(ap[0])
 		c00 = c00.Add(a0.Mul(b0))
 		c01 = c01.Add(a0.Mul(b1))
