@@ -7,8 +7,19 @@
 # default weights/), and a service worker that caches it for offline use.
 #   ./build.sh          build
 #   ./build.sh serve    build, then serve on http://127.0.0.1:8080/ (ADDR to change)
+#
+# Toolchain: the page is built with Go 1.27.3 (fetched once by the go command from the
+# module proxy, about 76 MB) and GOEXPERIMENT=simd, whose simd/archsimd package gives
+# package nn its wasm SIMD kernels (nn/*_wasm_simd.go); nojsonv2 keeps encoding/json on
+# its Go 1.26 implementation (Go 1.27's json/v2-based one adds about 0.2 MB gzip to
+# main.wasm). Machines here default to GOTOOLCHAIN=local, so this script sets it.
+# WASM_TOOLCHAIN and WASM_GOEXPERIMENT replace them: WASM_TOOLCHAIN=local
+# WASM_GOEXPERIMENT= ./build.sh builds with the local Go (1.26.8) and the plain-Go kernels.
 set -euo pipefail
 cd "$(dirname "$0")"
+
+export GOTOOLCHAIN="${WASM_TOOLCHAIN:-go1.27.3}"
+wasm_experiment="${WASM_GOEXPERIMENT-simd,nojsonv2}"
 
 DIST="${DIST:-dist}"
 STATIC=site/static
@@ -18,7 +29,7 @@ if command -v sha256sum >/dev/null; then SHA256=(sha256sum); else SHA256=(shasum
 rm -rf "$DIST"
 mkdir -p "$DIST/models"
 
-echo "== wasm"
+echo "== wasm ($(go env GOVERSION), GOEXPERIMENT=$wasm_experiment)"
 # Inlining is off (-l) outside fusionlens's own packages, whose loops it speeds up: in wasm
 # inlined copies cost more download than they save time (main.wasm gzip about 8 % smaller;
 # page timings in BENCHMARKS.md). WASM_GCFLAGS replaces these flags, e.g. WASM_GCFLAGS=
@@ -28,7 +39,7 @@ gcflags=("${gcflags[@]/#/-gcflags=}")
 for w in main check; do
 	pkg=./wasm
 	[ $w = check ] && pkg=./wasm/check
-	GOOS=js GOARCH=wasm go build -trimpath ${gcflags[@]+"${gcflags[@]}"} -ldflags='-s -w' -o "$DIST/$w.wasm" $pkg
+	GOEXPERIMENT="$wasm_experiment" GOOS=js GOARCH=wasm go build -trimpath ${gcflags[@]+"${gcflags[@]}"} -ldflags='-s -w' -o "$DIST/$w.wasm" $pkg
 done
 for w in main check; do
 	gzip -9 -n -c "$DIST/$w.wasm" >"$DIST/$w.wasm.gz"
@@ -55,6 +66,8 @@ echo "== service worker"
 # when first used; the uncompressed main.wasm and check.wasm are only fetched where the
 # .gz fails.
 first=$(sed -n 's/^{"models":\[{"file":"\([^"]*\)".*/\1/p' "$DIST/models/index.json")
+# loader.js fetches the default model at once, named here, while the wasm compiles.
+sed -i.bak "s|__FUSIONLENS_DEFAULT_MODEL__|${first:+models/$first}|" "$DIST/index.html" && rm -f "$DIST/index.html.bak"
 assets=$(cd "$DIST" && find . -type f ! -name main.wasm ! -name check.wasm ! -path './models/*' | sed 's|^\./||' | LC_ALL=C sort)
 assets="$assets models/index.json"
 [ -f "$DIST/models/validation.json" ] && assets="$assets models/validation.json"

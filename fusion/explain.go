@@ -13,7 +13,11 @@ const headRows = 64
 // explainer is the inference path for explanations: a batch-1 stack in inference mode
 // that shares the Net's weights, and a head evaluator over chunks of fusion vectors.
 type explainer struct {
-	s     *stack
+	s *stack
+	// enc holds, per encoder, the layers of s's encoder with each convolution, its batch
+	// norm and its ReLU folded into one pass (nn.FoldBatchNorm): explanations run these;
+	// s's own sequences stay unfolded for naming a layer that overflows (sanity.go).
+	enc   []*nn.Sequential
 	h     *headEval
 	imgs  [][]float32 // per encoder, one image per user
 	z     []float32   // Dim
@@ -34,6 +38,9 @@ func (m *Net) explain() *explainer {
 		e := &explainer{s: s,
 			h: newHeadEval(m.cfg, s.head), z: make([]float32, m.cfg.Dim()),
 			dLogp: make([]float32, m.cfg.Classes()), feat: make([][]float32, m.lay.images()+1)}
+		for _, es := range s.encs {
+			e.enc = append(e.enc, nn.FoldBatchNorm(es.seq))
+		}
 		for i, u := range m.lay.users {
 			e.imgs = append(e.imgs, make([]float32, len(u)*m.cfg.Encoders[i].Pixels()))
 			e.dFeat = append(e.dFeat, make([]float32, len(u)*m.cfg.Encoders[i].Features()))
@@ -277,7 +284,7 @@ func (m *Net) EncodeInput(k int, img []float32) []float32 {
 	e, enc := m.explain(), m.lay.enc[k]
 	buf := e.imgs[enc][:len(img)]
 	copy(buf, img)
-	return append([]float32(nil), e.s.encs[enc].seq.Forward(buf, 1)...)
+	return append([]float32(nil), e.enc[enc].Forward(buf, 1)...)
 }
 
 // checkCase reports what is wrong with one case's inputs, naming the input.
@@ -387,7 +394,7 @@ func (e *explainer) fuse(m *Net, images [][]float32, clinical []float32) []float
 	}
 	for i, u := range m.lay.users {
 		f := m.cfg.Encoders[i].Features()
-		out := e.s.encs[i].seq.Forward(e.imgs[i], len(u))
+		out := e.enc[i].Forward(e.imgs[i], len(u))
 		for j, k := range u {
 			e.feat[k] = out[j*f : (j+1)*f]
 		}
@@ -424,7 +431,7 @@ func (m *Net) SaliencyClass(k int, images [][]float32, clinical []float32) (floa
 	sal := make([][]float32, m.lay.images())
 	for i, u := range m.lay.users {
 		setPixelGrad(e.s.encs[i], true)
-		d := e.s.encs[i].seq.Backward(e.dFeat[i], len(u))
+		d := e.enc[i].Backward(e.dFeat[i], len(u))
 		for j, kk := range u {
 			px := m.lay.pixels[kk]
 			sal[kk] = append([]float32(nil), d[j*px:(j+1)*px]...)

@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 	"testing"
+
+	"github.com/fusionlens/fusionlens/nn"
 )
 
 // TestExplainPaths checks that the cached path (Encode each image, Fuse, Grad), the whole
@@ -124,5 +126,39 @@ func TestExplainAfterTraining(t *testing.T) {
 	_, pc, _ := clone.Embed(train.Subset([]int{0}))
 	if math.Abs(float64(pc[0]-after.P)) > 1e-5 {
 		t.Errorf("clone p %v, original %v: the clone does not share the trained weights", pc[0], after.P)
+	}
+}
+
+// TestExplainFoldsBatchNorm checks that the explanation path runs each convolution with
+// its batch norm and ReLU folded into one layer, and that it encodes an image as the
+// unfolded layers do.
+func TestExplainFoldsBatchNorm(t *testing.T) {
+	cfg := smallConfig()
+	m := mustNet(t, cfg, 2, 41)
+	randomizeBN(m, 42)
+	m.SetTraining(false)
+	d := synthData(cfg, 1, 43)
+	px := cfg.Pixels()
+	got := m.Encode(d.Axial[:px])
+
+	e := m.explain()
+	fused := 0
+	for _, l := range e.enc[0].Layers {
+		if _, ok := l.(*nn.ConvBNReLU); ok {
+			fused++
+		}
+	}
+	if fused != len(cfg.Encoders[0].Conv) {
+		t.Fatalf("the explanation path has %d fused convolutions, the encoder %d", fused, len(cfg.Encoders[0].Conv))
+	}
+	for _, l := range e.s.encs[0].seq.Layers {
+		if _, ok := l.(*nn.ConvBNReLU); ok {
+			t.Fatal("the unfolded encoder (used to name a faulty layer) holds a fused layer")
+		}
+	}
+	img := append([]float32(nil), d.Axial[:px]...)
+	want := e.s.encs[0].seq.Forward(img, 1)
+	if !close32(got, want, 1e-5) {
+		t.Errorf("folded encoder gives %v, unfolded %v", got, want)
 	}
 }

@@ -69,7 +69,8 @@ func BenchmarkEncoderTrainStep(b *testing.B) {
 	b.ReportMetric(3*encoderFlops*float64(b.N*batch)/sec/1e9, "GFLOP/s")
 }
 
-// BenchmarkEncoderInfer1 is one case through the encoder in inference mode. NN_KERNEL=go4x4
+// BenchmarkEncoderInfer1 is one case through the encoder in inference mode, layer by layer
+// and with the batch norms folded (FoldBatchNorm, as explanations run). NN_KERNEL=go4x4
 // selects the portable kernel natively (a proxy for js/wasm, which has only that one).
 func BenchmarkEncoderInfer1(b *testing.B) {
 	if name := os.Getenv("NN_KERNEL"); name != "" {
@@ -79,34 +80,49 @@ func BenchmarkEncoderInfer1(b *testing.B) {
 		}
 		defer UseKernel(prev)
 	}
-	enc := newEncoder(1, NewRand(1))
-	enc.SetTraining(false)
-	x := randSlice(28*28, 2)
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		enc.Forward(x, 1)
+	for _, folded := range []bool{false, true} {
+		b.Run(map[bool]string{false: "layers", true: "folded"}[folded], func(b *testing.B) {
+			enc := newEncoder(1, NewRand(1))
+			enc.SetTraining(false)
+			if folded {
+				enc = FoldBatchNorm(enc)
+			}
+			x := randSlice(28*28, 2)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				enc.Forward(x, 1)
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N), "us/case")
+			b.ReportMetric(encoderFlops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
 	}
-	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N), "us/case")
-	b.ReportMetric(encoderFlops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }
 
 // BenchmarkEncoderSaliency1 is one case through the encoder in inference mode and back to
 // its input pixels (the gradient of the sum of the 10 outputs), without parameter
-// gradients: the encoder half of a pixel-saliency explanation.
+// gradients: the encoder half of a pixel-saliency explanation (layer by layer, and
+// folded).
 func BenchmarkEncoderSaliency1(b *testing.B) {
-	enc := newEncoder(1, NewRand(1))
-	enc.Layers[0].(*Conv2D).SkipInputGrad = false
-	enc.SetTraining(false)
-	enc.SetSkipParamGrad(true)
-	x := randSlice(28*28, 2)
-	dOut := make([]float32, 10)
-	fill(dOut, 1)
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		enc.Forward(x, 1)
-		enc.Backward(dOut, 1)
+	for _, folded := range []bool{false, true} {
+		b.Run(map[bool]string{false: "layers", true: "folded"}[folded], func(b *testing.B) {
+			enc := newEncoder(1, NewRand(1))
+			enc.Layers[0].(*Conv2D).SkipInputGrad = false
+			enc.SetTraining(false)
+			enc.SetSkipParamGrad(true)
+			if folded {
+				enc = FoldBatchNorm(enc)
+			}
+			x := randSlice(28*28, 2)
+			dOut := make([]float32, 10)
+			fill(dOut, 1)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				enc.Forward(x, 1)
+				enc.Backward(dOut, 1)
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N), "us/case")
+		})
 	}
-	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N), "us/case")
 }
 
 // BenchmarkSgemm measures the single-threaded GEMM on a square problem and on the

@@ -37,7 +37,7 @@ func Conv2DForward(out, in, w, b []float32, n, cin, h, wd, cout, k, pad int) {
 	if b != nil {
 		checkLen(op, "bias", b, cout)
 	}
-	convForward(out, in, w, b, n, cin, h, wd, cout, k, pad, oh, ow)
+	convForward(out, in, w, b, nil, false, n, cin, h, wd, cout, k, pad, oh, ow)
 }
 
 // convForward is Conv2DForward after the checks. Each image is first copied into zero-
@@ -46,7 +46,11 @@ func Conv2DForward(out, in, w, b []float32, n, cin, h, wd, cout, k, pad int) {
 // Computed over that stride (dropping the extra columns at the end of each row), every
 // row of the patch matrix is a contiguous window of a plane, so the micro-kernel reads it
 // in place: an implicit GEMM, with no im2col and no packing.
-func convForward(out, in, w, b []float32, n, cin, h, wd, cout, k, pad, oh, ow int) {
+//
+// The output pass applies out = scale[o]*sum + b[o] (scale nil: 1; b nil: 0), and
+// max(.., 0) when relu is set: a batch norm folded into the convolution and the ReLU after
+// it cost no pass of their own (see ConvBNReLU).
+func convForward(out, in, w, b, scale []float32, relu bool, n, cin, h, wd, cout, k, pad, oh, ow int) {
 	kern := kernel
 	kk := cin * k * k
 	hp, wp := h+2*pad, wd+pad
@@ -95,12 +99,20 @@ func convForward(out, in, w, b []float32, n, cin, h, wd, cout, k, pad, oh, ow in
 			}
 			o := out[i*cout*oh*ow : (i+1)*cout*oh*ow]
 			for c := 0; c < cout; c++ {
-				var bias float32
+				sc, bias := float32(1), float32(0)
+				if scale != nil {
+					sc = scale[c]
+				}
 				if b != nil {
 					bias = b[c]
 				}
 				for y := 0; y < oh; y++ {
-					affine(o[(c*oh+y)*ow:(c*oh+y+1)*ow], cw.buf[c*pw+y*wp:c*pw+y*wp+ow], 1, bias)
+					dst, src := o[(c*oh+y)*ow:(c*oh+y+1)*ow], cw.buf[c*pw+y*wp:c*pw+y*wp+ow]
+					if relu {
+						affineReLU(dst, src, sc, bias)
+					} else {
+						affine(dst, src, sc, bias)
+					}
 				}
 			}
 		}
@@ -138,7 +150,7 @@ func Conv2DBackward(dIn, dW, dB, dOut, in, w []float32, n, cin, h, wd, cout, k, 
 					}
 				}
 			}
-			convForward(dIn, dOut, wf.buf, nil, n, cout, oh, ow, cin, k, k-1-pad, h, wd)
+			convForward(dIn, dOut, wf.buf, nil, nil, false, n, cout, oh, ow, cin, k, k-1-pad, h, wd)
 			putScratch(wf)
 		} else {
 			convInputGradCol2im(dIn, dOut, w, n, cin, h, wd, cout, k, pad, oh, ow)

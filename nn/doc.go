@@ -18,10 +18,14 @@
 // them. Each layer type sits in the file of its op (conv.go, dense.go, pool.go,
 // batchnorm.go, activation.go, softmax.go, concat.go), after the op's forward/backward
 // pair. Layers implement Layer (layer.go) and chain with Sequential (sequential.go).
+// For inference, FoldBatchNorm (fused.go) turns each Conv2D, BatchNorm, ReLU run into one
+// ConvBNReLU layer whose batch norm and ReLU cost no pass of their own.
 //
 // Matrix products run on register-tiled GEMM micro-kernels: AVX-512 or AVX2+FMA assembly
-// on amd64 when the CPU has them (checked at run time), plain Go everywhere else (js/wasm
-// included); UseKernel switches between them, and the tests run every op on each.
+// on amd64 when the CPU has them (checked at run time); in js/wasm built with Go 1.27 and
+// GOEXPERIMENT=simd (as build.sh builds the page), Float32x4 kernels from the
+// experimental simd/archsimd package (gemm_wasm_simd.go, vec_wasm_simd.go); plain Go
+// everywhere else. UseKernel switches between them, and the tests run every op on each.
 // Sgemm is a cache-blocked, packed GEMM on them. Convolutions are implicit GEMMs: the
 // kernel reads patch rows in place from zero-padded image planes, the input gradient is a
 // convolution with the flipped weights, and the weight gradient reads channels-last patch

@@ -1,4 +1,4 @@
-//go:build !amd64
+//go:build !amd64 && !(goexperiment.simd && wasm && go1.27)
 
 package nn
 

@@ -102,3 +102,25 @@ func reluBackGo(di, dy, out []float32) {
 		di[i] = math.Float32frombits(math.Float32bits(dy[i]) & mask)
 	}
 }
+
+// affineReLUGo writes out[j] = max(x[j]*scale + shift, 0): a batch norm folded into the
+// layer before it, and the ReLU after it, in one pass.
+func affineReLUGo(out, x []float32, scale, shift float32) {
+	x = x[:len(out)]
+	for j := range out {
+		out[j] = max(x[j]*scale+shift, 0)
+	}
+}
+
+// reluBackScaledGo writes di = dy*scale where out > 0, else 0: affineReLUGo's input
+// gradient.
+func reluBackScaledGo(di, dy, out []float32, scale float32) {
+	dy, out = dy[:len(di)], out[:len(di)]
+	for i, v := range out {
+		g := float32(0)
+		if v > 0 {
+			g = dy[i] * scale
+		}
+		di[i] = g
+	}
+}

@@ -137,3 +137,16 @@ func reluBack(di, dy, out []float32) {
 	}
 	reluBackGo(di[m:], dy[m:], out[m:])
 }
+
+// affineReLU writes out[j] = max(x[j]*scale + shift, 0): affine, then relu on out while
+// it is in cache.
+func affineReLU(out, x []float32, scale, shift float32) {
+	affine(out, x, scale, shift)
+	relu(out, out)
+}
+
+// reluBackScaled writes di = dy*scale where out > 0, else 0.
+func reluBackScaled(di, dy, out []float32, scale float32) {
+	reluBack(di, dy, out)
+	affine(di, di, scale, 0)
+}

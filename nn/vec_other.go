@@ -1,4 +1,4 @@
-//go:build !amd64
+//go:build !amd64 && !(goexperiment.simd && wasm && go1.27)
 
 package nn
 
@@ -13,3 +13,5 @@ func dotCentered(dy, x []float32, mu float32) (float32, float32) { return dotCen
 func bnBack(di, dy, x []float32, g, k1, mu, k2 float32)          { bnBackGo(di, dy, x, g, k1, mu, k2) }
 func relu(out, x []float32)                                      { reluGo(out, x) }
 func reluBack(di, dy, out []float32)                             { reluBackGo(di, dy, out) }
+func affineReLU(out, x []float32, scale, shift float32)          { affineReLUGo(out, x, scale, shift) }
+func reluBackScaled(di, dy, out []float32, scale float32)        { reluBackScaledGo(di, dy, out, scale) }

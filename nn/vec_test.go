@@ -60,7 +60,24 @@ func TestVectorHelpers(t *testing.T) {
 					t.Fatalf("n=%d relu(%g) = %g", n, x[i], out[i])
 				}
 			}
+			affineReLU(out, x, scale, shift)
+			for i := range out {
+				want := math.Max(float64(x[i])*scale+shift, 0)
+				near("affineReLU", out[i], want)
+				if math.Signbit(float64(out[i])) {
+					t.Fatalf("n=%d affineReLU(%g) = %g", n, x[i], out[i])
+				}
+			}
+			relu(out, x)
 			reluOut := append([]float32(nil), out...)
+			reluBackScaled(out, y, reluOut, scale)
+			for i := range out {
+				want := 0.0
+				if x[i] > 0 {
+					want = float64(y[i]) * scale
+				}
+				near("reluBackScaled", out[i], want)
+			}
 			reluBack(out, y, reluOut)
 			for i := range out {
 				want := float32(0)

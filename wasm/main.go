@@ -12,7 +12,8 @@
 // render), window.fusionlensTimings (the page's own measurements, site.Timings),
 // window.fusionlensRecovered (how many renders failed and were recovered) and
 // window.fusionlensTimeExplain(n) (mean milliseconds of n head-only re-explanations of
-// the case on screen). None of them sends anything anywhere.
+// the case on screen) and window.fusionlensTimeEngine(n) (full explanations and
+// saliencies of a fixed case, timing.go). None of them sends anything anywhere.
 //
 // This is the only package that imports the UI (package site) and the engine (package
 // explainer) together, so their joint tests live here, natively: page_test.go drives the
@@ -69,6 +70,9 @@ func main() {
 	})
 	defer timeExplain.Release()
 	js.Global().Set("fusionlensTimeExplain", timeExplain)
+	timeEng := timeEngine(r, root)
+	defer timeEng.Release()
+	js.Global().Set("fusionlensTimeEngine", timeEng)
 	first, recovered := true, 0
 	for ok := true; ok; ok = r.EventWait() {
 		t0 := now()

@@ -23,11 +23,22 @@
     prefetched[url] = p;
     return p;
   }
+  // build.sh writes the default model's path into index.html, so that it is fetched at
+  // once, beside the model list and the wasm, rather than one round trip later when the
+  // list has arrived (the list still decides: another first model is fetched then).
+  const meta = document.querySelector('meta[name="fusionlens-default-model"]');
+  const early = meta && meta.content.startsWith("models/") ? meta.content : "";
+  if (early) {
+    prefetch(early);
+  }
   prefetch("models/index.json")
     .then((r) => (r.ok ? r.clone().json() : null))
     .then((idx) => {
       if (idx && Array.isArray(idx.models) && idx.models.length > 0 && typeof idx.models[0].file === "string") {
-        prefetch("models/" + idx.models[0].file);
+        const url = "models/" + idx.models[0].file;
+        if (url !== early) {
+          prefetch(url);
+        }
       }
     })
     .catch(() => {});

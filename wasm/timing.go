@@ -1,0 +1,84 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"errors"
+	"fmt"
+	"syscall/js"
+
+	"github.com/vugu/vugu/domrender"
+
+	"github.com/fusionlens/fusionlens/site"
+)
+
+// timeEngine is window.fusionlensTimeEngine(n): the loaded model's engine timed over n
+// repetitions each of one full explanation (both images through the encoder, then the
+// gradient method's head pass) and of the pixel saliency of both images, on a fixed
+// synthetic case (a ramp image and a blob image, clinical values 0). It returns
+// {explainMS, saliencyMS} (means in milliseconds, from performance.now(), which a page
+// that is not cross-origin isolated coarsens to 0.1 ms: hence the repetitions) or an
+// "error: ..." string. BENCHMARKS.md compares builds with it.
+func timeEngine(r *domrender.JSRenderer, root *site.Root) js.Func {
+	return js.FuncOf(func(this js.Value, args []js.Value) (out any) {
+		defer func() {
+			if p := recover(); p != nil {
+				out = fmt.Sprint("error: ", p)
+			}
+		}()
+		n := 1
+		if len(args) > 0 {
+			n = max(1, args[0].Int())
+		}
+		ee := r.EventEnv()
+		ee.Lock()
+		defer ee.UnlockOnly()
+		e := root.S.Engine
+		if e == nil {
+			return "error: no model loaded"
+		}
+		const side = 28
+		a, c := make([]float32, side*side), make([]float32, side*side)
+		for y := range side {
+			for x := range side {
+				a[y*side+x] = float32(x+y) / (2 * side)
+				if dx, dy := x-14, y-12; dx*dx+dy*dy < 40 {
+					c[y*side+x] = 0.8
+				}
+			}
+		}
+		clin := make([]float32, 20)
+		explain := func() error {
+			za, err := e.Encode(a)
+			if err != nil {
+				return err
+			}
+			zc, err := e.Encode(c)
+			if err != nil {
+				return err
+			}
+			x, err := e.Explain(za, zc, clin, "gradient")
+			if err == nil && x.Pending != "" {
+				err = errors.New("the gradient explanation is pending: " + x.Pending)
+			}
+			return err
+		}
+		t0 := now()
+		for range n {
+			if err := explain(); err != nil {
+				return "error: " + err.Error()
+			}
+		}
+		t1 := now()
+		for range n {
+			if _, _, err := e.Saliency(a, c, clin); err != nil {
+				return "error: " + err.Error()
+			}
+		}
+		t2 := now()
+		o := js.Global().Get("Object").New()
+		o.Set("explainMS", (t1-t0)/float64(n))
+		o.Set("saliencyMS", (t2-t1)/float64(n))
+		return o
+	})
+}
