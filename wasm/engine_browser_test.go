@@ -20,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -136,7 +137,7 @@ const readShown = `(() => {
 // waitMethod waits until the page shows a finished explanation with the method.
 func waitMethod(t *testing.T, b *bt.Browser, method string) shown {
 	t.Helper()
-	b.WaitLong(t, method+" on screen", `document.querySelector('[data-testid="modality-importance"]')?.dataset.method === "`+method+`"`, 120*time.Second)
+	b.WaitLong(t, method+" on screen", `document.querySelector('[data-testid="modality-importance"]')?.dataset.method === "`+method+`"`, bt.BackgroundTimeout)
 	return bt.Eval[shown](t, b, readShown)
 }
 
@@ -217,7 +218,7 @@ type index struct {
 // waitDownload waits for a finished download whose name ends in ext and returns it.
 func waitDownload(t *testing.T, dir, ext string) []byte {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(bt.ActionTimeout)
 	for time.Now().Before(deadline) {
 		entries, _ := os.ReadDir(dir)
 		for _, e := range entries {
@@ -301,7 +302,7 @@ func TestBrowserEngine(t *testing.T) {
 	}
 
 	if !t.Run("reference-methods", func(t *testing.T) {
-		b.WaitLong(t, "the reference cohort", `(document.querySelector('[data-testid="reference-note"]') || {}).textContent?.includes("ready")`, 150*time.Second)
+		b.WaitLong(t, "the reference cohort", `(document.querySelector('[data-testid="reference-note"]') || {}).textContent?.includes("ready")`, bt.BackgroundTimeout)
 		timings["reference cohort (200 cases)"] = bt.Eval[float64](t, b, `window.fusionlensTimings.referenceMS`)
 		for _, m := range []string{"occlusion", "integrated_gradients", "kernelshap"} {
 			selectOption(t, b, "method-select", m)
@@ -365,7 +366,10 @@ func TestBrowserEngine(t *testing.T) {
 			Frames       int
 			MaxGap       float64
 		}
-		got := bt.Eval[order](t, b, `new Promise(resolve => {
+		// The page gives up waiting after bt.BackgroundTimeout (the order then lacks
+		// "check"); the evaluation's own deadline is a minute longer, so the page's answer
+		// always arrives.
+		got := bt.EvalLong[order](t, b, `new Promise(resolve => {
   window.testWorkers = [];
   const W = window.Worker;
   window.Worker = class extends W { constructor(url, opt) { super(url, opt); window.testWorkers.push(String(url)); } };
@@ -394,10 +398,10 @@ func TestBrowserEngine(t *testing.T) {
   };
   const mo = new MutationObserver(step);
   mo.observe(document.body, {subtree: true, childList: true, attributes: true});
-  setTimeout(finish, 150000);
+  setTimeout(finish, `+strconv.FormatInt(bt.BackgroundTimeout.Milliseconds(), 10)+`);
   q("truth-run").click();
   step();
-})`)
+})`, bt.BackgroundTimeout+time.Minute)
 		workers := bt.Eval[[]string](t, b, `window.testWorkers`)
 		if len(workers) != 1 || workers[0] != "check.js" {
 			t.Errorf("the check started workers %q, want one check.js", workers)
@@ -526,7 +530,7 @@ func TestBrowserEngine(t *testing.T) {
 			waitMethod(t, b, "gradient")
 		}
 		b.Run(t, "running the check", chromedp.Click(bt.TestID("truth-run")))
-		b.WaitLong(t, "the gradient check", `document.querySelector('[data-testid="truth-check"]')?.dataset.method === "gradient"`, 150*time.Second)
+		b.WaitLong(t, "the gradient check", `document.querySelector('[data-testid="truth-check"]')?.dataset.method === "gradient"`, bt.BackgroundTimeout)
 		b.WaitFor(t, "the saliency", `document.querySelectorAll('[data-testid="saliency"] img.pixelated').length === 2`)
 		b.Run(t, "scrolling up", chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
 		b.Screenshot(t, "docs-gradient")
@@ -542,7 +546,7 @@ func TestBrowserEngine(t *testing.T) {
 		selectOption(t, b, "method-select", "kernelshap")
 		waitMethod(t, b, "kernelshap")
 		b.Run(t, "running the check", chromedp.Click(bt.TestID("truth-run")))
-		b.WaitLong(t, "the KernelSHAP check", `document.querySelector('[data-testid="truth-check"]')?.dataset.method === "kernelshap"`, 150*time.Second)
+		b.WaitLong(t, "the KernelSHAP check", `document.querySelector('[data-testid="truth-check"]')?.dataset.method === "kernelshap"`, bt.BackgroundTimeout)
 		b.WaitFor(t, "the saliency", `document.querySelectorAll('[data-testid="saliency"] img.pixelated').length === 2`)
 		b.Run(t, "scrolling up", chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
 		b.Screenshot(t, "docs-kernelshap")
