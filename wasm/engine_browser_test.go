@@ -186,7 +186,8 @@ func compare(t *testing.T, what string, got shown, want importance.Attribution, 
 }
 
 // setInput sets a form field and fires the event the page listens to, and resolves with
-// the milliseconds until the prediction's p changes on screen (-1 if it never does).
+// the milliseconds until the prediction's p changes on screen (-1 if it has not within a
+// bound half a minute short of Eval's deadline).
 func setInput(sel, value, event string) string {
 	return `new Promise(resolve => {
   const pred = () => document.querySelector('[data-testid="prediction"]');
@@ -196,7 +197,7 @@ func setInput(sel, value, event string) string {
     if (pred() && pred().dataset.p !== before) { mo.disconnect(); resolve(performance.now() - t0); }
   });
   mo.observe(document.body, {subtree: true, childList: true, attributes: true});
-  setTimeout(() => { mo.disconnect(); resolve(-1); }, 20000);
+  setTimeout(() => { mo.disconnect(); resolve(-1); }, ` + strconv.FormatInt((bt.ActionTimeout-30*time.Second).Milliseconds(), 10) + `);
   const el = document.querySelector(` + "`" + sel + "`" + `);
   el.value = ` + fmt.Sprintf("%q", value) + `;
   el.dispatchEvent(new Event(` + fmt.Sprintf("%q", event) + `, {bubbles: true}));
