@@ -14,7 +14,9 @@ import (
 // a failed render (see Root.Recover).
 const (
 	// MaxFieldChars bounds a clinical field (the input's maxlength): the longest value
-	// with its unit takes about twenty characters.
+	// with its unit takes about twenty characters. A longer value set by a script is cut
+	// to it in the browser, by loader.js, before Vugu copies it into the input event
+	// (see State.SetClinicalCut); clipField cuts whatever still arrives longer.
 	MaxFieldChars = 64
 	// maxShown bounds, in bytes, any other text the page shows from a user's input or a
 	// file: messages, file names, model metadata.

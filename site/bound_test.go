@@ -52,6 +52,34 @@ func TestLongTextIsBounded(t *testing.T) {
 	}
 }
 
+// TestClinicalCut: a value the loader already cut (SetClinicalCut) marks the field as
+// too long with the length it had, keeps at most MaxFieldChars characters and is not
+// used; one that fitted is read as typed.
+func TestClinicalCut(t *testing.T) {
+	s, _ := testState(t)
+	name := s.Clinical[0].Name
+	s.SetClinicalCut(name, "50"+strings.Repeat(" ", 62), 1<<20)
+	f := s.field(name)
+	if !strings.Contains(f.Err, "Too long (1048576 characters)") || utf8.RuneCountInString(f.Text) > MaxFieldChars {
+		t.Errorf("cut field: text %q, error %q", f.Text, f.Err)
+	}
+	if s.Result != nil || !strings.Contains(s.Waiting(), "valid clinical values") {
+		t.Errorf("a cut field was used: waiting %q", s.Waiting())
+	}
+	s.SetClinicalCut(name, "é"+strings.Repeat("x", 200), 201)
+	if n := utf8.RuneCountInString(f.Text); n != MaxFieldChars || !utf8.ValidString(f.Text) {
+		t.Errorf("a longer cut text kept %d characters (valid UTF-8 %v)", n, utf8.ValidString(f.Text))
+	}
+	s.SetClinicalCut(name, "50", 2)
+	if f.Err != "" || f.Text != "50" || s.Result == nil {
+		t.Errorf("a text that fitted: %q, error %q, result %v", f.Text, f.Err, s.Result != nil)
+	}
+	s.SetClinicalCut("nope", "1", 100)
+	if !strings.Contains(s.ResultErr, `"nope"`) {
+		t.Errorf("unknown field: %q", s.ResultErr)
+	}
+}
+
 // TestRecoverAndReset: after a failed render the page keeps the inputs (Recover) or, at
 // worst, the model and the clinical values (Reset), and shows why.
 func TestRecoverAndReset(t *testing.T) {

@@ -259,6 +259,7 @@ func TestBrowserExplainer(t *testing.T) {
 func TestBrowserOffline(t *testing.T) {
 	testtool.Command(t, "chromium")
 	dir := bt.Site(t)
+	checkPrecache(t, dir)
 	srv := bt.NewServer(t, dir)
 	b := bt.New(t, srv.URL)
 	b.Load(t, srv.URL+"/")
@@ -286,6 +287,49 @@ func TestBrowserOffline(t *testing.T) {
 	b.Run(t, "loading the example case offline", chromedp.Click(bt.TestID("example-case")))
 	b.WaitFor(t, "an explanation offline", `!!document.querySelector('[data-testid="modality-importance"]')`)
 	b.Screenshot(t, "08-offline")
+}
+
+// checkPrecache checks the service worker's precache list in the built site: a URL in it
+// that the build lacks makes the worker's install fail (cache.addAll rejects) with nothing
+// on the page, so every listed file must exist, and every file index.html loads must be
+// listed (the ones build.sh writes at build time, vugu-helper.js and wasm_exec.js,
+// included).
+func checkPrecache(t *testing.T, dir string) {
+	t.Helper()
+	sw, err := os.ReadFile(filepath.Join(dir, "sw.js"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^const ASSETS = \[(.*)\];$`).FindSubmatch(sw)
+	if m == nil {
+		t.Fatal("the built sw.js has no ASSETS list")
+	}
+	listed := map[string]bool{}
+	for _, q := range regexp.MustCompile(`"([^"]*)"`).FindAllSubmatch(m[1], -1) {
+		a := string(q[1])
+		listed[a] = true
+		file := a
+		if a == "./" {
+			file = "index.html"
+		}
+		if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(file))); err != nil {
+			t.Errorf("the service worker precaches %q, which the build lacks", a)
+		}
+	}
+	page, err := os.ReadFile(filepath.Join(dir, "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range regexp.MustCompile(`(?:src|href)="([^"]+)"`).FindAllSubmatch(page, -1) {
+		if a := string(q[1]); !listed[a] {
+			t.Errorf("index.html loads %q, which the service worker does not precache", a)
+		}
+	}
+	for _, a := range []string{"./", "main.wasm.gz", "vugu-helper.js", "wasm_exec.js", "models/index.json"} {
+		if !listed[a] {
+			t.Errorf("the service worker does not precache %q", a)
+		}
+	}
 }
 
 // pydicomFile returns a real DICOM file shipped by Debian's python3-pydicom.

@@ -48,8 +48,16 @@ func (c *ClinicalForm) rangeText(f *ClinicalField) string {
 	return f.Range
 }
 
-// OnInput takes the text of one field as it is typed, or the level chosen.
+// OnInput takes the text of one field as it is typed, or the level chosen. A value beyond
+// the field's maxlength (set by a script: the browser cuts what is typed or pasted)
+// arrives already cut by loader.js, which says in the field's fusionlensCutFrom how long
+// it was.
 func (c *ClinicalForm) OnInput(e vugu.DOMEvent, f *ClinicalField) {
 	defer catch(&f.Err, "reading "+f.Label)
-	c.S.SetClinical(f.Name, e.PropString("target", "value"))
+	text := e.PropString("target", "value")
+	if n := e.PropFloat64("target", "fusionlensCutFrom"); n > 0 {
+		c.S.SetClinicalCut(f.Name, text, int(min(n, 1<<40)))
+		return
+	}
+	c.S.SetClinical(f.Name, text)
 }

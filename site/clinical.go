@@ -88,3 +88,15 @@ func (f *ClinicalField) values() []float32 {
 	}
 	return f.vec
 }
+
+// cut takes the first characters of a text that was length characters long, cut before
+// it reached the page (see SetClinicalCut): like set given the whole text, the field
+// keeps at most MaxFieldChars characters and says it was too long.
+func (f *ClinicalField) cut(text string, length int) {
+	if length <= MaxFieldChars {
+		f.set(text)
+		return
+	}
+	f.Text, _ = clipField(text)
+	f.Err = fieldTooLong(length)
+}

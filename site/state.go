@@ -204,6 +204,21 @@ func (s *State) SetClinical(name, text string) {
 	s.recompute()
 }
 
+// SetClinicalCut takes the start of a text that was length characters long when it was
+// typed, set or pasted into a clinical field: the page's loader cuts a value beyond the
+// field's maxlength before the input event reaches Go (Vugu copies the field's whole
+// value into every event, seconds for a megabyte in wasm). The field is marked too long,
+// as SetClinical marks the whole text.
+func (s *State) SetClinicalCut(name, text string, length int) {
+	f := s.field(name)
+	if f == nil {
+		s.ResultErr = "no clinical field named " + strconv.Quote(name)
+		return
+	}
+	f.cut(text, length)
+	s.recompute()
+}
+
 func (s *State) field(name string) *ClinicalField {
 	for i := range s.Clinical {
 		if s.Clinical[i].Name == name {

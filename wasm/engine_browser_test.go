@@ -20,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -136,7 +137,7 @@ const readShown = `(() => {
 // waitMethod waits until the page shows a finished explanation with the method.
 func waitMethod(t *testing.T, b *bt.Browser, method string) shown {
 	t.Helper()
-	b.WaitLong(t, method+" on screen", `document.querySelector('[data-testid="modality-importance"]')?.dataset.method === "`+method+`"`, 120*time.Second)
+	b.WaitLong(t, method+" on screen", `document.querySelector('[data-testid="modality-importance"]')?.dataset.method === "`+method+`"`, bt.BackgroundTimeout)
 	return bt.Eval[shown](t, b, readShown)
 }
 
@@ -185,7 +186,8 @@ func compare(t *testing.T, what string, got shown, want importance.Attribution, 
 }
 
 // setInput sets a form field and fires the event the page listens to, and resolves with
-// the milliseconds until the prediction's p changes on screen (-1 if it never does).
+// the milliseconds until the prediction's p changes on screen (-1 if it has not within a
+// bound half a minute short of Eval's deadline).
 func setInput(sel, value, event string) string {
 	return `new Promise(resolve => {
   const pred = () => document.querySelector('[data-testid="prediction"]');
@@ -195,7 +197,7 @@ func setInput(sel, value, event string) string {
     if (pred() && pred().dataset.p !== before) { mo.disconnect(); resolve(performance.now() - t0); }
   });
   mo.observe(document.body, {subtree: true, childList: true, attributes: true});
-  setTimeout(() => { mo.disconnect(); resolve(-1); }, 20000);
+  setTimeout(() => { mo.disconnect(); resolve(-1); }, ` + strconv.FormatInt((bt.ActionTimeout-30*time.Second).Milliseconds(), 10) + `);
   const el = document.querySelector(` + "`" + sel + "`" + `);
   el.value = ` + fmt.Sprintf("%q", value) + `;
   el.dispatchEvent(new Event(` + fmt.Sprintf("%q", event) + `, {bubbles: true}));
@@ -217,7 +219,7 @@ type index struct {
 // waitDownload waits for a finished download whose name ends in ext and returns it.
 func waitDownload(t *testing.T, dir, ext string) []byte {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(bt.ActionTimeout)
 	for time.Now().Before(deadline) {
 		entries, _ := os.ReadDir(dir)
 		for _, e := range entries {
@@ -323,7 +325,7 @@ func TestBrowserEngine(t *testing.T) {
 	}
 
 	if !t.Run("reference-methods", func(t *testing.T) {
-		b.WaitLong(t, "the reference cohort", `(document.querySelector('[data-testid="reference-note"]') || {}).textContent?.includes("ready")`, 150*time.Second)
+		b.WaitLong(t, "the reference cohort", `(document.querySelector('[data-testid="reference-note"]') || {}).textContent?.includes("ready")`, bt.BackgroundTimeout)
 		timings["reference cohort (200 cases)"] = bt.Eval[float64](t, b, `window.fusionlensTimings.referenceMS`)
 		for _, m := range []string{"occlusion", "integrated_gradients", "kernelshap"} {
 			selectOption(t, b, "method-select", m)
@@ -387,7 +389,10 @@ func TestBrowserEngine(t *testing.T) {
 			Frames       int
 			MaxGap       float64
 		}
-		got := bt.Eval[order](t, b, `new Promise(resolve => {
+		// The page gives up waiting after bt.BackgroundTimeout (the order then lacks
+		// "check"); the evaluation's own deadline is a minute longer, so the page's answer
+		// always arrives.
+		got := bt.EvalLong[order](t, b, `new Promise(resolve => {
   window.testWorkers = [];
   const W = window.Worker;
   window.Worker = class extends W { constructor(url, opt) { super(url, opt); window.testWorkers.push(String(url)); } };
@@ -416,10 +421,10 @@ func TestBrowserEngine(t *testing.T) {
   };
   const mo = new MutationObserver(step);
   mo.observe(document.body, {subtree: true, childList: true, attributes: true});
-  setTimeout(finish, 150000);
+  setTimeout(finish, `+strconv.FormatInt(bt.BackgroundTimeout.Milliseconds(), 10)+`);
   q("truth-run").click();
   step();
-})`)
+})`, bt.BackgroundTimeout+time.Minute)
 		workers := bt.Eval[[]string](t, b, `window.testWorkers`)
 		if len(workers) != 1 || workers[0] != "check.js" {
 			t.Errorf("the check started workers %q, want one check.js", workers)
@@ -548,7 +553,7 @@ func TestBrowserEngine(t *testing.T) {
 			waitMethod(t, b, "gradient")
 		}
 		b.Run(t, "running the check", chromedp.Click(bt.TestID("truth-run")))
-		b.WaitLong(t, "the gradient check", `document.querySelector('[data-testid="truth-check"]')?.dataset.method === "gradient"`, 150*time.Second)
+		b.WaitLong(t, "the gradient check", `document.querySelector('[data-testid="truth-check"]')?.dataset.method === "gradient"`, bt.BackgroundTimeout)
 		b.WaitFor(t, "the saliency", `document.querySelectorAll('[data-testid="saliency"] img.pixelated').length === 2`)
 		b.Run(t, "scrolling up", chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
 		b.Screenshot(t, "docs-gradient")
@@ -564,7 +569,7 @@ func TestBrowserEngine(t *testing.T) {
 		selectOption(t, b, "method-select", "kernelshap")
 		waitMethod(t, b, "kernelshap")
 		b.Run(t, "running the check", chromedp.Click(bt.TestID("truth-run")))
-		b.WaitLong(t, "the KernelSHAP check", `document.querySelector('[data-testid="truth-check"]')?.dataset.method === "kernelshap"`, 150*time.Second)
+		b.WaitLong(t, "the KernelSHAP check", `document.querySelector('[data-testid="truth-check"]')?.dataset.method === "kernelshap"`, bt.BackgroundTimeout)
 		b.WaitFor(t, "the saliency", `document.querySelectorAll('[data-testid="saliency"] img.pixelated').length === 2`)
 		b.Run(t, "scrolling up", chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
 		b.Screenshot(t, "docs-kernelshap")

@@ -332,28 +332,50 @@ func (b *Browser) Leak(r *network.Request) string {
 // testing Leak).
 func NewLeakChecker(origin string) *Browser { return &Browser{origin: origin} }
 
-// Run runs actions with a timeout, failing the test on error.
+// Deadlines of the browser actions. They bound a hung page; they do not assert speed
+// (speed is measured in benchmarks). On a busy machine (CI runners with a load average of
+// 12 and more on 2 cores were seen) compiling the wasm, opening a model or a page busy
+// with background work takes a minute where an idle machine takes a second, and every
+// command to the tab waits for the page's only thread: so they are generous, and a page
+// that is really stuck still fails, only later.
+const (
+	// ActionTimeout bounds one Run (a navigation, a click, typed keys), one Eval and one
+	// Screenshot.
+	ActionTimeout = 2 * time.Minute
+	// WaitTimeout bounds WaitFor: the page reaching a state (its first render after the
+	// wasm compiled, a model opened, an explanation on screen).
+	WaitTimeout = 3 * time.Minute
+	// BackgroundTimeout bounds waits for the page's long background work (the reference
+	// cohort, a ground-truth check, a KernelSHAP explanation): pass it to WaitLong and
+	// EvalLong.
+	BackgroundTimeout = 4 * time.Minute
+	// pollTimeout bounds one evaluation of a WaitFor condition; a poll that times out
+	// (the page busy) is repeated until the wait's own deadline.
+	pollTimeout = 30 * time.Second
+)
+
+// Run runs actions within ActionTimeout, failing the test on error.
 func (b *Browser) Run(t *testing.T, what string, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(b.Ctx, waitLimit)
+	ctx, cancel := context.WithTimeout(b.Ctx, ActionTimeout)
 	defer cancel()
 	if err := chromedp.Do(ctx, actions...); err != nil {
 		t.Fatalf("%s: %v", what, err)
 	}
 }
 
-// Deadlines for a page that hangs. They are not timings: a loaded CI machine (load average
-// 20 on 2 cores) made the ground-truth check take over a minute and the first model over
-// 30 seconds, so they are generous; the page's speed is measured in BENCHMARKS.md.
-const (
-	evalLimit = 180 * time.Second
-	waitLimit = 90 * time.Second
-)
-
-// Eval evaluates a JavaScript expression (awaiting a promise), for up to evalLimit.
+// Eval evaluates a JavaScript expression (awaiting a promise) within ActionTimeout.
 func Eval[T any](t *testing.T, b *Browser, expr string) T {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(b.Ctx, evalLimit)
+	return EvalLong[T](t, b, expr, ActionTimeout)
+}
+
+// EvalLong is Eval with the deadline limit, for an expression whose promise waits for
+// background work: limit must exceed any bound the expression sets itself in the page
+// (a setTimeout that resolves it), or the test fails before the page's answer arrives.
+func EvalLong[T any](t *testing.T, b *Browser, expr string, limit time.Duration) T {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.Ctx, limit)
 	defer cancel()
 	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
 	if err != nil {
@@ -363,26 +385,26 @@ func Eval[T any](t *testing.T, b *Browser, expr string) T {
 }
 
 // WaitFor polls a JavaScript condition (which may return a promise) until it is true, for
-// up to waitLimit. (chromedp.Poll builds its predicate with new Function, which the
+// up to WaitTimeout. (chromedp.Poll builds its predicate with new Function, which the
 // page's CSP forbids.)
 func (b *Browser) WaitFor(t *testing.T, what, cond string) {
 	t.Helper()
-	b.WaitLong(t, what, cond, waitLimit)
+	b.WaitLong(t, what, cond, WaitTimeout)
 }
 
-// WaitLong is WaitFor with a longer deadline, for background work.
+// WaitLong is WaitFor with the deadline limit (BackgroundTimeout for background work).
 func (b *Browser) WaitLong(t *testing.T, what, cond string, limit time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(limit)
 	for {
-		ctx, cancel := context.WithTimeout(b.Ctx, 10*time.Second)
+		ctx, cancel := context.WithTimeout(b.Ctx, min(pollTimeout, max(time.Until(deadline), time.Second)))
 		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("(async () => !!("+cond+"))()", chromedp.EvalAwaitPromise))
 		cancel()
 		if err == nil && ok {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("waiting for %s (%s): last result %v, %v", what, cond, ok, err)
+			t.Fatalf("waiting %v for %s (%s): last result %v, %v", limit, what, cond, ok, err)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -417,7 +439,7 @@ func (b *Browser) Screenshot(t *testing.T, name string) string {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(b.Ctx, waitLimit)
+	ctx, cancel := context.WithTimeout(b.Ctx, ActionTimeout)
 	defer cancel()
 	// Quality 100 is chromedp's way of asking for PNG (any other quality gives JPEG), so
 	// the .png files are PNG.

@@ -13,6 +13,46 @@
     throw new EvalError("eval is disabled on this page");
   };
 
+  // The browser keeps what is typed or pasted into a field within its maxlength, but a
+  // value set by a script (an extension, autofill) can be any length, and Vugu copies the
+  // field's whole value into every input event it hands to Go (as JSON, decoded there):
+  // for a megabyte that costs seconds per event in wasm. So such a value is cut here, in
+  // the capture phase, before Vugu's listener on the field runs; the field's
+  // fusionlensCutFrom says how many characters it had (0 when not cut), and the Go side
+  // reports the field as too long (site.State.SetClinicalCut).
+  function codePoints(s) {
+    let n = s.length;
+    for (let i = 0; i + 1 < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0xd800 && c < 0xdc00) {
+        const d = s.charCodeAt(i + 1);
+        if (d >= 0xdc00 && d < 0xe000) {
+          n--;
+          i++;
+        }
+      }
+    }
+    return n;
+  }
+  document.addEventListener("input", (ev) => {
+    const f = ev.target;
+    if (!(f instanceof HTMLInputElement) || f.maxLength < 0) {
+      return;
+    }
+    const v = f.value;
+    if (v.length <= f.maxLength) {
+      f.fusionlensCutFrom = 0;
+      return;
+    }
+    let end = f.maxLength;
+    const last = v.charCodeAt(end - 1);
+    if (last >= 0xd800 && last < 0xdc00) {
+      end--; // do not split a surrogate pair
+    }
+    f.fusionlensCutFrom = codePoints(v);
+    f.value = v.slice(0, end);
+  }, true);
+
   // Fetch the model list and the default (first) model while the wasm downloads: the Go
   // side takes these responses instead of asking again (fetchLocal in site/jsio.go).
   const prefetched = {};
