@@ -65,7 +65,6 @@ func writeCases(t *testing.T, n int, edit func(i int, row []string)) string {
 	return p
 }
 
-
 // TestExplain checks the result's structure (every row, shares summing to 1, the cohort
 // the normalised sum of the cases' attributions), that uploads give the same numbers as
 // the disk, and that methods with a background and cohort-only methods run.
