@@ -10,8 +10,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/fusionlens/fusionlens/internal/badinput"
-	"github.com/fusionlens/fusionlens/internal/testtool"
 	bt "github.com/fusionlens/fusionlens/internal/browsertest"
+	"github.com/fusionlens/fusionlens/internal/testtool"
 )
 
 // TestBrowserBadInput runs the generated bad-input corpus through the page: a megabyte
