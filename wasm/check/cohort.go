@@ -54,6 +54,7 @@ func explainCohort(id int, d js.Value) (*cases.Result, error) {
 		total   int64
 	)
 	n := files.Length()
+	var last time.Time
 	for i := range n {
 		f := files.Index(i)
 		name := f.Get("name").String()
@@ -75,7 +76,10 @@ func explainCohort(id int, d js.Value) (*cases.Result, error) {
 			continue
 		}
 		u.Add(name, data)
-		post(id, "progress", "what", "read the chosen files", "done", i+1, "total", n)
+		if now := time.Now(); now.Sub(last) >= progressEvery || i+1 == n {
+			last = now
+			post(id, "progress", "what", "read the chosen files", "done", i+1, "total", n)
+		}
 	}
 	if csv == nil {
 		return nil, errors.New("no CSV file among the chosen files: choose the CSV of cases together with its image files")
