@@ -31,11 +31,23 @@ func (t *Table) imagePath(cell string) (string, error) {
 
 // readImageFile reads the image file of a cell within lim.
 func (t *Table) readImageFile(cell string, lim Limits) ([]byte, string, error) {
-	path, err := t.imagePath(cell)
-	if err != nil {
-		return nil, "", err
+	var (
+		path string
+		f    io.ReadCloser
+		err  error
+	)
+	if t.Files != nil {
+		path = strings.TrimSpace(cell)
+		if path == "" {
+			return nil, "", fmt.Errorf("no image file named")
+		}
+		f, err = t.Files.Open(path)
+	} else {
+		if path, err = t.imagePath(cell); err != nil {
+			return nil, "", err
+		}
+		f, err = os.Open(path)
 	}
-	f, err := os.Open(path)
 	if err != nil {
 		return nil, path, fmt.Errorf("image %s: %w", quote(strings.TrimSpace(cell)), err)
 	}

@@ -25,6 +25,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -81,6 +82,10 @@ type Table struct {
 	Header []string   // column names, unique
 	Rows   [][]string // data rows, each len(Header) cells
 	Lines  []int      // the line of the file each row starts on (the header is on line 1, or later after blank lines)
+	// Files, when not nil, holds the image files: a cell's path is looked up in it (as a
+	// slash-separated path, relative to the CSV; Dir is then ignored) instead of on the
+	// disk. A browser's uploaded files come in this way (see Uploads).
+	Files fs.FS
 }
 
 // Column returns the index of the named column, or -1.

@@ -109,6 +109,8 @@ func (s *State) OpenModel(c ModelChoice, data []byte) {
 		note += " (test accuracy " + ftoa(100*info.Accuracy, 1) + " %)"
 	}
 	s.Timings.ModelAt = s.now()
+	s.modelData = data
+	s.Cohort = CohortView{gen: s.Cohort.gen + 1} // a running cohort's answer is for the old model
 	s.SetEngine(eng, c.ID, note)
 }
 

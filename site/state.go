@@ -51,6 +51,12 @@ type State struct {
 	// (images then fail to load with a message).
 	DecodeImage ImageDecoder
 
+	// RunCohort explains a CSV of cases in the background (cohort mode); nil when this
+	// build has none. Cohort is what cohort mode shows.
+	RunCohort CohortFunc
+	Cohort    CohortView
+	modelData []byte // the open model's file, for cohort mode's worker
+
 	MethodID string
 	Result   *engine.Explanation // nil when there is nothing to show
 	// ResultErr explains a failed prediction; Waiting says what is missing before one.

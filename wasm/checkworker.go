@@ -12,6 +12,8 @@ import (
 	"sync"
 	"syscall/js"
 
+	vjs "github.com/vugu/vugu/js"
+
 	"github.com/fusionlens/fusionlens/engine"
 	"github.com/fusionlens/fusionlens/explainer"
 	"github.com/fusionlens/fusionlens/site"
@@ -256,4 +258,29 @@ func bytesToJS(b []byte) js.Value {
 	u8 := js.Global().Get("Uint8Array").New(len(b))
 	js.CopyBytesToJS(u8, b)
 	return u8
+}
+
+// cohorter explains the CSVs of cases of cohort mode, in a worker of its own (check.wasm
+// again) so that a long cohort never holds up an upload or a check.
+var cohorter = &checkWorker{replies: map[int]chan js.Value{}}
+
+// cohort is a site.CohortFunc: the worker reads the files itself (see wasm/check).
+func (c *checkWorker) cohort(files vjs.Value, model []byte, method, class string, pace engine.Pace) ([]byte, error) {
+	msg := js.Global().Get("Object").New()
+	msg.Set("kind", "cohort")
+	msg.Set("files", js.Value(files))
+	msg.Set("model", bytesToJS(model))
+	msg.Set("method", method)
+	msg.Set("class", class)
+	msg.Set("seed", "1")
+	m, err := c.call(msg, func(m js.Value) error {
+		return pace(engine.Progress{What: m.Get("what").String(), Done: m.Get("done").Int(), Total: m.Get("total").Int()})
+	})
+	if err != nil {
+		return nil, err
+	}
+	if t := m.Get("type").String(); t != "cohort" {
+		return nil, errors.New("the cohort worker answered with " + strconv.Quote(t))
+	}
+	return []byte(m.Get("result").String()), nil
 }

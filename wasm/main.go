@@ -49,6 +49,7 @@ func main() {
 	}
 	root := &site.Root{S: site.NewState(explainer.Opener(explainer.Options{Check: checker.check}))}
 	root.S.DecodeImage = imager.decodeImage
+	root.S.RunCohort = cohorter.cohort
 	timeExplain := js.FuncOf(func(this js.Value, args []js.Value) (out interface{}) {
 		defer func() {
 			if p := recover(); p != nil {

@@ -24,7 +24,7 @@ var house = []struct {
 	{"network", []string{"modelfile", "fusion"}},
 	{"truth", []string{"groundtruth", "latent", "internal/fixture", "internal/badinput", "cohort"}},
 	{"out", []string{"importance", "validation", "validation/figure", "architecture", "engine", "explainer",
-		"explainer/truthcheck", "explainer/internal/scenariotable", "explainer/testmodel"}},
+		"explainer/truthcheck", "explainer/cases", "explainer/internal/scenariotable", "explainer/testmodel"}},
 	{"shipped", []string{"weights"}},
 	{"browser", []string{"site/imagefile", "site", "site/internal/vuguhelper", "site/internal/modelindex",
 		"internal/browsertest", "wasm/check", "wasm"}},

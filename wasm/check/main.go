@@ -22,6 +22,14 @@
 // source, dicom} or {id, type: "error", message}. Image requests are answered in order
 // too, on their own goroutine: they do not wait for a check's next pause, but share the
 // program's one thread with it.
+//
+// A cohort request (cohort mode: a CSV of the user's cases with its image files) is {id,
+// kind: "cohort", model: Uint8Array, files: [File, ...] (exactly one .csv; the image
+// files its rows name, matched by casefile.Uploads), method, class, seed: decimal
+// string}; the worker reads the files itself (the page's program never copies them),
+// answers with progress messages and then {id, type: "cohort", result: JSON of
+// cases.Result} or {id, type: "error", message} (casefile's errors name the row and the
+// column). The page runs cohort requests in a worker of their own.
 package main
 
 import (
@@ -56,9 +64,15 @@ func main() {
 	reqs := make(chan request, 16)
 	images := make(chan imageRequest, 16)
 	go decodeImages(images)
+	cohorts := make(chan js.Value, 4)
+	go explainCohorts(cohorts)
 	onMessage := js.FuncOf(func(this js.Value, args []js.Value) any {
 		d := args[0]
 		id := d.Get("id").Int()
+		if d.Get("kind").String() == "cohort" {
+			cohorts <- d
+			return nil
+		}
 		if d.Get("kind").String() == "image" {
 			r := imageRequest{id: id, data: bytesFromJS(d.Get("data")), window: d.Get("window").String(), size: 28, channels: 1}
 			if v := d.Get("size"); v.Type() == js.TypeNumber {

@@ -1,0 +1,212 @@
+package site
+
+import (
+	"encoding/json"
+	"errors"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/vugu/vugu/js"
+
+	"github.com/fusionlens/fusionlens/engine"
+)
+
+// CohortFunc explains a CSV of cases with its image files (cohort mode) off the page's
+// thread: files is the browser's FileList (or array of File) as the user chose it, model
+// the open model's file. It returns the JSON of the result (CohortResult's shape) and
+// passes progress to pace; an error from pace stops the work.
+type CohortFunc func(files js.Value, model []byte, method, class string, pace engine.Pace) ([]byte, error)
+
+// CohortResult is a cohort explained: the shape of cmd/explain -cases -json's "cohort"
+// and "cases".
+type CohortResult struct {
+	Method     string       `json:"method"`
+	Modalities []string     `json:"modalities"`
+	Class      string       `json:"class,omitempty"`
+	Cohort     CohortShares `json:"cohort"`
+	Cases      []CohortCase `json:"cases"`
+}
+
+// CohortShares is the cohort's modality importance (shares summing to 1).
+type CohortShares struct {
+	N                  int                `json:"n"`
+	Class              string             `json:"class,omitempty"`
+	ModalityImportance map[string]float64 `json:"modality_importance"`
+}
+
+// CohortCase is one case (CSV row) of a cohort.
+type CohortCase struct {
+	Row                int                `json:"row"`
+	Line               int                `json:"line"`
+	Label              *string            `json:"label"`
+	Prediction         string             `json:"prediction"`
+	Probabilities      map[string]float64 `json:"probabilities"`
+	Class              string             `json:"explained_class"`
+	ModalityImportance map[string]float64 `json:"modality_importance,omitempty"`
+}
+
+// CohortView is cohort mode's part of the page state.
+type CohortView struct {
+	Result *CohortResult
+	Err    string
+	Busy   bool
+	Work   engine.Progress
+	Files  int // files chosen for the run shown
+	gen    int // run generation: a stale run's answer is dropped
+}
+
+// SetCohortJSON takes a cohort result from its JSON, checking it covers the modalities
+// of the open model's layout.
+func (s *State) SetCohortJSON(data []byte) error {
+	var r CohortResult
+	if err := json.Unmarshal(data, &r); err != nil {
+		return errors.New("the cohort worker's answer: " + err.Error())
+	}
+	if len(r.Cases) != r.Cohort.N {
+		return errors.New("the cohort worker's answer has " + strconv.Itoa(len(r.Cases)) + " cases, n " + strconv.Itoa(r.Cohort.N))
+	}
+	for _, m := range s.Mods {
+		if _, ok := r.Cohort.ModalityImportance[m.ID]; !ok {
+			return errors.New("the cohort worker's answer has no share for modality " + strconv.Quote(m.ID))
+		}
+	}
+	s.Cohort.Result = &r
+	s.Cohort.Err = ""
+	return nil
+}
+
+// cohortBars are the cohort's modality chart rows, in the layout's order.
+func (s *State) cohortBars() []modalityBar {
+	r := s.Cohort.Result
+	if r == nil {
+		return nil
+	}
+	e := &engine.Explanation{Modalities: make([]float64, len(s.Mods))}
+	for i, m := range s.Mods {
+		e.Modalities[i] = r.Cohort.ModalityImportance[m.ID]
+	}
+	b, err := modalityBarsFor(e, s.Mods)
+	if err != nil {
+		return nil
+	}
+	return b
+}
+
+// cohortCell is one share of the per-case table.
+type cohortCell struct {
+	ID, Text, Value string
+}
+
+// cohortRow is one case of the per-case table.
+type cohortRow struct {
+	Row               int
+	Label, Prediction string
+	P                 string // probability of the prediction
+	Cells             []cohortCell
+}
+
+// cohortRows are the per-case table's rows (the first max of them; max <= 0 for all).
+func (s *State) cohortRows(max int) []cohortRow {
+	r := s.Cohort.Result
+	if r == nil {
+		return nil
+	}
+	n := len(r.Cases)
+	if max > 0 {
+		n = min(n, max)
+	}
+	out := make([]cohortRow, n)
+	for i, c := range r.Cases[:n] {
+		row := cohortRow{Row: c.Row, Label: "–", Prediction: c.Prediction, P: ftoa(c.Probabilities[c.Prediction], 3)}
+		if c.Label != nil {
+			row.Label = *c.Label
+		}
+		for _, m := range s.Mods {
+			v, ok := c.ModalityImportance[m.ID]
+			cell := cohortCell{ID: m.ID, Text: "–"}
+			if ok {
+				cell.Text, cell.Value = ftoa(100*v, 1)+" %", strconv.FormatFloat(v, 'f', 6, 64)
+			}
+			row.Cells = append(row.Cells, cell)
+		}
+		out[i] = row
+	}
+	return out
+}
+
+// cohortTableMax is how many cases the page's table lists; the downloads hold them all.
+const cohortTableMax = 200
+
+// CohortJSON is the cohort result as a download: the JSON of cmd/explain -cases -json's
+// "cohort" and "cases" (with the method and modalities).
+func (s *State) CohortJSON() ([]byte, error) {
+	if s.Cohort.Result == nil {
+		return nil, errors.New("no cohort has been explained")
+	}
+	return json.MarshalIndent(s.Cohort.Result, "", "  ")
+}
+
+// CohortCSV is the per-case table as CSV: row, label, prediction, its probability,
+// the explained class, then one share per modality; a last line "cohort" holds the
+// cohort's shares.
+func (s *State) CohortCSV() ([]byte, error) {
+	r := s.Cohort.Result
+	if r == nil {
+		return nil, errors.New("no cohort has been explained")
+	}
+	var b strings.Builder
+	b.WriteString("row,label,prediction,p_prediction,explained_class")
+	for _, m := range s.Mods {
+		b.WriteString("," + csvCell(m.ID))
+	}
+	b.WriteString("\n")
+	num := func(v float64, ok bool) string {
+		if !ok || math.IsNaN(v) {
+			return ""
+		}
+		return strconv.FormatFloat(v, 'g', 8, 64)
+	}
+	for _, c := range r.Cases {
+		label := ""
+		if c.Label != nil {
+			label = *c.Label
+		}
+		b.WriteString(strconv.Itoa(c.Row) + "," + csvCell(label) + "," + csvCell(c.Prediction) + "," +
+			num(c.Probabilities[c.Prediction], true) + "," + csvCell(c.Class))
+		for _, m := range s.Mods {
+			v, ok := c.ModalityImportance[m.ID]
+			b.WriteString("," + num(v, ok))
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("cohort,,,,")
+	b.WriteString(csvCell(r.Cohort.Class))
+	for _, m := range s.Mods {
+		v, ok := r.Cohort.ModalityImportance[m.ID]
+		b.WriteString("," + num(v, ok))
+	}
+	b.WriteString("\n")
+	return []byte(b.String()), nil
+}
+
+// csvCell quotes a CSV cell when it holds a comma, a quote or a line break, and defuses
+// a leading formula character for spreadsheets.
+func csvCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@", rune(s[0])) {
+		s = "'" + s
+	}
+	if strings.ContainsAny(s, ",\"\r\n") {
+		return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+	}
+	return s
+}
+
+// cohortClass is the class cohort mode explains: the one chosen, "" for each case's
+// predicted class.
+func (s *State) cohortClass() string {
+	if s.Class >= 0 && s.Class < len(s.Classes) {
+		return s.Classes[s.Class]
+	}
+	return ""
+}

@@ -1,0 +1,67 @@
+package site
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// cohortState is a state with the layout of two modalities a and b.
+func cohortState() *State {
+	s := &State{Mods: []ModInfo{{ID: "a", Label: "A", Class: "mod-a"}, {ID: "b", Label: "B", Class: "mod-b"}}}
+	return s
+}
+
+const cohortJSON = `{"method":"gradient","modalities":["a","b"],
+ "cohort":{"n":2,"modality_importance":{"a":0.75,"b":0.25}},
+ "cases":[{"row":1,"line":2,"label":"x","prediction":"y","probabilities":{"x":0.4,"y":0.6},"explained_class":"y","modality_importance":{"a":0.5,"b":0.5}},
+          {"row":2,"line":3,"label":null,"prediction":"=x","probabilities":{"=x":0.9,"y":0.1},"explained_class":"=x","modality_importance":{"a":1,"b":0}}]}`
+
+// TestCohortView checks the chart rows, the table rows and the two downloads of a cohort
+// result, and that a result missing a modality of the layout is refused.
+func TestCohortView(t *testing.T) {
+	s := cohortState()
+	if err := s.SetCohortJSON([]byte(cohortJSON)); err != nil {
+		t.Fatal(err)
+	}
+	bars := s.cohortBars()
+	if len(bars) != 2 || bars[0].ID != "a" || bars[0].Value != "0.7500" || bars[1].Percent != "25.0 %" {
+		t.Fatalf("bars %+v", bars)
+	}
+	rows := s.cohortRows(1)
+	if len(rows) != 1 || rows[0].Row != 1 || rows[0].P != "0.600" || rows[0].Cells[1].Text != "50.0 %" || rows[0].Cells[0].Value != "0.500000" {
+		t.Fatalf("rows %+v", rows)
+	}
+	if r := s.cohortRows(0); len(r) != 2 || r[1].Label != "–" {
+		t.Fatalf("all rows %+v", r)
+	}
+	csv, err := s.CohortCSV()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A leading "=" is defused for spreadsheets.
+	want := "row,label,prediction,p_prediction,explained_class,a,b\n1,x,y,0.6,y,0.5,0.5\n2,,'=x,0.9,'=x,1,0\ncohort,,,,,0.75,0.25\n"
+	if string(csv) != want {
+		t.Errorf("CSV\n%s\nwant\n%s", csv, want)
+	}
+	js, err := s.CohortJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back CohortResult
+	if err := json.Unmarshal(js, &back); err != nil || back.Cohort.ModalityImportance["a"] != 0.75 || len(back.Cases) != 2 || back.Cases[1].Label != nil {
+		t.Errorf("JSON download %s: %v", js, err)
+	}
+
+	s2 := cohortState()
+	s2.Mods = append(s2.Mods, ModInfo{ID: "c"})
+	if err := s2.SetCohortJSON([]byte(cohortJSON)); err == nil || !strings.Contains(err.Error(), `"c"`) {
+		t.Errorf("a result without modality c: error %v", err)
+	}
+	if err := s2.SetCohortJSON([]byte(`{"cohort":{"n":3},"cases":[]}`)); err == nil {
+		t.Error("n 3 with no cases accepted")
+	}
+	if _, err := s2.CohortCSV(); err == nil {
+		t.Error("a CSV without a result")
+	}
+}

@@ -1,0 +1,160 @@
+//go:build !js
+
+package main
+
+// Cohort mode in the page (issue 13): a model of the family (testmodel.ThreeInputs) is
+// opened by upload, a CSV of cases with its PNGs is chosen in one multiple-file input,
+// and the cohort's modality importance and the per-case table the worker computes are
+// checked against cmd/explain -cases -json run natively on the same files. A CSV with a
+// bad cell gets casefile's row- and column-precise error. The browser's leak check
+// (internal/browsertest) fails the test if any request leaves the page's origin.
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/fusionlens/fusionlens/explainer/testmodel"
+	bt "github.com/fusionlens/fusionlens/internal/browsertest"
+	"github.com/fusionlens/fusionlens/internal/testtool"
+)
+
+func TestBrowserCohort(t *testing.T) {
+	testtool.Command(t, "chromium")
+	goTool := testtool.Command(t, "go")
+	work := t.TempDir()
+	_, modelData, err := testmodel.ThreeInputs(11)
+	if err != nil {
+		t.Fatal(err)
+	}
+	model := filepath.Join(work, "three.flns")
+	if err := os.WriteFile(model, modelData, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	csvPath := writeCases(t, work, 9)
+	uploads := []string{csvPath}
+	ents, err := os.ReadDir(work)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		if strings.HasSuffix(e.Name(), ".png") {
+			uploads = append(uploads, filepath.Join(work, e.Name()))
+		}
+	}
+
+	// cmd/explain natively on the same files.
+	root, err := bt.Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(goTool, "run", "./cmd/explain", "-model", model, "-cases", csvPath, "-json")
+	cmd.Dir = root
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("cmd/explain: %v", err)
+	}
+	var want struct {
+		Cohort struct {
+			N                  int                `json:"n"`
+			ModalityImportance map[string]float64 `json:"modality_importance"`
+		} `json:"cohort"`
+		Cases []struct {
+			Row                int                `json:"row"`
+			Label              *string            `json:"label"`
+			Prediction         string             `json:"prediction"`
+			ModalityImportance map[string]float64 `json:"modality_importance"`
+		} `json:"cases"`
+	}
+	if err := json.Unmarshal(out, &want); err != nil {
+		t.Fatal(err)
+	}
+	if want.Cohort.N != 9 || len(want.Cases) != 9 {
+		t.Fatalf("cmd/explain explained %d cases", want.Cohort.N)
+	}
+
+	srv := bt.NewServer(t, bt.Site(t))
+	b := bt.New(t, srv.URL)
+	b.Load(t, srv.URL+"/")
+	b.WaitLong(t, "the first model", `!!document.querySelector('[data-testid="model-card"]')`, 2*time.Minute)
+	b.Run(t, "opening the model", chromedp.SetUploadFiles(bt.TestID("model-upload"), []string{model}))
+	b.WaitFor(t, "the model's layout", `!!document.querySelector('[data-testid="upload-mri"]')`)
+	b.Run(t, "choosing the cohort", chromedp.SetUploadFiles(bt.TestID("cohort-files"), uploads))
+	b.WaitLong(t, "the cohort table", `document.querySelectorAll('[data-testid="cohort-cases"] tbody tr').length === 9 || !!document.querySelector('[data-testid="cohort-error"]')`, 2*time.Minute)
+	if msg := bt.Eval[string](t, b, `(document.querySelector('[data-testid="cohort-error"]') || {}).textContent || ""`); msg != "" {
+		t.Fatalf("cohort mode failed: %s", msg)
+	}
+
+	near := func(a, b float64) bool { return abs(a-b) <= 1e-4+1e-3*abs(b) }
+	bars := bt.Eval[[][]string](t, b, `[...document.querySelectorAll('[data-testid="cohort-importance"] > [data-modality]')].map(g => [g.dataset.modality, g.dataset.value])`)
+	if len(bars) != 5 {
+		t.Fatalf("cohort chart rows %q", bars)
+	}
+	for _, r := range bars {
+		v, _ := strconv.ParseFloat(r[1], 64)
+		if w, ok := want.Cohort.ModalityImportance[r[0]]; !ok || !near(v, w) {
+			t.Errorf("cohort share of %s: %v in the page, %v by cmd/explain", r[0], v, w)
+		}
+	}
+	rows := bt.Eval[[][]string](t, b, `[...document.querySelectorAll('[data-testid="cohort-cases"] tbody tr')].map(tr => [tr.dataset.row, tr.querySelector('[data-field="prediction"]').textContent, ...[...tr.querySelectorAll('td[data-modality]')].map(td => td.dataset.modality + "=" + td.dataset.value)])`)
+	for i, r := range rows {
+		w := want.Cases[i]
+		if r[0] != strconv.Itoa(w.Row) || r[1] != w.Prediction || len(r) != 2+5 {
+			t.Errorf("table row %d: %q, cmd/explain row %d predicts %q", i, r, w.Row, w.Prediction)
+			continue
+		}
+		for _, cell := range r[2:] {
+			kv := strings.SplitN(cell, "=", 2)
+			v, _ := strconv.ParseFloat(kv[1], 64)
+			if !near(v, w.ModalityImportance[kv[0]]) {
+				t.Errorf("row %d, %s: %v in the page, %v by cmd/explain", w.Row, kv[0], v, w.ModalityImportance[kv[0]])
+			}
+		}
+	}
+	// The table has headers a screen reader reads: one per column.
+	if h := bt.Eval[int](t, b, `document.querySelectorAll('[data-testid="cohort-cases"] thead th[scope="col"]').length`); h != 4+5 {
+		t.Errorf("%d column headers, want 9", h)
+	}
+	b.Run(t, "phone width", chromedp.EmulateViewport(375, 812))
+	bt.Eval[bool](t, b, `new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))`)
+	if wide := bt.Eval[float64](t, b, `document.documentElement.scrollWidth`); wide > 380 {
+		t.Errorf("at 375 px the page is %v px wide", wide)
+	}
+	b.Run(t, "scrolling to the cohort", chromedp.ScrollIntoView(bt.TestID("cohort-result")))
+	b.Screenshot(t, "cohort-phone")
+
+	// A bad cell: the error names the row and the column.
+	bad, err := os.ReadFile(csvPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(bad), "\n")
+	cells := strings.Split(lines[3], ",")
+	cells[5] = "high" // crp of data row 3
+	lines[3] = strings.Join(cells, ",")
+	badPath := filepath.Join(work, "bad.csv")
+	if err := os.WriteFile(badPath, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b.Run(t, "choosing a bad CSV", chromedp.SetUploadFiles(bt.TestID("cohort-files"), append([]string{badPath}, uploads[1:]...)))
+	b.WaitLong(t, "the cohort error", `!!document.querySelector('[data-testid="cohort-error"]')`, time.Minute)
+	msg := bt.Eval[string](t, b, `document.querySelector('[data-testid="cohort-error"]').textContent`)
+	if !strings.Contains(msg, "row 3") || !strings.Contains(msg, `"crp"`) {
+		t.Errorf("bad CSV: error %q does not name row 3 and column crp", msg)
+	}
+	t.Logf("cohort error shown: %s", msg)
+}
+
+func abs(v float64) float64 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
