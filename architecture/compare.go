@@ -182,9 +182,55 @@ type Result struct {
 	RMSEToTruth *float64 `json:"rmse_to_truth,omitempty"`
 	// Methods holds every method's mean shares (gradient only for the variants with a
 	// fusion layer).
-	Methods  map[string]map[string]float64 `json:"methods"`
-	Warnings []string                      `json:"warnings"`
-	PerSeed  []SeedResult                  `json:"per_seed"`
+	Methods map[string]map[string]float64 `json:"methods"`
+	// Interaction is the estimated modality interaction of the variants with a fusion
+	// layer (importance.Interaction in log-odds): the mean over the seeds of its
+	// Strength, and each pair's mean share.
+	Interaction *Interaction `json:"interaction,omitempty"`
+	Warnings    []string     `json:"warnings"`
+	PerSeed     []SeedResult `json:"per_seed"`
+}
+
+// Interaction summarises the estimated modality interactions of a variant over the seeds.
+type Interaction struct {
+	// Strength is the total absolute pairwise interaction over the total absolute
+	// Shapley value (near 0 when the modalities act on their own), its mean over the
+	// seeds, and StrengthSD its SD.
+	Strength   float64 `json:"strength"`
+	StrengthSD float64 `json:"strength_sd"`
+	// Shares are each pair's ("a|b") share of the total absolute interaction, Strongest
+	// the pair with the largest.
+	Shares    map[string]float64 `json:"shares"`
+	Strongest string             `json:"strongest"`
+}
+
+// summarise returns the summary of one variant's interactions over the seeds, or nil when
+// there are none (no fusion layer) or no seed's Strength is defined (NaN when every
+// Shapley value is zero: a constant head gives no evidence either way). The shares are
+// the mean over the seeds, Strongest the pair with the largest (the first by name on a
+// tie).
+func summarise(per []importance.Interactions) *Interaction {
+	var strength []float64
+	pairs := map[string]float64{}
+	for _, in := range per {
+		if v := in.Strength(); !math.IsNaN(v) {
+			strength = append(strength, v)
+		}
+		for p, v := range in.Shares() {
+			pairs[p] += v / float64(len(per))
+		}
+	}
+	if len(strength) == 0 {
+		return nil
+	}
+	out := &Interaction{Shares: pairs}
+	out.Strength, out.StrengthSD = meanSD(strength)
+	for p, v := range pairs {
+		if best, ok := pairs[out.Strongest]; !ok || v > best || (v == best && p < out.Strongest) {
+			out.Strongest = p
+		}
+	}
+	return out
 }
 
 // SeedResult is one variant trained with one seed.
@@ -312,6 +358,7 @@ func compareSet(ctx context.Context, set Set, seeds []uint64, o Options, progres
 		res := Result{Name: arch}
 		per := map[string][][]float64{} // method -> seed -> shares
 		var acc, auc []float64
+		var inters []importance.Interactions
 		for k, seed := range seeds {
 			progress(Progress{Name: name, Seed: seed, Architecture: arch, Phase: "train"})
 			t0 := time.Now()
@@ -336,9 +383,17 @@ func compareSet(ctx context.Context, set Set, seeds []uint64, o Options, progres
 				per[meth] = append(per[meth], v)
 				sr.Methods[meth] = shares(c.Modalities, v)
 			}
+			if m.FusionLayer() {
+				in, err := Interact(m, sp[k].test, mo)
+				if err != nil {
+					return nil, err
+				}
+				inters = append(inters, in)
+			}
 			acc, auc = append(acc, met.Accuracy), append(auc, met.AUC)
 			res.PerSeed = append(res.PerSeed, sr)
 		}
+		res.Interaction = summarise(inters)
 		res.Accuracy, res.AccuracySD = meanSD(acc)
 		res.AUC, res.AUCSD = meanSD(auc)
 		res.Methods = map[string]map[string]float64{}

@@ -183,3 +183,17 @@ func meanCase(d fusion.Dataset) (fusion.Dataset, error) {
 	}
 	return mc, nil
 }
+
+// Interact returns the pairwise Shapley interaction indices of the modalities (in
+// log-odds, importance.Interaction) of a variant with a fusion layer on the cases of d.
+func Interact(m Model, d fusion.Dataset, o MethodOptions) (importance.Interactions, error) {
+	if !m.FusionLayer() {
+		return importance.Interactions{}, fmt.Errorf("architecture: %s has no fusion layer to estimate interactions at", m.Name())
+	}
+	rep, err := m.Represent(d)
+	if err != nil {
+		return importance.Interactions{}, err
+	}
+	c := importance.Cohort{Z: rep, N: d.N, Labels: binaryLabels(d.Labels)}
+	return importance.Interaction(m.Head(), m.Blocks(), c, importance.Options{Seed: o.Seed, Cases: o.Cases, Background: o.Background})
+}

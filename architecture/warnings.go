@@ -24,6 +24,18 @@ const (
 	// DisagreementRMSE is the RMSE between the gradient's shares and the model-agnostic
 	// method's above which they are said to disagree.
 	DisagreementRMSE = 0.10
+	// InteractingStrength is the estimated interaction strength (Interaction.Strength) of
+	// the most accurate variant with a fusion layer from which, without a ground truth,
+	// the decision counts as combining modalities, which late fusion cannot represent.
+	// Measured on the built-ins (InteractingBasis; RESULTS.md, "Late fusion and measured
+	// interactions"): additive decisions read 0.15-0.46, cross-modal products 0.65-1.11;
+	// 0.55 is about midway. Trained networks still add some interaction of their own,
+	// and networks far from fitted read higher (up to 0.9 on additive decisions after
+	// one or two epochs), so the figure is only as good as the variant's fit.
+	InteractingStrength = 0.55
+	// InteractingBasis is the measurement behind InteractingStrength, quoted in the
+	// warning.
+	InteractingBasis = "on the built-in scenarios' trained hybrid and separate networks additive decisions read 0.15-0.46 and cross-modal products 0.65-1.11"
 )
 
 // Warn sets the warnings of every variant of c (and c.Best), from its results, the
@@ -34,7 +46,9 @@ const (
 //   - accuracy clearly below the best: more than AccuracySDs seed SDs (and at least
 //     MinAccuracyGap) under the most accurate variant's;
 //   - late fusion on a decision that multiplies features of different modalities
-//     together (c.CrossModal), which a sum of per-modality scores cannot represent;
+//     together (c.CrossModal), which a sum of per-modality scores cannot represent; or,
+//     without a ground truth, whose modalities interact in the most accurate variant with
+//     a fusion layer (its estimated interaction Strength at least InteractingStrength);
 //   - the paper's gradient and the model-agnostic method disagree: RMSE between their
 //     shares above DisagreementRMSE.
 func Warn(c *Comparison, method string) {
@@ -74,12 +88,29 @@ func Warn(c *Comparison, method string) {
 				"late fusion on a decision with cross-modal products (%s): a sum of per-modality scores cannot represent them; fuse before the head",
 				strings.Join(c.CrossModal, ", ")))
 		}
+		if f := bestFused(c); r.Name == Late && c.Truth == nil && f != nil && f.Interaction.Strength >= InteractingStrength {
+			r.Warnings = append(r.Warnings, fmt.Sprintf(
+				"late fusion while the modalities interact in %s (estimated interaction strength %.2f, at least the threshold %.2f; strongest pair %s; %s): a sum of per-modality scores cannot represent that; fuse before the head",
+				f.Name, f.Interaction.Strength, InteractingStrength, f.Interaction.Strongest, InteractingBasis))
+		}
 		if g, ok := r.Methods[Gradient]; ok {
 			if w := disagreement(c.Modalities, g, r.Methods[method]); w != "" {
 				r.Warnings = append(r.Warnings, "the paper's gradient and "+method+" disagree: "+w)
 			}
 		}
 	}
+}
+
+// bestFused returns the most accurate variant with an interaction estimate, or nil.
+func bestFused(c *Comparison) *Result {
+	var best *Result
+	for i := range c.Architectures {
+		r := &c.Architectures[i]
+		if r.Interaction != nil && (best == nil || r.Accuracy > best.Accuracy) {
+			best = r
+		}
+	}
+	return best
 }
 
 // disagreement describes how shares a and b (by modality name) disagree, or returns "".

@@ -193,15 +193,26 @@ func InteractionLocal(h Head, mods []Modality, x []float32, bg Cohort, o Options
 // mean |index|, Shapley the mean |Shapley value|. Pairs gives each pair's share of the
 // total absolute interaction.
 func Interaction(h Head, mods []Modality, c Cohort, o Options) (Interactions, error) {
+	return InteractionAgainst(h, mods, c, c, o)
+}
+
+// InteractionAgainst is Interaction with the background sample drawn from bg instead of
+// the explained cohort c (for example a sample of a user's cases kept for every method):
+// the mean over the explained cases of c of InteractionLocal against bg with the same
+// options. InteractionAgainst(h, mods, c, c, o) is Interaction(h, mods, c, o).
+func InteractionAgainst(h Head, mods []Modality, c, bg Cohort, o Options) (Interactions, error) {
 	dim, o, err := setup(h, mods, c, o)
 	if err != nil {
 		return Interactions{}, err
+	}
+	if err := bg.check(dim); err != nil {
+		return Interactions{}, fmt.Errorf("background: %w", err)
 	}
 	ic, err := newInteractionCase(h, mods, o)
 	if err != nil {
 		return Interactions{}, err
 	}
-	b, nb := background(c, dim, o)
+	b, nb := background(bg, dim, o)
 	e := ic.valuer(h, mods, b, nb)
 	rows := explained(c, o)
 	sx := make([]float32, len(rows))

@@ -389,6 +389,65 @@ func TestInteractionCohortIsTheMeanOfItsCases(t *testing.T) {
 	}
 }
 
+func TestInteractionAgainstIsTheMeanOfItsCasesAgainstThatBackground(t *testing.T) {
+	h := randomHead([]int{40, 20, 2}, 11)
+	c := Cohort{Z: normalRows(9, 40, 11), N: 9}
+	bg := Cohort{Z: normalRows(30, 40, 12), N: 30}
+	mods := DefaultModalities()
+	o := Options{Background: 12, Seed: 5}
+	r, err := InteractionAgainst(h, mods, c, bg, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkMatrix(t, r)
+	if r.Cases != 9 || r.Background != 12 {
+		t.Errorf("cases %d, background %d; want 9, 12", r.Cases, r.Background)
+	}
+	sum := square(4)
+	for row := range c.N {
+		// The background draw depends on bg and the options only: the same for every case.
+		l, err := InteractionLocal(h, mods, c.Row(row, 40), bg, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 4 {
+			for j := range 4 {
+				sum[i][j] += l.Index[i][j] / 9
+			}
+		}
+	}
+	for i := range 4 {
+		for j := range 4 {
+			if math.Abs(r.Index[i][j]-sum[i][j]) > 1e-6 {
+				t.Errorf("[%d][%d]: cohort %v, mean of cases against bg %v", i, j, r.Index[i][j], sum[i][j])
+			}
+		}
+	}
+	// Against its own cases it is Interaction.
+	own, err := InteractionAgainst(h, mods, c, c, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := Interaction(h, mods, c, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 4 {
+		for j := range 4 {
+			if own.Index[i][j] != ref.Index[i][j] {
+				t.Errorf("[%d][%d]: against itself %v, Interaction %v", i, j, own.Index[i][j], ref.Index[i][j])
+			}
+		}
+	}
+	if _, err := InteractionAgainst(h, mods, c, Cohort{}, o); err == nil || !strings.Contains(err.Error(), "background") {
+		t.Errorf("empty background: error %v", err)
+	}
+	short := Cohort{Z: normalRows(3, 39, 1), N: 3}
+	if _, err := InteractionAgainst(h, mods, c, short, o); err == nil || !strings.Contains(err.Error(), "background") {
+		t.Errorf("background of the wrong width: error %v", err)
+	}
+}
+
 func TestInteractionRejectsBadArguments(t *testing.T) {
 	h := fixture.DenseHead([]int{40, 8, 2}, 1)
 	c := Cohort{Z: fixture.NormalRows(10, 40, 1), N: 10}

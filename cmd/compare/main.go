@@ -14,8 +14,8 @@
 // permutation, occlusion and exact Shapley over modalities (and the paper's gradient
 // where there is a fusion layer). It prints a table per scenario or data set with the
 // warnings a user can act on (unimodal collapse, accuracy clearly below the best, late
-// fusion on a decision with cross-modal products, gradient and model-agnostic methods
-// disagreeing), and writes to -out: compare.json and figures/<name>.svg and .png.
+// fusion on a decision with cross-modal products, or on your own data whose modalities
+// interact in the best fused variant, gradient and model-agnostic methods disagreeing), and writes to -out: compare.json and figures/<name>.svg and .png.
 // Progress goes to stderr. The same flags give the same numbers on the same machine.
 package main
 

@@ -33,6 +33,8 @@ type CohortItem struct {
 	N                  int                `json:"n"`
 	Class              string             `json:"class,omitempty"` // for methods that score only a cohort: the class they scored
 	ModalityImportance map[string]float64 `json:"modality_importance"`
+	// ModalityInteractions are the cohort's modality interactions (cases_interact.go).
+	ModalityInteractions *Interactions `json:"modality_interactions,omitempty"`
 }
 
 // CaseEntry is one case (one CSV row) explained.
@@ -46,6 +48,8 @@ type CaseEntry struct {
 	// ModalityImportance is the case's |attribution| per modality, normalised to sum 1;
 	// absent for methods that score only a cohort.
 	ModalityImportance map[string]float64 `json:"modality_importance,omitempty"`
+	// ModalityInteractions are the case's modality interactions, with -row only.
+	ModalityInteractions *Interactions `json:"modality_interactions,omitempty"`
 }
 
 // progress reports on stderr at most once a second, then a final line.
@@ -152,6 +156,13 @@ func explainCases(o options, stdout, stderr io.Writer) error {
 		}
 	}
 
+	ibg := bg // the modality interactions always need a background
+	if ibg.N == 0 {
+		if ibg, err = casesBackground(o, tab, cases, net, s.Classes); err != nil {
+			return err
+		}
+	}
+
 	res := &CohortResult{
 		Model: ModelInfo{Path: path, DataSource: meta.DataSource, TestAccuracy: meta.TestAccuracy, Command: meta.Command},
 		Cases: o.cases, Method: MethodInfo{Name: m.Name, Label: m.Label, Description: m.Description, Background: bg.N},
@@ -187,6 +198,11 @@ func explainCases(o options, stdout, stderr io.Writer) error {
 				sum[j] += math.Abs(v)
 			}
 		}
+		if o.row > 0 {
+			if e.ModalityInteractions, err = casesInteractions(heads[class], mods, z[i*dim:(i+1)*dim], 1, ibg, e.Class, o); err != nil {
+				return fmt.Errorf("row %d: %w", e.Row, err)
+			}
+		}
 		res.PerCase = append(res.PerCase, e)
 		ep.report(i+1, cases.N)
 	}
@@ -219,6 +235,10 @@ func explainCases(o options, stdout, stderr io.Writer) error {
 		}
 		res.Cohort.Class = s.Classes[class]
 		res.Cohort.ModalityImportance = named(names, importance.Normalize(imp.Modalities))
+	}
+	ic := cohortInteractionClass(classIdx, k, probs, cases.N)
+	if res.Cohort.ModalityInteractions, err = casesInteractions(heads[ic], mods, z, cases.N, ibg, s.Classes[ic], o); err != nil {
+		return err
 	}
 	if o.json {
 		enc := json.NewEncoder(stdout)
@@ -319,6 +339,10 @@ func writeCohortTable(w io.Writer, r *CohortResult, names []string) error {
 	for _, n := range names {
 		v := r.Cohort.ModalityImportance[n]
 		fmt.Fprintf(&b, "  %-20s %6.1f%%  %s\n", n, 100*v, strings.Repeat("#", int(math.Round(40*v))))
+	}
+	if in := r.Cohort.ModalityInteractions; in != nil {
+		fmt.Fprintf(&b, "\ncohort: %s", in.Value)
+		writeInteractions(&b, in)
 	}
 	fmt.Fprintf(&b, "\n%5s  %-12s %-12s %7s", "row", "label", "prediction", "p")
 	for _, n := range names {

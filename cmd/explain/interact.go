@@ -14,7 +14,9 @@ import (
 // Shapley interaction index of the log-odds of class 1 (importance.InteractionLocal),
 // pairs named "A|B" in the model's modality order.
 type Interactions struct {
-	Value      string   `json:"value"`
+	Value string `json:"value"`
+	// Class is the class whose log-odds (against the rest) the index reads (-cases only).
+	Class      string   `json:"class,omitempty"`
 	Modalities []string `json:"modalities"`
 	// Index is the signed index per pair: positive where the two modalities reinforce
 	// each other, negative where they stand in for each other.
@@ -25,9 +27,14 @@ type Interactions struct {
 	Matrix    [][]float64 `json:"matrix"`
 	Strongest string      `json:"strongest,omitempty"`
 	// Strength is the total |index| over the total |Shapley value| of the modalities.
-	Strength   *float64 `json:"strength,omitempty"`
-	Exact      bool     `json:"exact"`
-	Background int      `json:"background_cases"`
+	Strength *float64 `json:"strength,omitempty"`
+	Exact    bool     `json:"exact"`
+	// SE is each pair's standard error when the index is sampled (more than
+	// importance.MaxExactInteraction modalities).
+	SE map[string]float64 `json:"se,omitempty"`
+	// Cases is the number of cases averaged (-cases only: the cohort's, or 1 for -row).
+	Cases      int `json:"cases,omitempty"`
+	Background int `json:"background_cases"`
 	pairs      []importance.Pair
 }
 
@@ -44,10 +51,21 @@ func caseInteractions(net *fusion.Net, head importance.Head, z []float32, bg imp
 	if err != nil {
 		return nil, fmt.Errorf("modality interactions: %w", err)
 	}
-	out := &Interactions{Value: "log-odds of class 1; absent modalities from the background cases", Modalities: r.Modalities,
+	return interactionsOf(r, "log-odds of class 1; absent modalities from the background cases"), nil
+}
+
+// interactionsOf is r in the JSON's shape, its value described by value.
+func interactionsOf(r importance.Interactions, value string) *Interactions {
+	out := &Interactions{Value: value, Modalities: r.Modalities,
 		Index: map[string]float64{}, Shares: map[string]float64{}, Matrix: r.Index, Exact: r.Exact, Background: r.Background, pairs: r.Pairs()}
 	for _, p := range out.pairs {
 		out.Index[p.Name], out.Shares[p.Name] = p.Index, p.Share
+		if r.SE != nil {
+			if out.SE == nil {
+				out.SE = map[string]float64{}
+			}
+			out.SE[p.Name] = r.SE[p.I][p.J]
+		}
 	}
 	if p, ok := r.Strongest(); ok {
 		out.Strongest = p.Name
@@ -55,7 +73,7 @@ func caseInteractions(net *fusion.Net, head importance.Head, z []float32, bg imp
 	if s := r.Strength(); !math.IsNaN(s) {
 		out.Strength = &s
 	}
-	return out, nil
+	return out
 }
 
 // writeInteractions prints the case's interactions, pairs in the model's order.

@@ -15,7 +15,11 @@
 // optional) for any model, explains each row for its predicted class (or -class) and the
 // cohort (each modality's mean |attribution| over the cases, normalised), naming image
 // inputs by their CSV columns and tabular groups by their names. Methods that need a
-// background take a seeded sample of -background cases of the CSV itself.
+// background take a seeded sample of -background cases of the CSV itself. It also gives
+// the cohort's modality interactions (the pairwise Shapley interaction index of the
+// log-odds of one class against the rest: -class, else class 1 of two, else the class
+// predicted most often; JSON cohort.modality_interactions) and, with -row, the case's
+// (for its explained class; cases[0].modality_interactions).
 //
 // Without images it explains example case -example (1 by default): synthetic phantom
 // slices, the same as the browser's "example case 1", and says so. Clinical values not
