@@ -390,9 +390,9 @@ func TestInteractionCohortIsTheMeanOfItsCases(t *testing.T) {
 }
 
 func TestInteractionAgainstIsTheMeanOfItsCasesAgainstThatBackground(t *testing.T) {
-	h := randomHead([]int{40, 20, 2}, 11)
-	c := Cohort{Z: normalRows(9, 40, 11), N: 9}
-	bg := Cohort{Z: normalRows(30, 40, 12), N: 30}
+	h := fixture.DenseHead([]int{40, 20, 2}, 11)
+	c := Cohort{Z: fixture.NormalRows(9, 40, 11), N: 9}
+	bg := Cohort{Z: fixture.NormalRows(30, 40, 12), N: 30}
 	mods := DefaultModalities()
 	o := Options{Background: 12, Seed: 5}
 	r, err := InteractionAgainst(h, mods, c, bg, o)
@@ -442,7 +442,7 @@ func TestInteractionAgainstIsTheMeanOfItsCasesAgainstThatBackground(t *testing.T
 	if _, err := InteractionAgainst(h, mods, c, Cohort{}, o); err == nil || !strings.Contains(err.Error(), "background") {
 		t.Errorf("empty background: error %v", err)
 	}
-	short := Cohort{Z: normalRows(3, 39, 1), N: 3}
+	short := Cohort{Z: fixture.NormalRows(3, 39, 1), N: 3}
 	if _, err := InteractionAgainst(h, mods, c, short, o); err == nil || !strings.Contains(err.Error(), "background") {
 		t.Errorf("background of the wrong width: error %v", err)
 	}
