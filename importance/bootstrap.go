@@ -68,6 +68,9 @@ type BootstrapOptions struct {
 	// Seed seeds the resampling (a PCG stream of its own) and, for the methods that run
 	// again, each resample's sampling seed.
 	Seed uint64
+	// Progress, when set, is called after each resample that runs the method again
+	// (BootstrapGlobal, LocalInterval) with the resamples done and the total.
+	Progress func(done, total int)
 }
 
 func (bo BootstrapOptions) withDefaults() (BootstrapOptions, error) {
@@ -247,6 +250,9 @@ func BootstrapGlobal(f GlobalFunc, h Head, mods []Modality, c Cohort, o Options,
 			return Importance{}, Uncertainty{}, fmt.Errorf("importance: bootstrap resample %d: %w", b+1, err)
 		}
 		mod[b] = imp.Modalities
+		if bo.Progress != nil {
+			bo.Progress(b+1, bo.Resamples)
+		}
 		if feat != nil {
 			if len(imp.Features) != len(point.Features) {
 				feat = nil // a method that scores features only sometimes: modalities only
@@ -308,6 +314,9 @@ func LocalInterval(f LocalFunc, h Head, mods []Modality, x []float32, bg Cohort,
 		mod = append(mod, imp.Modalities)
 		if feat != nil {
 			feat = append(feat, imp.Features)
+		}
+		if bo.Progress != nil {
+			bo.Progress(b+1, bo.Resamples)
 		}
 		if b == 1 && same {
 			u := summarise(point.Modalities, mod, feat, bo)
