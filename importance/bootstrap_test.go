@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"testing"
+
+	"github.com/fusionlens/fusionlens/fusion"
 )
 
 // expScores draws n cases of per-modality scores mu[k] * Exp(1): the true cohort share of
@@ -306,37 +308,52 @@ func TestBootstrapErrors(t *testing.T) {
 	}
 }
 
-// BenchmarkBootstrapCases is the cohort interval of cmd/explain -cases at its default
-// (B = 200) on 1,000 cases with 40 feature scores; its peer, BenchmarkCohortGradientLocal,
-// is the per-case explanations it reuses (the paper's gradient of a paper-size head).
-func BenchmarkBootstrapCases(b *testing.B) {
-	rng := rand.New(rand.NewPCG(1, 1))
-	s := expScores(1000, []float64{0.4, 0.3, 0.2, 0.1}, rng)
-	s.Features = expScores(1000, make40(), rng).Modalities
-	for b.Loop() {
-		if _, _, err := BootstrapCases(s, 4, BootstrapOptions{Seed: 1}); err != nil {
+// BenchmarkCohortInterval is the cohort interval of cmd/explain -cases at its default
+// (B = 200) on 1,000 cases with 4 modality and 40 feature scores, beside its peer in the
+// same run: the per-case explanations it reuses (the paper's gradient of each case on the
+// paper's head, a fusion.DenseHead), which it adds to. Both report CPU time too.
+func BenchmarkCohortInterval(b *testing.B) {
+	net, err := fusion.NewNet(fusion.DefaultConfig(), 256, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	h, err := fusion.HeadOf(net)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := Cohort{Z: normalRows(1000, h.Dim(), 1), N: 1000}
+	mods := DefaultModalities()
+	s := CaseScores{N: c.N}
+	for i := range c.N {
+		a, err := GradientLocal(h, mods, c.Row(i, 40), Cohort{}, Options{})
+		if err != nil {
 			b.Fatal(err)
 		}
+		s.Modalities = append(s.Modalities, abs(a.Modalities)...)
+		s.Features = append(s.Features, abs(a.Features)...)
 	}
-}
-
-func BenchmarkCohortGradientLocal(b *testing.B) {
-	h := newMLP(1, 40, 100, 50, 10, 1)
-	c := cohort(h, 1000, 1)
-	mods := DefaultModalities()
-	for b.Loop() {
-		for i := range c.N {
-			if _, err := GradientLocal(h, mods, c.Row(i, 40), Cohort{}, Options{}); err != nil {
+	run := func(b *testing.B, f func() error) {
+		cpu0 := cpuSeconds()
+		for b.Loop() {
+			if err := f(); err != nil {
 				b.Fatal(err)
 			}
 		}
+		if cpu := cpuSeconds() - cpu0; cpu > 0 {
+			b.ReportMetric(cpu*1e3/float64(b.N), "cpu-ms/op")
+		}
 	}
-}
-
-func make40() []float64 {
-	v := make([]float64, 40)
-	for j := range v {
-		v[j] = 1 + float64(j%5)
-	}
-	return v
+	b.Run("bootstrap", func(b *testing.B) {
+		run(b, func() error { _, _, err := BootstrapCases(s, 4, BootstrapOptions{Seed: 1}); return err })
+	})
+	b.Run("gradient-per-case", func(b *testing.B) {
+		run(b, func() error {
+			for i := range c.N {
+				if _, err := GradientLocal(h, mods, c.Row(i, 40), Cohort{}, Options{}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	})
 }
