@@ -27,8 +27,16 @@ type Report struct {
 	Scenarios   []ScenarioResult `json:"scenarios"`
 	Summary     []Summary        `json:"summary"`
 	Paper       Paper            `json:"paper"`
-	Machine     string           `json:"machine"`
-	Seconds     float64          `json:"seconds"`
+	// SeedRuns is how many runs each scenario had (Options.Seeds; 0 or 1: one), and
+	// SpreadOver what changed between them (OverTraining, OverEvaluation, or both).
+	SeedRuns   int    `json:"seed_runs,omitempty"`
+	SpreadOver string `json:"spread_over,omitempty"`
+	// Accuracy is the mean test accuracy over the scenarios, its mean and SD over the runs.
+	Accuracy *Stat `json:"test_accuracy_over_seeds,omitempty"`
+	// Comparisons are every pair of methods, with several runs (see Comparison).
+	Comparisons []Comparison `json:"comparisons,omitempty"`
+	Machine     string       `json:"machine"`
+	Seconds     float64      `json:"seconds"`
 }
 
 // MethodOptions records the options the methods ran with.
@@ -83,7 +91,11 @@ type ScenarioResult struct {
 	Methods  []MethodResult `json:"methods"`
 	// Interactions compares the estimated modality interactions with the truth.
 	Interactions *InteractionResult `json:"modality_interactions,omitempty"`
-	Seconds      float64            `json:"seconds"`
+	// Seeds holds every run's figures (the first is the run reported above) and Spread
+	// their means and SDs, when the scenario ran more than once (Options.Seeds).
+	Seeds   []SeedRun `json:"seeds,omitempty"`
+	Spread  *Spread   `json:"spread,omitempty"`
+	Seconds float64   `json:"seconds"`
 }
 
 // Cases describes a scenario's cohort.
@@ -193,7 +205,12 @@ type Summary struct {
 	IgnoredLastChecks          int `json:"ignored_last_checked"`
 	// PaperRMSE is the paper's mean RMSE for this method, when it reports one.
 	PaperRMSE *float64 `json:"paper_rmse,omitempty"`
-	Seconds   float64  `json:"seconds"`
+	// RMSEOverSeeds and RBOOverSeeds are, with several runs per scenario, the mean and SD
+	// over the runs of the mean over the scenarios; MeanRMSE, MeanRBO and MaxRMSE are then
+	// over every run, the other counts over the first run's.
+	RMSEOverSeeds *Stat   `json:"rmse_over_seeds,omitempty"`
+	RBOOverSeeds  *Stat   `json:"rbo_over_seeds,omitempty"`
+	Seconds       float64 `json:"seconds"`
 }
 
 // Paper holds the published figures the results are set beside.
@@ -287,6 +304,7 @@ func (r *Report) summarise() {
 		}
 		r.Summary = append(r.Summary, s)
 	}
+	r.summariseSeeds()
 }
 
 // WriteJSON writes the report as indented JSON.
@@ -393,6 +411,7 @@ func (r *Report) WriteScenarioTable(w io.Writer, sc *ScenarioResult) error {
 		fmt.Fprintf(&b, " %7.3f %6.3f %8s %9s %9s %8s\n", m.RMSE, m.RBO, optFloat(m.Spearman), randCell(m.Randomisation),
 			randCell(m.NetworkRandomisation), ignCell(m.IgnoredLast))
 	}
+	writeSpreadTable(&b, r, sc)
 	writeInteractionTable(&b, sc)
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -421,6 +440,7 @@ func (r *Report) WriteSummaryTable(w io.Writer) error {
 	}
 	writeInteractionSummary(&b, r)
 	fmt.Fprintf(&b, "  paper: mean RBO %.2f (persistence and variant not stated)\n", r.Paper.RBO)
+	writeSpreadSummary(&b, r)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -491,6 +511,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 			s.MeanRBO, s.MeanRBOIndexTies, optFloat(s.MeanSpearman), s.RandomisationPass, s.Scenarios, netCell(s), ign)
 	}
 	fmt.Fprintf(&b, "\n\\* added by this project (package importance). The paper reports a mean RBO of %.2f without its persistence or variant.\n", r.Paper.RBO)
+	writeSpreadMarkdown(&b, r)
 	for i := range r.Scenarios {
 		sc := &r.Scenarios[i]
 		formula := sc.Formula
@@ -535,6 +556,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 			fmt.Fprintf(&b, " %.3f | %.3f | %s | %s | %s | %s |\n", m.RMSE, m.RBO, optFloat(m.Spearman), randCell(m.Randomisation),
 				randCell(m.NetworkRandomisation), ignCell(m.IgnoredLast))
 		}
+		writeScenarioSpreadMarkdown(&b, r, sc)
 		writeInteractionMarkdown(&b, sc)
 	}
 	_, err := io.WriteString(w, b.String())

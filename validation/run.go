@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -86,7 +87,17 @@ type Options struct {
 	SaveModels string
 	// Progress, when set, is called as the run advances (from the calling goroutine).
 	Progress func(Progress)
+	// Seeds is how many times each scenario runs, run k with seed Seed + k (0: once; at
+	// most MaxSeeds); see seeds.go for what changes between runs and how they are
+	// summarised. Runs after the first skip the sanity checks and the interactions.
+	Seeds int
+
+	// extraRun marks a run after a scenario's first.
+	extraRun bool
 }
+
+// MaxSeeds bounds Options.Seeds.
+const MaxSeeds = 100
 
 // Sizes of a quick run.
 const (
@@ -197,6 +208,9 @@ func Run(ctx context.Context, scenarios []Scenario, o Options) (*Report, error) 
 	if o.Epochs < 0 {
 		return nil, fmt.Errorf("validation: %d epochs, want at least 1", o.Epochs)
 	}
+	if o.Seeds < 0 || o.Seeds > MaxSeeds {
+		return nil, fmt.Errorf("validation: %d seeds, want 0 (one run) to %d", o.Seeds, MaxSeeds)
+	}
 	for i, s := range scenarios {
 		if s.Scenario == nil {
 			return nil, fmt.Errorf("validation: scenario %d is nil", i)
@@ -230,15 +244,51 @@ func Run(ctx context.Context, scenarios []Scenario, o Options) (*Report, error) 
 			return nil, fmt.Errorf("validation: saving the autoencoder: %w", err)
 		}
 	}
+	runs := max(o.Seeds, 1)
+	overs := map[string]bool{}
 	for k, s := range scenarios {
-		res, err := runScenario(ctx, s, ae, methods, o, func(phase, detail string, frac float64) {
-			progress(k, s.Scenario.Name, phase, detail, frac)
-		})
-		if err != nil {
-			return nil, fmt.Errorf("validation: scenario %s: %w", s.Scenario.Name, err)
+		var first *ScenarioResult
+		var seeds []SeedRun
+		over := OverTraining
+		for j := range runs {
+			oj := o
+			oj.Seed = o.Seed + uint64(j)
+			if j > 0 {
+				oj.SaveModels, oj.extraRun = "", true
+			}
+			res, err := runScenario(ctx, s, ae, methods, oj, func(phase, detail string, frac float64) {
+				if runs > 1 {
+					detail = strings.TrimSpace(fmt.Sprintf("run %d/%d %s", j+1, runs, detail))
+				}
+				progress(k, s.Scenario.Name, phase, detail, (float64(j)+frac)/float64(runs))
+			})
+			if err != nil {
+				return nil, fmt.Errorf("validation: scenario %s, seed %d: %w", s.Scenario.Name, oj.Seed, err)
+			}
+			if res.Model.Source != "trained" {
+				over = OverEvaluation
+			}
+			seeds = append(seeds, seedRun(res, oj.Seed))
+			if j == 0 {
+				first = res
+			}
 		}
-		r.Scenarios = append(r.Scenarios, *res)
+		if runs > 1 {
+			first.Seeds, first.Spread = seeds, spread(seeds, over)
+			overs[over] = true
+		}
+		r.Scenarios = append(r.Scenarios, *first)
 		progress(k, s.Scenario.Name, "done", "", 1)
+	}
+	if runs > 1 {
+		r.SeedRuns = runs
+		var parts []string
+		for _, v := range []string{OverTraining, OverEvaluation} {
+			if overs[v] {
+				parts = append(parts, v)
+			}
+		}
+		r.SpreadOver = strings.Join(parts, "; and, for the scenarios with a given model, ")
 	}
 	r.summarise()
 	r.Seconds = time.Since(start).Seconds()
@@ -249,6 +299,9 @@ func Run(ctx context.Context, scenarios []Scenario, o Options) (*Report, error) 
 func runScenario(ctx context.Context, s Scenario, ae *latent.Model, methods []importance.Method, o Options,
 	progress func(phase, detail string, frac float64)) (*ScenarioResult, error) {
 	t0 := time.Now()
+	if o.extraRun {
+		o.Randomisations = 0 // the sanity checks are the first run's
+	}
 	sc := s.Scenario
 	res := &ScenarioResult{Name: sc.Name, Description: sc.Description, Formula: sc.Formula(), Source: s.Source,
 		Modalities: groundtruth.Modalities[:]}
@@ -344,7 +397,9 @@ func runScenario(ctx context.Context, s Scenario, ae *latent.Model, methods []im
 	if err != nil {
 		return nil, err
 	}
-	res.Interactions = modalityInteractions(head, coh, sc, testC.X, o.methodOptions())
+	if !o.extraRun {
+		res.Interactions = modalityInteractions(head, coh, sc, testC.X, o.methodOptions())
+	}
 	res.Seconds = time.Since(t0).Seconds()
 	return res, nil
 }

@@ -35,6 +35,12 @@ type CohortItem struct {
 	ModalityImportance map[string]float64 `json:"modality_importance"`
 	// ModalityInteractions are the cohort's modality interactions (cases_interact.go).
 	ModalityInteractions *Interactions `json:"modality_interactions,omitempty"`
+	// ModalityImportanceInterval is each share's interval as [lo, hi], and RankSupported
+	// whether the intervals support each modality's rank (see Uncertainty); absent with
+	// -resamples 0.
+	ModalityImportanceInterval map[string]importance.Interval `json:"modality_importance_interval,omitempty"`
+	RankSupported              map[string]bool                `json:"rank_supported,omitempty"`
+	Uncertainty                *Uncertainty                   `json:"uncertainty,omitempty"`
 }
 
 // CaseEntry is one case (one CSV row) explained.
@@ -50,6 +56,11 @@ type CaseEntry struct {
 	ModalityImportance map[string]float64 `json:"modality_importance,omitempty"`
 	// ModalityInteractions are the case's modality interactions, with -row only.
 	ModalityInteractions *Interactions `json:"modality_interactions,omitempty"`
+	// ModalityImportanceInterval, RankSupported and Uncertainty are the case's intervals
+	// over its background and sampling seed, with -case-intervals or -row.
+	ModalityImportanceInterval map[string]importance.Interval `json:"modality_importance_interval,omitempty"`
+	RankSupported              map[string]bool                `json:"rank_supported,omitempty"`
+	Uncertainty                *Uncertainty                   `json:"uncertainty,omitempty"`
 }
 
 // progress reports on stderr at most once a second, then a final line.
@@ -171,6 +182,8 @@ func explainCases(o options, stdout, stderr io.Writer) error {
 		res.Class = s.Classes[classIdx]
 	}
 	sum := make([]float64, len(mods))
+	var scores []float64 // each case's |attribution| per modality, for the cohort's interval
+	caseIntervals := o.resamples > 0 && (o.caseIntervals || o.row > 0)
 	ep := &progress{w: stderr, what: "explained case"}
 	for i := range cases.N {
 		p := probs[i*k : (i+1)*k]
@@ -188,14 +201,19 @@ func explainCases(o options, stdout, stderr io.Writer) error {
 		}
 		e.Class = s.Classes[class]
 		if m.Local != nil {
-			a, err := m.Local(heads[class], mods, z[i*dim:(i+1)*dim], bg, importance.Options{Seed: o.seed})
+			a, u, err := explainLocal(m.Local, heads[class], mods, z[i*dim:(i+1)*dim], bg, o, caseIntervals)
 			if err != nil {
 				return fmt.Errorf("row %d: %w", e.Row, err)
 			}
 			share := a.Importance().Modalities
 			e.ModalityImportance = named(names, share)
+			if u != nil {
+				e.ModalityImportanceInterval, e.RankSupported = namedIntervals(names, u)
+				e.Uncertainty = newUncertainty(*u, names)
+			}
 			for j, v := range a.Modalities {
 				sum[j] += math.Abs(v)
+				scores = append(scores, math.Abs(v))
 			}
 		}
 		if o.row > 0 {
@@ -209,6 +227,9 @@ func explainCases(o options, stdout, stderr io.Writer) error {
 	res.Cohort.N = cases.N
 	if m.Local != nil {
 		res.Cohort.ModalityImportance = named(names, importance.Normalize(sum))
+		if err := cohortIntervals(&res.Cohort, names, scores, cases.N, o); err != nil {
+			return err
+		}
 	} else {
 		// A method that scores only a cohort scores one class: -class, else the class
 		// predicted most often.
@@ -229,12 +250,13 @@ func explainCases(o options, stdout, stderr io.Writer) error {
 				}
 			}
 		}
-		imp, err := m.Global(heads[class], mods, c, importance.Options{Seed: o.seed})
+		imp, u, err := explainGlobal(m.Global, heads[class], mods, c, o, stderr)
 		if err != nil {
 			return err
 		}
 		res.Cohort.Class = s.Classes[class]
 		res.Cohort.ModalityImportance = named(names, importance.Normalize(imp.Modalities))
+		setCohortIntervals(&res.Cohort, names, u)
 	}
 	ic := cohortInteractionClass(classIdx, k, probs, cases.N)
 	if res.Cohort.ModalityInteractions, err = casesInteractions(heads[ic], mods, z, cases.N, ibg, s.Classes[ic], o); err != nil {
@@ -338,7 +360,19 @@ func writeCohortTable(w io.Writer, r *CohortResult, names []string) error {
 	fmt.Fprintf(&b, "\ncohort modality importance\n")
 	for _, n := range names {
 		v := r.Cohort.ModalityImportance[n]
-		fmt.Fprintf(&b, "  %-20s %6.1f%%  %s\n", n, 100*v, strings.Repeat("#", int(math.Round(40*v))))
+		fmt.Fprintf(&b, "  %-20s %6.1f%%", n, 100*v)
+		if iv, ok := r.Cohort.ModalityImportanceInterval[n]; ok {
+			sup := r.Cohort.RankSupported[n]
+			fmt.Fprintf(&b, "  %-16s", intervalCell(iv, &sup))
+		}
+		fmt.Fprintf(&b, "  %s\n", strings.Repeat("#", int(math.Round(40*v))))
+	}
+	writeUncertaintyNote(&b, r.Cohort.Uncertainty, "  ")
+	width := 10 // a share column: "%9.1f%%", or with the case's interval " 47.0% [40.1, 52.3]~"
+	for _, c := range r.PerCase {
+		if c.ModalityImportanceInterval != nil {
+			width = 24
+		}
 	}
 	if in := r.Cohort.ModalityInteractions; in != nil {
 		fmt.Fprintf(&b, "\ncohort: %s", in.Value)
@@ -346,7 +380,7 @@ func writeCohortTable(w io.Writer, r *CohortResult, names []string) error {
 	}
 	fmt.Fprintf(&b, "\n%5s  %-12s %-12s %7s", "row", "label", "prediction", "p")
 	for _, n := range names {
-		fmt.Fprintf(&b, " %10s", clip(n, 10))
+		fmt.Fprintf(&b, " %*s", width, clip(n, width))
 	}
 	b.WriteString("\n")
 	for _, c := range r.PerCase {
@@ -357,12 +391,28 @@ func writeCohortTable(w io.Writer, r *CohortResult, names []string) error {
 		fmt.Fprintf(&b, "%5d  %-12s %-12s %7.4f", c.Row, clip(label, 12), clip(c.Prediction, 12), c.Probabilities[c.Prediction])
 		for _, n := range names {
 			if c.ModalityImportance == nil {
-				fmt.Fprintf(&b, " %10s", "-")
+				fmt.Fprintf(&b, " %*s", width, "-")
 				continue
 			}
-			fmt.Fprintf(&b, " %9.1f%%", 100*c.ModalityImportance[n])
+			cell := fmt.Sprintf("%.1f%%", 100*c.ModalityImportance[n])
+			if iv, ok := c.ModalityImportanceInterval[n]; ok {
+				sup := c.RankSupported[n]
+				cell += " " + intervalCell(iv, &sup)
+			}
+			fmt.Fprintf(&b, " %*s", width, cell)
 		}
 		b.WriteString("\n")
+	}
+	switch {
+	case width > 10:
+		for _, c := range r.PerCase {
+			if c.Uncertainty != nil {
+				writeUncertaintyNote(&b, c.Uncertainty, "")
+				break
+			}
+		}
+	case r.Cohort.Uncertainty != nil && len(r.PerCase) > 0 && r.PerCase[0].ModalityImportance != nil:
+		b.WriteString("each case's shares without an interval: -case-intervals gives them, at -resamples more runs of the method per case\n")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -139,9 +139,10 @@ func loadModel(o options) (*fusion.Net, modelfile.Meta, string, error) {
 // autoencoder's whitened latent features of each image and the clinical values as the
 // reference features of the case and of the background (explainer.ReferenceCases(n, seed)).
 func referenceExplain(head importance.Head, mods []importance.Modality, z []float32, images [][]float32, clin []float32,
-	bg importance.Cohort, n int, seed uint64) (importance.Attribution, []float32, error) {
-	fail := func(err error) (importance.Attribution, []float32, error) {
-		return importance.Attribution{}, nil, fmt.Errorf("reference features: %w", err)
+	bg importance.Cohort, o options) (importance.Attribution, *importance.Uncertainty, []float32, error) {
+	n, seed := o.background, o.seed
+	fail := func(err error) (importance.Attribution, *importance.Uncertainty, []float32, error) {
+		return importance.Attribution{}, nil, nil, fmt.Errorf("reference features: %w", err)
 	}
 	b, err := weights.Autoencoder()
 	if err != nil {
@@ -159,8 +160,11 @@ func referenceExplain(head importance.Head, mods []importance.Modality, z []floa
 	if err != nil {
 		return fail(err)
 	}
-	a, err := importance.ReferenceGradientLocal(head, mods, z, r, bg, importance.Options{Seed: seed})
-	return a, r, err
+	f := func(h importance.Head, mods []importance.Modality, x []float32, bg importance.Cohort, io importance.Options) (importance.Attribution, error) {
+		return importance.ReferenceGradientLocal(h, mods, x, r, bg, io)
+	}
+	a, u, err := explainLocal(f, head, mods, z, bg, o, o.resamples > 0)
+	return a, u, r, err
 }
 
 // referenceRows returns n rows of 40 reference features: the autoencoder's ten whitened
@@ -202,6 +206,8 @@ type Result struct {
 	Saliency   []string       `json:"saliency,omitempty"`
 	// Interactions says which modalities act together in this case.
 	Interactions *Interactions `json:"modality_interactions,omitempty"`
+	// Uncertainty says how the intervals of the shares were made (nil with -resamples 0).
+	Uncertainty *Uncertainty `json:"uncertainty,omitempty"`
 }
 
 // ModelInfo describes the model used.
@@ -241,6 +247,11 @@ type ModalityItem struct {
 	Name  string  `json:"name"`
 	Value float64 `json:"value"`
 	Share float64 `json:"share"`
+	// Interval is the share's interval (see Result.Uncertainty), as [lo, hi].
+	Interval *importance.Interval `json:"share_interval,omitempty"`
+	// RankSupported says whether the intervals support the modality's rank: its order
+	// against each neighbour in the ranking holds in at least 95 % of resamples.
+	RankSupported *bool `json:"rank_supported,omitempty"`
 }
 
 // FeatureItem is one fusion feature's attribution.
@@ -254,6 +265,8 @@ type FeatureItem struct {
 	Unit     string   `json:"unit,omitempty"`
 	Value    float64  `json:"value"`
 	Share    float64  `json:"share"`
+	// Interval is the share's interval (see Result.Uncertainty), as [lo, hi].
+	Interval *importance.Interval `json:"share_interval,omitempty"`
 }
 
 func explain(o options, stdout io.Writer) error {
@@ -299,16 +312,18 @@ func explain(o options, stdout io.Writer) error {
 	}
 	mods := importance.DefaultModalities()
 	var a importance.Attribution
+	var u *importance.Uncertainty
 	var ref []float32 // the case's reference features, for the reference gradient
 	if byReference {
-		a, ref, err = referenceExplain(head, mods, z, in.images[:], clin, bg, o.background, o.seed)
+		a, u, ref, err = referenceExplain(head, mods, z, in.images[:], clin, bg, o)
 	} else {
-		a, err = m.Local(head, mods, z, bg, importance.Options{Seed: o.seed})
+		a, u, err = explainLocal(m.Local, head, mods, z, bg, o, o.resamples > 0)
 	}
 	if err != nil {
 		return err
 	}
 	res := report(o, in, net, meta, path, m, a, z, ref, bg.N)
+	addIntervals(res, u)
 	if res.Interactions, err = caseInteractions(net, head, z, bg, o); err != nil {
 		return err
 	}
@@ -411,10 +426,19 @@ func writeTable(w io.Writer, r *Result, top int) error {
 	if r.Method.Background > 0 {
 		fmt.Fprintf(&b, "            background: %d synthetic phantom cases encoded by the model\n", r.Method.Background)
 	}
-	fmt.Fprintf(&b, "\n%-12s %12s %8s\n", "modality", "value", "share")
-	for _, m := range r.Modalities {
-		fmt.Fprintf(&b, "%-12s %12.5g %7.1f%%  %s\n", m.Name, m.Value, 100*m.Share, strings.Repeat("#", int(math.Round(40*m.Share))))
+	fmt.Fprintf(&b, "\n%-12s %12s %8s", "modality", "value", "share")
+	if r.Uncertainty != nil {
+		fmt.Fprintf(&b, "  %-16s", fmt.Sprintf("%g %% interval", 100*r.Uncertainty.Level))
 	}
+	b.WriteString("\n")
+	for _, m := range r.Modalities {
+		fmt.Fprintf(&b, "%-12s %12.5g %7.1f%%", m.Name, m.Value, 100*m.Share)
+		if m.Interval != nil {
+			fmt.Fprintf(&b, "  %-16s", intervalCell(*m.Interval, m.RankSupported))
+		}
+		fmt.Fprintf(&b, "  %s\n", strings.Repeat("#", int(math.Round(40*m.Share))))
+	}
+	writeUncertaintyNote(&b, r.Uncertainty, "")
 	if len(r.Features) > 0 && top > 0 {
 		order := make([]int, len(r.Features))
 		for i := range order {
@@ -427,14 +451,22 @@ func writeTable(w io.Writer, r *Result, top int) error {
 			kind, col = "reference features (autoencoder latents of each image, clinical values)", "r"
 		}
 		fmt.Fprintf(&b, "\n%s, %d of %d by share (value: the method's attribution of the feature)\n", kind, n, len(order))
-		fmt.Fprintf(&b, "%-4s %s %s %s %9s %12s %8s\n", "z#", pad("feature", 20), pad("modality", 11), padLeft("input", 15), col, "value", "share")
+		fmt.Fprintf(&b, "%-4s %s %s %s %9s %12s %8s", "z#", pad("feature", 20), pad("modality", 11), padLeft("input", 15), col, "value", "share")
+		if r.Uncertainty != nil {
+			fmt.Fprintf(&b, "  %g %% interval", 100*r.Uncertainty.Level)
+		}
+		b.WriteString("\n")
 		for _, i := range order[:n] {
 			f := r.Features[i]
 			input := "-"
 			if f.Physical != nil {
 				input = strings.TrimSpace(fmt.Sprintf("%.4g %s", *f.Physical, f.Unit))
 			}
-			fmt.Fprintf(&b, "%-4d %s %s %s %9.3f %12.5g %7.1f%%\n", f.Index, pad(f.Name, 20), pad(f.Modality, 11), padLeft(input, 15), f.Z, f.Value, 100*f.Share)
+			fmt.Fprintf(&b, "%-4d %s %s %s %9.3f %12.5g %7.1f%%", f.Index, pad(f.Name, 20), pad(f.Modality, 11), padLeft(input, 15), f.Z, f.Value, 100*f.Share)
+			if f.Interval != nil {
+				fmt.Fprintf(&b, "  [%.1f, %.1f]", 100*f.Interval.Lo(), 100*f.Interval.Hi())
+			}
+			b.WriteString("\n")
 		}
 	}
 	writeInteractions(&b, r.Interactions)

@@ -49,6 +49,8 @@ type options struct {
 	model, shipped, axial, coronal, clinical, clinicalFile, method, saliency string
 	cases, class                                                             string
 	row                                                                      int
+	resamples                                                                int
+	caseIntervals                                                            bool
 	resize                                                                   bool
 	example, background                                                      int
 	seed                                                                     uint64
@@ -84,6 +86,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.cases, "cases", "", "a CSV of cases to explain, every row and the cohort (the format of cmd/train -data; the label column is optional)")
 	fs.IntVar(&o.row, "row", 0, "with -cases: explain only this row (1 is the first case after the header)")
 	fs.StringVar(&o.class, "class", "", "with -cases: explain this class for every case (default: each case's predicted class)")
+	fs.IntVar(&o.resamples, "resamples", importance.DefaultResamples, "bootstrap resamples behind every interval (95 % percentile): of the cases for a cohort, of the background and sampling seed for one case; 0: no intervals")
+	fs.BoolVar(&o.caseIntervals, "case-intervals", false, "with -cases: an interval for every case too (-resamples more runs of the method per case; on by itself with -row)")
 	fs.BoolVar(&o.resize, "resize", false, "with -cases: crop and resample images of another size than the model's inputs (default: such an image is an error)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: explain [flags]\n\nExplains one case with a trained fusion network, or with -cases every case of a CSV and the cohort.\n\n")
@@ -110,7 +114,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 			return o, usagef("-row %d: want a row number >= 1", o.row)
 		}
 	} else {
-		for _, name := range []string{"row", "class", "resize"} {
+		for _, name := range []string{"row", "class", "resize", "case-intervals"} {
 			if set[name] {
 				return o, usagef("-%s needs -cases (a CSV of cases)", name)
 			}
@@ -125,6 +129,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, usagef("-example %d: want a case number >= 1", o.example)
 	case o.background < 2 || o.background > 5000:
 		return o, usagef("-background %d: want 2..5000 cases", o.background)
+	case o.resamples < 0 || o.resamples == 1 || o.resamples > 100000:
+		return o, usagef("-resamples %d: want 0 (no intervals) or 2..100000", o.resamples)
 	case o.top < 0:
 		return o, usagef("-top %d: want >= 0", o.top)
 	}

@@ -9,6 +9,14 @@
 //	go run ./cmd/validate -scenarios F0,F5 my.json -methods gradient,permutation
 //	go run ./cmd/validate -save-models out/models # keep the trained networks ...
 //	go run ./cmd/validate -models out/models      # ... and reuse them where the scenario matches
+//	go run ./cmd/validate -seeds 5                # five runs per scenario (default 3): mean and SD
+//
+// Each scenario runs -seeds times (run k with seed -seed + k). A network trained here is
+// trained again each run (cohort, split, initial weights, methods' draws all change); a
+// given model (-shipped, -models) stays with its held-out test cases, so its spread is
+// over the methods' draws only. The tables and results.json give the mean and SD of each
+// figure over the runs, and which pairs of methods differ in mean RMSE by more than the
+// seed-to-seed spread (validation.Comparison).
 //
 // It prints a table per scenario and a summary beside the paper's figures, and writes to
 // -out: results.json (everything), results.md (the tables as Markdown), validation.json
@@ -55,7 +63,7 @@ type options struct {
 	files                                                          []string
 	quick, shipped                                                 bool
 	seed                                                           uint64
-	workers, n, epochs, refit                                      int
+	workers, n, epochs, refit, seeds                               int
 	sparsity                                                       float64
 }
 
@@ -67,6 +75,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.scenarios, "scenarios", "", "comma-separated built-in scenarios (F0..F7 or full names); default all eight unless scenario files are given")
 	fs.BoolVar(&o.quick, "quick", false, "small cohorts and few epochs (a smoke test for CI, not the real figures)")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the cohorts, splits, training and methods")
+	fs.IntVar(&o.seeds, "seeds", 3, "runs per scenario, run k with seed -seed + k; tables and results.json report mean and SD over them, and which methods differ beyond the spread. A network trained here is trained again each run; a given model (-shipped, -models) stays, and only the methods' draws change")
 	fs.BoolVar(&o.shipped, "shipped", false, "use the shipped models (package weights) where their scenario matches, instead of training")
 	fs.StringVar(&o.models, "models", "", "folder of trained model files (.flns, .safetensors) to use where their scenario matches; an autoencoder file there defines the ground truth")
 	fs.StringVar(&o.saveModels, "save-models", "", "write each network trained here to this folder (fusion-<scenario>.flns), for -models")
@@ -98,6 +107,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if o.refit < 0 || (o.refit > 0 && o.sparsity == 0) {
 		return o, usageError{fmt.Errorf("-refit-epochs %d: want 0, or more with -input-sparsity", o.refit)}
+	}
+	if o.seeds < 1 || o.seeds > validation.MaxSeeds {
+		return o, usageError{fmt.Errorf("-seeds %d: want 1..%d", o.seeds, validation.MaxSeeds)}
 	}
 	if o.workers < 0 || o.n < 0 || o.n == 1 || o.epochs < 0 {
 		return o, usageError{fmt.Errorf("-workers %d, -n %d, -epochs %d: want -workers >= 0, -n 0 or >= 2, -epochs >= 0", o.workers, o.n, o.epochs)}
@@ -199,7 +211,7 @@ func validate(ctx context.Context, o options, args []string, stdout, stderr io.W
 		return usageError{err}
 	}
 	vo := validation.Options{Seed: o.seed, Quick: o.quick, N: o.n, Epochs: o.epochs, Workers: o.workers, SaveModels: o.saveModels,
-		InputSparsity: float32(o.sparsity), RefitEpochs: o.refit}
+		InputSparsity: float32(o.sparsity), RefitEpochs: o.refit, Seeds: o.seeds}
 	if o.methods != "" {
 		vo.Methods = splitList(o.methods)
 		for _, m := range vo.Methods {

@@ -36,7 +36,7 @@ func TestQuickEndToEnd(t *testing.T) {
 	}
 	out := filepath.Join(dir, "out")
 	var stdout, stderr bytes.Buffer
-	args := []string{"-quick", "-n", "300", "-epochs", "2", "-autoencoder", ae, "-out", out, "-scenarios", "F1,F5",
+	args := []string{"-quick", "-seeds", "2", "-n", "300", "-epochs", "2", "-autoencoder", ae, "-out", out, "-scenarios", "F1,F5",
 		"-methods", "gradient,permutation,kernelshap,lime,mean4,gradient_logit_sd", scFile}
 	if code := run(context.Background(), args, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
@@ -116,6 +116,8 @@ func TestQuickEndToEnd(t *testing.T) {
 			t.Errorf("summary %s: %d scenarios, mean RMSE %v", s.Method, s.Scenarios, s.MeanRMSE)
 		}
 	}
+	checkSeeds(t, &r, stdout.String(), filepath.Join(out, "results.md"))
+
 	// -from redraws the same outputs from results.json alone.
 	again := filepath.Join(dir, "again")
 	stdout.Reset()
@@ -158,6 +160,8 @@ func TestBadUsage(t *testing.T) {
 		{[]string{"-refit-epochs", "2"}, 2, "-refit-epochs 2"},
 		{[]string{"-input-sparsity", "-1"}, 2, "-input-sparsity -1"},
 		{[]string{"-nope"}, 2, "flag provided but not defined"},
+		{[]string{"-seeds", "0"}, 2, "-seeds 0"},
+		{[]string{"-seeds", "101"}, 2, "-seeds 101"},
 		{[]string{"-models", filepath.Join(dir, "nowhere"), "-scenarios", "F0"}, 1, "-models"},
 	} {
 		var stdout, stderr bytes.Buffer
@@ -196,5 +200,59 @@ func TestShippedModels(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	if code := run(context.Background(), []string{"-shipped", "-models", t.TempDir()}, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "not both") {
 		t.Errorf("-shipped with -models: exit %d, %q", code, stderr.String())
+	}
+}
+
+// checkSeeds checks the structure of a run with -seeds 2: every scenario's two runs and
+// their spread, the summary's means and SDs over runs, every pair of methods compared,
+// and the tables that show them.
+func checkSeeds(t *testing.T, r *validation.Report, stdout, mdPath string) {
+	t.Helper()
+	if r.SeedRuns != 2 || r.SpreadOver != validation.OverTraining || r.Accuracy == nil || r.Accuracy.N != 2 {
+		t.Fatalf("seed runs %d, spread over %q, accuracy %+v", r.SeedRuns, r.SpreadOver, r.Accuracy)
+	}
+	for _, sc := range r.Scenarios {
+		if len(sc.Seeds) != 2 || sc.Spread == nil || sc.Spread.Runs != 2 || len(sc.Spread.Methods) != len(r.Methods) {
+			t.Fatalf("%s: %d runs, spread %+v", sc.Name, len(sc.Seeds), sc.Spread)
+		}
+		if sc.Seeds[0].Seed != r.Seed || sc.Seeds[1].Seed != r.Seed+1 || sc.Seeds[0].Accuracy != sc.Test.Accuracy {
+			t.Errorf("%s: runs' seeds %d, %d; first accuracy %v, reported %v", sc.Name, sc.Seeds[0].Seed, sc.Seeds[1].Seed, sc.Seeds[0].Accuracy, sc.Test.Accuracy)
+		}
+		for i, m := range sc.Spread.Methods {
+			if m.Method != r.Methods[i].Name || m.RMSE.N != 2 || !(m.RMSE.SD >= 0) || !(m.RBO.SD >= 0) {
+				t.Errorf("%s: spread of %s: %+v", sc.Name, r.Methods[i].Name, m)
+			}
+			if want := (sc.Seeds[0].Methods[i].RMSE + sc.Seeds[1].Methods[i].RMSE) / 2; math.Abs(m.RMSE.Mean-want) > 1e-12 {
+				t.Errorf("%s %s: mean RMSE %v, runs' mean %v", sc.Name, m.Method, m.RMSE.Mean, want)
+			}
+		}
+	}
+	for _, s := range r.Summary {
+		if s.RMSEOverSeeds == nil || s.RBOOverSeeds == nil || s.RMSEOverSeeds.N != 2 || s.MeanRMSE != s.RMSEOverSeeds.Mean {
+			t.Errorf("summary %s: over seeds %+v, mean RMSE %v", s.Method, s.RMSEOverSeeds, s.MeanRMSE)
+		}
+	}
+	n := len(r.Methods)
+	if len(r.Comparisons) != n*(n-1)/2 {
+		t.Fatalf("%d comparisons for %d methods", len(r.Comparisons), n)
+	}
+	for _, c := range r.Comparisons {
+		if c.Seeds != 2 || c.ExceedsSpread != (c.MeanDiff != 0 && math.Abs(c.MeanDiff) > validation.ExceedsFactor*c.SD) {
+			t.Errorf("comparison %+v", c)
+		}
+	}
+	md, err := os.ReadFile(mdPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"### Over 2 runs per scenario", "| method | mean RMSE ± SD | mean RBO ± SD | closer to the truth than", "Over 2 runs (training seeds"} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("results.md lacks %q", want)
+		}
+	}
+	for _, want := range []string{"Over 2 runs per scenario", "RMSE mean ± SD", "over 2 runs (training seeds"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout lacks %q", want)
+		}
 	}
 }
