@@ -137,8 +137,7 @@ def main(argv):
         net.cpu().eval()
         print("test accuracy %.3f; %.1f samples/s over %d process(es) (training steps only)" % (acc, float(counts[0]) / busy, world))
         if a.sync_bn:  # back to plain batch norms: the same names and tensors
-            net = model.FusionNet(cfg).eval()
-            net.load_state_dict(ddp.module.state_dict() if distributed else ddp.state_dict())
+            net = model.plain_batch_norms(net)
         meta = {"data_source": "CSV %s (%d cases)" % (os.path.basename(a.data), len(t.rows)), "seed": a.seed,
                 "epochs": a.epochs, "command": "torchrun " + " ".join(["python/train.py"] + argv),
                 "created": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -113,6 +113,16 @@ class FusionNet(nn.Module):
         return self.head(self.fuse(images, tabular))
 
 
+def plain_batch_norms(net):
+    """A FusionNet equal to net with every SyncBatchNorm (from
+    nn.SyncBatchNorm.convert_sync_batchnorm, for training across processes) back as the
+    plain batch norm of FusionNet(net.config): the same names and tensors, in eval mode, on
+    the CPU, ready to save. A net without SyncBatchNorm comes back as an equal copy."""
+    plain = FusionNet(net.config)
+    plain.load_state_dict({k: v.detach().cpu() for k, v in net.state_dict().items()}, strict=True)
+    return plain.eval()
+
+
 def new_config(schema, encoders="shared", conv=None, dense=None, head=None):
     """A configuration for schema as fusion.NewConfig makes it: encoders "shared" (one per
     distinct image size and channel count) or "separate" (one per image input), each with
