@@ -132,26 +132,8 @@ func (h *headEval) probs(z, out []float32) {
 func (h *headEval) grad(z []float32, n, k int, p, g []float32) {
 	h.forward(z, n, k, p)
 	last := len(h.dense) - 1
-	c := h.dense[last].Out
-	d := h.dAct[last][:c*n]
-	for r := range n {
-		row := d[r*c : (r+1)*c]
-		if c == 2 {
-			// dp_k/ds_k = p_k p_other and dp_k/ds_other = -p_k p_other.
-			q := p[r] * (1 - p[r])
-			row[k], row[1-k] = q, -q
-			continue
-		}
-		// dp_k/ds_j = p_k (delta_jk - p_j), with the probabilities in float64.
-		classProb(h.act[last][r*c:(r+1)*c], k, h.prob)
-		for j := range row {
-			v := -h.prob[k] * h.prob[j]
-			if j == k {
-				v += h.prob[k]
-			}
-			row[j] = float32(v)
-		}
-	}
+	d := h.dAct[last][:h.dense[last].Out*n]
+	scoreGrad(d, h.act[last], p, n, k, h.prob)
 	for i := last; i >= 0; i-- {
 		l := h.dense[i]
 		in, dIn := z, g // the layer's input and its gradient
@@ -165,6 +147,30 @@ func (h *headEval) grad(z []float32, n, k int, p, g []float32) {
 			nn.ReLUBackward(dIn, dIn, in, n*l.In)
 		}
 		d = dIn
+	}
+}
+
+// scoreGrad sets d (n x c) = dp(class k)/dscores for n rows of class scores s, whose
+// p(class k) are p; prob is scratch of c values.
+func scoreGrad(d, s, p []float32, n, k int, prob []float64) {
+	c := len(prob)
+	for r := range n {
+		row := d[r*c : (r+1)*c]
+		if c == 2 {
+			// dp_k/ds_k = p_k p_other and dp_k/ds_other = -p_k p_other.
+			q := p[r] * (1 - p[r])
+			row[k], row[1-k] = q, -q
+			continue
+		}
+		// dp_k/ds_j = p_k (delta_jk - p_j), with the probabilities in float64.
+		classProb(s[r*c:(r+1)*c], k, prob)
+		for j := range row {
+			v := -prob[k] * prob[j]
+			if j == k {
+				v += prob[k]
+			}
+			row[j] = float32(v)
+		}
 	}
 }
 
@@ -350,7 +356,7 @@ func (m *Net) ExplainClass(k int, images [][]float32, clinical []float32) (Expla
 	x := Explanation{Z: append([]float32(nil), z...), DZ: make([]float32, len(z)), Probs: make([]float32, m.cfg.Classes())}
 	e.h.probs(x.Z, x.Probs)
 	if k < 0 {
-		k = argmax(x.Probs)
+		k = PredictedClass(x.Probs)
 	}
 	var p [1]float32
 	e.h.grad(x.Z, 1, k, p[:], x.DZ)
@@ -361,8 +367,9 @@ func (m *Net) ExplainClass(k int, images [][]float32, clinical []float32) (Expla
 	return x, nil
 }
 
-// argmax returns the index of the largest value (the first of equals).
-func argmax(v []float32) int {
+// PredictedClass returns the class a row of class probabilities (or scores, or
+// log-probabilities) predicts: the index of the largest value, the first of equals.
+func PredictedClass(v []float32) int {
 	b := 0
 	for i, x := range v {
 		if x > v[b] {

@@ -10,7 +10,8 @@ import (
 )
 
 // plainHead is the head evaluator as it was before it ran on nn's kernels: scalar loops
-// over the dense layers' weights (with nn.Dot for the forward rows). The tests compare
+// over the dense layers' weights (with nn.Dot for the forward rows), and the same
+// gradient of the class scores (scoreGrad). The tests compare
 // headEval with it, and BenchmarkHeadReexplain measures both in the same run.
 type plainHead struct {
 	dense     []*nn.Dense
@@ -54,24 +55,8 @@ func (h *plainHead) forward(z []float32, n, k int, p []float32) {
 func (h *plainHead) grad(z []float32, n, k int, p, g []float32) {
 	h.forward(z, n, k, p)
 	last := len(h.dense) - 1
-	c := h.dense[last].Out
-	d := h.dAct[last][:c*n]
-	for r := range n {
-		row := d[r*c : (r+1)*c]
-		if c == 2 {
-			q := p[r] * (1 - p[r])
-			row[k], row[1-k] = q, -q
-			continue
-		}
-		classProb(h.act[last][r*c:(r+1)*c], k, h.prob)
-		for j := range row {
-			v := -h.prob[k] * h.prob[j]
-			if j == k {
-				v += h.prob[k]
-			}
-			row[j] = float32(v)
-		}
-	}
+	d := h.dAct[last][:h.dense[last].Out*n]
+	scoreGrad(d, h.act[last], p, n, k, h.prob)
 	for i := last; i >= 0; i-- {
 		l := h.dense[i]
 		var dIn []float32

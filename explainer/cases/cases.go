@@ -212,7 +212,7 @@ func Explain(net *fusion.Net, tab *casefile.Table, o Options) (*Result, error) {
 	for i := range cs.N {
 		p := probs[i*k : (i+1)*k]
 		x := z[i*dim : (i+1)*dim]
-		pred := argmax(p)
+		pred := fusion.PredictedClass(p)
 		e := Case{Row: cs.Rows[i] + 1, Line: tab.Lines[cs.Rows[i]], Prediction: s.Classes[pred], Probabilities: map[string]float64{}}
 		for c, v := range p {
 			e.Probabilities[s.Classes[c]] = float64(v)
@@ -396,22 +396,12 @@ func named(names []string, v []float64) map[string]float64 {
 func mostPredicted(probs []float32, n, k int) int {
 	count := make([]int, k)
 	for i := range n {
-		count[argmax(probs[i*k:(i+1)*k])]++
+		count[fusion.PredictedClass(probs[i*k:(i+1)*k])]++
 	}
 	best := 0
 	for c, m := range count {
 		if m > count[best] {
 			best = c
-		}
-	}
-	return best
-}
-
-func argmax(v []float32) int {
-	best := 0
-	for i, x := range v {
-		if x > v[best] {
-			best = i
 		}
 	}
 	return best
