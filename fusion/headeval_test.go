@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/fusionlens/fusionlens/nn"
 	"github.com/fusionlens/fusionlens/schema"
@@ -231,6 +232,29 @@ func BenchmarkHeadReexplain(b *testing.B) {
 			h.probs(z, probs)
 			h.grad(z, 1, 1, p, g)
 		}
+	})
+	// Both in alternating blocks of 100 re-explanations, so that a busy machine slows
+	// both alike: plain-ns and nn-ns per re-explanation, and their ratio.
+	b.Run("alternating", func(b *testing.B) {
+		var tPlain, tNN time.Duration
+		for b.Loop() {
+			t0 := time.Now()
+			for range 100 {
+				for k := range probs {
+					ref.forward(z, 1, k, probs[k:k+1])
+				}
+				ref.grad(z, 1, 1, p, g)
+			}
+			t1 := time.Now()
+			for range 100 {
+				h.probs(z, probs)
+				h.grad(z, 1, 1, p, g)
+			}
+			tPlain, tNN = tPlain+t1.Sub(t0), tNN+time.Since(t1)
+		}
+		b.ReportMetric(float64(tPlain.Nanoseconds())/float64(100*b.N), "plain-ns")
+		b.ReportMetric(float64(tNN.Nanoseconds())/float64(100*b.N), "nn-ns")
+		b.ReportMetric(float64(tPlain)/float64(tNN), "speedup")
 	})
 }
 
