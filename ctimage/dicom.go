@@ -63,6 +63,31 @@ type attrs struct {
 	frames             int
 }
 
+// frameSamples returns the stored sample values of frame 1 of an uncompressed or RLE data
+// set (pixel-interleaved), or for JPEG the frame's compressed bytes for the caller to
+// decode; other transfer syntaxes are an ErrUnsupported error naming the syntax.
+func frameSamples(sc *dcmScan, a attrs) (samples []uint32, jpegFrame []byte, err error) {
+	switch {
+	case !sc.encapsulated:
+		samples, err = nativeSamples(sc.pixels, a, sc.syn.bo)
+	case sc.syn.uid == tsRLE:
+		var f []byte
+		if f, err = firstFrame(sc, a.frames); err == nil {
+			samples, err = decodeRLE(f, a.rows, a.cols, a.spp, a.bitsAlloc/8)
+		}
+	case sc.syn.uid == tsJPEGBase || sc.syn.uid == tsJPEGExt:
+		jpegFrame, err = firstFrame(sc, a.frames)
+		if err == nil && jpegFrame == nil {
+			jpegFrame = []byte{} // an empty frame is still JPEG's to refuse
+		}
+	default:
+		err = newErr(ErrUnsupported, FormatDICOM, nil,
+			"pixel data compressed with %s cannot be decoded here; convert the file to uncompressed "+
+				"DICOM (for example gdcmconv --raw or dcmdjpeg) or export a PNG", syntaxName(sc.syn.uid))
+	}
+	return samples, jpegFrame, err
+}
+
 func decodeDataSet(sc *dcmScan, opt Options, lim Limits) (*Image, error) {
 	a, err := readAttrs(sc)
 	if err != nil {
@@ -81,29 +106,16 @@ func decodeDataSet(sc *dcmScan, opt Options, lim Limits) (*Image, error) {
 	}
 	info.TransferSyntaxGuessed = sc.syn.guessed
 
-	var samples []uint32 // stored sample values of frame 1, pixel-interleaved
-	var colourPlane []float32
-	switch {
-	case !sc.encapsulated:
-		samples, err = nativeSamples(sc.pixels, a, sc.syn.bo)
-	case sc.syn.uid == tsRLE:
-		var f []byte
-		if f, err = firstFrame(sc, a.frames); err == nil {
-			samples, err = decodeRLE(f, a.rows, a.cols, a.spp, a.bitsAlloc/8)
-		}
-	case sc.syn.uid == tsJPEGBase || sc.syn.uid == tsJPEGExt:
-		var f []byte
-		if f, err = firstFrame(sc, a.frames); err == nil {
-			samples, colourPlane, err = jpegSamples(f, a, lim)
-		}
-		a.highBit = a.bitsStd - 1 // decoded JPEG samples are plain values, not packed words
-	default:
-		return nil, newErr(ErrUnsupported, FormatDICOM, nil,
-			"pixel data compressed with %s cannot be decoded here; convert the file to uncompressed "+
-				"DICOM (for example gdcmconv --raw or dcmdjpeg) or export a PNG", syntaxName(sc.syn.uid))
-	}
+	samples, jpegFrame, err := frameSamples(sc, a)
 	if err != nil {
 		return nil, err
+	}
+	var colourPlane []float32
+	if jpegFrame != nil {
+		if samples, colourPlane, err = jpegSamples(jpegFrame, a, lim); err != nil {
+			return nil, err
+		}
+		a.highBit = a.bitsStd - 1 // decoded JPEG samples are plain values, not packed words
 	}
 
 	var plane []float32

@@ -179,34 +179,21 @@ func dicomPlanes(data []byte, opt Options, lim Limits) (out *Planes, err error) 
 	info := Info{Format: FormatDICOM, Width: a.cols, Height: a.rows, Frames: a.frames, BitDepth: a.bitsStd,
 		Modality: sc.str(tagModality), Photometric: a.photometric, TransferSyntax: sc.syn.uid,
 		TransferSyntaxGuessed: sc.syn.guessed, Signed: a.signed, RescaleSlope: 1}
-	var samples []uint32
-	var rgb []float32
-	switch {
-	case !sc.encapsulated:
-		samples, err = nativeSamples(sc.pixels, a, sc.syn.bo)
-	case sc.syn.uid == tsRLE:
-		var f []byte
-		if f, err = firstFrame(sc, a.frames); err == nil {
-			samples, err = decodeRLE(f, a.rows, a.cols, a.spp, a.bitsAlloc/8)
-		}
-	case sc.syn.uid == tsJPEGBase || sc.syn.uid == tsJPEGExt:
-		var f []byte
-		if f, err = firstFrame(sc, a.frames); err != nil {
-			break
-		}
-		if a.spp == 1 {
-			samples, _, err = jpegSamples(f, a, lim)
-			a.highBit = a.bitsStd - 1
-			break
-		}
-		rgb, err = jpegRGB(f, a, lim)
-	default:
-		return nil, newErr(ErrUnsupported, FormatDICOM, nil,
-			"pixel data compressed with %s cannot be decoded here; convert the file to uncompressed "+
-				"DICOM (for example gdcmconv --raw or dcmdjpeg) or export a PNG", syntaxName(sc.syn.uid))
-	}
+	samples, jpegFrame, err := frameSamples(sc, a)
 	if err != nil {
 		return nil, err
+	}
+	var rgb []float32
+	if jpegFrame != nil {
+		if a.spp == 1 {
+			samples, _, err = jpegSamples(jpegFrame, a, lim)
+			a.highBit = a.bitsStd - 1
+		} else {
+			rgb, err = jpegRGB(jpegFrame, a, lim)
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
 	p := &Planes{Width: a.cols, Height: a.rows, Channels: a.spp}
 	switch {

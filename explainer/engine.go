@@ -462,7 +462,7 @@ func (e *Engine) explain(c engine.Case, method string, pace engine.Pace, allowSl
 	k := c.Class
 	switch {
 	case k == -1:
-		k = argmax(probs)
+		k = fusion.PredictedClass(probs)
 	case k < 0 || k >= len(probs):
 		return engine.Explanation{}, fmt.Errorf("class %d, the model has classes 0..%d (or -1, the predicted one)", k, len(probs)-1)
 	}
@@ -587,17 +587,6 @@ func (e *Engine) SaliencyCase(c engine.Case) ([][]float32, error) {
 	}
 	_, s, err := e.net.SaliencyClass(k, c.Images, c.Tabular)
 	return s, err
-}
-
-// argmax returns the index of the largest value (the first of equals).
-func argmax(v []float32) int {
-	b := 0
-	for i, x := range v {
-		if x > v[b] {
-			b = i
-		}
-	}
-	return b
 }
 
 func widen(v []float32) []float64 {

@@ -92,29 +92,39 @@ func classProb(s []float32, k int, prob []float64) float64 {
 	return prob[k]
 }
 
-// forward sets p[i] = p(class k | z row i) for n <= headRows rows.
-func (h *headEval) forward(z []float32, n, k int, p []float32) {
+// scores runs the head's dense layers (ReLU between them) on n <= headRows rows of z
+// and returns the class scores, n x Classes, in h's buffers. The layers run on nn's
+// dense kernels: dot products per output for a few rows, its GEMM for more, both on the
+// vector helpers (AVX natively, Float32x4 under GOEXPERIMENT=simd in wasm).
+func (h *headEval) scores(z []float32, n int) []float32 {
 	in := z
 	last := len(h.dense) - 1
 	for i, d := range h.dense {
 		out := h.act[i][:n*d.Out]
-		// Plain loops: the head is too small for a packed GEMM to pay off.
-		for r := range n {
-			x := in[r*d.In : (r+1)*d.In]
-			o := out[r*d.Out : (r+1)*d.Out]
-			for j := range o {
-				v := d.Bias.W[j] + nn.Dot(d.Weight.W[j*d.In:(j+1)*d.In], x)
-				if i < last {
-					v = max(v, 0)
-				}
-				o[j] = v
-			}
+		nn.DenseForward(out, in[:n*d.In], d.Weight.W, d.Bias.W, n, d.In, d.Out)
+		if i < last {
+			nn.ReLUForward(out, out, n*d.Out)
 		}
 		in = out
 	}
-	c := h.dense[last].Out
+	return in
+}
+
+// forward sets p[i] = p(class k | z row i) for n <= headRows rows.
+func (h *headEval) forward(z []float32, n, k int, p []float32) {
+	s := h.scores(z, n)
+	c := h.dense[len(h.dense)-1].Out
 	for r := range n {
-		p[r] = float32(classProb(in[r*c:(r+1)*c], k, h.prob))
+		p[r] = float32(classProb(s[r*c:(r+1)*c], k, h.prob))
+	}
+}
+
+// probs sets out[k] = p(class k | z) for one fusion vector z and every class, in one
+// pass of the head.
+func (h *headEval) probs(z, out []float32) {
+	s := h.scores(z, 1)
+	for k := range out {
+		out[k] = float32(classProb(s, k, h.prob))
 	}
 }
 
@@ -122,8 +132,28 @@ func (h *headEval) forward(z []float32, n, k int, p []float32) {
 func (h *headEval) grad(z []float32, n, k int, p, g []float32) {
 	h.forward(z, n, k, p)
 	last := len(h.dense) - 1
-	c := h.dense[last].Out
-	d := h.dAct[last][:c*n]
+	d := h.dAct[last][:h.dense[last].Out*n]
+	scoreGrad(d, h.act[last], p, n, k, h.prob)
+	for i := last; i >= 0; i-- {
+		l := h.dense[i]
+		in, dIn := z, g // the layer's input and its gradient
+		if i > 0 {
+			in, dIn = h.act[i-1], h.dAct[i-1]
+		}
+		in, dIn = in[:n*l.In], dIn[:n*l.In]
+		// Input gradient only: nil weight and bias gradients are skipped.
+		nn.DenseBackward(dIn, nil, nil, d, in, l.Weight.W, n, l.In, l.Out)
+		if i > 0 { // through the ReLU before this layer
+			nn.ReLUBackward(dIn, dIn, in, n*l.In)
+		}
+		d = dIn
+	}
+}
+
+// scoreGrad sets d (n x c) = dp(class k)/dscores for n rows of class scores s, whose
+// p(class k) are p; prob is scratch of c values.
+func scoreGrad(d, s, p []float32, n, k int, prob []float64) {
+	c := len(prob)
 	for r := range n {
 		row := d[r*c : (r+1)*c]
 		if c == 2 {
@@ -133,48 +163,14 @@ func (h *headEval) grad(z []float32, n, k int, p, g []float32) {
 			continue
 		}
 		// dp_k/ds_j = p_k (delta_jk - p_j), with the probabilities in float64.
-		classProb(h.act[last][r*c:(r+1)*c], k, h.prob)
+		classProb(s[r*c:(r+1)*c], k, prob)
 		for j := range row {
-			v := -h.prob[k] * h.prob[j]
+			v := -prob[k] * prob[j]
 			if j == k {
-				v += h.prob[k]
+				v += prob[k]
 			}
 			row[j] = float32(v)
 		}
-	}
-	for i := last; i >= 0; i-- {
-		l := h.dense[i]
-		var dIn []float32
-		if i > 0 {
-			dIn = h.dAct[i-1][:n*l.In]
-		} else {
-			dIn = g[:n*l.In]
-		}
-		clear(dIn)
-		for r := range n {
-			di := dIn[r*l.In : (r+1)*l.In]
-			for j, v := range d[r*l.Out : (r+1)*l.Out] {
-				if v != 0 {
-					axpy(di, l.Weight.W[j*l.In:(j+1)*l.In], v)
-				}
-			}
-			if i > 0 { // through the ReLU before this layer
-				for k, a := range h.act[i-1][r*l.In : (r+1)*l.In] {
-					if a <= 0 {
-						di[k] = 0
-					}
-				}
-			}
-		}
-		d = dIn
-	}
-}
-
-// axpy sets y += a*x (len(x) >= len(y)).
-func axpy(y, x []float32, a float32) {
-	x = x[:len(y)]
-	for i := range y {
-		y[i] += a * x[i]
 	}
 }
 
@@ -246,9 +242,7 @@ func (m *Net) Probs(z []float32) ([]float32, error) {
 		return nil, fmt.Errorf("fusion: Probs: fusion feature %d is %v", i, z[i])
 	}
 	out := make([]float32, m.cfg.Classes())
-	for k := range out {
-		m.prob(k, z, 1, out[k:k+1])
-	}
+	m.explain().h.probs(z, out)
 	return out, nil
 }
 
@@ -360,11 +354,9 @@ func (m *Net) ExplainClass(k int, images [][]float32, clinical []float32) (Expla
 		return Explanation{}, m.casesFault()
 	}
 	x := Explanation{Z: append([]float32(nil), z...), DZ: make([]float32, len(z)), Probs: make([]float32, m.cfg.Classes())}
-	for c := range x.Probs {
-		e.h.forward(x.Z, 1, c, x.Probs[c:c+1])
-	}
+	e.h.probs(x.Z, x.Probs)
 	if k < 0 {
-		k = argmax(x.Probs)
+		k = PredictedClass(x.Probs)
 	}
 	var p [1]float32
 	e.h.grad(x.Z, 1, k, p[:], x.DZ)
@@ -375,8 +367,9 @@ func (m *Net) ExplainClass(k int, images [][]float32, clinical []float32) (Expla
 	return x, nil
 }
 
-// argmax returns the index of the largest value (the first of equals).
-func argmax(v []float32) int {
+// PredictedClass returns the class a row of class probabilities (or scores, or
+// log-probabilities) predicts: the index of the largest value, the first of equals.
+func PredictedClass(v []float32) int {
 	b := 0
 	for i, x := range v {
 		if x > v[b] {

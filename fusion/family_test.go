@@ -215,7 +215,7 @@ func TestFamilyClassHeads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := argmax(probs[:3]); x.Class != want {
+	if want := PredictedClass(probs[:3]); x.Class != want {
 		t.Errorf("ExplainClass(-1) explained class %d, the predicted one is %d", x.Class, want)
 	}
 }

@@ -101,7 +101,7 @@ func ScoreClasses(probs []float32, k int, labels []int) (Metrics, error) {
 			return Metrics{}, fmt.Errorf("fusion: ScoreClasses: label %d is %d, want 0..%d", i, y, k-1)
 		}
 		row := probs[i*k : (i+1)*k]
-		if argmax(row) == y {
+		if PredictedClass(row) == y {
 			correct++
 		}
 		ll -= math.Log(min(max(float64(row[y]), 1e-15), 1))

@@ -193,7 +193,7 @@ func Train(ctx context.Context, m *Net, train, val Dataset, o TrainOptions) (Tra
 				return res, fmt.Errorf("fusion: train: loss is %v at epoch %d step %d (try a smaller learning rate)", loss, epoch, step+1)
 			}
 			for j := range n {
-				if argmax(logp[j*k:(j+1)*k]) == y[j] {
+				if PredictedClass(logp[j*k:(j+1)*k]) == y[j] {
 					correct++
 				}
 			}

@@ -151,13 +151,10 @@ type LogitHead interface {
 // class 1, and a modality by the sum of its features; both normalised. The head must be a
 // LogitHead.
 func GradientLogit(h Head, mods []Modality, c Cohort, o Options) (Importance, error) {
-	lh, dim, err := setupLogit(h, mods, c)
+	g, dim, err := cohortLogitGrad(h, mods, c)
 	if err != nil {
 		return Importance{}, err
 	}
-	s := make([]float32, c.N)
-	g := make([]float32, c.N*dim)
-	lh.GradLogit(c.Z, c.N, s, g)
 	return fromFeatures("gradient_logit", meanAbs(g, c.N, dim), mods), nil
 }
 
@@ -178,13 +175,10 @@ func GradientSD(h Head, mods []Modality, c Cohort, o Options) (Importance, error
 // over the cohort, s the log-odds of class 1: both corrections at once. The head must be
 // a LogitHead.
 func GradientLogitSD(h Head, mods []Modality, c Cohort, o Options) (Importance, error) {
-	lh, dim, err := setupLogit(h, mods, c)
+	g, dim, err := cohortLogitGrad(h, mods, c)
 	if err != nil {
 		return Importance{}, err
 	}
-	s := make([]float32, c.N)
-	g := make([]float32, c.N*dim)
-	lh.GradLogit(c.Z, c.N, s, g)
 	return fromFeatures("gradient_logit_sd", timesSD(meanAbs(g, c.N, dim), c, dim), mods), nil
 }
 
@@ -260,6 +254,19 @@ func setupLogit(h Head, mods []Modality, c Cohort) (LogitHead, int, error) {
 		return nil, 0, fmt.Errorf("importance: this method needs a head that gives log-odds gradients (a LogitHead), have %T", h)
 	}
 	return lh, dim, nil
+}
+
+// cohortLogitGrad returns ds/dz (N x Dim) of the log-odds s of class 1 for every case of
+// c, and the dimension, after setupLogit's checks.
+func cohortLogitGrad(h Head, mods []Modality, c Cohort) ([]float32, int, error) {
+	lh, dim, err := setupLogit(h, mods, c)
+	if err != nil {
+		return nil, 0, err
+	}
+	s := make([]float32, c.N)
+	g := make([]float32, c.N*dim)
+	lh.GradLogit(c.Z, c.N, s, g)
+	return g, dim, nil
 }
 
 // setupLocalLogit checks a local method's arguments as setupLocal does and that h gives

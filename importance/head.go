@@ -153,15 +153,8 @@ func checkCase(x []float32, dim int) error {
 // setup validates the common arguments of a global method and returns the dimension
 // and the options with defaults filled in.
 func setup(h Head, mods []Modality, c Cohort, o Options) (int, Options, error) {
-	o, err := o.withDefaults()
+	dim, o, err := setupHead(h, mods, o)
 	if err != nil {
-		return 0, o, err
-	}
-	if h == nil {
-		return 0, o, fmt.Errorf("importance: nil head")
-	}
-	dim := h.Dim()
-	if err := CheckModalities(mods, dim); err != nil {
 		return 0, o, err
 	}
 	if err := c.check(dim); err != nil {
@@ -170,9 +163,9 @@ func setup(h Head, mods []Modality, c Cohort, o Options) (int, Options, error) {
 	return dim, o, nil
 }
 
-// setupLocal validates the arguments of a local method; minBG is the number of
-// background cases the method needs (0 when it needs none).
-func setupLocal(h Head, mods []Modality, x []float32, bg Cohort, o Options, minBG int) (int, Options, error) {
+// setupHead validates what every method reads: the options, the head and the
+// modalities over its fusion vector.
+func setupHead(h Head, mods []Modality, o Options) (int, Options, error) {
 	o, err := o.withDefaults()
 	if err != nil {
 		return 0, o, err
@@ -182,6 +175,16 @@ func setupLocal(h Head, mods []Modality, x []float32, bg Cohort, o Options, minB
 	}
 	dim := h.Dim()
 	if err := CheckModalities(mods, dim); err != nil {
+		return 0, o, err
+	}
+	return dim, o, nil
+}
+
+// setupLocal validates the arguments of a local method; minBG is the number of
+// background cases the method needs (0 when it needs none).
+func setupLocal(h Head, mods []Modality, x []float32, bg Cohort, o Options, minBG int) (int, Options, error) {
+	dim, o, err := setupHead(h, mods, o)
+	if err != nil {
 		return 0, o, err
 	}
 	if err := checkCase(x, dim); err != nil {
