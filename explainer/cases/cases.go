@@ -63,6 +63,9 @@ type Case struct {
 	ModalityImportance map[string]float64 `json:"modality_importance,omitempty"`
 }
 
+// encodeBatch is how many cases are encoded at once.
+const encodeBatch = 256
+
 // errStopped wraps the error of a Progress that asked to stop.
 var errStopped = errors.New("stopped")
 
@@ -121,7 +124,7 @@ func Explain(net *fusion.Net, tab *casefile.Table, o Options) (*Result, error) {
 	}
 	cfg := net.Config()
 	dim, k := cfg.Dim(), cfg.Classes()
-	z, probs, err := net.Clone(min(cs.N, 256)).EmbedProbs(fusion.Dataset{N: cs.N, Inputs: cs.Images, Clinical: cs.Tabular, Labels: make([]int, cs.N)})
+	z, probs, err := net.EmbedFolded(fusion.Dataset{N: cs.N, Inputs: cs.Images, Clinical: cs.Tabular, Labels: make([]int, cs.N)}, encodeBatch)
 	if err != nil {
 		return nil, err
 	}
@@ -144,13 +147,7 @@ func Explain(net *fusion.Net, tab *casefile.Table, o Options) (*Result, error) {
 	}
 	var bg importance.Cohort
 	if explainer.NeedsReference(m.Name) {
-		perm := rand.New(rand.NewPCG(o.Seed, backgroundStream)).Perm(len(tab.Rows))
-		b := cs.Subset(perm[:min(len(perm), o.Background)])
-		bz, _, err := net.Clone(min(b.N, 256)).EmbedProbs(fusion.Dataset{N: b.N, Inputs: b.Images, Clinical: b.Tabular, Labels: make([]int, b.N)})
-		if err != nil {
-			return nil, err
-		}
-		bg = importance.Cohort{Z: bz, N: b.N}
+		bg = background(z, dim, cs.N, o)
 	}
 
 	res := &Result{Method: m.Name, Modalities: names}
@@ -228,6 +225,20 @@ func Explain(net *fusion.Net, tab *casefile.Table, o Options) (*Result, error) {
 	res.Cohort.Class = s.Classes[class]
 	res.Cohort.ModalityImportance = named(names, importance.Normalize(imp.Modalities))
 	return res, nil
+}
+
+// background is the background cohort of the methods that need one: a seeded sample of
+// at most o.Background of the n cases, in the order drawn, their fusion vectors taken
+// from z (every row of the table is encoded already, in table order), as cmd/explain
+// -cases draws it.
+func background(z []float32, dim, n int, o Options) importance.Cohort {
+	perm := rand.New(rand.NewPCG(o.Seed, backgroundStream)).Perm(n)
+	rows := perm[:min(n, o.Background)]
+	bz := make([]float32, 0, len(rows)*dim)
+	for _, r := range rows {
+		bz = append(bz, z[r*dim:(r+1)*dim]...)
+	}
+	return importance.Cohort{Z: bz, N: len(rows)}
 }
 
 func named(names []string, v []float64) map[string]float64 {
