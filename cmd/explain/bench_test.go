@@ -22,8 +22,9 @@ const benchCases = 1000
 //
 //   - command: the whole `explain -shipped F6 -cases cases.csv -json` (read the CSV, decode
 //     2,000 PNGs, encode, the gradient per case, the background, the interaction matrix);
-//   - matrix-bgN: the matrix alone (casesInteractions), on the path's encodings against N
-//     background cases of the CSV (200 is the command's default -background);
+//   - matrix-bgN: the matrix alone (importance.InteractionAgainst, what explainer/cases
+//     runs for the cohort), on the path's encodings against the first N cases of the CSV
+//     as the background (200 is the command's default -background);
 //   - shapley-bg200, the peer: exact modality Shapley values of every case (what the
 //     method shapley computes per case) against the same 200 background cases: the same
 //     16 coalitions per case, of p instead of the log-odds.
@@ -45,7 +46,7 @@ func BenchmarkCasesInteractions(b *testing.B) {
 	}
 	csv := writePaperCSV(b, dir, d)
 
-	// The path's encodings and background, as explainCases makes them.
+	// The path's encodings, as explainer/cases makes them.
 	o := options{shipped: "F6", cases: csv, seed: 1, background: 200}
 	net, _, _, err := loadAnyModel(o)
 	if err != nil {
@@ -67,7 +68,7 @@ func BenchmarkCasesInteractions(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	mods := modalitiesOf(net.Config())
+	mods := importance.DefaultModalities()
 	dim := head.Dim()
 
 	measure := func(b *testing.B, f func() error) {
@@ -92,13 +93,11 @@ func BenchmarkCasesInteractions(b *testing.B) {
 	for _, nb := range []int{50, 200} {
 		ob := o
 		ob.background = nb
-		bg, err := casesBackground(ob, tab, cases, net, net.Schema().Classes)
-		if err != nil {
-			b.Fatal(err)
-		}
+		bg := importance.Cohort{Z: z[:nb*dim], N: nb}
+		opt := importance.Options{Seed: ob.seed, Background: nb}
 		b.Run("matrix-bg"+strconv.Itoa(nb), func(b *testing.B) {
 			measure(b, func() error {
-				_, err := casesInteractions(head, mods, z, cases.N, bg, "1", ob)
+				_, err := importance.InteractionAgainst(head, mods, importance.Cohort{Z: z, N: cases.N}, bg, opt)
 				return err
 			})
 		})
@@ -108,7 +107,7 @@ func BenchmarkCasesInteractions(b *testing.B) {
 		b.Run("shapley-bg200", func(b *testing.B) {
 			measure(b, func() error {
 				for i := range cases.N {
-					if _, err := importance.ShapleyLocal(head, mods, z[i*dim:(i+1)*dim], bg, importance.Options{Seed: ob.seed, Background: nb}); err != nil {
+					if _, err := importance.ShapleyLocal(head, mods, z[i*dim:(i+1)*dim], bg, opt); err != nil {
 						return err
 					}
 				}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/fusionlens/fusionlens/casefile"
 	"github.com/fusionlens/fusionlens/explainer/testmodel"
+	"github.com/fusionlens/fusionlens/importance"
 )
 
 // writeCases writes n cases of testmodel.ThreeInputSchema into a new folder and returns
@@ -176,6 +177,108 @@ func TestExplainErrors(t *testing.T) {
 	}
 	for _, o := range []Options{{Method: "nope"}, {Class: "huge"}, {Method: "reference_gradient"}} {
 		if _, err := Explain(net, good, o); err == nil {
+			t.Errorf("%+v: no error", o)
+		}
+	}
+}
+
+// TestExplainOptIn checks the opt-in work: none of it by default (the page's cohort
+// mode), the cohort's and each case's intervals and interactions when asked, one row
+// explained as in the whole file, and bad options refused.
+func TestExplainOptIn(t *testing.T) {
+	net, _, err := testmodel.ThreeInputs(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab, err := casefile.Read(writeCases(t, 9, nil), casefile.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := Explain(net, tab, Options{Method: "kernelshap", Background: 5, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := plain.Cohort; c.ModalityInteractions != nil || c.Uncertainty != nil || c.ModalityImportanceInterval != nil || plain.Background != 5 {
+		t.Errorf("default options did extra work: %+v, background %d", c, plain.Background)
+	}
+	for _, c := range plain.Cases {
+		if c.ModalityInteractions != nil || c.Uncertainty != nil {
+			t.Errorf("row %d: interactions or intervals without asking", c.Row)
+		}
+	}
+
+	all, err := Explain(net, tab, Options{Method: "kernelshap", Background: 5, Seed: 1, Resamples: 10, CaseIntervals: true, Interactions: true, CaseInteractions: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The point estimates do not move with the opt-in work.
+	for i, c := range all.Cases {
+		if !reflect.DeepEqual(c.ModalityImportance, plain.Cases[i].ModalityImportance) {
+			t.Errorf("row %d: shares %v with intervals, %v without", c.Row, c.ModalityImportance, plain.Cases[i].ModalityImportance)
+		}
+	}
+	if !reflect.DeepEqual(all.Cohort.ModalityImportance, plain.Cohort.ModalityImportance) {
+		t.Errorf("cohort shares %v with intervals, %v without", all.Cohort.ModalityImportance, plain.Cohort.ModalityImportance)
+	}
+	checkIntervals := func(what string, shares map[string]float64, iv map[string]importance.Interval, u *Uncertainty, scheme string) {
+		t.Helper()
+		if u == nil || u.Resampled != scheme || u.Resamples != 10 || len(iv) != len(shares) || len(u.RankSupport) != len(shares)-1 {
+			t.Fatalf("%s: uncertainty %+v, %d intervals for %d shares", what, u, len(iv), len(shares))
+		}
+		for n, v := range shares {
+			if i, ok := iv[n]; !ok || i.Lo() > i.Hi() || i.Lo() < 0 || i.Hi() > 1 {
+				t.Errorf("%s: %s share %v, interval %v", what, n, v, i)
+			}
+		}
+	}
+	checkIntervals("cohort", all.Cohort.ModalityImportance, all.Cohort.ModalityImportanceInterval, all.Cohort.Uncertainty, "cases")
+	for _, c := range all.Cases {
+		checkIntervals(fmt.Sprintf("row %d", c.Row), c.ModalityImportance, c.ModalityImportanceInterval, c.Uncertainty, "background and sampling seed")
+		if in := c.ModalityInteractions; in == nil || in.Cases != 1 || in.Class != c.Class || len(in.Index) != 10 {
+			t.Errorf("row %d: interactions %+v", c.Row, in)
+		}
+	}
+	// Three classes, no Class: the cohort's interactions read the class predicted most often.
+	count := map[string]int{}
+	for _, c := range all.Cases {
+		count[c.Prediction]++
+	}
+	in := all.Cohort.ModalityInteractions
+	if in == nil || in.Cases != 9 || count[in.Class] < count[all.Cases[0].Prediction] || !reflect.DeepEqual(in.Modalities, all.Modalities) || in.Background != 5 {
+		t.Fatalf("cohort interactions %+v (predictions %v)", in, count)
+	}
+	// The cohort's index is the mean of the cases' for the same class (to float32 rounding).
+	same, err := Explain(net, tab, Options{Method: "kernelshap", Background: 5, Seed: 1, Class: in.Class, Interactions: true, CaseInteractions: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, v := range same.Cohort.ModalityInteractions.Index {
+		var mean float64
+		for _, c := range same.Cases {
+			mean += c.ModalityInteractions.Index[p] / 9
+		}
+		if math.Abs(v-mean) > 1e-6 {
+			t.Errorf("pair %s: cohort %v, mean of the cases %v", p, v, mean)
+		}
+	}
+
+	// One row: as in the whole file (to float32 rounding: a batch of one), against the
+	// same background sample.
+	one, err := Explain(net, tab, Options{Method: "kernelshap", Background: 5, Seed: 1, Rows: []int{4}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(one.Cases) != 1 || one.Cases[0].Row != 5 || one.Background != 5 {
+		t.Fatalf("row 5: %+v, background %d", one.Cases, one.Background)
+	}
+	for n, v := range one.Cases[0].ModalityImportance {
+		if w := plain.Cases[4].ModalityImportance[n]; math.Abs(v-w) > 1e-5 {
+			t.Errorf("row 5 %s: %v alone, %v in the whole file", n, v, w)
+		}
+	}
+
+	for _, o := range []Options{{Resamples: 1}, {Resamples: -2}, {Rows: []int{9}}, {Rows: []int{-1}}} {
+		if _, err := Explain(net, tab, o); err == nil {
 			t.Errorf("%+v: no error", o)
 		}
 	}
