@@ -121,7 +121,7 @@ func ReadZip(data []byte, lim Limits, zl ZipLimits) (*Table, error) {
 	}
 	csvData, err := z.read(csvs[0], lim.MaxBytes)
 	if err != nil {
-		return nil, fmt.Errorf("casefile: the CSV in the zip: %w", err)
+		return nil, fmt.Errorf("casefile: the CSV %s in the zip: %w", quote(csvs[0]), err)
 	}
 	t, err := Parse(csvData, "", lim)
 	if err != nil {
@@ -177,7 +177,7 @@ func (z *zipFiles) Open(name string) (fs.File, error) {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: errors.New("the path leaves the zip")}
 	}
 	if _, ok := z.files[full]; !ok {
-		return nil, fmt.Errorf("%s is not in the zip (looked for %s): put the image files in the zip with paths relative to the CSV", quote(name), quote(full))
+		return nil, fmt.Errorf("not in the zip (looked for %s): put the image files in the zip with paths relative to the CSV", quote(full))
 	}
 	data, err := z.read(full, z.lim.MaxImageBytes)
 	if err != nil {
@@ -186,23 +186,24 @@ func (z *zipFiles) Open(name string) (fs.File, error) {
 	return newUploadFile(full, data), nil
 }
 
-// read inflates the entry name, refusing more than limit bytes.
+// read inflates the entry name, refusing more than limit bytes. Its errors do not repeat
+// the name (the caller's do).
 func (z *zipFiles) read(name string, limit int64) ([]byte, error) {
 	f := z.files[name]
 	if f.UncompressedSize64 > uint64(limit) {
-		return nil, fmt.Errorf("%s is %d bytes uncompressed, the limit is %d", quote(name), f.UncompressedSize64, limit)
+		return nil, fmt.Errorf("%d bytes uncompressed, the limit is %d", f.UncompressedSize64, limit)
 	}
 	rc, err := f.Open()
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", quote(name), err)
+		return nil, err
 	}
 	defer rc.Close()
 	data, err := io.ReadAll(io.LimitReader(rc, limit+1))
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", quote(name), err)
+		return nil, err
 	}
 	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s inflates beyond %d bytes, the limit", quote(name), limit)
+		return nil, fmt.Errorf("inflates beyond %d bytes, the limit", limit)
 	}
 	return data, nil
 }

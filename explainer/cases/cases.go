@@ -312,6 +312,9 @@ func Explain(net *fusion.Net, tab *casefile.Table, o Options) (*Result, error) {
 		res.Cohort.ModalityImportance = named(names, importance.Normalize(imp.Modalities))
 	}
 	if o.Interactions {
+		if err := progress("modality interactions of the cohort", 0, 1); err != nil {
+			return nil, err
+		}
 		ic := interactionClass(classIdx, k, probs, cs.N)
 		if res.Cohort.ModalityInteractions, err = interactions(heads[ic], mods, z, cs.N, ibg, s.Classes[ic], o); err != nil {
 			return nil, err

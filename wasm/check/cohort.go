@@ -60,6 +60,7 @@ func explainCohort(id int, d js.Value, ph *phases) (*cases.Result, error) {
 		csvName string
 		u       casefile.Uploads
 		total   int64
+		zipData []byte
 	)
 	n := files.Length()
 	var last time.Time
@@ -87,6 +88,13 @@ func explainCohort(id int, d js.Value, ph *phases) (*cases.Result, error) {
 			return nil, err
 		}
 		for i, name := range names {
+			if strings.HasSuffix(strings.ToLower(name), ".zip") || casefile.IsZip(data[i]) {
+				if n != 1 {
+					return nil, errors.New("a zip (" + strconv.Quote(name) + ") was chosen with other files: choose the zip alone, holding the CSV and its images")
+				}
+				zipData = data[i]
+				continue
+			}
 			if strings.HasSuffix(strings.ToLower(name), ".csv") {
 				if csv != nil {
 					return nil, errors.New("two CSV files were chosen (" + strconv.Quote(csvName) + " and " + strconv.Quote(name) + "): choose one CSV with its images")
@@ -102,18 +110,25 @@ func explainCohort(id int, d js.Value, ph *phases) (*cases.Result, error) {
 			post(id, "progress", "what", "read the chosen files", "done", lo, "total", n)
 		}
 	}
-	if csv == nil {
-		return nil, errors.New("no CSV file among the chosen files: choose the CSV of cases together with its image files")
+	var tab *casefile.Table
+	switch {
+	case zipData != nil:
+		ph.mark("parse CSV")
+		if tab, err = casefile.ReadZip(zipData, casefile.Limits{}, casefile.ZipLimits{MaxBytes: maxCohortBytes}); err != nil {
+			return nil, err
+		}
+	case csv == nil:
+		return nil, errors.New("no CSV file among the chosen files: choose the CSV of cases together with its image files, or one zip holding both")
+	default:
+		ph.mark("parse CSV")
+		if tab, err = casefile.Parse(csv, "", casefile.Limits{}); err != nil {
+			return nil, err
+		}
+		tab.Files = &u
 	}
-	ph.mark("parse CSV")
-	tab, err := casefile.Parse(csv, "", casefile.Limits{})
-	if err != nil {
-		return nil, err
-	}
-	tab.Files = &u
 	var t time.Time
 	var what string
-	return cases.Explain(net, tab, cases.Options{Method: d.Get("method").String(), Class: d.Get("class").String(), Seed: seed,
+	return cases.Explain(net, tab, cases.Options{Method: d.Get("method").String(), Class: d.Get("class").String(), Seed: seed, Interactions: true,
 		Progress: func(w string, done, total int) error {
 			ph.mark(w)
 			if now := time.Now(); w != what || now.Sub(t) >= cohortProgressEvery || done == total {
