@@ -111,7 +111,18 @@ func TestBrowserCohort1000(b *testing.T) {
 	if peer := os.Getenv("FUSIONLENS_COHORT_PEER_SITE"); peer != "" {
 		sites = append(sites, struct{ name, dir string }{"peer build " + peer, peer})
 	}
+	// The same cohort as one zip (stored: PNGs do not deflate), chosen as one file.
+	zipPath := filepath.Join(work, "cohort.zip")
+	writeZip(b, zipPath, files, "")
 	for _, st := range sites {
+		if st.name == "this build" {
+			took, phases := cohortInPage(b, st.dir, []string{zipPath}, n)
+			b.Logf("%s, one zip: cohort mode, %d cases: %.1f s from choosing the zip to the result (%.0f cases/s; %.1fx native cmd/explain's time)",
+				st.name, n, took.Seconds(), n/took.Seconds(), took.Seconds()/nativeTook.Seconds())
+			for _, p := range phases {
+				b.Logf("%s, one zip: %s", st.name, p)
+			}
+		}
 		took, phases := cohortInPage(b, st.dir, files, n)
 		b.Logf("%s: cohort mode, %d cases of the paper-sized network: %.1f s from choosing the files to the result (%.0f cases/s; %.1fx native cmd/explain's time)",
 			st.name, n, took.Seconds(), n/took.Seconds(), took.Seconds()/nativeTook.Seconds())
