@@ -105,3 +105,16 @@ func TestCohortPages(t *testing.T) {
 		t.Errorf("a matrix without modality b: error %v", err)
 	}
 }
+
+// TestClassGeneric checks that texts written for class 1 name the class the page
+// explains, from the model's class names, or say the predicted class.
+func TestClassGeneric(t *testing.T) {
+	s := &State{Classes: []string{"none", "mild", "severe"}, Class: 2}
+	if got := s.classGeneric("Mean absolute derivative of p(class 1); the log-odds of class 1."); got != "Mean absolute derivative of p(severe); the log-odds of severe." {
+		t.Errorf("chosen class: %q", got)
+	}
+	s.Class = -1
+	if got := s.classGeneric("p(class 1)"); got != "p(the predicted class)" {
+		t.Errorf("predicted class: %q", got)
+	}
+}

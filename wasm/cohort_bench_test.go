@@ -111,7 +111,7 @@ func TestBrowserCohort1000(b *testing.T) {
 	if peer := os.Getenv("FUSIONLENS_COHORT_PEER_SITE"); peer != "" {
 		sites = append(sites, struct{ name, dir string }{"peer build " + peer, peer})
 	}
-	// The same cohort as one zip (stored: PNGs do not deflate), chosen as one file.
+	// The same cohort as one zip, chosen as one file.
 	zipPath := filepath.Join(work, "cohort.zip")
 	writeZip(b, zipPath, files, "")
 	for _, st := range sites {
