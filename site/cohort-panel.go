@@ -2,6 +2,7 @@ package site
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/vugu/vugu"
 	"github.com/vugu/vugu/js"
@@ -90,7 +91,40 @@ func (c *CohortPanel) OnSaveCSV(e vugu.DOMEvent) {
 
 func (c *CohortPanel) bars() []modalityBar { return c.S.cohortBars() }
 
-func (c *CohortPanel) rows() []cohortRow { return c.S.cohortRows(cohortTableMax) }
+func (c *CohortPanel) rows() []cohortRow { return c.S.cohortPageRows() }
+
+func (c *CohortPanel) matrix() []interactionMatrixRow { return c.S.cohortInteractions() }
+
+// matrixNote says what the interaction matrix reads, for how many cases, and its
+// strongest pair.
+func (c *CohortPanel) matrixNote() string {
+	in := c.S.Cohort.Result.Cohort.ModalityInteractions
+	s := "Shapley interaction index of the log-odds of " + in.Class + " against the other classes, the mean over " +
+		strconv.Itoa(in.Cases) + " cases; absent modalities take the values of " + strconv.Itoa(in.Background) +
+		" cases of the CSV. Positive: the two modalities reinforce each other; negative: they stand in for each other."
+	if in.Strongest != "" {
+		a, b, _ := strings.Cut(in.Strongest, "|")
+		s += " Strongest pair: " + c.S.modLabel(a) + " with " + c.S.modLabel(b) + "."
+	}
+	if !in.Exact {
+		s += " Sampled, not exact (more than 8 modalities)."
+	}
+	return s
+}
+
+// OnPrev shows the previous page of the per-case table.
+func (c *CohortPanel) OnPrev(e vugu.DOMEvent) { c.S.Cohort.Page = max(c.S.Cohort.Page-1, 0) }
+
+// OnNext shows the next page of the per-case table.
+func (c *CohortPanel) OnNext(e vugu.DOMEvent) {
+	c.S.Cohort.Page = min(c.S.Cohort.Page+1, c.S.cohortPages()-1)
+}
+
+func (c *CohortPanel) paged() bool { return c.S.cohortPages() > 1 }
+
+func (c *CohortPanel) firstPage() bool { return c.S.Cohort.Page <= 0 }
+
+func (c *CohortPanel) lastPage() bool { return c.S.Cohort.Page >= c.S.cohortPages()-1 }
 
 func (c *CohortPanel) viewBox() string {
 	return "0 0 " + strconv.Itoa(modalityChartW) + " " + strconv.Itoa(len(c.S.Mods)*modalityRowH)
@@ -112,10 +146,11 @@ func (c *CohortPanel) summary() string {
 
 func (c *CohortPanel) more() string {
 	r := c.S.Cohort.Result
-	if r == nil || len(r.Cases) <= cohortTableMax {
+	if r == nil || len(r.Cases) <= cohortPageSize {
 		return ""
 	}
-	return "The table lists the first " + strconv.Itoa(cohortTableMax) + " of " + strconv.Itoa(len(r.Cases)) + " cases; the downloads hold them all."
+	lo := c.S.Cohort.Page * cohortPageSize
+	return "Cases " + strconv.Itoa(lo+1) + "–" + strconv.Itoa(min(lo+cohortPageSize, len(r.Cases))) + " of " + strconv.Itoa(len(r.Cases)) + "; the downloads hold them all."
 }
 
 func (c *CohortPanel) workText() string {

@@ -1,6 +1,7 @@
 package site
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"math"
@@ -33,6 +34,9 @@ type CohortShares struct {
 	N                  int                `json:"n"`
 	Class              string             `json:"class,omitempty"`
 	ModalityImportance map[string]float64 `json:"modality_importance"`
+	// ModalityInteractions is the cohort's modality interaction matrix, when the worker
+	// computed it.
+	ModalityInteractions *InteractionMatrix `json:"modality_interactions,omitempty"`
 }
 
 // CohortCase is one case (CSV row) of a cohort.
@@ -53,7 +57,10 @@ type CohortView struct {
 	Busy   bool
 	Work   engine.Progress
 	Files  int // files chosen for the run shown
-	gen    int // run generation: a stale run's answer is dropped
+	// Page is the page of the per-case table shown (0-based; cohortPageSize rows a page).
+	Page int
+	gen  int    // run generation: a stale run's answer is dropped
+	raw  []byte // the result's JSON as the worker sent it, for the download
 }
 
 // SetCohortJSON takes a cohort result from its JSON, checking it covers the modalities
@@ -71,8 +78,15 @@ func (s *State) SetCohortJSON(data []byte) error {
 			return errors.New("the cohort worker's answer has no share for modality " + strconv.Quote(m.ID))
 		}
 	}
+	if in := r.Cohort.ModalityInteractions; in != nil {
+		if _, err := interactionMatrixRows(in, s.Mods); err != nil {
+			return errors.New("the cohort worker's answer: " + err.Error())
+		}
+	}
 	s.Cohort.Result = &r
 	s.Cohort.Err = ""
+	s.Cohort.Page = 0
+	s.Cohort.raw = append([]byte(nil), data...)
 	return nil
 }
 
@@ -116,8 +130,37 @@ func (s *State) cohortRows(max int) []cohortRow {
 	if max > 0 {
 		n = min(n, max)
 	}
-	out := make([]cohortRow, n)
-	for i, c := range r.Cases[:n] {
+	return s.cohortRowsOf(0, n)
+}
+
+// cohortPageSize is how many cases a page of the per-case table lists: a short table
+// renders at once however large the cohort (the downloads hold every case).
+const cohortPageSize = 25
+
+// cohortPages is the number of pages of the per-case table.
+func (s *State) cohortPages() int {
+	if s.Cohort.Result == nil {
+		return 0
+	}
+	return max(1, (len(s.Cohort.Result.Cases)+cohortPageSize-1)/cohortPageSize)
+}
+
+// cohortPageRows are the rows of the table's page shown.
+func (s *State) cohortPageRows() []cohortRow {
+	r := s.Cohort.Result
+	if r == nil {
+		return nil
+	}
+	p := min(max(s.Cohort.Page, 0), s.cohortPages()-1)
+	lo := p * cohortPageSize
+	return s.cohortRowsOf(lo, min(len(r.Cases), lo+cohortPageSize))
+}
+
+// cohortRowsOf are the rows of cases lo..hi-1.
+func (s *State) cohortRowsOf(lo, hi int) []cohortRow {
+	r := s.Cohort.Result
+	out := make([]cohortRow, hi-lo)
+	for i, c := range r.Cases[lo:hi] {
 		row := cohortRow{Row: c.Row, Label: "–", Prediction: c.Prediction, P: ftoa(c.Probabilities[c.Prediction], 3)}
 		if c.Label != nil {
 			row.Label = *c.Label
@@ -135,16 +178,35 @@ func (s *State) cohortRows(max int) []cohortRow {
 	return out
 }
 
-// cohortTableMax is how many cases the page's table lists; the downloads hold them all.
-const cohortTableMax = 200
-
 // CohortJSON is the cohort result as a download: the JSON of cmd/explain -cases -json's
-// "cohort" and "cases" (with the method and modalities).
+// "cohort" (with its modality interactions) and "cases", with the method and modalities,
+// as the worker computed it (indented).
 func (s *State) CohortJSON() ([]byte, error) {
 	if s.Cohort.Result == nil {
 		return nil, errors.New("no cohort has been explained")
 	}
-	return json.MarshalIndent(s.Cohort.Result, "", "  ")
+	if s.Cohort.raw == nil {
+		return json.MarshalIndent(s.Cohort.Result, "", "  ")
+	}
+	var b bytes.Buffer
+	if err := json.Indent(&b, s.Cohort.raw, "", "  "); err != nil {
+		return nil, err
+	}
+	b.WriteByte('\n')
+	return b.Bytes(), nil
+}
+
+// cohortInteractions are the rows of the cohort's interaction matrix, nil without one.
+func (s *State) cohortInteractions() []interactionMatrixRow {
+	r := s.Cohort.Result
+	if r == nil || r.Cohort.ModalityInteractions == nil {
+		return nil
+	}
+	rows, err := interactionMatrixRows(r.Cohort.ModalityInteractions, s.Mods)
+	if err != nil {
+		return nil
+	}
+	return rows
 }
 
 // CohortCSV is the per-case table as CSV: row, label, prediction, its probability,

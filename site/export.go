@@ -19,20 +19,24 @@ import (
 // Export is the JSON document of one explanation. Field names follow cmd/explain -json
 // where they mean the same.
 type Export struct {
-	Generator string         `json:"generator"`
-	Model     ExportModel    `json:"model"`
-	Case      ExportCase     `json:"case"`
-	Method    ExportMethod   `json:"method"`
-	P         float64        `json:"p_class1"`
-	Class     int            `json:"predicted_class"`
-	Scores    string         `json:"scores"` // what a modality or feature value means
-	Modality  []ExportShare  `json:"modalities"`
-	Features  []ExportShare  `json:"features,omitempty"`
-	Gradient  []float64      `json:"gradient_dp_dz"`
-	Saliency  *ExportPeaks   `json:"saliency_peak,omitempty"`
-	Truth     *ExportTruth   `json:"ground_truth_check,omitempty"`
-	Notice    string         `json:"notice"`
-	Timings   map[string]any `json:"timings_ms,omitempty"`
+	Generator string       `json:"generator"`
+	Model     ExportModel  `json:"model"`
+	Case      ExportCase   `json:"case"`
+	Method    ExportMethod `json:"method"`
+	P         float64      `json:"p_class1"`
+	Class     int          `json:"predicted_class"`
+	// PredictedClass names the predicted class, ExplainedClass the class whose p and
+	// importances the document holds (the model's class names).
+	PredictedClass string         `json:"predicted_class_name,omitempty"`
+	ExplainedClass string         `json:"explained_class,omitempty"`
+	Scores         string         `json:"scores"` // what a modality or feature value means
+	Modality       []ExportShare  `json:"modalities"`
+	Features       []ExportShare  `json:"features,omitempty"`
+	Gradient       []float64      `json:"gradient_dp_dz"`
+	Saliency       *ExportPeaks   `json:"saliency_peak,omitempty"`
+	Truth          *ExportTruth   `json:"ground_truth_check,omitempty"`
+	Notice         string         `json:"notice"`
+	Timings        map[string]any `json:"timings_ms,omitempty"`
 }
 
 // ExportModel describes the model.
@@ -120,6 +124,11 @@ func (s *State) exportDoc() (*Export, error) {
 	if r.P >= 0.5 {
 		d.Class = 1
 	}
+	d.ExplainedClass = s.ClassName(1)
+	if s.General && len(r.Probs) > 0 {
+		d.Class, d.ExplainedClass = argmax(r.Probs), s.ClassName(r.Class)
+	}
+	d.PredictedClass = s.ClassName(d.Class)
 	d.Model = ExportModel{Name: info.Name, Description: info.Description, DataSource: info.DataSource, Command: info.Command}
 	if c, ok := s.Choice(s.ModelID); ok {
 		d.Model.File = c.File
@@ -144,13 +153,13 @@ func (s *State) exportDoc() (*Export, error) {
 		d.Case.Clinical = append(d.Case.Clinical, ExportClinical{Name: f.Name, Label: f.Label, Unit: f.Unit, Text: f.Text, Standardised: float64(f.Std)})
 	}
 	m, _ := s.Method()
-	d.Method = ExportMethod{ID: r.Method, Label: m.Label, Description: m.Description, Scope: "this case", Background: r.Background}
+	d.Method = ExportMethod{ID: r.Method, Label: m.Label, Description: s.classGeneric(m.Description), Scope: "this case", Background: r.Background}
 	if r.Scope != "" {
 		d.Method.Scope = r.Scope
 	}
 	d.Scores = "modality values are sums of |dp/dz| over their features (sensitivity); share is |value| over the sum of |values|"
 	if r.Signed {
-		d.Scores = "values are signed contributions to p(class 1): positive raises p, negative lowers it; share is |value| over the sum of |values|"
+		d.Scores = s.classGeneric("values are signed contributions to p(class 1): positive raises p, negative lowers it; share is |value| over the sum of |values|")
 	}
 	bars, err := modalityBarsFor(r, s.Mods)
 	if err != nil {
@@ -260,11 +269,7 @@ func (s *State) ExportSVG() (string, error) {
 	y = 28
 	text(pad, y, 16, "600", "#1a2330", "start", "fusionlens: "+d.Model.Name)
 	y += 22
-	cls := "Negative (not class 1)"
-	if d.Class == 1 {
-		cls = "Positive (class 1)"
-	}
-	text(pad, y, 13, "400", "#1a2330", "start", cls+" · p(class 1) = "+ftoa(d.P, 3))
+	text(pad, y, 13, "400", "#1a2330", "start", "Predicted: "+d.PredictedClass+" · p("+d.ExplainedClass+") = "+ftoa(d.P, 3))
 	y += 18
 	text(pad, y, 12, "400", "#5a6676", "start", "Method: "+d.Method.Label+" · scores for "+d.Method.Scope)
 	y += 26

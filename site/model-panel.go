@@ -31,7 +31,7 @@ func (c *ModelPanel) methods() []engine.Method {
 
 func (c *ModelPanel) methodHelp() string {
 	if m, ok := c.S.Method(); ok {
-		return m.Description
+		return c.S.classGeneric(m.Description)
 	}
 	return "Importance methods measure how much each input drove the prediction, at the layer where the inputs are fused."
 }

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"sync"
 	"syscall/js"
+	"time"
 
 	vjs "github.com/vugu/vugu/js"
 
@@ -273,6 +274,7 @@ func (c *checkWorker) cohort(files vjs.Value, model []byte, method, class string
 	msg.Set("method", method)
 	msg.Set("class", class)
 	msg.Set("seed", "1")
+	t0 := time.Now()
 	m, err := c.call(msg, func(m js.Value) error {
 		return pace(engine.Progress{What: m.Get("what").String(), Done: m.Get("done").Int(), Total: m.Get("total").Int()})
 	})
@@ -281,6 +283,12 @@ func (c *checkWorker) cohort(files vjs.Value, model []byte, method, class string
 	}
 	if t := m.Get("type").String(); t != "cohort" {
 		return nil, errors.New("the cohort worker answered with " + strconv.Quote(t))
+	}
+	if ph := m.Get("phases"); ph.Type() == js.TypeString {
+		// For the cohort benchmark's breakdown (wasm/cohort_bench_test.go): the time
+		// from the request to the answer (the worker's start included) and the
+		// worker's own steps.
+		js.Global().Get("console").Call("debug", "fusionlens cohort: answered after "+strconv.FormatInt(time.Since(t0).Milliseconds(), 10)+" ms; worker: "+ph.String())
 	}
 	return []byte(m.Get("result").String()), nil
 }

@@ -10,6 +10,8 @@ package main
 // (internal/browsertest) fails the test if any request leaves the page's origin.
 
 import (
+	"archive/zip"
+	"bytes"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -63,8 +65,12 @@ func TestBrowserCohort(t *testing.T) {
 	}
 	var want struct {
 		Cohort struct {
-			N                  int                `json:"n"`
-			ModalityImportance map[string]float64 `json:"modality_importance"`
+			N                    int                `json:"n"`
+			ModalityImportance   map[string]float64 `json:"modality_importance"`
+			ModalityInteractions struct {
+				Modalities []string    `json:"modalities"`
+				Matrix     [][]float64 `json:"matrix"`
+			} `json:"modality_interactions"`
 		} `json:"cohort"`
 		Cases []struct {
 			Row                int                `json:"row"`
@@ -118,6 +124,72 @@ func TestBrowserCohort(t *testing.T) {
 			}
 		}
 	}
+	// The cohort's interaction matrix: cmd/explain's, cell by cell, with the diagonal
+	// empty; a table with a caption, row and column headers, and a sentence per cell.
+	checkMatrix := func(what string) {
+		t.Helper()
+		cells := bt.Eval[[][]string](t, b, `[...document.querySelectorAll('[data-testid="cohort-interactions"] tbody tr')].flatMap(tr => [...tr.querySelectorAll('td')].map(td => [tr.dataset.modality, td.dataset.modality, td.dataset.value || "", td.getAttribute('aria-label') || "", td.className]))`)
+		wm := want.Cohort.ModalityInteractions
+		if len(cells) != 25 || len(wm.Modalities) != 5 {
+			t.Fatalf("%s: %d matrix cells in the page, cmd/explain has %d modalities", what, len(cells), len(wm.Modalities))
+		}
+		at := map[string]int{}
+		for i, m := range wm.Modalities {
+			at[m] = i
+		}
+		for _, c := range cells {
+			i, j := at[c[0]], at[c[1]]
+			if c[0] == c[1] {
+				if c[2] != "" || !strings.Contains(c[4], "ix-self") {
+					t.Errorf("%s: diagonal cell %s: value %q class %q", what, c[0], c[2], c[4])
+				}
+				continue
+			}
+			v, err := strconv.ParseFloat(c[2], 64)
+			if err != nil || !near(v, wm.Matrix[i][j]) {
+				t.Errorf("%s: interaction %s|%s: %q in the page, %v by cmd/explain", what, c[0], c[1], c[2], wm.Matrix[i][j])
+			}
+			if !strings.Contains(c[3], " with ") || !strings.Contains(c[4], "ix-") {
+				t.Errorf("%s: cell %s|%s has label %q, class %q", what, c[0], c[1], c[3], c[4])
+			}
+		}
+		if n := bt.Eval[int](t, b, `document.querySelectorAll('[data-testid="cohort-interactions"] caption, [data-testid="cohort-interactions"] th[scope="row"], [data-testid="cohort-interactions"] th[scope="col"]').length`); n != 1+5+5 {
+			t.Errorf("%s: the matrix has %d caption and header cells, want 11", what, n)
+		}
+	}
+	checkMatrix("files")
+	b.Run(t, "saving the cohort's JSON", chromedp.Click(bt.TestID("cohort-json")))
+	var saved struct {
+		Cohort struct {
+			ModalityInteractions struct {
+				Matrix [][]float64 `json:"matrix"`
+			} `json:"modality_interactions"`
+		} `json:"cohort"`
+	}
+	if err := json.Unmarshal(waitDownload(t, b.Downloads, ".json"), &saved); err != nil {
+		t.Fatal(err)
+	}
+	if m := saved.Cohort.ModalityInteractions.Matrix; len(m) != 5 || !near(m[0][1], want.Cohort.ModalityInteractions.Matrix[0][1]) {
+		t.Errorf("the JSON download's interaction matrix %v, cmd/explain's %v", m, want.Cohort.ModalityInteractions.Matrix)
+	}
+
+	// The same cohort as one zip (the CSV in a folder, images beside it): the same
+	// shares and matrix.
+	zipPath := filepath.Join(work, "cohort.zip")
+	writeZip(t, zipPath, uploads, "study/")
+	b.Run(t, "choosing the zip", chromedp.SetUploadFiles(bt.TestID("cohort-files"), []string{zipPath}))
+	b.WaitLong(t, "the zip's cohort", `!!document.querySelector('[data-testid="cohort-error"]') || (!!document.querySelector('[data-testid="cohort-result"]') && !document.querySelector('[data-testid="cohort-progress"]'))`, 2*time.Minute)
+	if msg := bt.Eval[string](t, b, `(document.querySelector('[data-testid="cohort-error"]') || {}).textContent || ""`); msg != "" {
+		t.Fatalf("cohort mode with a zip failed: %s", msg)
+	}
+	checkMatrix("zip")
+	for _, r := range bt.Eval[[][]string](t, b, `[...document.querySelectorAll('[data-testid="cohort-importance"] > [data-modality]')].map(g => [g.dataset.modality, g.dataset.value])`) {
+		v, _ := strconv.ParseFloat(r[1], 64)
+		if w := want.Cohort.ModalityImportance[r[0]]; !near(v, w) {
+			t.Errorf("zip: cohort share of %s: %v in the page, %v by cmd/explain", r[0], v, w)
+		}
+	}
+
 	// The table has headers a screen reader reads: one per column.
 	if h := bt.Eval[int](t, b, `document.querySelectorAll('[data-testid="cohort-cases"] thead th[scope="col"]').length`); h != 4+5 {
 		t.Errorf("%d column headers, want 9", h)
@@ -150,6 +222,32 @@ func TestBrowserCohort(t *testing.T) {
 		t.Errorf("bad CSV: error %q does not name row 3 and column crp", msg)
 	}
 	t.Logf("cohort error shown: %s", msg)
+}
+
+// writeZip zips files into path, each under prefix and its base name.
+func writeZip(t testing.TB, path string, files []string, prefix string) {
+	t.Helper()
+	var buf bytes.Buffer
+	w := zip.NewWriter(&buf)
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := w.Create(prefix + filepath.Base(f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.Write(data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func abs(v float64) float64 {

@@ -103,6 +103,9 @@ type Case struct {
 	Uncertainty                *Uncertainty                   `json:"uncertainty,omitempty"`
 }
 
+// encodeBatch is how many cases are encoded at once.
+const encodeBatch = 256
+
 // errStopped wraps the error of a Progress that asked to stop.
 var errStopped = errors.New("stopped")
 
@@ -194,7 +197,7 @@ func Explain(net *fusion.Net, tab *casefile.Table, o Options) (*Result, error) {
 	// for the method if it needs one and for the interactions (which always do).
 	var bg, ibg importance.Cohort
 	if explainer.NeedsReference(m.Name) || o.Interactions || o.CaseInteractions {
-		if ibg, err = background(net, tab, cs, o); err != nil {
+		if ibg, err = background(net, tab, cs, z, o); err != nil {
 			return nil, err
 		}
 		if explainer.NeedsReference(m.Name) {
@@ -309,6 +312,9 @@ func Explain(net *fusion.Net, tab *casefile.Table, o Options) (*Result, error) {
 		res.Cohort.ModalityImportance = named(names, importance.Normalize(imp.Modalities))
 	}
 	if o.Interactions {
+		if err := progress("modality interactions of the cohort", 0, 1); err != nil {
+			return nil, err
+		}
 		ic := interactionClass(classIdx, k, probs, cs.N)
 		if res.Cohort.ModalityInteractions, err = interactions(heads[ic], mods, z, cs.N, ibg, s.Classes[ic], o); err != nil {
 			return nil, err
@@ -317,34 +323,40 @@ func Explain(net *fusion.Net, tab *casefile.Table, o Options) (*Result, error) {
 	return res, nil
 }
 
-// encode returns the fusion vectors and class probabilities of the cases.
+// encode returns the fusion vectors and class probabilities of the cases, in batches of
+// encodeBatch with the batch norms folded into the convolutions (fusion.EmbedFolded).
 func encode(net *fusion.Net, cs *casefile.Cases) (z, probs []float32, err error) {
-	return net.Clone(min(cs.N, 256)).EmbedProbs(fusion.Dataset{N: cs.N, Inputs: cs.Images, Clinical: cs.Tabular, Labels: make([]int, cs.N)})
+	return net.EmbedFolded(fusion.Dataset{N: cs.N, Inputs: cs.Images, Clinical: cs.Tabular, Labels: make([]int, cs.N)}, encodeBatch)
 }
 
-// background encodes a seeded sample of at most o.Background rows of the table; cs are
-// the cases loaded already, reused when they are every row in table order.
-func background(net *fusion.Net, tab *casefile.Table, cs *casefile.Cases, o Options) (importance.Cohort, error) {
+// background returns the fusion vectors of a seeded sample of at most o.Background rows
+// of the table, in the order drawn. cs are the cases loaded already and z their fusion
+// vectors: when they are every row in table order the sample is taken from z, otherwise
+// its rows are loaded and encoded.
+func background(net *fusion.Net, tab *casefile.Table, cs *casefile.Cases, z []float32, o Options) (importance.Cohort, error) {
 	perm := rand.New(rand.NewPCG(o.Seed, backgroundStream)).Perm(len(tab.Rows))
 	rows := perm[:min(len(perm), o.Background)]
 	inOrder := len(cs.Rows) == len(tab.Rows)
 	for i, r := range cs.Rows {
 		inOrder = inOrder && r == i
 	}
-	b := cs
 	if inOrder {
-		b = cs.Subset(rows)
-	} else {
-		var err error
-		if b, err = casefile.Load(tab, net.Schema(), casefile.LoadOptions{Rows: rows, Resize: o.Resize, Unlabelled: true}); err != nil {
-			return importance.Cohort{}, fmt.Errorf("background: %w", err)
+		dim := len(z) / cs.N
+		bz := make([]float32, 0, len(rows)*dim)
+		for _, r := range rows {
+			bz = append(bz, z[r*dim:(r+1)*dim]...)
 		}
+		return importance.Cohort{Z: bz, N: len(rows)}, nil
 	}
-	z, _, err := encode(net, b)
+	b, err := casefile.Load(tab, net.Schema(), casefile.LoadOptions{Rows: rows, Resize: o.Resize, Unlabelled: true})
+	if err != nil {
+		return importance.Cohort{}, fmt.Errorf("background: %w", err)
+	}
+	bz, _, err := encode(net, b)
 	if err != nil {
 		return importance.Cohort{}, err
 	}
-	return importance.Cohort{Z: z, N: b.N}, nil
+	return importance.Cohort{Z: bz, N: b.N}, nil
 }
 
 // interactionClass returns the class whose log-odds the cohort's interactions read:

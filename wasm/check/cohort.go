@@ -15,6 +15,10 @@ import (
 	"github.com/fusionlens/fusionlens/fusion"
 )
 
+// cohortProgressEvery is the least time between two progress messages within a step of
+// a cohort: each one re-renders the page, which shares the machine with this worker.
+const cohortProgressEvery = 500 * time.Millisecond
+
 // maxCohortBytes bounds the files of one cohort request together.
 const maxCohortBytes = 1 << 30
 
@@ -22,22 +26,26 @@ const maxCohortBytes = 1 << 30
 func explainCohorts(reqs <-chan js.Value) {
 	for d := range reqs {
 		id := d.Get("id").Int()
-		res, err := safely(func() (*cases.Result, error) { return explainCohort(id, d) })
+		ph := &phases{start: time.Now()}
+		res, err := safely(func() (*cases.Result, error) { return explainCohort(id, d, ph) })
 		if err != nil {
 			post(id, "error", "message", err.Error())
 			continue
 		}
+		ph.mark("json")
 		b, err := json.Marshal(res)
 		if err != nil {
 			post(id, "error", "message", err.Error())
 			continue
 		}
-		post(id, "cohort", "result", string(b))
+		ph.mark("post")
+		post(id, "cohort", "result", string(b), "phases", ph.String())
 	}
 }
 
 // explainCohort reads the request's files and explains the CSV's cases.
-func explainCohort(id int, d js.Value) (*cases.Result, error) {
+func explainCohort(id int, d js.Value, ph *phases) (*cases.Result, error) {
+	ph.mark("read files")
 	net, _, err := fusion.LoadBytes(bytesFromJS(d.Get("model")))
 	if err != nil {
 		return nil, err
@@ -52,48 +60,78 @@ func explainCohort(id int, d js.Value) (*cases.Result, error) {
 		csvName string
 		u       casefile.Uploads
 		total   int64
+		zipData []byte
 	)
 	n := files.Length()
 	var last time.Time
-	for i := range n {
-		f := files.Index(i)
-		name := f.Get("name").String()
-		if rp := f.Get("webkitRelativePath"); rp.Type() == js.TypeString && rp.String() != "" {
-			name = rp.String()
-		}
-		if total += int64(f.Get("size").Float()); total > maxCohortBytes {
-			return nil, errors.New("the chosen files are larger than 1 GiB together; choose fewer cases")
-		}
-		data, err := readBlob(f)
-		if err != nil {
-			return nil, errors.New("reading " + strconv.Quote(name) + ": " + err.Error())
-		}
-		if strings.HasSuffix(strings.ToLower(name), ".csv") {
-			if csv != nil {
-				return nil, errors.New("two CSV files were chosen (" + strconv.Quote(csvName) + " and " + strconv.Quote(name) + "): choose one CSV with its images")
+	// The files are read in chunks, each chunk's arrayBuffer promises awaited together
+	// (the browser reads them in parallel, and the program waits once per chunk instead
+	// of once per file).
+	for lo := 0; lo < n; {
+		var chunk []js.Value
+		var names []string
+		var bytes int64
+		for hi := lo; hi < n && len(chunk) < readChunkFiles && (len(chunk) == 0 || bytes < readChunkBytes); hi++ {
+			f := files.Index(hi)
+			name := f.Get("name").String()
+			if rp := f.Get("webkitRelativePath"); rp.Type() == js.TypeString && rp.String() != "" {
+				name = rp.String()
 			}
-			csv, csvName = data, name
-			continue
+			size := int64(f.Get("size").Float())
+			if total += size; total > maxCohortBytes {
+				return nil, errors.New("the chosen files are larger than 1 GiB together; choose fewer cases")
+			}
+			chunk, names, bytes = append(chunk, f), append(names, name), bytes+size
 		}
-		u.Add(name, data)
-		if now := time.Now(); now.Sub(last) >= progressEvery || i+1 == n {
+		data, err := readBlobs(chunk)
+		if err != nil {
+			return nil, err
+		}
+		for i, name := range names {
+			if strings.HasSuffix(strings.ToLower(name), ".zip") || casefile.IsZip(data[i]) {
+				if n != 1 {
+					return nil, errors.New("a zip (" + strconv.Quote(name) + ") was chosen with other files: choose the zip alone, holding the CSV and its images")
+				}
+				zipData = data[i]
+				continue
+			}
+			if strings.HasSuffix(strings.ToLower(name), ".csv") {
+				if csv != nil {
+					return nil, errors.New("two CSV files were chosen (" + strconv.Quote(csvName) + " and " + strconv.Quote(name) + "): choose one CSV with its images")
+				}
+				csv, csvName = data[i], name
+				continue
+			}
+			u.Add(name, data[i])
+		}
+		lo += len(chunk)
+		if now := time.Now(); now.Sub(last) >= cohortProgressEvery || lo == n {
 			last = now
-			post(id, "progress", "what", "read the chosen files", "done", i+1, "total", n)
+			post(id, "progress", "what", "read the chosen files", "done", lo, "total", n)
 		}
 	}
-	if csv == nil {
-		return nil, errors.New("no CSV file among the chosen files: choose the CSV of cases together with its image files")
+	var tab *casefile.Table
+	switch {
+	case zipData != nil:
+		ph.mark("parse CSV")
+		if tab, err = casefile.ReadZip(zipData, casefile.Limits{}, casefile.ZipLimits{MaxBytes: maxCohortBytes}); err != nil {
+			return nil, err
+		}
+	case csv == nil:
+		return nil, errors.New("no CSV file among the chosen files: choose the CSV of cases together with its image files, or one zip holding both")
+	default:
+		ph.mark("parse CSV")
+		if tab, err = casefile.Parse(csv, "", casefile.Limits{}); err != nil {
+			return nil, err
+		}
+		tab.Files = &u
 	}
-	tab, err := casefile.Parse(csv, "", casefile.Limits{})
-	if err != nil {
-		return nil, err
-	}
-	tab.Files = &u
 	var t time.Time
 	var what string
-	return cases.Explain(net, tab, cases.Options{Method: d.Get("method").String(), Class: d.Get("class").String(), Seed: seed,
+	return cases.Explain(net, tab, cases.Options{Method: d.Get("method").String(), Class: d.Get("class").String(), Seed: seed, Interactions: true,
 		Progress: func(w string, done, total int) error {
-			if now := time.Now(); w != what || now.Sub(t) >= progressEvery || done == total {
+			ph.mark(w)
+			if now := time.Now(); w != what || now.Sub(t) >= cohortProgressEvery || done == total {
 				t, what = now, w
 				post(id, "progress", "what", w, "done", done, "total", total)
 			}
@@ -101,8 +139,16 @@ func explainCohort(id int, d js.Value) (*cases.Result, error) {
 		}})
 }
 
-// readBlob awaits blob.arrayBuffer() and copies the bytes into Go.
-func readBlob(b js.Value) ([]byte, error) {
+// A chunk of files read together holds at most readChunkFiles files, and more than
+// readChunkBytes bytes only when one file is larger.
+const (
+	readChunkFiles = 256
+	readChunkBytes = 32 << 20
+)
+
+// readBlobs awaits the arrayBuffer() of every blob together (Promise.all) and copies the
+// bytes into Go. An error names the blob that failed.
+func readBlobs(blobs []js.Value) ([][]byte, error) {
 	type result struct {
 		v   js.Value
 		err error
@@ -115,10 +161,53 @@ func readBlob(b js.Value) ([]byte, error) {
 	})
 	defer then.Release()
 	defer catch.Release()
-	b.Call("arrayBuffer").Call("then", then, catch)
+	promises := make([]any, len(blobs))
+	for i, b := range blobs {
+		promises[i] = b.Call("arrayBuffer")
+	}
+	js.Global().Get("Promise").Call("all", js.ValueOf(promises)).Call("then", then, catch)
 	r := <-ch
 	if r.err != nil {
-		return nil, r.err
+		return nil, errors.New("reading the chosen files: " + r.err.Error())
 	}
-	return bytesFromJS(js.Global().Get("Uint8Array").New(r.v)), nil
+	out := make([][]byte, len(blobs))
+	u8 := js.Global().Get("Uint8Array")
+	for i := range blobs {
+		out[i] = bytesFromJS(u8.New(r.v.Index(i)))
+	}
+	return out, nil
+}
+
+// phases times the steps of one cohort request, for the benchmark's breakdown (the page
+// logs them on its console at debug level).
+type phases struct {
+	start, at time.Time
+	names     []string
+	took      []time.Duration
+}
+
+// mark ends the current step and starts what (nothing when what is already running).
+func (p *phases) mark(what string) {
+	now := time.Now()
+	if n := len(p.names); n > 0 {
+		if p.names[n-1] == what {
+			return
+		}
+		p.took[n-1] = now.Sub(p.at)
+	}
+	p.names, p.took, p.at = append(p.names, what), append(p.took, 0), now
+}
+
+// String ends the current step and lists the steps with their milliseconds.
+func (p *phases) String() string {
+	now := time.Now()
+	if n := len(p.names); n > 0 {
+		p.took[n-1] = now.Sub(p.at)
+	}
+	var b strings.Builder
+	for i, n := range p.names {
+		b.WriteString(n + " " + strconv.FormatInt(p.took[i].Milliseconds(), 10) + " ms; ")
+	}
+	b.WriteString("total " + strconv.FormatInt(now.Sub(p.start).Milliseconds(), 10) + " ms")
+	return b.String()
 }

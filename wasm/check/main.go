@@ -24,12 +24,14 @@
 // program's one thread with it.
 //
 // A cohort request (cohort mode: a CSV of the user's cases with its image files) is {id,
-// kind: "cohort", model: Uint8Array, files: [File, ...] (exactly one .csv; the image
-// files its rows name, matched by casefile.Uploads), method, class, seed: decimal
-// string}; the worker reads the files itself (the page's program never copies them),
-// answers with progress messages and then {id, type: "cohort", result: JSON of
-// cases.Result} or {id, type: "error", message} (casefile's errors name the row and the
-// column). The page runs cohort requests in a worker of their own.
+// kind: "cohort", model: Uint8Array, files: [File, ...] (exactly one .csv and the image
+// files its rows name, matched by casefile.Uploads; or one .zip holding the CSV and its
+// images, read by casefile.ReadZip), method, class, seed: decimal string}; the worker
+// reads the files itself (the page's program never copies them), answers with progress
+// messages and then {id, type: "cohort", result: JSON of cases.Result with the cohort's
+// modality interactions, phases: the steps' times} or {id, type: "error", message}
+// (casefile's errors name the row and the column). The page runs cohort requests in a
+// worker of their own.
 package main
 
 import (
