@@ -58,7 +58,7 @@ func convForward(out, in, w, b, scale []float32, relu bool, n, cin, h, wd, cout,
 		if wc == nil {
 			wc = new(winoWeights)
 		}
-		winoForward(out, in, wc.get(w, cin, cout, false, kernel.nr), b, scale, relu, n, cin, h, wd, cout, pad, oh, ow)
+		winoForward(out, in, wc.get(w, cin, cout, false, kernel.mr), b, scale, relu, n, cin, h, wd, cout, pad, oh, ow)
 		return
 	}
 	kern := kernel
@@ -160,7 +160,7 @@ func conv2DBackward(dIn, dW, dB, dOut, in, w []float32, n, cin, h, wd, cout, k, 
 			if wc == nil {
 				wc = new(winoWeights)
 			}
-			winoForward(dIn, dOut, wc.get(w, cin, cout, true, kernel.nr), nil, nil, false, n, cout, oh, ow, cin, k-1-pad, h, wd)
+			winoForward(dIn, dOut, wc.get(w, cin, cout, true, kernel.mr), nil, nil, false, n, cout, oh, ow, cin, k-1-pad, h, wd)
 		case pad <= k-1:
 			wf := getScratch(cin * cout * k * k)
 			for o := 0; o < cout; o++ {

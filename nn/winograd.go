@@ -14,10 +14,14 @@ import "slices"
 //	At = [1 1 1 0; 0 1 -1 -1]
 //
 // The elementwise products summed over input channels are 16 independent matrix products
-// (one per position of the 4x4 transformed tile), tiles x inC by inC x outC, which run on
-// the GEMM micro-kernel: the transformed input tiles are written straight into the
-// kernel's packed A layout, and the transformed filters are packed once into its B layout
-// and kept (winoWeights) until the weights change.
+// (one per position e of the 4x4 transformed tile), outC x inC by inC x tiles, which run
+// on the convolution micro-kernel (convPanels): the transformed filters are packed once
+// into its A layout and kept (winoWeights) until the weights change, and the transformed
+// input tiles form B, one row of tiles per input channel. Tiles are numbered image by
+// image, row by row, so the transforms run along rows of tiles, four at a time
+// (winoInputRow, winoOutputRow; the wasm SIMD build has Float32x4 versions), over each
+// padded input plane split into its even and odd columns: the four columns of four
+// neighbouring tiles are then four contiguous runs.
 
 // useWinograd makes 3x3 convolutions with at least winoMinC channels in and out run as
 // Winograd F(2x2, 3x3) (forward, and the input gradient, which is itself such a
@@ -35,34 +39,33 @@ func winograd(cin, cout, k int) bool {
 }
 
 // winoWeights caches a convolution's filters transformed (G g Gt) and packed into the
-// micro-kernel's B layout: per transform position e (16), per sliver j of nr output
-// channels, per input channel, nr values. It is rebuilt when the weights differ from the
-// copy it was made from, or the kernel's nr changes, so it always matches the weights.
+// micro-kernel's A layout: per transform position e (16), the outC x inC matrix of the
+// transformed filters packed by packA. It is rebuilt when the weights differ from the copy
+// it was made from, or the kernel's mr changes, so it always matches the weights.
 type winoWeights struct {
 	src  []float32 // the weights u was made from
 	flip bool
-	nr   int
+	mr   int
 	u    []float32
 }
 
 // get returns the packed transformed filters of the convolution with weights w
 // (outC x inC x 3 x 3), or, with flip, of its input-gradient convolution (outC channels in,
 // inC out, each filter turned by 180 degrees).
-func (c *winoWeights) get(w []float32, inC, outC int, flip bool, nr int) []float32 {
-	if c.u != nil && c.flip == flip && c.nr == nr && slices.Equal(c.src, w) {
+func (c *winoWeights) get(w []float32, inC, outC int, flip bool, mr int) []float32 {
+	if c.u != nil && c.flip == flip && c.mr == mr && slices.Equal(c.src, w) {
 		return c.u
 	}
 	ci, co := inC, outC // the channels of the convolution the filters are for
 	if flip {
 		ci, co = outC, inC
 	}
-	slivers := (co + nr - 1) / nr
-	size := 16 * slivers * ci * nr
-	if cap(c.u) < size {
-		c.u = make([]float32, size)
+	per := roundUp(co, mr) * ci // one position's packed matrix
+	if cap(c.u) < 16*per {
+		c.u = make([]float32, 16*per)
 	}
-	c.u = c.u[:size]
-	clear(c.u)
+	c.u = c.u[:16*per]
+	mat := make([]float32, 16*co*ci) // position e: co x ci
 	var g [9]float64
 	var t [16]float64
 	for o := 0; o < co; o++ {
@@ -79,14 +82,16 @@ func (c *winoWeights) get(w []float32, inC, outC int, flip bool, nr int) []float
 				}
 			}
 			winoFilter(&t, &g)
-			at := ((o/nr)*ci+i)*nr + o%nr
 			for e, v := range t {
-				c.u[e*slivers*ci*nr+at] = float32(v)
+				mat[(e*co+o)*ci+i] = float32(v)
 			}
 		}
 	}
+	for e := 0; e < 16; e++ {
+		packA(c.u[e*per:], mat[e*co*ci:], ci, false, 0, 0, co, ci, mr, 1)
+	}
 	c.src = append(c.src[:0], w...)
-	c.flip, c.nr = flip, nr
+	c.flip, c.mr = flip, mr
 	return c.u
 }
 
@@ -105,128 +110,131 @@ func winoFilter(t *[16]float64, g *[9]float64) {
 
 // winoForward is convForward for a 3x3 kernel by Winograd F(2x2, 3x3): out (n x cout x oh
 // x ow) = scale*conv(in, w) + b, with ReLU when relu is set (scale, b nil: 1, 0). u is
-// the packed transformed filters (winoWeights.get). Tiles of every image form one product.
+// the packed transformed filters (winoWeights.get). The tiles of every image form one
+// product.
 func winoForward(out, in, u, b, scale []float32, relu bool, n, cin, h, wd, cout, pad, oh, ow int) {
 	kern := kernel
-	mr, nr := kern.mr, kern.nr
 	th, tw := (oh+1)/2, (ow+1)/2
 	tiles := n * th * tw
-	slivers := (tiles + mr - 1) / mr
-	jn := (cout + nr - 1) / nr
-	ldc := jn * nr
-	hp, wp := 2*th+2, 2*tw+2 // the padded planes cover every tile
+	// A row of B (one input channel's tiles) is tp values: room for the micro-kernel's
+	// last column sliver and for the transforms' last group of four.
+	tp := roundUp(tiles, kern.nr) + 4
+	es := cin * tp // between transform positions
+	// The padded planes split into even and odd columns: rows of hp, each half ln long.
+	hp, ln := 2*th+2, roundUp(tw, 4)+1
 
-	vp := getScratch(16 * slivers * cin * mr)
-	defer putScratch(vp)
-	pl := getScratch(cin * hp * wp)
-	defer putScratch(pl)
-	v := vp.buf
-	clear(v[(tiles/mr)*cin*mr : slivers*cin*mr]) // the last sliver's missing tiles
-	for e := 1; e < 16; e++ {
-		copy(v[(e*slivers+tiles/mr)*cin*mr:(e*slivers+slivers)*cin*mr], v[(tiles/mr)*cin*mr:slivers*cin*mr])
-	}
-	es := slivers * cin * mr // stride between transform positions
-	for i := 0; i < n; i++ {
-		clear(pl.buf)
-		img := in[i*cin*h*wd : (i+1)*cin*h*wd]
+	vb := getScratch(16 * es)
+	defer putScratch(vb)
+	v := vb.buf
+	for e := 0; e < 16; e++ {
 		for c := 0; c < cin; c++ {
-			for y := 0; y < h; y++ {
-				copy(pl.buf[(c*hp+y+pad)*wp+pad:], img[(c*h+y)*wd:(c*h+y+1)*wd])
-			}
+			clear(v[e*es+c*tp+tiles : e*es+(c+1)*tp]) // the slack the kernel reads
 		}
+	}
+	pl := getScratch(2 * hp * ln)
+	defer putScratch(pl)
+	even, odd := pl.buf[:hp*ln], pl.buf[hp*ln:]
+	for i := 0; i < n; i++ {
 		for c := 0; c < cin; c++ {
-			plane := pl.buf[c*hp*wp : (c+1)*hp*wp]
-			for ty := 0; ty < th; ty++ {
-				t := (i*th + ty) * tw
-				for tx := 0; tx < tw; tx++ {
-					at := ((t+tx)/mr*cin+c)*mr + (t+tx)%mr
-					winoInput(v[at:], es, plane[2*ty*wp+2*tx:], wp)
+			clear(pl.buf)
+			src := in[(i*cin+c)*h*wd : (i*cin+c+1)*h*wd]
+			for y := 0; y < h; y++ {
+				ev, od := even[(y+pad)*ln:(y+pad+1)*ln], odd[(y+pad)*ln:(y+pad+1)*ln]
+				for x, val := range src[y*wd : (y+1)*wd] {
+					if xp := x + pad; xp&1 == 0 {
+						ev[xp>>1] = val
+					} else {
+						od[xp>>1] = val
+					}
 				}
 			}
+			for ty := 0; ty < th; ty++ {
+				r := 2 * ty * ln
+				winoInputRow(v[c*tp+(i*th+ty)*tw:], es, even[r:r+4*ln], odd[r:r+4*ln], ln, tw)
+			}
 		}
 	}
 
-	mb := getScratch(16 * slivers * mr * ldc)
+	mb := getScratch(16 * cout * tp)
 	defer putScratch(mb)
+	m := mb.buf
 	offs := getInts(cin)
 	defer putInts(offs)
-	for p := range offs.buf {
-		offs.buf[p] = p * nr
+	for c := range offs.buf {
+		offs.buf[c] = c * tp
 	}
+	per := roundUp(cout, kern.mr) * cin
 	parallelFor(16, func(_, lo, hi int) {
 		for e := lo; e < hi; e++ {
-			for j := 0; j < jn; j++ {
-				bs := u[(e*jn+j)*cin*nr : (e*jn+j+1)*cin*nr]
-				for s := 0; s < slivers; s++ {
-					kern.conv(cin, v[(e*slivers+s)*cin*mr:], bs, offs.buf, mb.buf[(e*slivers*mr+s*mr)*ldc+j*nr:], ldc, false)
-				}
-			}
+			convPanels(kern, cout, tiles, cin, u[e*per:(e+1)*per], v[e*es:(e+1)*es], offs.buf, nil, m[e*cout*tp:(e+1)*cout*tp], tp, false)
 		}
 	})
 
-	ms := slivers * mr * ldc // stride between transform positions
-	m := mb.buf
+	ms := cout * tp // between transform positions
 	for i := 0; i < n; i++ {
-		for ty := 0; ty < th; ty++ {
-			y := 2 * ty
-			for tx := 0; tx < tw; tx++ {
-				x := 2 * tx
-				t := (i*th+ty)*tw + tx
-				row := m[t*ldc : t*ldc+cout]
-				for o := range row {
-					y00, y01, y10, y11 := winoOutput(m[t*ldc+o:], ms)
-					sc, sh := float32(1), float32(0)
-					if scale != nil {
-						sc = scale[o]
-					}
-					if b != nil {
-						sh = b[o]
-					}
-					y00, y01, y10, y11 = sc*y00+sh, sc*y01+sh, sc*y10+sh, sc*y11+sh
-					if relu {
-						y00, y01, y10, y11 = max(y00, 0), max(y01, 0), max(y10, 0), max(y11, 0)
-					}
-					p := out[((i*cout+o)*oh+y)*ow+x:]
-					p[0] = y00
-					if x+1 < ow {
-						p[1] = y01
-					}
-					if y+1 < oh {
-						p[ow] = y10
-						if x+1 < ow {
-							p[ow+1] = y11
-						}
-					}
+		for o := 0; o < cout; o++ {
+			sc, sh := float32(1), float32(0)
+			if scale != nil {
+				sc = scale[o]
+			}
+			if b != nil {
+				sh = b[o]
+			}
+			plane := out[(i*cout+o)*oh*ow : (i*cout+o+1)*oh*ow]
+			for ty := 0; ty < th; ty++ {
+				y := 2 * ty
+				r0 := plane[y*ow : (y+1)*ow]
+				r1 := r0 // an odd last row is computed and dropped: written twice, kept once
+				if y+1 < oh {
+					r1 = plane[(y+1)*ow : (y+2)*ow]
 				}
+				winoOutputRow(r1, r0, m[o*tp+(i*th+ty)*tw:], ms, tw, sc, sh, relu)
 			}
 		}
 	}
 }
 
-// winoInput writes Bt d B for the 4x4 tile d at the start of plane (row stride wp) to
-// v[0], v[es], ..., v[15*es].
-func winoInput(v []float32, es int, plane []float32, wp int) {
-	var e [4][4]float32 // d B
-	for r := 0; r < 4; r++ {
-		d := plane[r*wp : r*wp+4 : r*wp+4]
-		e[r][0], e[r][1], e[r][2], e[r][3] = d[0]-d[2], d[1]+d[2], d[2]-d[1], d[1]-d[3]
-	}
-	_ = v[15*es]
-	for j := 0; j < 4; j++ {
-		v[j*es] = e[0][j] - e[2][j]
-		v[(4+j)*es] = e[1][j] + e[2][j]
-		v[(8+j)*es] = e[2][j] - e[1][j]
-		v[(12+j)*es] = e[1][j] - e[3][j]
+// winoInputRowGo writes Bt d B for tw tiles along a row: tile x's d is the 4x4 block at
+// column 2x of the four plane rows held as even and odd columns (row r at r*ln), and its 16
+// values go to v[e*es+x] for e = 0..15. It may write up to three tiles past tw.
+func winoInputRowGo(v []float32, es int, even, odd []float32, ln, tw int) {
+	for x := 0; x < tw; x++ {
+		var e [4][4]float32 // d B
+		for r := 0; r < 4; r++ {
+			d0, d1, d2, d3 := even[r*ln+x], odd[r*ln+x], even[r*ln+x+1], odd[r*ln+x+1]
+			e[r][0], e[r][1], e[r][2], e[r][3] = d0-d2, d1+d2, d2-d1, d1-d3
+		}
+		for j := 0; j < 4; j++ {
+			v[j*es+x] = e[0][j] - e[2][j]
+			v[(4+j)*es+x] = e[1][j] + e[2][j]
+			v[(8+j)*es+x] = e[2][j] - e[1][j]
+			v[(12+j)*es+x] = e[1][j] - e[3][j]
+		}
 	}
 }
 
-// winoOutput returns At M A for the 4x4 products M at m[0], m[ms], ..., m[15*ms].
-func winoOutput(m []float32, ms int) (y00, y01, y10, y11 float32) {
-	_ = m[15*ms]
-	var r0, r1 [4]float32 // At M
-	for j := 0; j < 4; j++ {
-		a, b, c, d := m[j*ms], m[(4+j)*ms], m[(8+j)*ms], m[(12+j)*ms]
-		r0[j], r1[j] = a+b+c, b-c-d
+// winoOutputRowGo writes a row of tw output tiles: for tile x, Y = At M A with M's 16
+// values at m[e*ms+x], then act(sc*Y + sh), to columns 2x, 2x+1 of rows r0 (Y's first row)
+// and r1 (its second; r1 may be r0 itself, written first, for an odd last row). Columns
+// past the rows' end are dropped.
+func winoOutputRowGo(r1, r0, m []float32, ms, tw int, sc, sh float32, relu bool) {
+	ow := len(r0)
+	for x := 0; x < tw; x++ {
+		var q0, q1 [4]float32 // At M
+		for j := 0; j < 4; j++ {
+			a, b, c, d := m[j*ms+x], m[(4+j)*ms+x], m[(8+j)*ms+x], m[(12+j)*ms+x]
+			q0[j], q1[j] = a+b+c, b-c-d
+		}
+		y00, y01 := sc*(q0[0]+q0[1]+q0[2])+sh, sc*(q0[1]-q0[2]-q0[3])+sh
+		y10, y11 := sc*(q1[0]+q1[1]+q1[2])+sh, sc*(q1[1]-q1[2]-q1[3])+sh
+		if relu {
+			y00, y01, y10, y11 = max(y00, 0), max(y01, 0), max(y10, 0), max(y11, 0)
+		}
+		r1[2*x] = y10
+		r0[2*x] = y00
+		if 2*x+1 < ow {
+			r1[2*x+1] = y11
+			r0[2*x+1] = y01
+		}
 	}
-	return r0[0] + r0[1] + r0[2], r0[1] - r0[2] - r0[3], r1[0] + r1[1] + r1[2], r1[1] - r1[2] - r1[3]
 }
