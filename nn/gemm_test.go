@@ -30,9 +30,9 @@ func eachConvPath(t *testing.T, f func(t *testing.T)) {
 	eachKernel(t, func(t *testing.T) {
 		for _, wino := range []bool{false, true} {
 			t.Run(map[bool]string{false: "direct", true: "winograd"}[wino], func(t *testing.T) {
-				prev := useWinograd
-				useWinograd = wino
-				defer func() { useWinograd = prev }()
+				prev, prevMin := useWinograd, winoMinProduct
+				useWinograd, winoMinProduct = wino, 0
+				defer func() { useWinograd, winoMinProduct = prev, prevMin }()
 				f(t)
 			})
 		}

@@ -23,7 +23,7 @@ import "slices"
 // padded input plane split into its even and odd columns: the four columns of four
 // neighbouring tiles are then four contiguous runs.
 
-// useWinograd makes 3x3 convolutions with at least winoMinC channels in and out run as
+// useWinograd makes 3x3 convolutions with enough channels (see winograd) run as
 // Winograd F(2x2, 3x3) (forward, and the input gradient, which is itself such a
 // convolution). The wasm SIMD build turns it on, where it pays (BENCHMARKS.md); native
 // builds keep the implicit GEMM. Tests run both.
@@ -33,9 +33,15 @@ var useWinograd = false
 // with fewer, the 16 products are too thin for the micro-kernel.
 const winoMinC = 8
 
+// winoMinProduct is the smallest inC*outC that takes the Winograd path. Under node with
+// wasm SIMD, the encoder's 16->16 convolution ran slower as Winograd (its products are 16
+// deep, and the transforms are a large share), 16->64 and 64->16 about even or faster,
+// 64->64 faster (BENCHMARKS.md). Tests set it to 0 to run every shape both ways.
+var winoMinProduct = 1024
+
 // winograd reports whether a convolution of these sizes takes the Winograd path.
 func winograd(cin, cout, k int) bool {
-	return useWinograd && k == 3 && cin >= winoMinC && cout >= winoMinC
+	return useWinograd && k == 3 && cin >= winoMinC && cout >= winoMinC && cin*cout >= winoMinProduct
 }
 
 // winoWeights caches a convolution's filters transformed (G g Gt) and packed into the

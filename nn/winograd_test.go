@@ -17,7 +17,8 @@ func TestWinogradMatchesDirect(t *testing.T) {
 		{3, 8, 5, 13, 1},
 	}
 	eachKernel(t, func(t *testing.T) {
-		defer func(prev bool) { useWinograd = prev }(useWinograd)
+		defer func(prev bool, prevMin int) { useWinograd, winoMinProduct = prev, prevMin }(useWinograd, winoMinProduct)
+		winoMinProduct = 0
 		for i, s := range shapes {
 			what := fmt.Sprintf("n=%d %d->%d %dx%d pad=%d", s.n, s.cin, s.cout, s.h, s.h, s.pad)
 			oh := s.h + 2*s.pad - 2
