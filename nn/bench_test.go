@@ -69,17 +69,29 @@ func BenchmarkEncoderTrainStep(b *testing.B) {
 	b.ReportMetric(3*encoderFlops*float64(b.N*batch)/sec/1e9, "GFLOP/s")
 }
 
-// BenchmarkEncoderInfer1 is one case through the encoder in inference mode, layer by layer
-// and with the batch norms folded (FoldBatchNorm, as explanations run). NN_KERNEL=go4x4
-// selects the portable kernel natively (a proxy for js/wasm, which has only that one).
-func BenchmarkEncoderInfer1(b *testing.B) {
+// benchSettings applies the environment's choices for a benchmark: NN_KERNEL names the
+// micro-kernel (go4x4 natively is a proxy for js/wasm without SIMD), NN_WINOGRAD=0 or 1
+// turns the Winograd 3x3 convolutions off or on (default: the build's choice).
+func benchSettings(b *testing.B) {
 	if name := os.Getenv("NN_KERNEL"); name != "" {
 		prev, err := UseKernel(name)
 		if err != nil {
 			b.Fatal(err)
 		}
-		defer UseKernel(prev)
+		b.Cleanup(func() { UseKernel(prev) })
 	}
+	if v := os.Getenv("NN_WINOGRAD"); v != "" {
+		prev := useWinograd
+		useWinograd = v == "1"
+		b.Cleanup(func() { useWinograd = prev })
+	}
+}
+
+// BenchmarkEncoderInfer1 is one case through the encoder in inference mode, layer by layer
+// and with the batch norms folded (FoldBatchNorm, as explanations run); see benchSettings
+// for the environment variables.
+func BenchmarkEncoderInfer1(b *testing.B) {
+	benchSettings(b)
 	for _, folded := range []bool{false, true} {
 		b.Run(map[bool]string{false: "layers", true: "folded"}[folded], func(b *testing.B) {
 			enc := newEncoder(1, NewRand(1))
@@ -103,6 +115,7 @@ func BenchmarkEncoderInfer1(b *testing.B) {
 // gradients: the encoder half of a pixel-saliency explanation (layer by layer, and
 // folded).
 func BenchmarkEncoderSaliency1(b *testing.B) {
+	benchSettings(b)
 	for _, folded := range []bool{false, true} {
 		b.Run(map[bool]string{false: "layers", true: "folded"}[folded], func(b *testing.B) {
 			enc := newEncoder(1, NewRand(1))
@@ -198,5 +211,40 @@ func reportFlops(b *testing.B, flops, cpu float64) {
 	b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 	if cpu > 0 {
 		b.ReportMetric(flops/cpu/1e9, "GFLOP/cpu-s")
+	}
+}
+
+// BenchmarkEncoderLayers times each layer of the folded encoder (as explanations run it)
+// on its own, forward and, for the saliency, backward to its input, at batch 1 and 2 (both
+// images of a case through the shared encoder): where an encoder pass spends its time.
+func BenchmarkEncoderLayers(b *testing.B) {
+	benchSettings(b)
+	for _, n := range []int{1, 2} {
+		enc := newEncoder(n, NewRand(1))
+		enc.Layers[0].(*Conv2D).SkipInputGrad = false
+		enc.SetTraining(false)
+		enc.SetSkipParamGrad(true)
+		enc = FoldBatchNorm(enc)
+		ins := make([][]float32, len(enc.Layers))
+		x := randSlice(n*28*28, 2)
+		for i, l := range enc.Layers {
+			ins[i] = x
+			x = l.Forward(x, n)
+		}
+		for i, l := range enc.Layers {
+			name := fmt.Sprintf("n=%d/%02d-%T-%v", n, i, l, l.OutShape())
+			b.Run(name+"/forward", func(b *testing.B) {
+				for range b.N {
+					l.Forward(ins[i], n)
+				}
+			})
+			dOut := randSlice(n*size(l.OutShape()), 3)
+			b.Run(name+"/backward", func(b *testing.B) {
+				l.Forward(ins[i], n)
+				for range b.N {
+					l.Backward(dOut, n)
+				}
+			})
+		}
 	}
 }

@@ -37,7 +37,7 @@ func Conv2DForward(out, in, w, b []float32, n, cin, h, wd, cout, k, pad int) {
 	if b != nil {
 		checkLen(op, "bias", b, cout)
 	}
-	convForward(out, in, w, b, nil, false, n, cin, h, wd, cout, k, pad, oh, ow)
+	convForward(out, in, w, b, nil, false, n, cin, h, wd, cout, k, pad, oh, ow, nil)
 }
 
 // convForward is Conv2DForward after the checks. Each image is first copied into zero-
@@ -50,7 +50,17 @@ func Conv2DForward(out, in, w, b []float32, n, cin, h, wd, cout, k, pad int) {
 // The output pass applies out = scale[o]*sum + b[o] (scale nil: 1; b nil: 0), and
 // max(.., 0) when relu is set: a batch norm folded into the convolution and the ReLU after
 // it cost no pass of their own (see ConvBNReLU).
-func convForward(out, in, w, b, scale []float32, relu bool, n, cin, h, wd, cout, k, pad, oh, ow int) {
+//
+// A 3x3 convolution that winograd accepts runs as Winograd F(2x2, 3x3) instead, with its
+// transformed filters from wc (nil: transformed for this call only).
+func convForward(out, in, w, b, scale []float32, relu bool, n, cin, h, wd, cout, k, pad, oh, ow int, wc *winoWeights) {
+	if winograd(cin, cout, k) {
+		if wc == nil {
+			wc = new(winoWeights)
+		}
+		winoForward(out, in, wc.get(w, cin, cout, false, kernel.mr), b, scale, relu, n, cin, h, wd, cout, pad, oh, ow)
+		return
+	}
 	kern := kernel
 	kk := cin * k * k
 	hp, wp := h+2*pad, wd+pad
@@ -125,6 +135,12 @@ func convForward(out, in, w, b, scale []float32, relu bool, n, cin, h, wd, cout,
 // The input gradient is itself a convolution, of dOut with the flipped, transposed
 // weights and padding k-1-pad, so it runs on the forward's fast path.
 func Conv2DBackward(dIn, dW, dB, dOut, in, w []float32, n, cin, h, wd, cout, k, pad int) {
+	conv2DBackward(dIn, dW, dB, dOut, in, w, n, cin, h, wd, cout, k, pad, nil)
+}
+
+// conv2DBackward is Conv2DBackward with the Winograd input gradient's transformed filters
+// cached in wc (nil: transformed for this call only).
+func conv2DBackward(dIn, dW, dB, dOut, in, w []float32, n, cin, h, wd, cout, k, pad int, wc *winoWeights) {
 	const op = "Conv2D backward"
 	oh, ow := convDims(op, n, cin, h, wd, cout, k, pad)
 	kk, p := cin*k*k, oh*ow
@@ -139,7 +155,13 @@ func Conv2DBackward(dIn, dW, dB, dOut, in, w []float32, n, cin, h, wd, cout, k, 
 	}
 	if dIn != nil {
 		checkLen(op, "input gradient", dIn, n*cin*h*wd)
-		if pad <= k-1 {
+		switch {
+		case pad <= k-1 && winograd(cout, cin, k):
+			if wc == nil {
+				wc = new(winoWeights)
+			}
+			winoForward(dIn, dOut, wc.get(w, cin, cout, true, kernel.mr), nil, nil, false, n, cout, oh, ow, cin, k-1-pad, h, wd)
+		case pad <= k-1:
 			wf := getScratch(cin * cout * k * k)
 			for o := 0; o < cout; o++ {
 				for c := 0; c < cin; c++ {
@@ -150,9 +172,9 @@ func Conv2DBackward(dIn, dW, dB, dOut, in, w []float32, n, cin, h, wd, cout, k, 
 					}
 				}
 			}
-			convForward(dIn, dOut, wf.buf, nil, nil, false, n, cout, oh, ow, cin, k, k-1-pad, h, wd)
+			convForward(dIn, dOut, wf.buf, nil, nil, false, n, cout, oh, ow, cin, k, k-1-pad, h, wd, nil)
 			putScratch(wf)
-		} else {
+		default:
 			convInputGradCol2im(dIn, dOut, w, n, cin, h, wd, cout, k, pad, oh, ow)
 		}
 	}
@@ -184,6 +206,9 @@ type Conv2D struct {
 
 	in       []float32
 	out, dIn []float32
+	// wino and winoBack keep the Winograd transforms of the filters, forward and for the
+	// input gradient, between calls.
+	wino, winoBack winoWeights
 }
 
 // NewConv2D returns a convolution from inC to outC channels on h x w inputs, kernel k x k,
@@ -205,7 +230,7 @@ func NewConv2D(inC, outC, h, w, k, pad, maxN int, rng *rand.Rand) *Conv2D {
 func (l *Conv2D) Forward(in []float32, n int) []float32 {
 	checkBatch("Conv2D forward", in, n, l.MaxN, l.InShape())
 	l.in = in
-	Conv2DForward(l.out, in, l.Weight.W, l.Bias.W, n, l.InC, l.H, l.W, l.OutC, l.K, l.Pad)
+	convForward(l.out, in, l.Weight.W, l.Bias.W, nil, false, n, l.InC, l.H, l.W, l.OutC, l.K, l.Pad, l.OutH, l.OutW, &l.wino)
 	return l.out[:n*l.OutC*l.OutH*l.OutW]
 }
 
@@ -220,7 +245,7 @@ func (l *Conv2D) Backward(dOut []float32, n int) []float32 {
 	if l.SkipParamGrad {
 		dW, dB = nil, nil
 	}
-	Conv2DBackward(dIn, dW, dB, dOut, l.in, l.Weight.W, n, l.InC, l.H, l.W, l.OutC, l.K, l.Pad)
+	conv2DBackward(dIn, dW, dB, dOut, l.in, l.Weight.W, n, l.InC, l.H, l.W, l.OutC, l.K, l.Pad, &l.winoBack)
 	return dIn
 }
 
@@ -234,6 +259,7 @@ func (l *Conv2D) Shared(maxN int) Layer {
 	}
 	c := *l
 	c.MaxN, c.in = maxN, nil
+	c.wino, c.winoBack = winoWeights{}, winoWeights{}
 	c.out, c.dIn = make([]float32, maxN*l.OutC*l.OutH*l.OutW), make([]float32, maxN*l.InC*l.H*l.W)
 	return &c
 }

@@ -29,7 +29,10 @@
 // Sgemm is a cache-blocked, packed GEMM on them. Convolutions are implicit GEMMs: the
 // kernel reads patch rows in place from zero-padded image planes, the input gradient is a
 // convolution with the flipped weights, and the weight gradient reads channels-last patch
-// runs in place. Elementwise and batch-norm loops use AVX-512 where available. Batch-
+// runs in place. In the wasm SIMD build, 3x3 convolutions with enough channels (forward
+// and input gradient) run as Winograd F(2x2, 3x3) instead (winograd.go): 16 products of
+// transformed filters, packed once and kept until the weights change, with transformed
+// input tiles, on the same micro-kernel. Elementwise and batch-norm loops use AVX-512 where available. Batch-
 // parallel ops split work over GOMAXPROCS goroutines; scratch buffers are pooled, so a
 // training step allocates next to nothing.
 //

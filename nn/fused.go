@@ -62,7 +62,7 @@ func (l *ConvBNReLU) Forward(in []float32, n int) []float32 {
 	}
 	l.in = in
 	l.fold()
-	convForward(l.out, in, c.Weight.W, l.shift, l.scale, l.ReLU, n, c.InC, c.H, c.W, c.OutC, c.K, c.Pad, c.OutH, c.OutW)
+	convForward(l.out, in, c.Weight.W, l.shift, l.scale, l.ReLU, n, c.InC, c.H, c.W, c.OutC, c.K, c.Pad, c.OutH, c.OutW, &c.wino)
 	return l.out[:n*c.OutC*c.OutH*c.OutW]
 }
 
@@ -86,7 +86,7 @@ func (l *ConvBNReLU) Backward(dOut []float32, n int) []float32 {
 		}
 	}
 	dIn := l.dIn[:n*c.InC*c.H*c.W]
-	Conv2DBackward(dIn, nil, nil, l.dAct[:n*c.OutC*p], l.in, c.Weight.W, n, c.InC, c.H, c.W, c.OutC, c.K, c.Pad)
+	conv2DBackward(dIn, nil, nil, l.dAct[:n*c.OutC*p], l.in, c.Weight.W, n, c.InC, c.H, c.W, c.OutC, c.K, c.Pad, &c.winoBack)
 	return dIn
 }
 

@@ -30,9 +30,13 @@ func TestConvBNReLUMatchesUnfused(t *testing.T) {
 		{1, 16, 10, 64, 3, 1},
 		{2, 3, 7, 5, 3, 1},
 		{1, 4, 6, 9, 1, 0},
+		{2, 8, 9, 12, 3, 0}, // Winograd's size (8 channels or more), odd output size
 	}
-	eachKernel(t, func(t *testing.T) {
+	eachConvPath(t, func(t *testing.T) {
 		for i, s := range shapes {
+			if useWinograd && !winograd(s.cin, s.cout, s.k) && !winograd(s.cout, s.cin, s.k) {
+				continue // the direct run covered it
+			}
 			for _, useReLU := range []bool{true, false} {
 				what := fmt.Sprintf("n=%d %d->%d %dx%d k=%d pad=%d relu=%v", s.n, s.cin, s.cout, s.h, s.h, s.k, s.pad, useReLU)
 				rng := NewRand(uint64(i + 1))
@@ -115,13 +119,13 @@ func closeTo(t *testing.T, what string, got, want []float32, tol float64) {
 func TestFoldBatchNorm(t *testing.T) {
 	const n = 2
 	rng := NewRand(3)
-	c1 := NewConv2D(1, 4, 12, 12, 3, 0, n, rng) // -> 4x10x10
-	c2 := NewConv2D(4, 6, 5, 5, 3, 1, n, rng)   // -> 6x5x5, batch norm without a ReLU
-	c3 := NewConv2D(6, 3, 5, 5, 1, 0, n, rng)   // no batch norm after it
+	c1 := NewConv2D(1, 8, 12, 12, 3, 0, n, rng) // -> 8x10x10
+	c2 := NewConv2D(8, 9, 5, 5, 3, 1, n, rng)   // -> 9x5x5, batch norm without a ReLU (Winograd's size)
+	c3 := NewConv2D(9, 3, 5, 5, 1, 0, n, rng)   // no batch norm after it
 	d := NewDense(3*5*5, 7, n, rng)             // a 1-d batch norm after it stays
 	s := NewSequential(
-		c1, bnForTest(n, 4, 10, 10, 1), NewReLU(n, 4, 10, 10), NewMaxPool2(4, 10, 10, n),
-		c2, bnForTest(n, 6, 5, 5, 2),
+		c1, bnForTest(n, 8, 10, 10, 1), NewReLU(n, 8, 10, 10), NewMaxPool2(8, 10, 10, n),
+		c2, bnForTest(n, 9, 5, 5, 2),
 		c3, NewReLU(n, 3, 5, 5),
 		d, NewBatchNorm(n, 7))
 	s.SetTraining(false)
@@ -140,7 +144,7 @@ func TestFoldBatchNorm(t *testing.T) {
 	if !f.Layers[0].(*ConvBNReLU).ReLU || f.Layers[2].(*ConvBNReLU).ReLU {
 		t.Fatalf("ReLU flags %v, %v; want true, false", f.Layers[0].(*ConvBNReLU).ReLU, f.Layers[2].(*ConvBNReLU).ReLU)
 	}
-	eachKernel(t, func(t *testing.T) {
+	eachConvPath(t, func(t *testing.T) {
 		in := randSlice(n*12*12, 4)
 		want := append([]float32(nil), s.Forward(in, n)...)
 		closeTo(t, "folded forward", f.Forward(in, n), want, 1e-5)

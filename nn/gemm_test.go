@@ -22,6 +22,23 @@ func eachKernel(t *testing.T, f func(t *testing.T)) {
 	}
 }
 
+// eachConvPath runs f once per micro-kernel (as eachKernel) with 3x3 convolutions as
+// implicit GEMM ("direct") and once with them as Winograd F(2x2, 3x3), whichever the build
+// uses by default.
+func eachConvPath(t *testing.T, f func(t *testing.T)) {
+	t.Helper()
+	eachKernel(t, func(t *testing.T) {
+		for _, wino := range []bool{false, true} {
+			t.Run(map[bool]string{false: "direct", true: "winograd"}[wino], func(t *testing.T) {
+				prev, prevMin := useWinograd, winoMinProduct
+				useWinograd, winoMinProduct = wino, 0
+				defer func() { useWinograd, winoMinProduct = prev, prevMin }()
+				f(t)
+			})
+		}
+	})
+}
+
 func randSlice(n int, seed uint64) []float32 {
 	rng := NewRand(seed)
 	x := make([]float32, n)

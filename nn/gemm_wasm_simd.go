@@ -17,7 +17,10 @@ var simdKernel = microKernel{name: "wasm-simd-4x8", mr: 4, nr: 8, fn: kernelSIMD
 // availableKernels lists the micro-kernels this build can run, fastest first.
 func availableKernels() []microKernel { return []microKernel{simdKernel, goKernel} }
 
-func init() { kernel = simdKernel }
+func init() {
+	kernel = simdKernel
+	useWinograd = true
+}
 
 // simdOn reports whether the vector helpers may use SIMD: not when a test has selected the
 // portable kernel to check the plain-Go paths.

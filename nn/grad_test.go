@@ -111,9 +111,16 @@ func TestConv2DGradients(t *testing.T) {
 		{1, 33, 4, 3, 10, 3, 1},
 		{2, 32, 4, 5, 9, 3, 1}, // k*cin a multiple of 32: the AVX-512 weight gradient reads patches in place
 		{1, 8, 5, 4, 3, 3, 0},  // k*cin = 24: the same for AVX2
+		// Winograd shapes (at least 8 channels each way): odd output sizes, padding 0..2.
+		{2, 8, 7, 9, 12, 3, 2},
+		{1, 16, 8, 8, 16, 3, 0},
+		{2, 12, 5, 6, 8, 3, 1},
 	}
-	eachKernel(t, func(t *testing.T) {
+	eachConvPath(t, func(t *testing.T) {
 		for i, s := range shapes {
+			if useWinograd && !winograd(s.cin, s.cout, s.k) && !winograd(s.cout, s.cin, s.k) {
+				continue // the direct run covered it
+			}
 			oh, ow := s.h+2*s.pad-s.k+1, s.w+2*s.pad-s.k+1
 			in := randSlice(s.n*s.cin*s.h*s.w, uint64(10*i+1))
 			w := randSlice(s.cout*s.cin*s.k*s.k, uint64(10*i+2))
