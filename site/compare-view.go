@@ -3,7 +3,6 @@ package site
 import (
 	"errors"
 	"strconv"
-	"strings"
 
 	"github.com/vugu/vugu"
 	"github.com/vugu/vugu/js"
@@ -92,61 +91,4 @@ func (c *CompareView) summary() string {
 		s += ". Made by: " + r.Command
 	}
 	return s
-}
-
-func (c *CompareView) cases(cmp CompareComparison) string {
-	s := strconv.Itoa(cmp.Cases.N) + " cases: " + strconv.Itoa(cmp.Cases.Train) + " train, " +
-		strconv.Itoa(cmp.Cases.Val) + " validation, " + strconv.Itoa(cmp.Cases.Test) + " test."
-	if len(cmp.CrossModal) > 0 {
-		s += " The decision multiplies features across modalities: " + strings.Join(cmp.CrossModal, ", ") + "."
-	}
-	if cmp.Best != "" {
-		s += " Most accurate: " + cmp.Best + "."
-	}
-	return s
-}
-
-func (c *CompareView) caption(cmp CompareComparison) string {
-	s := "Test accuracy and AUC (mean over seeds) and each modality's share of the importance by " + c.S.Compare.Report.Method
-	if cmp.Truth != nil {
-		s += "; the first row is the ground truth, RMSE compares each architecture's shares with it"
-	}
-	return s + ". The most accurate is marked ★."
-}
-
-func (c *CompareView) warningsTitle(cmp CompareComparison) string {
-	n := len(compareWarnings(&cmp))
-	if n == 1 {
-		return "⚠ 1 warning"
-	}
-	return "⚠ " + strconv.Itoa(n) + " warnings"
-}
-
-func (c *CompareView) rowClass(r compareRow) string {
-	switch {
-	case r.Truth:
-		return "truth"
-	case r.Best:
-		return "chosen"
-	}
-	return ""
-}
-
-func (c *CompareView) rowName(r compareRow) string {
-	if r.Best {
-		return r.Name + " ★"
-	}
-	return r.Name
-}
-
-func (c *CompareView) warningCount(r compareRow) string {
-	if r.Truth {
-		return "–"
-	}
-	return strconv.Itoa(r.Warnings)
-}
-
-func (c *CompareView) viewBox(cmp CompareComparison) string {
-	ch := chartOf(&cmp)
-	return "0 0 " + strconv.Itoa(ch.W) + " " + strconv.Itoa(ch.H)
 }

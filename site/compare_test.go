@@ -238,3 +238,22 @@ func TestCompareExample(t *testing.T) {
 	}
 	require.Positive(t, warned)
 }
+
+// TestCompareHTMLEscapes checks that text from the file cannot add markup to the page.
+func TestCompareHTMLEscapes(t *testing.T) {
+	r := testReport()
+	r.Comparisons[0].Name = `<img src=x onerror="alert(1)">`
+	r.Comparisons[0].Architectures[1].Warnings = []string{`</li><script>alert(2)</script>`}
+	r.Comparisons[0].Architectures[1].Name = `a"b&c'd`
+	b, err := json.Marshal(r)
+	require.NoError(t, err)
+	p, err := ParseCompare(b)
+	require.NoError(t, err)
+	out := compareHTML(p)
+	for _, bad := range []string{"<img", "<script", `a"b`, "c'd"} {
+		require.NotContains(t, out, bad)
+	}
+	require.Contains(t, out, "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;")
+	require.Contains(t, out, "a&#34;b&amp;c&#39;d")
+	require.Equal(t, 1, strings.Count(out, "<li data-architecture"))
+}
