@@ -18,7 +18,9 @@ import (
 // tinyAutoencoder is a quickly trained autoencoder: poor features, good plumbing.
 var tinyAutoencoder = sync.OnceValues(func() (*latent.Model, error) { return fixture.Autoencoder(150, 1, 3) })
 
-func builtin(t *testing.T, name string) *groundtruth.Scenario {
+func builtin(t *testing.T, name string) *groundtruth.Scenario { return mustBuiltin(t, name) }
+
+func mustBuiltin(t testing.TB, name string) *groundtruth.Scenario {
 	t.Helper()
 	sc, err := groundtruth.Builtin(name)
 	if err != nil {
