@@ -279,6 +279,7 @@ const (
 	cmpTop     = 10
 	cmpLeft    = 36
 	cmpLabelH  = 30
+	cmpMinW    = 240 // a figure of one or two small groups still gets room for its axis
 )
 
 // cmpBar is one modality's bar in one group.
@@ -339,7 +340,7 @@ func chartOf(c *CompareComparison) compareChart {
 	nm := len(c.Modalities)
 	groupW := float64(nm * cmpBarW)
 	ch := compareChart{
-		W:        cmpLeft + len(groups)*(nm*cmpBarW+cmpGroupGp),
+		W:        max(cmpMinW, cmpLeft+len(groups)*(nm*cmpBarW+cmpGroupGp)),
 		H:        cmpTop + cmpPlotH + cmpLabelH,
 		Baseline: cmpTop + cmpPlotH,
 		Label: "Grouped bars: each architecture's share of the importance per modality (" +

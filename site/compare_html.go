@@ -109,7 +109,7 @@ func writeChart(b *strings.Builder, r *CompareReport, c *CompareComparison) {
 	ch := chartOf(c)
 	f := func(v float64) string { return ftoa(v, 2) }
 	b.WriteString(`<figure class="compare-figure"><svg class="chart grouped" data-testid="compare-chart" role="img" viewBox="0 0 ` +
-		strconv.Itoa(ch.W) + ` ` + strconv.Itoa(ch.H) + `" aria-label="` + esc(ch.Label) + `">`)
+		strconv.Itoa(ch.W) + ` ` + strconv.Itoa(ch.H) + `" width="` + strconv.Itoa(ch.W) + `" height="` + strconv.Itoa(ch.H) + `" aria-label="` + esc(ch.Label) + `">`)
 	for _, tk := range ch.Ticks {
 		b.WriteString(`<line class="grid" x1="` + strconv.Itoa(cmpLeft-4) + `" x2="` + strconv.Itoa(ch.W) + `" y1="` + f(tk.Y) + `" y2="` + f(tk.Y) + `"></line>`)
 		b.WriteString(`<text class="tick" x="` + strconv.Itoa(cmpLeft-6) + `" y="` + f(tk.Y+4) + `">` + tk.Label + `</text>`)
