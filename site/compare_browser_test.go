@@ -22,6 +22,10 @@ import (
 func TestBrowserCompare(t *testing.T) {
 	testtool.Command(t, "chromium")
 	dir := bt.Site(t)
+	// The example is precached with the page, so the tab shows it offline too.
+	if sw, err := os.ReadFile(filepath.Join(dir, "sw.js")); err != nil || !strings.Contains(string(sw), `"`+compareExample+`"`) {
+		t.Errorf("the service worker does not precache %s (%v)", compareExample, err)
+	}
 	srv := bt.NewServer(t, dir)
 	b := bt.New(t, srv.URL)
 	b.Load(t, srv.URL+"/")
