@@ -24,7 +24,6 @@ cpu() { # cpu NAME CMD...: runs CMD, stores "real user sys" in $OUT/NAME.time
 }
 
 flags=(-n "$N" -epochs "$EPOCHS" -seeds "$SEEDS")
-before=0
 for s in $SCENARIOS; do
 	cpu "before-$s" "$OUT/compare" -scenario "$s" "${flags[@]}" -patience 0 -out "$OUT/before-$s"
 done
