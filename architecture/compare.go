@@ -42,6 +42,10 @@ type Options struct {
 	N int
 	// Epochs is the number of training epochs of every network (0: 8, or QuickEpochs).
 	Epochs int
+	// Patience stops each image network once its validation accuracy has not improved
+	// for this many epochs, keeping its best epoch (TrainOptions.Patience); 0 runs every
+	// epoch.
+	Patience int
 	// Quick makes everything small enough for continuous integration.
 	Quick bool
 	// Method is the model-agnostic method whose shares are a variant's
@@ -125,6 +129,8 @@ func (o Options) withDefaults() (Options, error) {
 		return o, fmt.Errorf("architecture: %d seeds, want at least 1", o.Seeds)
 	case o.Epochs < 1:
 		return o, fmt.Errorf("architecture: %d epochs, want at least 1", o.Epochs)
+	case o.Patience < 0:
+		return o, fmt.Errorf("architecture: patience %d, want 0 (off) or more epochs", o.Patience)
 	case o.N < 0:
 		return o, fmt.Errorf("architecture: cohort size %d, want 0 (the scenario's) or more", o.N)
 	}
@@ -136,7 +142,9 @@ type Report struct {
 	Seeds  []uint64 `json:"seeds"`
 	N      int      `json:"n,omitempty"`
 	Epochs int      `json:"epochs"`
-	Quick  bool     `json:"quick,omitempty"`
+	// Patience is Options.Patience (0: every network ran every epoch).
+	Patience int  `json:"patience,omitempty"`
+	Quick    bool `json:"quick,omitempty"`
 	// Method is the method behind each variant's modality_importance.
 	Method      string       `json:"importance_method"`
 	Comparisons []Comparison `json:"comparisons"`
@@ -240,6 +248,8 @@ type SeedResult struct {
 	AUC          float64                       `json:"auc"`
 	Methods      map[string]map[string]float64 `json:"methods"`
 	TrainSeconds float64                       `json:"train_seconds"`
+	// EpochsRun is how many epochs each image network trained (EpochsRun).
+	EpochsRun []int `json:"epochs_run,omitempty"`
 }
 
 // Run compares the variants on every set.
@@ -252,10 +262,11 @@ func Run(ctx context.Context, sets []Set, o Options) (*Report, error) {
 		return nil, fmt.Errorf("architecture: nothing to compare on")
 	}
 	t0 := time.Now()
-	r := &Report{N: o.N, Epochs: o.Epochs, Quick: o.Quick, Method: o.Method}
+	r := &Report{N: o.N, Epochs: o.Epochs, Patience: o.Patience, Quick: o.Quick, Method: o.Method}
 	for s := range o.Seeds {
 		r.Seeds = append(r.Seeds, o.Seed+uint64(s))
 	}
+	drawn := map[drawKey]*cohort.Cohort{}
 	for i, set := range sets {
 		progress := func(p Progress) {
 			if o.Progress != nil {
@@ -263,7 +274,7 @@ func Run(ctx context.Context, sets []Set, o Options) (*Report, error) {
 				o.Progress(p)
 			}
 		}
-		c, err := compareSet(ctx, set, r.Seeds, o, progress)
+		c, err := compareSet(ctx, set, r.Seeds, o, drawn, progress)
 		if err != nil {
 			return nil, fmt.Errorf("architecture: %s: %w", setName(set), err)
 		}
@@ -286,13 +297,39 @@ type split struct {
 	truth            []float64 // the test cases' ground-truth modality importance, or nil
 }
 
+// drawKey names a draw of synthetic cases: its size and seed. The cases (images,
+// clinical values, their true features) do not depend on the scenario, so scenarios of
+// one run with the same key share them and only relabel (cohort.Relabel).
+type drawKey struct {
+	n    int
+	seed uint64
+}
+
+// scenarioCohort returns the cohort of scenario sc for the run: a draw already made in
+// drawn relabelled, or a new draw, remembered there.
+func scenarioCohort(sc *groundtruth.Scenario, seed uint64, o Options, drawn map[drawKey]*cohort.Cohort) (*cohort.Cohort, error) {
+	key := drawKey{n: o.N, seed: seed}
+	if key.n == 0 {
+		key.n = sc.CohortSize
+	}
+	if c, ok := drawn[key]; ok {
+		return c.Relabel(sc)
+	}
+	c, err := cohort.Build(sc, o.Autoencoder, cohort.Options{N: key.n, Seed: seed})
+	if err != nil {
+		return nil, err
+	}
+	drawn[key] = c
+	return c, nil
+}
+
 // splits returns the set's schema and the split of each seed.
-func splits(set Set, seeds []uint64, o Options) (schema.Schema, []split, error) {
+func splits(set Set, seeds []uint64, o Options, drawn map[drawKey]*cohort.Cohort) (schema.Schema, []split, error) {
 	if set.Scenario != nil {
 		if o.Autoencoder == nil {
 			return schema.Schema{}, nil, fmt.Errorf("a scenario needs the autoencoder of its world")
 		}
-		c, err := cohort.Build(set.Scenario, o.Autoencoder, cohort.Options{N: o.N, Seed: seeds[0]})
+		c, err := scenarioCohort(set.Scenario, seeds[0], o, drawn)
 		if err != nil {
 			return schema.Schema{}, nil, err
 		}
@@ -333,10 +370,10 @@ func cohortData(c *cohort.Cohort) fusion.Dataset {
 }
 
 // compareSet trains and measures every variant on one set.
-func compareSet(ctx context.Context, set Set, seeds []uint64, o Options, progress func(Progress)) (*Comparison, error) {
+func compareSet(ctx context.Context, set Set, seeds []uint64, o Options, drawn map[drawKey]*cohort.Cohort, progress func(Progress)) (*Comparison, error) {
 	name := setName(set)
 	progress(Progress{Name: name, Phase: "cohort"})
-	s, sp, err := splits(set, seeds, o)
+	s, sp, err := splits(set, seeds, o, drawn)
 	if err != nil {
 		return nil, err
 	}
@@ -362,7 +399,7 @@ func compareSet(ctx context.Context, set Set, seeds []uint64, o Options, progres
 		for k, seed := range seeds {
 			progress(Progress{Name: name, Seed: seed, Architecture: arch, Phase: "train"})
 			t0 := time.Now()
-			m, err := Train(ctx, arch, s, sp[k].train, sp[k].val, TrainOptions{Epochs: o.Epochs, Seed: seed})
+			m, err := Train(ctx, arch, s, sp[k].train, sp[k].val, TrainOptions{Epochs: o.Epochs, Patience: o.Patience, Seed: seed})
 			if err != nil {
 				return nil, err
 			}
@@ -378,7 +415,8 @@ func compareSet(ctx context.Context, set Set, seeds []uint64, o Options, progres
 			if err != nil {
 				return nil, err
 			}
-			sr := SeedResult{Seed: seed, Accuracy: met.Accuracy, AUC: met.AUC, TrainSeconds: secs, Methods: map[string]map[string]float64{}}
+			sr := SeedResult{Seed: seed, Accuracy: met.Accuracy, AUC: met.AUC, TrainSeconds: secs, EpochsRun: EpochsRun(m),
+				Methods: map[string]map[string]float64{}}
 			for meth, v := range imp {
 				per[meth] = append(per[meth], v)
 				sr.Methods[meth] = shares(c.Modalities, v)

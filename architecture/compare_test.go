@@ -18,7 +18,9 @@ import (
 // tinyAutoencoder is a quickly trained autoencoder: poor features, good plumbing.
 var tinyAutoencoder = sync.OnceValues(func() (*latent.Model, error) { return fixture.Autoencoder(150, 1, 3) })
 
-func builtin(t *testing.T, name string) *groundtruth.Scenario {
+func builtin(t *testing.T, name string) *groundtruth.Scenario { return mustBuiltin(t, name) }
+
+func mustBuiltin(t testing.TB, name string) *groundtruth.Scenario {
 	t.Helper()
 	sc, err := groundtruth.Builtin(name)
 	if err != nil {
@@ -120,6 +122,18 @@ func TestReportShape(t *testing.T) {
 
 // TestDeterministic runs the same comparison twice: everything but the timings must
 // match, and another seed must give other numbers.
+// withoutTimes clears a report's wall-clock figures, which vary from run to run.
+func withoutTimes(r *Report) {
+	r.Seconds = 0
+	for i := range r.Comparisons {
+		for j := range r.Comparisons[i].Architectures {
+			for k := range r.Comparisons[i].Architectures[j].PerSeed {
+				r.Comparisons[i].Architectures[j].PerSeed[k].TrainSeconds = 0
+			}
+		}
+	}
+}
+
 func TestDeterministic(t *testing.T) {
 	ae, err := tinyAutoencoder()
 	if err != nil {
@@ -131,14 +145,7 @@ func TestDeterministic(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r.Seconds = 0
-		for i := range r.Comparisons {
-			for j := range r.Comparisons[i].Architectures {
-				for k := range r.Comparisons[i].Architectures[j].PerSeed {
-					r.Comparisons[i].Architectures[j].PerSeed[k].TrainSeconds = 0
-				}
-			}
-		}
+		withoutTimes(r)
 		b, err := json.Marshal(r)
 		if err != nil {
 			t.Fatal(err)
@@ -166,6 +173,7 @@ func TestRunErrors(t *testing.T) {
 		{[]Set{{Scenario: sc}}, Options{Architectures: []string{"middle"}}, `unknown architecture "middle"`},
 		{[]Set{{Scenario: sc}}, Options{Architectures: []string{}}, "no architectures"},
 		{[]Set{{Scenario: sc}}, Options{Seeds: -1}, "-1 seeds"},
+		{[]Set{{Scenario: sc}}, Options{Patience: -1}, "patience -1"},
 		{[]Set{{Scenario: sc}}, Options{Method: "lime"}, `importance method "lime"`},
 		{[]Set{{Scenario: sc}}, Options{}, "needs the autoencoder"},
 	} {
@@ -215,6 +223,67 @@ func TestDataSet(t *testing.T) {
 	for _, want := range []string{"<svg", "mine: fusion architectures compared", ">early<", ">late<", "</svg>"} {
 		if !strings.Contains(svg.String(), want) {
 			t.Errorf("figure SVG lacks %q", want)
+		}
+	}
+}
+
+// TestSharedCases checks that a scenario compared after another, on cases drawn once and
+// relabelled, gives exactly the comparison it gets on its own.
+func TestSharedCases(t *testing.T) {
+	ae, err := tinyAutoencoder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := Options{Quick: true, Seeds: 1, Seed: 3, N: 300, Epochs: 1, Autoencoder: ae, Architectures: []string{Early, Hybrid}}
+	both, err := Run(context.Background(), []Set{{Scenario: builtin(t, "F0")}, {Scenario: builtin(t, "F6")}}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alone, err := Run(context.Background(), []Set{{Scenario: builtin(t, "F6")}}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withoutTimes(both)
+	withoutTimes(alone)
+	a, _ := json.Marshal(both.Comparisons[1])
+	b, _ := json.Marshal(alone.Comparisons[0])
+	if string(a) != string(b) {
+		t.Errorf("F6 after F0 differs from F6 alone:\n%s\n%s", a, b)
+	}
+	if both.Comparisons[0].Truth["clinical_a"] == both.Comparisons[1].Truth["clinical_a"] {
+		t.Errorf("F0 and F6 have the same truth: the cases were not relabelled")
+	}
+}
+
+// TestPatience checks that patience stops the image networks within the epochs asked
+// for and that the report says how many each ran; without it every network runs them all.
+func TestPatience(t *testing.T) {
+	ae, err := tinyAutoencoder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const epochs = 4
+	for _, patience := range []int{0, 1} {
+		o := Options{Quick: true, Seeds: 1, N: 300, Epochs: epochs, Patience: patience, Autoencoder: ae,
+			Architectures: []string{Early, Hybrid, Late}}
+		r, err := Run(context.Background(), []Set{{Scenario: builtin(t, "F1")}}, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Patience != patience {
+			t.Errorf("report patience %d, want %d", r.Patience, patience)
+		}
+		for _, a := range r.Comparisons[0].Architectures {
+			got := a.PerSeed[0].EpochsRun
+			want := map[string]int{Early: 0, Hybrid: 1, Late: 2}[a.Name] // image networks
+			if len(got) != want {
+				t.Errorf("patience %d: %s reports %v epochs run, want %d networks", patience, a.Name, got, want)
+			}
+			for _, e := range got {
+				if e < 1 || e > epochs || (patience == 0 && e != epochs) || (patience > 0 && e < 1+patience && e != epochs) {
+					t.Errorf("patience %d: %s ran %v epochs of %d", patience, a.Name, got, epochs)
+				}
+			}
 		}
 	}
 }

@@ -36,4 +36,9 @@
 // test accuracy and AUC, measures its modality importances, compares them with the
 // ground truth where it is known, and raises the warnings a user can act on (see
 // Warnings).
+//
+// Training the image networks is most of a comparison's time. Scenarios of one run
+// share one draw of cases per size and seed (cohort.Relabel: the cases do not depend on
+// the scenario, only their labels and truth do), and Options.Patience stops an image
+// network whose validation accuracy has stopped improving, keeping its best epoch.
 package architecture

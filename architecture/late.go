@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/fusionlens/fusionlens/fusion"
 	"github.com/fusionlens/fusionlens/importance"
@@ -31,7 +32,10 @@ type late struct {
 	tab     [][2]int      // each group's columns of the tabular vector
 	blocks  []importance.Modality
 	combine *combiner
+	epochs  []int // epochs each image model trained
 }
+
+func (l *late) epochsRun() []int { return slices.Clone(l.epochs) }
 
 func trainLate(ctx context.Context, s schema.Schema, train, val fusion.Dataset, o TrainOptions) (*late, error) {
 	k := len(s.Classes)
@@ -51,12 +55,12 @@ func trainLate(ctx context.Context, s schema.Schema, train, val fusion.Dataset, 
 		if err != nil {
 			return nil, err
 		}
-		to := fusion.DefaultTrainOptions()
-		to.Epochs, to.Seed, to.StopAccuracy, to.Batch = o.Epochs, o.Seed+uint64(j), 1, min(to.Batch, train.N)
-		if _, err := fusion.Train(ctx, net, imageOnly(train, j), imageOnly(val, j), to); err != nil {
+		res, err := fusion.Train(ctx, net, imageOnly(train, j), imageOnly(val, j), o.fusionOptions(o.Seed+uint64(j), train.N))
+		if err != nil {
 			return nil, fmt.Errorf("architecture: late: %s: %w", im.Name, err)
 		}
 		l.images = append(l.images, net)
+		l.epochs = append(l.epochs, len(res.Epochs))
 	}
 	for g, cols := range l.tab {
 		seed := o.Seed + uint64(len(s.Images)+g)

@@ -64,9 +64,16 @@ type Model interface {
 
 // TrainOptions set up the training of a variant.
 type TrainOptions struct {
-	// Epochs is the number of passes over the training cases of every network the
-	// variant trains; none stops early, so every variant sees the data equally often.
+	// Epochs is the largest number of passes over the training cases of every network
+	// the variant trains.
 	Epochs int
+	// Patience, when above 0, stops the training of each image network (the variants'
+	// costly part) once its validation accuracy has not improved for this many epochs,
+	// and keeps the weights of its best epoch (fusion.TrainOptions Patience and
+	// KeepBest). 0 runs every epoch and keeps the last, so every variant sees the data
+	// equally often. The MLPs (early, late's tabular models) cost little and always run
+	// every epoch.
+	Patience int
 	// Seed seeds the initial weights and the shuffles.
 	Seed uint64
 }
@@ -79,6 +86,9 @@ func Train(ctx context.Context, name string, s schema.Schema, train, val fusion.
 	}
 	if o.Epochs < 1 {
 		return nil, fmt.Errorf("architecture: %d epochs, want at least 1", o.Epochs)
+	}
+	if o.Patience < 0 {
+		return nil, fmt.Errorf("architecture: patience %d, want 0 (off) or more epochs", o.Patience)
 	}
 	if train.N < 2 || val.N < 1 {
 		return nil, fmt.Errorf("architecture: %d training and %d validation cases, want at least 2 and 1", train.N, val.N)
@@ -132,6 +142,7 @@ type fused struct {
 	net    *fusion.Net
 	head   *fusion.DenseHead
 	blocks []importance.Modality
+	epochs []int // epochs the network trained
 }
 
 func trainFused(ctx context.Context, name, encoders string, s schema.Schema, train, val fusion.Dataset, o TrainOptions) (*fused, error) {
@@ -143,9 +154,8 @@ func trainFused(ctx context.Context, name, encoders string, s schema.Schema, tra
 	if err != nil {
 		return nil, err
 	}
-	to := fusion.DefaultTrainOptions()
-	to.Epochs, to.Seed, to.StopAccuracy, to.Batch = o.Epochs, o.Seed, 1, min(to.Batch, train.N)
-	if _, err := fusion.Train(ctx, net, train, val, to); err != nil {
+	res, err := fusion.Train(ctx, net, train, val, o.fusionOptions(o.Seed, train.N))
+	if err != nil {
 		return nil, fmt.Errorf("architecture: %s: %w", name, err)
 	}
 	head, err := fusion.HeadOf(net)
@@ -156,13 +166,32 @@ func trainFused(ctx context.Context, name, encoders string, s schema.Schema, tra
 	for _, m := range cfg.Modalities() {
 		widths = append(widths, m.Width)
 	}
-	return &fused{name: name, net: net, head: head, blocks: blocksOf(s, widths)}, nil
+	return &fused{name: name, net: net, head: head, blocks: blocksOf(s, widths), epochs: []int{len(res.Epochs)}}, nil
+}
+
+// fusionOptions are the paper's training options for one image network of the variant:
+// its epochs, shuffle seed and patience, never stopping at a validation accuracy.
+func (o TrainOptions) fusionOptions(seed uint64, n int) fusion.TrainOptions {
+	to := fusion.DefaultTrainOptions()
+	to.Epochs, to.Seed, to.StopAccuracy, to.Batch = o.Epochs, seed, 1, min(to.Batch, n)
+	to.Patience, to.KeepBest = o.Patience, o.Patience > 0
+	return to
+}
+
+// EpochsRun returns how many epochs each image network of m trained (fewer than asked
+// when TrainOptions.Patience stopped it), or nil when m has none (early).
+func EpochsRun(m Model) []int {
+	if e, ok := m.(interface{ epochsRun() []int }); ok {
+		return e.epochsRun()
+	}
+	return nil
 }
 
 func (f *fused) Name() string                  { return f.name }
 func (f *fused) Blocks() []importance.Modality { return slices.Clone(f.blocks) }
 func (f *fused) Head() importance.Head         { return f.head }
 func (f *fused) FusionLayer() bool             { return true }
+func (f *fused) epochsRun() []int              { return slices.Clone(f.epochs) }
 
 func (f *fused) Represent(d fusion.Dataset) ([]float32, error) {
 	z, _, err := f.net.Embed(d)

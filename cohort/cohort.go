@@ -137,7 +137,7 @@ func Build(sc *groundtruth.Scenario, ae *latent.Model, opt Options) (*Cohort, er
 		return nil, err
 	}
 	n := opt.N
-	c := &Cohort{N: n, Seed: opt.Seed, Scenario: cloneScenario(sc),
+	c := &Cohort{N: n, Seed: opt.Seed,
 		Axial: make([]float32, n*Pixels), Coronal: make([]float32, n*Pixels),
 		AxialClass: make([]int, n), CoronalClass: make([]int, n)}
 	if ax == nil {
@@ -175,21 +175,51 @@ func Build(sc *groundtruth.Scenario, ae *latent.Model, opt Options) (*Cohort, er
 		}
 	}
 
-	lab, err := sc.Label(c.X)
-	if err != nil {
+	if err := c.label(sc); err != nil {
 		return nil, err
 	}
+	return c, nil
+}
+
+// label sets what scenario sc makes of the cases' features X: the decision function,
+// labels, threshold, noise and ground-truth importance.
+func (c *Cohort) label(sc *groundtruth.Scenario) error {
+	lab, err := sc.Label(c.X)
+	if err != nil {
+		return err
+	}
+	c.Scenario = cloneScenario(sc)
 	c.F, c.Threshold, c.Flipped, c.Positive = lab.F, lab.Threshold, lab.Flipped, lab.Positive
-	c.Labels = make([]int, n)
+	c.Labels = make([]int, c.N)
 	for i, y := range lab.Y {
 		c.Labels[i] = int(y)
 	}
 	imp, err := sc.Importance(c.X)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	c.Truth = *imp
-	return c, nil
+	return nil
+}
+
+// Relabel returns the cohort Build would give for scenario sc with c's options: the same
+// cases (images, clinical values and features, which do not depend on the scenario),
+// labelled by sc. It costs sc's decision function and truth over the cases, not the
+// images and the autoencoder: comparing several scenarios on one draw of cases builds
+// once and relabels. The result shares c's per-case image, clinical and feature slices
+// (neither is changed by this package).
+func (c *Cohort) Relabel(sc *groundtruth.Scenario) (*Cohort, error) {
+	if sc == nil {
+		return nil, fmt.Errorf("cohort: Relabel needs a scenario")
+	}
+	if err := sc.Validate(); err != nil {
+		return nil, err
+	}
+	r := *c
+	if err := r.label(sc); err != nil {
+		return nil, err
+	}
+	return &r, nil
 }
 
 // cloneScenario copies sc so that later changes to the caller's scenario do not reach

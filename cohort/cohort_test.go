@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -414,5 +415,39 @@ func TestMedMNISTSource(t *testing.T) {
 		if len(count) != len(p.classes) {
 			t.Errorf("view %d drew classes %v, pool has %v", v, count, p.classes)
 		}
+	}
+}
+
+// TestRelabel checks that relabelling a cohort built for one scenario gives exactly the
+// cohort Build gives for another with the same options.
+func TestRelabel(t *testing.T) {
+	a, err := Build(builtin(t, "F0"), ae(t), Options{N: 150, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"F3", "F6", "F0"} {
+		sc := builtin(t, name)
+		want, err := Build(sc, ae(t), Options{N: 150, Seed: 7})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := a.Relabel(sc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: relabelled F0 cohort differs from the one built for %s", name, name)
+		}
+	}
+	if a.Scenario.Name != builtin(t, "F0").Name {
+		t.Errorf("Relabel changed the cohort it was called on: scenario %q", a.Scenario.Name)
+	}
+	if _, err := a.Relabel(nil); err == nil {
+		t.Error("Relabel(nil) gave no error")
+	}
+	bad := *builtin(t, "F1")
+	bad.Name = ""
+	if _, err := a.Relabel(&bad); err == nil {
+		t.Error("Relabel of a scenario without a name gave no error")
 	}
 }

@@ -27,6 +27,10 @@ type TrainOptions struct {
 	// accuracy (the earliest of equals) instead of keeping the last epoch's. The paper
 	// keeps the last.
 	KeepBest bool
+	// Patience, with validation cases, ends training once validation accuracy has not
+	// improved on its best for this many epochs in a row; 0 never stops for that. With
+	// KeepBest the best epoch's weights are kept, so the extra epochs cost only time.
+	Patience int
 	// InputSparsity is the strength lambda of a group-lasso penalty, lambda * sum over
 	// fusion features j of the L2 norm of the head's first-layer weights reading z_j,
 	// applied by its proximal step after each Adam step (decoupled, as AdamW decouples
@@ -72,6 +76,8 @@ func (o TrainOptions) check(m *Net) error {
 		return fmt.Errorf("fusion: train: input sparsity %v, want a number >= 0", o.InputSparsity)
 	case o.RefitEpochs < 0 || (o.RefitEpochs > 0 && o.InputSparsity == 0):
 		return fmt.Errorf("fusion: train: %d refit epochs, want 0, or more with input sparsity > 0", o.RefitEpochs)
+	case o.Patience < 0:
+		return fmt.Errorf("fusion: train: patience %d, want 0 (off) or more epochs", o.Patience)
 	case math.IsNaN(o.StopAccuracy):
 		return fmt.Errorf("fusion: train: stop accuracy is NaN")
 	}
@@ -105,7 +111,8 @@ type EpochResult struct {
 // TrainResult summarises a training run.
 type TrainResult struct {
 	Epochs        []EpochResult
-	EarlyStopped  bool // validation accuracy passed StopAccuracy
+	EarlyStopped  bool // validation accuracy passed StopAccuracy, or stopped improving (Plateau)
+	Plateau       bool // stopped by Patience: validation accuracy stopped improving
 	Best          int  // with KeepBest, the epoch whose weights m holds (from 1); else 0
 	Steps         int
 	Samples       int
@@ -152,6 +159,7 @@ func Train(ctx context.Context, m *Net, train, val Dataset, o TrainOptions) (Tra
 	var busy time.Duration // time spent in training steps
 	var best []float32     // with KeepBest, the best epoch's tensors so far
 	bestAcc := math.Inf(-1)
+	sinceBest, plateauBest := 0, math.Inf(-1) // epochs since validation accuracy last improved
 	if o.KeepBest && val.N > 0 {
 		defer func() {
 			if best != nil {
@@ -235,6 +243,16 @@ func Train(ctx context.Context, m *Net, train, val Dataset, o TrainOptions) (Tra
 		}
 		res.SamplesPerSec = float64(res.Samples) / busy.Seconds()
 		stop := val.N > 0 && er.Val.Accuracy > o.StopAccuracy && epoch < refitFrom
+		if val.N > 0 && epoch < refitFrom {
+			if er.Val.Accuracy > plateauBest {
+				plateauBest, sinceBest = er.Val.Accuracy, 0
+			} else {
+				sinceBest++
+			}
+			if o.Patience > 0 && sinceBest >= o.Patience {
+				stop, res.Plateau = true, true
+			}
+		}
 		if stop && o.RefitEpochs > 0 { // go on to the refit at once
 			res.EarlyStopped = true
 			stop, refitFrom, last = false, epoch+1, epoch+o.RefitEpochs

@@ -121,6 +121,7 @@ func TestTrainRejects(t *testing.T) {
 		{func(o *TrainOptions, d *Dataset) { o.WeightDecay = -1 }},
 		{func(o *TrainOptions, d *Dataset) { o.InputSparsity = -0.1 }},
 		{func(o *TrainOptions, d *Dataset) { o.Epochs = 0 }},
+		{func(o *TrainOptions, d *Dataset) { o.Patience = -1 }},
 		{func(o *TrainOptions, d *Dataset) { d.Labels = append([]int(nil), d.Labels...); d.Labels[3] = 2 }},
 		{func(o *TrainOptions, d *Dataset) { d.Axial = d.Axial[1:] }},
 		{func(o *TrainOptions, d *Dataset) { d.Clinical = d.Clinical[:5] }},
@@ -228,5 +229,55 @@ func TestTrainKeepBest(t *testing.T) {
 	mt, _ := a.Evaluate(val)
 	if mt.Accuracy != bestAcc {
 		t.Errorf("restored network has validation accuracy %v, best epoch had %v", mt.Accuracy, bestAcc)
+	}
+}
+
+// TestTrainPatience checks that training stops exactly when validation accuracy has not
+// improved on its best for Patience epochs, and runs every epoch while it improves.
+func TestTrainPatience(t *testing.T) {
+	cfg := smallConfig()
+	train, val := synthData(cfg, 200, 1), synthData(cfg, 60, 2)
+	o := DefaultTrainOptions()
+	o.Batch, o.Epochs, o.LR, o.StopAccuracy = 20, 12, 1e-2, 1
+	full, err := Train(context.Background(), mustNet(t, cfg, 20, 1), train, val, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if full.Plateau || len(full.Epochs) != o.Epochs {
+		t.Fatalf("without patience: %d epochs, plateau %v; want all %d", len(full.Epochs), full.Plateau, o.Epochs)
+	}
+	stopped := 0
+	for _, patience := range []int{1, 2, 3} {
+		// Where the run without patience would have stopped: the first epoch that is the
+		// patience-th in a row without a new best.
+		want, best, since := len(full.Epochs), math.Inf(-1), 0
+		for _, e := range full.Epochs {
+			if e.Val.Accuracy > best {
+				best, since = e.Val.Accuracy, 0
+			} else if since++; since == patience {
+				want = e.Epoch
+				break
+			}
+		}
+		if want < o.Epochs {
+			stopped++
+		}
+		o.Patience = patience
+		res, err := Train(context.Background(), mustNet(t, cfg, 20, 1), train, val, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Epochs) != want || res.Plateau != (want < o.Epochs) || res.EarlyStopped != res.Plateau {
+			t.Errorf("patience %d: %d epochs (plateau %v, early %v), want %d (validation accuracies %+v)",
+				patience, len(res.Epochs), res.Plateau, res.EarlyStopped, want, full.Epochs)
+		}
+		for i, e := range res.Epochs {
+			if e.Val != full.Epochs[i].Val {
+				t.Errorf("patience %d: epoch %d differs from the run without patience", patience, e.Epoch)
+			}
+		}
+	}
+	if stopped == 0 {
+		t.Errorf("validation accuracy improved in every one of %d epochs, so no patience was put to the test: %+v", o.Epochs, full.Epochs)
 	}
 }

@@ -68,7 +68,8 @@ func (c *Root) tabClass(tab string) string {
 	return "tab"
 }
 
-// OnTab switches between the explainer and the validation section.
+// OnTab switches between the explainer, the validation section and the comparison of
+// architectures.
 func (c *Root) OnTab(tab string) { c.S.Tab = tab }
 
 // OnExample loads the synthetic example case.

@@ -92,7 +92,9 @@ type State struct {
 	ValidationErr    string
 	ValidationMethod string // method whose estimates the validation tab's charts show
 
-	Tab string // "explain" or "validation"
+	Compare CompareState // the "Compare architectures" tab
+
+	Tab string // "explain", "validation" or "compare"
 
 	env   vugu.EventEnv // for async work; nil in tests that do not need it
 	clock func() float64

@@ -10,7 +10,10 @@
 //	go run ./cmd/compare -quick                           # small and fast, for CI
 //
 // Each variant is trained with every seed on that seed's 70/10/20 split (the same split
-// for every variant), scored on the test cases, and its modality importance measured by
+// for every variant; the built-in scenarios share one draw of cases, each labelling it
+// by its own decision), its image networks for at most -epochs, stopped once their
+// validation accuracy has not improved for -patience epochs (their best epoch kept),
+// scored on the test cases, and its modality importance measured by
 // permutation, occlusion and exact Shapley over modalities (and the paper's gradient
 // where there is a fusion layer). It prints a table per scenario or data set with the
 // warnings a user can act on (unimodal collapse, accuracy clearly below the best, late
@@ -61,6 +64,7 @@ type options struct {
 	archs, out, method, autoencoder                string
 	data, images, groups                           string
 	seeds, n, epochs, imageSize, cases, background int
+	patience                                       int
 	seed                                           uint64
 	quick                                          bool
 }
@@ -75,6 +79,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.Uint64Var(&o.seed, "seed", 1, "first seed (the cohort's and the first split's)")
 	fs.IntVar(&o.n, "n", 0, "cohort size of a scenario (0: the scenario's own, 5000 for the built-ins; 600 with -quick)")
 	fs.IntVar(&o.epochs, "epochs", 0, "training epochs of every network (0: 8, or 2 with -quick)")
+	fs.IntVar(&o.patience, "patience", 2, "stop an image network once its validation accuracy has not improved for this many epochs, keeping its best epoch (0: run every epoch, keep the last)")
 	fs.StringVar(&o.method, "method", architecture.Shapley, "model-agnostic method behind modality_importance: shapley, permutation or occlusion")
 	fs.IntVar(&o.cases, "cases", 0, "test cases exact Shapley explains (0: 200, or 40 with -quick)")
 	fs.IntVar(&o.background, "background", 0, "background cases standing for an absent modality in exact Shapley (0: 50, or 20 with -quick)")
@@ -101,8 +106,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if o.data != "" && o.images == "" {
 		return o, fmt.Errorf("-data needs -images: the CSV columns that hold image files")
 	}
-	if o.seeds < 0 || o.n < 0 || o.epochs < 0 || o.cases < 0 || o.background < 0 {
-		return o, fmt.Errorf("-seeds %d, -n %d, -epochs %d, -cases %d, -background %d: want numbers >= 0", o.seeds, o.n, o.epochs, o.cases, o.background)
+	if o.seeds < 0 || o.n < 0 || o.epochs < 0 || o.cases < 0 || o.background < 0 || o.patience < 0 {
+		return o, fmt.Errorf("-seeds %d, -n %d, -epochs %d, -cases %d, -background %d, -patience %d: want numbers >= 0",
+			o.seeds, o.n, o.epochs, o.cases, o.background, o.patience)
 	}
 	return o, nil
 }
@@ -132,7 +138,7 @@ func compare(ctx context.Context, o options, args []string, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
-	ao := architecture.Options{Architectures: archs, Seeds: o.seeds, Seed: o.seed, N: o.n, Epochs: o.epochs, Quick: o.quick,
+	ao := architecture.Options{Architectures: archs, Seeds: o.seeds, Seed: o.seed, N: o.n, Epochs: o.epochs, Patience: o.patience, Quick: o.quick,
 		Method: o.method, Methods: architecture.MethodOptions{Cases: o.cases, Background: o.background}}
 	for _, s := range sets {
 		if s.Scenario != nil {
@@ -261,8 +267,12 @@ func (o options) loadAutoencoder() (*latent.Model, error) {
 // printTables prints a table per comparison, then its warnings.
 func printTables(w io.Writer, r *architecture.Report) {
 	for _, c := range r.Comparisons {
-		fmt.Fprintf(w, "\n%s (%d cases: %d train, %d validation, %d test; %d seed(s), %d epochs; shares by %s)\n",
-			c.Name, c.Cases.N, c.Cases.Train, c.Cases.Val, c.Cases.Test, len(r.Seeds), r.Epochs, r.Method)
+		stop := ""
+		if r.Patience > 0 {
+			stop = fmt.Sprintf(" at most, patience %d", r.Patience)
+		}
+		fmt.Fprintf(w, "\n%s (%d cases: %d train, %d validation, %d test; %d seed(s), %d epochs%s; shares by %s)\n",
+			c.Name, c.Cases.N, c.Cases.Train, c.Cases.Val, c.Cases.Test, len(r.Seeds), r.Epochs, stop, r.Method)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprint(tw, "architecture\taccuracy\t± sd\tAUC\t")
 		for _, m := range c.Modalities {
