@@ -274,8 +274,8 @@ func (s *State) SetEngine(e engine.Engine, id, note string) {
 	}
 	// The reference cohort (200 synthetic cases through the network, seconds in wasm)
 	// starts at once only when the method needs it. Otherwise it waits for the first
-	// explanation on screen (Shown), so that nothing the first explanation does not need
-	// holds up the page's one thread before it.
+	// explanation and its saliency on screen (Shown), so that nothing the first
+	// explanation does not need holds up the page's one thread before it.
 	s.refDeferred = false
 	if _, ok := e.(engine.Preparer); ok && s.Offers.Reference {
 		if m, ok := s.Method(); ok && m.Reference {
@@ -312,10 +312,11 @@ func (s *State) startReference() {
 }
 
 // Shown tells the state that the page has been drawn (the wasm entry calls it after
-// every render, with the lock held). Once an explanation is on screen, the reference
-// cohort that SetEngine deferred starts encoding in the background.
+// every render, with the lock held). Once an explanation is on screen, with its pixel
+// saliency (foreground work) done, the reference cohort that SetEngine deferred starts
+// encoding in the background.
 func (s *State) Shown() {
-	if s.refDeferred && s.Result != nil && s.Result.Pending == "" {
+	if s.refDeferred && s.Result != nil && s.Result.Pending == "" && s.foreground == 0 {
 		s.startReference()
 	}
 }

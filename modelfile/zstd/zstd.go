@@ -16,6 +16,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // ErrLimit is returned, wrapped, when the decoded content would exceed the caller's limit.
@@ -154,6 +155,9 @@ func (d *decoder) frame() error {
 		return fmt.Errorf("%w: a frame declares %d bytes, the limit is %d", ErrLimit, size, d.limit)
 	}
 
+	if known {
+		d.out = slices.Grow(d.out, int(size))
+	}
 	d.frameStart = len(d.out)
 	d.rep = [3]int{1, 4, 8}
 	d.huf = huffTable{}
