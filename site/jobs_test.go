@@ -92,8 +92,8 @@ func TestJobsStopWhenTheModelChanges(t *testing.T) {
 	s.env = env
 	old := &slowEngine{steps: 1000, started: make(chan engine.Progress, 1000)}
 	env.Lock()
+	s.SetMethod("occlusion") // a method that needs the reference cohort: it starts at once
 	s.SetEngine(old, "old", "loaded")
-	s.Shown()
 	env.UnlockRender()
 	<-old.started
 	<-old.started // the worker is between paces
@@ -103,7 +103,6 @@ func TestJobsStopWhenTheModelChanges(t *testing.T) {
 	}
 	next := &slowEngine{steps: 2}
 	s.SetEngine(next, "new", "loaded")
-	s.Shown()
 	env.UnlockRender()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
