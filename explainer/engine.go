@@ -151,9 +151,13 @@ func Open(name string, data []byte, o Options) (*Engine, error) {
 	if len(data) == 0 {
 		return nil, errors.New("the file is empty")
 	}
-	if bytes.HasPrefix(data, []byte("FLNS")) {
-		f, err := modelfile.Decode(bytes.NewReader(data))
-		if err != nil {
+	// The file is decoded once (this used to decode it twice: here for its kind, then in
+	// fusion.LoadBytes), and fusion.FromFile builds the network from it.
+	var f *modelfile.File
+	var err error
+	switch modelfile.Sniff(data) {
+	case modelfile.SniffModel:
+		if f, err = modelfile.Decode(bytes.NewReader(data)); err != nil {
 			return nil, err
 		}
 		if f.Meta.Kind != "" && f.Meta.Kind != fusion.Kind {
@@ -163,11 +167,18 @@ func Open(name string, data []byte, o Options) (*Engine, error) {
 			}
 			return nil, fmt.Errorf("this model file holds %s, not a fusion network", what)
 		}
+	case modelfile.SniffSafetensors:
+		if f, err = modelfile.DecodeSafetensors(bytes.NewReader(data)); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, modelfile.NotModelError(data)
 	}
-	net, meta, err := fusion.LoadBytes(data)
+	net, err := fusion.FromFile(f, 1)
 	if err != nil {
 		return nil, err
 	}
+	meta := f.Meta
 	cfg := net.Config()
 	dense, err := fusion.HeadOf(net)
 	if err != nil {

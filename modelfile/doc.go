@@ -47,10 +47,11 @@
 //
 // # zstd
 //
-// Files are written and read with github.com/klauspost/compress/zstd, natively and in
-// js/wasm. Reading uses one shared decoder (DecodeAll, concurrency 1, low-memory mode, at
-// most an 8 MiB window) that writes no more than the header's body length; the encoder is
-// made on first use, so a program that only reads models does not link it. What this
-// costs the browser's download, and the alternatives measured, is in BENCHMARKS.md
-// ("Reading model files in the page").
+// Files are written with github.com/klauspost/compress/zstd (one shared encoder, made on
+// first use; not in js builds, where Encode fails with errors.ErrUnsupported) and read
+// with package modelfile/zstd, written here, natively and in js/wasm alike, which
+// writes no more than the header's body length. Reading without the library keeps its
+// imports (crypto/rand, log, context) out of the browser's download; what that saves,
+// and the decoders measured before, are in BENCHMARKS.md ("Download" and "Reading model
+// files in the page").
 package modelfile

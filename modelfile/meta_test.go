@@ -97,8 +97,8 @@ func checkMetaRead(t *testing.T, data []byte) {
 // TestShippedModelsRoundTrip checks that every shipped model in weights/ decodes and
 // encodes back to the same bytes, with the options it was written with (modelfile.Compact
 // for the fusion networks, float32 for the autoencoder). They were written before the
-// reader moved from a copy of Go's internal/zstd decoder to klauspost's, so this is also
-// the check that older files still open.
+// reader moved from a copy of Go's internal/zstd decoder to klauspost's and then to
+// package modelfile/zstd, so this is also the check that older files still open.
 func TestShippedModelsRoundTrip(t *testing.T) {
 	paths, err := filepath.Glob(filepath.Join("..", "weights", "*.flns"))
 	if err != nil {

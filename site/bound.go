@@ -104,6 +104,7 @@ func (c *Root) Reset(err error) {
 	s.DecodeImage, s.Fetch, s.env, s.clock = old.DecodeImage, old.Fetch, old.env, old.clock
 	s.Autoencoder, s.aeData = old.Autoencoder, old.aeData
 	s.Models, s.ModelID, s.Engine, s.MethodID = old.Models, old.ModelID, old.Engine, old.MethodID
+	s.refDeferred = old.refDeferred
 	s.Clinical, s.ClinicalErr = append([]ClinicalField(nil), old.Clinical...), old.ClinicalErr
 	for i := range s.Clinical {
 		t, _ := clipField(s.Clinical[i].Text)

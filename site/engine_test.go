@@ -33,7 +33,7 @@ func (e *testEngine) Methods() []engine.Method {
 	}
 	return []engine.Method{
 		{ID: "gradient", Label: "Gradient", Description: "dp/dz at this case."},
-		{ID: "occlusion", Label: "Occlusion", Description: "Signed contributions."},
+		{ID: "occlusion", Label: "Occlusion", Description: "Signed contributions.", Reference: true},
 		{ID: "modality-only", Label: "Modalities only", Description: "No feature scores."},
 	}
 }

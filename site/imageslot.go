@@ -3,7 +3,7 @@ package site
 import (
 	"errors"
 	"image"
-	"image/draw"
+	"image/color"
 	"strconv"
 
 	"github.com/fusionlens/fusionlens/modality"
@@ -238,7 +238,12 @@ func greyOf(img image.Image) *image.Gray {
 	if g, ok := img.(*image.Gray); ok {
 		return g
 	}
-	g := image.NewGray(img.Bounds())
-	draw.Draw(g, g.Rect, img, img.Bounds().Min, draw.Src)
+	b := img.Bounds()
+	g := image.NewGray(b)
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			g.SetGray(x, y, color.GrayModel.Convert(img.At(x, y)).(color.Gray))
+		}
+	}
 	return g
 }

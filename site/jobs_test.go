@@ -66,8 +66,15 @@ func TestPendingExplanationFinishes(t *testing.T) {
 	s, _ := testState(t)
 	eng := &slowEngine{steps: 3}
 	s.SetEngine(eng, "slow", "loaded")
+	if eng.ready || !strings.Contains(s.RefNote, "once the first explanation is on screen") {
+		t.Fatalf("reference job ran before the first explanation was shown: ready %v, note %q", eng.ready, s.RefNote)
+	}
+	if s.Result == nil || s.Result.Pending != "" {
+		t.Fatalf("no first explanation: %+v (%s)", s.Result, s.ResultErr)
+	}
+	s.Shown()
 	if !eng.ready || !strings.Contains(s.RefNote, "ready") {
-		t.Fatalf("reference job did not run: note %q", s.RefNote)
+		t.Fatalf("reference job did not run once the explanation was shown: note %q", s.RefNote)
 	}
 	eng.ready = false // pretend it is not, to see Finish complete a pending result
 	s.SetMethod("occlusion")
@@ -85,6 +92,7 @@ func TestJobsStopWhenTheModelChanges(t *testing.T) {
 	s.env = env
 	old := &slowEngine{steps: 1000, started: make(chan engine.Progress, 1000)}
 	env.Lock()
+	s.SetMethod("occlusion") // a method that needs the reference cohort: it starts at once
 	s.SetEngine(old, "old", "loaded")
 	env.UnlockRender()
 	<-old.started
@@ -204,4 +212,29 @@ func TestValidationJSONFromThePlatform(t *testing.T) {
 func mustJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// TestReferenceDeferred checks when the reference cohort starts: not with a model whose
+// method does not need it, nor when the page is drawn before there is an explanation,
+// but when a method that needs it is chosen; at once for a model opened with such a
+// method selected.
+func TestReferenceDeferred(t *testing.T) {
+	s := NewState(nil)
+	s.Clinical = testFields()
+	eng := &slowEngine{steps: 2}
+	s.SetEngine(eng, "slow", "loaded")
+	s.Shown() // no images yet, so no explanation on screen
+	if eng.ready || s.Busy("reference") {
+		t.Fatalf("reference cohort started with nothing explained: note %q", s.RefNote)
+	}
+	s.SetMethod("occlusion")
+	if !eng.ready || !strings.Contains(s.RefNote, "ready") {
+		t.Fatalf("choosing occlusion did not encode the reference cohort: note %q", s.RefNote)
+	}
+
+	next := &slowEngine{steps: 2}
+	s.SetEngine(next, "next", "loaded") // occlusion stays selected
+	if !next.ready || !strings.Contains(s.RefNote, "ready") {
+		t.Fatalf("a model opened with occlusion selected did not encode its reference cohort: note %q", s.RefNote)
+	}
 }

@@ -2,7 +2,7 @@ package site
 
 import (
 	"image"
-	"image/draw"
+	"image/color"
 	"sync/atomic"
 
 	"github.com/vugu/vugu/js"
@@ -60,8 +60,7 @@ func drawInto(holder js.Value, img image.Image, gen uint64) {
 		return
 	}
 	b := img.Bounds()
-	rgba := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
-	draw.Draw(rgba, rgba.Rect, img, b.Min, draw.Src)
+	rgba := rgbaOf(img)
 	cv.Set("width", b.Dx())
 	cv.Set("height", b.Dy())
 	arr := js.Global().Get("Uint8ClampedArray").New(len(rgba.Pix))
@@ -88,4 +87,31 @@ func drawGray(cv js.Value, g *image.Gray) {
 	js.CopyBytesToJS(arr, rgba)
 	data := js.Global().Get("ImageData").New(arr, w, h)
 	cv.Call("getContext", "2d").Call("putImageData", data, 0, 0)
+}
+
+// rgbaOf returns img as RGBA pixels with its bounds moved to the origin: a copy of a
+// grey or RGBA picture's bytes (the page's two kinds), any other kind converted pixel by
+// pixel. It does the one job image/draw's Draw did here without linking that package
+// (15 KB of main.wasm's code).
+func rgbaOf(img image.Image) *image.RGBA {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	out := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		row := out.Pix[y*out.Stride:][:4*w]
+		switch src := img.(type) {
+		case *image.RGBA:
+			copy(row, src.Pix[src.PixOffset(b.Min.X, b.Min.Y+y):][:4*w])
+		case *image.Gray:
+			for x, v := range src.Pix[src.PixOffset(b.Min.X, b.Min.Y+y):][:w] {
+				row[4*x], row[4*x+1], row[4*x+2], row[4*x+3] = v, v, v, 255
+			}
+		default:
+			for x := 0; x < w; x++ {
+				c := color.RGBAModel.Convert(img.At(b.Min.X+x, b.Min.Y+y)).(color.RGBA)
+				row[4*x], row[4*x+1], row[4*x+2], row[4*x+3] = c.R, c.G, c.B, c.A
+			}
+		}
+	}
+	return out
 }

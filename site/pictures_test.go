@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"image"
+	"image/draw"
 	"image/png"
 	"math"
 	"strings"
@@ -119,5 +120,32 @@ func TestHeatRamp(t *testing.T) {
 			t.Errorf("heat ramp gets darker at %d/20", i)
 		}
 		prev = l
+	}
+}
+
+// TestRGBAOfMatchesDraw checks rgbaOf and greyOf, which replace image/draw in the page,
+// against draw.Draw on grey, RGBA and NRGBA pictures whose bounds do not start at the
+// origin.
+func TestRGBAOfMatchesDraw(t *testing.T) {
+	r := image.Rect(3, 5, 3+7, 5+4)
+	grey, rgba, nrgba := image.NewGray(r), image.NewRGBA(r), image.NewNRGBA(r)
+	for i := range grey.Pix {
+		grey.Pix[i] = uint8(37 * i)
+	}
+	for i := range rgba.Pix {
+		rgba.Pix[i] = uint8(11*i + 3)
+		nrgba.Pix[i] = uint8(29*i + 1)
+	}
+	for name, img := range map[string]image.Image{"grey": grey, "rgba": rgba, "nrgba": nrgba} {
+		want := image.NewRGBA(image.Rect(0, 0, r.Dx(), r.Dy()))
+		draw.Draw(want, want.Rect, img, r.Min, draw.Src)
+		if got := rgbaOf(img); got.Rect != want.Rect || !bytes.Equal(got.Pix, want.Pix) {
+			t.Errorf("rgbaOf(%s) = %v %v, draw.Draw gives %v %v", name, got.Rect, got.Pix[:8], want.Rect, want.Pix[:8])
+		}
+		wantGrey := image.NewGray(r)
+		draw.Draw(wantGrey, r, img, r.Min, draw.Src)
+		if got := greyOf(img); got.Rect != r || !bytes.Equal(got.Pix, wantGrey.Pix) {
+			t.Errorf("greyOf(%s) differs from draw.Draw: %v against %v", name, got.Pix[:8], wantGrey.Pix[:8])
+		}
 	}
 }

@@ -70,8 +70,9 @@ type State struct {
 	Work    engine.Progress
 	WorkKey string
 	// RefNote says how far the engine's reference cohort is; RefErr why it failed.
-	RefNote string
-	RefErr  string
+	RefNote     string
+	RefErr      string
+	refDeferred bool // the reference cohort waits for Shown or a method that needs it
 
 	// Truth is the ground-truth check of the current model and method, nil when not run;
 	// TruthErr says why it failed. Once asked for, the check follows method changes.
@@ -248,7 +249,9 @@ func (s *State) ClinicalGroup(m modality.Modality) []*ClinicalField {
 }
 
 // SetEngine installs a loaded model and explains the current inputs with it. An engine
-// with a reference cohort starts encoding it in the background.
+// with a reference cohort encodes it in the background: at once when the method needs
+// it, else after the first explanation is on screen (Shown) or when a method that needs
+// it is chosen.
 func (s *State) SetEngine(e engine.Engine, id, note string) {
 	s.dropJobs()
 	s.applyLayout(e)
@@ -261,22 +264,6 @@ func (s *State) SetEngine(e engine.Engine, id, note string) {
 	for _, sl := range s.Slots {
 		sl.enc = nil
 	}
-	if p, ok := e.(engine.Preparer); ok && s.Offers.Reference {
-		s.RefNote = "Encoding the reference cohort of synthetic cases in the background."
-		s.enqueue(job{key: "reference", run: p.Prepare,
-			ms: func(ms float64) { s.Timings.ReferenceMS = ms },
-			done: func(err error) {
-				if err != nil {
-					s.RefNote, s.RefErr = "", "Reference cohort: "+err.Error()
-					return
-				}
-				s.RefNote = "Reference cohort ready"
-				if s.Timings.ReferenceMS > 0 {
-					s.RefNote += " (encoded in " + ftoa(s.Timings.ReferenceMS/1000, 1) + " s)"
-				}
-				s.RefNote += "."
-			}})
-	}
 	if e != nil {
 		ms := e.Methods()
 		keep := false
@@ -287,13 +274,62 @@ func (s *State) SetEngine(e engine.Engine, id, note string) {
 			s.MethodID = ms[0].ID
 		}
 	}
+	// The reference cohort (200 synthetic cases through the network, seconds in wasm)
+	// starts at once only when the method needs it. Otherwise it waits for the first
+	// explanation and its saliency on screen (Shown), so that nothing the first
+	// explanation does not need holds up the page's one thread before it.
+	s.refDeferred = false
+	if _, ok := e.(engine.Preparer); ok && s.Offers.Reference {
+		if m, ok := s.Method(); ok && m.Reference {
+			s.startReference()
+		} else {
+			s.refDeferred = true
+			s.RefNote = "The reference cohort of synthetic cases is encoded in the background once the first explanation is on screen."
+		}
+	}
 	s.recompute()
+}
+
+// startReference queues the encoding of the engine's reference cohort.
+func (s *State) startReference() {
+	p, ok := s.Engine.(engine.Preparer)
+	if !ok || !s.Offers.Reference {
+		return
+	}
+	s.refDeferred = false
+	s.RefNote, s.RefErr = "Encoding the reference cohort of synthetic cases in the background.", ""
+	s.enqueue(job{key: "reference", run: p.Prepare,
+		ms: func(ms float64) { s.Timings.ReferenceMS = ms },
+		done: func(err error) {
+			if err != nil {
+				s.RefNote, s.RefErr = "", "Reference cohort: "+err.Error()
+				return
+			}
+			s.RefNote = "Reference cohort ready"
+			if s.Timings.ReferenceMS > 0 {
+				s.RefNote += " (encoded in " + ftoa(s.Timings.ReferenceMS/1000, 1) + " s)"
+			}
+			s.RefNote += "."
+		}})
+}
+
+// Shown tells the state that the page has been drawn (the wasm entry calls it after
+// every render, with the lock held). Once an explanation is on screen, with its pixel
+// saliency (foreground work) done, the reference cohort that SetEngine deferred starts
+// encoding in the background.
+func (s *State) Shown() {
+	if s.refDeferred && s.Result != nil && s.Result.Pending == "" && s.foreground == 0 {
+		s.startReference()
+	}
 }
 
 // SetMethod selects the attribution method (and re-runs the ground-truth check for it
 // when the check was asked for).
 func (s *State) SetMethod(id string) {
 	s.MethodID = id
+	if m, ok := s.Method(); ok && m.Reference && s.refDeferred {
+		s.startReference()
+	}
 	s.recompute()
 	if s.truthWanted {
 		s.RunTruth()

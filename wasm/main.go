@@ -103,6 +103,11 @@ func main() {
 		}
 		js.Global().Set("fusionlensRendered", t)
 		publish(root.S.Timings)
+		// Work deferred until something is on screen (the reference cohort) starts now.
+		ee := r.EventEnv()
+		ee.Lock()
+		root.S.Shown()
+		ee.UnlockOnly()
 	}
 }
 

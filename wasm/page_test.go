@@ -61,11 +61,16 @@ func TestPageWithEngine(t *testing.T) {
 	if s.Engine == nil || s.ModelErr != "" {
 		t.Fatalf("model not opened: %q", s.ModelErr)
 	}
-	if !strings.Contains(s.RefNote, "ready") {
-		t.Errorf("reference note %q after the synchronous jobs", s.RefNote)
-	}
 	if s.Result == nil || s.Result.Pending != "" || s.Result.Method != "gradient" {
 		t.Fatalf("first result %+v (%s)", s.Result, s.ResultErr)
+	}
+	// The gradient needs no reference cohort: it is encoded once the explanation is shown.
+	if strings.Contains(s.RefNote, "ready") {
+		t.Errorf("reference note %q before the first explanation was shown", s.RefNote)
+	}
+	s.Shown()
+	if !strings.Contains(s.RefNote, "ready") {
+		t.Errorf("reference note %q after the synchronous jobs", s.RefNote)
 	}
 	for _, m := range []string{"kernelshap", "permutation", "occlusion"} {
 		s.SetMethod(m)

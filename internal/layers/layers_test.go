@@ -21,7 +21,7 @@ var house = []struct {
 	{"conventions", []string{"modality", "internal/quote", "internal/limitread", "internal/rank"}},
 	{"inputs", []string{"npz", "phantom", "ctimage", "medmnist", "clinical", "schema", "casefile"}},
 	{"core", []string{"nn"}},
-	{"network", []string{"modelfile", "fusion"}},
+	{"network", []string{"modelfile/zstd", "modelfile", "fusion"}},
 	{"truth", []string{"groundtruth", "latent", "internal/fixture", "internal/badinput", "cohort"}},
 	{"out", []string{"importance", "validation", "validation/figure", "architecture", "engine", "explainer",
 		"explainer/truthcheck", "explainer/cases", "explainer/internal/scenariotable", "explainer/testmodel"}},
