@@ -84,7 +84,7 @@ func interactionMatrixText(v float64) string {
 }
 
 // interactionMatrixShort shortens a modality label for a column head at phone width:
-// "CT axial" -> "CT ax", "Clinical A" -> "Clin A".
+// "CT axial" -> "CT axi", "Clinical A" -> "Clin A".
 func interactionMatrixShort(label string) string {
 	words := strings.Fields(label)
 	if len(words) == 0 {
