@@ -130,7 +130,7 @@ const readShown = `(() => {
     shares: rows.map(g => +g.dataset.value),
     scores: rows.map(g => +g.dataset.score),
     features: [...document.querySelectorAll('[data-testid="feature-importance"] rect[data-value]')].map(r => +r.dataset.value),
-    scope: chart.parentElement.querySelector('.note').textContent,
+    scope: chart.closest('.card').querySelector('p.note').textContent,
   };
 })()`
 
