@@ -20,24 +20,24 @@ import (
 // Export is the JSON document of one explanation. Field names follow cmd/explain -json
 // where they mean the same.
 type Export struct {
-	Generator string         `json:"generator"`
-	Model     ExportModel    `json:"model"`
-	Case      ExportCase     `json:"case"`
-	Method    ExportMethod   `json:"method"`
-	P         float64        `json:"p_class1"`
-	Class     int            `json:"predicted_class"`
-	Scores    string         `json:"scores"` // what a modality or feature value means
-	Modality  []ExportShare  `json:"modalities"`
-	Features  []ExportShare  `json:"features,omitempty"`
-	Gradient  []float64      `json:"gradient_dp_dz"`
-	Saliency  *ExportPeaks   `json:"saliency_peak,omitempty"`
-	Truth     *ExportTruth   `json:"ground_truth_check,omitempty"`
+	Generator string        `json:"generator"`
+	Model     ExportModel   `json:"model"`
+	Case      ExportCase    `json:"case"`
+	Method    ExportMethod  `json:"method"`
+	P         float64       `json:"p_class1"`
+	Class     int           `json:"predicted_class"`
+	Scores    string        `json:"scores"` // what a modality or feature value means
+	Modality  []ExportShare `json:"modalities"`
+	Features  []ExportShare `json:"features,omitempty"`
+	Gradient  []float64     `json:"gradient_dp_dz"`
+	Saliency  *ExportPeaks  `json:"saliency_peak,omitempty"`
+	Truth     *ExportTruth  `json:"ground_truth_check,omitempty"`
 	// Uncertainty says how the intervals of the shares were made, when computed.
 	Uncertainty *ExportUncertainty `json:"uncertainty,omitempty"`
 	// Interactions are the modalities' pairwise interactions for the case, when computed.
 	Interactions *ExportInteractions `json:"modality_interactions,omitempty"`
-	Notice    string         `json:"notice"`
-	Timings   map[string]any `json:"timings_ms,omitempty"`
+	Notice       string              `json:"notice"`
+	Timings      map[string]any      `json:"timings_ms,omitempty"`
 }
 
 // ExportModel describes the model.
