@@ -227,3 +227,22 @@ func TestExportIntervalsAndInteractions(t *testing.T) {
 		t.Errorf("strength %v, want %v", *x.Strength, want)
 	}
 }
+
+func TestExportSVGWhiskers(t *testing.T) {
+	s, _ := detailState(t)
+	s.SetMethod("occlusion")
+	svg, err := s.ExportSVG()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(svg, `stroke="#1a2330" stroke-width="1.5"`); n != 3*4 {
+		t.Errorf("%d whisker lines in the saved SVG, want 12", n)
+	}
+	if n := strings.Count(svg, ">≈</text>"); n != 2 {
+		t.Errorf("%d rank marks in the saved SVG, want 2", n)
+	}
+	s.SetMethod("gradient")
+	if svg, _ := s.ExportSVG(); strings.Contains(svg, `stroke-width="1.5"`) || !strings.Contains(svg, "No sampling spread") {
+		t.Error("the saved SVG of an exact method draws whiskers or does not say why it has none")
+	}
+}

@@ -371,14 +371,37 @@ func (s *State) ExportSVG() (string, error) {
 	text(pad, y, 12, "600", "#5a6676", "start", "SHARE OF THE IMPORTANCE PER INPUT")
 	y += 10
 	bars, _ := modalityBarsFor(s.Result, s.Mods)
+	bars = withIntervals(bars, s.uncertainty())
 	const labelW, valueW = 110, 120
 	barMax := float64(w - 2*pad - labelW - valueW)
+	line := func(x1, y1, x2, y2 float64) {
+		b.WriteString(`<line x1="` + ftoa(x1, 2) + `" y1="` + ftoa(y1, 2) + `" x2="` + ftoa(x2, 2) + `" y2="` + ftoa(y2, 2) + `" stroke="#1a2330" stroke-width="1.5"/>` + "\n")
+	}
 	for i, bar := range bars {
 		text(pad, y+15, 12, "400", "#1a2330", "start", bar.Label)
 		rect(pad+labelW, y+3, barMax, 16, "#eef1f4")
 		rect(pad+labelW, y+3, bar.Share*barMax, 16, s.colour(i))
-		text(pad+labelW+bar.Share*barMax+6, y+15, 12, "400", "#1a2330", "start", bar.Percent+s.signSuffix(bar.Sign))
+		end := bar.Share * barMax
+		if bar.Whisker {
+			lo, hi := pad+labelW+bar.Lo*barMax, pad+labelW+bar.Hi*barMax
+			line(lo, y+11, hi, y+11)
+			line(lo, y+6, lo, y+16)
+			line(hi, y+6, hi, y+16)
+			end = math.Max(end, bar.Hi*barMax)
+		}
+		if bar.Unsupported {
+			text(pad+labelW-4, y+15, 12, "700", "#a33a00", "end", "≈")
+		}
+		text(pad+labelW+end+6, y+15, 12, "400", "#1a2330", "start", bar.Percent+s.signSuffix(bar.Sign))
 		y += 24
+	}
+	if u := s.uncertainty(); u != nil {
+		note := "No sampling spread: the method is deterministic and reads no background, so no whiskers."
+		if !u.Exact {
+			note = "Whiskers: " + ftoa(100*u.Level, 0) + " % bootstrap intervals, " + strconv.Itoa(u.Resamples) + " resamples; ≈ marks a rank they cannot support."
+		}
+		text(pad, y+10, 10, "400", "#5a6676", "start", note)
+		y += 16
 	}
 	if s.Result.Features != nil {
 		y += 16
