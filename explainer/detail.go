@@ -139,6 +139,9 @@ func (e *Engine) Interactions(c engine.Case, pace engine.Pace) (x engine.Interac
 	e.mu.Unlock()
 	const what = "Modality interactions"
 	head := e.paced(pace, what)
+	// One unit of work, not done until the end: the page re-renders its progress at most
+	// every paceEvery, not at every slice (as it does for work of unknown size).
+	head.progress(what, 0, 1)
 	if head.h, err = e.dense.ForClass(k); err != nil {
 		return engine.Interactions{}, err
 	}
