@@ -87,7 +87,7 @@ func (e *Engine) Intervals(c engine.Case, method string, pace engine.Pace) (u en
 	case noReference[m.Name]:
 		u.Over = "the method's random draws (a new seed on each resample)"
 	default:
-		u.Over = "the " + n + " synthetic reference cases standing for absent inputs, drawn with replacement, and the method's random draws"
+		u.Over = "the " + n + " synthetic reference cases the method compares the case with, drawn with replacement, and its random draws"
 	}
 	if m.Local == nil {
 		e.mu.Lock()
