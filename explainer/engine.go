@@ -317,9 +317,9 @@ func (e *Engine) Meta() modelfile.Meta {
 // keystroke, the one closest to the ground truth on the validation platform's scenarios
 // (RESULTS.md, the paper's training: RMSE 0.044 on the shipped models' eight built-in
 // scenarios, 0.046 on the sealed scenario files U7-U9, ahead of the whitened gradient's
-// 0.063 and 0.054). Shapley values and KernelSHAP come closer on the built-ins (0.036)
-// but take 70-100 ms a case in the browser, and permutation (0.027) has no per-case
-// form. The page shows why in one line under the method select, with the figure read
+// 0.063 and 0.054). Shapley values and KernelSHAP come closer (0.036 on the built-ins)
+// but are slow methods here, run off the event handler (57-101 ms from request to chart
+// in the page, BENCHMARKS.md), and permutation (0.027) has no per-case form. The page shows why in one line under the method select, with the figure read
 // from the shipped validation results; TestDefaultMethodIsMostFaithfulFast keeps the
 // choice true to them. Other layouts have no reference cohort and start with the
 // paper's gradient.
