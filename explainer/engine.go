@@ -318,8 +318,9 @@ func (e *Engine) Meta() modelfile.Meta {
 // (RESULTS.md, the paper's training: RMSE 0.044 on the shipped models' eight built-in
 // scenarios, 0.046 on the sealed scenario files U7-U9, ahead of the whitened gradient's
 // 0.063 and 0.054). Shapley values and KernelSHAP come closer (0.036 on the built-ins)
-// but are slow methods here, run off the event handler (57-101 ms from request to chart
-// in the page, BENCHMARKS.md), and permutation (0.027) has no per-case form. The page shows why in one line under the method select, with the figure read
+// but cost 3-9 ms a case in the browser against occlusion's 0.6-0.7 ms (BENCHMARKS.md),
+// beyond the design's "well under a millisecond" per keystroke, so they stay slow
+// methods, run off the event handler; permutation (0.027) has no per-case form. The page shows why in one line under the method select, with the figure read
 // from the shipped validation results; TestDefaultMethodIsMostFaithfulFast keeps the
 // choice true to them. Other layouts have no reference cohort and start with the
 // paper's gradient.

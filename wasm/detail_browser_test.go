@@ -141,6 +141,13 @@ func TestBrowserDetails(t *testing.T) {
 			t.Errorf("interval note %q", note)
 		}
 		b.Screenshot(t, "details-desktop")
+		// How the default method's keystroke compares with exact Shapley values of one
+		// case in this browser (logged for BENCHMARKS.md, not asserted).
+		tm := bt.Eval[map[string]any](t, b, `window.fusionlensTimeEngine(50)`)
+		t.Logf("browser timing: %v re-explanation %v ms, exact Shapley values of one case %v ms (means of 50)", tm["defaultMethod"], tm["defaultMS"], tm["shapleyMS"])
+		if tm["defaultMethod"] != explainer.DefaultMethod {
+			t.Errorf("timing hook: %v", tm)
+		}
 	})
 
 	t.Run("interaction-matrix", func(t *testing.T) {
