@@ -84,7 +84,11 @@ func timeEngine(r *domrender.JSRenderer, root *site.Root) js.Func {
 		// Once the reference cohort is ready: the default method's re-explanation (a
 		// keystroke) and exact modality Shapley values of the same case computed at once
 		// (what Finish does off the event handler, without its pauses), for the choice of
-		// the default method.
+		// the default method. Only while no background job runs: one that holds the
+		// engine's work lock waits for the render lock this call holds.
+		if root.S.WorkKey != "" {
+			return o
+		}
 		za, _ := e.Encode(a)
 		zc, _ := e.Encode(c)
 		first := e.Methods()[0].ID
