@@ -252,3 +252,10 @@ func (m *nativeModel) fusion(t *testing.T, c nativeCase) []float32 {
 	}
 	return z
 }
+
+// clickJS clicks the element with the test ID from script, not at its coordinates: the
+// page's layout moves while background work (intervals, the interaction matrix) lands,
+// and a click at coordinates measured a moment before can miss.
+func clickJS(testid string) chromedp.Action[chromedp.Void] {
+	return chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-testid="` + testid + `"]').click()`)
+}

@@ -555,7 +555,7 @@ func TestBrowserEngine(t *testing.T) {
 			b.WaitFor(t, fmt.Sprintf("example case %d", i), fmt.Sprintf(`document.querySelector('.example .note.ok').textContent.includes("example case %d:")`, i))
 			waitMethod(t, b, "gradient")
 		}
-		b.Run(t, "running the check", chromedp.Click(bt.TestID("truth-run")))
+		b.Run(t, "running the check", clickJS("truth-run"))
 		b.WaitLong(t, "the gradient check", `document.querySelector('[data-testid="truth-check"]')?.dataset.method === "gradient"`, bt.BackgroundTimeout)
 		b.WaitFor(t, "the saliency", `document.querySelectorAll('[data-testid="saliency"] img.pixelated').length === 2`)
 		b.Run(t, "scrolling up", chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
@@ -571,7 +571,7 @@ func TestBrowserEngine(t *testing.T) {
 		b.WaitFor(t, "the other model", `document.querySelector('[data-testid="prediction"]')?.dataset.model === "shipped:`+other+`"`)
 		selectOption(t, b, "method-select", "kernelshap")
 		waitMethod(t, b, "kernelshap")
-		b.Run(t, "running the check", chromedp.Click(bt.TestID("truth-run")))
+		b.Run(t, "running the check", clickJS("truth-run"))
 		b.WaitLong(t, "the KernelSHAP check", `document.querySelector('[data-testid="truth-check"]')?.dataset.method === "kernelshap"`, bt.BackgroundTimeout)
 		b.WaitFor(t, "the saliency", `document.querySelectorAll('[data-testid="saliency"] img.pixelated').length === 2`)
 		b.Run(t, "scrolling up", chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
