@@ -63,6 +63,10 @@ type Method struct {
 	// Global is set for methods with no per-case form: their scores describe the
 	// reference cohort, and Explanation.Scope says so.
 	Global bool
+	// Fast is set for per-case methods that Explain answers within a frame (once the
+	// reference cohort is ready, for Reference methods), so the page can re-explain at
+	// every keystroke; the others are completed through Finish, off the event handler.
+	Fast bool
 }
 
 // Explanation is one prediction and its attribution.
@@ -206,4 +210,72 @@ type TruthCheck struct {
 	// cannot pause (0 when the cohort was already drawn). In the browser it runs in the
 	// check's Web Worker, so the page goes on meanwhile.
 	DrawMS float64
+}
+
+// Detailer is an engine that adds to a finished explanation what costs more than a
+// frame: intervals on its modality shares and the modalities' pairwise interactions. The
+// page asks for them after the explanation is on screen, off the event handler, and
+// calls pace between slices of work.
+type Detailer interface {
+	// Intervals resamples what the method's explanation of c depends on and returns the
+	// spread of its modality (and feature) shares.
+	Intervals(c Case, method string, pace Pace) (Uncertainty, error)
+	// Interactions returns the pairwise interactions of the modalities for c.
+	Interactions(c Case, pace Pace) (Interactions, error)
+}
+
+// Interval is a closed interval [Lo, Hi] of a share, as [lo, hi].
+type Interval [2]float64
+
+// Uncertainty is the spread of one explanation's shares (|score| over the sum of
+// |scores|) over resamples: percentile bootstrap intervals, and which places of the
+// modalities' ranking the resamples support.
+type Uncertainty struct {
+	Method string // the Method.ID whose shares these are
+	// Over says what was resampled, e.g. "the 200 reference cases, drawn with
+	// replacement, and the method's random draws".
+	Over      string
+	Resamples int     // resamples made
+	Level     float64 // nominal coverage of each interval, e.g. 0.95
+	// Exact is set when the method draws nothing that could be resampled (it reads no
+	// background cases and has no random draws): every interval is the point itself.
+	Exact bool
+	// MethodRuns is how many more runs of the method the intervals cost.
+	MethodRuns int
+	// Modalities and Features hold one interval per modality and per fusion feature
+	// (Features nil when the method scores modalities only).
+	Modalities []Interval
+	Features   []Interval
+	// Ranks are the orders of neighbouring modalities in the explanation's ranking,
+	// highest first, each with the fraction of resamples that keep it; RankSupported
+	// says per modality whether its orders against both neighbours are kept by at least
+	// RankSupportLevel of the resamples.
+	Ranks            []RankOrder
+	RankSupported    []bool
+	RankSupportLevel float64
+}
+
+// RankOrder is one order of two modalities: Higher ranked above Lower (indices in
+// fusion-vector order), kept by the fraction Support of the resamples.
+type RankOrder struct {
+	Higher, Lower int
+	Support       float64
+	Supported     bool
+}
+
+// Interactions are the pairwise interactions of the modalities for one case: the
+// Shapley interaction index of the log-odds of the explained class, absent modalities
+// taken from background cases. A positive index says two modalities reinforce each
+// other, a negative one that they stand in for each other.
+type Interactions struct {
+	Class int    // the class whose log-odds the index reads
+	Value string // what the index is of, in words
+	// Index is the symmetric matrix of the signed index, in fusion-vector order, with
+	// zeros on the diagonal.
+	Index [][]float64
+	// Shapley is each modality's Shapley value in the same log-odds, from the same
+	// coalitions; nil when the index is sampled.
+	Shapley    []float64
+	Exact      bool // every coalition was evaluated
+	Background int  // background cases standing for an absent modality
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/fusionlens/fusionlens/cohort"
+	"github.com/fusionlens/fusionlens/engine"
 	"github.com/fusionlens/fusionlens/fusion"
 	"github.com/fusionlens/fusionlens/groundtruth"
 	"github.com/fusionlens/fusionlens/latent"
@@ -152,4 +153,48 @@ func BenchmarkTruthCohort(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkDetails is what the page adds to one case's explanation after it is on
+// screen, against the reference cohort of the page's size (200): the interaction matrix
+// and the intervals of the default method, beside their peers, one explanation by the
+// default method (what a keystroke costs) and one by exact modality Shapley values (the
+// same coalitions over the 50 background cases the coalition methods draw).
+func BenchmarkDetails(b *testing.B) {
+	e := untrained(b, Options{})
+	if err := e.Prepare(nil); err != nil {
+		b.Fatal(err)
+	}
+	ax, co, clin := benchCase()
+	za, _ := e.Encode(ax)
+	zc, _ := e.Encode(co)
+	c := engine.Case{Features: [][]float32{za, zc}, Tabular: clin, Class: 1}
+	b.Run("explain-"+DefaultMethod, func(b *testing.B) {
+		for b.Loop() {
+			if _, err := e.Explain(za, zc, clin, DefaultMethod); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("explain-shapley", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := e.Finish(za, zc, clin, "shapley", nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("interactions", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := e.Interactions(c, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("intervals-"+DefaultMethod, func(b *testing.B) {
+		for b.Loop() {
+			if _, err := e.Intervals(c, DefaultMethod, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

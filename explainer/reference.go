@@ -198,6 +198,9 @@ type pacedHead struct {
 	what  string
 	slice time.Duration
 	last  time.Duration // of the last pace call, since epoch
+	// done and total are the progress a computation reported through progress (0, 0
+	// when it reports none).
+	done, total int
 }
 
 // epoch is the base of pacedHead's clock. A pacedHead keeps durations, not a time.Time:
@@ -229,10 +232,15 @@ func (p *pacedHead) tick() {
 	if p.pace == nil || time.Since(epoch)-p.last < p.slice {
 		return
 	}
-	if err := p.pace(engine.Progress{What: p.what}); err != nil {
+	if err := p.pace(engine.Progress{What: p.what, Done: p.done, Total: p.total}); err != nil {
 		panic(stop{err})
 	}
 	p.last = time.Since(epoch)
+}
+
+// progress records how far a computation on the head has come, shown at the next pace.
+func (p *pacedHead) progress(what string, done, total int) {
+	p.what, p.done, p.total = what, done, total
 }
 
 // Dim is the length of a fusion vector.

@@ -350,7 +350,7 @@ func percentiles(samples [][]float64, k int, level float64) []Interval {
 		for b, s := range samples {
 			col[b] = s[j]
 		}
-		slices.Sort(col)
+		insertionSort(col, func(a, b float64) bool { return a < b })
 		out[j] = Interval{quantile(col, (1-level)/2), quantile(col, (1+level)/2)}
 	}
 	return out
@@ -377,15 +377,7 @@ func rankSupport(point []float64, samples [][]float64) ([]RankSupport, []bool) {
 	for i := range order {
 		order[i] = i
 	}
-	slices.SortStableFunc(order, func(a, b int) int {
-		switch {
-		case point[a] > point[b]:
-			return -1
-		case point[a] < point[b]:
-			return 1
-		}
-		return 0
-	})
+	insertionSort(order, func(a, b int) bool { return point[a] > point[b] })
 	ranks := make([]RankSupport, 0, max(m-1, 0))
 	for k := 0; k+1 < m; k++ {
 		hi, lo := order[k], order[k+1]
@@ -412,4 +404,16 @@ func resampleSeed(seed uint64, b int) uint64 {
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
 	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
 	return z ^ (z >> 31)
+}
+
+// insertionSort sorts v stably by less. The bootstrap sorts a few hundred resampled
+// values per column and a few modalities, where it is fast enough; it keeps the page's
+// download about 6 KB (gzip) smaller than slices' sorts, whose generic instances the page
+// links only for these.
+func insertionSort[T any](v []T, less func(a, b T) bool) {
+	for i := 1; i < len(v); i++ {
+		for j := i; j > 0 && less(v[j], v[j-1]); j-- {
+			v[j], v[j-1] = v[j-1], v[j]
+		}
+	}
 }

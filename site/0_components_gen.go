@@ -386,7 +386,7 @@ func (c *CohortPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 							_ = vgparent
 							vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n        "}
 							vgparent.AppendChild(vgn)
-							vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "table", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "numbers ixmatrix"}, vugu.VGAttribute{Namespace: "", Key: "data-testid", Val: "cohort-interactions"}}}
+							vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "table", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "imatrix"}, vugu.VGAttribute{Namespace: "", Key: "data-testid", Val: "cohort-interactions"}}}
 							vgparent.AppendChild(vgn)
 							{
 								vgparent := vgn
@@ -467,9 +467,10 @@ func (c *CohortPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 												vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "td", Attr: []vugu.VGAttribute(nil)}
 												vgparent.AppendChild(vgn)
 												vgn.AddAttrInterface("aria-label", cell.Label)
-												vgn.AddAttrInterface("class", "num "+cell.Class)
+												vgn.AddAttrInterface("class", cell.Class)
 												vgn.AddAttrInterface("data-modality", cell.Col)
-												vgn.AddAttrInterface("data-value", cell.Value)
+												vgn.AddAttrInterface("data-pair", cell.Pair)
+												vgn.AddAttrInterface("data-value", cohortMatrixValue(cell))
 												vgn.AddAttrInterface("title", cell.Label)
 												vgn.SetInnerHTML(cell.Text)
 											}
@@ -490,7 +491,7 @@ func (c *CohortPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 						vgparent.AppendChild(vgn)
 						vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "p", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "legend-row note"}}}
 						vgparent.AppendChild(vgn)
-						vgn.SetInnerHTML(vugu.HTML("\x3Cspan class=\"ixkey ix-pos-4\"\x3E+ reinforce\x3C/span\x3E \x3Cspan class=\"ixkey ix-neg-4\"\x3E− stand in\x3C/span\x3E \x3Cspan class=\"ixkey ix-zero\"\x3E0 on their own\x3C/span\x3E darker: stronger"))
+						vgn.SetInnerHTML(vugu.HTML("\x3Cspan class=\"iakey ia-pos-4\"\x3E+ reinforce\x3C/span\x3E \x3Cspan class=\"iakey ia-neg-4\"\x3E− stand in\x3C/span\x3E \x3Cspan class=\"iakey ia-0\"\x3Eabout 0: independent\x3C/span\x3E darker: stronger"))
 						vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n    "}
 						vgparent.AppendChild(vgn)
 					}
@@ -1506,6 +1507,13 @@ func (c *ModelPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 		vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "p", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "note method-help"}}}
 		vgparent.AppendChild(vgn)
 		vgn.SetInnerHTML(c.methodHelp())
+		vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n  "}
+		vgparent.AppendChild(vgn)
+		if c.S.DefaultNote() != "" {
+			vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "p", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "note default-method"}, vugu.VGAttribute{Namespace: "", Key: "data-testid", Val: "default-method"}}}
+			vgparent.AppendChild(vgn)
+			vgn.SetInnerHTML(c.S.DefaultNote())
+		}
 		vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n"}
 		vgparent.AppendChild(vgn)
 	}
@@ -1871,64 +1879,279 @@ func (c *Results) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 							vgn.SetInnerHTML(c.scopeNote())
 							vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n        "}
 							vgparent.AppendChild(vgn)
-							vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "svg", Data: "svg", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "chart modalities"}, vugu.VGAttribute{Namespace: "", Key: "role", Val: "img"}, vugu.VGAttribute{Namespace: "", Key: "aria-label", Val: "Share of the importance per modality"}, vugu.VGAttribute{Namespace: "", Key: "data-testid", Val: "modality-importance"}}}
+							vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "mod-panel"}}}
 							vgparent.AppendChild(vgn)
-							vgn.AddAttrInterface("data-method", c.S.Result.Method)
-							vgn.AddAttrInterface("viewBox", c.modViewBox())
 							{
 								vgparent := vgn
 								_ = vgparent
-								vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n          "}
+								vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n        "}
 								vgparent.AppendChild(vgn)
-								for vgiterkeyt, b := range c.modBars() {
-									var vgiterkey interface{} = vgiterkeyt
-									_ = vgiterkey
-									b := b
-									_ = b
-									vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "svg", Data: "g", Attr: []vugu.VGAttribute(nil)}
+								vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "mod-chart"}}}
+								vgparent.AppendChild(vgn)
+								{
+									vgparent := vgn
+									_ = vgparent
+									vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n        "}
 									vgparent.AppendChild(vgn)
-									vgn.AddAttrInterface("class", "mrow "+b.Class)
-									vgn.AddAttrInterface("data-modality", b.ID)
-									vgn.AddAttrInterface("data-score", full(b.Score))
-									vgn.AddAttrInterface("data-value", b.Value)
+									vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "svg", Data: "svg", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "chart modalities"}, vugu.VGAttribute{Namespace: "", Key: "role", Val: "img"}, vugu.VGAttribute{Namespace: "", Key: "aria-label", Val: "Share of the importance per modality, with intervals"}, vugu.VGAttribute{Namespace: "", Key: "data-testid", Val: "modality-importance"}}}
+									vgparent.AppendChild(vgn)
+									vgn.AddAttrInterface("data-intervals", c.intervalState())
+									vgn.AddAttrInterface("data-method", c.S.Result.Method)
+									vgn.AddAttrInterface("viewBox", c.modViewBox())
 									{
 										vgparent := vgn
 										_ = vgparent
-										vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n            "}
-										vgparent.AppendChild(vgn)
-										vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "svg", Data: "text", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "lbl"}, vugu.VGAttribute{Namespace: "", Key: "x", Val: "0"}}}
-										vgparent.AppendChild(vgn)
-										vgn.AddAttrInterface("y", b.Y+20)
-										vgn.SetInnerHTML(b.Label)
-										vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n            "}
-										vgparent.AppendChild(vgn)
-										vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "svg", Data: "rect", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "track"}, vugu.VGAttribute{Namespace: "", Key: "height", Val: "18"}, vugu.VGAttribute{Namespace: "", Key: "rx", Val: "2"}}}
-										vgparent.AppendChild(vgn)
-										vgn.AddAttrInterface("width", modalityBarMaxW)
-										vgn.AddAttrInterface("x", modalityLabelW)
-										vgn.AddAttrInterface("y", b.Y+6)
-										vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n            "}
-										vgparent.AppendChild(vgn)
-										vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "svg", Data: "rect", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "bar"}, vugu.VGAttribute{Namespace: "", Key: "height", Val: "18"}, vugu.VGAttribute{Namespace: "", Key: "rx", Val: "2"}}}
-										vgparent.AppendChild(vgn)
-										vgn.AddAttrInterface("width", ftoa(b.BarW, 2))
-										vgn.AddAttrInterface("x", modalityLabelW)
-										vgn.AddAttrInterface("y", b.Y+6)
-										{
-											vgparent := vgn
-											_ = vgparent
-											vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "svg", Data: "title", Attr: []vugu.VGAttribute(nil)}
-											vgparent.AppendChild(vgn)
-											vgn.SetInnerHTML(b.Label + ": score " + ftoa(b.Score, 4))
-										}
-										vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n            "}
-										vgparent.AppendChild(vgn)
-										vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "svg", Data: "text", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "val"}}}
-										vgparent.AppendChild(vgn)
-										vgn.AddAttrInterface("x", ftoa(b.TextX, 1))
-										vgn.AddAttrInterface("y", b.Y+20)
-										vgn.SetInnerHTML(b.Percent + c.signText(b.Sign))
 										vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n          "}
+										vgparent.AppendChild(vgn)
+										for vgiterkeyt, b := range c.modBars() {
+											var vgiterkey interface{} = vgiterkeyt
+											_ = vgiterkey
+											b := b
+											_ = b
+											vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "svg", Data: "g", Attr: []vugu.VGAttribute(nil)}
+											vgparent.AppendChild(vgn)
+											vgn.AddAttrInterface("class", "mrow "+b.Class)
+											vgn.AddAttrInterface("data-modality", b.ID)
+											vgn.AddAttrInterface("data-rank", c.rankState(b))
+											vgn.AddAttrInterface("data-score", full(b.Score))
+											vgn.AddAttrInterface("data-share-hi", c.intervalEnd(b, 1))
+											vgn.AddAttrInterface("data-share-lo", c.intervalEnd(b, 0))
+											vgn.AddAttrInterface("data-value", b.Value)
+											{
+												vgparent := vgn
+												_ = vgparent
+												vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n            "}
+												vgparent.AppendChild(vgn)
+												vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "svg", Data: "text", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "lbl"}, vugu.VGAttribute{Namespace: "", Key: "x", Val: "0"}}}
+												vgparent.AppendChild(vgn)
+												vgn.AddAttrInterface("y", b.Y+20)
+												vgn.SetInnerHTML(b.Label)
+												vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n            "}
+												vgparent.AppendChild(vgn)
+												vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "svg", Data: "rect", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "track"}, vugu.VGAttribute{Namespace: "", Key: "height", Val: "18"}, vugu.VGAttribute{Namespace: "", Key: "rx", Val: "2"}}}
+												vgparent.AppendChild(vgn)
+												vgn.AddAttrInterface("width", modalityBarMaxW)
+												vgn.AddAttrInterface("x", modalityLabelW)
+												vgn.AddAttrInterface("y", b.Y+6)
+												vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n            "}
+												vgparent.AppendChild(vgn)
+												vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "svg", Data: "rect", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "bar"}, vugu.VGAttribute{Namespace: "", Key: "height", Val: "18"}, vugu.VGAttribute{Namespace: "", Key: "rx", Val: "2"}}}
+												vgparent.AppendChild(vgn)
+												vgn.AddAttrInterface("width", ftoa(b.BarW, 2))
+												vgn.AddAttrInterface("x", modalityLabelW)
+												vgn.AddAttrInterface("y", b.Y+6)
+												{
+													vgparent := vgn
+													_ = vgparent
+													vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "svg", Data: "title", Attr: []vugu.VGAttribute(nil)}
+													vgparent.AppendChild(vgn)
+													vgn.SetInnerHTML(c.barTitle(b))
+												}
+												vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n            "}
+												vgparent.AppendChild(vgn)
+												if b.Whisker {
+													vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "svg", Data: "g", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "whisker"}}}
+													vgparent.AppendChild(vgn)
+													{
+														vgparent := vgn
+														_ = vgparent
+														vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n              "}
+														vgparent.AppendChild(vgn)
+														vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "svg", Data: "line", Attr: []vugu.VGAttribute(nil)}
+														vgparent.AppendChild(vgn)
+														vgn.AddAttrInterface("x1", ftoa(b.LoX, 2))
+														vgn.AddAttrInterface("x2", ftoa(b.HiX, 2))
+														vgn.AddAttrInterface("y1", b.Y+whiskerY)
+														vgn.AddAttrInterface("y2", b.Y+whiskerY)
+														vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n              "}
+														vgparent.AppendChild(vgn)
+														vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "svg", Data: "line", Attr: []vugu.VGAttribute(nil)}
+														vgparent.AppendChild(vgn)
+														vgn.AddAttrInterface("x1", ftoa(b.LoX, 2))
+														vgn.AddAttrInterface("x2", ftoa(b.LoX, 2))
+														vgn.AddAttrInterface("y1", b.Y+whiskerY-whiskerCap)
+														vgn.AddAttrInterface("y2", b.Y+whiskerY+whiskerCap)
+														vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n              "}
+														vgparent.AppendChild(vgn)
+														vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "svg", Data: "line", Attr: []vugu.VGAttribute(nil)}
+														vgparent.AppendChild(vgn)
+														vgn.AddAttrInterface("x1", ftoa(b.HiX, 2))
+														vgn.AddAttrInterface("x2", ftoa(b.HiX, 2))
+														vgn.AddAttrInterface("y1", b.Y+whiskerY-whiskerCap)
+														vgn.AddAttrInterface("y2", b.Y+whiskerY+whiskerCap)
+														vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n            "}
+														vgparent.AppendChild(vgn)
+													}
+												}
+												vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n            "}
+												vgparent.AppendChild(vgn)
+												if b.Unsupported {
+													vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "svg", Data: "text", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "rankmark"}, vugu.VGAttribute{Namespace: "", Key: "text-anchor", Val: "end"}}}
+													vgparent.AppendChild(vgn)
+													vgn.AddAttrInterface("x", c.rankMarkX())
+													vgn.AddAttrInterface("y", b.Y+20)
+													{
+														vgparent := vgn
+														_ = vgparent
+														vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "≈"}
+														vgparent.AppendChild(vgn)
+														vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "svg", Data: "title", Attr: []vugu.VGAttribute(nil)}
+														vgparent.AppendChild(vgn)
+														vgn.SetInnerHTML(rankMarkMeaning)
+													}
+												}
+												vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n            "}
+												vgparent.AppendChild(vgn)
+												vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "svg", Data: "text", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "val"}}}
+												vgparent.AppendChild(vgn)
+												vgn.AddAttrInterface("x", ftoa(b.TextX, 1))
+												vgn.AddAttrInterface("y", b.Y+20)
+												vgn.SetInnerHTML(b.Percent + c.signText(b.Sign))
+												vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n          "}
+												vgparent.AppendChild(vgn)
+											}
+										}
+										vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n        "}
+										vgparent.AppendChild(vgn)
+									}
+									vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n        "}
+									vgparent.AppendChild(vgn)
+									if c.intervalNote() != "" {
+										vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "p", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "note"}, vugu.VGAttribute{Namespace: "", Key: "data-testid", Val: "interval-note"}}}
+										vgparent.AppendChild(vgn)
+										vgn.SetInnerHTML(c.intervalNote())
+									}
+									vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n        "}
+									vgparent.AppendChild(vgn)
+								}
+								vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n        "}
+								vgparent.AppendChild(vgn)
+								if c.S.Offers.Reference {
+									vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "mod-matrix"}, vugu.VGAttribute{Namespace: "", Key: "data-testid", Val: "interactions"}}}
+									vgparent.AppendChild(vgn)
+									{
+										vgparent := vgn
+										_ = vgparent
+										vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n          "}
+										vgparent.AppendChild(vgn)
+										if c.S.interactions() != nil {
+											vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "table", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "imatrix"}}}
+											vgparent.AppendChild(vgn)
+											{
+												vgparent := vgn
+												_ = vgparent
+												vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n            "}
+												vgparent.AppendChild(vgn)
+												vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "caption", Attr: []vugu.VGAttribute(nil)}
+												vgparent.AppendChild(vgn)
+												vgn.SetInnerHTML(c.matrixCaption())
+												vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n            "}
+												vgparent.AppendChild(vgn)
+												vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "thead", Attr: []vugu.VGAttribute(nil)}
+												vgparent.AppendChild(vgn)
+												{
+													vgparent := vgn
+													_ = vgparent
+													vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "tr", Attr: []vugu.VGAttribute(nil)}
+													vgparent.AppendChild(vgn)
+													{
+														vgparent := vgn
+														_ = vgparent
+														vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "td", Attr: []vugu.VGAttribute(nil)}
+														vgparent.AppendChild(vgn)
+														vgn.SetInnerHTML(vugu.HTML(""))
+														for vgiterkeyt, r := range c.matrixRows() {
+															var vgiterkey interface{} = vgiterkeyt
+															_ = vgiterkey
+															r := r
+															_ = r
+															vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "th", Attr: []vugu.VGAttribute{{Namespace: "", Key: "scope", Val: "col"}}}
+															vgparent.AppendChild(vgn)
+															{
+																vgparent := vgn
+																_ = vgparent
+																vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "abbr", Attr: []vugu.VGAttribute(nil)}
+																vgparent.AppendChild(vgn)
+																vgn.AddAttrInterface("title", r.Label)
+																vgn.SetInnerHTML(r.Short)
+															}
+														}
+													}
+												}
+												vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n            "}
+												vgparent.AppendChild(vgn)
+												vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "tbody", Attr: []vugu.VGAttribute(nil)}
+												vgparent.AppendChild(vgn)
+												{
+													vgparent := vgn
+													_ = vgparent
+													vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n              "}
+													vgparent.AppendChild(vgn)
+													for vgiterkeyt, r := range c.matrixRows() {
+														var vgiterkey interface{} = vgiterkeyt
+														_ = vgiterkey
+														r := r
+														_ = r
+														vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "tr", Attr: []vugu.VGAttribute(nil)}
+														vgparent.AppendChild(vgn)
+														vgn.AddAttrInterface("data-modality", r.ID)
+														{
+															vgparent := vgn
+															_ = vgparent
+															vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n                "}
+															vgparent.AppendChild(vgn)
+															vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "th", Attr: []vugu.VGAttribute{{Namespace: "", Key: "scope", Val: "row"}}}
+															vgparent.AppendChild(vgn)
+															{
+																vgparent := vgn
+																_ = vgparent
+																vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "abbr", Attr: []vugu.VGAttribute(nil)}
+																vgparent.AppendChild(vgn)
+																vgn.AddAttrInterface("title", r.Label)
+																vgn.SetInnerHTML(r.Short)
+															}
+															vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n                "}
+															vgparent.AppendChild(vgn)
+															for vgiterkeyt, cell := range r.Cells {
+																var vgiterkey interface{} = vgiterkeyt
+																_ = vgiterkey
+																cell := cell
+																_ = cell
+																vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "td", Attr: []vugu.VGAttribute(nil)}
+																vgparent.AppendChild(vgn)
+																vgn.AddAttrInterface("aria-label", cell.Label)
+																vgn.AddAttrInterface("class", cell.Class)
+																vgn.AddAttrInterface("data-pair", cell.Pair)
+																vgn.AddAttrInterface("data-value", full(cell.Value))
+																vgn.AddAttrInterface("title", cell.Label)
+																vgn.SetInnerHTML(cell.Text)
+															}
+															vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n              "}
+															vgparent.AppendChild(vgn)
+														}
+													}
+													vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n            "}
+													vgparent.AppendChild(vgn)
+												}
+												vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n          "}
+												vgparent.AppendChild(vgn)
+											}
+										}
+										vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n          "}
+										vgparent.AppendChild(vgn)
+										if c.S.interactions() != nil {
+											vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "p", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "note"}, vugu.VGAttribute{Namespace: "", Key: "data-testid", Val: "interactions-strength"}}}
+											vgparent.AppendChild(vgn)
+											vgn.SetInnerHTML(c.matrixStrength())
+										}
+										vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n          "}
+										vgparent.AppendChild(vgn)
+										if c.matrixStatus() != "" {
+											vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "p", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "note"}, vugu.VGAttribute{Namespace: "", Key: "data-testid", Val: "interactions-status"}}}
+											vgparent.AppendChild(vgn)
+											vgn.SetInnerHTML(c.matrixStatus())
+										}
+										vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n        "}
 										vgparent.AppendChild(vgn)
 									}
 								}

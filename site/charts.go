@@ -36,6 +36,49 @@ type modalityBar struct {
 	Y        int               // top of the row
 	BarW     float64           // bar width
 	TextX    float64           // x of the value text
+
+	// Set by withIntervals: Whisker when the interval has a width to draw (LoX..HiX, the
+	// interval Lo..Hi of Share); Unsupported when the resamples do not support the
+	// modality's place in the ranking; Interval says the interval in words.
+	Whisker          bool
+	Lo, Hi, LoX, HiX float64
+	Unsupported      bool
+	Interval         string
+}
+
+// Whisker geometry of the modality chart, in the row's coordinates.
+const (
+	whiskerY    = 15 // the interval's line: the middle of the bar
+	whiskerCap  = 6  // half the height of the end caps
+	rankMarkGap = 4  // the rank mark's distance from the bar's start
+)
+
+// withIntervals adds u's intervals and rank support to the bars of the same
+// explanation. A nil u (not computed yet) leaves the bars as they are; an exact u (a
+// method with no sampling spread) marks no whiskers, since its intervals have no width.
+func withIntervals(bars []modalityBar, u *engine.Uncertainty) []modalityBar {
+	if u == nil || len(u.Modalities) != len(bars) || len(u.RankSupported) != len(bars) {
+		return bars
+	}
+	pct := ftoa(100*u.Level, 0) + " % interval "
+	for i := range bars {
+		b := &bars[i]
+		iv := u.Modalities[i]
+		b.Lo, b.Hi = iv[0], iv[1]
+		b.Interval = pct + ftoa(100*iv[0], 1) + "–" + ftoa(100*iv[1], 1) + " %"
+		if u.Exact {
+			b.Interval = "no sampling spread"
+		}
+		b.Unsupported = !u.RankSupported[i]
+		if u.Exact || iv[1] <= iv[0] {
+			continue
+		}
+		b.Whisker = true
+		b.LoX = modalityLabelW + iv[0]*modalityBarMaxW
+		b.HiX = modalityLabelW + iv[1]*modalityBarMaxW
+		b.TextX = math.Max(b.TextX, b.HiX+6)
+	}
+	return bars
 }
 
 // modalityBars turns an explanation's modality scores into chart rows for the paper's

@@ -79,7 +79,7 @@ func (s *State) SetCohortJSON(data []byte) error {
 		}
 	}
 	if in := r.Cohort.ModalityInteractions; in != nil {
-		if _, err := interactionMatrixRows(in, s.Mods); err != nil {
+		if _, err := cohortMatrixRows(in, s.Mods); err != nil {
 			return errors.New("the cohort worker's answer: " + err.Error())
 		}
 	}
@@ -202,11 +202,29 @@ func (s *State) cohortInteractions() []interactionMatrixRow {
 	if r == nil || r.Cohort.ModalityInteractions == nil {
 		return nil
 	}
-	rows, err := interactionMatrixRows(r.Cohort.ModalityInteractions, s.Mods)
+	rows, err := cohortMatrixRows(r.Cohort.ModalityInteractions, s.Mods)
 	if err != nil {
 		return nil
 	}
 	return rows
+}
+
+// cohortMatrixRows lays out a cohort's interaction matrix in the order of mods, each
+// cell shaded against the largest |index| (a cohort matrix comes without Shapley values).
+func cohortMatrixRows(m *InteractionMatrix, mods []ModInfo) ([]interactionMatrixRow, error) {
+	index, err := interactionMatrixIndex(m, mods)
+	if err != nil {
+		return nil, err
+	}
+	return interactionMatrixRows(mods, index, interactionMatrixScale(index, nil))
+}
+
+// cohortMatrixValue is a cell's value for its data-value attribute: "" on the diagonal.
+func cohortMatrixValue(c interactionMatrixCell) string {
+	if c.Diagonal {
+		return ""
+	}
+	return full(c.Value)
 }
 
 // CohortCSV is the per-case table as CSV: row, label, prediction, its probability,

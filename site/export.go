@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/fusionlens/fusionlens/engine"
 	"github.com/fusionlens/fusionlens/modality"
 )
 
@@ -27,16 +28,20 @@ type Export struct {
 	Class     int          `json:"predicted_class"`
 	// PredictedClass names the predicted class, ExplainedClass the class whose p and
 	// importances the document holds (the model's class names).
-	PredictedClass string         `json:"predicted_class_name,omitempty"`
-	ExplainedClass string         `json:"explained_class,omitempty"`
-	Scores         string         `json:"scores"` // what a modality or feature value means
-	Modality       []ExportShare  `json:"modalities"`
-	Features       []ExportShare  `json:"features,omitempty"`
-	Gradient       []float64      `json:"gradient_dp_dz"`
-	Saliency       *ExportPeaks   `json:"saliency_peak,omitempty"`
-	Truth          *ExportTruth   `json:"ground_truth_check,omitempty"`
-	Notice         string         `json:"notice"`
-	Timings        map[string]any `json:"timings_ms,omitempty"`
+	PredictedClass string        `json:"predicted_class_name,omitempty"`
+	ExplainedClass string        `json:"explained_class,omitempty"`
+	Scores         string        `json:"scores"` // what a modality or feature value means
+	Modality       []ExportShare `json:"modalities"`
+	Features       []ExportShare `json:"features,omitempty"`
+	Gradient       []float64     `json:"gradient_dp_dz"`
+	Saliency       *ExportPeaks  `json:"saliency_peak,omitempty"`
+	Truth          *ExportTruth  `json:"ground_truth_check,omitempty"`
+	// Uncertainty says how the intervals of the shares were made, when computed.
+	Uncertainty *ExportUncertainty `json:"uncertainty,omitempty"`
+	// Interactions are the modalities' pairwise interactions for the case, when computed.
+	Interactions *ExportInteractions `json:"modality_interactions,omitempty"`
+	Notice       string              `json:"notice"`
+	Timings      map[string]any      `json:"timings_ms,omitempty"`
 }
 
 // ExportModel describes the model.
@@ -91,6 +96,45 @@ type ExportShare struct {
 	Modality string  `json:"modality"`
 	Value    float64 `json:"value"`
 	Share    float64 `json:"share"`
+	// Interval is the share's interval ([lo, hi]) when computed; RankSupported (modalities
+	// only) whether the resamples support the modality's place in the ranking.
+	Interval      *engine.Interval `json:"interval,omitempty"`
+	RankSupported *bool            `json:"rank_supported,omitempty"`
+}
+
+// ExportUncertainty says how the intervals were made, as cmd/explain -json does.
+type ExportUncertainty struct {
+	Interval         string            `json:"interval"`
+	Resampled        string            `json:"resampled"`
+	Resamples        int               `json:"resamples"`
+	Level            float64           `json:"level"`
+	Exact            bool              `json:"exact,omitempty"`
+	MethodRuns       int               `json:"extra_method_runs"`
+	RankSupportLevel float64           `json:"rank_support_level"`
+	RankSupport      []ExportRankOrder `json:"rank_support"`
+}
+
+// ExportRankOrder is the support of one order: Higher ranked above Lower.
+type ExportRankOrder struct {
+	Higher    string  `json:"higher"`
+	Lower     string  `json:"lower"`
+	Support   float64 `json:"support"`
+	Supported bool    `json:"supported"`
+}
+
+// ExportInteractions are the case's modality interactions, as cmd/explain -json gives
+// them: the signed index per pair "A|B" (model order), each pair's share of the total
+// |index|, the symmetric matrix, the strongest pair and the strength.
+type ExportInteractions struct {
+	Value      string             `json:"value"`
+	Modalities []string           `json:"modalities"`
+	Index      map[string]float64 `json:"index"`
+	Shares     map[string]float64 `json:"shares"`
+	Matrix     [][]float64        `json:"matrix"`
+	Strongest  string             `json:"strongest,omitempty"`
+	Strength   *float64           `json:"strength,omitempty"`
+	Exact      bool               `json:"exact"`
+	Background int                `json:"background_cases"`
 }
 
 // ExportPeaks are the largest |dp/dpixel| per image.
@@ -165,8 +209,19 @@ func (s *State) exportDoc() (*Export, error) {
 	if err != nil {
 		return nil, err
 	}
+	u := s.uncertainty()
 	for i, b := range bars {
 		d.Modality = append(d.Modality, ExportShare{Index: i, Name: b.ID, Modality: b.ID, Value: b.Score, Share: b.Share})
+		if u != nil {
+			iv, ok := u.Modalities[i], u.RankSupported[i]
+			d.Modality[i].Interval, d.Modality[i].RankSupported = &iv, &ok
+		}
+	}
+	if u != nil {
+		d.Uncertainty = s.exportUncertainty(u)
+	}
+	if x := s.interactions(); x != nil {
+		d.Interactions = s.exportInteractions(x)
 	}
 	if r.Features != nil {
 		total := 0.0
@@ -179,6 +234,10 @@ func (s *State) exportDoc() (*Export, error) {
 				share = math.Abs(v) / total
 			}
 			d.Features = append(d.Features, ExportShare{Index: j, Name: s.featureName(j), Modality: s.Mods[s.featureModality(j)].ID, Value: v, Share: share})
+			if u != nil && len(u.Features) == len(r.Features) {
+				iv := u.Features[j]
+				d.Features[j].Interval = &iv
+			}
 		}
 	}
 	if !s.General && s.Axial.SaliencyURL != "" && s.Coronal.SaliencyURL != "" {
@@ -189,6 +248,47 @@ func (s *State) exportDoc() (*Export, error) {
 			RMSE: t.RMSE, RBO: t.RBO, Persistence: t.Persistence}
 	}
 	return d, nil
+}
+
+// exportUncertainty describes u in the JSON's terms.
+func (s *State) exportUncertainty(u *engine.Uncertainty) *ExportUncertainty {
+	out := &ExportUncertainty{Interval: ftoa(100*u.Level, 0) + " % percentile bootstrap", Resampled: u.Over, Resamples: u.Resamples,
+		Level: u.Level, Exact: u.Exact, MethodRuns: u.MethodRuns, RankSupportLevel: u.RankSupportLevel, RankSupport: []ExportRankOrder{}}
+	for _, r := range u.Ranks {
+		out.RankSupport = append(out.RankSupport, ExportRankOrder{Higher: s.Mods[r.Higher].ID, Lower: s.Mods[r.Lower].ID, Support: r.Support, Supported: r.Supported})
+	}
+	return out
+}
+
+// exportInteractions describes x in the JSON's terms.
+func (s *State) exportInteractions(x *engine.Interactions) *ExportInteractions {
+	out := &ExportInteractions{Value: x.Value, Index: map[string]float64{}, Shares: map[string]float64{}, Matrix: x.Index,
+		Exact: x.Exact, Background: x.Background}
+	total := 0.0
+	for i := range x.Index {
+		out.Modalities = append(out.Modalities, s.Mods[i].ID)
+		for j := i + 1; j < len(x.Index); j++ {
+			total += math.Abs(x.Index[i][j])
+		}
+	}
+	for i := range x.Index {
+		for j := i + 1; j < len(x.Index); j++ {
+			name := s.Mods[i].ID + "|" + s.Mods[j].ID
+			out.Index[name] = x.Index[i][j]
+			out.Shares[name] = 0
+			if total > 0 {
+				out.Shares[name] = math.Abs(x.Index[i][j]) / total
+			}
+		}
+	}
+	st, i, j := interactionMatrixStrength(x.Index, x.Shapley)
+	if i >= 0 {
+		out.Strongest = s.Mods[i].ID + "|" + s.Mods[j].ID
+	}
+	if !math.IsNaN(st) {
+		out.Strength = &st
+	}
+	return out
 }
 
 // featureName names fusion feature j: an encoder feature of an image, or the clinical
@@ -276,14 +376,37 @@ func (s *State) ExportSVG() (string, error) {
 	text(pad, y, 12, "600", "#5a6676", "start", "SHARE OF THE IMPORTANCE PER INPUT")
 	y += 10
 	bars, _ := modalityBarsFor(s.Result, s.Mods)
+	bars = withIntervals(bars, s.uncertainty())
 	const labelW, valueW = 110, 120
 	barMax := float64(w - 2*pad - labelW - valueW)
+	line := func(x1, y1, x2, y2 float64) {
+		b.WriteString(`<line x1="` + ftoa(x1, 2) + `" y1="` + ftoa(y1, 2) + `" x2="` + ftoa(x2, 2) + `" y2="` + ftoa(y2, 2) + `" stroke="#1a2330" stroke-width="1.5"/>` + "\n")
+	}
 	for i, bar := range bars {
 		text(pad, y+15, 12, "400", "#1a2330", "start", bar.Label)
 		rect(pad+labelW, y+3, barMax, 16, "#eef1f4")
 		rect(pad+labelW, y+3, bar.Share*barMax, 16, s.colour(i))
-		text(pad+labelW+bar.Share*barMax+6, y+15, 12, "400", "#1a2330", "start", bar.Percent+s.signSuffix(bar.Sign))
+		end := bar.Share * barMax
+		if bar.Whisker {
+			lo, hi := pad+labelW+bar.Lo*barMax, pad+labelW+bar.Hi*barMax
+			line(lo, y+11, hi, y+11)
+			line(lo, y+6, lo, y+16)
+			line(hi, y+6, hi, y+16)
+			end = math.Max(end, bar.Hi*barMax)
+		}
+		if bar.Unsupported {
+			text(pad+labelW-4, y+15, 12, "700", "#a33a00", "end", "≈")
+		}
+		text(pad+labelW+end+6, y+15, 12, "400", "#1a2330", "start", bar.Percent+s.signSuffix(bar.Sign))
 		y += 24
+	}
+	if u := s.uncertainty(); u != nil {
+		note := "No sampling spread: the method is deterministic and reads no background, so no whiskers."
+		if !u.Exact {
+			note = "Whiskers: " + ftoa(100*u.Level, 0) + " % bootstrap intervals, " + strconv.Itoa(u.Resamples) + " resamples; ≈ marks a rank they cannot support."
+		}
+		text(pad, y+10, 10, "400", "#5a6676", "start", note)
+		y += 16
 	}
 	if s.Result.Features != nil {
 		y += 16

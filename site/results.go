@@ -155,7 +155,132 @@ func (c *Results) signText(sign string) string {
 
 func (c *Results) modBars() []modalityBar {
 	b, _ := modalityBarsFor(c.S.Result, c.S.Mods) // validated in State.recompute
-	return b
+	return withIntervals(b, c.S.uncertainty())
+}
+
+// rankMarkX is where the mark of an unsupported rank sits: at the end of the label
+// column, just before the bar.
+func (c *Results) rankMarkX() int { return modalityLabelW - rankMarkGap }
+
+// barTitle is a bar's tooltip: its score and interval.
+func (c *Results) barTitle(b modalityBar) string {
+	s := b.Label + ": score " + ftoa(b.Score, 4)
+	if b.Interval != "" {
+		s += "; " + b.Interval
+	}
+	if b.Unsupported {
+		s += "; " + rankMarkMeaning
+	}
+	return s
+}
+
+// intervalEnd is end k (0 lo, 1 hi) of a bar's interval for a data attribute, nil
+// (no attribute) when there is no interval yet.
+func (c *Results) intervalEnd(b modalityBar, k int) interface{} {
+	if b.Interval == "" {
+		return nil
+	}
+	if k == 0 {
+		return full(b.Lo)
+	}
+	return full(b.Hi)
+}
+
+// rankState is a bar's data-rank: "supported" or "unsupported" once the intervals are
+// known, nil before.
+func (c *Results) rankState(b modalityBar) interface{} {
+	switch {
+	case b.Interval == "":
+		return nil
+	case b.Unsupported:
+		return "unsupported"
+	}
+	return "supported"
+}
+
+// intervalState is the chart's data-intervals: "exact", "bootstrap" or "none".
+func (c *Results) intervalState() string {
+	switch u := c.S.uncertainty(); {
+	case u == nil:
+		return "none"
+	case u.Exact:
+		return "exact"
+	}
+	return "bootstrap"
+}
+
+// rankMarkMeaning says what the mark of an unsupported rank means.
+const rankMarkMeaning = "rank not supported: fewer than 95 % of the resamples keep this modality's place against a neighbour"
+
+// intervalNote says what the whiskers are, or why there are none.
+func (c *Results) intervalNote() string {
+	s := c.S
+	if s.UncertaintyErr != "" {
+		return s.UncertaintyErr
+	}
+	u := s.uncertainty()
+	if u == nil {
+		if s.Busy("intervals") {
+			return "Computing the intervals of these shares…"
+		}
+		return ""
+	}
+	label := s.Result.Method
+	if m, ok := s.Method(); ok {
+		label = m.Label
+	}
+	if u.Exact {
+		return "No whiskers: " + label + " is deterministic and reads no background cases, so its shares have no sampling spread (each interval has zero width)."
+	}
+	note := "Whiskers: " + ftoa(100*u.Level, 0) + " % percentile bootstrap intervals over " + u.Over + " (" + strconv.Itoa(u.Resamples) + " resamples)."
+	var weak []string
+	for _, r := range u.Ranks {
+		if !r.Supported && r.Higher < len(s.Mods) && r.Lower < len(s.Mods) {
+			weak = append(weak, s.Mods[r.Higher].Label+" above "+s.Mods[r.Lower].Label+" ("+ftoa(100*r.Support, 0)+" %)")
+		}
+	}
+	if len(weak) == 0 {
+		return note + " Every place in the ranking is kept by at least " + ftoa(100*u.RankSupportLevel, 0) + " % of the resamples."
+	}
+	return note + " ≈ marks a rank the intervals cannot support; fewer than " + ftoa(100*u.RankSupportLevel, 0) +
+		" % of the resamples keep " + joinAnd(weak) + "."
+}
+
+// The interaction matrix.
+
+func (c *Results) matrixRows() []interactionMatrixRow {
+	x := c.S.interactions()
+	rows, _ := interactionMatrixRows(c.S.Mods, x.Index, interactionMatrixScale(x.Index, x.Shapley)) // validated in State.details
+	return rows
+}
+
+func (c *Results) matrixStrength() string {
+	x := c.S.interactions()
+	st, i, j := interactionMatrixStrength(x.Index, x.Shapley)
+	if i < 0 {
+		return "No pair of modalities interacts for this case."
+	}
+	s := "Strongest pair: " + c.S.Mods[i].Label + " and " + c.S.Mods[j].Label + "."
+	if !math.IsNaN(st) {
+		s += " Strength " + ftoa(st, 2) + ": the total |interaction| over the total |Shapley value| of the modalities (near 0 when each acts on its own, about 1 when their effects lie mostly in combinations)."
+	}
+	return s
+}
+
+func (c *Results) matrixCaption() string {
+	x := c.S.interactions()
+	return "Pairwise interactions for this case: Shapley interaction index of the " + x.Value +
+		". + reinforce each other (blue), − stand in for each other (orange); shade: size next to the largest modality's own effect."
+}
+
+func (c *Results) matrixStatus() string {
+	switch {
+	case c.S.InteractionsErr != "":
+		return c.S.InteractionsErr
+	case c.S.interactions() == nil && c.S.Busy("interactions"):
+		return "Computing the modalities' interactions…"
+	}
+	return ""
 }
 
 func (c *Results) modViewBox() string {

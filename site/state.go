@@ -65,6 +65,16 @@ type State struct {
 	SaveErr   string  // why the last download failed
 	Timings   Timings
 
+	// Uncertainty holds the intervals of Result's shares once computed (details.go), nil
+	// before; UncertaintyErr says why they failed.
+	Uncertainty    *engine.Uncertainty
+	UncertaintyErr string
+	// Interactions are the modalities' interactions for interCase, nil until computed;
+	// InteractionsErr says why they failed.
+	Interactions    *engine.Interactions
+	InteractionsErr string
+	interCase       engine.Case
+
 	// Work is the progress of the long computation running now (WorkKey names it: see
 	// jobs.go), zero when none.
 	Work    engine.Progress
@@ -261,6 +271,7 @@ func (s *State) SetEngine(e engine.Engine, id, note string) {
 	s.ModelNote = note
 	s.RefNote, s.RefErr = "", ""
 	s.Truth, s.TruthErr, s.truthWanted = nil, "", false
+	s.Interactions, s.interCase = nil, engine.Case{}
 	for _, sl := range s.Slots {
 		sl.enc = nil
 	}
@@ -386,6 +397,7 @@ func (s *State) recompute() {
 	s.seq++
 	s.Result = nil
 	s.ResultErr = ""
+	s.clearDetails()
 	for _, sl := range s.Slots {
 		sl.clearSaliency()
 	}
@@ -428,6 +440,7 @@ func (s *State) recompute() {
 		s.finish()
 	} else {
 		s.unqueue("finish") // an older request for a pending explanation is not wanted now
+		s.details()
 	}
 }
 
@@ -491,6 +504,7 @@ func (s *State) finish() {
 			s.Result = &x
 			s.ExplainMS = s.Timings.FinishMS
 			s.Timings.Explained = s.now()
+			s.details()
 		}})
 }
 

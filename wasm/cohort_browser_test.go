@@ -140,7 +140,7 @@ func TestBrowserCohort(t *testing.T) {
 		for _, c := range cells {
 			i, j := at[c[0]], at[c[1]]
 			if c[0] == c[1] {
-				if c[2] != "" || !strings.Contains(c[4], "ix-self") {
+				if c[2] != "" || !strings.Contains(c[4], "ia-diag") {
 					t.Errorf("%s: diagonal cell %s: value %q class %q", what, c[0], c[2], c[4])
 				}
 				continue
@@ -149,7 +149,7 @@ func TestBrowserCohort(t *testing.T) {
 			if err != nil || !near(v, wm.Matrix[i][j]) {
 				t.Errorf("%s: interaction %s|%s: %q in the page, %v by cmd/explain", what, c[0], c[1], c[2], wm.Matrix[i][j])
 			}
-			if !strings.Contains(c[3], " with ") || !strings.Contains(c[4], "ix-") {
+			if !strings.Contains(c[3], " and ") || !strings.Contains(c[4], "ia-") {
 				t.Errorf("%s: cell %s|%s has label %q, class %q", what, c[0], c[1], c[3], c[4])
 			}
 		}

@@ -12,6 +12,8 @@ import (
 	"encoding/xml"
 	"errors"
 	"math"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -61,16 +63,19 @@ func TestPageWithEngine(t *testing.T) {
 	if s.Engine == nil || s.ModelErr != "" {
 		t.Fatalf("model not opened: %q", s.ModelErr)
 	}
-	if s.Result == nil || s.Result.Pending != "" || s.Result.Method != "gradient" {
-		t.Fatalf("first result %+v (%s)", s.Result, s.ResultErr)
-	}
-	// The gradient needs no reference cohort: it is encoded once the explanation is shown.
-	if strings.Contains(s.RefNote, "ready") {
-		t.Errorf("reference note %q before the first explanation was shown", s.RefNote)
-	}
-	s.Shown()
 	if !strings.Contains(s.RefNote, "ready") {
 		t.Errorf("reference note %q after the synchronous jobs", s.RefNote)
+	}
+	if s.Result == nil || s.Result.Pending != "" || s.Result.Method != explainer.DefaultMethod {
+		t.Fatalf("first result %+v (%s)", s.Result, s.ResultErr)
+	}
+	// The details follow at once here (no event environment): intervals over the
+	// reference cases, and the case's interaction matrix.
+	if u := s.Uncertainty; u == nil || u.Method != explainer.DefaultMethod || u.Exact || len(u.Modalities) != modality.Count {
+		t.Errorf("intervals of the first result: %+v (%s)", u, s.UncertaintyErr)
+	}
+	if x := s.Interactions; x == nil || len(x.Index) != modality.Count || x.Background != 20 {
+		t.Errorf("interactions of the first case: %+v (%s)", x, s.InteractionsErr)
 	}
 	for _, m := range []string{"kernelshap", "permutation", "occlusion"} {
 		s.SetMethod(m)
@@ -112,6 +117,9 @@ func TestPageWithEngine(t *testing.T) {
 	if err := json.Unmarshal(data, &doc); err != nil {
 		t.Fatal(err)
 	}
+	if doc.Uncertainty == nil || !doc.Uncertainty.Exact || doc.Interactions == nil || doc.Modality[0].Interval == nil {
+		t.Errorf("exported without the gradient's exact intervals or the interactions: %s", data)
+	}
 	if doc.P != s.Result.P || doc.Method.ID != "gradient" || len(doc.Features) != modality.FusionSize || doc.Truth == nil ||
 		doc.Model.TestAccuracy == nil || len(doc.Case.Clinical) != 20 || doc.Features[25].Name != s.Clinical[5].Name {
 		t.Errorf("exported %s", data)
@@ -134,5 +142,36 @@ func TestPageWithEngine(t *testing.T) {
 	}
 	if err := xml.Unmarshal([]byte(svg), &root); err != nil || root.XMLName.Local != "svg" || len(root.Rects) != 1+2*4+modality.FusionSize {
 		t.Errorf("exported SVG: %v, root %q with %d rects", err, root.XMLName.Local, len(root.Rects))
+	}
+}
+
+// TestPageDefaultMethodLine opens a shipped model with the shipped validation results
+// and checks the line under the method select: the default is the engine's, and the
+// figure is the one weights/validation.json gives for it.
+func TestPageDefaultMethodLine(t *testing.T) {
+	model, err := os.ReadFile("../weights/F0-sum-all.flns")
+	if err != nil {
+		t.Fatal(err)
+	}
+	report, err := os.ReadFile("../weights/validation.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := site.NewState(explainer.Opener(explainer.Options{ReferenceN: 4}))
+	s.OpenModel(site.ModelChoice{ID: "opened:0", File: "F0-sum-all.flns"}, model)
+	if err := s.SetValidation(report); err != nil {
+		t.Fatal(err)
+	}
+	var rmse float64
+	for _, m := range s.Validation.Methods {
+		if m.ID == explainer.DefaultMethod {
+			rmse = m.RMSE
+		}
+	}
+	line := s.DefaultNote()
+	want := "Default: Occlusion — closest to the ground truth of the methods fast enough for every keystroke (mean RMSE " +
+		strconv.FormatFloat(rmse, 'f', 3, 64) + " on the 8 validation scenarios; slower: Shapley values"
+	if s.MethodID != explainer.DefaultMethod || !strings.HasPrefix(line, want) {
+		t.Errorf("method %q, line %q; want %q...", s.MethodID, line, want)
 	}
 }
