@@ -183,7 +183,7 @@ func TestReferenceSlices(t *testing.T) {
 		t.Fatalf("Prepare encoded %d cases (%d values), ReferenceCohort %d (%d)", got.N, len(got.Z), want.N, len(want.Z))
 	}
 	for i := range got.Z {
-		if math.Abs(float64(got.Z[i]-want.Z[i])) > 1e-4*math.Max(1, math.Abs(float64(want.Z[i]))) {
+		if math.Abs(float64(got.Z[i]-want.Z[i])) > 1e-5*math.Max(1, math.Abs(float64(want.Z[i]))) {
 			t.Fatalf("reference z[%d]: Prepare %v, ReferenceCohort %v", i, got.Z[i], want.Z[i])
 		}
 	}

@@ -13,9 +13,12 @@ import (
 	"github.com/fusionlens/fusionlens/phantom"
 )
 
-// encodeChunk is how many cases one slice of encoding runs through the network: one
-// case (two images, about 50 MFLOP) takes 10-20 ms in wasm, about a frame.
-const encodeChunk = 1
+// encodeChunk is how many cases one slice of encoding runs through the network, as one
+// batch: 4 cases (8 images) take about 7 ms in wasm with the SIMD build, 1.65x faster per
+// case than one at a time, where 16 at once are no faster than 4 (node, BENCHMARKS.md
+// "The first explanation sooner"). fusion.Net.EmbedFolded is slower here: it clones the
+// network on every call, which costs more than a chunk's encoding.
+const encodeChunk = 4
 
 // Prepare encodes the reference cohort, once, calling pace between slices of work.
 // Work stopped by pace is kept and resumed by the next call.
@@ -150,7 +153,7 @@ func (p *phantoms) draw(lo, hi int) {
 }
 
 // encode runs cases from..n of the images and clinical values through a batch copy of
-// the network, a few at a time (first drawing their images with draw, when not nil),
+// the network, encodeChunk at a time (first drawing their images with draw, when not nil),
 // handing each chunk's fusion vectors to keep and calling pace between slices.
 func (e *Engine) encode(ax, co, clin []float32, from, n int, draw func(lo, hi int), pace engine.Pace, what string, keep func(z []float32, k int)) error {
 	e.mu.Lock()
