@@ -3,8 +3,13 @@
 // autoencoder into the site's models/ folder with validation.json, and writes
 // models/index.json, the list the page's model select shows:
 //
-//	{"models":[{"file":"F0-sum-all.flns","name":"F0-sum-all · 97.1 %"}, ...],
+//	{"models":[{"file":"F0-sum-all.flns","name":"F0-sum-all · 97.1 %",
+//	            "reference":"F0-sum-all.flns.ref"}, ...],
 //	 "autoencoder":"autoencoder.flns"}
+//
+// Beside each fusion network of the paper's layout it writes its reference file: the
+// fusion vectors of the explainer's default reference cohort (explainer.ReferenceFile),
+// which the page then need not encode itself.
 //
 // Fusion networks come first in file-name order; a file that is neither is left out with
 // a note, and one that does not decode stops the build.
@@ -23,6 +28,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/fusionlens/fusionlens/explainer"
 	"github.com/fusionlens/fusionlens/fusion"
 	"github.com/fusionlens/fusionlens/internal/limitread"
 	"github.com/fusionlens/fusionlens/latent"
@@ -39,6 +45,8 @@ type Index struct {
 type Entry struct {
 	File string `json:"file"`
 	Name string `json:"name"`
+	// Reference is the model's reference file, "" for layouts with no reference cohort.
+	Reference string `json:"reference,omitempty"`
 }
 
 func main() {
@@ -90,7 +98,11 @@ func run(weights, out string, log io.Writer) (*Index, error) {
 		}
 		switch kind {
 		case fusion.Kind:
-			idx.Models = append(idx.Models, Entry{File: name, Name: label})
+			ref, err := writeReference(name, data, out)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", path, err)
+			}
+			idx.Models = append(idx.Models, Entry{File: name, Name: label, Reference: ref})
 		case latent.Kind:
 			if idx.Autoencoder != "" {
 				return nil, fmt.Errorf("%s: a second ground-truth autoencoder (the first is %s)", path, idx.Autoencoder)
@@ -142,6 +154,27 @@ func describe(name string, data []byte) (kind, label string, err error) {
 		label += fmt.Sprintf(" · %.1f %%", 100*f.Meta.TestAccuracy)
 	}
 	return kind, label, nil
+}
+
+// writeReference writes the reference file of the model file data (named name) into out
+// and returns its name, "" when the model's layout has no reference cohort.
+func writeReference(name string, data []byte, out string) (string, error) {
+	e, err := explainer.Open(name, data, explainer.Options{})
+	if err != nil {
+		return "", err
+	}
+	if !e.Offers().Reference {
+		return "", nil
+	}
+	if err := e.Prepare(nil); err != nil {
+		return "", fmt.Errorf("encoding the reference cohort: %w", err)
+	}
+	b, err := e.ReferenceFile()
+	if err != nil {
+		return "", err
+	}
+	ref := name + ".ref"
+	return ref, os.WriteFile(filepath.Join(out, ref), b, 0o644)
 }
 
 func copyFile(from, to string) error {

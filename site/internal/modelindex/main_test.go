@@ -3,12 +3,15 @@ package main
 import (
 	"encoding/json"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/fusionlens/fusionlens/explainer"
 	"github.com/fusionlens/fusionlens/explainer/testmodel"
+	"github.com/fusionlens/fusionlens/fusion"
 )
 
 func TestIndex(t *testing.T) {
@@ -47,6 +50,7 @@ func TestIndex(t *testing.T) {
 			t.Errorf("%s not copied: %v", want, err)
 		}
 	}
+	checkReference(t, model, idx.Models[0], out)
 	for _, not := range []string{"README.md", "weights.go"} {
 		if _, err := os.Stat(filepath.Join(out, not)); err == nil {
 			t.Errorf("%s copied into the site", not)
@@ -63,5 +67,48 @@ func TestIndex(t *testing.T) {
 	idx, err = run(filepath.Join(weights, "none"), filepath.Join(t.TempDir(), "m"), io.Discard)
 	if err != nil || len(idx.Models) != 0 || idx.Autoencoder != "" {
 		t.Errorf("no weights: %+v, %v", idx, err)
+	}
+}
+
+// checkReference checks that the reference file written for a model holds the fusion
+// vectors the explainer encodes for the default reference cohort (ReferenceCohort, at
+// once; the page's Prepare encodes the same a slice at a time), and that the engine
+// takes it.
+func checkReference(t *testing.T, model []byte, m Entry, out string) {
+	t.Helper()
+	if m.Reference != m.File+".ref" {
+		t.Fatalf("model %s lists reference file %q; want %q", m.File, m.Reference, m.File+".ref")
+	}
+	data, err := os.ReadFile(filepath.Join(out, m.Reference))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := explainer.DecodeReferenceFile(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	net, _, err := fusion.LoadBytes(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := explainer.ReferenceCohort(net, explainer.DefaultReferenceN, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.N != want.N || r.Seed != 1 || r.Model != explainer.ModelHash(model) || len(r.Z) != len(want.Z) {
+		t.Fatalf("reference file: %d cases of %d, seed %d, model %x; want %d cases (%d values), seed 1, model %x",
+			r.N, r.Dim, r.Seed, r.Model, want.N, len(want.Z), explainer.ModelHash(model))
+	}
+	for i := range r.Z {
+		if d := math.Abs(float64(r.Z[i] - want.Z[i])); d > 1e-5*math.Max(1, math.Abs(float64(want.Z[i]))) {
+			t.Fatalf("reference z[%d] = %v in the file, %v encoded at once", i, r.Z[i], want.Z[i])
+		}
+	}
+	e, err := explainer.Open(m.File, model, explainer.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.SetReference(data); err != nil || !e.ReferenceReady() {
+		t.Fatalf("SetReference: %v (ready %v)", err, e.ReferenceReady())
 	}
 }
