@@ -55,7 +55,10 @@ go run ./site/internal/vuguhelper "$DIST"
 
 # Shipped models: the fusion networks and the ground-truth autoencoder in $WEIGHTS
 # (default weights/), copied into models/ and listed in models/index.json for the model
-# select; weights/validation.json, the validation platform's summary, goes next to them.
+# select, each fusion network of the paper's layout with its reference file (<model>.ref,
+# the fusion vectors of the explainer's 200-case reference cohort, 32 KB, so the page
+# need not encode them); weights/validation.json, the validation platform's summary,
+# goes next to them.
 echo "== models"
 go run ./site/internal/modelindex -weights "${WEIGHTS:-weights}" -out "$DIST/models"
 
@@ -72,6 +75,8 @@ assets=$(cd "$DIST" && find . -type f ! -name main.wasm ! -name check.wasm ! -pa
 assets="$assets models/index.json"
 [ -f "$DIST/models/validation.json" ] && assets="$assets models/validation.json"
 [ -n "$first" ] && assets="$assets models/$first"
+# and its reference file (the fusion vectors of its reference cohort), when it has one.
+[ -n "$first" ] && [ -f "$DIST/models/$first.ref" ] && assets="$assets models/$first.ref"
 version=$(cd "$DIST" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 "${SHA256[@]}" | "${SHA256[@]}" | cut -c1-16)
 list='"./"'
 for a in $assets; do list="$list, \"$a\""; done

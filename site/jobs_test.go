@@ -238,3 +238,68 @@ func TestReferenceDeferred(t *testing.T) {
 		t.Fatalf("a model opened with occlusion selected did not encode its reference cohort: note %q", s.RefNote)
 	}
 }
+
+// refEngine is slowEngine that also takes a reference file: "good" makes its reference
+// cohort ready, anything else is refused.
+type refEngine struct {
+	slowEngine
+	prepares int
+}
+
+func (e *refEngine) SetReference(data []byte) error {
+	if string(data) != "good" {
+		return errors.New("reference file of 3 cases; this engine's reference cohort has 200")
+	}
+	e.mu.Lock()
+	e.ready = true
+	e.mu.Unlock()
+	return nil
+}
+
+func (e *refEngine) ReferenceReady() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.ready
+}
+
+func (e *refEngine) Prepare(pace engine.Pace) error {
+	e.prepares++
+	return e.slowEngine.Prepare(pace)
+}
+
+func (e *refEngine) Finish(za, zc, clin []float32, method string, pace engine.Pace) (engine.Explanation, error) {
+	if err := e.Prepare(pace); err != nil {
+		return engine.Explanation{}, err
+	}
+	return e.Explain(za, zc, clin, method)
+}
+
+// TestShippedReference checks that a shipped model's reference file makes the default
+// method's first explanation complete at once, with no reference job, and that a file
+// the engine refuses is named on the page while the engine encodes the cohort itself.
+func TestShippedReference(t *testing.T) {
+	for _, tc := range []struct {
+		ref      string
+		prepares int
+		note     string
+	}{
+		{"good", 0, "encoded when the site was built"},
+		{"bad", 1, "was refused: reference file of 3 cases"},
+	} {
+		s, _ := testState(t)
+		eng := &refEngine{slowEngine: slowEngine{steps: 2}}
+		s.Opener = func(string, []byte) (engine.Engine, error) { return eng, nil }
+		s.MethodID = "occlusion"
+		c := ModelChoice{ID: "shipped:m.flns", File: "models/m.flns", Reference: "models/m.flns.ref"}
+		s.openModel(c, []byte("model"), []byte(tc.ref))
+		if s.ModelErr != "" || !strings.Contains(s.RefNote, tc.note) {
+			t.Errorf("%s reference file: model error %q, note %q; want a note containing %q", tc.ref, s.ModelErr, s.RefNote, tc.note)
+		}
+		if s.Result == nil || s.Result.Pending != "" || s.Result.Method != "occlusion" {
+			t.Fatalf("%s reference file: the first occlusion explanation is %+v (%s)", tc.ref, s.Result, s.ResultErr)
+		}
+		if eng.prepares != tc.prepares {
+			t.Errorf("%s reference file: Prepare ran %d times; want %d", tc.ref, eng.prepares, tc.prepares)
+		}
+	}
+}

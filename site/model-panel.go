@@ -62,10 +62,17 @@ func (s *State) loadChoice(ee vugu.EventEnv, choice ModelChoice) {
 	}
 	s.ModelBusy = true
 	s.ModelErr = ""
-	var data []byte
+	var data, ref []byte
 	async(ee, "fetching "+choice.File, func() error {
 		var err error
 		data, err = fetchLocal(choice.File)
+		if err == nil && choice.Reference != "" {
+			// Without its reference file the model still opens: the engine then encodes
+			// the reference cohort itself.
+			if ref, err = fetchLocal(choice.Reference); err != nil {
+				ref, err = nil, nil
+			}
+		}
 		return err
 	}, func(err error) {
 		s.ModelBusy = false
@@ -73,7 +80,7 @@ func (s *State) loadChoice(ee vugu.EventEnv, choice ModelChoice) {
 			s.ModelErr = err.Error()
 			return
 		}
-		s.OpenModel(choice, data)
+		s.openModel(choice, data, ref)
 	})
 }
 

@@ -15,15 +15,27 @@ type ModelChoice struct {
 	ID    string // option value: "shipped:<file>" or "opened:<n>"
 	Label string
 	File  string // shipped: path relative to the page; opened: the file name
-	data  []byte // opened files only
+	// Reference is a shipped model's reference file (path relative to the page), the
+	// fusion vectors of its reference cohort encoded when the site was built; "" when
+	// there is none, and the engine encodes the cohort in the page.
+	Reference string
+	data      []byte // opened files only
+}
+
+// referenceSetter is an engine that takes its reference cohort from a reference file
+// (explainer.Engine.SetReference), so that it need not encode it.
+type referenceSetter interface {
+	SetReference(data []byte) error
+	ReferenceReady() bool
 }
 
 // modelIndex is models/index.json, written by build.sh: the shipped fusion models and
 // the ground-truth autoencoder's file, when shipped.
 type modelIndex struct {
 	Models []struct {
-		File string `json:"file"`
-		Name string `json:"name"`
+		File      string `json:"file"`
+		Name      string `json:"name"`
+		Reference string `json:"reference"`
 	} `json:"models"`
 	Autoencoder string `json:"autoencoder"`
 }
@@ -51,7 +63,14 @@ func (s *State) SetModelIndex(data []byte) error {
 		if label == "" {
 			label = strings.TrimSuffix(m.File, fileExt(m.File))
 		}
-		shipped = append(shipped, ModelChoice{ID: "shipped:" + m.File, Label: label, File: "models/" + m.File})
+		c := ModelChoice{ID: "shipped:" + m.File, Label: label, File: "models/" + m.File}
+		if m.Reference != "" {
+			if !plainName(m.Reference) {
+				return errors.New("models/index.json: model " + strconv.Itoa(i) + " has reference file name " + strconv.Quote(m.Reference) + ", want a plain file name")
+			}
+			c.Reference = "models/" + m.Reference
+		}
+		shipped = append(shipped, c)
 	}
 	// Keep opened files after the shipped models.
 	for _, c := range s.Models {
@@ -78,7 +97,12 @@ func (s *State) Choice(id string) (ModelChoice, bool) {
 
 // OpenModel turns model bytes into an engine with the build's Opener and selects it.
 // A file the user opened is added to the model select so it can be chosen again.
-func (s *State) OpenModel(c ModelChoice, data []byte) {
+func (s *State) OpenModel(c ModelChoice, data []byte) { s.openModel(c, data, nil) }
+
+// openModel is OpenModel with the model's reference file, when one was fetched (nil
+// otherwise): an engine that takes it need not encode its reference cohort. A file the
+// engine refuses is noted, and the engine encodes the cohort as for a model without one.
+func (s *State) openModel(c ModelChoice, data, ref []byte) {
 	s.ModelErr = ""
 	if s.Opener == nil {
 		s.ModelErr = "This build cannot run models yet: the network engine is not wired in. Nothing was loaded."
@@ -111,7 +135,14 @@ func (s *State) OpenModel(c ModelChoice, data []byte) {
 	s.Timings.ModelAt = s.now()
 	s.modelData = data
 	s.Cohort = CohortView{gen: s.Cohort.gen + 1} // a running cohort's answer is for the old model
+	var refused error
+	if rs, ok := eng.(referenceSetter); ok && ref != nil {
+		refused = rs.SetReference(ref)
+	}
 	s.SetEngine(eng, c.ID, note)
+	if refused != nil {
+		s.RefNote = "The site's precomputed reference cohort (" + c.Reference + ") was refused: " + refused.Error() + ". " + s.RefNote
+	}
 }
 
 // openedChoice makes the model-select entry for a file the user opened.

@@ -17,10 +17,14 @@ func TestSetModelIndex(t *testing.T) {
 	if len(s.Models) != 2 || s.Models[0].Label != "F0: sum of all forty" || s.Models[1].Label != "f3" || s.Models[1].File != "models/f3.flm" {
 		t.Fatalf("models %+v", s.Models)
 	}
+	if err := s.SetModelIndex([]byte(`{"models":[{"file":"f0.flm","reference":"f0.flm.ref"},{"file":"f9.flm"}]}`)); err != nil ||
+		s.Models[0].Reference != "models/f0.flm.ref" || s.Models[1].Reference != "" {
+		t.Errorf("reference files: %v, models %+v", err, s.Models)
+	}
 	if err := s.SetModelIndex([]byte(`{"models":[]}`)); err != nil || len(s.Models) != 0 {
 		t.Errorf("empty index: %v, %d models", err, len(s.Models))
 	}
-	for _, bad := range []string{`{"models":[{"file":"../secret"}]}`, `{"models":[{"file":""}]}`, `{"models":[{"file":".hidden"}]}`, `{"models":`, `[]`} {
+	for _, bad := range []string{`{"models":[{"file":"../secret"}]}`, `{"models":[{"file":""}]}`, `{"models":[{"file":".hidden"}]}`, `{"models":[{"file":"a.flm","reference":"../a.ref"}]}`, `{"models":`, `[]`} {
 		if err := s.SetModelIndex([]byte(bad)); err == nil {
 			t.Errorf("index %s accepted", bad)
 		}

@@ -290,7 +290,9 @@ func (s *State) SetEngine(e engine.Engine, id, note string) {
 	// explanation and its saliency on screen (Shown), so that nothing the first
 	// explanation does not need holds up the page's one thread before it.
 	s.refDeferred = false
-	if _, ok := e.(engine.Preparer); ok && s.Offers.Reference {
+	if rs, ok := e.(referenceSetter); ok && s.Offers.Reference && rs.ReferenceReady() {
+		s.RefNote = "Reference cohort ready (encoded when the site was built)."
+	} else if _, ok := e.(engine.Preparer); ok && s.Offers.Reference {
 		if m, ok := s.Method(); ok && m.Reference {
 			s.startReference()
 		} else {

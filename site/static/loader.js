@@ -79,6 +79,10 @@
         if (url !== early) {
           prefetch(url);
         }
+        // Its reference file (the reference cohort encoded when the site was built).
+        if (typeof idx.models[0].reference === "string") {
+          prefetch("models/" + idx.models[0].reference);
+        }
       }
     })
     .catch(() => {});
