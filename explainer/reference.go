@@ -14,10 +14,12 @@ import (
 )
 
 // encodeChunk is how many cases one slice of encoding runs through the network, as one
-// batch: 4 cases (8 images) take about 7 ms in wasm with the SIMD build, 1.65x faster per
-// case than one at a time, where 16 at once are no faster than 4 (node, BENCHMARKS.md
-// "The first explanation sooner"). fusion.Net.EmbedFolded is slower here: it clones the
-// network on every call, which costs more than a chunk's encoding.
+// batch of a copy made once: under node with the page's SIMD build 200 cases took 278 ms
+// in batches of 4 against 343-391 ms one at a time, 289 ms in 2s and 441 ms in 8s, with
+// the whole reference cohort about 0.65 s of which drawing the phantoms is 0.3 s
+// (BENCHMARKS.md "The first explanation sooner"). fusion.Net.EmbedFolded was no faster
+// there (300-333 ms) and clones the network on every call, which in slices costs more
+// than a chunk's encoding.
 const encodeChunk = 4
 
 // Prepare encodes the reference cohort, once, calling pace between slices of work.
