@@ -258,6 +258,22 @@ func TestBrowserEngine(t *testing.T) {
 	timings := map[string]float64{}
 
 	timings["interactive"] = b.Load(t, srv.URL+"/")
+	// The first explanation by the default method (occlusion, which needs the reference
+	// cohort: precomputed for shipped models, else encoded in the page) is noted when it
+	// is on screen.
+	bt.Eval[bool](t, b, `(() => {
+  window.fusionlensOcclusionAt = 0;
+  const check = () => {
+    if (document.querySelector('[data-testid="modality-importance"]')?.dataset.method === "occlusion") {
+      window.fusionlensOcclusionAt = performance.now();
+      mo.disconnect();
+    }
+  };
+  const mo = new MutationObserver(check);
+  mo.observe(document.body, {subtree: true, childList: true, attributes: true, attributeFilter: ["data-method"]});
+  check();
+  return true;
+})()`)
 	// The first prediction as a user gets it: the page clicks "Load example case" itself
 	// as soon as the default model's card is drawn (a MutationObserver, so no polling
 	// delay); performance.now() counts from the navigation.
@@ -287,6 +303,11 @@ func TestBrowserEngine(t *testing.T) {
 	timings["opening the model file"] = bt.Eval[float64](t, b, `window.fusionlensTimings.openMS`)
 	native := loadNative(t, filepath.Join(dir, "models", idx.Models[0].File))
 	c := exampleCase(t)
+	b.WaitLong(t, "the first occlusion explanation", `window.fusionlensOcclusionAt > 0`, bt.BackgroundTimeout)
+	timings["navigation to first occlusion explanation"] = bt.Eval[float64](t, b, `window.fusionlensOcclusionAt`)
+	// With the shipped reference file the page explains against the vectors encoded
+	// natively at build time: they must give the native explanation.
+	compare(t, "occlusion (first)", waitMethod(t, b, "occlusion"), native.explain(t, c, "occlusion"), false)
 
 	if !t.Run("gradient-at-once", func(t *testing.T) {
 		// The example case was loaded and explained right after the navigation (above).
@@ -578,7 +599,7 @@ func TestBrowserEngine(t *testing.T) {
 		b.Screenshot(t, "docs-kernelshap")
 	})
 
-	names := []string{"interactive", "default model opened", "opening the model file", "first prediction", "navigation to first prediction", "render after the example case", "encode one image", "full explanation, both images (mean of 20)", "saliency", "saliency of both images (mean of 20)", "prediction to saliency shown",
+	names := []string{"interactive", "default model opened", "opening the model file", "first prediction", "navigation to first prediction", "navigation to first occlusion explanation", "render after the example case", "encode one image", "full explanation, both images (mean of 20)", "saliency", "saliency of both images (mean of 20)", "prediction to saliency shown",
 		"clinical edit to new prediction on screen", "head-only re-explanation (mean of 5000)", "reference cohort (200 cases)",
 		"KernelSHAP for one case (off the event handler)", "ground-truth check (200 cases)", "drawing the check's cases (in the worker)", "longest time between two frames during the check"}
 	for _, n := range names {
