@@ -104,6 +104,10 @@ func (s *State) worker() {
 		s.jobs = s.jobs[1:]
 		s.WorkKey, s.Work = j.key, engine.Progress{}
 		ee.UnlockRender()
+		// Wait for the browser to paint what the event that queued this job changed (a
+		// keystroke's new prediction): js/wasm Go does not preempt, so a job that started
+		// at once would hold the thread until its first pace, ahead of the render.
+		afterPaint()
 
 		t0 := s.now()
 		err := safely(j.key, func() error { return j.run(s.browserPace(j)) })
