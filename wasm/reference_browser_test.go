@@ -38,9 +38,11 @@ func TestBrowserOpenedReference(t *testing.T) {
 	native := loadNative(t, model)
 	got := waitMethod(t, b, "occlusion")
 	compare(t, "occlusion against the page's own reference cohort", got, native.explain(t, exampleCase(t), "occlusion"), false)
-	ms := bt.Eval[float64](t, b, `window.fusionlensTimings.referenceMS`)
-	if !(ms > 0) {
-		t.Errorf("the page reports %v ms for its reference cohort", ms)
+	// The page records that it encoded the cohort itself (a shipped model's leaves the
+	// timing unset); how long it took is a figure for BENCHMARKS.md, not asserted.
+	if !bt.Eval[bool](t, b, `typeof window.fusionlensTimings.referenceMS === "number" && window.fusionlensTimings.referenceMS !== 0`) {
+		t.Error("the page recorded no encoding of its own reference cohort for the opened model")
 	}
+	ms := bt.Eval[float64](t, b, `window.fusionlensTimings.referenceMS`)
 	t.Logf("browser timing: reference cohort (200 cases, in the page) %10.1f ms", ms)
 }
