@@ -246,3 +246,32 @@ func TestExportSVGWhiskers(t *testing.T) {
 		t.Error("the saved SVG of an exact method draws whiskers or does not say why it has none")
 	}
 }
+
+// TestExportProbabilitiesOfAFamilyModel checks the saved JSON of a three-class model:
+// p_class1 is p(class 1) whatever class is explained, p_explained is p of the explained
+// class, and every class's probability is there.
+func TestExportProbabilitiesOfAFamilyModel(t *testing.T) {
+	s, _ := detailState(t)
+	s.SetMethod("gradient")
+	s.General = true
+	s.Classes = []string{"normal", "benign", "malignant"}
+	s.Result.Probs = []float64{0.2, 0.3, 0.5}
+	s.Result.Class, s.Result.P = 2, 0.5
+	data, err := s.ExportJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		P          float64   `json:"p_class1"`
+		PExplained float64   `json:"p_explained"`
+		Probs      []float64 `json:"class_probabilities"`
+		Predicted  string    `json:"predicted_class_name"`
+		Explained  string    `json:"explained_class"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.P != 0.3 || doc.PExplained != 0.5 || len(doc.Probs) != 3 || doc.Predicted != "malignant" || doc.Explained != "malignant" {
+		t.Errorf("saved %+v; want p_class1 0.3, p_explained 0.5, three probabilities, malignant predicted and explained", doc)
+	}
+}

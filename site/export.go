@@ -24,8 +24,13 @@ type Export struct {
 	Model     ExportModel  `json:"model"`
 	Case      ExportCase   `json:"case"`
 	Method    ExportMethod `json:"method"`
-	P         float64      `json:"p_class1"`
-	Class     int          `json:"predicted_class"`
+	// P is p(class 1), as cmd/explain -json writes it; PExplained is p of the
+	// explained class (the same number for the paper's networks, which explain class
+	// 1) and Probs every class's probability in the model's class order.
+	P          float64   `json:"p_class1"`
+	PExplained float64   `json:"p_explained"`
+	Probs      []float64 `json:"class_probabilities,omitempty"`
+	Class      int       `json:"predicted_class"`
 	// PredictedClass names the predicted class, ExplainedClass the class whose p and
 	// importances the document holds (the model's class names).
 	PredictedClass string        `json:"predicted_class_name,omitempty"`
@@ -164,13 +169,17 @@ func (s *State) exportDoc() (*Export, error) {
 		return nil, errors.New("there is no finished explanation to save")
 	}
 	r, info := s.Result, s.Engine.Info()
-	d := &Export{Generator: "fusionlens browser explainer", P: r.P, Gradient: r.Gradient, Notice: exportNotice}
+	d := &Export{Generator: "fusionlens browser explainer", P: r.P, PExplained: r.P, Gradient: r.Gradient, Notice: exportNotice}
 	if r.P >= 0.5 {
 		d.Class = 1
 	}
 	d.ExplainedClass = s.ClassName(1)
 	if s.General && len(r.Probs) > 0 {
 		d.Class, d.ExplainedClass = argmax(r.Probs), s.ClassName(r.Class)
+		d.Probs = r.Probs
+		if len(r.Probs) > 1 {
+			d.P = r.Probs[1]
+		}
 	}
 	d.PredictedClass = s.ClassName(d.Class)
 	d.Model = ExportModel{Name: info.Name, Description: info.Description, DataSource: info.DataSource, Command: info.Command}
@@ -369,7 +378,7 @@ func (s *State) ExportSVG() (string, error) {
 	y = 28
 	text(pad, y, 16, "600", "#1a2330", "start", "fusionlens: "+d.Model.Name)
 	y += 22
-	text(pad, y, 13, "400", "#1a2330", "start", "Predicted: "+d.PredictedClass+" · p("+d.ExplainedClass+") = "+ftoa(d.P, 3))
+	text(pad, y, 13, "400", "#1a2330", "start", "Predicted: "+d.PredictedClass+" · p("+d.ExplainedClass+") = "+ftoa(d.PExplained, 3))
 	y += 18
 	text(pad, y, 12, "400", "#5a6676", "start", "Method: "+d.Method.Label+" · scores for "+d.Method.Scope)
 	y += 26
