@@ -32,7 +32,7 @@ func (s *State) details() {
 		}
 	}
 	var u engine.Uncertainty
-	s.enqueue(job{key: "intervals",
+	s.enqueue(job{key: "intervals", details: true,
 		run: func(pace engine.Pace) error {
 			var err error
 			u, err = d.Intervals(c, method, stale(pace))
@@ -56,7 +56,7 @@ func (s *State) details() {
 	}
 	s.Interactions, s.InteractionsErr = nil, ""
 	var x engine.Interactions
-	s.enqueue(job{key: "interactions",
+	s.enqueue(job{key: "interactions", details: true,
 		run: func(pace engine.Pace) error {
 			var err error
 			x, err = d.Interactions(c, stale(pace))

@@ -23,6 +23,10 @@ type job struct {
 	run  func(engine.Pace) error // the work, without the lock
 	done func(err error)         // applies the result, with the lock held; not called for a stale job
 	ms   func(ms float64)        // when set, told how long run took
+	// details marks work the page starts on its own for the explanation on screen
+	// (intervals, interactions): what the user asked for (the ground-truth check, a
+	// pending explanation) goes ahead of it in the queue.
+	details bool
 }
 
 // errStale stops the work of a job whose model is no longer the page's.
@@ -35,15 +39,7 @@ const paceEvery = 100 * time.Millisecond
 // With no event environment (native tests) the jobs run at once.
 func (s *State) enqueue(j job) {
 	j.gen = s.gen
-	replaced := false
-	for i := range s.jobs {
-		if s.jobs[i].key == j.key {
-			s.jobs[i], replaced = j, true
-		}
-	}
-	if !replaced {
-		s.jobs = append(s.jobs, j)
-	}
+	s.jobs = queueJob(s.jobs, j)
 	if s.env == nil {
 		s.drain()
 		return
@@ -52,6 +48,27 @@ func (s *State) enqueue(j job) {
 		s.working = true
 		go s.worker()
 	}
+}
+
+// queueJob returns the queue with j in it: in place of a queued job with the same key,
+// else before the first details job when j is not one, else at the end.
+func queueJob(q []job, j job) []job {
+	for i := range q {
+		if q[i].key == j.key {
+			q[i] = j
+			return q
+		}
+	}
+	at := len(q)
+	if !j.details {
+		for i := range q {
+			if q[i].details {
+				at = i
+				break
+			}
+		}
+	}
+	return append(q[:at], append([]job{j}, q[at:]...)...)
 }
 
 // drain runs the queued jobs synchronously (native tests); nested calls leave the work

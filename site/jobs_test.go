@@ -303,3 +303,24 @@ func TestShippedReference(t *testing.T) {
 		}
 	}
 }
+
+// TestQueueOrder checks that what the user asked for goes ahead of the details the page
+// computes on its own, in the order asked, and that a job replaces a queued one with its
+// key where it stands.
+func TestQueueOrder(t *testing.T) {
+	var q []job
+	for _, j := range []job{{key: "intervals", details: true}, {key: "interactions", details: true},
+		{key: "reference"}, {key: "truth"}, {key: "intervals", details: true, gen: 7}} {
+		q = queueJob(q, j)
+	}
+	var keys []string
+	for _, j := range q {
+		keys = append(keys, j.key)
+	}
+	if got, want := strings.Join(keys, ","), "reference,truth,intervals,interactions"; got != want {
+		t.Errorf("queue %s, want %s", got, want)
+	}
+	if q[2].gen != 7 {
+		t.Error("the second intervals job did not replace the first")
+	}
+}
