@@ -29,6 +29,7 @@ func (c *Root) Init(ctx vugu.InitCtx) {
 		index, err = fetchLocal("models/index.json")
 		return err
 	}, func(err error) {
+		mark("model list")
 		if err == nil {
 			err = c.S.SetModelIndex(index)
 		}
@@ -47,6 +48,7 @@ func (c *Root) Init(ctx vugu.InitCtx) {
 		report, err = fetchLocal("models/validation.json")
 		return err
 	}, func(err error) {
+		mark("validation results")
 		var nf *notFoundError
 		switch {
 		case errors.As(err, &nf):

@@ -419,6 +419,7 @@ func (s *State) recompute() {
 			}
 			sl.enc = z
 		}
+		mark("encoded")
 		t0 := s.now()
 		e, err := s.explainNow()
 		s.ExplainMS = s.now() - t0
@@ -431,6 +432,7 @@ func (s *State) recompute() {
 		}
 		s.Result = &e
 		s.Timings.Explained = s.now()
+		mark("explained")
 		return nil
 	})
 	if err != nil {

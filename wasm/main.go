@@ -23,6 +23,7 @@ package main
 
 import (
 	"fmt"
+	"strconv"
 	"syscall/js"
 
 	"github.com/vugu/vugu"
@@ -36,6 +37,7 @@ func main() {
 	// When main starts every package is initialised: the time since the wasm was compiled
 	// (window.fusionlensCompiled) is Go's start-up cost.
 	js.Global().Set("fusionlensMain", now())
+	mark("main")
 	r, err := domrender.New("#mount")
 	if err != nil {
 		fail(err)
@@ -47,6 +49,7 @@ func main() {
 		fail(err)
 		return
 	}
+	mark("renderer")
 	root := &site.Root{S: site.NewState(explainer.Opener(explainer.Options{Check: checker.check}))}
 	root.S.DecodeImage = imager.decodeImage
 	root.S.RunCohort = cohorter.cohort
@@ -74,9 +77,13 @@ func main() {
 	timeEng := timeEngine(r, root)
 	defer timeEng.Release()
 	js.Global().Set("fusionlensTimeEngine", timeEng)
-	first, recovered := true, 0
+	first, recovered, renders := true, 0, 0
 	for ok := true; ok; ok = r.EventWait() {
 		t0 := now()
+		renders++
+		if renders <= 8 {
+			mark("render " + strconv.Itoa(renders))
+		}
 		root.S.Bound()
 		if err := render(r, env, root); err != nil {
 			// Never end the program over a render: recover the page keeping the inputs
@@ -96,6 +103,9 @@ func main() {
 			}
 		}
 		t := now()
+		if renders <= 8 {
+			mark("rendered " + strconv.Itoa(renders))
+		}
 		js.Global().Set("fusionlensRenderMS", t-t0)
 		if first {
 			first = false
@@ -131,6 +141,10 @@ func publish(t site.Timings) {
 	}
 	js.Global().Set("fusionlensTimings", o)
 }
+
+// mark records a step of the start as performance.mark "fusionlens:"+name (read by
+// the browser tests, see startup_browser_test.go).
+func mark(name string) { js.Global().Get("performance").Call("mark", "fusionlens:"+name) }
 
 func now() float64 { return js.Global().Get("performance").Call("now").Float() }
 

@@ -1,0 +1,171 @@
+//go:build !js
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	bt "github.com/fusionlens/fusionlens/internal/browsertest"
+	"github.com/fusionlens/fusionlens/internal/testtool"
+)
+
+// startupWatch is installed in the page before any of its own scripts runs. It clicks
+// "Load example case" as soon as the default model's card and the button are in the
+// DOM (a user who clicks at once, with no polling delay from the test) and notes, in
+// performance.now() milliseconds from the navigation, when the card appeared, the click,
+// the prediction and the first explanation reached the DOM, and the first task after the
+// next animation frame (drawn in the frame that callback precedes).
+const startupWatch = `(() => {
+  const s = window.fusionlensStartup = {};
+  const mark = (k) => { if (!(k in s)) s[k] = performance.now(); };
+  const q = (id) => document.querySelector('[data-testid="' + id + '"]');
+  const check = () => {
+    if (!s.card && q("model-card")) mark("card");
+    if (s.card && !s.click && q("example-case")) { mark("click"); q("example-case").click(); }
+    if (s.click && !s.prediction && q("prediction")) mark("prediction");
+    const m = q("modality-importance")?.dataset.method;
+    if (s.click && m && !s.explanation) {
+      s.method = m;
+      mark("explanation");
+      requestAnimationFrame(() => { mark("painted"); mo.disconnect(); });
+    }
+  };
+  const mo = new MutationObserver(check);
+  mo.observe(document, {subtree: true, childList: true, attributes: true});
+})()`
+
+// startupReport is what the page measured of its own start, read after the first
+// explanation is painted.
+type startupReport struct {
+	Watch struct {
+		Card, Click, Prediction, Explanation, Painted float64
+		Method                                        string
+	} `json:"watch"`
+	Compiled float64            `json:"compiled"` // loader.js: main.wasm instantiated
+	Main     float64            `json:"main"`     // Go's main started (packages initialised)
+	Ready    float64            `json:"ready"`    // the first render
+	Timings  map[string]float64 `json:"timings"`  // site.Timings as published
+	Marks    map[string]float64 `json:"marks"`    // performance.mark entries named fusionlens:*
+	// Resources maps each file the page fetched to [start, response start, response end].
+	Resources map[string][3]float64 `json:"resources"`
+	Document  float64               `json:"document"` // the page's HTML received
+}
+
+const readStartup = `(() => {
+  const res = {};
+  for (const r of performance.getEntriesByType("resource")) {
+    const name = new URL(r.name).pathname.replace(/^\//, "");
+    if (!(name in res)) res[name] = [r.startTime, r.responseStart, r.responseEnd];
+  }
+  const marks = {};
+  for (const m of performance.getEntriesByType("mark")) {
+    if (m.name.startsWith("fusionlens:") && !(m.name in marks)) marks[m.name.slice(11)] = m.startTime;
+  }
+  const t = window.fusionlensTimings || {};
+  return {
+    watch: window.fusionlensStartup,
+    compiled: window.fusionlensCompiled || 0, main: window.fusionlensMain || 0, ready: window.fusionlensReady || 0,
+    timings: {modelAt: t.modelAt || 0, openMS: t.openMS || 0, explained: t.explained || 0, encodeMS: t.encodeMS || 0, explainMS: t.explainMS || 0},
+    marks: marks, resources: res,
+    document: performance.getEntriesByType("navigation")[0].responseEnd,
+  };
+})()`
+
+// TestBrowserStartup follows a first visit (fresh profile, empty cache) from the
+// navigation to the first explanation on screen, clicking "Load example case" as soon
+// as the default model's card is drawn, and checks the order of the steps the page
+// goes through: the wasm instantiated, Go's main, the first render, the default model
+// opened and drawn, the click, the prediction and the default method's explanation in
+// the DOM, then painted. The milliseconds of each step are logged ("startup timing"
+// lines, for BENCHMARKS.md), never asserted.
+func TestBrowserStartup(t *testing.T) {
+	testtool.Command(t, "chromium")
+	dir := bt.Site(t)
+	srv := bt.NewServer(t, dir)
+	b := bt.New(t, srv.URL)
+	ctx, cancel := context.WithTimeout(b.Ctx, bt.ActionTimeout)
+	_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: startupWatch})
+	cancel()
+	if err != nil {
+		t.Fatalf("installing the watch: %v", err)
+	}
+	b.Run(t, "navigating", chromedp.Navigate(srv.URL+"/"))
+	b.WaitLong(t, "the first explanation painted", `window.fusionlensStartup?.painted > 0`, bt.BackgroundTimeout)
+	r := bt.Eval[startupReport](t, b, readStartup)
+
+	w := r.Watch
+	if w.Method == "" {
+		t.Error("the first explanation names no method")
+	}
+	// The steps happen in this order; each after the one before.
+	steps := []struct {
+		name string
+		at   float64
+	}{
+		{"document received", r.Document},
+		{"wasm instantiated", r.Compiled},
+		{"Go main started", r.Main},
+		{"first render", r.Ready},
+		{"default model opened", r.Timings["modelAt"]},
+		{"model card in the DOM", w.Card},
+		{"click on the example case", w.Click},
+		{"prediction in the DOM", w.Prediction},
+		{"explanation in the DOM", w.Explanation},
+		{"explanation painted", w.Painted},
+	}
+	for i, s := range steps {
+		if s.at <= 0 {
+			t.Errorf("%s: not recorded", s.name)
+		}
+		if i > 0 && s.at < steps[i-1].at {
+			t.Errorf("%s at %.1f ms, before %s at %.1f ms", s.name, s.at, steps[i-1].name, steps[i-1].at)
+		}
+	}
+	for _, f := range []string{"main.wasm.gz", "models/index.json"} {
+		if _, ok := r.Resources[f]; !ok {
+			t.Errorf("the page did not fetch %s", f)
+		}
+	}
+
+	// The log: every step from the navigation, then the files.
+	logged := append([]struct {
+		name string
+		at   float64
+	}{}, steps...)
+	for k, v := range r.Marks {
+		logged = append(logged, struct {
+			name string
+			at   float64
+		}{"mark " + k, v})
+	}
+	logged = append(logged, struct {
+		name string
+		at   float64
+	}{"opening the model file started", r.Timings["modelAt"] - r.Timings["openMS"]})
+	sort.SliceStable(logged, func(i, j int) bool { return logged[i].at < logged[j].at })
+	for _, s := range logged {
+		t.Logf("startup timing: %-40s %8.1f ms", s.name, s.at)
+	}
+	files := make([]string, 0, len(r.Resources))
+	for f := range r.Resources {
+		files = append(files, f)
+	}
+	sort.Strings(files)
+	for _, f := range files {
+		v := r.Resources[f]
+		t.Logf("startup file: %-40s start %8.1f  first byte %8.1f  end %8.1f ms", f, v[0], v[1], v[2])
+	}
+	t.Logf("startup timing: %s", strings.Join([]string{
+		fmt.Sprintf("opening the model file %.1f ms", r.Timings["openMS"]),
+		fmt.Sprintf("encode one image %.1f ms", r.Timings["encodeMS"]),
+		fmt.Sprintf("explain %.1f ms", r.Timings["explainMS"]),
+		"method " + w.Method,
+	}, "; "))
+}
