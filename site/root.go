@@ -14,7 +14,8 @@ type Root struct {
 	Crash string // set by the wasm entry after a render failure, shown as a banner
 }
 
-// Init starts fetching the site's own lists: shipped models and validation results.
+// Init starts fetching the site's own lists: the shipped models, then (later, see
+// State.wantValidation) the validation results.
 func (c *Root) Init(ctx vugu.InitCtx) {
 	ee := ctx.EventEnv()
 	c.S.env = ee
@@ -40,27 +41,34 @@ func (c *Root) Init(ctx vugu.InitCtx) {
 		// Open the first shipped model, so the example case explains at once.
 		if c.S.ModelID == "" && !c.S.ModelBusy && len(c.S.Models) > 0 && c.S.Opener != nil {
 			c.S.loadChoice(ee, c.S.Models[0])
+		} else if c.S.Engine == nil {
+			c.S.wantValidation() // no model to wait for
 		}
 	})
-	var report []byte
-	async(ee, "reading the validation results", func() error {
-		var err error
-		report, err = fetchLocal("models/validation.json")
-		return err
-	}, func(err error) {
-		mark("validation results")
-		var nf *notFoundError
-		switch {
-		case errors.As(err, &nf):
-			// No results shipped: the section says so without calling it an error.
-		case err == nil:
-			if err := c.S.SetValidation(report); err != nil {
+	// The validation results are read later (State.wantValidation): nothing of them is
+	// needed for the first explanation.
+	c.S.loadValidation = func() {
+		var report []byte
+		async(ee, "reading the validation results", func() error {
+			var err error
+			report, err = fetchLocal("models/validation.json")
+			return err
+		}, func(err error) {
+			mark("validation results")
+			c.S.ValidationLoading = false
+			var nf *notFoundError
+			switch {
+			case errors.As(err, &nf):
+				// No results shipped: the section says so without calling it an error.
+			case err == nil:
+				if err := c.S.SetValidation(report); err != nil {
+					c.S.ValidationErr = err.Error()
+				}
+			default:
 				c.S.ValidationErr = err.Error()
 			}
-		default:
-			c.S.ValidationErr = err.Error()
-		}
-	})
+		})
+	}
 }
 
 func (c *Root) tabClass(tab string) string {
