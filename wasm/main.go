@@ -23,8 +23,12 @@ package main
 
 import (
 	"fmt"
+	"math"
+	"runtime/debug"
 	"strconv"
+	"sync"
 	"syscall/js"
+	"time"
 
 	"github.com/vugu/vugu"
 	"github.com/vugu/vugu/domrender"
@@ -38,6 +42,7 @@ func main() {
 	// (window.fusionlensCompiled) is Go's start-up cost.
 	js.Global().Set("fusionlensMain", now())
 	mark("main")
+	holdGC()
 	r, err := domrender.New("#mount")
 	if err != nil {
 		fail(err)
@@ -117,8 +122,38 @@ func main() {
 		ee := r.EventEnv()
 		ee.Lock()
 		root.S.Shown()
+		started := root.S.Result != nil && root.S.Result.Pending == "" || root.S.ModelErr != ""
 		ee.UnlockOnly()
+		if started {
+			// After the explanation is painted: a collection now would come first.
+			gcLater.Do(func() { time.AfterFunc(time.Second, releaseGC) })
+		}
 	}
+}
+
+// startHeap bounds the heap while the page starts with Go's collector held back.
+const startHeap = 96 << 20
+
+var gcHeld, gcLater sync.Once
+
+// holdGC keeps Go's collector from running while the page starts, unless the heap
+// reaches startHeap: from Go's start to the first explanation the heap grows past 4, 8
+// and 16 MB (the model, its network, the page), and each collection then ran in wasm
+// code the browser had not optimised yet (BENCHMARKS.md, "Navigation to the first
+// explanation"). releaseGC, a second after the first explanation is on screen (or 20 s
+// after the start), restores the default.
+func holdGC() {
+	debug.SetGCPercent(-1)
+	debug.SetMemoryLimit(startHeap)
+	time.AfterFunc(20*time.Second, releaseGC)
+}
+
+// releaseGC restores Go's default collection (GOGC=100, no memory limit), once.
+func releaseGC() {
+	gcHeld.Do(func() {
+		debug.SetGCPercent(100)
+		debug.SetMemoryLimit(math.MaxInt64)
+	})
 }
 
 func render(r *domrender.JSRenderer, env *vugu.BuildEnv, root *site.Root) (err error) {
