@@ -39,6 +39,16 @@ const startupWatch = `(() => {
   };
   const mo = new MutationObserver(check);
   mo.observe(document, {subtree: true, childList: true, attributes: true});
+  // Long animation frames (over 50 ms): where the main thread went, for the log.
+  s.frames = [];
+  try {
+    new PerformanceObserver((l) => {
+      for (const f of l.getEntries()) {
+        s.frames.push({start: f.startTime, ms: f.duration, layout: f.styleAndLayoutStart ? f.startTime + f.duration - f.styleAndLayoutStart : 0,
+          scripts: f.scripts.map((x) => x.invoker + " " + Math.round(x.duration) + " ms").join(", ")});
+      }
+    }).observe({type: "long-animation-frame", buffered: true});
+  } catch (e) {}
 })()`
 
 // startupReport is what the page measured of its own start, read after the first
@@ -161,6 +171,33 @@ func TestBrowserStartup(t *testing.T) {
 	for _, f := range files {
 		v := r.Resources[f]
 		t.Logf("startup file: %-40s start %8.1f  first byte %8.1f  end %8.1f ms", f, v[0], v[1], v[2])
+	}
+	// The floor for this download in this browser: compiling main.wasm alone, in a fresh
+	// browser, on a page of the same origin that runs nothing else.
+	floor := bt.New(t, srv.URL)
+	floor.Run(t, "opening a page that runs nothing", chromedp.Navigate(srv.URL+"/models/index.json"))
+	compile := bt.Eval[[]float64](t, floor, `(async () => {
+  const t0 = performance.now();
+  const r = await fetch("/main.wasm.gz");
+  const body = r.body.pipeThrough(new DecompressionStream("gzip"));
+  await WebAssembly.compileStreaming(new Response(body, {headers: {"Content-Type": "application/wasm"}}));
+  return [t0, performance.now()];
+})()`)
+	if len(compile) != 2 || compile[1] < compile[0] {
+		t.Errorf("compiling main.wasm alone gave %v", compile)
+	} else {
+		t.Logf("startup floor: compiling main.wasm.gz alone (download, inflate, compile) %.1f ms, from %.1f ms after that page's navigation", compile[1]-compile[0], compile[0])
+	}
+	// Long animation frames before the explanation was painted (the browser reports
+	// them after the frame, so they are read last).
+	frames := bt.Eval[[]struct {
+		Start, MS, Layout float64
+		Scripts           string
+	}](t, b, `window.fusionlensStartup.frames`)
+	for _, f := range frames {
+		if f.Start < w.Painted {
+			t.Logf("startup long frame: at %8.1f ms, %6.1f ms (style, layout and paint %5.1f ms): %s", f.Start, f.MS, f.Layout, f.Scripts)
+		}
 	}
 	t.Logf("startup timing: %s", strings.Join([]string{
 		fmt.Sprintf("opening the model file %.1f ms", r.Timings["openMS"]),
