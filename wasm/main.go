@@ -13,7 +13,9 @@
 // window.fusionlensRecovered (how many renders failed and were recovered) and
 // window.fusionlensTimeExplain(n) (mean milliseconds of n head-only re-explanations of
 // the case on screen) and window.fusionlensTimeEngine(n) (full explanations and
-// saliencies of a fixed case, timing.go). None of them sends anything anywhere.
+// saliencies of a fixed case, timing.go), and marks the steps of its start as
+// performance.mark entries named fusionlens:* (startup_browser_test.go reads them). None
+// of them sends anything anywhere.
 //
 // This is the only package that imports the UI (package site) and the engine (package
 // explainer) together, so their joint tests live here, natively: page_test.go drives the
