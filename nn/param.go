@@ -41,8 +41,12 @@ func NewRand(seed uint64) *rand.Rand {
 
 // InitHeUniform fills w from U(-a, a) with a = sqrt(6/fanIn), the He (Kaiming) uniform
 // initialisation for layers followed by ReLU: variance 2/fanIn. Uniform rather than normal
-// draws keep weights bit-identical across platforms (no transcendental functions).
+// draws keep weights bit-identical across platforms (no transcendental functions). A nil
+// rng leaves w as it is: for a layer whose weights are read from a file next.
 func InitHeUniform(w []float32, fanIn int, rng *rand.Rand) {
+	if rng == nil {
+		return
+	}
 	initUniform(w, math.Sqrt(6/float64(fanIn)), rng)
 }
 

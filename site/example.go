@@ -16,7 +16,9 @@ import (
 func (s *State) LoadExample() {
 	s.exampleN++
 	n := uint64(s.exampleN)
+	mark("example case")
 	ax, co, ca, cc := phantom.Example(n)
+	mark("example drawn")
 
 	var z [clinical.NumVars]float64
 	clinical.NewSimulator(n).Next(&z)

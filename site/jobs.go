@@ -110,6 +110,11 @@ func (s *State) drain() {
 func (s *State) worker() {
 	ee := s.env
 	for {
+		// Let the browser paint what the event that queued the job changed before the
+		// job's own render (its progress) runs: Vugu renders at once when asked, so the
+		// render below would otherwise come between the change and its paint (the first
+		// explanation after a click waited for it).
+		afterPaint()
 		ee.Lock()
 		if len(s.jobs) == 0 {
 			s.working = false

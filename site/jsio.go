@@ -126,6 +126,15 @@ func await(p js.Value) (js.Value, error) {
 // now returns performance.now() in milliseconds.
 func now() float64 { return js.Global().Get("performance").Call("now").Float() }
 
+// mark records the page reaching a step of its start as performance.mark
+// "fusionlens:"+name, for the browser tests' account of the start (BENCHMARKS.md). It
+// does nothing outside a browser.
+func mark(name string) {
+	if p := js.Global().Get("performance"); p.Truthy() {
+		p.Call("mark", "fusionlens:"+name)
+	}
+}
+
 func mib(n int64) string {
 	return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MiB"
 }

@@ -75,6 +75,7 @@ func (s *State) loadChoice(ee vugu.EventEnv, choice ModelChoice) {
 		}
 		return err
 	}, func(err error) {
+		mark("model fetched")
 		s.ModelBusy = false
 		if err != nil {
 			s.ModelErr = err.Error()

@@ -14,7 +14,8 @@ type Root struct {
 	Crash string // set by the wasm entry after a render failure, shown as a banner
 }
 
-// Init starts fetching the site's own lists: shipped models and validation results.
+// Init starts fetching the site's own lists: the shipped models, then (later, see
+// State.wantValidation) the validation results.
 func (c *Root) Init(ctx vugu.InitCtx) {
 	ee := ctx.EventEnv()
 	c.S.env = ee
@@ -23,12 +24,33 @@ func (c *Root) Init(ctx vugu.InitCtx) {
 	}
 	c.S.clock = now
 	c.S.Fetch = fetchLocal
-	var index []byte
+	// The default model (the list's first) and its reference file are read with the list,
+	// so that it opens with no render between (loader.js has usually fetched them all
+	// already); the first render says it is on its way.
+	c.S.ModelBusy = c.S.Opener != nil
+	var index, data, ref []byte
+	var dataErr error
 	async(ee, "reading the model list", func() error {
 		var err error
-		index, err = fetchLocal("models/index.json")
-		return err
+		if index, err = fetchLocal("models/index.json"); err != nil {
+			return err
+		}
+		var idx State
+		if idx.SetModelIndex(index) == nil && len(idx.Models) > 0 {
+			first := idx.Models[0]
+			data, dataErr = fetchLocal(first.File)
+			if dataErr == nil && first.Reference != "" {
+				// Without its reference file the model still opens: the engine then
+				// encodes the reference cohort itself.
+				if ref, err = fetchLocal(first.Reference); err != nil {
+					ref = nil
+				}
+			}
+		}
+		return nil
 	}, func(err error) {
+		mark("model list")
+		c.S.ModelBusy = false
 		if err == nil {
 			err = c.S.SetModelIndex(index)
 		}
@@ -37,28 +59,44 @@ func (c *Root) Init(ctx vugu.InitCtx) {
 			return
 		}
 		// Open the first shipped model, so the example case explains at once.
-		if c.S.ModelID == "" && !c.S.ModelBusy && len(c.S.Models) > 0 && c.S.Opener != nil {
+		switch {
+		case c.S.ModelID != "" || len(c.S.Models) == 0 || c.S.Opener == nil:
+			if c.S.Engine == nil {
+				c.S.wantValidation() // no model to wait for
+			}
+		case dataErr != nil:
+			c.S.ModelErr = dataErr.Error()
+		case data == nil:
 			c.S.loadChoice(ee, c.S.Models[0])
+		default:
+			mark("model fetched")
+			c.S.openModel(c.S.Models[0], data, ref)
 		}
 	})
-	var report []byte
-	async(ee, "reading the validation results", func() error {
-		var err error
-		report, err = fetchLocal("models/validation.json")
-		return err
-	}, func(err error) {
-		var nf *notFoundError
-		switch {
-		case errors.As(err, &nf):
-			// No results shipped: the section says so without calling it an error.
-		case err == nil:
-			if err := c.S.SetValidation(report); err != nil {
+	// The validation results are read later (State.wantValidation): nothing of them is
+	// needed for the first explanation.
+	c.S.loadValidation = func() {
+		var report []byte
+		async(ee, "reading the validation results", func() error {
+			var err error
+			report, err = fetchLocal("models/validation.json")
+			return err
+		}, func(err error) {
+			mark("validation results")
+			c.S.ValidationLoading = false
+			var nf *notFoundError
+			switch {
+			case errors.As(err, &nf):
+				// No results shipped: the section says so without calling it an error.
+			case err == nil:
+				if err := c.S.SetValidation(report); err != nil {
+					c.S.ValidationErr = err.Error()
+				}
+			default:
 				c.S.ValidationErr = err.Error()
 			}
-		default:
-			c.S.ValidationErr = err.Error()
-		}
-	})
+		})
+	}
 }
 
 func (c *Root) tabClass(tab string) string {

@@ -1,6 +1,8 @@
 package site
 
 import (
+	"time"
+
 	"errors"
 	"math"
 	"strconv"
@@ -102,6 +104,13 @@ type State struct {
 	Validation       *ValidationReport
 	ValidationErr    string
 	ValidationMethod string // method whose estimates the validation tab's charts show
+	// ValidationLoading is set while the shipped validation results are read.
+	ValidationLoading bool
+	// loadValidation reads them (set by Root.Init in the browser; nil natively), once
+	// wantValidation asks: they wait until the first explanation is on screen, so that
+	// their reading and render do not come before it.
+	loadValidation func()
+	validationIdle bool // a timer asks for them when the model is open and no case comes
 
 	Compare CompareState // the "Compare architectures" tab
 
@@ -334,6 +343,35 @@ func (s *State) Shown() {
 	if s.refDeferred && s.Result != nil && s.Result.Pending == "" && s.foreground == 0 {
 		s.startReference()
 	}
+	// The validation results (for the default method's line and the validation tab) come
+	// after the first explanation, or at once when the tab is chosen or no model opened;
+	// with a model open and no case, a moment later.
+	switch {
+	case s.loadValidation == nil:
+	case s.Result != nil, s.ModelErr != "", s.Tab != "explain":
+		s.wantValidation()
+	case s.Engine != nil && !s.validationIdle && s.env != nil:
+		s.validationIdle = true
+		ee := s.env
+		time.AfterFunc(validationWait, func() {
+			ee.Lock()
+			defer ee.UnlockRender()
+			s.wantValidation()
+		})
+	}
+}
+
+// validationWait is how long the validation results wait for a first case after the
+// default model opened.
+const validationWait = 2 * time.Second
+
+// wantValidation starts reading the validation results, once.
+func (s *State) wantValidation() {
+	if f := s.loadValidation; f != nil {
+		s.loadValidation = nil
+		s.ValidationLoading = true
+		f()
+	}
 }
 
 // SetMethod selects the attribution method (and re-runs the ground-truth check for it
@@ -419,6 +457,7 @@ func (s *State) recompute() {
 			}
 			sl.enc = z
 		}
+		mark("encoded")
 		t0 := s.now()
 		e, err := s.explainNow()
 		s.ExplainMS = s.now() - t0
@@ -431,6 +470,7 @@ func (s *State) recompute() {
 		}
 		s.Result = &e
 		s.Timings.Explained = s.now()
+		mark("explained")
 		return nil
 	})
 	if err != nil {

@@ -94,6 +94,8 @@ func TestBrowserDetails(t *testing.T) {
 			rmse = m.RMSE
 		}
 	}
+	// The validation results behind the line are read once the explanation is on screen.
+	b.WaitFor(t, "the default method's line", `!!document.querySelector('[data-testid="default-method"]')`)
 	line := bt.Eval[string](t, b, `document.querySelector('[data-testid="default-method"]')?.textContent || ""`)
 	if !strings.HasPrefix(line, "Default: Occlusion — closest to the ground truth of the methods fast enough for every keystroke (mean RMSE "+
 		strconv.FormatFloat(rmse, 'f', 3, 64)) {

@@ -13,7 +13,9 @@
 // window.fusionlensRecovered (how many renders failed and were recovered) and
 // window.fusionlensTimeExplain(n) (mean milliseconds of n head-only re-explanations of
 // the case on screen) and window.fusionlensTimeEngine(n) (full explanations and
-// saliencies of a fixed case, timing.go). None of them sends anything anywhere.
+// saliencies of a fixed case, timing.go), and marks the steps of its start as
+// performance.mark entries named fusionlens:* (startup_browser_test.go reads them). None
+// of them sends anything anywhere.
 //
 // This is the only package that imports the UI (package site) and the engine (package
 // explainer) together, so their joint tests live here, natively: page_test.go drives the
@@ -23,7 +25,12 @@ package main
 
 import (
 	"fmt"
+	"math"
+	"runtime/debug"
+	"strconv"
+	"sync"
 	"syscall/js"
+	"time"
 
 	"github.com/vugu/vugu"
 	"github.com/vugu/vugu/domrender"
@@ -36,6 +43,8 @@ func main() {
 	// When main starts every package is initialised: the time since the wasm was compiled
 	// (window.fusionlensCompiled) is Go's start-up cost.
 	js.Global().Set("fusionlensMain", now())
+	mark("main")
+	holdGC()
 	r, err := domrender.New("#mount")
 	if err != nil {
 		fail(err)
@@ -47,6 +56,7 @@ func main() {
 		fail(err)
 		return
 	}
+	mark("renderer")
 	root := &site.Root{S: site.NewState(explainer.Opener(explainer.Options{Check: checker.check}))}
 	root.S.DecodeImage = imager.decodeImage
 	root.S.RunCohort = cohorter.cohort
@@ -74,9 +84,13 @@ func main() {
 	timeEng := timeEngine(r, root)
 	defer timeEng.Release()
 	js.Global().Set("fusionlensTimeEngine", timeEng)
-	first, recovered := true, 0
+	first, recovered, renders := true, 0, 0
 	for ok := true; ok; ok = r.EventWait() {
 		t0 := now()
+		renders++
+		if renders <= 8 {
+			mark("render " + strconv.Itoa(renders))
+		}
 		root.S.Bound()
 		if err := render(r, env, root); err != nil {
 			// Never end the program over a render: recover the page keeping the inputs
@@ -96,6 +110,9 @@ func main() {
 			}
 		}
 		t := now()
+		if renders <= 8 {
+			mark("rendered " + strconv.Itoa(renders))
+		}
 		js.Global().Set("fusionlensRenderMS", t-t0)
 		if first {
 			first = false
@@ -107,8 +124,38 @@ func main() {
 		ee := r.EventEnv()
 		ee.Lock()
 		root.S.Shown()
+		started := root.S.Result != nil && root.S.Result.Pending == "" || root.S.ModelErr != ""
 		ee.UnlockOnly()
+		if started {
+			// After the explanation is painted: a collection now would come first.
+			gcLater.Do(func() { time.AfterFunc(time.Second, releaseGC) })
+		}
 	}
+}
+
+// startHeap bounds the heap while the page starts with Go's collector held back.
+const startHeap = 96 << 20
+
+var gcHeld, gcLater sync.Once
+
+// holdGC keeps Go's collector from running while the page starts, unless the heap
+// reaches startHeap: from Go's start to the first explanation the heap grows past 4, 8
+// and 16 MB (the model, its network, the page), and each collection then ran in wasm
+// code the browser had not optimised yet (BENCHMARKS.md, "Navigation to the first
+// explanation"). releaseGC, a second after the first explanation is on screen (or 20 s
+// after the start), restores the default.
+func holdGC() {
+	debug.SetGCPercent(-1)
+	debug.SetMemoryLimit(startHeap)
+	time.AfterFunc(20*time.Second, releaseGC)
+}
+
+// releaseGC restores Go's default collection (GOGC=100, no memory limit), once.
+func releaseGC() {
+	gcHeld.Do(func() {
+		debug.SetGCPercent(100)
+		debug.SetMemoryLimit(math.MaxInt64)
+	})
 }
 
 func render(r *domrender.JSRenderer, env *vugu.BuildEnv, root *site.Root) (err error) {
@@ -131,6 +178,10 @@ func publish(t site.Timings) {
 	}
 	js.Global().Set("fusionlensTimings", o)
 }
+
+// mark records a step of the start as performance.mark "fusionlens:"+name (read by
+// the browser tests, see startup_browser_test.go).
+func mark(name string) { js.Global().Get("performance").Call("mark", "fusionlens:"+name) }
 
 func now() float64 { return js.Global().Get("performance").Call("now").Float() }
 

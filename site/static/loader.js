@@ -1,5 +1,6 @@
 // Starts the Go program: fetches main.wasm.gz and inflates it in the browser
-// (DecompressionStream), falling back to main.wasm where that is missing or fails.
+// (DecompressionStream), falling back to main.wasm where that is missing or fails. It is
+// the page's first script, so the download and the compile start before anything else.
 "use strict";
 (function () {
   // Vugu's renderer installs its JavaScript half with window.eval, which the
@@ -96,29 +97,46 @@
     m.replaceChildren(p);
   }
 
-  async function instantiate(go) {
+  // Compile main.wasm while it downloads, from the moment this script runs (it is the
+  // page's first script): compiling needs no imports, so it does not wait for
+  // wasm_exec.js or the rest of the page. Instantiating (start, below) does.
+  async function compile() {
     if (typeof DecompressionStream === "function") {
       try {
         const r = await fetch("main.wasm.gz");
         if (r.ok) {
           const body = r.body.pipeThrough(new DecompressionStream("gzip"));
           const wasm = new Response(body, { headers: { "Content-Type": "application/wasm" } });
-          return await WebAssembly.instantiateStreaming(wasm, go.importObject);
+          return await WebAssembly.compileStreaming(wasm);
         }
       } catch (e) {
         console.warn("main.wasm.gz failed, loading main.wasm:", e);
       }
     }
-    return WebAssembly.instantiateStreaming(fetch("main.wasm"), go.importObject);
+    return WebAssembly.compileStreaming(fetch("main.wasm"));
   }
+
+  // parsed resolves once the document is parsed: the synchronous scripts after this one
+  // (vugu-helper.js, wasm_exec.js) have run and #mount exists.
+  const parsed = new Promise((resolve) => {
+    if (document.readyState === "loading") {
+      document.addEventListener("DOMContentLoaded", resolve, { once: true });
+    } else {
+      resolve();
+    }
+  });
 
   async function start() {
     if (typeof WebAssembly !== "object") {
+      await parsed;
       fail("This browser cannot run WebAssembly, which the explainer needs.");
       return;
     }
+    const compiling = compile();
+    compiling.catch(() => {}); // reported below, once the page can show it
+    await parsed;
     const go = new Go();
-    const { instance } = await instantiate(go);
+    const instance = await WebAssembly.instantiate(await compiling, go.importObject);
     // Timing for tests and the curious: download + compile done; the Go program's first
     // render sets window.fusionlensReady.
     window.fusionlensCompiled = performance.now();
@@ -135,5 +153,5 @@
     }
   }
 
-  start().catch((e) => fail("Could not start the explainer: " + e));
+  start().catch((e) => parsed.then(() => fail("Could not start the explainer: " + e)));
 })();
