@@ -34,35 +34,51 @@ func (h *DenseHead) FirstLayerBlock(z []float32, n, start, end int, a []float32)
 	nn.Sgemm(false, true, n, hid, end-start, 1, z[start:], d, l.W[start:], d, 0, a, hid)
 }
 
+// PreWork is the length of LogitPre's work buffer: one pass's activations of the layers
+// after the first.
+func (h *DenseHead) PreWork() int {
+	n := 0
+	for _, l := range h.Layers[1:] {
+		n += headChunk * l.Out
+	}
+	return n
+}
+
+// FirstLayerBias returns a copy of the first layer's bias (Hidden values): the part of
+// every pre-activation that belongs to no block.
+func (h *DenseHead) FirstLayerBias() []float32 {
+	return append([]float32(nil), h.Layers[0].B...)
+}
+
 // LogitPre sets s[i] to the log-odds of the head's class (as Logit does) for the vector
-// whose first-layer pre-activation without the bias is row i of a (n x Hidden): the sum of
-// FirstLayerBlock over blocks that partition the fusion features. a is not changed.
-func (h *DenseHead) LogitPre(a []float32, n int, s []float32) {
+// whose first-layer pre-activation is row i of a (n x Hidden): FirstLayerBias plus the sum
+// of FirstLayerBlock over blocks that partition the fusion features. It overwrites a
+// with the first layer's output (after the ReLU when more layers follow). work holds the
+// later layers' activations: at least PreWork values, or nil to allocate them (a caller
+// that calls LogitPre many times passes its own, so that no call allocates).
+func (h *DenseHead) LogitPre(a []float32, n int, s, work []float32) {
 	hid, c, k := h.Hidden(), h.Classes(), h.Class()
-	if n < 0 || len(a) < n*hid || len(s) < n {
-		panic(fmt.Sprintf("fusion: DenseHead.LogitPre: %d rows of %d need a, s of %d, %d values; have %d, %d", n, hid, n*hid, n, len(a), len(s)))
+	if n < 0 || len(a) < n*hid || len(s) < n || (work != nil && len(work) < h.PreWork()) {
+		panic(fmt.Sprintf("fusion: DenseHead.LogitPre: %d rows of %d need a, s, work of %d, %d, %d values; have %d, %d, %d",
+			n, hid, n*hid, n, h.PreWork(), len(a), len(s), len(work)))
 	}
 	if n == 0 {
 		return
 	}
-	b := h.buffers(false)
-	first := h.Layers[0]
+	if work == nil {
+		work = make([]float32, h.PreWork())
+	}
 	last := len(h.Layers) - 1
 	for lo := 0; lo < n; lo += headChunk {
 		r := min(headChunk, n-lo)
-		out := b.act[0][:r*hid]
-		for i := range r {
-			row, src := out[i*hid:(i+1)*hid], a[(lo+i)*hid:(lo+i+1)*hid]
-			for j, v := range src {
-				row[j] = v + first.B[j]
-			}
-		}
-		in := out
+		in := a[lo*hid : (lo+r)*hid]
 		if last > 0 {
-			nn.ReLUForward(out, out, r*hid)
+			nn.ReLUForward(in, in, r*hid)
+			w := work
 			for li := 1; li <= last; li++ {
 				l := h.Layers[li]
-				o := b.act[li][:r*l.Out]
+				o := w[:r*l.Out]
+				w = w[headChunk*l.Out:]
 				nn.DenseForward(o, in, l.W, l.B, r, l.In, l.Out)
 				if li < last {
 					nn.ReLUForward(o, o, r*l.Out)

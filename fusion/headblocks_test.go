@@ -40,6 +40,10 @@ func TestFirstLayerBlocksSumToLogit(t *testing.T) {
 		h.Logit(z, n, want)
 		bounds := append(append([]int{0}, tc.cuts...), d)
 		sum := make([]float32, n*hid)
+		bias := h.FirstLayerBias()
+		for i := range sum {
+			sum[i] = bias[i%hid]
+		}
 		part := make([]float32, n*hid)
 		for k := 0; k+1 < len(bounds); k++ {
 			h.FirstLayerBlock(z, n, bounds[k], bounds[k+1], part)
@@ -47,18 +51,20 @@ func TestFirstLayerBlocksSumToLogit(t *testing.T) {
 				sum[i] += v
 			}
 		}
-		keep := append([]float32(nil), sum...)
 		got := make([]float32, n)
-		h.LogitPre(sum, n, got)
+		var work []float32 // nil: LogitPre allocates its own
+		if k := len(tc.cuts); k%2 == 1 {
+			work = make([]float32, h.PreWork())
+		}
+		h.LogitPre(sum, n, got, work)
 		for i := range got {
 			if diff := math.Abs(float64(got[i] - want[i])); diff > 1e-4*(1+math.Abs(float64(want[i]))) {
 				t.Fatalf("%s: row %d: LogitPre %v, Logit %v", tc.name, i, got[i], want[i])
 			}
 		}
-		for i := range sum {
-			if sum[i] != keep[i] {
-				t.Fatalf("%s: LogitPre changed its input at %d", tc.name, i)
-			}
+		bias[0]++
+		if h.FirstLayerBias()[0] == bias[0] {
+			t.Fatalf("%s: FirstLayerBias returned the head's own bias, not a copy", tc.name)
 		}
 	}
 }
@@ -108,11 +114,13 @@ func TestFirstLayerBlockRefusesBadRanges(t *testing.T) {
 			t.Errorf("short pre-activation: recovered %v, want a panic naming LogitPre", r)
 		}
 	}()
-	h.LogitPre(make([]float32, 7), 2, make([]float32, 2))
+	h.LogitPre(make([]float32, 7), 2, make([]float32, 2), nil)
 }
 
 var _ interface {
 	Hidden() int
 	FirstLayerBlock(z []float32, n, start, end int, a []float32)
-	LogitPre(a []float32, n int, s []float32)
+	FirstLayerBias() []float32
+	PreWork() int
+	LogitPre(a []float32, n int, s, work []float32)
 } = (*fusion.DenseHead)(nil)

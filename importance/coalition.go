@@ -27,6 +27,9 @@ type valuer struct {
 	nb      int
 	rows    []float32
 	p       []float32
+	// blocks, when not nil, evaluates the coalitions instead (blockvalues.go): set with
+	// eval to the head's log-odds for a head whose first layer splits by blocks.
+	blocks *blockValues
 }
 
 func newValuer(h Head, players []Modality, bg []float32, nb int) *valuer {
@@ -35,6 +38,10 @@ func newValuer(h Head, players []Modality, bg []float32, nb int) *valuer {
 
 // values sets v[k] to the value of coalition masks[k] for case x.
 func (e *valuer) values(x []float32, masks []uint64, v []float64) {
+	if e.blocks != nil {
+		e.blocks.values(x, masks, v)
+		return
+	}
 	per := min(len(masks), max(1, maxRowsPerCall/e.nb)) // masks per Head call
 	if len(e.p) < per*e.nb {
 		e.rows = make([]float32, per*e.nb*e.dim)

@@ -309,6 +309,7 @@ func newSampledInteraction(m, samples int, rng *rand.Rand) *interactionCase {
 func (ic *interactionCase) valuer(h Head, mods []Modality, bg []float32, nb int) *valuer {
 	e := newValuer(h, mods, bg, nb)
 	e.eval = logOdds(h.(LogitHead))
+	e.blocks = newBlockValues(h.(LogitHead), mods, bg, nb)
 	return e
 }
 
