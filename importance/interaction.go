@@ -222,6 +222,9 @@ func InteractionAgainst(h Head, mods []Modality, c, bg Cohort, o Options) (Inter
 	phi := make([]float64, m)
 	for k, row := range rows {
 		ic.run(e, c.Row(row, dim), float64(sx[k]))
+		if o.Progress != nil {
+			o.Progress(k+1, len(rows))
+		}
 		for i, v := range ic.idx {
 			sum[i] += v
 			abs[i] += math.Abs(v)

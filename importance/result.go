@@ -130,6 +130,10 @@ type Options struct {
 	// sampled Shapley interaction index, used beyond MaxExactInteraction modalities (see
 	// Interaction). Default DefaultInteractionSamples.
 	InteractionSamples int
+
+	// Progress, if not nil, is told how many of the explained cases the cohort's
+	// modality interactions (Interaction, InteractionAgainst) have done, after each case.
+	Progress func(done, total int)
 }
 
 // Defaults of Options, stated once.

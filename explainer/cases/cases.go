@@ -53,6 +53,13 @@ type Options struct {
 	Interactions bool
 	// CaseInteractions adds each case's modality interactions, for its explained class.
 	CaseInteractions bool
+	// Ready, if not nil, is called with the result as soon as the cohort's importance
+	// and every case are explained, before the cohort's interactions (Interactions) are
+	// computed: a caller can show them while the matrix is made (the page's cohort mode
+	// does). The result it gets has no Cohort.ModalityInteractions yet; Explain then
+	// completes the same *Result and returns it, so Ready must not keep it to read later
+	// unless it waits for Explain. An error from Ready stops the work and is returned.
+	Ready func(*Result) error
 }
 
 // Result is the explanation of a CSV of cases. Its JSON has the shape of cmd/explain
@@ -311,13 +318,29 @@ func Explain(net *fusion.Net, tab *casefile.Table, o Options) (*Result, error) {
 		res.Cohort.Class = s.Classes[class]
 		res.Cohort.ModalityImportance = named(names, importance.Normalize(imp.Modalities))
 	}
+	if o.Ready != nil {
+		if err := o.Ready(res); err != nil {
+			return nil, fmt.Errorf("%w: %w", errStopped, err)
+		}
+	}
 	if o.Interactions {
-		if err := progress("modality interactions of the cohort", 0, 1); err != nil {
+		const what = "modality interactions of the cohort"
+		if err := progress(what, 0, cs.N); err != nil {
 			return nil, err
 		}
 		ic := interactionClass(classIdx, k, probs, cs.N)
-		if res.Cohort.ModalityInteractions, err = interactions(heads[ic], mods, z, cs.N, ibg, s.Classes[ic], o); err != nil {
+		perr = nil
+		ip := func(done, total int) {
+			if perr == nil {
+				perr = progress(what, done, total)
+			}
+		}
+		res.Cohort.ModalityInteractions, err = interactionsWith(heads[ic], mods, z, cs.N, ibg, s.Classes[ic], o, ip)
+		if err != nil {
 			return nil, err
+		}
+		if perr != nil {
+			return nil, perr
 		}
 	}
 	return res, nil
@@ -376,7 +399,12 @@ func interactionClass(classIdx, k int, probs []float32, n int) int {
 // interactions returns the modality interactions of head (reporting class) averaged
 // over the n fusion vectors of z, with absent modalities from bg.
 func interactions(head importance.Head, mods []importance.Modality, z []float32, n int, bg importance.Cohort, class string, o Options) (*Interactions, error) {
-	r, err := importance.InteractionAgainst(head, mods, importance.Cohort{Z: z, N: n}, bg, importance.Options{Seed: o.Seed, Background: o.Background})
+	return interactionsWith(head, mods, z, n, bg, class, o, nil)
+}
+
+// interactionsWith is interactions telling progress (when not nil) after each case.
+func interactionsWith(head importance.Head, mods []importance.Modality, z []float32, n int, bg importance.Cohort, class string, o Options, progress func(done, total int)) (*Interactions, error) {
+	r, err := importance.InteractionAgainst(head, mods, importance.Cohort{Z: z, N: n}, bg, importance.Options{Seed: o.Seed, Background: o.Background, Progress: progress})
 	if err != nil {
 		return nil, fmt.Errorf("modality interactions: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -281,5 +282,78 @@ func TestExplainOptIn(t *testing.T) {
 		if _, err := Explain(net, tab, o); err == nil {
 			t.Errorf("%+v: no error", o)
 		}
+	}
+}
+
+// TestExplainReadyBeforeInteractions checks that Ready gets the cohort's importance and
+// every case before the interactions are computed (no matrix yet, no progress of the
+// matrix step yet), that the result returned then carries the matrix and the same
+// shares, that the matrix step reports its progress case by case, and that an error from
+// Ready stops the work.
+func TestExplainReadyBeforeInteractions(t *testing.T) {
+	net, _, err := testmodel.ThreeInputs(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab, err := casefile.Read(writeCases(t, 7, nil), casefile.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const matrix = "modality interactions of the cohort"
+	var early *Result
+	var earlyShares map[string]float64
+	var matrixDone []int
+	o := Options{Seed: 1, Background: 5, Interactions: true,
+		Progress: func(what string, done, total int) error {
+			if what == matrix {
+				if total != 7 {
+					t.Errorf("the matrix step reports %d of %d cases, want of 7", done, total)
+				}
+				matrixDone = append(matrixDone, done)
+			}
+			return nil
+		},
+		Ready: func(r *Result) error {
+			if len(matrixDone) != 0 {
+				t.Errorf("Ready came after %d progress reports of the matrix", len(matrixDone))
+			}
+			if r.Cohort.ModalityInteractions != nil {
+				t.Error("Ready got a result with the matrix already")
+			}
+			if r.Cohort.N != 7 || len(r.Cases) != 7 || len(r.Cohort.ModalityImportance) != len(r.Modalities) {
+				t.Errorf("Ready got %d cases of n %d, %d shares", len(r.Cases), r.Cohort.N, len(r.Cohort.ModalityImportance))
+			}
+			early, earlyShares = r, maps.Clone(r.Cohort.ModalityImportance)
+			return nil
+		}}
+	res, err := Explain(net, tab, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if early == nil || res != early {
+		t.Fatal("Ready was not called with the result Explain returns")
+	}
+	if res.Cohort.ModalityInteractions == nil || res.Cohort.ModalityInteractions.Cases != 7 {
+		t.Fatalf("the finished result's matrix: %+v", res.Cohort.ModalityInteractions)
+	}
+	if !reflect.DeepEqual(res.Cohort.ModalityImportance, earlyShares) {
+		t.Errorf("shares %v at the end, %v when ready", res.Cohort.ModalityImportance, earlyShares)
+	}
+	if want := []int{0, 1, 2, 3, 4, 5, 6, 7}; !reflect.DeepEqual(matrixDone, want) {
+		t.Errorf("the matrix step reported %v, want %v", matrixDone, want)
+	}
+	o.Progress, o.Ready = nil, nil
+	plain, err := Explain(net, tab, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(plain.Cohort.ModalityInteractions, res.Cohort.ModalityInteractions) {
+		t.Errorf("the matrix with Ready %+v, without %+v", res.Cohort.ModalityInteractions, plain.Cohort.ModalityInteractions)
+	}
+
+	stop := errors.New("the page went away")
+	o.Ready = func(*Result) error { return stop }
+	if _, err := Explain(net, tab, o); !errors.Is(err, stop) {
+		t.Errorf("Ready's error: Explain returned %v", err)
 	}
 }
