@@ -129,6 +129,16 @@ func explainCohort(id int, d js.Value, ph *phases) (*cases.Result, error) {
 	var t time.Time
 	var what string
 	return cases.Explain(net, tab, cases.Options{Method: d.Get("method").String(), Class: d.Get("class").String(), Seed: seed, Interactions: true,
+		Ready: func(r *cases.Result) error {
+			// The importance and the table go to the page now; the matrix follows.
+			ph.mark("json of the importance")
+			b, err := json.Marshal(r)
+			if err != nil {
+				return err
+			}
+			post(id, "cohort-importance", "result", string(b), "phases", ph.String())
+			return nil
+		},
 		Progress: func(w string, done, total int) error {
 			ph.mark(w)
 			if now := time.Now(); w != what || now.Sub(t) >= cohortProgressEvery || done == total {
