@@ -62,7 +62,7 @@ type CohortView struct {
 	// table, with the interaction matrix still being computed (Work tells how far).
 	MatrixPending bool
 	Work          engine.Progress
-	Files  int // files chosen for the run shown
+	Files         int // files chosen for the run shown
 	// Page is the page of the per-case table shown (0-based; cohortPageSize rows a page).
 	Page int
 	gen  int    // run generation: a stale run's answer is dropped
