@@ -73,8 +73,9 @@ func paperCases(tb testing.TB, n int) (*fusion.Net, *casefile.Table) {
 // BenchmarkExplainPaper1000 measures the steps of the page's cohort mode natively (and,
 // under GOOS=js GOARCH=wasm with Node, as the worker runs them) over 1,000 cases of the
 // paper-sized network: load (decode 2,000 PNGs and the clinical values), encode (both
-// encoders and the head, batched), and all (Explain with the paper's gradient, every
-// step). Run it with
+// encoders and the head, batched), all (Explain with the paper's gradient, every step)
+// and all-matrix (all and the cohort's interaction matrix against 200 background cases,
+// what the page's worker runs). Run it with
 //
 //	go test -run '^$' -bench ExplainPaper1000 -benchtime 3x ./explainer/cases
 func BenchmarkExplainPaper1000(b *testing.B) {
@@ -109,15 +110,21 @@ func BenchmarkExplainPaper1000(b *testing.B) {
 			}
 		})
 	}
-	b.Run("all", func(b *testing.B) {
-		for b.Loop() {
-			r, err := Explain(net, tab, Options{Seed: 1})
-			if err != nil {
-				b.Fatal(err)
-			}
-			if r.Cohort.N != n {
-				b.Fatalf("explained %d cases, want %d", r.Cohort.N, n)
-			}
+	for _, matrix := range []bool{false, true} {
+		name := "all"
+		if matrix {
+			name = "all-matrix"
 		}
-	})
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				r, err := Explain(net, tab, Options{Seed: 1, Interactions: matrix})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if r.Cohort.N != n || (r.Cohort.ModalityInteractions != nil) != matrix {
+					b.Fatalf("explained %d cases, want %d; matrix %v, want %v", r.Cohort.N, n, r.Cohort.ModalityInteractions != nil, matrix)
+				}
+			}
+		})
+	}
 }
