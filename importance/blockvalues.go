@@ -58,6 +58,7 @@ type blockValues struct {
 	// empty is the value of the empty coalition, the same for every case when every
 	// feature belongs to a player (rest is empty); haveEmpty says it is known.
 	empty     float64
+	emptyEach []float64 // and each background case's value of it
 	haveEmpty bool
 }
 
@@ -117,8 +118,9 @@ func newBlockValues(h LogitHead, players []Modality, bg []float32, nb int) *bloc
 }
 
 // values sets v[k] to the mean log-odds over the background of coalition masks[k] for
-// case x, as valuer.values does with rows built feature by feature.
-func (b *blockValues) values(x []float32, masks []uint64, v []float64) {
+// case x, as valuer.values does with rows built feature by feature, and, when each is not
+// nil, each[k*nb+r] to its log-odds with background case r.
+func (b *blockValues) values(x []float32, masks []uint64, v, each []float64) {
 	m, hid, nb := len(b.players), b.hid, b.nb
 	full := uint64(1)<<m - 1
 	for i, p := range b.players {
@@ -141,6 +143,9 @@ func (b *blockValues) values(x []float32, masks []uint64, v []float64) {
 		for ; lo < len(masks) && len(todo) < per; lo++ {
 			if masks[lo] == 0 && noRest && b.haveEmpty {
 				v[lo] = b.empty
+				if each != nil {
+					copy(each[lo*nb:(lo+1)*nb], b.emptyEach)
+				}
 				continue
 			}
 			todo = append(todo, lo)
@@ -176,12 +181,19 @@ func (b *blockValues) values(x []float32, masks []uint64, v []float64) {
 		b.h.LogitPre(b.rows[:r*hid], r, b.s[:r], b.work)
 		for t, k := range todo {
 			var s float64
-			for _, q := range b.s[t*nb : (t+1)*nb] {
+			for r, q := range b.s[t*nb : (t+1)*nb] {
 				s += float64(q)
+				if each != nil {
+					each[k*nb+r] = float64(q)
+				}
 			}
 			v[k] = s / float64(nb)
 			if masks[k] == 0 && noRest {
 				b.empty, b.haveEmpty = v[k], true
+				b.emptyEach = make([]float64, nb)
+				for r, q := range b.s[t*nb : (t+1)*nb] {
+					b.emptyEach[r] = float64(q)
+				}
 			}
 		}
 	}

@@ -123,7 +123,7 @@ func TestBlockValuesOfCoalitions(t *testing.T) {
 	}
 	masks := []uint64{0, 1, 2, 4, 5, 6, 0, 7}
 	v := make([]float64, len(masks))
-	b.values(x, masks, v)
+	b.values(x, masks, v, nil)
 	for k, mask := range masks {
 		var want float64
 		row := make([]float32, 12)
@@ -147,5 +147,89 @@ func TestBlockValuesOfCoalitions(t *testing.T) {
 	}
 	if newBlockValues(rowHead{h}, mods, bg, 6) != nil {
 		t.Error("a head without first-layer blocks got a block evaluator")
+	}
+}
+
+// TestInteractionBackgroundSE checks the background's standard error against its
+// definition: the cohort's index against each drawn background case alone (one call per
+// case, a background of one), whose mean is the index and whose standard deviation over
+// sqrt(nb), with the finite-population correction, is BackgroundSE; for the block path
+// and the row path. A background of every case has none of that error, and sampled
+// indices carry none.
+func TestInteractionBackgroundSE(t *testing.T) {
+	h := fixture.DenseHead([]int{40, 30, 10, 2}, 31)
+	c := Cohort{Z: fixture.NormalRows(15, 40, 32), N: 15}
+	bg := Cohort{Z: fixture.NormalRows(12, 40, 33), N: 12}
+	mods := DefaultModalities()
+	o := Options{Seed: 9, Background: 6}
+	for _, head := range []LogitHead{h, rowHead{h}} {
+		got, err := InteractionAgainst(head, mods, c, bg, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.BackgroundSE == nil {
+			t.Fatalf("%T: no background SE", head)
+		}
+		od, _ := o.withDefaults()
+		drawn, nb := background(bg, 40, od)
+		if nb != 6 {
+			t.Fatalf("drew %d background cases", nb)
+		}
+		m := len(mods)
+		mean, sq := square(m), square(m)
+		for b := range nb {
+			one, err := InteractionAgainst(head, mods, c, Cohort{Z: drawn[b*40 : (b+1)*40], N: 1}, Options{Seed: 9, Background: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if one.BackgroundSE != nil {
+				t.Errorf("%T: a background of one case has a standard error", head)
+			}
+			for i := range m {
+				for j := range m {
+					v := one.Index[i][j]
+					mean[i][j] += v / float64(nb)
+					sq[i][j] += v * v
+				}
+			}
+		}
+		want := square(m)
+		for i := range m {
+			for j := range m {
+				variance := (sq[i][j] - float64(nb)*mean[i][j]*mean[i][j]) / float64(nb-1)
+				want[i][j] = math.Sqrt(math.Max(0, variance) / float64(nb) * float64(12-nb) / 11)
+			}
+		}
+		if err := closeMatrices(got.Index, mean, 1e-4); err != nil {
+			t.Errorf("%T: index against the mean over single background cases: %v", head, err)
+		}
+		if err := closeMatrices(got.BackgroundSE, want, 1e-3); err != nil {
+			t.Errorf("%T: background SE: %v", head, err)
+		}
+		if got.BackgroundSE[0][1] <= 0 {
+			t.Errorf("%T: background SE %v of a head with interactions", head, got.BackgroundSE)
+		}
+	}
+	all, err := InteractionAgainst(h, mods, c, bg, Options{Seed: 9, Background: 12})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, row := range all.BackgroundSE {
+		for j, v := range row {
+			if v != 0 {
+				t.Errorf("background of every case: SE[%d][%d] = %v, want 0", i, j, v)
+			}
+		}
+	}
+	var ten []Modality
+	for k := range 10 {
+		ten = append(ten, Modality{Name: fmt.Sprint("m", k), Start: 4 * k, End: 4*k + 4})
+	}
+	sampled, err := InteractionAgainst(h, ten, c, bg, Options{Seed: 9, Background: 6, InteractionSamples: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sampled.BackgroundSE != nil {
+		t.Error("a sampled index has a background SE")
 	}
 }

@@ -30,6 +30,9 @@ type valuer struct {
 	// blocks, when not nil, evaluates the coalitions instead (blockvalues.go): set with
 	// eval to the head's log-odds for a head whose first layer splits by blocks.
 	blocks *blockValues
+	// each, when not nil, receives from values every background case's value of each
+	// coalition too: each[k*nb+b] for masks[k] and background case b (len(masks) x nb).
+	each []float64
 }
 
 func newValuer(h Head, players []Modality, bg []float32, nb int) *valuer {
@@ -39,7 +42,7 @@ func newValuer(h Head, players []Modality, bg []float32, nb int) *valuer {
 // values sets v[k] to the value of coalition masks[k] for case x.
 func (e *valuer) values(x []float32, masks []uint64, v []float64) {
 	if e.blocks != nil {
-		e.blocks.values(x, masks, v)
+		e.blocks.values(x, masks, v, e.each)
 		return
 	}
 	per := min(len(masks), max(1, maxRowsPerCall/e.nb)) // masks per Head call
@@ -66,8 +69,11 @@ func (e *valuer) values(x []float32, masks []uint64, v []float64) {
 		e.eval(e.rows[:r*e.dim], r, e.p[:r])
 		for k := range masks[lo:hi] {
 			var s float64
-			for _, q := range e.p[k*e.nb : (k+1)*e.nb] {
+			for b, q := range e.p[k*e.nb : (k+1)*e.nb] {
 				s += float64(q)
+				if e.each != nil {
+					e.each[(lo+k)*e.nb+b] = float64(q)
+				}
 			}
 			v[lo+k] = s / float64(e.nb)
 		}
