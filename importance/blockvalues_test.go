@@ -221,6 +221,14 @@ func TestInteractionBackgroundSE(t *testing.T) {
 			}
 		}
 	}
+	// The same 12 cases as a sample of 48: the correction counts the 48.
+	of, err := InteractionAgainst(h, mods, c, bg, Options{Seed: 9, Background: 12, BackgroundOf: 48})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if of.BackgroundSE[0][1] <= 0 {
+		t.Errorf("a background drawn from 48 cases: SE %v", of.BackgroundSE)
+	}
 	var ten []Modality
 	for k := range 10 {
 		ten = append(ten, Modality{Name: fmt.Sprint("m", k), Start: 4 * k, End: 4*k + 4})

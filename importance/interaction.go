@@ -68,7 +68,8 @@ type Interactions struct {
 	// sample: Index is the mean over the background cases b of the index against b alone
 	// (averaged over the explained cases), so BackgroundSE is their standard deviation
 	// over sqrt(Background), times sqrt((N-Background)/(N-1)) for a sample drawn without
-	// replacement from the N cases it was drawn from (0 when it is all of them). It says
+	// replacement from the N cases it was drawn from (0 when it is all of them;
+	// Options.BackgroundOf when the background given was a sample already). It says
 	// how far another background sample of the same size might move Index. Exact cohort
 	// indices only; nil for one case and when sampled.
 	BackgroundSE [][]float64 `json:"background_se,omitempty"`
@@ -268,7 +269,11 @@ func InteractionAgainst(h Head, mods []Modality, c, bg Cohort, o Options) (Inter
 		r.Shapley[i] = phi[i] / n
 	}
 	if perBG != nil {
-		r.BackgroundSE = backgroundSE(perBG, m, nb, n, bg.N)
+		pop := bg.N
+		if o.BackgroundOf > 0 {
+			pop = o.BackgroundOf
+		}
+		r.BackgroundSE = backgroundSE(perBG, m, nb, n, pop)
 	}
 	return r, nil
 }

@@ -49,8 +49,15 @@ type Options struct {
 	CaseIntervals bool
 	// Interactions adds the cohort's modality interactions (Cohort.ModalityInteractions):
 	// the log-odds of one class against the rest (Class; else class 1 of two; else the
-	// class predicted most often), averaged over the cases, against the background sample.
+	// class predicted most often), averaged over the cases, against the background sample
+	// (or InteractionBackground of its cases), with the standard error that sample brings
+	// (BackgroundSE).
 	Interactions bool
+	// InteractionBackground, when > 0, is the most background cases the cohort's
+	// interactions use: a seeded sample of the background sample. Their cost is
+	// proportional to it; the page's cohort mode uses fewer than the method's background
+	// and states the standard error that costs.
+	InteractionBackground int
 	// CaseInteractions adds each case's modality interactions, for its explained class.
 	CaseInteractions bool
 	// Ready, if not nil, is called with the result as soon as the cohort's importance
@@ -335,7 +342,11 @@ func Explain(net *fusion.Net, tab *casefile.Table, o Options) (*Result, error) {
 				perr = progress(what, done, total)
 			}
 		}
-		res.Cohort.ModalityInteractions, err = interactionsWith(heads[ic], mods, z, cs.N, ibg, s.Classes[ic], o, ip)
+		io := o
+		if o.InteractionBackground > 0 {
+			io.Background = min(o.InteractionBackground, o.Background)
+		}
+		res.Cohort.ModalityInteractions, err = interactionsWith(heads[ic], mods, z, cs.N, ibg, s.Classes[ic], io, len(tab.Rows), ip)
 		if err != nil {
 			return nil, err
 		}
@@ -399,18 +410,22 @@ func interactionClass(classIdx, k int, probs []float32, n int) int {
 // interactions returns the modality interactions of head (reporting class) averaged
 // over the n fusion vectors of z, with absent modalities from bg.
 func interactions(head importance.Head, mods []importance.Modality, z []float32, n int, bg importance.Cohort, class string, o Options) (*Interactions, error) {
-	return interactionsWith(head, mods, z, n, bg, class, o, nil)
+	return interactionsWith(head, mods, z, n, bg, class, o, 0, nil)
 }
 
-// interactionsWith is interactions telling progress (when not nil) after each case.
-func interactionsWith(head importance.Head, mods []importance.Modality, z []float32, n int, bg importance.Cohort, class string, o Options, progress func(done, total int)) (*Interactions, error) {
-	r, err := importance.InteractionAgainst(head, mods, importance.Cohort{Z: z, N: n}, bg, importance.Options{Seed: o.Seed, Background: o.Background, Progress: progress})
+// interactionsWith is interactions telling progress (when not nil) after each case, with
+// bg a sample of pop cases (0: not a sample) for the background's standard error.
+func interactionsWith(head importance.Head, mods []importance.Modality, z []float32, n int, bg importance.Cohort, class string, o Options, pop int, progress func(done, total int)) (*Interactions, error) {
+	r, err := importance.InteractionAgainst(head, mods, importance.Cohort{Z: z, N: n}, bg, importance.Options{Seed: o.Seed, Background: o.Background, BackgroundOf: pop, Progress: progress})
 	if err != nil {
 		return nil, fmt.Errorf("modality interactions: %w", err)
 	}
 	v := fmt.Sprintf("log-odds of class %s against the rest; absent modalities from %d background cases of the CSV", class, r.Background)
 	if n > 1 {
 		v += fmt.Sprintf("; over %d cases: index and matrix the mean signed index (opposite signs cancel), shares and strength from the mean |index|", n)
+		if r.BackgroundSE != nil {
+			v += fmt.Sprintf("; background_se: each pair's standard error from drawing the %d background cases", r.Background)
+		}
 	}
 	out := InteractionsOf(r, v)
 	out.Class, out.Cases = class, r.Cases

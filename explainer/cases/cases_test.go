@@ -357,3 +357,44 @@ func TestExplainReadyBeforeInteractions(t *testing.T) {
 		t.Errorf("Ready's error: Explain returned %v", err)
 	}
 }
+
+// TestExplainInteractionBackground checks that the cohort's interactions use at most
+// InteractionBackground of the background cases, say so, and carry the standard error of
+// that sample for every pair; with the whole CSV as the background there is none.
+func TestExplainInteractionBackground(t *testing.T) {
+	net, _, err := testmodel.ThreeInputs(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab, err := casefile.Read(writeCases(t, 12, nil), casefile.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Explain(net, tab, Options{Seed: 1, Background: 8, InteractionBackground: 4, Interactions: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := r.Cohort.ModalityInteractions
+	if in.Background != 4 || len(in.BackgroundSE) != len(in.Index) || !strings.Contains(in.Value, "background_se") {
+		t.Fatalf("interactions over %d background cases, SE %v, value %q", in.Background, in.BackgroundSE, in.Value)
+	}
+	positive := false
+	for p, se := range in.BackgroundSE {
+		if se < 0 || math.IsNaN(se) {
+			t.Errorf("pair %s: background SE %v", p, se)
+		}
+		positive = positive || se > 0
+	}
+	if !positive {
+		t.Errorf("4 background cases of 12 have no error at all: %v", in.BackgroundSE)
+	}
+	all, err := Explain(net, tab, Options{Seed: 1, Background: 12, Interactions: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, se := range all.Cohort.ModalityInteractions.BackgroundSE {
+		if se != 0 {
+			t.Errorf("every case as the background: pair %s SE %v, want 0", p, se)
+		}
+	}
+}
