@@ -115,6 +115,10 @@ func (c *CohortPanel) matrixNote() string {
 	s := "Shapley interaction index of the log-odds of " + in.Class + " against the other classes, the mean over " +
 		strconv.Itoa(in.Cases) + " cases; absent modalities take the values of " + strconv.Itoa(in.Background) +
 		" cases of the CSV. Positive: the two modalities reinforce each other; negative: they stand in for each other."
+	if se, ok := cohortMatrixSE(in); ok {
+		s += " Those cases are a sample of the CSV's: each value carries a standard error from it (in the cell's description), at most ±" +
+			strconv.FormatFloat(se, 'f', 3, 64) + " here; a value within about twice its error of 0 may have either sign."
+	}
 	if in.Strongest != "" {
 		a, b, _ := strings.Cut(in.Strongest, "|")
 		s += " Strongest pair: " + c.S.modLabel(a) + " with " + c.S.modLabel(b) + "."

@@ -224,7 +224,37 @@ func cohortMatrixRows(m *InteractionMatrix, mods []ModInfo) ([]interactionMatrix
 	if err != nil {
 		return nil, err
 	}
-	return interactionMatrixRows(mods, index, interactionMatrixScale(index, nil))
+	rows, err := interactionMatrixRows(mods, index, interactionMatrixScale(index, nil))
+	if err != nil || m.BackgroundSE == nil {
+		return rows, err
+	}
+	// Each cell's standard error from the background sample, in its words.
+	for i := range rows {
+		for k, c := range rows[i].Cells {
+			if c.Diagonal {
+				continue
+			}
+			a, b, _ := strings.Cut(c.Pair, "|")
+			se, ok := m.BackgroundSE[c.Pair]
+			if !ok {
+				se, ok = m.BackgroundSE[b+"|"+a]
+			}
+			if ok {
+				rows[i].Cells[k].Label += " (± " + strconv.FormatFloat(se, 'f', 3, 64) + ", the standard error from the background sample)"
+			}
+		}
+	}
+	return rows, nil
+}
+
+// cohortMatrixSE is the largest standard error of a cohort's matrix from its background
+// sample, and whether it has any.
+func cohortMatrixSE(m *InteractionMatrix) (float64, bool) {
+	worst := 0.0
+	for _, se := range m.BackgroundSE {
+		worst = math.Max(worst, se)
+	}
+	return worst, len(m.BackgroundSE) > 0
 }
 
 // cohortMatrixValue is a cell's value for its data-value attribute: "" on the diagonal.

@@ -92,6 +92,20 @@ func TestCohortEarlyThenMatrix(t *testing.T) {
 	if len(rows) != 2 || rows[0].Cells[1].Value != 0.2 {
 		t.Fatalf("matrix rows %+v", rows)
 	}
+	if strings.Contains(rows[0].Cells[1].Label, "±") {
+		t.Errorf("a matrix without background errors shows one: %q", rows[0].Cells[1].Label)
+	}
+	withSE := strings.Replace(full, `"exact":true,`, `"exact":true,"background_se":{"a|b":0.0312},`, 1)
+	if err := s.SetCohortJSON([]byte(withSE)); err != nil {
+		t.Fatal(err)
+	}
+	rows = s.cohortInteractions()
+	if l := rows[1].Cells[0].Label; !strings.Contains(l, "± 0.031") {
+		t.Errorf("cell b|a label %q, want its standard error", l)
+	}
+	if note := (&CohortPanel{S: s}).matrixNote(); !strings.Contains(note, "±0.031") {
+		t.Errorf("matrix note %q, want the largest standard error", note)
+	}
 	if b, err := s.CohortJSON(); err != nil || !strings.Contains(string(b), `"modality_interactions"`) {
 		t.Errorf("the download after the matrix: %s, %v", b, err)
 	}

@@ -19,6 +19,13 @@ import (
 // a cohort: each one re-renders the page, which shares the machine with this worker.
 const cohortProgressEvery = 500 * time.Millisecond
 
+// matrixBackground is the most background cases of the page's cohort interaction
+// matrix: half of cmd/explain's 200, for half the matrix's time (the longest step of a
+// cohort in the page), with the standard error that sample brings in the answer and on
+// the page (BENCHMARKS.md, "Cohort mode in the page": on 1,000 cases of the paper's
+// network the strongest pair and every share stay within their errors of 200's).
+const matrixBackground = 100
+
 // maxCohortBytes bounds the files of one cohort request together.
 const maxCohortBytes = 1 << 30
 
@@ -154,7 +161,8 @@ func explainCohort(id int, d js.Value, ph *phases) (*cases.Result, error) {
 	}
 	var t time.Time
 	var what string
-	return cases.Explain(net, tab, cases.Options{Method: d.Get("method").String(), Class: d.Get("class").String(), Seed: seed, Interactions: true,
+	return cases.Explain(net, tab, cases.Options{Method: d.Get("method").String(), Class: d.Get("class").String(), Seed: seed,
+		Interactions: true, InteractionBackground: matrixBackground,
 		Ready: func(r *cases.Result) error {
 			// The importance and the table go to the page now; the matrix follows.
 			ph.mark("json of the importance")
