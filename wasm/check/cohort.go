@@ -23,7 +23,8 @@ const cohortProgressEvery = 500 * time.Millisecond
 // matrix: half of cmd/explain's 200, for half the matrix's time (the longest step of a
 // cohort in the page), with the standard error that sample brings in the answer and on
 // the page (BENCHMARKS.md, "Cohort mode in the page": on 1,000 cases of the paper's
-// network the strongest pair and every share stay within their errors of 200's).
+// network the strongest pair stays, and every pair's index stays within two standard
+// errors of its value at 200).
 const matrixBackground = 100
 
 // maxCohortBytes bounds the files of one cohort request together.
