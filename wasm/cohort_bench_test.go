@@ -121,7 +121,7 @@ func TestBrowserCohort1000(b *testing.T) {
 		for _, p := range phases {
 			b.Logf("%s, one zip: %s", st.name, p)
 		}
-		took, phases := cohortInPage(b, st.dir, files, n)
+		took, phases = cohortInPage(b, st.dir, files, n)
 		b.Logf("%s: cohort mode, %d cases of the paper-sized network: %.1f s from choosing the files to the whole result, matrix on screen (%.0f cases/s; %.1fx native cmd/explain's time)",
 			st.name, n, took.Seconds(), n/took.Seconds(), took.Seconds()/nativeTook.Seconds())
 		for _, p := range phases {
