@@ -27,9 +27,6 @@ type valuer struct {
 	nb      int
 	rows    []float32
 	p       []float32
-	// blocks, when not nil, evaluates the coalitions instead (blockvalues.go): set with
-	// eval to the head's log-odds for a head whose first layer splits by blocks.
-	blocks *blockValues
 	// each, when not nil, receives from values every background case's value of each
 	// coalition too: each[k*nb+b] for masks[k] and background case b (len(masks) x nb).
 	each []float64
@@ -41,10 +38,6 @@ func newValuer(h Head, players []Modality, bg []float32, nb int) *valuer {
 
 // values sets v[k] to the value of coalition masks[k] for case x.
 func (e *valuer) values(x []float32, masks []uint64, v []float64) {
-	if e.blocks != nil {
-		e.blocks.values(x, masks, v, e.each)
-		return
-	}
 	per := min(len(masks), max(1, maxRowsPerCall/e.nb)) // masks per Head call
 	if len(e.p) < per*e.nb {
 		e.rows = make([]float32, per*e.nb*e.dim)

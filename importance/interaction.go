@@ -223,6 +223,12 @@ func InteractionAgainst(h Head, mods []Modality, c, bg Cohort, o Options) (Inter
 	}
 	b, nb := background(bg, dim, o)
 	e := ic.valuer(h, mods, b, nb)
+	// A cohort evaluates many coalitions per background case: by the head's first-layer
+	// blocks when it has them (only here, so that a page explaining one case at a time
+	// links none of it).
+	if bv := newBlockValues(h.(LogitHead), mods, b, nb); bv != nil {
+		ic.values = func(x []float32, masks []uint64, v []float64) { bv.values(x, masks, v, e.each) }
+	}
 	rows := explained(c, o)
 	sx := make([]float32, len(rows))
 	e.eval(gather(c, rows, dim), len(rows), sx)
@@ -240,8 +246,11 @@ func InteractionAgainst(h Head, mods []Modality, c, bg Cohort, o Options) (Inter
 		if o.Progress != nil {
 			o.Progress(k+1, len(rows))
 		}
-		for i, v := range ic.bgIdx {
-			perBG[i] += v
+		if perBG != nil {
+			ic.runEach(e.each, nb, float64(sx[k]))
+			for i, v := range ic.bgIdx {
+				perBG[i] += v
+			}
 		}
 		for i, v := range ic.idx {
 			sum[i] += v
@@ -288,10 +297,12 @@ type interactionCase struct {
 	w       []float64 // exact: the index's weight of a coalition of each size
 	rng     *rand.Rand
 	perm    []int
-	idx     []float64 // m x m: the case's index
-	bgIdx   []float64 // nb x m x m: against each background case alone (exact, when the valuer gives each)
-	se      []float64 // m x m: its standard error (sampled only)
-	phi     []float64 // the case's Shapley values (exact only)
+	// values evaluates coalitions: the valuer's, or the first-layer blocks' (a cohort's).
+	values func(x []float32, masks []uint64, v []float64)
+	idx    []float64 // m x m: the case's index
+	bgIdx  []float64 // nb x m x m: against each background case alone (exact, when the valuer gives each)
+	se     []float64 // m x m: its standard error (sampled only)
+	phi    []float64 // the case's Shapley values (exact only)
 }
 
 // newInteractionCase checks the arguments particular to the index.
@@ -338,7 +349,7 @@ func newSampledInteraction(m, samples int, rng *rand.Rand) *interactionCase {
 func (ic *interactionCase) valuer(h Head, mods []Modality, bg []float32, nb int) *valuer {
 	e := newValuer(h, mods, bg, nb)
 	e.eval = logOdds(h.(LogitHead))
-	e.blocks = newBlockValues(h.(LogitHead), mods, bg, nb)
+	ic.values = e.values
 	return e
 }
 
@@ -373,7 +384,7 @@ func (ic *interactionCase) run(e *valuer, x []float32, sx float64) {
 
 func (ic *interactionCase) runExact(e *valuer, x []float32, sx float64) {
 	m := ic.m
-	e.values(x, ic.masks, ic.v[:len(ic.masks)])
+	ic.values(x, ic.masks, ic.v[:len(ic.masks)])
 	ic.v[len(ic.v)-1] = sx
 	clear(ic.idx)
 	for mask := range ic.v {
@@ -397,14 +408,11 @@ func (ic *interactionCase) runExact(e *valuer, x []float32, sx float64) {
 	}
 	ic.symmetrise(ic.idx)
 	ic.phi = shapleyPhi(m, ic.v)
-	if e.each != nil {
-		ic.runEach(e.each, e.nb, sx)
-	}
 }
 
-// runEach sets ic.bgIdx to the case's index against each background case alone, from
-// each background case's coalition values (each[mask*nb+b]; the full coalition's value
-// is sx for every one). Their mean over the background cases is ic.idx.
+// runEach sets ic.bgIdx to the index of the case run last against each background case
+// alone, from each background case's coalition values (each[mask*nb+b]; the full
+// coalition's value is sx for every one). Their mean over the background cases is ic.idx.
 func (ic *interactionCase) runEach(each []float64, nb int, sx float64) {
 	m := ic.m
 	full := 1<<m - 1
@@ -493,7 +501,7 @@ func (ic *interactionCase) runSampled(e *valuer, x []float32) {
 			}
 		}
 	}
-	e.values(x, ic.masks, ic.v)
+	ic.values(x, ic.masks, ic.v)
 	clear(ic.idx)
 	clear(ic.se)
 	k = 0
