@@ -128,3 +128,47 @@ func BenchmarkExplainPaper1000(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPaper1000MatrixBackground measures the cohort matrix of BenchmarkExplainPaper1000's
+// 1,000 cases (the first shipped model) against 50, 100 (the page's) and 200
+// (cmd/explain's) of the 200 background cases, reporting beside the time (of the whole
+// Explain, encoding included) the strongest
+// pair's index and its standard error from the background sample, and the largest error
+// and |index| of the other pairs: what a smaller background costs in accuracy. Run it with
+//
+//	go test -run '^$' -bench Paper1000MatrixBackground -benchtime 1x ./explainer/cases
+func BenchmarkPaper1000MatrixBackground(b *testing.B) {
+	net, tab := paperCases(b, 1000)
+	for _, nb := range []int{50, 100, 200} {
+		b.Run("bg"+strconv.Itoa(nb), func(b *testing.B) {
+			var in *Interactions
+			for b.Loop() {
+				r, err := Explain(net, tab, Options{Seed: 1, Background: 200, InteractionBackground: nb, Interactions: true})
+				if err != nil {
+					b.Fatal(err)
+				}
+				in = r.Cohort.ModalityInteractions
+			}
+			if in.Background != nb || len(in.BackgroundSE) != len(in.Index) {
+				b.Fatalf("matrix over %d background cases with %d errors", in.Background, len(in.BackgroundSE))
+			}
+			var otherSE, otherIndex float64
+			for p, se := range in.BackgroundSE {
+				if p != in.Strongest {
+					otherSE, otherIndex = max(otherSE, se), max(otherIndex, abs(in.Index[p]))
+				}
+			}
+			b.ReportMetric(in.Index[in.Strongest], "strongest-index")
+			b.ReportMetric(in.BackgroundSE[in.Strongest], "strongest-bg-se")
+			b.ReportMetric(otherIndex, "others-max-|index|")
+			b.ReportMetric(otherSE, "others-max-bg-se")
+		})
+	}
+}
+
+func abs(v float64) float64 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
