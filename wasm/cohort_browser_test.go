@@ -41,6 +41,21 @@ func TestBrowserCohort(t *testing.T) {
 		t.Fatal(err)
 	}
 	csvPath := writeCases(t, work, 9)
+	// The worker reads the chosen files in chunks of 256, each as one joined blob split
+	// by the files' sizes: 300 small files of other sizes chosen first (and named by no
+	// row) put the CSV and its images in the second chunk, at offsets a wrong split would
+	// corrupt.
+	var padding []string
+	for i := range 300 {
+		p := filepath.Join(work, "pad", "note_"+strconv.Itoa(i)+".txt")
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, bytes.Repeat([]byte{'a' + byte(i%26)}, i%37), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		padding = append(padding, p)
+	}
 	uploads := []string{csvPath}
 	ents, err := os.ReadDir(work)
 	if err != nil {
@@ -101,7 +116,7 @@ func TestBrowserCohort(t *testing.T) {
 			(document.querySelector('[data-testid="cohort-interactions"]') ? "M" : "");
 		if (window.cohortSeen[window.cohortSeen.length - 1] !== k) window.cohortSeen.push(k);
 	}).observe(document.body, {childList: true, subtree: true}), true)`)
-	b.Run(t, "choosing the cohort", chromedp.SetUploadFiles(bt.TestID("cohort-files"), uploads))
+	b.Run(t, "choosing the cohort", chromedp.SetUploadFiles(bt.TestID("cohort-files"), append(padding, uploads...)))
 	b.WaitLong(t, "the cohort's matrix", `!!document.querySelector('[data-testid="cohort-interactions"]') || !!document.querySelector('[data-testid="cohort-error"]')`, 2*time.Minute)
 	if msg := bt.Eval[string](t, b, `(document.querySelector('[data-testid="cohort-error"]') || {}).textContent || ""`); msg != "" {
 		t.Fatalf("cohort mode failed: %s", msg)
