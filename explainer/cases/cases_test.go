@@ -398,3 +398,43 @@ func TestExplainInteractionBackground(t *testing.T) {
 		}
 	}
 }
+
+// TestExplainGradientBatched checks that the paper's gradient of every case at once (one
+// Head call per class) gives each case the shares the per-case path gives (the one that
+// runs with case intervals), for each case's predicted class (the model of seed 5
+// predicts two classes over these cases: two batches) and for one class chosen.
+func TestExplainGradientBatched(t *testing.T) {
+	net, _, err := testmodel.ThreeInputs(5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab, err := casefile.Read(writeCases(t, 10, nil), casefile.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, class := range []string{"", "severe"} {
+		batched, err := Explain(net, tab, Options{Seed: 1, Class: class})
+		if err != nil {
+			t.Fatal(err)
+		}
+		one, err := Explain(net, tab, Options{Seed: 1, Class: class, Resamples: 2, CaseIntervals: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		classes := map[string]bool{}
+		for i, c := range batched.Cases {
+			classes[c.Class] = true
+			if c.Class != one.Cases[i].Class || len(c.ModalityImportance) != len(batched.Modalities) {
+				t.Fatalf("class %q row %d: explained %q with %d shares, per case %q", class, c.Row, c.Class, len(c.ModalityImportance), one.Cases[i].Class)
+			}
+			for md, v := range c.ModalityImportance {
+				if w := one.Cases[i].ModalityImportance[md]; math.Abs(v-w) > 1e-5 {
+					t.Errorf("class %q row %d %s: %v batched, %v per case", class, c.Row, md, v, w)
+				}
+			}
+		}
+		if class == "" && len(classes) < 2 {
+			t.Errorf("every case explained for %v: the test wants two batches", classes)
+		}
+	}
+}
