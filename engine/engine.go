@@ -279,3 +279,39 @@ type Interactions struct {
 	Exact      bool // every coalition was evaluated
 	Background int  // background cases standing for an absent modality
 }
+
+// InteractionMatrix is a matrix of modality interactions as JSON: the pairwise Shapley
+// interaction index of a log-odds over the modalities, pairs named "A|B" (A before B in
+// the model's order). It is the shape of explainer/cases's and cmd/explain's
+// "modality_interactions", which the page's cohort worker sends and the page reads: one
+// type on both sides of the worker.
+type InteractionMatrix struct {
+	Value string `json:"value"` // what the index is of, in words
+	// Class is the class whose log-odds (against the rest) the index reads (a CSV of
+	// cases only).
+	Class      string   `json:"class,omitempty"`
+	Modalities []string `json:"modalities"`
+	// Index is the signed index per pair: positive where the two modalities reinforce
+	// each other, negative where they stand in for each other.
+	Index map[string]float64 `json:"index"`
+	// Shares is each pair's |index| over the sum over pairs.
+	Shares map[string]float64 `json:"shares"`
+	// Matrix is the symmetric matrix of the signed index (zero diagonal), in the order of
+	// Modalities.
+	Matrix    [][]float64 `json:"matrix"`
+	Strongest string      `json:"strongest,omitempty"`
+	// Strength is the total |index| over the total |Shapley value| of the modalities.
+	Strength *float64 `json:"strength,omitempty"`
+	Exact    bool     `json:"exact"`
+	// SE is each pair's standard error when the index is sampled (more modalities than
+	// are enumerated exactly).
+	SE map[string]float64 `json:"se,omitempty"`
+	// BackgroundSE is each pair's standard error from drawing the background sample (a
+	// cohort's exact index): how far another sample of as many background cases might
+	// move Index.
+	BackgroundSE map[string]float64 `json:"background_se,omitempty"`
+	// Cases is the number of cases averaged (a CSV of cases only: the cohort's, or 1 for
+	// one case).
+	Cases      int `json:"cases,omitempty"`
+	Background int `json:"background_cases"`
+}

@@ -27,6 +27,9 @@ type valuer struct {
 	nb      int
 	rows    []float32
 	p       []float32
+	// each, when not nil, receives from values every background case's value of each
+	// coalition too: each[k*nb+b] for masks[k] and background case b (len(masks) x nb).
+	each []float64
 }
 
 func newValuer(h Head, players []Modality, bg []float32, nb int) *valuer {
@@ -59,8 +62,11 @@ func (e *valuer) values(x []float32, masks []uint64, v []float64) {
 		e.eval(e.rows[:r*e.dim], r, e.p[:r])
 		for k := range masks[lo:hi] {
 			var s float64
-			for _, q := range e.p[k*e.nb : (k+1)*e.nb] {
+			for b, q := range e.p[k*e.nb : (k+1)*e.nb] {
 				s += float64(q)
+				if e.each != nil {
+					e.each[(lo+k)*e.nb+b] = float64(q)
+				}
 			}
 			v[lo+k] = s / float64(e.nb)
 		}

@@ -37,6 +37,31 @@ func GradientLocal(h Head, mods []Modality, x []float32, bg Cohort, o Options) (
 	return Attribution{Method: "gradient", P: p, Features: g, Modalities: aggregate(abs(g), mods)}, nil
 }
 
+// GradientLocals returns GradientLocal of each of the n rows of z (n x Dim), with one
+// Head call for them all instead of one per case: the paper's gradient of a cohort's
+// cases (explainer/cases). The numbers equal GradientLocal's to float32 rounding.
+func GradientLocals(h Head, mods []Modality, z []float32, n int) ([]Attribution, error) {
+	dim, _, err := setupHead(h, mods, Options{})
+	if err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	if err := (Cohort{Z: z, N: n}).check(dim); err != nil {
+		return nil, err
+	}
+	p := make([]float32, n)
+	g := make([]float32, n*dim)
+	h.Grad(z, n, p, g)
+	out := make([]Attribution, n)
+	for i := range out {
+		gi := to64(g[i*dim : (i+1)*dim])
+		out[i] = Attribution{Method: "gradient", P: float64(p[i]), Features: gi, Modalities: aggregate(abs(gi), mods)}
+	}
+	return out, nil
+}
+
 // gradOne returns p and dp/dz at one fusion vector.
 func gradOne(h Head, x []float32, dim int) (float64, []float64) {
 	p := make([]float32, 1)

@@ -64,6 +64,15 @@ type Interactions struct {
 	// mean over the explained cases, not the spread between cases. Abs carries at most the
 	// same error per case, plus an upward bias where the index is near zero.
 	SE [][]float64 `json:"se,omitempty"`
+	// BackgroundSE is the standard error of a cohort's Index from drawing its background
+	// sample: Index is the mean over the background cases b of the index against b alone
+	// (averaged over the explained cases), so BackgroundSE is their standard deviation
+	// over sqrt(Background), times sqrt((N-Background)/(N-1)) for a sample drawn without
+	// replacement from the N cases it was drawn from (0 when it is all of them;
+	// Options.BackgroundOf when the background given was a sample already). It says
+	// how far another background sample of the same size might move Index. Exact cohort
+	// indices only; nil for one case and when sampled.
+	BackgroundSE [][]float64 `json:"background_se,omitempty"`
 	// Shapley is, from the same coalition values, each modality's Shapley value in
 	// log-odds: signed for one case, the mean |value| for a cohort. Nil when the index is
 	// sampled.
@@ -214,14 +223,35 @@ func InteractionAgainst(h Head, mods []Modality, c, bg Cohort, o Options) (Inter
 	}
 	b, nb := background(bg, dim, o)
 	e := ic.valuer(h, mods, b, nb)
+	// A cohort evaluates many coalitions per background case: by the head's first-layer
+	// blocks when it has them (only here, so that a page explaining one case at a time
+	// links none of it).
+	if bv := newBlockValues(h.(LogitHead), mods, b, nb); bv != nil {
+		ic.values = func(x []float32, masks []uint64, v []float64) { bv.values(x, masks, v, e.each) }
+	}
 	rows := explained(c, o)
 	sx := make([]float32, len(rows))
 	e.eval(gather(c, rows, dim), len(rows), sx)
 	m := ic.m
 	sum, abs, vse := make([]float64, m*m), make([]float64, m*m), make([]float64, m*m)
 	phi := make([]float64, m)
+	var perBG []float64 // nb x m x m: the index against each background case, summed over cases
+	if ic.exact && nb > 1 {
+		e.each = make([]float64, len(ic.masks)*nb)
+		ic.bgIdx = make([]float64, nb*m*m)
+		perBG = make([]float64, nb*m*m)
+	}
 	for k, row := range rows {
 		ic.run(e, c.Row(row, dim), float64(sx[k]))
+		if o.Progress != nil {
+			o.Progress(k+1, len(rows))
+		}
+		if perBG != nil {
+			ic.runEach(e.each, nb, float64(sx[k]))
+			for i, v := range ic.bgIdx {
+				perBG[i] += v
+			}
+		}
 		for i, v := range ic.idx {
 			sum[i] += v
 			abs[i] += math.Abs(v)
@@ -247,6 +277,13 @@ func InteractionAgainst(h Head, mods []Modality, c, bg Cohort, o Options) (Inter
 	for i := range r.Shapley {
 		r.Shapley[i] = phi[i] / n
 	}
+	if perBG != nil {
+		pop := bg.N
+		if o.BackgroundOf > 0 {
+			pop = o.BackgroundOf
+		}
+		r.BackgroundSE = backgroundSE(perBG, m, nb, n, pop)
+	}
 	return r, nil
 }
 
@@ -260,9 +297,12 @@ type interactionCase struct {
 	w       []float64 // exact: the index's weight of a coalition of each size
 	rng     *rand.Rand
 	perm    []int
-	idx     []float64 // m x m: the case's index
-	se      []float64 // m x m: its standard error (sampled only)
-	phi     []float64 // the case's Shapley values (exact only)
+	// values evaluates coalitions: the valuer's, or the first-layer blocks' (a cohort's).
+	values func(x []float32, masks []uint64, v []float64)
+	idx    []float64 // m x m: the case's index
+	bgIdx  []float64 // nb x m x m: against each background case alone (exact, when the valuer gives each)
+	se     []float64 // m x m: its standard error (sampled only)
+	phi    []float64 // the case's Shapley values (exact only)
 }
 
 // newInteractionCase checks the arguments particular to the index.
@@ -309,6 +349,7 @@ func newSampledInteraction(m, samples int, rng *rand.Rand) *interactionCase {
 func (ic *interactionCase) valuer(h Head, mods []Modality, bg []float32, nb int) *valuer {
 	e := newValuer(h, mods, bg, nb)
 	e.eval = logOdds(h.(LogitHead))
+	ic.values = e.values
 	return e
 }
 
@@ -343,7 +384,7 @@ func (ic *interactionCase) run(e *valuer, x []float32, sx float64) {
 
 func (ic *interactionCase) runExact(e *valuer, x []float32, sx float64) {
 	m := ic.m
-	e.values(x, ic.masks, ic.v[:len(ic.masks)])
+	ic.values(x, ic.masks, ic.v[:len(ic.masks)])
 	ic.v[len(ic.v)-1] = sx
 	clear(ic.idx)
 	for mask := range ic.v {
@@ -367,6 +408,69 @@ func (ic *interactionCase) runExact(e *valuer, x []float32, sx float64) {
 	}
 	ic.symmetrise(ic.idx)
 	ic.phi = shapleyPhi(m, ic.v)
+}
+
+// runEach sets ic.bgIdx to the index of the case run last against each background case
+// alone, from each background case's coalition values (each[mask*nb+b]; the full
+// coalition's value is sx for every one). Their mean over the background cases is ic.idx.
+func (ic *interactionCase) runEach(each []float64, nb int, sx float64) {
+	m := ic.m
+	full := 1<<m - 1
+	val := func(mask, b int) float64 {
+		if mask == full {
+			return sx
+		}
+		return each[mask*nb+b]
+	}
+	clear(ic.bgIdx)
+	for mask := range 1 << m {
+		s := bits.OnesCount64(uint64(mask))
+		if s > m-2 {
+			continue
+		}
+		w := ic.w[s]
+		for i := 0; i < m; i++ {
+			bi := 1 << i
+			if mask&bi != 0 {
+				continue
+			}
+			for j := i + 1; j < m; j++ {
+				bj := 1 << j
+				if mask&bj != 0 {
+					continue
+				}
+				for b := range nb {
+					ic.bgIdx[b*m*m+i*m+j] += w * (val(mask|bi|bj, b) - val(mask|bi, b) - val(mask|bj, b) + val(mask, b))
+				}
+			}
+		}
+	}
+}
+
+// backgroundSE returns the standard error of the cohort's index from its background
+// sample (Interactions.BackgroundSE): perBG holds, per background case, the index
+// against it summed over the n explained cases (nb x m x m), drawn from pop cases.
+func backgroundSE(perBG []float64, m, nb int, n float64, pop int) [][]float64 {
+	out := square(m)
+	fpc := 0.0
+	if pop > 1 {
+		fpc = math.Max(0, float64(pop-nb)/float64(pop-1))
+	}
+	for i := range m {
+		for j := i + 1; j < m; j++ {
+			var s, sq float64
+			for b := range nb {
+				v := perBG[b*m*m+i*m+j] / n
+				s += v
+				sq += v * v
+			}
+			mean := s / float64(nb)
+			variance := math.Max(0, (sq-float64(nb)*mean*mean)/float64(nb-1))
+			out[i][j] = math.Sqrt(variance / float64(nb) * fpc)
+			out[j][i] = out[i][j]
+		}
+	}
+	return out
 }
 
 // runSampled draws, for every pair, Samples coalitions S of the other players with the
@@ -397,7 +501,7 @@ func (ic *interactionCase) runSampled(e *valuer, x []float32) {
 			}
 		}
 	}
-	e.values(x, ic.masks, ic.v)
+	ic.values(x, ic.masks, ic.v)
 	clear(ic.idx)
 	clear(ic.se)
 	k = 0

@@ -1,6 +1,7 @@
 package importance
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -484,9 +485,11 @@ func TestInteractionRejectsBadArguments(t *testing.T) {
 
 // BenchmarkInteractionPaperNetwork computes the cohort interaction matrix for 1,000
 // cases of the paper's network (its head 40-100-50-10-2, freshly initialised: the cost
-// does not depend on the weights) with the default 50 background cases, beside exact
-// Shapley values of the modalities on the same cases, the peer that evaluates the same
-// coalitions of p.
+// does not depend on the weights) with the default 50 background cases and with 200
+// (cmd/explain's and the page's), beside two peers: the same matrix with every coalition
+// vector built and run through the whole head (rows, the path before the first layer was
+// split by modality blocks), and exact Shapley values of the modalities on the same
+// cases, which evaluate the same coalitions of p.
 func BenchmarkInteractionPaperNetwork(b *testing.B) {
 	net, err := fusion.NewNet(fusion.DefaultConfig(), 256, 1)
 	if err != nil {
@@ -508,9 +511,15 @@ func BenchmarkInteractionPaperNetwork(b *testing.B) {
 			b.ReportMetric(cpu*1e3/float64(b.N), "cpu-ms/op")
 		}
 	}
-	b.Run("interaction", func(b *testing.B) {
-		run(b, func() error { _, err := Interaction(h, DefaultModalities(), c, Options{}); return err })
-	})
+	for _, nb := range []int{50, 200} {
+		o := Options{Background: nb}
+		b.Run(fmt.Sprintf("interaction-bg%d", nb), func(b *testing.B) {
+			run(b, func() error { _, err := Interaction(h, DefaultModalities(), c, o); return err })
+		})
+		b.Run(fmt.Sprintf("interaction-rows-bg%d", nb), func(b *testing.B) {
+			run(b, func() error { _, err := Interaction(rowHead{h}, DefaultModalities(), c, o); return err })
+		})
+	}
 	b.Run("shapley", func(b *testing.B) {
 		run(b, func() error { _, err := Shapley(h, DefaultModalities(), c, Options{}); return err })
 	})

@@ -130,6 +130,16 @@ type Options struct {
 	// sampled Shapley interaction index, used beyond MaxExactInteraction modalities (see
 	// Interaction). Default DefaultInteractionSamples.
 	InteractionSamples int
+
+	// BackgroundOf, when > 0, says the background cohort handed to InteractionAgainst is
+	// itself a sample drawn without replacement from BackgroundOf cases: the background
+	// standard error's finite-population correction (Interactions.BackgroundSE) then counts
+	// those cases, not the sample's.
+	BackgroundOf int
+
+	// Progress, if not nil, is told how many of the explained cases the cohort's
+	// modality interactions (Interaction, InteractionAgainst) have done, after each case.
+	Progress func(done, total int)
 }
 
 // Defaults of Options, stated once.

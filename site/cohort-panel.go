@@ -48,6 +48,18 @@ func (c *CohortPanel) OnFiles(e vugu.DOMEvent) {
 			}
 			s.Cohort.Work = p
 			return nil
+		}, func(early []byte) error {
+			ee.Lock()
+			defer ee.UnlockRender()
+			if s.Cohort.gen != gen {
+				return errStale
+			}
+			if err := s.SetCohortJSON(early); err != nil {
+				return err
+			}
+			s.Cohort.MatrixPending = s.Cohort.Result.Cohort.ModalityInteractions == nil
+			s.Cohort.Work = engine.Progress{What: "Computing which modalities act together"}
+			return nil
 		})
 		return err
 	}, func(err error) {
@@ -55,6 +67,7 @@ func (c *CohortPanel) OnFiles(e vugu.DOMEvent) {
 			return
 		}
 		s.Cohort.Busy = false
+		s.Cohort.MatrixPending = false
 		if err == nil {
 			err = s.SetCohortJSON(out)
 		}
@@ -102,6 +115,10 @@ func (c *CohortPanel) matrixNote() string {
 	s := "Shapley interaction index of the log-odds of " + in.Class + " against the other classes, the mean over " +
 		strconv.Itoa(in.Cases) + " cases; absent modalities take the values of " + strconv.Itoa(in.Background) +
 		" cases of the CSV. Positive: the two modalities reinforce each other; negative: they stand in for each other."
+	if se, ok := cohortMatrixSE(in); ok {
+		s += " Those cases are a sample of the CSV's: each value carries a standard error from it (in the cell's description), at most ±" +
+			strconv.FormatFloat(se, 'f', 3, 64) + " here; a value within about twice its error of 0 may have either sign."
+	}
 	if in.Strongest != "" {
 		a, b, _ := strings.Cut(in.Strongest, "|")
 		s += " Strongest pair: " + c.S.modLabel(a) + " with " + c.S.modLabel(b) + "."
@@ -162,3 +179,12 @@ func (c *CohortPanel) workText() string {
 }
 
 func (c *CohortPanel) workMax() int { return max(c.S.Cohort.Work.Total, 1) }
+
+// pendingText says the matrix is being computed, and how far it is.
+func (c *CohortPanel) pendingText() string {
+	s := "Computing the cohort's modality interactions"
+	if w := c.S.Cohort.Work; w.Total > 0 {
+		s += ": " + strconv.Itoa(w.Done) + " of " + strconv.Itoa(w.Total) + " cases"
+	}
+	return s + "… The importance and the table above are complete; the downloads hold them now, and the matrix once it is done."
+}

@@ -16,8 +16,11 @@ import (
 // CohortFunc explains a CSV of cases with its image files (cohort mode) off the page's
 // thread: files is the browser's FileList (or array of File) as the user chose it, model
 // the open model's file. It returns the JSON of the result (CohortResult's shape) and
-// passes progress to pace; an error from pace stops the work.
-type CohortFunc func(files js.Value, model []byte, method, class string, pace engine.Pace) ([]byte, error)
+// passes progress to pace. Before that it hands ready the JSON of the result without
+// the interaction matrix, as soon as the cohort's importance and every case are
+// explained, so the page shows them while the matrix is computed. An error from pace or
+// ready stops the work.
+type CohortFunc func(files js.Value, model []byte, method, class string, pace engine.Pace, ready func(result []byte) error) ([]byte, error)
 
 // CohortResult is a cohort explained: the shape of cmd/explain -cases -json's "cohort"
 // and "cases".
@@ -55,8 +58,11 @@ type CohortView struct {
 	Result *CohortResult
 	Err    string
 	Busy   bool
-	Work   engine.Progress
-	Files  int // files chosen for the run shown
+	// MatrixPending says the result shown is the early one: the cohort's importance and
+	// table, with the interaction matrix still being computed (Work tells how far).
+	MatrixPending bool
+	Work          engine.Progress
+	Files         int // files chosen for the run shown
 	// Page is the page of the per-case table shown (0-based; cohortPageSize rows a page).
 	Page int
 	gen  int    // run generation: a stale run's answer is dropped
@@ -83,9 +89,11 @@ func (s *State) SetCohortJSON(data []byte) error {
 			return errors.New("the cohort worker's answer: " + err.Error())
 		}
 	}
+	if old := s.Cohort.Result; old == nil || len(old.Cases) != len(r.Cases) {
+		s.Cohort.Page = 0 // the matrix completing the same cohort keeps the page shown
+	}
 	s.Cohort.Result = &r
 	s.Cohort.Err = ""
-	s.Cohort.Page = 0
 	s.Cohort.raw = append([]byte(nil), data...)
 	return nil
 }
@@ -216,7 +224,37 @@ func cohortMatrixRows(m *InteractionMatrix, mods []ModInfo) ([]interactionMatrix
 	if err != nil {
 		return nil, err
 	}
-	return interactionMatrixRows(mods, index, interactionMatrixScale(index, nil))
+	rows, err := interactionMatrixRows(mods, index, interactionMatrixScale(index, nil))
+	if err != nil || m.BackgroundSE == nil {
+		return rows, err
+	}
+	// Each cell's standard error from the background sample, in its words.
+	for i := range rows {
+		for k, c := range rows[i].Cells {
+			if c.Diagonal {
+				continue
+			}
+			a, b, _ := strings.Cut(c.Pair, "|")
+			se, ok := m.BackgroundSE[c.Pair]
+			if !ok {
+				se, ok = m.BackgroundSE[b+"|"+a]
+			}
+			if ok {
+				rows[i].Cells[k].Label += " (± " + strconv.FormatFloat(se, 'f', 3, 64) + ", the standard error from the background sample)"
+			}
+		}
+	}
+	return rows, nil
+}
+
+// cohortMatrixSE is the largest standard error of a cohort's matrix from its background
+// sample, and whether it has any.
+func cohortMatrixSE(m *InteractionMatrix) (float64, bool) {
+	worst := 0.0
+	for _, se := range m.BackgroundSE {
+		worst = math.Max(worst, se)
+	}
+	return worst, len(m.BackgroundSE) > 0
 }
 
 // cohortMatrixValue is a cell's value for its data-value attribute: "" on the diagonal.

@@ -65,3 +65,62 @@ func TestCohortView(t *testing.T) {
 		t.Error("a CSV without a result")
 	}
 }
+
+// TestCohortEarlyThenMatrix checks the two answers of one cohort: the early one (no
+// matrix) is shown with its table and downloads, the page of the table the user turned
+// to stays when the matrix completes the same cohort, and the matrix then shows.
+func TestCohortEarlyThenMatrix(t *testing.T) {
+	s := cohortState()
+	if err := s.SetCohortJSON([]byte(cohortJSON)); err != nil {
+		t.Fatal(err)
+	}
+	if s.cohortInteractions() != nil {
+		t.Fatal("a matrix without one in the answer")
+	}
+	if b, err := s.CohortJSON(); err != nil || !strings.Contains(string(b), `"modality_importance"`) {
+		t.Fatalf("the early download: %s, %v", b, err)
+	}
+	s.Cohort.Page = 1
+	full := strings.Replace(cohortJSON, `"cohort":{"n":2,`, `"cohort":{"n":2,"modality_interactions":{"value":"v","class":"y","modalities":["a","b"],"index":{"a|b":0.2},"shares":{"a|b":1},"matrix":[[0,0.2],[0.2,0]],"strongest":"a|b","exact":true,"cases":2,"background_cases":2},`, 1)
+	if err := s.SetCohortJSON([]byte(full)); err != nil {
+		t.Fatal(err)
+	}
+	if s.Cohort.Page != 1 {
+		t.Errorf("the matrix of the same cohort moved the table to page %d", s.Cohort.Page)
+	}
+	rows := s.cohortInteractions()
+	if len(rows) != 2 || rows[0].Cells[1].Value != 0.2 {
+		t.Fatalf("matrix rows %+v", rows)
+	}
+	if strings.Contains(rows[0].Cells[1].Label, "±") {
+		t.Errorf("a matrix without background errors shows one: %q", rows[0].Cells[1].Label)
+	}
+	withSE := strings.Replace(full, `"exact":true,`, `"exact":true,"background_se":{"a|b":0.0312},`, 1)
+	if err := s.SetCohortJSON([]byte(withSE)); err != nil {
+		t.Fatal(err)
+	}
+	rows = s.cohortInteractions()
+	if l := rows[1].Cells[0].Label; !strings.Contains(l, "± 0.031") {
+		t.Errorf("cell b|a label %q, want its standard error", l)
+	}
+	if note := (&CohortPanel{S: s}).matrixNote(); !strings.Contains(note, "±0.031") {
+		t.Errorf("matrix note %q, want the largest standard error", note)
+	}
+	if b, err := s.CohortJSON(); err != nil || !strings.Contains(string(b), `"modality_interactions"`) {
+		t.Errorf("the download after the matrix: %s, %v", b, err)
+	}
+	other := strings.Replace(cohortJSON, `"n":2`, `"n":1`, 1)
+	other = other[:strings.Index(other, `,
+          {"row":2`)] + "]}"
+	if err := s.SetCohortJSON([]byte(other)); err != nil {
+		t.Fatal(err)
+	}
+	if s.Cohort.Page != 0 {
+		t.Errorf("another cohort kept page %d", s.Cohort.Page)
+	}
+	c := &CohortPanel{S: s}
+	s.Cohort.Work.Done, s.Cohort.Work.Total = 300, 1000
+	if txt := c.pendingText(); !strings.Contains(txt, "300 of 1000 cases") {
+		t.Errorf("pending text %q", txt)
+	}
+}

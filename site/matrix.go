@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/fusionlens/fusionlens/engine"
 )
 
 // The modality interaction matrix as an HTML table: one row and one column per modality,
@@ -174,23 +176,10 @@ func interactionMatrixStrength(index [][]float64, shapley []float64) (float64, i
 	return inter / main, bi, bj
 }
 
-// InteractionMatrix is a matrix of modality interactions as the cohort worker sends it:
-// the pairwise Shapley interaction index of a log-odds, symmetric, in the model's modality
-// order (the JSON of cmd/explain's and explainer/cases's "modality_interactions").
-type InteractionMatrix struct {
-	Value      string             `json:"value"`
-	Class      string             `json:"class,omitempty"`
-	Modalities []string           `json:"modalities"`
-	Index      map[string]float64 `json:"index"`
-	Shares     map[string]float64 `json:"shares"`
-	Matrix     [][]float64        `json:"matrix"`
-	Strongest  string             `json:"strongest,omitempty"`
-	Strength   *float64           `json:"strength,omitempty"`
-	Exact      bool               `json:"exact"`
-	SE         map[string]float64 `json:"se,omitempty"`
-	Cases      int                `json:"cases,omitempty"`
-	Background int                `json:"background_cases"`
-}
+// InteractionMatrix is a matrix of modality interactions as the cohort worker sends it
+// (the JSON of cmd/explain's and explainer/cases's "modality_interactions"): the
+// engine's type, the one the worker writes.
+type InteractionMatrix = engine.InteractionMatrix
 
 // interactionMatrixIndex reorders m's matrix into the order of mods (the page's layout),
 // finding each modality in m.Modalities by its ID, with a zero diagonal.

@@ -46,7 +46,8 @@ var checker = &checkWorker{replies: map[int]chan js.Value{}}
 var imager = &checkWorker{replies: map[int]chan js.Value{}}
 
 // call sends msg (an object; call sets its id) to the worker and returns the worker's
-// answer, passing progress messages to progress meanwhile. An error message from the
+// answer, passing progress messages (and a cohort's early "cohort-importance") to
+// progress meanwhile. An error message from the
 // worker, or its failing to start, becomes an error. When progress returns an error the
 // worker is stopped (the next request starts a new one) and call returns that error.
 func (c *checkWorker) call(msg js.Value, progress func(js.Value) error) (js.Value, error) {
@@ -71,7 +72,7 @@ func (c *checkWorker) call(msg js.Value, progress func(js.Value) error) (js.Valu
 	w.Call("postMessage", msg)
 	for m := range ch {
 		switch m.Get("type").String() {
-		case "progress":
+		case "progress", "cohort-importance":
 			if err := progress(m); err != nil {
 				c.stop(w)
 				return js.Undefined(), err
@@ -265,8 +266,10 @@ func bytesToJS(b []byte) js.Value {
 // again) so that a long cohort never holds up an upload or a check.
 var cohorter = &checkWorker{replies: map[int]chan js.Value{}}
 
-// cohort is a site.CohortFunc: the worker reads the files itself (see wasm/check).
-func (c *checkWorker) cohort(files vjs.Value, model []byte, method, class string, pace engine.Pace) ([]byte, error) {
+// cohort is a site.CohortFunc: the worker reads the files itself (see wasm/check). The
+// cohort's importance and table arrive first (ready), the interaction matrix with the
+// answer.
+func (c *checkWorker) cohort(files vjs.Value, model []byte, method, class string, pace engine.Pace, ready func([]byte) error) ([]byte, error) {
 	msg := js.Global().Get("Object").New()
 	msg.Set("kind", "cohort")
 	msg.Set("files", js.Value(files))
@@ -275,7 +278,18 @@ func (c *checkWorker) cohort(files vjs.Value, model []byte, method, class string
 	msg.Set("class", class)
 	msg.Set("seed", "1")
 	t0 := time.Now()
+	// For the cohort benchmark's breakdown (wasm/cohort_bench_test.go): the time from
+	// the request to each answer (the worker's start included) and the worker's own steps.
+	debug := func(what string, m js.Value) {
+		if ph := m.Get("phases"); ph.Type() == js.TypeString {
+			js.Global().Get("console").Call("debug", "fusionlens cohort: "+what+" after "+strconv.FormatInt(time.Since(t0).Milliseconds(), 10)+" ms; worker: "+ph.String())
+		}
+	}
 	m, err := c.call(msg, func(m js.Value) error {
+		if m.Get("type").String() == "cohort-importance" {
+			debug("importance", m)
+			return ready([]byte(m.Get("result").String()))
+		}
 		return pace(engine.Progress{What: m.Get("what").String(), Done: m.Get("done").Int(), Total: m.Get("total").Int()})
 	})
 	if err != nil {
@@ -284,11 +298,6 @@ func (c *checkWorker) cohort(files vjs.Value, model []byte, method, class string
 	if t := m.Get("type").String(); t != "cohort" {
 		return nil, errors.New("the cohort worker answered with " + strconv.Quote(t))
 	}
-	if ph := m.Get("phases"); ph.Type() == js.TypeString {
-		// For the cohort benchmark's breakdown (wasm/cohort_bench_test.go): the time
-		// from the request to the answer (the worker's start included) and the
-		// worker's own steps.
-		js.Global().Get("console").Call("debug", "fusionlens cohort: answered after "+strconv.FormatInt(time.Since(t0).Milliseconds(), 10)+" ms; worker: "+ph.String())
-	}
+	debug("answered", m)
 	return []byte(m.Get("result").String()), nil
 }

@@ -41,6 +41,21 @@ func TestBrowserCohort(t *testing.T) {
 		t.Fatal(err)
 	}
 	csvPath := writeCases(t, work, 9)
+	// The worker reads the chosen files in chunks of 256, each as one joined blob split
+	// by the files' sizes: 300 small files of other sizes chosen first (and named by no
+	// row) put the CSV and its images in the second chunk, at offsets a wrong split would
+	// corrupt.
+	var padding []string
+	for i := range 300 {
+		p := filepath.Join(work, "pad", "note_"+strconv.Itoa(i)+".txt")
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, bytes.Repeat([]byte{'a' + byte(i%26)}, i%37), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		padding = append(padding, p)
+	}
 	uploads := []string{csvPath}
 	ents, err := os.ReadDir(work)
 	if err != nil {
@@ -92,10 +107,37 @@ func TestBrowserCohort(t *testing.T) {
 	b.WaitLong(t, "the first model", `!!document.querySelector('[data-testid="model-card"]')`, 2*time.Minute)
 	b.Run(t, "opening the model", chromedp.SetUploadFiles(bt.TestID("model-upload"), []string{model}))
 	b.WaitFor(t, "the model's layout", `!!document.querySelector('[data-testid="upload-mri"]')`)
-	b.Run(t, "choosing the cohort", chromedp.SetUploadFiles(bt.TestID("cohort-files"), uploads))
-	b.WaitLong(t, "the cohort table", `document.querySelectorAll('[data-testid="cohort-cases"] tbody tr').length === 9 || !!document.querySelector('[data-testid="cohort-error"]')`, 2*time.Minute)
+	// What the page shows, in order: each distinct state of the cohort's result (R),
+	// its matrix still being computed (P) and the matrix (M), as a MutationObserver sees
+	// the page change.
+	bt.Eval[bool](t, b, `(window.cohortSeen = [], new MutationObserver(() => {
+		const k = (document.querySelector('[data-testid="cohort-result"]') ? "R" : "") +
+			(document.querySelector('[data-testid="cohort-interactions-pending"]') ? "P" : "") +
+			(document.querySelector('[data-testid="cohort-interactions"]') ? "M" : "");
+		if (window.cohortSeen[window.cohortSeen.length - 1] !== k) window.cohortSeen.push(k);
+	}).observe(document.body, {childList: true, subtree: true}), true)`)
+	b.Run(t, "choosing the cohort", chromedp.SetUploadFiles(bt.TestID("cohort-files"), append(padding, uploads...)))
+	b.WaitLong(t, "the cohort's matrix", `!!document.querySelector('[data-testid="cohort-interactions"]') || !!document.querySelector('[data-testid="cohort-error"]')`, 2*time.Minute)
 	if msg := bt.Eval[string](t, b, `(document.querySelector('[data-testid="cohort-error"]') || {}).textContent || ""`); msg != "" {
 		t.Fatalf("cohort mode failed: %s", msg)
+	}
+	// The importance and the table came first, with the matrix pending, then the matrix.
+	seen := bt.Eval[[]string](t, b, `window.cohortSeen`)
+	firstR, firstM, early := -1, -1, false
+	for i, k := range seen {
+		if firstR < 0 && strings.Contains(k, "R") {
+			firstR = i
+		}
+		if firstM < 0 && strings.Contains(k, "M") {
+			firstM = i
+		}
+		early = early || k == "RP"
+	}
+	if firstR < 0 || firstM < firstR || !early || seen[len(seen)-1] != "RM" {
+		t.Errorf("the page showed %q: want the importance and table with the matrix pending (RP) before the matrix (RM)", seen)
+	}
+	if n := bt.Eval[int](t, b, `document.querySelectorAll('[data-testid="cohort-cases"] tbody tr').length`); n != 9 {
+		t.Fatalf("the cohort table has %d rows, want 9", n)
 	}
 
 	near := func(a, b float64) bool { return abs(a-b) <= 1e-4+1e-3*abs(b) }

@@ -25,7 +25,11 @@ const benchCases = 1000
 //   - matrix-bgN: the matrix alone (importance.InteractionAgainst, what explainer/cases
 //     runs for the cohort), on the path's encodings against the first N cases of the CSV
 //     as the background (200 is the command's default -background);
-//   - shapley-bg200, the peer: exact modality Shapley values of every case (what the
+//     This is issue 18's "cohort matrix for 1,000 cases of the paper's network natively";
+//   - matrix-rows-bgN, the peer of the matrix: the same matrix with every coalition's
+//     fusion vector built and run through the whole head (the path before the head's
+//     first layer was split by modality blocks, importance/blockvalues.go);
+//   - shapley-bg200, the other peer: exact modality Shapley values of every case (what the
 //     method shapley computes per case) against the same 200 background cases: the same
 //     16 coalitions per case, of p instead of the log-odds.
 //
@@ -101,6 +105,12 @@ func BenchmarkCasesInteractions(b *testing.B) {
 				return err
 			})
 		})
+		b.Run("matrix-rows-bg"+strconv.Itoa(nb), func(b *testing.B) {
+			measure(b, func() error {
+				_, err := importance.InteractionAgainst(wholeHead{head}, mods, importance.Cohort{Z: z, N: cases.N}, bg, opt)
+				return err
+			})
+		})
 		if nb != 200 {
 			continue
 		}
@@ -116,3 +126,13 @@ func BenchmarkCasesInteractions(b *testing.B) {
 		})
 	}
 }
+
+// wholeHead hides fusion.DenseHead's first-layer blocks, so the interactions run the
+// whole head on every coalition's fusion vector: the benchmark's peer.
+type wholeHead struct{ h *fusion.DenseHead }
+
+func (w wholeHead) Dim() int                                     { return w.h.Dim() }
+func (w wholeHead) Prob(z []float32, n int, p []float32)         { w.h.Prob(z, n, p) }
+func (w wholeHead) Grad(z []float32, n int, p, g []float32)      { w.h.Grad(z, n, p, g) }
+func (w wholeHead) GradLogit(z []float32, n int, s, g []float32) { w.h.GradLogit(z, n, s, g) }
+func (w wholeHead) Logit(z []float32, n int, s []float32)        { w.h.Logit(z, n, s) }

@@ -73,8 +73,9 @@ func paperCases(tb testing.TB, n int) (*fusion.Net, *casefile.Table) {
 // BenchmarkExplainPaper1000 measures the steps of the page's cohort mode natively (and,
 // under GOOS=js GOARCH=wasm with Node, as the worker runs them) over 1,000 cases of the
 // paper-sized network: load (decode 2,000 PNGs and the clinical values), encode (both
-// encoders and the head, batched), and all (Explain with the paper's gradient, every
-// step). Run it with
+// encoders and the head, batched), all (Explain with the paper's gradient, every step)
+// and all-matrix (all and the cohort's interaction matrix against 200 background cases,
+// what the page's worker runs). Run it with
 //
 //	go test -run '^$' -bench ExplainPaper1000 -benchtime 3x ./explainer/cases
 func BenchmarkExplainPaper1000(b *testing.B) {
@@ -109,15 +110,65 @@ func BenchmarkExplainPaper1000(b *testing.B) {
 			}
 		})
 	}
-	b.Run("all", func(b *testing.B) {
-		for b.Loop() {
-			r, err := Explain(net, tab, Options{Seed: 1})
-			if err != nil {
-				b.Fatal(err)
-			}
-			if r.Cohort.N != n {
-				b.Fatalf("explained %d cases, want %d", r.Cohort.N, n)
-			}
+	for _, matrix := range []bool{false, true} {
+		name := "all"
+		if matrix {
+			name = "all-matrix"
 		}
-	})
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				r, err := Explain(net, tab, Options{Seed: 1, Interactions: matrix})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if r.Cohort.N != n || (r.Cohort.ModalityInteractions != nil) != matrix {
+					b.Fatalf("explained %d cases, want %d; matrix %v, want %v", r.Cohort.N, n, r.Cohort.ModalityInteractions != nil, matrix)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkPaper1000MatrixBackground measures the cohort matrix of BenchmarkExplainPaper1000's
+// 1,000 cases (the first shipped model) against 50, 100 (the page's) and 200
+// (cmd/explain's) of the 200 background cases, reporting beside the time (of the whole
+// Explain, encoding included) the strongest
+// pair's index and its standard error from the background sample, and the largest error
+// and |index| of the other pairs: what a smaller background costs in accuracy. Run it with
+//
+//	go test -run '^$' -bench Paper1000MatrixBackground -benchtime 1x ./explainer/cases
+func BenchmarkPaper1000MatrixBackground(b *testing.B) {
+	net, tab := paperCases(b, 1000)
+	for _, nb := range []int{50, 100, 200} {
+		b.Run("bg"+strconv.Itoa(nb), func(b *testing.B) {
+			var in *Interactions
+			for b.Loop() {
+				r, err := Explain(net, tab, Options{Seed: 1, Background: 200, InteractionBackground: nb, Interactions: true})
+				if err != nil {
+					b.Fatal(err)
+				}
+				in = r.Cohort.ModalityInteractions
+			}
+			if in.Background != nb || len(in.BackgroundSE) != len(in.Index) {
+				b.Fatalf("matrix over %d background cases with %d errors", in.Background, len(in.BackgroundSE))
+			}
+			var otherSE, otherIndex float64
+			for p, se := range in.BackgroundSE {
+				if p != in.Strongest {
+					otherSE, otherIndex = max(otherSE, se), max(otherIndex, abs(in.Index[p]))
+				}
+			}
+			b.ReportMetric(in.Index[in.Strongest], "strongest-index")
+			b.ReportMetric(in.BackgroundSE[in.Strongest], "strongest-bg-se")
+			b.ReportMetric(otherIndex, "others-max-|index|")
+			b.ReportMetric(otherSE, "others-max-bg-se")
+		})
+	}
+}
+
+func abs(v float64) float64 {
+	if v < 0 {
+		return -v
+	}
+	return v
 }

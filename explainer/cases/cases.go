@@ -49,10 +49,24 @@ type Options struct {
 	CaseIntervals bool
 	// Interactions adds the cohort's modality interactions (Cohort.ModalityInteractions):
 	// the log-odds of one class against the rest (Class; else class 1 of two; else the
-	// class predicted most often), averaged over the cases, against the background sample.
+	// class predicted most often), averaged over the cases, against the background sample
+	// (or InteractionBackground of its cases), with the standard error that sample brings
+	// (BackgroundSE).
 	Interactions bool
+	// InteractionBackground, when > 0, is the most background cases the cohort's
+	// interactions use: a seeded sample of the background sample. Their cost is
+	// proportional to it; the page's cohort mode uses fewer than the method's background
+	// and states the standard error that costs.
+	InteractionBackground int
 	// CaseInteractions adds each case's modality interactions, for its explained class.
 	CaseInteractions bool
+	// Ready, if not nil, is called with the result as soon as the cohort's importance
+	// and every case are explained, before the cohort's interactions (Interactions) are
+	// computed: a caller can show them while the matrix is made (the page's cohort mode
+	// does). The result it gets has no Cohort.ModalityInteractions yet; Explain then
+	// completes the same *Result and returns it, so Ready must not keep it to read later
+	// unless it waits for Explain. An error from Ready stops the work and is returned.
+	Ready func(*Result) error
 }
 
 // Result is the explanation of a CSV of cases. Its JSON has the shape of cmd/explain
@@ -212,6 +226,14 @@ func Explain(net *fusion.Net, tab *casefile.Table, o Options) (*Result, error) {
 	}
 	sum := make([]float64, len(mods))
 	var scores []float64 // each case's |attribution| per modality, for the cohort's interval
+	// The paper's gradient of every case at once, one Head call per class explained
+	// (a call per case costs more in setting up than in the gradient).
+	var grads []importance.Attribution
+	if m.Name == "gradient" && !(o.CaseIntervals && o.Resamples > 0) {
+		if grads, err = gradients(heads, mods, z, probs, cs.N, dim, k, classIdx); err != nil {
+			return nil, err
+		}
+	}
 	for i := range cs.N {
 		p := probs[i*k : (i+1)*k]
 		x := z[i*dim : (i+1)*dim]
@@ -235,6 +257,8 @@ func Explain(net *fusion.Net, tab *casefile.Table, o Options) (*Result, error) {
 				a, u, err = importance.LocalInterval(m.Local, heads[class], mods, x, bg, importance.Options{Seed: o.Seed}, bo)
 				e.ModalityImportanceInterval, e.RankSupported = namedIntervals(names, u)
 				e.Uncertainty = UncertaintyOf(u, names)
+			} else if grads != nil {
+				a = grads[i]
 			} else {
 				a, err = m.Local(heads[class], mods, x, bg, importance.Options{Seed: o.Seed})
 			}
@@ -311,16 +335,69 @@ func Explain(net *fusion.Net, tab *casefile.Table, o Options) (*Result, error) {
 		res.Cohort.Class = s.Classes[class]
 		res.Cohort.ModalityImportance = named(names, importance.Normalize(imp.Modalities))
 	}
+	if o.Ready != nil {
+		if err := o.Ready(res); err != nil {
+			return nil, fmt.Errorf("%w: %w", errStopped, err)
+		}
+	}
 	if o.Interactions {
-		if err := progress("modality interactions of the cohort", 0, 1); err != nil {
+		const what = "modality interactions of the cohort"
+		if err := progress(what, 0, cs.N); err != nil {
 			return nil, err
 		}
 		ic := interactionClass(classIdx, k, probs, cs.N)
-		if res.Cohort.ModalityInteractions, err = interactions(heads[ic], mods, z, cs.N, ibg, s.Classes[ic], o); err != nil {
+		perr = nil
+		ip := func(done, total int) {
+			if perr == nil {
+				perr = progress(what, done, total)
+			}
+		}
+		io := o
+		if o.InteractionBackground > 0 {
+			io.Background = min(o.InteractionBackground, o.Background)
+		}
+		res.Cohort.ModalityInteractions, err = interactionsWith(heads[ic], mods, z, cs.N, ibg, s.Classes[ic], io, len(tab.Rows), ip)
+		if err != nil {
 			return nil, err
+		}
+		if perr != nil {
+			return nil, perr
 		}
 	}
 	return res, nil
+}
+
+// gradients returns the paper's gradient attribution of each of the n cases (fusion
+// vectors z, n x dim; class probabilities probs, n x k) for its explained class (classIdx,
+// or its predicted class when classIdx < 0), with one importance.GradientLocals call per
+// class.
+func gradients(heads []importance.Head, mods []importance.Modality, z, probs []float32, n, dim, k, classIdx int) ([]importance.Attribution, error) {
+	rows := make([][]int, k) // the cases explained for each class
+	for i := range n {
+		c := classIdx
+		if c < 0 {
+			c = fusion.PredictedClass(probs[i*k : (i+1)*k])
+		}
+		rows[c] = append(rows[c], i)
+	}
+	out := make([]importance.Attribution, n)
+	for c, rs := range rows {
+		if len(rs) == 0 {
+			continue
+		}
+		zc := make([]float32, 0, len(rs)*dim)
+		for _, i := range rs {
+			zc = append(zc, z[i*dim:(i+1)*dim]...)
+		}
+		as, err := importance.GradientLocals(heads[c], mods, zc, len(rs))
+		if err != nil {
+			return nil, err
+		}
+		for j, i := range rs {
+			out[i] = as[j]
+		}
+	}
+	return out, nil
 }
 
 // encode returns the fusion vectors and class probabilities of the cases, in batches of
@@ -376,13 +453,22 @@ func interactionClass(classIdx, k int, probs []float32, n int) int {
 // interactions returns the modality interactions of head (reporting class) averaged
 // over the n fusion vectors of z, with absent modalities from bg.
 func interactions(head importance.Head, mods []importance.Modality, z []float32, n int, bg importance.Cohort, class string, o Options) (*Interactions, error) {
-	r, err := importance.InteractionAgainst(head, mods, importance.Cohort{Z: z, N: n}, bg, importance.Options{Seed: o.Seed, Background: o.Background})
+	return interactionsWith(head, mods, z, n, bg, class, o, 0, nil)
+}
+
+// interactionsWith is interactions telling progress (when not nil) after each case, with
+// bg a sample of pop cases (0: not a sample) for the background's standard error.
+func interactionsWith(head importance.Head, mods []importance.Modality, z []float32, n int, bg importance.Cohort, class string, o Options, pop int, progress func(done, total int)) (*Interactions, error) {
+	r, err := importance.InteractionAgainst(head, mods, importance.Cohort{Z: z, N: n}, bg, importance.Options{Seed: o.Seed, Background: o.Background, BackgroundOf: pop, Progress: progress})
 	if err != nil {
 		return nil, fmt.Errorf("modality interactions: %w", err)
 	}
 	v := fmt.Sprintf("log-odds of class %s against the rest; absent modalities from %d background cases of the CSV", class, r.Background)
 	if n > 1 {
 		v += fmt.Sprintf("; over %d cases: index and matrix the mean signed index (opposite signs cancel), shares and strength from the mean |index|", n)
+		if r.BackgroundSE != nil {
+			v += fmt.Sprintf("; background_se: each pair's standard error from drawing the %d background cases", r.Background)
+		}
 	}
 	out := InteractionsOf(r, v)
 	out.Class, out.Cases = class, r.Cases

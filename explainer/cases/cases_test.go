@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -280,6 +281,160 @@ func TestExplainOptIn(t *testing.T) {
 	for _, o := range []Options{{Resamples: 1}, {Resamples: -2}, {Rows: []int{9}}, {Rows: []int{-1}}} {
 		if _, err := Explain(net, tab, o); err == nil {
 			t.Errorf("%+v: no error", o)
+		}
+	}
+}
+
+// TestExplainReadyBeforeInteractions checks that Ready gets the cohort's importance and
+// every case before the interactions are computed (no matrix yet, no progress of the
+// matrix step yet), that the result returned then carries the matrix and the same
+// shares, that the matrix step reports its progress case by case, and that an error from
+// Ready stops the work.
+func TestExplainReadyBeforeInteractions(t *testing.T) {
+	net, _, err := testmodel.ThreeInputs(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab, err := casefile.Read(writeCases(t, 7, nil), casefile.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const matrix = "modality interactions of the cohort"
+	var early *Result
+	var earlyShares map[string]float64
+	var matrixDone []int
+	o := Options{Seed: 1, Background: 5, Interactions: true,
+		Progress: func(what string, done, total int) error {
+			if what == matrix {
+				if total != 7 {
+					t.Errorf("the matrix step reports %d of %d cases, want of 7", done, total)
+				}
+				matrixDone = append(matrixDone, done)
+			}
+			return nil
+		},
+		Ready: func(r *Result) error {
+			if len(matrixDone) != 0 {
+				t.Errorf("Ready came after %d progress reports of the matrix", len(matrixDone))
+			}
+			if r.Cohort.ModalityInteractions != nil {
+				t.Error("Ready got a result with the matrix already")
+			}
+			if r.Cohort.N != 7 || len(r.Cases) != 7 || len(r.Cohort.ModalityImportance) != len(r.Modalities) {
+				t.Errorf("Ready got %d cases of n %d, %d shares", len(r.Cases), r.Cohort.N, len(r.Cohort.ModalityImportance))
+			}
+			early, earlyShares = r, maps.Clone(r.Cohort.ModalityImportance)
+			return nil
+		}}
+	res, err := Explain(net, tab, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if early == nil || res != early {
+		t.Fatal("Ready was not called with the result Explain returns")
+	}
+	if res.Cohort.ModalityInteractions == nil || res.Cohort.ModalityInteractions.Cases != 7 {
+		t.Fatalf("the finished result's matrix: %+v", res.Cohort.ModalityInteractions)
+	}
+	if !reflect.DeepEqual(res.Cohort.ModalityImportance, earlyShares) {
+		t.Errorf("shares %v at the end, %v when ready", res.Cohort.ModalityImportance, earlyShares)
+	}
+	if want := []int{0, 1, 2, 3, 4, 5, 6, 7}; !reflect.DeepEqual(matrixDone, want) {
+		t.Errorf("the matrix step reported %v, want %v", matrixDone, want)
+	}
+	o.Progress, o.Ready = nil, nil
+	plain, err := Explain(net, tab, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(plain.Cohort.ModalityInteractions, res.Cohort.ModalityInteractions) {
+		t.Errorf("the matrix with Ready %+v, without %+v", res.Cohort.ModalityInteractions, plain.Cohort.ModalityInteractions)
+	}
+
+	stop := errors.New("the page went away")
+	o.Ready = func(*Result) error { return stop }
+	if _, err := Explain(net, tab, o); !errors.Is(err, stop) {
+		t.Errorf("Ready's error: Explain returned %v", err)
+	}
+}
+
+// TestExplainInteractionBackground checks that the cohort's interactions use at most
+// InteractionBackground of the background cases, say so, and carry the standard error of
+// that sample for every pair; with the whole CSV as the background there is none.
+func TestExplainInteractionBackground(t *testing.T) {
+	net, _, err := testmodel.ThreeInputs(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab, err := casefile.Read(writeCases(t, 12, nil), casefile.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Explain(net, tab, Options{Seed: 1, Background: 8, InteractionBackground: 4, Interactions: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := r.Cohort.ModalityInteractions
+	if in.Background != 4 || len(in.BackgroundSE) != len(in.Index) || !strings.Contains(in.Value, "background_se") {
+		t.Fatalf("interactions over %d background cases, SE %v, value %q", in.Background, in.BackgroundSE, in.Value)
+	}
+	positive := false
+	for p, se := range in.BackgroundSE {
+		if se < 0 || math.IsNaN(se) {
+			t.Errorf("pair %s: background SE %v", p, se)
+		}
+		positive = positive || se > 0
+	}
+	if !positive {
+		t.Errorf("4 background cases of 12 have no error at all: %v", in.BackgroundSE)
+	}
+	all, err := Explain(net, tab, Options{Seed: 1, Background: 12, Interactions: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, se := range all.Cohort.ModalityInteractions.BackgroundSE {
+		if se != 0 {
+			t.Errorf("every case as the background: pair %s SE %v, want 0", p, se)
+		}
+	}
+}
+
+// TestExplainGradientBatched checks that the paper's gradient of every case at once (one
+// Head call per class) gives each case the shares the per-case path gives (the one that
+// runs with case intervals), for each case's predicted class (the model of seed 5
+// predicts two classes over these cases: two batches) and for one class chosen.
+func TestExplainGradientBatched(t *testing.T) {
+	net, _, err := testmodel.ThreeInputs(5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab, err := casefile.Read(writeCases(t, 10, nil), casefile.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, class := range []string{"", "severe"} {
+		batched, err := Explain(net, tab, Options{Seed: 1, Class: class})
+		if err != nil {
+			t.Fatal(err)
+		}
+		one, err := Explain(net, tab, Options{Seed: 1, Class: class, Resamples: 2, CaseIntervals: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		classes := map[string]bool{}
+		for i, c := range batched.Cases {
+			classes[c.Class] = true
+			if c.Class != one.Cases[i].Class || len(c.ModalityImportance) != len(batched.Modalities) {
+				t.Fatalf("class %q row %d: explained %q with %d shares, per case %q", class, c.Row, c.Class, len(c.ModalityImportance), one.Cases[i].Class)
+			}
+			for md, v := range c.ModalityImportance {
+				if w := one.Cases[i].ModalityImportance[md]; math.Abs(v-w) > 1e-5 {
+					t.Errorf("class %q row %d %s: %v batched, %v per case", class, c.Row, md, v, w)
+				}
+			}
+		}
+		if class == "" && len(classes) < 2 {
+			t.Errorf("every case explained for %v: the test wants two batches", classes)
 		}
 	}
 }

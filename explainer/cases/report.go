@@ -4,37 +4,16 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/fusionlens/fusionlens/engine"
 	"github.com/fusionlens/fusionlens/importance"
 )
 
 // Interactions are modality interactions in the JSON output: the pairwise Shapley
 // interaction index of a log-odds (importance.InteractionLocal, InteractionAgainst),
-// pairs named "A|B" (importance.PairName) in the model's modality order.
-type Interactions struct {
-	Value string `json:"value"`
-	// Class is the class whose log-odds (against the rest) the index reads (a CSV of
-	// cases only).
-	Class      string   `json:"class,omitempty"`
-	Modalities []string `json:"modalities"`
-	// Index is the signed index per pair: positive where the two modalities reinforce
-	// each other, negative where they stand in for each other.
-	Index map[string]float64 `json:"index"`
-	// Shares is each pair's |index| over the sum over pairs.
-	Shares map[string]float64 `json:"shares"`
-	// Matrix is the symmetric matrix of the signed index (zero diagonal).
-	Matrix    [][]float64 `json:"matrix"`
-	Strongest string      `json:"strongest,omitempty"`
-	// Strength is the total |index| over the total |Shapley value| of the modalities.
-	Strength *float64 `json:"strength,omitempty"`
-	Exact    bool     `json:"exact"`
-	// SE is each pair's standard error when the index is sampled (more than
-	// importance.MaxExactInteraction modalities).
-	SE map[string]float64 `json:"se,omitempty"`
-	// Cases is the number of cases averaged (a CSV of cases only: the cohort's, or 1 for
-	// one case).
-	Cases      int `json:"cases,omitempty"`
-	Background int `json:"background_cases"`
-}
+// pairs named "A|B" (importance.PairName) in the model's modality order. The type is
+// the page's contract (engine.InteractionMatrix), so the page reads what the worker
+// writes with the same type.
+type Interactions = engine.InteractionMatrix
 
 // InteractionsOf is r in the JSON's shape, its value described by value.
 func InteractionsOf(r importance.Interactions, value string) *Interactions {
@@ -42,6 +21,12 @@ func InteractionsOf(r importance.Interactions, value string) *Interactions {
 		Index: map[string]float64{}, Shares: map[string]float64{}, Matrix: r.Index, Exact: r.Exact, Background: r.Background}
 	for _, p := range r.Pairs() {
 		out.Index[p.Name], out.Shares[p.Name] = p.Index, p.Share
+		if r.BackgroundSE != nil {
+			if out.BackgroundSE == nil {
+				out.BackgroundSE = map[string]float64{}
+			}
+			out.BackgroundSE[p.Name] = r.BackgroundSE[p.I][p.J]
+		}
 		if r.SE != nil {
 			if out.SE == nil {
 				out.SE = map[string]float64{}

@@ -19,6 +19,14 @@ import (
 // a cohort: each one re-renders the page, which shares the machine with this worker.
 const cohortProgressEvery = 500 * time.Millisecond
 
+// matrixBackground is the most background cases of the page's cohort interaction
+// matrix: half of cmd/explain's 200, for half the matrix's time (the longest step of a
+// cohort in the page), with the standard error that sample brings in the answer and on
+// the page (BENCHMARKS.md, "Cohort mode in the page": on 1,000 cases of the paper's
+// network the strongest pair stays, and every pair's index stays within two standard
+// errors of its value at 200).
+const matrixBackground = 100
+
 // maxCohortBytes bounds the files of one cohort request together.
 const maxCohortBytes = 1 << 30
 
@@ -63,15 +71,20 @@ func explainCohort(id int, d js.Value, ph *phases) (*cases.Result, error) {
 		zipData []byte
 	)
 	n := files.Length()
-	var last time.Time
-	// The files are read in chunks, each chunk's arrayBuffer promises awaited together
-	// (the browser reads them in parallel, and the program waits once per chunk instead
-	// of once per file).
+	// The files are read in chunks: each chunk's files joined into one Blob whose
+	// arrayBuffer() the browser reads at once (one promise and one copy into Go per
+	// chunk instead of one per file), with the next chunk's read in flight while this
+	// one is sorted, so at most readAhead chunks are held at a time.
+	type chunk struct {
+		files []js.Value
+		names []string
+		sizes []int64
+	}
+	var chunks []chunk
 	for lo := 0; lo < n; {
-		var chunk []js.Value
-		var names []string
+		var c chunk
 		var bytes int64
-		for hi := lo; hi < n && len(chunk) < readChunkFiles && (len(chunk) == 0 || bytes < readChunkBytes); hi++ {
+		for hi := lo; hi < n && len(c.files) < readChunkFiles && (len(c.files) == 0 || bytes < readChunkBytes); hi++ {
 			f := files.Index(hi)
 			name := f.Get("name").String()
 			if rp := f.Get("webkitRelativePath"); rp.Type() == js.TypeString && rp.String() != "" {
@@ -81,13 +94,34 @@ func explainCohort(id int, d js.Value, ph *phases) (*cases.Result, error) {
 			if total += size; total > maxCohortBytes {
 				return nil, errors.New("the chosen files are larger than 1 GiB together; choose fewer cases")
 			}
-			chunk, names, bytes = append(chunk, f), append(names, name), bytes+size
+			c.files, c.names, c.sizes, bytes = append(c.files, f), append(c.names, name), append(c.sizes, size), bytes+size
 		}
-		data, err := readBlobs(chunk)
+		chunks = append(chunks, c)
+		lo += len(c.files)
+	}
+	reads := make([]*blobRead, len(chunks))
+	defer func() {
+		for _, r := range reads {
+			if r != nil {
+				r.wait(nil, nil) // a read still in flight ends before its callbacks go
+			}
+		}
+	}()
+	for i := range min(readAhead, len(chunks)) {
+		reads[i] = startRead(chunks[i].files)
+	}
+	var last time.Time
+	done := 0
+	for ci, c := range chunks {
+		data, err := reads[ci].wait(c.files, c.sizes)
+		reads[ci] = nil
+		if next := ci + readAhead; next < len(chunks) {
+			reads[next] = startRead(chunks[next].files)
+		}
 		if err != nil {
 			return nil, err
 		}
-		for i, name := range names {
+		for i, name := range c.names {
 			if strings.HasSuffix(strings.ToLower(name), ".zip") || casefile.IsZip(data[i]) {
 				if n != 1 {
 					return nil, errors.New("a zip (" + strconv.Quote(name) + ") was chosen with other files: choose the zip alone, holding the CSV and its images")
@@ -104,10 +138,10 @@ func explainCohort(id int, d js.Value, ph *phases) (*cases.Result, error) {
 			}
 			u.Add(name, data[i])
 		}
-		lo += len(chunk)
-		if now := time.Now(); now.Sub(last) >= cohortProgressEvery || lo == n {
+		done += len(c.files)
+		if now := time.Now(); now.Sub(last) >= cohortProgressEvery || done == n {
 			last = now
-			post(id, "progress", "what", "read the chosen files", "done", lo, "total", n)
+			post(id, "progress", "what", "read the chosen files", "done", done, "total", n)
 		}
 	}
 	var tab *casefile.Table
@@ -128,7 +162,18 @@ func explainCohort(id int, d js.Value, ph *phases) (*cases.Result, error) {
 	}
 	var t time.Time
 	var what string
-	return cases.Explain(net, tab, cases.Options{Method: d.Get("method").String(), Class: d.Get("class").String(), Seed: seed, Interactions: true,
+	return cases.Explain(net, tab, cases.Options{Method: d.Get("method").String(), Class: d.Get("class").String(), Seed: seed,
+		Interactions: true, InteractionBackground: matrixBackground,
+		Ready: func(r *cases.Result) error {
+			// The importance and the table go to the page now; the matrix follows.
+			ph.mark("json of the importance")
+			b, err := json.Marshal(r)
+			if err != nil {
+				return err
+			}
+			post(id, "cohort-importance", "result", string(b), "phases", ph.String())
+			return nil
+		},
 		Progress: func(w string, done, total int) error {
 			ph.mark(w)
 			if now := time.Now(); w != what || now.Sub(t) >= cohortProgressEvery || done == total {
@@ -140,40 +185,88 @@ func explainCohort(id int, d js.Value, ph *phases) (*cases.Result, error) {
 }
 
 // A chunk of files read together holds at most readChunkFiles files, and more than
-// readChunkBytes bytes only when one file is larger.
+// readChunkBytes bytes only when one file is larger; readAhead chunks are read at once.
 const (
 	readChunkFiles = 256
 	readChunkBytes = 32 << 20
+	readAhead      = 2
 )
 
-// readBlobs awaits the arrayBuffer() of every blob together (Promise.all) and copies the
-// bytes into Go. An error names the blob that failed.
-func readBlobs(blobs []js.Value) ([][]byte, error) {
-	type result struct {
-		v   js.Value
-		err error
-	}
-	ch := make(chan result, 1)
-	then := js.FuncOf(func(this js.Value, args []js.Value) any { ch <- result{v: args[0]}; return nil })
-	catch := js.FuncOf(func(this js.Value, args []js.Value) any {
-		ch <- result{err: errors.New(js.Global().Get("String").Invoke(args[0]).String())}
+// blobRead is one chunk's read in flight: new Blob(files).arrayBuffer().
+type blobRead struct {
+	ch          chan readResult
+	then, catch js.Func
+}
+
+type readResult struct {
+	v   js.Value
+	err error
+}
+
+// startRead starts reading the blobs joined into one.
+func startRead(blobs []js.Value) *blobRead {
+	r := &blobRead{ch: make(chan readResult, 1)}
+	r.then = js.FuncOf(func(this js.Value, args []js.Value) any { r.ch <- readResult{v: args[0]}; return nil })
+	r.catch = js.FuncOf(func(this js.Value, args []js.Value) any {
+		r.ch <- readResult{err: errors.New(js.Global().Get("String").Invoke(args[0]).String())}
 		return nil
 	})
-	defer then.Release()
-	defer catch.Release()
-	promises := make([]any, len(blobs))
+	parts := make([]any, len(blobs))
 	for i, b := range blobs {
-		promises[i] = b.Call("arrayBuffer")
+		parts[i] = b
 	}
-	js.Global().Get("Promise").Call("all", js.ValueOf(promises)).Call("then", then, catch)
-	r := <-ch
-	if r.err != nil {
-		return nil, errors.New("reading the chosen files: " + r.err.Error())
+	js.Global().Get("Blob").New(js.ValueOf(parts)).Call("arrayBuffer").Call("then", r.then, r.catch)
+	return r
+}
+
+// wait waits for the read and splits its bytes into the blobs of the given sizes. When
+// the joined read fails, the blobs are read one by one (readBlobs) so that the error
+// names the one that failed. With no blobs it only waits.
+func (r *blobRead) wait(blobs []js.Value, sizes []int64) ([][]byte, error) {
+	res := <-r.ch
+	r.then.Release()
+	r.catch.Release()
+	if blobs == nil {
+		return nil, nil
+	}
+	if res.err != nil {
+		return readBlobs(blobs)
+	}
+	all := bytesFromJS(js.Global().Get("Uint8Array").New(res.v))
+	var want int64
+	for _, s := range sizes {
+		want += s
+	}
+	if int64(len(all)) != want {
+		return nil, errors.New("reading the chosen files: read " + strconv.Itoa(len(all)) + " bytes of " + strconv.Itoa(len(blobs)) + " files of " + strconv.FormatInt(want, 10) + " bytes together; did a file change?")
 	}
 	out := make([][]byte, len(blobs))
+	for i, s := range sizes {
+		out[i], all = all[:s:s], all[s:]
+	}
+	return out, nil
+}
+
+// readBlobs awaits the arrayBuffer() of every blob together (Promise.all) and copies the
+// bytes into Go, each file failing on its own. An error names the blob that failed.
+func readBlobs(blobs []js.Value) ([][]byte, error) {
+	out := make([][]byte, len(blobs))
 	u8 := js.Global().Get("Uint8Array")
-	for i := range blobs {
-		out[i] = bytesFromJS(u8.New(r.v.Index(i)))
+	for i, b := range blobs {
+		ch := make(chan readResult, 1)
+		then := js.FuncOf(func(this js.Value, args []js.Value) any { ch <- readResult{v: args[0]}; return nil })
+		catch := js.FuncOf(func(this js.Value, args []js.Value) any {
+			ch <- readResult{err: errors.New(js.Global().Get("String").Invoke(args[0]).String())}
+			return nil
+		})
+		b.Call("arrayBuffer").Call("then", then, catch)
+		r := <-ch
+		then.Release()
+		catch.Release()
+		if r.err != nil {
+			return nil, errors.New("reading the chosen file " + strconv.Quote(b.Get("name").String()) + ": " + r.err.Error())
+		}
+		out[i] = bytesFromJS(u8.New(r.v))
 	}
 	return out, nil
 }

@@ -28,8 +28,11 @@
 // files its rows name, matched by casefile.Uploads; or one .zip holding the CSV and its
 // images, read by casefile.ReadZip), method, class, seed: decimal string}; the worker
 // reads the files itself (the page's program never copies them), answers with progress
-// messages and then {id, type: "cohort", result: JSON of cases.Result with the cohort's
-// modality interactions, phases: the steps' times} or {id, type: "error", message}
+// messages, {id, type: "cohort-importance", result: JSON of cases.Result without the
+// interactions, phases} as soon as the cohort's importance and every case are explained,
+// more progress messages while the cohort's modality interactions are computed, and then
+// {id, type: "cohort", result: JSON of cases.Result with the cohort's modality
+// interactions, phases: the steps' times} or {id, type: "error", message}
 // (casefile's errors name the row and the column). The page runs cohort requests in a
 // worker of their own.
 package main
