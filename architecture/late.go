@@ -117,7 +117,7 @@ func (l *late) Represent(d fusion.Dataset) ([]float32, error) {
 		}
 	}
 	for j, net := range l.images {
-		_, p, err := net.EmbedProbs(imageOnly(d, j))
+		_, p, err := net.EmbedFolded(imageOnly(d, j), evalBatch)
 		if err != nil {
 			return nil, err
 		}
@@ -133,17 +133,23 @@ func (l *late) Represent(d fusion.Dataset) ([]float32, error) {
 }
 
 func (l *late) Probs(d fusion.Dataset) ([]float32, error) {
-	r, err := l.Represent(d)
-	if err != nil {
-		return nil, err
+	_, p, err := l.representProbs(d)
+	return p, err
+}
+
+// representProbs returns Represent's representation and the combined class
+// probabilities from it.
+func (l *late) representProbs(d fusion.Dataset) (r, probs []float32, err error) {
+	if r, err = l.Represent(d); err != nil {
+		return nil, nil, err
 	}
 	p := make([]float64, d.N*l.k)
 	l.combine.probs(r, d.N, p)
-	out := make([]float32, len(p))
+	probs = make([]float32, len(p))
 	for i, v := range p {
-		out[i] = float32(v)
+		probs[i] = float32(v)
 	}
-	return out, nil
+	return r, probs, nil
 }
 
 // combiner is the late variant's learned weighting of M modalities' class

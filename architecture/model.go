@@ -193,12 +193,38 @@ func (f *fused) Head() importance.Head         { return f.head }
 func (f *fused) FusionLayer() bool             { return true }
 func (f *fused) epochsRun() []int              { return slices.Clone(f.epochs) }
 
+// evalBatch is the batch of the inference passes over a variant's cases.
+const evalBatch = 256
+
 func (f *fused) Represent(d fusion.Dataset) ([]float32, error) {
-	z, _, err := f.net.Embed(d)
+	z, _, err := f.representProbs(d)
 	return z, err
 }
 
 func (f *fused) Probs(d fusion.Dataset) ([]float32, error) {
-	_, p, err := f.net.EmbedProbs(d)
+	_, p, err := f.representProbs(d)
 	return p, err
+}
+
+// representProbs runs the network once over the cases of d in inference mode, with its
+// batch norms folded into the convolutions (fusion.Net.EmbedFolded).
+func (f *fused) representProbs(d fusion.Dataset) (z, p []float32, err error) {
+	return f.net.EmbedFolded(d, evalBatch)
+}
+
+// representProbs returns m's representation of the cases of d and every class
+// probability (N x classes), from one pass over the inputs where m allows it.
+func representProbs(m Model, d fusion.Dataset) (rep, probs []float32, err error) {
+	if rp, ok := m.(interface {
+		representProbs(fusion.Dataset) ([]float32, []float32, error)
+	}); ok {
+		return rp.representProbs(d)
+	}
+	if rep, err = m.Represent(d); err != nil {
+		return nil, nil, err
+	}
+	if probs, err = m.Probs(d); err != nil {
+		return nil, nil, err
+	}
+	return rep, probs, nil
 }
