@@ -261,6 +261,9 @@ type SeedResult struct {
 	TrainSeconds float64                       `json:"train_seconds"`
 	// EpochsRun is how many epochs each image network trained (EpochsRun).
 	EpochsRun []int `json:"epochs_run,omitempty"`
+	// ValAccuracy is each image network's validation accuracy after each epoch it
+	// trained (ValAccuracy), to see whether it had converged.
+	ValAccuracy [][]float64 `json:"val_accuracy,omitempty"`
 }
 
 // Run compares the variants on every set.
@@ -540,7 +543,8 @@ func runJob(ctx context.Context, j job, s schema.Schema, sp split, seed uint64, 
 	if err != nil {
 		return jobResult{}, err
 	}
-	r := jobResult{seed: SeedResult{Seed: seed, Accuracy: met.Accuracy, AUC: met.AUC, TrainSeconds: secs, EpochsRun: EpochsRun(m)}, imp: imp}
+	r := jobResult{seed: SeedResult{Seed: seed, Accuracy: met.Accuracy, AUC: met.AUC, TrainSeconds: secs, EpochsRun: EpochsRun(m),
+		ValAccuracy: ValAccuracy(m)}, imp: imp}
 	if m.FusionLayer() {
 		in, err := interact(m, sp.test, rep, mo)
 		if err != nil {

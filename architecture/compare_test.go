@@ -341,9 +341,29 @@ func TestPatience(t *testing.T) {
 			if len(got) != want {
 				t.Errorf("patience %d: %s reports %v epochs run, want %d networks", patience, a.Name, got, want)
 			}
-			for _, e := range got {
+			curves := a.PerSeed[0].ValAccuracy
+			if len(curves) != len(got) {
+				t.Errorf("patience %d: %s reports %d validation curves for %d networks", patience, a.Name, len(curves), len(got))
+				continue
+			}
+			for i, e := range got {
 				if e < 1 || e > epochs || (patience == 0 && e != epochs) || (patience > 0 && e < 1+patience && e != epochs) {
 					t.Errorf("patience %d: %s ran %v epochs of %d", patience, a.Name, got, epochs)
+				}
+				c := curves[i]
+				if len(c) != e {
+					t.Errorf("patience %d: %s network %d: %d validation accuracies for %d epochs", patience, a.Name, i, len(c), e)
+					continue
+				}
+				for _, v := range c {
+					if !(v >= 0 && v <= 1) {
+						t.Errorf("patience %d: %s network %d: validation accuracy %v", patience, a.Name, i, v)
+					}
+				}
+				// A network stopped by patience did not improve on its best in its last
+				// patience epochs.
+				if patience > 0 && e < epochs && slices.Max(c[e-patience:]) > slices.Max(c[:e-patience]) {
+					t.Errorf("patience %d: %s network %d stopped after improving: %v", patience, a.Name, i, c)
 				}
 			}
 		}

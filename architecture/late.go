@@ -32,10 +32,12 @@ type late struct {
 	tab     [][2]int      // each group's columns of the tabular vector
 	blocks  []importance.Modality
 	combine *combiner
-	epochs  []int // epochs each image model trained
+	epochs  []int       // epochs each image model trained
+	curves  [][]float64 // each image model's validation accuracy after each epoch
 }
 
-func (l *late) epochsRun() []int { return slices.Clone(l.epochs) }
+func (l *late) epochsRun() []int       { return slices.Clone(l.epochs) }
+func (l *late) valCurves() [][]float64 { return l.curves }
 
 func trainLate(ctx context.Context, s schema.Schema, train, val fusion.Dataset, o TrainOptions) (*late, error) {
 	k := len(s.Classes)
@@ -60,7 +62,7 @@ func trainLate(ctx context.Context, s schema.Schema, train, val fusion.Dataset, 
 			return nil, fmt.Errorf("architecture: late: %s: %w", im.Name, err)
 		}
 		l.images = append(l.images, net)
-		l.epochs = append(l.epochs, len(res.Epochs))
+		l.epochs, l.curves = append(l.epochs, len(res.Epochs)), append(l.curves, valCurve(res))
 	}
 	for g, cols := range l.tab {
 		seed := o.Seed + uint64(len(s.Images)+g)

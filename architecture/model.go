@@ -142,7 +142,8 @@ type fused struct {
 	net    *fusion.Net
 	head   *fusion.DenseHead
 	blocks []importance.Modality
-	epochs []int // epochs the network trained
+	epochs []int       // epochs the network trained
+	curves [][]float64 // its validation accuracy after each epoch
 }
 
 func trainFused(ctx context.Context, name, encoders string, s schema.Schema, train, val fusion.Dataset, o TrainOptions) (*fused, error) {
@@ -166,7 +167,8 @@ func trainFused(ctx context.Context, name, encoders string, s schema.Schema, tra
 	for _, m := range cfg.Modalities() {
 		widths = append(widths, m.Width)
 	}
-	return &fused{name: name, net: net, head: head, blocks: blocksOf(s, widths), epochs: []int{len(res.Epochs)}}, nil
+	return &fused{name: name, net: net, head: head, blocks: blocksOf(s, widths), epochs: []int{len(res.Epochs)},
+		curves: [][]float64{valCurve(res)}}, nil
 }
 
 // fusionOptions are the paper's training options for one image network of the variant:
@@ -192,6 +194,25 @@ func (f *fused) Blocks() []importance.Modality { return slices.Clone(f.blocks) }
 func (f *fused) Head() importance.Head         { return f.head }
 func (f *fused) FusionLayer() bool             { return true }
 func (f *fused) epochsRun() []int              { return slices.Clone(f.epochs) }
+func (f *fused) valCurves() [][]float64        { return f.curves }
+
+// valCurve returns the validation accuracy after each epoch of a training run.
+func valCurve(res fusion.TrainResult) []float64 {
+	out := make([]float64, len(res.Epochs))
+	for i, e := range res.Epochs {
+		out[i] = e.Val.Accuracy
+	}
+	return out
+}
+
+// ValAccuracy returns, for each image network of m (as EpochsRun), its validation
+// accuracy after each epoch it trained, or nil when m has none (early).
+func ValAccuracy(m Model) [][]float64 {
+	if v, ok := m.(interface{ valCurves() [][]float64 }); ok {
+		return v.valCurves()
+	}
+	return nil
+}
 
 // evalBatch is the batch of the inference passes over a variant's cases.
 const evalBatch = 256
