@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"time"
@@ -387,7 +388,9 @@ func cohortData(c *cohort.Cohort) fusion.Dataset {
 func compareSet(ctx context.Context, set Set, seeds []uint64, o Options, drawn map[drawKey]*cohort.Cohort, progress func(Progress)) (*Comparison, error) {
 	name := setName(set)
 	progress(Progress{Name: name, Phase: "cohort"})
+	label(ctx, "cohort", "")
 	s, sp, err := splits(set, seeds, o, drawn)
+	label(ctx, "", "")
 	if err != nil {
 		return nil, err
 	}
@@ -492,6 +495,7 @@ func runJobs(ctx context.Context, s schema.Schema, sp []split, seeds []uint64, o
 		wg.Go(func() {
 			for j := range next {
 				say := func(phase string) {
+					label(ctx, phase, j.arch)
 					mu.Lock()
 					defer mu.Unlock()
 					progress(j, phase)
@@ -517,6 +521,17 @@ func runJobs(ctx context.Context, s schema.Schema, sp []split, seeds []uint64, o
 		return nil, err
 	}
 	return out, nil
+}
+
+// label sets the profiler labels "phase" and "arch" of the calling goroutine (none when
+// phase is ""), which the goroutines it starts inherit: a CPU profile of a run
+// (cmd/compare -cpuprofile) then splits by them (go tool pprof -tags).
+func label(ctx context.Context, phase, arch string) {
+	if phase == "" {
+		pprof.SetGoroutineLabels(ctx)
+		return
+	}
+	pprof.SetGoroutineLabels(pprof.WithLabels(ctx, pprof.Labels("phase", phase, "arch", arch)))
 }
 
 // runJob trains variant j.arch on split sp with seed and measures it on the test cases.
