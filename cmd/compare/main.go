@@ -19,7 +19,9 @@
 // warnings a user can act on (unimodal collapse, accuracy clearly below the best, late
 // fusion on a decision with cross-modal products, or on your own data whose modalities
 // interact in the best fused variant, gradient and model-agnostic methods disagreeing), and writes to -out: compare.json and figures/<name>.svg and .png.
-// Progress goes to stderr. The same flags give the same numbers on the same machine.
+// Progress goes to stderr. -jobs trainings (a variant with a seed) run side by side, one
+// per core by default. The same flags give the same numbers on the same machine, whatever
+// -jobs.
 package main
 
 import (
