@@ -3,6 +3,7 @@ package architecture
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"math"
 	"slices"
 	"strings"
@@ -219,6 +220,34 @@ func TestJobs(t *testing.T) {
 		if n != 1 {
 			t.Errorf("progress %q said %d times", k, n)
 		}
+	}
+}
+
+// TestCancel checks that a run cancelled while its jobs train stops them and says why,
+// with no report.
+func TestCancel(t *testing.T) {
+	ae, err := tinyAutoencoder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	trained := 0
+	o := Options{Quick: true, Seeds: 2, N: 300, Epochs: 3, Autoencoder: ae, Jobs: 2,
+		Progress: func(p Progress) {
+			if p.Phase == "train" {
+				trained++
+				if trained == 2 {
+					cancel() // both workers have a job
+				}
+			}
+		}}
+	r, err := Run(ctx, []Set{{Scenario: builtin(t, "F1")}}, o)
+	if !errors.Is(err, context.Canceled) || r != nil {
+		t.Fatalf("cancelled run: report %v, error %v; want none and context.Canceled", r != nil, err)
+	}
+	if trained > 2+o.Jobs {
+		t.Errorf("%d jobs started training after the cancel, want at most %d", trained-2, o.Jobs)
 	}
 }
 
