@@ -2,7 +2,12 @@ package architecture
 
 import (
 	"context"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/fusionlens/fusionlens/cohort"
+	"github.com/fusionlens/fusionlens/fusion"
 )
 
 // BenchmarkCompare measures what cmd/compare's cuts save on two built-ins (F0, F6), every
@@ -62,4 +67,57 @@ func BenchmarkCompare(b *testing.B) {
 		}
 		b.ReportMetric(float64(n), "epochs/op")
 	})
+}
+
+// BenchmarkConcurrentTraining asks whether two independent trainings run side by side
+// (each op of each still split over GOMAXPROCS, so on two cores each gets about one) beat
+// the same two run one after the other with every op split over both cores. Each
+// iteration runs both ways back to back, so they see the same machine load; the figure
+// to read is concurrent/sequential, the wall-clock ratio (below 1: side by side is
+// faster), with cpu/wall of each way: the cores kept busy. On a loaded machine side by
+// side also wins a larger share of the cores from other processes (two threads always
+// ready to run), so read the ratio from a quiet machine, or next to the cpu/wall figures.
+//
+//	go test -run XXX -bench ConcurrentTraining -benchtime 3x ./architecture
+func BenchmarkConcurrentTraining(b *testing.B) {
+	ae, err := tinyAutoencoder()
+	if err != nil {
+		b.Fatal(err)
+	}
+	c, err := cohort.Build(mustBuiltin(b, "F0"), ae, cohort.Options{N: 3000, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	tr, va, _, err := c.Splits(1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	train, val := cohortData(tr), cohortData(va)
+	s := fusion.PaperSchema()
+	one := func(seed uint64) {
+		if _, err := Train(context.Background(), Hybrid, s, train, val, TrainOptions{Epochs: 1, Seed: seed}); err != nil {
+			b.Error(err)
+		}
+	}
+	var seq, conc, seqCPU, concCPU float64
+	for b.Loop() {
+		t0, c0 := time.Now(), cpuSeconds()
+		one(1)
+		one(2)
+		seq += time.Since(t0).Seconds()
+		seqCPU += cpuSeconds() - c0
+		t0, c0 = time.Now(), cpuSeconds()
+		var wg sync.WaitGroup
+		for _, seed := range []uint64{1, 2} {
+			wg.Go(func() { one(seed) })
+		}
+		wg.Wait()
+		conc += time.Since(t0).Seconds()
+		concCPU += cpuSeconds() - c0
+	}
+	b.ReportMetric(seq/float64(b.N), "seq-s/op")
+	b.ReportMetric(conc/float64(b.N), "conc-s/op")
+	b.ReportMetric(conc/seq, "concurrent/sequential")
+	b.ReportMetric(seqCPU/seq, "cpu/wall-seq")
+	b.ReportMetric(concCPU/conc, "cpu/wall-conc")
 }

@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"runtime"
+	"runtime/pprof"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/fusionlens/fusionlens/cohort"
@@ -54,6 +57,10 @@ type Options struct {
 	// Methods bounds the methods (0 fields: Shapley explains 200 test cases, 40 when
 	// Quick, against 50 background cases, 20 when Quick; 5 permutations).
 	Methods MethodOptions
+	// Jobs is how many variant-and-seed trainings run at once (0: GOMAXPROCS). Each
+	// training's operations are split over GOMAXPROCS goroutines, so with two jobs on two
+	// cores each runs on about one; the numbers do not depend on Jobs.
+	Jobs int
 	// Autoencoder gives the synthetic world's true image features; needed for scenarios.
 	Autoencoder *latent.Model
 	// Progress, when set, is told what the run is doing.
@@ -109,6 +116,9 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Method == "" {
 		o.Method = Shapley
 	}
+	if o.Jobs == 0 {
+		o.Jobs = runtime.GOMAXPROCS(0)
+	}
 	if !slices.Contains([]string{Permutation, Occlusion, Shapley}, o.Method) {
 		return o, fmt.Errorf("architecture: importance method %q, want permutation, occlusion or shapley", o.Method)
 	}
@@ -131,6 +141,8 @@ func (o Options) withDefaults() (Options, error) {
 		return o, fmt.Errorf("architecture: %d epochs, want at least 1", o.Epochs)
 	case o.Patience < 0:
 		return o, fmt.Errorf("architecture: patience %d, want 0 (off) or more epochs", o.Patience)
+	case o.Jobs < 0:
+		return o, fmt.Errorf("architecture: %d jobs, want 0 (GOMAXPROCS) or more", o.Jobs)
 	case o.N < 0:
 		return o, fmt.Errorf("architecture: cohort size %d, want 0 (the scenario's) or more", o.N)
 	}
@@ -250,6 +262,9 @@ type SeedResult struct {
 	TrainSeconds float64                       `json:"train_seconds"`
 	// EpochsRun is how many epochs each image network trained (EpochsRun).
 	EpochsRun []int `json:"epochs_run,omitempty"`
+	// ValAccuracy is each image network's validation accuracy after each epoch it
+	// trained (ValAccuracy), to see whether it had converged.
+	ValAccuracy [][]float64 `json:"val_accuracy,omitempty"`
 }
 
 // Run compares the variants on every set.
@@ -373,7 +388,9 @@ func cohortData(c *cohort.Cohort) fusion.Dataset {
 func compareSet(ctx context.Context, set Set, seeds []uint64, o Options, drawn map[drawKey]*cohort.Cohort, progress func(Progress)) (*Comparison, error) {
 	name := setName(set)
 	progress(Progress{Name: name, Phase: "cohort"})
+	label(ctx, "cohort", "")
 	s, sp, err := splits(set, seeds, o, drawn)
+	label(ctx, "", "")
 	if err != nil {
 		return nil, err
 	}
@@ -391,44 +408,29 @@ func compareSet(ctx context.Context, set Set, seeds []uint64, o Options, drawn m
 		}
 		c.Truth = shares(c.Modalities, truth)
 	}
-	for _, arch := range o.Architectures {
+	done, err := runJobs(ctx, s, sp, seeds, o, func(j job, phase string) {
+		progress(Progress{Name: name, Seed: seeds[j.seed], Architecture: j.arch, Phase: phase})
+	})
+	if err != nil {
+		return nil, err
+	}
+	for a, arch := range o.Architectures {
 		res := Result{Name: arch}
 		per := map[string][][]float64{} // method -> seed -> shares
 		var acc, auc []float64
 		var inters []importance.Interactions
-		for k, seed := range seeds {
-			progress(Progress{Name: name, Seed: seed, Architecture: arch, Phase: "train"})
-			t0 := time.Now()
-			m, err := Train(ctx, arch, s, sp[k].train, sp[k].val, TrainOptions{Epochs: o.Epochs, Patience: o.Patience, Seed: seed})
-			if err != nil {
-				return nil, err
-			}
-			secs := time.Since(t0).Seconds()
-			progress(Progress{Name: name, Seed: seed, Architecture: arch, Phase: "measure"})
-			met, err := evaluate(m, sp[k].test, len(s.Classes))
-			if err != nil {
-				return nil, err
-			}
-			mo := o.Methods
-			mo.Seed = seed
-			imp, err := Measure(m, sp[k].test, mo)
-			if err != nil {
-				return nil, err
-			}
-			sr := SeedResult{Seed: seed, Accuracy: met.Accuracy, AUC: met.AUC, TrainSeconds: secs, EpochsRun: EpochsRun(m),
-				Methods: map[string]map[string]float64{}}
-			for meth, v := range imp {
+		for k := range seeds {
+			jr := done[a][k]
+			sr := jr.seed
+			sr.Methods = map[string]map[string]float64{}
+			for meth, v := range jr.imp {
 				per[meth] = append(per[meth], v)
 				sr.Methods[meth] = shares(c.Modalities, v)
 			}
-			if m.FusionLayer() {
-				in, err := Interact(m, sp[k].test, mo)
-				if err != nil {
-					return nil, err
-				}
-				inters = append(inters, in)
+			if jr.inter != nil {
+				inters = append(inters, *jr.inter)
 			}
-			acc, auc = append(acc, met.Accuracy), append(auc, met.AUC)
+			acc, auc = append(acc, sr.Accuracy), append(auc, sr.AUC)
 			res.PerSeed = append(res.PerSeed, sr)
 		}
 		res.Interaction = summarise(inters)
@@ -454,13 +456,118 @@ func compareSet(ctx context.Context, set Set, seeds []uint64, o Options, drawn m
 	return c, nil
 }
 
-// evaluate scores m's predictions on the labelled cases d.
-func evaluate(m Model, d fusion.Dataset, k int) (fusion.Metrics, error) {
-	p, err := m.Probs(d)
-	if err != nil {
-		return fusion.Metrics{}, err
+// job is one variant trained with one seed: architecture arch (an index into
+// Options.Architectures) on split seed (an index into the seeds).
+type job struct {
+	arch string
+	a    int
+	seed int
+}
+
+// jobResult is what a job measured.
+type jobResult struct {
+	seed  SeedResult // without Methods, which imp holds unnamed
+	imp   map[string][]float64
+	inter *importance.Interactions // nil without a fusion layer
+}
+
+// runJobs trains and measures every variant with every seed on the splits sp, o.Jobs at a
+// time, and returns the results indexed [architecture][seed]. The jobs share nothing but
+// the read-only splits, and each one's numbers depend only on its variant, seed and
+// split, so they equal those of a run one job at a time. The first error stops the rest.
+func runJobs(ctx context.Context, s schema.Schema, sp []split, seeds []uint64, o Options, progress func(job, string)) ([][]jobResult, error) {
+	var jobs []job
+	for k := range seeds {
+		for a, arch := range o.Architectures {
+			jobs = append(jobs, job{arch: arch, a: a, seed: k})
+		}
 	}
-	return fusion.ScoreClasses(p, k, d.Labels)
+	out := make([][]jobResult, len(o.Architectures))
+	for a := range out {
+		out[a] = make([]jobResult, len(seeds))
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var mu sync.Mutex // serialises progress
+	next := make(chan job)
+	var wg sync.WaitGroup
+	for range min(o.Jobs, len(jobs)) {
+		wg.Go(func() {
+			for j := range next {
+				say := func(phase string) {
+					label(ctx, phase, j.arch)
+					mu.Lock()
+					defer mu.Unlock()
+					progress(j, phase)
+				}
+				r, err := runJob(ctx, j, s, sp[j.seed], seeds[j.seed], o, say)
+				if err != nil {
+					cancel(err)
+					continue
+				}
+				out[j.a][j.seed] = r
+			}
+		})
+	}
+	for _, j := range jobs {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- j
+	}
+	close(next)
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// label sets the profiler labels "phase" and "arch" of the calling goroutine (none when
+// phase is ""), which the goroutines it starts inherit: a CPU profile of a run
+// (cmd/compare -cpuprofile) then splits by them (go tool pprof -tags).
+func label(ctx context.Context, phase, arch string) {
+	if phase == "" {
+		pprof.SetGoroutineLabels(ctx)
+		return
+	}
+	pprof.SetGoroutineLabels(pprof.WithLabels(ctx, pprof.Labels("phase", phase, "arch", arch)))
+}
+
+// runJob trains variant j.arch on split sp with seed and measures it on the test cases.
+func runJob(ctx context.Context, j job, s schema.Schema, sp split, seed uint64, o Options, say func(string)) (jobResult, error) {
+	say("train")
+	t0 := time.Now()
+	m, err := Train(ctx, j.arch, s, sp.train, sp.val, TrainOptions{Epochs: o.Epochs, Patience: o.Patience, Seed: seed})
+	if err != nil {
+		return jobResult{}, err
+	}
+	secs := time.Since(t0).Seconds()
+	say("measure")
+	rep, p, err := representProbs(m, sp.test)
+	if err != nil {
+		return jobResult{}, err
+	}
+	met, err := fusion.ScoreClasses(p, len(s.Classes), sp.test.Labels)
+	if err != nil {
+		return jobResult{}, err
+	}
+	mo := o.Methods
+	mo.Seed = seed
+	imp, err := measure(m, sp.test, rep, mo)
+	if err != nil {
+		return jobResult{}, err
+	}
+	r := jobResult{seed: SeedResult{Seed: seed, Accuracy: met.Accuracy, AUC: met.AUC, TrainSeconds: secs, EpochsRun: EpochsRun(m),
+		ValAccuracy: ValAccuracy(m)}, imp: imp}
+	if m.FusionLayer() {
+		in, err := interact(m, sp.test, rep, mo)
+		if err != nil {
+			return jobResult{}, err
+		}
+		r.inter = &in
+	}
+	return r, nil
 }
 
 // CrossModalProducts returns the pairs of modalities, "a|b" in fusion order, whose

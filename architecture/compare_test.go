@@ -3,6 +3,7 @@ package architecture
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"math"
 	"slices"
 	"strings"
@@ -161,6 +162,95 @@ func TestDeterministic(t *testing.T) {
 	}
 }
 
+// TestJobs checks that running the trainings side by side changes no number: a run one
+// job at a time and one with three at once give the same report, and every job's result
+// lands in its own variant's and seed's place.
+func TestJobs(t *testing.T) {
+	ae, err := tinyAutoencoder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var progress []Progress
+	runJSON := func(jobs int) (string, *Report) {
+		o := Options{Quick: true, Seeds: 2, N: 300, Epochs: 1, Autoencoder: ae, Jobs: jobs,
+			Architectures: []string{Hybrid, Early, Late}, Progress: func(p Progress) { progress = append(progress, p) }}
+		r, err := Run(context.Background(), []Set{{Scenario: builtin(t, "F5")}, {Scenario: builtin(t, "F1")}}, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		withoutTimes(r)
+		b, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b), r
+	}
+	one, r := runJSON(1)
+	progress = nil
+	three, _ := runJSON(3)
+	if one != three {
+		t.Errorf("-jobs 1 and 3 gave different reports:\n%s\n%s", one, three)
+	}
+	for _, c := range r.Comparisons {
+		for i, a := range c.Architectures {
+			if want := []string{Hybrid, Early, Late}[i]; a.Name != want {
+				t.Errorf("%s: variant %d is %s, want %s", c.Name, i, a.Name, want)
+			}
+			for k, s := range a.PerSeed {
+				if s.Seed != r.Seeds[k] {
+					t.Errorf("%s %s: per-seed result %d has seed %d, want %d", c.Name, a.Name, k, s.Seed, r.Seeds[k])
+				}
+				if (a.Name == Early) != (s.EpochsRun == nil) {
+					t.Errorf("%s %s seed %d: epochs run %v", c.Name, a.Name, s.Seed, s.EpochsRun)
+				}
+			}
+		}
+	}
+	// Every job says it trains and then measures, once each.
+	count := map[string]int{}
+	for _, p := range progress {
+		if p.Architecture != "" {
+			count[p.Name+" "+p.Architecture+" "+p.Phase+" "+string(rune('0'+p.Seed))]++
+		}
+	}
+	if len(count) != 2*3*2*2 {
+		t.Errorf("progress with 3 jobs: %d distinct (set, variant, phase, seed), want 24: %v", len(count), count)
+	}
+	for k, n := range count {
+		if n != 1 {
+			t.Errorf("progress %q said %d times", k, n)
+		}
+	}
+}
+
+// TestCancel checks that a run cancelled while its jobs train stops them and says why,
+// with no report.
+func TestCancel(t *testing.T) {
+	ae, err := tinyAutoencoder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	trained := 0
+	o := Options{Quick: true, Seeds: 2, N: 300, Epochs: 3, Autoencoder: ae, Jobs: 2,
+		Progress: func(p Progress) {
+			if p.Phase == "train" {
+				trained++
+				if trained == 2 {
+					cancel() // both workers have a job
+				}
+			}
+		}}
+	r, err := Run(ctx, []Set{{Scenario: builtin(t, "F1")}}, o)
+	if !errors.Is(err, context.Canceled) || r != nil {
+		t.Fatalf("cancelled run: report %v, error %v; want none and context.Canceled", r != nil, err)
+	}
+	if trained > 2+o.Jobs {
+		t.Errorf("%d jobs started training after the cancel, want at most %d", trained-2, o.Jobs)
+	}
+}
+
 // TestRunErrors checks that bad options are refused with errors naming them.
 func TestRunErrors(t *testing.T) {
 	sc := builtin(t, "F0")
@@ -174,6 +264,7 @@ func TestRunErrors(t *testing.T) {
 		{[]Set{{Scenario: sc}}, Options{Architectures: []string{}}, "no architectures"},
 		{[]Set{{Scenario: sc}}, Options{Seeds: -1}, "-1 seeds"},
 		{[]Set{{Scenario: sc}}, Options{Patience: -1}, "patience -1"},
+		{[]Set{{Scenario: sc}}, Options{Jobs: -2}, "-2 jobs"},
 		{[]Set{{Scenario: sc}}, Options{Method: "lime"}, `importance method "lime"`},
 		{[]Set{{Scenario: sc}}, Options{}, "needs the autoencoder"},
 	} {
@@ -279,9 +370,29 @@ func TestPatience(t *testing.T) {
 			if len(got) != want {
 				t.Errorf("patience %d: %s reports %v epochs run, want %d networks", patience, a.Name, got, want)
 			}
-			for _, e := range got {
+			curves := a.PerSeed[0].ValAccuracy
+			if len(curves) != len(got) {
+				t.Errorf("patience %d: %s reports %d validation curves for %d networks", patience, a.Name, len(curves), len(got))
+				continue
+			}
+			for i, e := range got {
 				if e < 1 || e > epochs || (patience == 0 && e != epochs) || (patience > 0 && e < 1+patience && e != epochs) {
 					t.Errorf("patience %d: %s ran %v epochs of %d", patience, a.Name, got, epochs)
+				}
+				c := curves[i]
+				if len(c) != e {
+					t.Errorf("patience %d: %s network %d: %d validation accuracies for %d epochs", patience, a.Name, i, len(c), e)
+					continue
+				}
+				for _, v := range c {
+					if !(v >= 0 && v <= 1) {
+						t.Errorf("patience %d: %s network %d: validation accuracy %v", patience, a.Name, i, v)
+					}
+				}
+				// A network stopped by patience did not improve on its best in its last
+				// patience epochs.
+				if patience > 0 && e < epochs && slices.Max(c[e-patience:]) > slices.Max(c[:e-patience]) {
+					t.Errorf("patience %d: %s network %d stopped after improving: %v", patience, a.Name, i, c)
 				}
 			}
 		}

@@ -41,4 +41,7 @@
 // share one draw of cases per size and seed (cohort.Relabel: the cases do not depend on
 // the scenario, only their labels and truth do), and Options.Patience stops an image
 // network whose validation accuracy has stopped improving, keeping its best epoch.
+// Options.Jobs trainings (a variant with a seed) run side by side, one per core by
+// default, and each job makes one inference pass over the test cases, with the batch
+// norms folded into the convolutions, for its accuracy and all its importance methods.
 package architecture

@@ -141,11 +141,17 @@ func (e *early) Represent(d fusion.Dataset) ([]float32, error) {
 }
 
 func (e *early) Probs(d fusion.Dataset) ([]float32, error) {
-	x, err := e.Represent(d)
-	if err != nil {
-		return nil, err
+	_, p, err := e.representProbs(d)
+	return p, err
+}
+
+// representProbs returns Represent's standardised inputs and the MLP's class
+// probabilities of them.
+func (e *early) representProbs(d fusion.Dataset) (x, probs []float32, err error) {
+	if x, err = e.Represent(d); err != nil {
+		return nil, nil, err
 	}
-	return expAll(e.net.logProbs(x, d.N)), nil
+	return x, expAll(e.net.logProbs(x, d.N)), nil
 }
 
 // expAll replaces every log-probability by its probability.

@@ -32,10 +32,12 @@ type late struct {
 	tab     [][2]int      // each group's columns of the tabular vector
 	blocks  []importance.Modality
 	combine *combiner
-	epochs  []int // epochs each image model trained
+	epochs  []int       // epochs each image model trained
+	curves  [][]float64 // each image model's validation accuracy after each epoch
 }
 
-func (l *late) epochsRun() []int { return slices.Clone(l.epochs) }
+func (l *late) epochsRun() []int       { return slices.Clone(l.epochs) }
+func (l *late) valCurves() [][]float64 { return l.curves }
 
 func trainLate(ctx context.Context, s schema.Schema, train, val fusion.Dataset, o TrainOptions) (*late, error) {
 	k := len(s.Classes)
@@ -60,7 +62,7 @@ func trainLate(ctx context.Context, s schema.Schema, train, val fusion.Dataset, 
 			return nil, fmt.Errorf("architecture: late: %s: %w", im.Name, err)
 		}
 		l.images = append(l.images, net)
-		l.epochs = append(l.epochs, len(res.Epochs))
+		l.epochs, l.curves = append(l.epochs, len(res.Epochs)), append(l.curves, valCurve(res))
 	}
 	for g, cols := range l.tab {
 		seed := o.Seed + uint64(len(s.Images)+g)
@@ -117,7 +119,7 @@ func (l *late) Represent(d fusion.Dataset) ([]float32, error) {
 		}
 	}
 	for j, net := range l.images {
-		_, p, err := net.EmbedProbs(imageOnly(d, j))
+		_, p, err := net.EmbedFolded(imageOnly(d, j), evalBatch)
 		if err != nil {
 			return nil, err
 		}
@@ -133,17 +135,23 @@ func (l *late) Represent(d fusion.Dataset) ([]float32, error) {
 }
 
 func (l *late) Probs(d fusion.Dataset) ([]float32, error) {
-	r, err := l.Represent(d)
-	if err != nil {
-		return nil, err
+	_, p, err := l.representProbs(d)
+	return p, err
+}
+
+// representProbs returns Represent's representation and the combined class
+// probabilities from it.
+func (l *late) representProbs(d fusion.Dataset) (r, probs []float32, err error) {
+	if r, err = l.Represent(d); err != nil {
+		return nil, nil, err
 	}
 	p := make([]float64, d.N*l.k)
 	l.combine.probs(r, d.N, p)
-	out := make([]float32, len(p))
+	probs = make([]float32, len(p))
 	for i, v := range p {
-		out[i] = float32(v)
+		probs[i] = float32(v)
 	}
-	return out, nil
+	return r, probs, nil
 }
 
 // combiner is the late variant's learned weighting of M modalities' class

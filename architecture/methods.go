@@ -42,6 +42,15 @@ func Measure(m Model, d fusion.Dataset, o MethodOptions) (map[string][]float64, 
 	if err != nil {
 		return nil, err
 	}
+	return measure(m, d, rep, o)
+}
+
+// measure is Measure with m's representation rep of the cases of d already made.
+func measure(m Model, d fusion.Dataset, rep []float32, o MethodOptions) (map[string][]float64, error) {
+	if d.N < 2 {
+		return nil, fmt.Errorf("architecture: measure: %d cases, want at least 2", d.N)
+	}
+	var err error
 	h, blocks := m.Head(), m.Blocks()
 	c := importance.Cohort{Z: rep, N: d.N, Labels: binaryLabels(d.Labels)}
 	out := map[string][]float64{}
@@ -194,6 +203,11 @@ func Interact(m Model, d fusion.Dataset, o MethodOptions) (importance.Interactio
 	if err != nil {
 		return importance.Interactions{}, err
 	}
+	return interact(m, d, rep, o)
+}
+
+// interact is Interact with m's representation rep of the cases of d already made.
+func interact(m Model, d fusion.Dataset, rep []float32, o MethodOptions) (importance.Interactions, error) {
 	c := importance.Cohort{Z: rep, N: d.N, Labels: binaryLabels(d.Labels)}
 	return importance.Interaction(m.Head(), m.Blocks(), c, importance.Options{Seed: o.Seed, Cases: o.Cases, Background: o.Background})
 }

@@ -142,7 +142,8 @@ type fused struct {
 	net    *fusion.Net
 	head   *fusion.DenseHead
 	blocks []importance.Modality
-	epochs []int // epochs the network trained
+	epochs []int       // epochs the network trained
+	curves [][]float64 // its validation accuracy after each epoch
 }
 
 func trainFused(ctx context.Context, name, encoders string, s schema.Schema, train, val fusion.Dataset, o TrainOptions) (*fused, error) {
@@ -166,7 +167,8 @@ func trainFused(ctx context.Context, name, encoders string, s schema.Schema, tra
 	for _, m := range cfg.Modalities() {
 		widths = append(widths, m.Width)
 	}
-	return &fused{name: name, net: net, head: head, blocks: blocksOf(s, widths), epochs: []int{len(res.Epochs)}}, nil
+	return &fused{name: name, net: net, head: head, blocks: blocksOf(s, widths), epochs: []int{len(res.Epochs)},
+		curves: [][]float64{valCurve(res)}}, nil
 }
 
 // fusionOptions are the paper's training options for one image network of the variant:
@@ -192,13 +194,58 @@ func (f *fused) Blocks() []importance.Modality { return slices.Clone(f.blocks) }
 func (f *fused) Head() importance.Head         { return f.head }
 func (f *fused) FusionLayer() bool             { return true }
 func (f *fused) epochsRun() []int              { return slices.Clone(f.epochs) }
+func (f *fused) valCurves() [][]float64        { return f.curves }
+
+// valCurve returns the validation accuracy after each epoch of a training run.
+func valCurve(res fusion.TrainResult) []float64 {
+	out := make([]float64, len(res.Epochs))
+	for i, e := range res.Epochs {
+		out[i] = e.Val.Accuracy
+	}
+	return out
+}
+
+// ValAccuracy returns, for each image network of m (as EpochsRun), its validation
+// accuracy after each epoch it trained, or nil when m has none (early).
+func ValAccuracy(m Model) [][]float64 {
+	if v, ok := m.(interface{ valCurves() [][]float64 }); ok {
+		return v.valCurves()
+	}
+	return nil
+}
+
+// evalBatch is the batch of the inference passes over a variant's cases.
+const evalBatch = 256
 
 func (f *fused) Represent(d fusion.Dataset) ([]float32, error) {
-	z, _, err := f.net.Embed(d)
+	z, _, err := f.representProbs(d)
 	return z, err
 }
 
 func (f *fused) Probs(d fusion.Dataset) ([]float32, error) {
-	_, p, err := f.net.EmbedProbs(d)
+	_, p, err := f.representProbs(d)
 	return p, err
+}
+
+// representProbs runs the network once over the cases of d in inference mode, with its
+// batch norms folded into the convolutions (fusion.Net.EmbedFolded).
+func (f *fused) representProbs(d fusion.Dataset) (z, p []float32, err error) {
+	return f.net.EmbedFolded(d, evalBatch)
+}
+
+// representProbs returns m's representation of the cases of d and every class
+// probability (N x classes), from one pass over the inputs where m allows it.
+func representProbs(m Model, d fusion.Dataset) (rep, probs []float32, err error) {
+	if rp, ok := m.(interface {
+		representProbs(fusion.Dataset) ([]float32, []float32, error)
+	}); ok {
+		return rp.representProbs(d)
+	}
+	if rep, err = m.Represent(d); err != nil {
+		return nil, nil, err
+	}
+	if probs, err = m.Probs(d); err != nil {
+		return nil, nil, err
+	}
+	return rep, probs, nil
 }

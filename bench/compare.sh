@@ -1,44 +1,44 @@
 #!/usr/bin/env bash
-# Times cmd/compare before and after the cuts for the full comparison (issue 15) on a
-# subset, and extrapolates to the full run: four variants on the eight built-ins, three
-# seeds. "before" runs each scenario on its own (each draws its cases) with every network
-# running every epoch (-patience 0); "after" runs the scenarios together (one draw of
-# cases, relabelled) with -patience 2. Both print their tables, so accuracy and importances
-# can be compared; CPU seconds (user + sys) are the figure to trust on a loaded machine.
-#   bench/compare.sh                 # SCENARIOS="F6 F0" N=5000 EPOCHS=8 SEEDS=2
-#   N=20000 SEEDS=3 bench/compare.sh # the full size, on a subset
+# Times cmd/compare at this commit against an earlier one (BASE) on a slice of the full
+# comparison of issue 15 (four variants on the eight built-ins, three seeds), with the
+# same flags, and extrapolates both to the full run. The old code is taken with
+# `git archive` into a temporary folder (no checkout, no worktree). The two runs go one
+# after the other, the old first; both print their tables, so accuracy and importances
+# can be compared. CPU seconds (user + sys) are the figure to trust on a loaded machine;
+# wall clock counts only on a quiet one (cmd/compare now runs a job per core).
+#   bench/compare.sh                         # BASE=99b1cad SCENARIOS=F0 N=20000 EPOCHS=8 SEEDS=1
+#   SCENARIOS="F6 F0" N=5000 SEEDS=2 bench/compare.sh
+#   FLAGS="-patience 1" bench/compare.sh     # flags for both runs
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SCENARIOS="${SCENARIOS:-F6 F0}"
-N="${N:-5000}"
+BASE="${BASE:-99b1cad}"
+SCENARIOS="${SCENARIOS:-F0}"
+N="${N:-20000}"
 EPOCHS="${EPOCHS:-8}"
-SEEDS="${SEEDS:-2}"
+SEEDS="${SEEDS:-1}"
+FLAGS="${FLAGS:-}"
 OUT="${OUT:-$(mktemp -d)}"
-go build -o "$OUT/compare" ./cmd/compare
+mkdir -p "$OUT/base-src"
+git archive "$BASE" | tar -x -C "$OUT/base-src"
+(cd "$OUT/base-src" && go build -o "$OUT/compare-base" ./cmd/compare)
+go build -o "$OUT/compare-new" ./cmd/compare
 TIMEFORMAT='%R %U %S'
 
-cpu() { # cpu NAME CMD...: runs CMD, stores "real user sys" in $OUT/NAME.time
-	local name=$1
-	shift
-	{ time "$@" >"$OUT/$name.txt" 2>"$OUT/$name.err"; } 2>"$OUT/$name.time"
-}
-
-flags=(-n "$N" -epochs "$EPOCHS" -seeds "$SEEDS")
-for s in $SCENARIOS; do
-	cpu "before-$s" "$OUT/compare" -scenario "$s" "${flags[@]}" -patience 0 -out "$OUT/before-$s"
-done
-args=()
+args=(-n "$N" -epochs "$EPOCHS" -seeds "$SEEDS")
 for s in $SCENARIOS; do args+=(-scenario "$s"); done
-cpu after "$OUT/compare" "${args[@]}" "${flags[@]}" -patience 2 -out "$OUT/after"
+# shellcheck disable=SC2206
+args+=($FLAGS)
+for v in base new; do
+	{ time "$OUT/compare-$v" "${args[@]}" -out "$OUT/$v" >"$OUT/$v.txt" 2>"$OUT/$v.err"; } 2>"$OUT/$v.time"
+done
 
-sum() { awk '{r+=$1; c+=$2+$3} END {printf "%.0f %.0f", r, c}' "$@"; }
-read -r br bc <<<"$(sum "$OUT"/before-*.time)"
-read -r ar ac <<<"$(sum "$OUT"/after.time)"
-runs=$(( $(wc -w <<<"$SCENARIOS") * SEEDS ))
-echo "subset: scenarios $SCENARIOS, -n $N -epochs $EPOCHS -seeds $SEEDS ($runs scenario-seed runs of four variants)"
-echo "before: ${br} s wall, ${bc} s CPU"
-echo "after:  ${ar} s wall, ${ac} s CPU ($(awk -v a="$ac" -v b="$bc" 'BEGIN {printf "%.2f", a/b}')x the CPU time)"
-echo "full run (8 scenarios x 3 seeds = 24 scenario-seed runs) at -n $N, on two free cores (CPU / 2):"
-awk -v b="$bc" -v a="$ac" -v r="$runs" 'BEGIN {printf "  before about %.0f min, after about %.0f min\n", b/r*24/2/60, a/r*24/2/60}'
-cat "$OUT"/before-*.txt "$OUT/after.txt"
+runs=$(($(wc -w <<<"$SCENARIOS") * SEEDS))
+echo "slice: scenarios $SCENARIOS, ${args[*]} ($runs scenario-seed runs of four variants; one draw of cases)"
+for v in base new; do
+	read -r r u s <"$OUT/$v.time"
+	awk -v v="$v" -v r="$r" -v c="$(awk -v u="$u" -v s="$s" 'BEGIN {print u+s}')" -v n="$runs" 'BEGIN {
+		printf "%-4s %6.0f s wall, %6.0f s CPU (%.2f cores busy); full run (24 scenario-seed runs) about %.0f min of CPU, %.0f min on two free cores\n",
+			v, r, c, c/r, c/n*24/60, c/n*24/2/60 }'
+done
+cat "$OUT/base.txt" "$OUT/new.txt"
 echo "outputs in $OUT"

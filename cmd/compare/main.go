@@ -19,7 +19,9 @@
 // warnings a user can act on (unimodal collapse, accuracy clearly below the best, late
 // fusion on a decision with cross-modal products, or on your own data whose modalities
 // interact in the best fused variant, gradient and model-agnostic methods disagreeing), and writes to -out: compare.json and figures/<name>.svg and .png.
-// Progress goes to stderr. The same flags give the same numbers on the same machine.
+// Progress goes to stderr. -jobs trainings (a variant with a seed) run side by side, one
+// per core by default. The same flags give the same numbers on the same machine, whatever
+// -jobs.
 package main
 
 import (
@@ -32,6 +34,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -62,9 +65,10 @@ func (l *list) Set(s string) error { *l = append(*l, s); return nil }
 type options struct {
 	scenarios                                      list
 	archs, out, method, autoencoder                string
+	cpuprofile                                     string
 	data, images, groups                           string
 	seeds, n, epochs, imageSize, cases, background int
-	patience                                       int
+	patience, jobs                                 int
 	seed                                           uint64
 	quick                                          bool
 }
@@ -80,6 +84,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.n, "n", 0, "cohort size of a scenario (0: the scenario's own, 5000 for the built-ins; 600 with -quick)")
 	fs.IntVar(&o.epochs, "epochs", 0, "training epochs of every network (0: 8, or 2 with -quick)")
 	fs.IntVar(&o.patience, "patience", 2, "stop an image network once its validation accuracy has not improved for this many epochs, keeping its best epoch (0: run every epoch, keep the last)")
+	fs.IntVar(&o.jobs, "jobs", 0, "variant-and-seed trainings to run at once (0: one per core); the numbers do not depend on it")
 	fs.StringVar(&o.method, "method", architecture.Shapley, "model-agnostic method behind modality_importance: shapley, permutation or occlusion")
 	fs.IntVar(&o.cases, "cases", 0, "test cases exact Shapley explains (0: 200, or 40 with -quick)")
 	fs.IntVar(&o.background, "background", 0, "background cases standing for an absent modality in exact Shapley (0: 50, or 20 with -quick)")
@@ -89,6 +94,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.data, "data", "", "a CSV of your own cases (as cmd/train -data reads it) to compare on")
 	fs.StringVar(&o.images, "images", "", "with -data: the image columns, comma-separated")
 	fs.StringVar(&o.groups, "groups", "", "with -data: tabular groups, e.g. 'vitals=age,bmi;labs=crp,wbc' (default: one group)")
+	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof reads it)")
 	fs.IntVar(&o.imageSize, "image-size", 0, "with -data: resample every image to this many pixels a side (default: the files' own size)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: compare [flags]\n\nTrains fusion architectures on the same data and compares their accuracy and their use of each modality.\n\n")
@@ -106,9 +112,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if o.data != "" && o.images == "" {
 		return o, fmt.Errorf("-data needs -images: the CSV columns that hold image files")
 	}
-	if o.seeds < 0 || o.n < 0 || o.epochs < 0 || o.cases < 0 || o.background < 0 || o.patience < 0 {
-		return o, fmt.Errorf("-seeds %d, -n %d, -epochs %d, -cases %d, -background %d, -patience %d: want numbers >= 0",
-			o.seeds, o.n, o.epochs, o.cases, o.background, o.patience)
+	if o.seeds < 0 || o.n < 0 || o.epochs < 0 || o.cases < 0 || o.background < 0 || o.patience < 0 || o.jobs < 0 {
+		return o, fmt.Errorf("-seeds %d, -n %d, -epochs %d, -cases %d, -background %d, -patience %d, -jobs %d: want numbers >= 0",
+			o.seeds, o.n, o.epochs, o.cases, o.background, o.patience, o.jobs)
 	}
 	return o, nil
 }
@@ -121,6 +127,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintln(stderr, "compare:", err)
 		return 2
+	}
+	if o.cpuprofile != "" {
+		f, err := os.Create(o.cpuprofile)
+		if err != nil {
+			fmt.Fprintln(stderr, "compare: -cpuprofile:", err)
+			return 1
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(stderr, "compare: -cpuprofile:", err)
+			return 1
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if err := compare(ctx, o, args, stdout, stderr); err != nil {
 		fmt.Fprintln(stderr, "compare:", err)
@@ -138,7 +157,7 @@ func compare(ctx context.Context, o options, args []string, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
-	ao := architecture.Options{Architectures: archs, Seeds: o.seeds, Seed: o.seed, N: o.n, Epochs: o.epochs, Patience: o.patience, Quick: o.quick,
+	ao := architecture.Options{Architectures: archs, Seeds: o.seeds, Seed: o.seed, N: o.n, Epochs: o.epochs, Patience: o.patience, Jobs: o.jobs, Quick: o.quick,
 		Method: o.method, Methods: architecture.MethodOptions{Cases: o.cases, Background: o.background}}
 	for _, s := range sets {
 		if s.Scenario != nil {

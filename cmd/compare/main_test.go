@@ -59,6 +59,7 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"-data", "x.csv"}, "-data needs -images"},
 		{[]string{"-seeds", "-1"}, "want numbers >= 0"},
 		{[]string{"-patience", "-1"}, "-patience -1"},
+		{[]string{"-jobs", "-1"}, "-jobs -1"},
 		{[]string{"-architectures", "early,middle"}, `unknown architecture "middle"`},
 		{[]string{"-scenario", "F9"}, "no built-in scenario"},
 		{[]string{"-scenario", "missing.json"}, "missing.json"},
