@@ -32,9 +32,10 @@ mkdir -p "$DIST/models"
 echo "== wasm ($(go env GOVERSION), GOEXPERIMENT=$wasm_experiment)"
 # Inlining is off (-l) outside fusionlens's own packages, whose loops it speeds up: in wasm
 # inlined copies cost more download than they save time (main.wasm gzip about 8 % smaller;
-# page timings in BENCHMARKS.md). WASM_GCFLAGS replaces these flags, e.g. WASM_GCFLAGS=
-# builds with Go's defaults.
-read -r -a gcflags <<<"${WASM_GCFLAGS-all=-l github.com/fusionlens/fusionlens/...=}"
+# page timings in BENCHMARKS.md). It is off in site too (the last pattern wins): the UI's
+# generated Vugu Build methods are most of its code and have no loop worth it (10 kB gzip).
+# WASM_GCFLAGS replaces these flags, e.g. WASM_GCFLAGS= builds with Go's defaults.
+read -r -a gcflags <<<"${WASM_GCFLAGS-all=-l github.com/fusionlens/fusionlens/...= github.com/fusionlens/fusionlens/site=-l}"
 gcflags=("${gcflags[@]/#/-gcflags=}")
 for w in main check; do
 	pkg=./wasm
