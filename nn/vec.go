@@ -124,3 +124,15 @@ func reluBackScaledGo(di, dy, out []float32, scale float32) {
 		di[i] = g
 	}
 }
+
+// sameBitsGo reports whether a and b (of equal length) hold the same bit patterns: equal
+// values, except that NaNs of the same bits match and 0 and -0 do not. The differences
+// are OR-ed together without an early exit, so the loop has no branch per element.
+func sameBitsGo(a, b []float32) bool {
+	b = b[:len(a)]
+	var d uint32
+	for i, x := range a {
+		d |= math.Float32bits(x) ^ math.Float32bits(b[i])
+	}
+	return d == 0
+}

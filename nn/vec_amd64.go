@@ -150,3 +150,6 @@ func reluBackScaled(di, dy, out []float32, scale float32) {
 	reluBack(di, dy, out)
 	affine(di, di, scale, 0)
 }
+
+// sameBits runs the portable loop: natively only the Winograd tests call it.
+func sameBits(a, b []float32) bool { return sameBitsGo(a, b) }

@@ -15,3 +15,4 @@ func relu(out, x []float32)                                      { reluGo(out, x
 func reluBack(di, dy, out []float32)                             { reluBackGo(di, dy, out) }
 func affineReLU(out, x []float32, scale, shift float32)          { affineReLUGo(out, x, scale, shift) }
 func reluBackScaled(di, dy, out []float32, scale float32)        { reluBackScaledGo(di, dy, out, scale) }
+func sameBits(a, b []float32) bool                               { return sameBitsGo(a, b) }

@@ -1,7 +1,5 @@
 package nn
 
-import "slices"
-
 // Winograd F(2x2, 3x3) convolution: each 2x2 block of outputs of a 3x3 convolution from
 // its 4x4 input tile with 16 multiplications per channel pair instead of 36,
 //
@@ -47,7 +45,8 @@ func winograd(cin, cout, k int) bool {
 // winoWeights caches a convolution's filters transformed (G g Gt) and packed into the
 // micro-kernel's A layout: per transform position e (16), the outC x inC matrix of the
 // transformed filters packed by packA. It is rebuilt when the weights differ from the copy
-// it was made from, or the kernel's mr changes, so it always matches the weights.
+// it was made from (compared bit for bit: a pass over the weights, cheaper than the
+// transform), or the kernel's mr changes, so it always matches the weights.
 type winoWeights struct {
 	src  []float32 // the weights u was made from
 	flip bool
@@ -59,7 +58,7 @@ type winoWeights struct {
 // (outC x inC x 3 x 3), or, with flip, of its input-gradient convolution (outC channels in,
 // inC out, each filter turned by 180 degrees).
 func (c *winoWeights) get(w []float32, inC, outC int, flip bool, mr int) []float32 {
-	if c.u != nil && c.flip == flip && c.mr == mr && slices.Equal(c.src, w) {
+	if c.u != nil && c.flip == flip && c.mr == mr && len(c.src) == len(w) && sameBits(c.src, w) {
 		return c.u
 	}
 	ci, co := inC, outC // the channels of the convolution the filters are for
