@@ -404,6 +404,16 @@ func (e *Engine) EncodeImage(k int, img []float32) ([]float32, error) {
 	return e.net.EncodeInput(k, img), nil
 }
 
+// EncodeImages returns the fusion features of several images of one case at once: imgs
+// holds one entry per image input (nil: not encoded, its result nil). The images that
+// share an encoder go through it as one batch, so a case's two images cost less than two
+// EncodeImage calls.
+func (e *Engine) EncodeImages(imgs [][]float32) ([][]float32, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.net.EncodeInputsChecked(imgs)
+}
+
 // Encode returns the ten encoder features of one 28x28 image (the paper's layout).
 func (e *Engine) Encode(img []float32) ([]float32, error) {
 	if err := e.errLayout("Encode", "EncodeImage"); err != nil {
@@ -656,6 +666,7 @@ var (
 	_ engine.Engine       = (*Engine)(nil)
 	_ engine.Family       = (*Engine)(nil)
 	_ engine.CasePreparer = (*Engine)(nil)
+	_ engine.BatchEncoder = (*Engine)(nil)
 	_ engine.Preparer     = (*Engine)(nil)
 	_ engine.TruthChecker = (*Engine)(nil)
 )

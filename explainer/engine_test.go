@@ -371,6 +371,26 @@ func TestEncodeCasesIsEncode(t *testing.T) {
 	}
 }
 
+// TestEncodeImagesIsEncode: a case's two images encoded at once give Encode's features of
+// each, and a bad image is refused with the input named.
+func TestEncodeImagesIsEncode(t *testing.T) {
+	e, _ := trained(t, Options{})
+	a, c, _ := testCase(2)
+	z, err := e.EncodeImages([][]float32{a, c})
+	if err != nil || len(z) != 2 {
+		t.Fatalf("EncodeImages: %d results, %v", len(z), err)
+	}
+	for k, img := range [][]float32{a, c} {
+		want, _ := e.Encode(img)
+		if !slices.Equal(z[k], want) {
+			t.Errorf("image %d at once %v, alone %v", k, z[k], want)
+		}
+	}
+	if _, err := e.EncodeImages([][]float32{a, c[1:]}); err == nil || !strings.Contains(err.Error(), "image") {
+		t.Errorf("a short image: %v, want an error", err)
+	}
+}
+
 // TestOpenRefusesWhatIsNotAFusionModel checks the errors a user sees next to the model
 // input.
 func TestOpenRefusesWhatIsNotAFusionModel(t *testing.T) {

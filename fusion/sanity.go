@@ -119,6 +119,55 @@ func (m *Net) EncodeInputChecked(k int, img []float32) ([]float32, error) {
 	return nil, m.encoderFault(enc, buf, 1)
 }
 
+// EncodeInputsChecked is EncodeInputChecked for several image inputs of one case at once:
+// imgs holds one entry per image input, nil for an input not to encode (its result is
+// nil). The images that share an encoder go through it as one batch (the paper's two
+// images through its one encoder), so its weights are read once for them. Errors name
+// the input.
+func (m *Net) EncodeInputsChecked(imgs [][]float32) ([][]float32, error) {
+	if len(imgs) != m.lay.images() {
+		return nil, fmt.Errorf("fusion: %d images given, the network reads %d", len(imgs), m.lay.images())
+	}
+	for k, img := range imgs {
+		if img == nil {
+			continue
+		}
+		name := m.cfg.Schema.Images[k].Name
+		if len(img) != m.lay.pixels[k] {
+			return nil, fmt.Errorf("fusion: image %q has %d values, want %d", name, len(img), m.lay.pixels[k])
+		}
+		if i := nonFinite(img); i >= 0 {
+			return nil, fmt.Errorf("fusion: image %q pixel %d is %v", name, i, img[i])
+		}
+	}
+	e := m.explain()
+	out := make([][]float32, len(imgs))
+	for enc, u := range m.lay.users {
+		n, p, f := 0, m.cfg.Encoders[enc].Pixels(), m.cfg.Encoders[enc].Features()
+		for _, k := range u {
+			if imgs[k] != nil {
+				copy(e.imgs[enc][n*p:(n+1)*p], imgs[k])
+				n++
+			}
+		}
+		if n == 0 {
+			continue
+		}
+		feat := e.enc[enc].Forward(e.imgs[enc][:n*p], n)
+		if nonFinite(feat[:n*f]) >= 0 {
+			return nil, m.encoderFault(enc, e.imgs[enc][:n*p], n)
+		}
+		j := 0
+		for _, k := range u {
+			if imgs[k] != nil {
+				out[k] = append([]float32(nil), feat[j*f:(j+1)*f]...)
+				j++
+			}
+		}
+	}
+	return out, nil
+}
+
 // encoderFault traces encoder enc on n finite images to name the layer that overflowed.
 func (m *Net) encoderFault(enc int, imgs []float32, n int) error {
 	e := m.explain()
