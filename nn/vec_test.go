@@ -134,3 +134,34 @@ func TestSameBits(t *testing.T) {
 		}
 	})
 }
+
+// TestDot4Axpy4 checks the four-row helpers the dense layers use at small batches
+// (Float32x4 in the wasm SIMD build) against dot and axpyScaled row by row, bit for bit,
+// at lengths around their blocks and with rows further apart than their length.
+func TestDot4Axpy4(t *testing.T) {
+	eachKernel(t, func(t *testing.T) {
+		for n := 0; n <= 40; n++ {
+			ld := n + 3
+			x, w := randSlice(n, uint64(n)+11), randSlice(4*ld, uint64(n)+12)
+			var s [4]float32
+			dot4(&s, x, w, ld)
+			for r := range 4 {
+				if want := dot(x, w[r*ld:r*ld+n]); s[r] != want {
+					t.Fatalf("n=%d: dot4 row %d = %v, dot %v", n, r, s[r], want)
+				}
+			}
+			g := [4]float32{0.5, -1.25, 2, 0.75}
+			y, want := randSlice(n, uint64(n)+13), make([]float32, n)
+			copy(want, y)
+			for r, a := range g {
+				axpyScaled(a, w[r*ld:r*ld+n], want)
+			}
+			axpy4(y, &g, w, ld)
+			for i := range y {
+				if y[i] != want[i] {
+					t.Fatalf("n=%d: axpy4 [%d] = %v, row by row %v", n, i, y[i], want[i])
+				}
+			}
+		}
+	})
+}
