@@ -98,7 +98,9 @@ func convForward(out, in, w, b, scale []float32, relu bool, n, cin, h, wd, cout,
 					copy(pl.buf[c*hp*wp+(y+pad)*wp+pad:], img[(c*h+y)*wd:(c*h+y+1)*wd])
 				}
 			}
-			if split {
+			if cout == 1 && useConvRow {
+				convRow(cw.buf[:pw], w[:kk], pl.buf, offs.buf)
+			} else if split {
 				nr := kern.nr
 				parallelFor((pw+nr-1)/nr, func(_, s0, s1 int) {
 					j0, j1 := s0*nr, min(s1*nr, pw)
