@@ -139,18 +139,21 @@ func winoForward(out, in, u, b, scale []float32, relu bool, n, cin, h, wd, cout,
 	pl := getScratch(2 * hp * ln)
 	defer putScratch(pl)
 	even, odd := pl.buf[:hp*ln], pl.buf[hp*ln:]
+	clear(pl.buf) // the borders stay zero; every image's channels overwrite the interior
 	for i := 0; i < n; i++ {
 		for c := 0; c < cin; c++ {
-			clear(pl.buf)
 			src := in[(i*cin+c)*h*wd : (i*cin+c+1)*h*wd]
+			// Column x of the image is column x+pad of the padded plane: the even ones
+			// start at x = pad&1, the odd ones at the other parity.
+			x0 := pad & 1
 			for y := 0; y < h; y++ {
 				ev, od := even[(y+pad)*ln:(y+pad+1)*ln], odd[(y+pad)*ln:(y+pad+1)*ln]
-				for x, val := range src[y*wd : (y+1)*wd] {
-					if xp := x + pad; xp&1 == 0 {
-						ev[xp>>1] = val
-					} else {
-						od[xp>>1] = val
-					}
+				row := src[y*wd : (y+1)*wd]
+				for x := x0; x < wd; x += 2 {
+					ev[(x+pad)>>1] = row[x]
+				}
+				for x := 1 - x0; x < wd; x += 2 {
+					od[(x+pad)>>1] = row[x]
 				}
 			}
 			for ty := 0; ty < th; ty++ {
