@@ -3,6 +3,7 @@ package explainer
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"testing"
 
 	"github.com/fusionlens/fusionlens/cohort"
@@ -195,6 +196,32 @@ func BenchmarkDetails(b *testing.B) {
 			if _, err := e.Intervals(c, DefaultMethod, nil); err != nil {
 				b.Fatal(err)
 			}
+		}
+	})
+}
+
+// BenchmarkOpen opens the shipped F0 model as the page does (decode, build the network,
+// the probe, the head as dense layers) and clones it for a batch of 4 as the reference
+// cohort's encoding does; run with -benchmem for what each allocates.
+func BenchmarkOpen(b *testing.B) {
+	data, err := os.ReadFile("../weights/F0-sum-all.flns")
+	if err != nil {
+		b.Skip(err)
+	}
+	b.Run("open", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := Open("F0-sum-all.flns", data, Options{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	e, err := Open("F0-sum-all.flns", data, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("clone", func(b *testing.B) {
+		for b.Loop() {
+			e.net.Clone(4)
 		}
 	})
 }

@@ -29,7 +29,7 @@ type explainer struct {
 // explain returns the Net's batch-1 inference path, building it on first use.
 func (m *Net) explain() *explainer {
 	if m.ex == nil {
-		s := buildStack(m.cfg, 1, nn.NewRand(0))
+		s := buildStack(m.cfg, 1, nil) // shares the Net's weights: nothing to draw
 		s.share(m.s)
 		s.setTraining(false)
 		// Explaining needs gradients with respect to inputs only; skipping the parameter

@@ -64,10 +64,14 @@ func FromFile(f *modelfile.File, maxBatch int) (*Net, error) {
 			return nil, err
 		}
 	}
-	m, err := NewNet(cfg, maxBatch, 0)
-	if err != nil {
+	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if maxBatch < 1 {
+		return nil, fmt.Errorf("fusion: maximum batch %d, want at least 1", maxBatch)
+	}
+	// Every tensor is the file's (matchTensors): build without drawing initial weights.
+	m := newNet(cfg, maxBatch, buildStack(cfg, maxBatch, nil))
 	if err := matchTensors(cfg, m.s.refs, f.Tensors); err != nil {
 		return nil, err
 	}

@@ -214,8 +214,8 @@ type Conv2D struct {
 }
 
 // NewConv2D returns a convolution from inC to outC channels on h x w inputs, kernel k x k,
-// padding pad, for batches of up to maxN, with He-uniform weights drawn from rng and zero
-// bias.
+// padding pad, for batches of up to maxN, with He-uniform weights drawn from rng (nil:
+// zero, for weights about to be overwritten) and zero bias.
 func NewConv2D(inC, outC, h, w, k, pad, maxN int, rng *rand.Rand) *Conv2D {
 	oh, ow := convDims("NewConv2D", maxN, inC, h, w, outC, k, pad)
 	if maxN <= 0 {

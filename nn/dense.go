@@ -134,7 +134,8 @@ type Dense struct {
 }
 
 // NewDense returns a fully connected layer from in to out features for batches of up to
-// maxN, with He-uniform weights drawn from rng and zero bias.
+// maxN, with He-uniform weights drawn from rng (nil: zero, for weights about to be
+// overwritten) and zero bias.
 func NewDense(in, out, maxN int, rng *rand.Rand) *Dense {
 	denseDims("NewDense", maxN, in, out)
 	if maxN <= 0 {
