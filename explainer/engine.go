@@ -563,7 +563,7 @@ func (e *Engine) explain(c engine.Case, method string, pace engine.Pace, allowSl
 	}
 	// The gradient at z is known: a method that asks for it (the paper's) gets it without
 	// another pass of the head.
-	head = &knownGrad{Head: head, z: z, p: pk, g: g}
+	head = &knownGrad{h: head, z: z, p: pk, g: g}
 	if isExtra(m.Name) {
 		if head, err = e.dense.ForClass(k); err != nil {
 			return engine.Explanation{}, err
@@ -600,10 +600,16 @@ func (e *Engine) explain(c engine.Case, method string, pace engine.Pace, allowSl
 // g = dp/dz, of the head's class): Grad at exactly z copies them, anything else runs
 // the head.
 type knownGrad struct {
-	importance.Head
+	h    importance.Head
 	z, g []float32
 	p    float32
 }
+
+// Dim implements importance.Head.
+func (h *knownGrad) Dim() int { return h.h.Dim() }
+
+// Prob implements importance.Head.
+func (h *knownGrad) Prob(z []float32, n int, p []float32) { h.h.Prob(z, n, p) }
 
 // Grad implements importance.Head.
 func (h *knownGrad) Grad(z []float32, n int, p, g []float32) {
@@ -612,7 +618,7 @@ func (h *knownGrad) Grad(z []float32, n int, p, g []float32) {
 		copy(g[:len(h.g)], h.g)
 		return
 	}
-	h.Head.Grad(z, n, p, g)
+	h.h.Grad(z, n, p, g)
 }
 
 func isExtra(name string) bool {

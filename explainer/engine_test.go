@@ -406,7 +406,7 @@ func TestKnownGradIsTheHeads(t *testing.T) {
 	dim := len(z)
 	p, g := make([]float32, 2), make([]float32, 2*dim)
 	e.net.Grad(z, 1, p, g)
-	h := &knownGrad{Head: e.net, z: z, p: p[0], g: g[:dim]}
+	h := &knownGrad{h: e.net, z: z, p: p[0], g: g[:dim]}
 	two := append(slices.Clone(z), z...)
 	two[dim+3] += 0.5
 	e.net.Grad(two, 2, p, g)
@@ -442,7 +442,7 @@ func TestKnownGradIsTheHeads(t *testing.T) {
 		}
 		ran = append(ran, m.Name)
 		want, err1 := m.Local(e.net, e.mods, z, bg, e.opt.Local)
-		got, err2 := m.Local(&knownGrad{Head: e.net, z: z, p: p[0], g: g[:dim]}, e.mods, z, bg, e.opt.Local)
+		got, err2 := m.Local(&knownGrad{h: e.net, z: z, p: p[0], g: g[:dim]}, e.mods, z, bg, e.opt.Local)
 		if err1 != nil || err2 != nil || !reflect.DeepEqual(got, want) {
 			t.Errorf("%s: %+v, %v with the known gradient; %+v, %v on the network", m.Name, got, err2, want, err1)
 		}

@@ -318,12 +318,8 @@ func (m *Net) checkCase(images [][]float32, clinical []float32) error {
 		return fmt.Errorf("fusion: %d images given, the network reads %d", len(images), m.lay.images())
 	}
 	for k, img := range images {
-		im := m.cfg.Schema.Images[k]
-		if len(img) != m.lay.pixels[k] {
-			return fmt.Errorf("fusion: image %q has %d values, want %d x %dx%d = %d", im.Name, len(img), im.Channels, im.Size, im.Size, m.lay.pixels[k])
-		}
-		if i := nonFinite(img); i >= 0 {
-			return fmt.Errorf("fusion: image %q pixel %d is %v", im.Name, i, img[i])
+		if err := m.checkImage(k, img); err != nil {
+			return err
 		}
 	}
 	if len(clinical) != m.cfg.Clinical() {
@@ -331,6 +327,18 @@ func (m *Net) checkCase(images [][]float32, clinical []float32) error {
 	}
 	if i := nonFinite(clinical); i >= 0 {
 		return fmt.Errorf("fusion: tabular value %d is %v", i, clinical[i])
+	}
+	return nil
+}
+
+// checkImage reports what is wrong with an image of input k, naming the input.
+func (m *Net) checkImage(k int, img []float32) error {
+	im := m.cfg.Schema.Images[k]
+	if len(img) != m.lay.pixels[k] {
+		return fmt.Errorf("fusion: image %q has %d values, want %d x %dx%d = %d", im.Name, len(img), im.Channels, im.Size, im.Size, m.lay.pixels[k])
+	}
+	if i := nonFinite(img); i >= 0 {
+		return fmt.Errorf("fusion: image %q pixel %d is %v", im.Name, i, img[i])
 	}
 	return nil
 }

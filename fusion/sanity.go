@@ -103,20 +103,16 @@ func (m *Net) EncodeInputChecked(k int, img []float32) ([]float32, error) {
 	if k < 0 || k >= m.lay.images() {
 		return nil, fmt.Errorf("fusion: image input %d, the network has %d", k, m.lay.images())
 	}
-	if len(img) != m.lay.pixels[k] {
-		return nil, fmt.Errorf("fusion: image has %d values, input %q wants %d", len(img), m.cfg.Schema.Images[k].Name, m.lay.pixels[k])
+	if img == nil { // EncodeInputsChecked would skip it
+		return nil, m.checkImage(k, img)
 	}
-	if i := nonFinite(img); i >= 0 {
-		return nil, fmt.Errorf("fusion: image pixel %d is %v", i, img[i])
+	imgs := make([][]float32, m.lay.images())
+	imgs[k] = img
+	f, err := m.EncodeInputsChecked(imgs)
+	if err != nil {
+		return nil, err
 	}
-	f := m.EncodeInput(k, img)
-	if nonFinite(f) < 0 {
-		return f, nil
-	}
-	e, enc := m.explain(), m.lay.enc[k]
-	buf := e.imgs[enc][:len(img)]
-	copy(buf, img)
-	return nil, m.encoderFault(enc, buf, 1)
+	return f[k], nil
 }
 
 // EncodeInputsChecked is EncodeInputChecked for several image inputs of one case at once:
@@ -132,12 +128,8 @@ func (m *Net) EncodeInputsChecked(imgs [][]float32) ([][]float32, error) {
 		if img == nil {
 			continue
 		}
-		name := m.cfg.Schema.Images[k].Name
-		if len(img) != m.lay.pixels[k] {
-			return nil, fmt.Errorf("fusion: image %q has %d values, want %d", name, len(img), m.lay.pixels[k])
-		}
-		if i := nonFinite(img); i >= 0 {
-			return nil, fmt.Errorf("fusion: image %q pixel %d is %v", name, i, img[i])
+		if err := m.checkImage(k, img); err != nil {
+			return nil, err
 		}
 	}
 	e := m.explain()

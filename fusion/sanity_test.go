@@ -203,6 +203,12 @@ func TestEncodeInputsChecked(t *testing.T) {
 		if _, err := m.EncodeInputsChecked(bad); err == nil || !strings.Contains(err.Error(), cfg.Schema.Images[1].Name) {
 			t.Errorf("a short image: %v, want an error naming the input", err)
 		}
+		if _, err := m.EncodeInputChecked(1, nil); err == nil || !strings.Contains(err.Error(), cfg.Schema.Images[1].Name) {
+			t.Errorf("no image: %v, want an error naming the input", err)
+		}
+		if f, err := m.EncodeInputChecked(1, imgs[1]); err != nil || !slices.Equal(f, m.EncodeInput(1, imgs[1])) {
+			t.Errorf("EncodeInputChecked: %v, %v; want EncodeInput's features", f, err)
+		}
 		if _, err := m.EncodeInputsChecked(imgs[1:]); err == nil {
 			t.Error("one image too few: no error")
 		}

@@ -103,7 +103,7 @@ func TestConv2DGradients(t *testing.T) {
 	shapes := []struct{ n, cin, h, w, cout, k, pad int }{
 		{1, 1, 5, 5, 1, 3, 0},
 		{2, 1, 28, 28, 16, 3, 0}, // the paper's first: its input gradient has one channel (convRow)
-		{1, 3, 9, 40, 1, 3, 1},   // one output channel over rows of 32 outputs and a tail
+		{1, 3, 9, 40, 1, 3, 1},   // one output channel over blocks of 16 outputs and a tail
 		{2, 3, 7, 6, 4, 3, 1},
 		{3, 2, 6, 9, 5, 3, 0},
 		{1, 4, 4, 4, 3, 1, 0},

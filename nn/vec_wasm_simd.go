@@ -187,23 +187,20 @@ func reluBackScaled(di, dy, out []float32, scale float32) {
 	reluBackScaledGo(di[m:], dy[m:], out[m:], scale)
 }
 
-// sameBits reports whether a and b hold the same bit patterns (see sameBitsGo), sixteen
+// sameBits reports whether a and b hold the same bit patterns (see sameBitsGo), eight
 // values per step.
 func sameBits(a, b []float32) bool {
 	b = b[:len(a)]
-	m := len(a) &^ 15
+	m := len(a) &^ 7
 	if !simdOn() {
 		m = 0
 	}
-	var d0, d1 archsimd.Uint32x4
-	for i := 0; i < m; i += 16 {
-		x, y := a[i:i+16:i+16], b[i:i+16:i+16]
-		d0 = d0.Or(load4(x[0:4]).ToBits().Xor(load4(y[0:4]).ToBits()))
-		d1 = d1.Or(load4(x[4:8]).ToBits().Xor(load4(y[4:8]).ToBits()))
-		d0 = d0.Or(load4(x[8:12]).ToBits().Xor(load4(y[8:12]).ToBits()))
-		d1 = d1.Or(load4(x[12:16]).ToBits().Xor(load4(y[12:16]).ToBits()))
+	var d archsimd.Uint32x4
+	for i := 0; i < m; i += 8 {
+		x, y := a[i:i+8:i+8], b[i:i+8:i+8]
+		d = d.Or(load4(x[0:4]).ToBits().Xor(load4(y[0:4]).ToBits()))
+		d = d.Or(load4(x[4:8]).ToBits().Xor(load4(y[4:8]).ToBits()))
 	}
-	d := d0.Or(d1)
 	if d.GetElem(0)|d.GetElem(1)|d.GetElem(2)|d.GetElem(3) != 0 {
 		return false
 	}

@@ -534,18 +534,15 @@ func (s *State) encodeNew() error {
 	if err != nil {
 		return err
 	}
-	if len(zs) != len(s.Slots) {
-		return errors.New("the engine encoded " + strconv.Itoa(len(zs)) + " images, want " + strconv.Itoa(len(s.Slots)))
-	}
 	for k, sl := range s.Slots {
 		if imgs[k] == nil {
 			continue
 		}
-		if s.family == nil && len(zs[k]) != modality.Width {
-			return errors.New(sl.Title + ": the encoder gave " + strconv.Itoa(len(zs[k])) + " features, want " + strconv.Itoa(modality.Width))
+		if k >= len(zs) {
+			return errors.New("the engine encoded " + strconv.Itoa(len(zs)) + " images, want " + strconv.Itoa(len(s.Slots)))
 		}
-		if s.family != nil && s.General {
-			s.Mods[k].Width = len(zs[k])
+		if err := s.takeEncoding(k, zs[k]); err != nil {
+			return errors.New(sl.Title + ": " + err.Error())
 		}
 		sl.enc = zs[k]
 	}
