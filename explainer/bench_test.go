@@ -66,6 +66,35 @@ func BenchmarkExplainHead(b *testing.B) {
 	}
 }
 
+// BenchmarkFullExplanation is what the page's fusionlensTimeEngine times as one full
+// explanation: a case's two images encoded (as one batch when the engine is an
+// engine.BatchEncoder, as the page does), then explained with the gradient. Built at an
+// older commit without BatchEncoder, it times two Encode calls: the same file compares
+// both.
+func BenchmarkFullExplanation(b *testing.B) {
+	e := untrained(b, Options{})
+	ax, co, clin := benchCase()
+	be, batch := any(e).(interface {
+		EncodeImages([][]float32) ([][]float32, error)
+	})
+	for b.Loop() {
+		var za, zc []float32
+		if batch {
+			z, err := be.EncodeImages([][]float32{ax, co})
+			if err != nil {
+				b.Fatal(err)
+			}
+			za, zc = z[0], z[1]
+		} else {
+			za, _ = e.Encode(ax)
+			zc, _ = e.Encode(co)
+		}
+		if _, err := e.Explain(za, zc, clin, "gradient"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkSaliency is the pixel saliency of one case (both encoders forward and back).
 func BenchmarkSaliency(b *testing.B) {
 	e := untrained(b, Options{})
