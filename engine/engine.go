@@ -127,6 +127,15 @@ type Family interface {
 	SaliencyCase(c Case) ([][]float32, error)
 }
 
+// BatchEncoder is an Engine that encodes several images of one case at once, the images
+// that share an encoder as one batch through it (cheaper than one Encode or EncodeImage
+// call each). The page uses it when more than one image of a case is new.
+type BatchEncoder interface {
+	// EncodeImages returns, per image input, the fusion features of imgs[k] (the
+	// schema's Pixels() values; the paper's 784), or nil where imgs[k] is nil.
+	EncodeImages(imgs [][]float32) ([][]float32, error)
+}
+
 // CasePreparer is a Family whose pending explanations are completed off the event
 // handler, as Preparer.Finish does for Engine.Explain.
 type CasePreparer interface {

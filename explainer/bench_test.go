@@ -3,6 +3,7 @@ package explainer
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"testing"
 
 	"github.com/fusionlens/fusionlens/cohort"
@@ -59,6 +60,35 @@ func BenchmarkExplainHead(b *testing.B) {
 	za, _ := e.Encode(ax)
 	zc, _ := e.Encode(co)
 	for b.Loop() {
+		if _, err := e.Explain(za, zc, clin, "gradient"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkFullExplanation is what the page's fusionlensTimeEngine times as one full
+// explanation: a case's two images encoded (as one batch when the engine is an
+// engine.BatchEncoder, as the page does), then explained with the gradient. Built at an
+// older commit without BatchEncoder, it times two Encode calls: the same file compares
+// both.
+func BenchmarkFullExplanation(b *testing.B) {
+	e := untrained(b, Options{})
+	ax, co, clin := benchCase()
+	be, batch := any(e).(interface {
+		EncodeImages([][]float32) ([][]float32, error)
+	})
+	for b.Loop() {
+		var za, zc []float32
+		if batch {
+			z, err := be.EncodeImages([][]float32{ax, co})
+			if err != nil {
+				b.Fatal(err)
+			}
+			za, zc = z[0], z[1]
+		} else {
+			za, _ = e.Encode(ax)
+			zc, _ = e.Encode(co)
+		}
 		if _, err := e.Explain(za, zc, clin, "gradient"); err != nil {
 			b.Fatal(err)
 		}
@@ -195,6 +225,32 @@ func BenchmarkDetails(b *testing.B) {
 			if _, err := e.Intervals(c, DefaultMethod, nil); err != nil {
 				b.Fatal(err)
 			}
+		}
+	})
+}
+
+// BenchmarkOpen opens the shipped F0 model as the page does (decode, build the network,
+// the probe, the head as dense layers) and clones it for a batch of 4 as the reference
+// cohort's encoding does; run with -benchmem for what each allocates.
+func BenchmarkOpen(b *testing.B) {
+	data, err := os.ReadFile("../weights/F0-sum-all.flns")
+	if err != nil {
+		b.Skip(err)
+	}
+	b.Run("open", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := Open("F0-sum-all.flns", data, Options{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	e, err := Open("F0-sum-all.flns", data, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("clone", func(b *testing.B) {
+		for b.Loop() {
+			e.net.Clone(4)
 		}
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -404,6 +405,16 @@ func (e *Engine) EncodeImage(k int, img []float32) ([]float32, error) {
 	return e.net.EncodeInput(k, img), nil
 }
 
+// EncodeImages returns the fusion features of several images of one case at once: imgs
+// holds one entry per image input (nil: not encoded, its result nil). The images that
+// share an encoder go through it as one batch, so a case's two images cost less than two
+// EncodeImage calls.
+func (e *Engine) EncodeImages(imgs [][]float32) ([][]float32, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.net.EncodeInputsChecked(imgs)
+}
+
 // Encode returns the ten encoder features of one 28x28 image (the paper's layout).
 func (e *Engine) Encode(img []float32) ([]float32, error) {
 	if err := e.errLayout("Encode", "EncodeImage"); err != nil {
@@ -502,25 +513,20 @@ func (e *Engine) explain(c engine.Case, method string, pace engine.Pace, allowSl
 			return engine.Explanation{}, fmt.Errorf("fusion feature %d is %v", j, v)
 		}
 	}
-	probs, err := e.net.Probs(z)
-	if err != nil {
-		return engine.Explanation{}, err
+	classes := len(e.schema.Classes)
+	if c.Class < -1 || c.Class >= classes {
+		return engine.Explanation{}, fmt.Errorf("class %d, the model has classes 0..%d (or -1, the predicted one)", c.Class, classes-1)
 	}
-	k := c.Class
-	switch {
-	case k == -1:
-		k = fusion.PredictedClass(probs)
-	case k < 0 || k >= len(probs):
-		return engine.Explanation{}, fmt.Errorf("class %d, the model has classes 0..%d (or -1, the predicted one)", k, len(probs)-1)
-	}
+	// Every class probability, and p and dp/dz of the class explained, from one pass of
+	// the head each way.
+	probs, g := make([]float32, classes), make([]float32, len(z))
+	k, pk := e.net.ExplainFused(c.Class, z, probs, g)
 	ch, err := e.net.ClassHead(k)
 	if err != nil {
 		return engine.Explanation{}, err
 	}
-	var p [1]float32
-	g := make([]float32, len(z))
-	ch.Grad(z, 1, p[:], g)
-	if !finite(p[:]) || !finite(g) {
+	p := [1]float32{pk}
+	if !finite(probs) || !finite(g) {
 		// The inputs are finite: name the head layer that overflowed, blaming the model.
 		if err := e.net.CheckHead(z); err != nil {
 			return engine.Explanation{}, err
@@ -555,6 +561,9 @@ func (e *Engine) explain(c engine.Case, method string, pace engine.Pace, allowSl
 	if k != 1 {
 		head = ch
 	}
+	// The gradient at z is known: a method that asks for it (the paper's) gets it without
+	// another pass of the head.
+	head = &knownGrad{h: head, z: z, p: pk, g: g}
 	if isExtra(m.Name) {
 		if head, err = e.dense.ForClass(k); err != nil {
 			return engine.Explanation{}, err
@@ -585,6 +594,31 @@ func (e *Engine) explain(c engine.Case, method string, pace engine.Pace, allowSl
 		x.Features = abs(x.Features)
 	}
 	return x, nil
+}
+
+// knownGrad is a Head whose gradient at one fusion vector z is already computed (p and
+// g = dp/dz, of the head's class): Grad at exactly z copies them, anything else runs
+// the head.
+type knownGrad struct {
+	h    importance.Head
+	z, g []float32
+	p    float32
+}
+
+// Dim implements importance.Head.
+func (h *knownGrad) Dim() int { return h.h.Dim() }
+
+// Prob implements importance.Head.
+func (h *knownGrad) Prob(z []float32, n int, p []float32) { h.h.Prob(z, n, p) }
+
+// Grad implements importance.Head.
+func (h *knownGrad) Grad(z []float32, n int, p, g []float32) {
+	if n == 1 && slices.Equal(z[:len(h.z)], h.z) {
+		p[0] = h.p
+		copy(g[:len(h.g)], h.g)
+		return
+	}
+	h.h.Grad(z, n, p, g)
 }
 
 func isExtra(name string) bool {
@@ -656,6 +690,7 @@ var (
 	_ engine.Engine       = (*Engine)(nil)
 	_ engine.Family       = (*Engine)(nil)
 	_ engine.CasePreparer = (*Engine)(nil)
+	_ engine.BatchEncoder = (*Engine)(nil)
 	_ engine.Preparer     = (*Engine)(nil)
 	_ engine.TruthChecker = (*Engine)(nil)
 )

@@ -371,6 +371,84 @@ func TestEncodeCasesIsEncode(t *testing.T) {
 	}
 }
 
+// TestEncodeImagesIsEncode: a case's two images encoded at once give Encode's features of
+// each, and a bad image is refused with the input named.
+func TestEncodeImagesIsEncode(t *testing.T) {
+	e, _ := trained(t, Options{})
+	a, c, _ := testCase(2)
+	z, err := e.EncodeImages([][]float32{a, c})
+	if err != nil || len(z) != 2 {
+		t.Fatalf("EncodeImages: %d results, %v", len(z), err)
+	}
+	for k, img := range [][]float32{a, c} {
+		want, _ := e.Encode(img)
+		if !slices.Equal(z[k], want) {
+			t.Errorf("image %d at once %v, alone %v", k, z[k], want)
+		}
+	}
+	if _, err := e.EncodeImages([][]float32{a, c[1:]}); err == nil || !strings.Contains(err.Error(), "image") {
+		t.Errorf("a short image: %v, want an error", err)
+	}
+}
+
+// TestKnownGradIsTheHeads: the head with its gradient at z known answers Grad at z
+// with the network's own numbers, and runs the network anywhere else; and every local
+// method explains as it does on the network itself.
+func TestKnownGradIsTheHeads(t *testing.T) {
+	e, _ := trained(t, Options{})
+	a, c, clin := testCase(3)
+	za, _ := e.Encode(a)
+	zc, _ := e.Encode(c)
+	z, err := e.net.Fuse([][]float32{za, zc}, clin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dim := len(z)
+	p, g := make([]float32, 2), make([]float32, 2*dim)
+	e.net.Grad(z, 1, p, g)
+	h := &knownGrad{h: e.net, z: z, p: p[0], g: g[:dim]}
+	two := append(slices.Clone(z), z...)
+	two[dim+3] += 0.5
+	e.net.Grad(two, 2, p, g)
+	hp, hg := make([]float32, 2), make([]float32, 2*dim)
+	h.Grad(two, 2, hp, hg)
+	if !slices.Equal(hp, p) || !slices.Equal(hg, g) {
+		t.Errorf("two rows: %v %v, the network's %v %v", hp, hg, p, g)
+	}
+	h.Grad(two[dim:], 1, hp, hg)
+	if hp[0] != p[1] || !slices.Equal(hg[:dim], g[dim:]) {
+		t.Errorf("another vector: %v, the network's %v", hp[0], p[1])
+	}
+	h.Grad(z, 1, hp, hg)
+	if hp[0] != p[0] || !slices.Equal(hg[:dim], g[:dim]) {
+		t.Errorf("at z: %v, the network's %v", hp[0], p[0])
+	}
+	if err := e.Prepare(nil); err != nil {
+		t.Fatal(err)
+	}
+	var ran []string
+	defer func() {
+		if !slices.Contains(ran, "gradient") || len(ran) < 3 {
+			t.Errorf("compared the methods %v; want the gradient and others", ran)
+		}
+	}()
+	for _, m := range importance.AllMethods() {
+		if m.Local == nil || slow[m.Name] || isExtra(m.Name) {
+			continue
+		}
+		bg := importance.Cohort{}
+		if !noReference[m.Name] {
+			bg = e.ref
+		}
+		ran = append(ran, m.Name)
+		want, err1 := m.Local(e.net, e.mods, z, bg, e.opt.Local)
+		got, err2 := m.Local(&knownGrad{h: e.net, z: z, p: p[0], g: g[:dim]}, e.mods, z, bg, e.opt.Local)
+		if err1 != nil || err2 != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: %+v, %v with the known gradient; %+v, %v on the network", m.Name, got, err2, want, err1)
+		}
+	}
+}
+
 // TestOpenRefusesWhatIsNotAFusionModel checks the errors a user sees next to the model
 // input.
 func TestOpenRefusesWhatIsNotAFusionModel(t *testing.T) {

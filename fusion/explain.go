@@ -29,7 +29,7 @@ type explainer struct {
 // explain returns the Net's batch-1 inference path, building it on first use.
 func (m *Net) explain() *explainer {
 	if m.ex == nil {
-		s := buildStack(m.cfg, 1, nn.NewRand(0))
+		s := buildStack(m.cfg, 1, nil) // shares the Net's weights: nothing to draw
 		s.share(m.s)
 		s.setTraining(false)
 		// Explaining needs gradients with respect to inputs only; skipping the parameter
@@ -131,6 +131,12 @@ func (h *headEval) probs(z, out []float32) {
 // grad sets p as forward does and g = dp(class k)/dz for n <= headRows rows.
 func (h *headEval) grad(z []float32, n, k int, p, g []float32) {
 	h.forward(z, n, k, p)
+	h.backward(z, n, k, p, g)
+}
+
+// backward sets g = dp(class k)/dz for the n rows of z of the last forward (or scores),
+// whose p(class k) are p.
+func (h *headEval) backward(z []float32, n, k int, p, g []float32) {
 	last := len(h.dense) - 1
 	d := h.dAct[last][:h.dense[last].Out*n]
 	scoreGrad(d, h.act[last], p, n, k, h.prob)
@@ -246,6 +252,31 @@ func (m *Net) Probs(z []float32) ([]float32, error) {
 	return out, nil
 }
 
+// ExplainFused is ExplainClass's head part for a fusion vector z (Dim values, finite):
+// every class probability into probs (Classes values) and, for class k (-1: the
+// predicted one), dp(k)/dz into dz (Dim values), from one pass of the head forward and
+// one back, allocating nothing. It returns the class explained and its probability. A
+// non-finite result is left for the caller to find (CheckHead names the layer). It
+// panics if k or a buffer's length is wrong.
+func (m *Net) ExplainFused(k int, z, probs, dz []float32) (class int, p float32) {
+	d, c := m.cfg.Dim(), m.cfg.Classes()
+	if k < -1 || k >= c || len(z) != d || len(probs) != c || len(dz) != d {
+		panic(fmt.Sprintf("fusion: ExplainFused: class %d of %d, z of %d, probs of %d, dz of %d values; want z and dz of %d, probs of %d",
+			k, c, len(z), len(probs), len(dz), d, c))
+	}
+	h := m.explain().h
+	s := h.scores(z, 1)
+	for j := range probs {
+		probs[j] = float32(classProb(s, j, h.prob))
+	}
+	if k < 0 {
+		k = PredictedClass(probs)
+	}
+	pk := [1]float32{probs[k]}
+	h.backward(z, 1, k, pk[:], dz)
+	return k, pk[0]
+}
+
 func (m *Net) checkHead(op string, z []float32, n int, p, g []float32) {
 	d := m.cfg.Dim()
 	if n < 0 || len(z) < n*d || len(p) < n || (g != nil && len(g) < n*d) {
@@ -287,12 +318,8 @@ func (m *Net) checkCase(images [][]float32, clinical []float32) error {
 		return fmt.Errorf("fusion: %d images given, the network reads %d", len(images), m.lay.images())
 	}
 	for k, img := range images {
-		im := m.cfg.Schema.Images[k]
-		if len(img) != m.lay.pixels[k] {
-			return fmt.Errorf("fusion: image %q has %d values, want %d x %dx%d = %d", im.Name, len(img), im.Channels, im.Size, im.Size, m.lay.pixels[k])
-		}
-		if i := nonFinite(img); i >= 0 {
-			return fmt.Errorf("fusion: image %q pixel %d is %v", im.Name, i, img[i])
+		if err := m.checkImage(k, img); err != nil {
+			return err
 		}
 	}
 	if len(clinical) != m.cfg.Clinical() {
@@ -300,6 +327,18 @@ func (m *Net) checkCase(images [][]float32, clinical []float32) error {
 	}
 	if i := nonFinite(clinical); i >= 0 {
 		return fmt.Errorf("fusion: tabular value %d is %v", i, clinical[i])
+	}
+	return nil
+}
+
+// checkImage reports what is wrong with an image of input k, naming the input.
+func (m *Net) checkImage(k int, img []float32) error {
+	im := m.cfg.Schema.Images[k]
+	if len(img) != m.lay.pixels[k] {
+		return fmt.Errorf("fusion: image %q has %d values, want %d x %dx%d = %d", im.Name, len(img), im.Channels, im.Size, im.Size, m.lay.pixels[k])
+	}
+	if i := nonFinite(img); i >= 0 {
+		return fmt.Errorf("fusion: image %q pixel %d is %v", im.Name, i, img[i])
 	}
 	return nil
 }
@@ -354,13 +393,7 @@ func (m *Net) ExplainClass(k int, images [][]float32, clinical []float32) (Expla
 		return Explanation{}, m.casesFault()
 	}
 	x := Explanation{Z: append([]float32(nil), z...), DZ: make([]float32, len(z)), Probs: make([]float32, m.cfg.Classes())}
-	e.h.probs(x.Z, x.Probs)
-	if k < 0 {
-		k = PredictedClass(x.Probs)
-	}
-	var p [1]float32
-	e.h.grad(x.Z, 1, k, p[:], x.DZ)
-	x.Class, x.P = k, p[0]
+	x.Class, x.P = m.ExplainFused(k, x.Z, x.Probs, x.DZ)
 	if nonFinite(x.Probs) >= 0 || nonFinite(x.DZ) >= 0 {
 		return Explanation{}, m.CheckHead(x.Z)
 	}

@@ -64,10 +64,14 @@ func FromFile(f *modelfile.File, maxBatch int) (*Net, error) {
 			return nil, err
 		}
 	}
-	m, err := newUninitialised(cfg, maxBatch)
-	if err != nil {
+	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if maxBatch < 1 {
+		return nil, fmt.Errorf("fusion: maximum batch %d, want at least 1", maxBatch)
+	}
+	// Every tensor is the file's (matchTensors): build without drawing initial weights.
+	m := newNet(cfg, maxBatch, buildStack(cfg, maxBatch, nil))
 	if err := matchTensors(cfg, m.s.refs, f.Tensors); err != nil {
 		return nil, err
 	}
@@ -203,19 +207,4 @@ func LoadBytes(b []byte) (*Net, modelfile.Meta, error) {
 	}
 	m, err := FromFile(f, 1)
 	return m, f.Meta, err
-}
-
-// newUninitialised is NewNet without drawing the weights (they stay zero; batch norm
-// scale 1, running variance 1): FromFile overwrites every one of them from the file,
-// and in the page drawing 281 k He-uniform weights first took a noticeable part of
-// opening a model (BENCHMARKS.md, "Navigation to the first explanation").
-func newUninitialised(cfg Config, maxBatch int) (*Net, error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
-	if maxBatch < 1 {
-		return nil, fmt.Errorf("fusion: maximum batch %d, want at least 1", maxBatch)
-	}
-	cfg = cfg.clone()
-	return newNet(cfg, maxBatch, buildStack(cfg, maxBatch, nil)), nil
 }

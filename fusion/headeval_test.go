@@ -3,6 +3,7 @@ package fusion
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -192,6 +193,48 @@ func TestProbsOneForward(t *testing.T) {
 	}
 	if math.Abs(sum-1) > 1e-6 {
 		t.Errorf("probabilities sum to %v", sum)
+	}
+}
+
+// TestExplainFused checks the one-pass head explanation against Probs and each class
+// head's Grad (the same numbers, bit for bit: the same kernels), with k = -1 explaining
+// the predicted class, and that it allocates nothing.
+func TestExplainFused(t *testing.T) {
+	for _, cfg := range []Config{DefaultConfig(), mustConfig(t, threeInputSchema())} {
+		m := mustNet(t, cfg, 1, 7)
+		z := randomHeadInput(1, cfg.Dim(), 8)
+		want, err := m.Probs(z)
+		if err != nil {
+			t.Fatal(err)
+		}
+		probs, dz := make([]float32, cfg.Classes()), make([]float32, cfg.Dim())
+		for k := -1; k < cfg.Classes(); k++ {
+			class, p := m.ExplainFused(k, z, probs, dz)
+			if k >= 0 && class != k || k < 0 && class != PredictedClass(want) {
+				t.Fatalf("class %d: explained class %d (probabilities %v)", k, class, want)
+			}
+			if !slices.Equal(probs, want) {
+				t.Errorf("class %d: probabilities %v, Probs %v", k, probs, want)
+			}
+			h, _ := m.ClassHead(class)
+			var hp [1]float32
+			g := make([]float32, cfg.Dim())
+			h.Grad(z, 1, hp[:], g)
+			if p != hp[0] || !slices.Equal(dz, g) {
+				t.Errorf("class %d: p %v dp/dz %v; the class head's Grad: %v %v", k, p, dz, hp[0], g)
+			}
+		}
+		if a := testing.AllocsPerRun(10, func() { m.ExplainFused(1, z, probs, dz) }); a != 0 {
+			t.Errorf("%v allocations per call", a)
+		}
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Error("a short dz did not panic")
+				}
+			}()
+			m.ExplainFused(0, z, probs, dz[1:])
+		}()
 	}
 }
 

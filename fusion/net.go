@@ -56,6 +56,8 @@ func encoderPrefix(cfg Config, e int) string {
 
 // buildStack makes a stack for cfg (already validated) with buffers for maxN cases,
 // drawing initial weights from rng in a fixed order: the encoders in order, then the head.
+// A nil rng draws nothing (the weights stay zero): for a stack whose weights a model file
+// or another stack (share) is about to replace.
 func buildStack(cfg Config, maxN int, rng *rand.Rand) *stack {
 	s := &stack{}
 	var layers []nn.Layer
@@ -263,7 +265,7 @@ func (m *Net) Clone(maxBatch int) *Net {
 	if maxBatch < 1 {
 		maxBatch = 1
 	}
-	s := buildStack(m.cfg, maxBatch, nn.NewRand(0))
+	s := buildStack(m.cfg, maxBatch, nil) // shares m's weights: nothing to draw
 	s.share(m.s)
 	c := newNet(m.cfg, maxBatch, s)
 	c.SetTraining(m.Training())

@@ -103,20 +103,61 @@ func (m *Net) EncodeInputChecked(k int, img []float32) ([]float32, error) {
 	if k < 0 || k >= m.lay.images() {
 		return nil, fmt.Errorf("fusion: image input %d, the network has %d", k, m.lay.images())
 	}
-	if len(img) != m.lay.pixels[k] {
-		return nil, fmt.Errorf("fusion: image has %d values, input %q wants %d", len(img), m.cfg.Schema.Images[k].Name, m.lay.pixels[k])
+	if img == nil { // EncodeInputsChecked would skip it
+		return nil, m.checkImage(k, img)
 	}
-	if i := nonFinite(img); i >= 0 {
-		return nil, fmt.Errorf("fusion: image pixel %d is %v", i, img[i])
+	imgs := make([][]float32, m.lay.images())
+	imgs[k] = img
+	f, err := m.EncodeInputsChecked(imgs)
+	if err != nil {
+		return nil, err
 	}
-	f := m.EncodeInput(k, img)
-	if nonFinite(f) < 0 {
-		return f, nil
+	return f[k], nil
+}
+
+// EncodeInputsChecked is EncodeInputChecked for several image inputs of one case at once:
+// imgs holds one entry per image input, nil for an input not to encode (its result is
+// nil). The images that share an encoder go through it as one batch (the paper's two
+// images through its one encoder), so its weights are read once for them. Errors name
+// the input.
+func (m *Net) EncodeInputsChecked(imgs [][]float32) ([][]float32, error) {
+	if len(imgs) != m.lay.images() {
+		return nil, fmt.Errorf("fusion: %d images given, the network reads %d", len(imgs), m.lay.images())
 	}
-	e, enc := m.explain(), m.lay.enc[k]
-	buf := e.imgs[enc][:len(img)]
-	copy(buf, img)
-	return nil, m.encoderFault(enc, buf, 1)
+	for k, img := range imgs {
+		if img == nil {
+			continue
+		}
+		if err := m.checkImage(k, img); err != nil {
+			return nil, err
+		}
+	}
+	e := m.explain()
+	out := make([][]float32, len(imgs))
+	for enc, u := range m.lay.users {
+		n, p, f := 0, m.cfg.Encoders[enc].Pixels(), m.cfg.Encoders[enc].Features()
+		for _, k := range u {
+			if imgs[k] != nil {
+				copy(e.imgs[enc][n*p:(n+1)*p], imgs[k])
+				n++
+			}
+		}
+		if n == 0 {
+			continue
+		}
+		feat := e.enc[enc].Forward(e.imgs[enc][:n*p], n)
+		if nonFinite(feat[:n*f]) >= 0 {
+			return nil, m.encoderFault(enc, e.imgs[enc][:n*p], n)
+		}
+		j := 0
+		for _, k := range u {
+			if imgs[k] != nil {
+				out[k] = append([]float32(nil), feat[j*f:(j+1)*f]...)
+				j++
+			}
+		}
+	}
+	return out, nil
 }
 
 // encoderFault traces encoder enc on n finite images to name the layer that overflowed.

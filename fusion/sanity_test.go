@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -158,6 +159,64 @@ func TestLoadBytesNamesOtherFormats(t *testing.T) {
 		_, _, err := LoadBytes([]byte(data))
 		if !errors.Is(err, modelfile.ErrNotModel) || !strings.Contains(err.Error(), "not a fusionlens model or safetensors file "+want) {
 			t.Errorf("LoadBytes(%q): %v, want %q", data, err, want)
+		}
+	}
+}
+
+// TestEncodeInputsChecked: encoding a case's images at once (one batch per shared
+// encoder) gives each image's EncodeInput features, skips nil entries, names the input
+// that is wrong, and blames the model for an encoder that overflows.
+func TestEncodeInputsChecked(t *testing.T) {
+	for _, cfg := range []Config{smallConfig(), threeInputConfig("separate")} {
+		m := mustNet(t, cfg, 1, 5)
+		randomizeBN(m, 6)
+		imgs := make([][]float32, len(cfg.Schema.Images))
+		for k := range imgs {
+			imgs[k] = make([]float32, cfg.Schema.Images[k].Pixels())
+			for i := range imgs[k] {
+				imgs[k][i] = float32((i*7+k*13)%17) / 16
+			}
+		}
+		got, err := m.EncodeInputsChecked(imgs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k := range imgs {
+			want := m.EncodeInput(k, imgs[k])
+			if !slices.Equal(got[k], want) {
+				t.Fatalf("%d inputs: image %d at once %v, alone %v", len(imgs), k, got[k], want)
+			}
+		}
+		part := slices.Clone(imgs)
+		part[0] = nil
+		got, err = m.EncodeInputsChecked(part)
+		if err != nil || got[0] != nil || !slices.Equal(got[1], m.EncodeInput(1, imgs[1])) {
+			t.Fatalf("with image 0 left out: %v, %v; want no features for it and image 1's", got, err)
+		}
+		bad := slices.Clone(imgs)
+		bad[1] = slices.Clone(imgs[1])
+		bad[1][3] = float32(math.Inf(1))
+		if _, err := m.EncodeInputsChecked(bad); err == nil || !strings.Contains(err.Error(), cfg.Schema.Images[1].Name) || !strings.Contains(err.Error(), "pixel 3") {
+			t.Errorf("an infinite pixel: %v, want an error naming the input and pixel", err)
+		}
+		bad[1] = imgs[1][1:]
+		if _, err := m.EncodeInputsChecked(bad); err == nil || !strings.Contains(err.Error(), cfg.Schema.Images[1].Name) {
+			t.Errorf("a short image: %v, want an error naming the input", err)
+		}
+		if _, err := m.EncodeInputChecked(1, nil); err == nil || !strings.Contains(err.Error(), cfg.Schema.Images[1].Name) {
+			t.Errorf("no image: %v, want an error naming the input", err)
+		}
+		if f, err := m.EncodeInputChecked(1, imgs[1]); err != nil || !slices.Equal(f, m.EncodeInput(1, imgs[1])) {
+			t.Errorf("EncodeInputChecked: %v, %v; want EncodeInput's features", f, err)
+		}
+		if _, err := m.EncodeInputsChecked(imgs[1:]); err == nil {
+			t.Error("one image too few: no error")
+		}
+		m.s.encs[0].first.Params()[0].W[0] = 3e38
+		m.s.encs[0].first.Params()[0].W[1] = 3e38
+		var ae *ActivationError
+		if _, err := m.EncodeInputsChecked(imgs); !errors.As(err, &ae) || !strings.Contains(ae.Layer, "encoder") {
+			t.Errorf("an overflowing encoder: %v, want an ActivationError naming it", err)
 		}
 	}
 }

@@ -110,6 +110,31 @@ func BenchmarkEncoderInfer1(b *testing.B) {
 	}
 }
 
+// BenchmarkEncoderInfer2 is both images of a case through the folded encoder, as two
+// batch-1 calls and as one batch of 2 (the paper's encoder is shared by both images);
+// us/case is per case, so per two images.
+func BenchmarkEncoderInfer2(b *testing.B) {
+	benchSettings(b)
+	for _, batch := range []bool{false, true} {
+		b.Run(map[bool]string{false: "two-calls", true: "batch2"}[batch], func(b *testing.B) {
+			enc := newEncoder(2, NewRand(1))
+			enc.SetTraining(false)
+			enc = FoldBatchNorm(enc)
+			x := randSlice(2*28*28, 2)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if batch {
+					enc.Forward(x, 2)
+				} else {
+					enc.Forward(x[:28*28], 1)
+					enc.Forward(x[28*28:], 1)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N), "us/case")
+		})
+	}
+}
+
 // BenchmarkEncoderSaliency1 is one case through the encoder in inference mode and back to
 // its input pixels (the gradient of the sum of the 10 outputs), without parameter
 // gradients: the encoder half of a pixel-saliency explanation (layer by layer, and

@@ -98,7 +98,9 @@ func convForward(out, in, w, b, scale []float32, relu bool, n, cin, h, wd, cout,
 					copy(pl.buf[c*hp*wp+(y+pad)*wp+pad:], img[(c*h+y)*wd:(c*h+y+1)*wd])
 				}
 			}
-			if split {
+			if cout == 1 && useConvRow {
+				convRow(cw.buf[:pw], w[:kk], pl.buf, offs.buf)
+			} else if split {
 				nr := kern.nr
 				parallelFor((pw+nr-1)/nr, func(_, s0, s1 int) {
 					j0, j1 := s0*nr, min(s1*nr, pw)
@@ -212,8 +214,8 @@ type Conv2D struct {
 }
 
 // NewConv2D returns a convolution from inC to outC channels on h x w inputs, kernel k x k,
-// padding pad, for batches of up to maxN, with He-uniform weights drawn from rng and zero
-// bias.
+// padding pad, for batches of up to maxN, with He-uniform weights drawn from rng (nil:
+// zero, for weights about to be overwritten) and zero bias.
 func NewConv2D(inC, outC, h, w, k, pad, maxN int, rng *rand.Rand) *Conv2D {
 	oh, ow := convDims("NewConv2D", maxN, inC, h, w, outC, k, pad)
 	if maxN <= 0 {

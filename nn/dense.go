@@ -24,11 +24,20 @@ func DenseForward(out, in, w, b []float32, n, nin, nout int) {
 	}
 	if n <= smallBatch {
 		// Matrix-vector products: packing the weights would cost more than using them.
+		// Four weight rows per pass, so x is loaded once for them.
+		var s [4]float32
 		for i := 0; i < n; i++ {
 			x, o := in[i*nin:(i+1)*nin], out[i*nout:(i+1)*nout]
-			for j := range o {
+			j := 0
+			for ; j+4 <= nout; j += 4 {
+				dot4(&s, x, w[j*nin:], nin)
+				copy(o[j:j+4], s[:])
+			}
+			for ; j < nout; j++ {
 				o[j] = dot(x, w[j*nin:(j+1)*nin])
-				if b != nil {
+			}
+			if b != nil {
+				for j := range o {
 					o[j] += b[j]
 				}
 			}
@@ -72,10 +81,17 @@ func DenseBackward(dIn, dW, dB, dOut, in, w []float32, n, nin, nout int) {
 				di = dIn[i*nin : (i+1)*nin]
 				clear(di)
 			}
-			for j, gj := range g {
-				if di != nil {
-					axpyScaled(gj, w[j*nin:(j+1)*nin], di)
+			if di != nil {
+				// Four weight rows per pass, so di is loaded and stored once for them.
+				j := 0
+				for ; j+4 <= nout; j += 4 {
+					axpy4(di, (*[4]float32)(g[j:j+4]), w[j*nin:], nin)
 				}
+				for ; j < nout; j++ {
+					axpyScaled(g[j], w[j*nin:(j+1)*nin], di)
+				}
+			}
+			for j, gj := range g {
 				if dW != nil {
 					axpyScaled(gj, x, dW[j*nin:(j+1)*nin])
 				}
@@ -118,7 +134,8 @@ type Dense struct {
 }
 
 // NewDense returns a fully connected layer from in to out features for batches of up to
-// maxN, with He-uniform weights drawn from rng and zero bias.
+// maxN, with He-uniform weights drawn from rng (nil: zero, for weights about to be
+// overwritten) and zero bias.
 func NewDense(in, out, maxN int, rng *rand.Rand) *Dense {
 	denseDims("NewDense", maxN, in, out)
 	if maxN <= 0 {

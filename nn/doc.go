@@ -32,7 +32,9 @@
 // runs in place. In the wasm SIMD build, 3x3 convolutions with enough channels (forward
 // and input gradient) run as Winograd F(2x2, 3x3) instead (winograd.go): 16 products of
 // transformed filters, packed once and kept until the weights change, with transformed
-// input tiles, on the same micro-kernel. Elementwise and batch-norm loops use AVX-512 where available. Batch-
+// input tiles, on the same micro-kernel; convolutions with one output channel run on
+// convRow (convrow.go), one row of the implicit GEMM, rather than a tile of mostly padding.
+// Elementwise and batch-norm loops use AVX-512 where available. Batch-
 // parallel ops split work over GOMAXPROCS goroutines; scratch buffers are pooled, so a
 // training step allocates next to nothing.
 //

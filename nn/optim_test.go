@@ -55,3 +55,34 @@ func TestAdamMatchesReference(t *testing.T) {
 		}
 	}
 }
+
+// TestNilRandDrawsNothing: layers built with a nil rng (weights about to be replaced)
+// have zero weights and leave the caller's slices untouched, and a seed still draws the
+// same weights as before.
+func TestNilRandDrawsNothing(t *testing.T) {
+	c := NewConv2D(2, 3, 5, 5, 3, 1, 1, nil)
+	d := NewDense(4, 6, 1, nil)
+	for _, p := range append(c.Params(), d.Params()...) {
+		for i, v := range p.W {
+			if v != 0 {
+				t.Fatalf("%s[%d] = %v with a nil rng, want 0", p.Name, i, v)
+			}
+		}
+	}
+	w := []float32{1, 2, 3}
+	InitHeUniform(w, 3, nil)
+	if w[0] != 1 || w[1] != 2 || w[2] != 3 {
+		t.Errorf("InitHeUniform with a nil rng changed w to %v", w)
+	}
+	a, b := NewDense(4, 6, 1, NewRand(3)), NewDense(4, 6, 1, NewRand(3))
+	nonzero := false
+	for i, v := range a.Weight.W {
+		nonzero = nonzero || v != 0
+		if v != b.Weight.W[i] {
+			t.Fatalf("weight %d: %v and %v from the same seed", i, v, b.Weight.W[i])
+		}
+	}
+	if !nonzero {
+		t.Error("a seeded layer has zero weights")
+	}
+}

@@ -56,10 +56,16 @@ func InitXavierUniform(w []float32, fanIn, fanOut int, rng *rand.Rand) {
 	initUniform(w, math.Sqrt(6/float64(fanIn+fanOut)), rng)
 }
 
-// InitUniform fills w from U(-a, a).
+// InitUniform fills w from U(-a, a). Like InitHeUniform and InitXavierUniform, it leaves
+// w as it is when rng is nil.
 func InitUniform(w []float32, a float64, rng *rand.Rand) { initUniform(w, a, rng) }
 
+// initUniform fills w from U(-a, a); a nil rng leaves w as it is, for weights that are
+// about to be overwritten (a model file's, or shared with another network).
 func initUniform(w []float32, a float64, rng *rand.Rand) {
+	if rng == nil {
+		return
+	}
 	for i := range w {
 		w[i] = float32((2*rng.Float64() - 1) * a)
 	}

@@ -24,6 +24,21 @@ func dotGo(a, b []float32) float32 {
 	return (s0 + s1) + (s2 + s3)
 }
 
+// dot4Go sets s[r] to the dot product of x with row r of w (rows ld apart), r = 0..3.
+func dot4Go(s *[4]float32, x, w []float32, ld int) {
+	for r := range s {
+		s[r] = dot(x, w[r*ld:])
+	}
+}
+
+// axpy4Go adds g[r] times row r of w (rows ld apart) to y, r = 0..3, one row after the
+// other.
+func axpy4Go(y []float32, g *[4]float32, w []float32, ld int) {
+	for r, a := range g {
+		axpyScaled(a, w[r*ld:r*ld+len(y)], y)
+	}
+}
+
 // axpyScaledGo is the portable y += alpha*x.
 func axpyScaledGo(alpha float32, x, y []float32) {
 	x = x[:len(y)]
@@ -123,4 +138,16 @@ func reluBackScaledGo(di, dy, out []float32, scale float32) {
 		}
 		di[i] = g
 	}
+}
+
+// sameBitsGo reports whether a and b (of equal length) hold the same bit patterns: equal
+// values, except that NaNs of the same bits match and 0 and -0 do not. The differences
+// are OR-ed together without an early exit, so the loop has no branch per element.
+func sameBitsGo(a, b []float32) bool {
+	b = b[:len(a)]
+	var d uint32
+	for i, x := range a {
+		d |= math.Float32bits(x) ^ math.Float32bits(b[i])
+	}
+	return d == 0
 }

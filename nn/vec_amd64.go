@@ -150,3 +150,10 @@ func reluBackScaled(di, dy, out []float32, scale float32) {
 	reluBack(di, dy, out)
 	affine(di, di, scale, 0)
 }
+
+// sameBits runs the portable loop: natively only the Winograd tests call it.
+func sameBits(a, b []float32) bool { return sameBitsGo(a, b) }
+
+// dot4 and axpy4 run the AVX-512 dot and axpy row by row.
+func dot4(s *[4]float32, x, w []float32, ld int)            { dot4Go(s, x, w, ld) }
+func axpy4(y []float32, g *[4]float32, w []float32, ld int) { axpy4Go(y, g, w, ld) }

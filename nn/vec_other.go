@@ -15,3 +15,6 @@ func relu(out, x []float32)                                      { reluGo(out, x
 func reluBack(di, dy, out []float32)                             { reluBackGo(di, dy, out) }
 func affineReLU(out, x []float32, scale, shift float32)          { affineReLUGo(out, x, scale, shift) }
 func reluBackScaled(di, dy, out []float32, scale float32)        { reluBackScaledGo(di, dy, out, scale) }
+func sameBits(a, b []float32) bool                               { return sameBitsGo(a, b) }
+func dot4(s *[4]float32, x, w []float32, ld int)                 { dot4Go(s, x, w, ld) }
+func axpy4(y []float32, g *[4]float32, w []float32, ld int)      { axpy4Go(y, g, w, ld) }

@@ -99,3 +99,69 @@ func sumOf(x []float32) float64 {
 	}
 	return s
 }
+
+// TestSameBits checks sameBits (Float32x4 in the wasm SIMD build) at every length around
+// its blocks: equal copies match; a change at any single position, 0 against -0, or
+// different NaNs do not; a NaN matches its own bits.
+func TestSameBits(t *testing.T) {
+	eachKernel(t, func(t *testing.T) {
+		for n := 0; n <= 40; n++ {
+			a := randSlice(n, uint64(n)+7)
+			b := append([]float32(nil), a...)
+			if !sameBits(a, b) {
+				t.Fatalf("n=%d: equal copies differ", n)
+			}
+			for i := range n {
+				c := append([]float32(nil), a...)
+				c[i] += 1
+				if sameBits(a, c) || sameBits(c, a) {
+					t.Fatalf("n=%d: a change at %d not seen", n, i)
+				}
+				c[i] = float32(math.NaN())
+				d := append([]float32(nil), c...)
+				if !sameBits(c, d) {
+					t.Fatalf("n=%d: a NaN at %d does not match its own bits", n, i)
+				}
+				d[i] = math.Float32frombits(math.Float32bits(c[i]) ^ 1) // another NaN
+				if sameBits(c, d) {
+					t.Fatalf("n=%d: different NaNs at %d match", n, i)
+				}
+				c[i], d[i] = 0, float32(math.Copysign(0, -1))
+				if sameBits(c, d) {
+					t.Fatalf("n=%d: 0 and -0 at %d match", n, i)
+				}
+			}
+		}
+	})
+}
+
+// TestDot4Axpy4 checks the four-row helpers the dense layers use at small batches
+// (Float32x4 in the wasm SIMD build) against dot and axpyScaled row by row, bit for bit,
+// at lengths around their blocks and with rows further apart than their length.
+func TestDot4Axpy4(t *testing.T) {
+	eachKernel(t, func(t *testing.T) {
+		for n := 0; n <= 40; n++ {
+			ld := n + 3
+			x, w := randSlice(n, uint64(n)+11), randSlice(4*ld, uint64(n)+12)
+			var s [4]float32
+			dot4(&s, x, w, ld)
+			for r := range 4 {
+				if want := dot(x, w[r*ld:r*ld+n]); s[r] != want {
+					t.Fatalf("n=%d: dot4 row %d = %v, dot %v", n, r, s[r], want)
+				}
+			}
+			g := [4]float32{0.5, -1.25, 2, 0.75}
+			y, want := randSlice(n, uint64(n)+13), make([]float32, n)
+			copy(want, y)
+			for r, a := range g {
+				axpyScaled(a, w[r*ld:r*ld+n], want)
+			}
+			axpy4(y, &g, w, ld)
+			for i := range y {
+				if y[i] != want[i] {
+					t.Fatalf("n=%d: axpy4 [%d] = %v, row by row %v", n, i, y[i], want[i])
+				}
+			}
+		}
+	})
+}

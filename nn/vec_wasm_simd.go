@@ -24,6 +24,63 @@ func dot(a, b []float32) float32 {
 	return hsum(s0.Add(s1)) + dotGo(a[m:], b[m:])
 }
 
+// dot4 sets s[r] to the dot product of x with row r of w (rows ld apart), r = 0..3: x
+// is loaded once for the four rows. Each row's sum is formed as dot forms it, so the
+// results are dot's, bit for bit.
+func dot4(s *[4]float32, x, w []float32, ld int) {
+	n := len(x)
+	m := n &^ 7
+	if m == 0 || !simdOn() {
+		dot4Go(s, x, w, ld)
+		return
+	}
+	w0, w1, w2, w3 := w[:n:n], w[ld:ld+n:ld+n], w[2*ld:2*ld+n:2*ld+n], w[3*ld:3*ld+n:3*ld+n]
+	var a0, b0, a1, b1, a2, b2, a3, b3 archsimd.Float32x4
+	for i := 0; i < m; i += 8 {
+		xs := x[i : i+8 : i+8]
+		x0, x1 := load4(xs[0:4]), load4(xs[4:8])
+		r := w0[i : i+8 : i+8]
+		a0, b0 = a0.Add(x0.Mul(load4(r[0:4]))), b0.Add(x1.Mul(load4(r[4:8])))
+		r = w1[i : i+8 : i+8]
+		a1, b1 = a1.Add(x0.Mul(load4(r[0:4]))), b1.Add(x1.Mul(load4(r[4:8])))
+		r = w2[i : i+8 : i+8]
+		a2, b2 = a2.Add(x0.Mul(load4(r[0:4]))), b2.Add(x1.Mul(load4(r[4:8])))
+		r = w3[i : i+8 : i+8]
+		a3, b3 = a3.Add(x0.Mul(load4(r[0:4]))), b3.Add(x1.Mul(load4(r[4:8])))
+	}
+	s[0] = hsum(a0.Add(b0)) + dotGo(x[m:], w0[m:])
+	s[1] = hsum(a1.Add(b1)) + dotGo(x[m:], w1[m:])
+	s[2] = hsum(a2.Add(b2)) + dotGo(x[m:], w2[m:])
+	s[3] = hsum(a3.Add(b3)) + dotGo(x[m:], w3[m:])
+}
+
+// axpy4 adds g[r] times row r of w (rows ld apart) to y, r = 0..3, loading and storing
+// y once for the four rows. The additions run in axpy4Go's order, so the results are
+// its, bit for bit.
+func axpy4(y []float32, g *[4]float32, w []float32, ld int) {
+	n := len(y)
+	m := n &^ 3
+	if !simdOn() {
+		m = 0
+	}
+	w0, w1, w2, w3 := w[:n:n], w[ld:ld+n:ld+n], w[2*ld:2*ld+n:2*ld+n], w[3*ld:3*ld+n:3*ld+n]
+	g0, g1 := archsimd.BroadcastFloat32x4(g[0]), archsimd.BroadcastFloat32x4(g[1])
+	g2, g3 := archsimd.BroadcastFloat32x4(g[2]), archsimd.BroadcastFloat32x4(g[3])
+	for i := 0; i < m; i += 4 {
+		p := (*[4]float32)(y[i : i+4 : i+4])
+		v := archsimd.LoadFloat32x4Array(p)
+		v = v.Add(g0.Mul(load4(w0[i : i+4 : i+4])))
+		v = v.Add(g1.Mul(load4(w1[i : i+4 : i+4])))
+		v = v.Add(g2.Mul(load4(w2[i : i+4 : i+4])))
+		v = v.Add(g3.Mul(load4(w3[i : i+4 : i+4])))
+		v.StoreArray(p)
+	}
+	axpyScaledGo(g[0], w0[m:], y[m:])
+	axpyScaledGo(g[1], w1[m:], y[m:])
+	axpyScaledGo(g[2], w2[m:], y[m:])
+	axpyScaledGo(g[3], w3[m:], y[m:])
+}
+
 func axpyScaled(alpha float32, x, y []float32) {
 	x = x[:len(y)]
 	m := len(y) &^ 7
@@ -128,6 +185,26 @@ func reluBackScaled(di, dy, out []float32, scale float32) {
 		load4(ys[4:8]).Mul(vs).Masked(load4(os[4:8]).Greater(zero)).StoreArray((*[4]float32)(ds[4:8]))
 	}
 	reluBackScaledGo(di[m:], dy[m:], out[m:], scale)
+}
+
+// sameBits reports whether a and b hold the same bit patterns (see sameBitsGo), eight
+// values per step.
+func sameBits(a, b []float32) bool {
+	b = b[:len(a)]
+	m := len(a) &^ 7
+	if !simdOn() {
+		m = 0
+	}
+	var d archsimd.Uint32x4
+	for i := 0; i < m; i += 8 {
+		x, y := a[i:i+8:i+8], b[i:i+8:i+8]
+		d = d.Or(load4(x[0:4]).ToBits().Xor(load4(y[0:4]).ToBits()))
+		d = d.Or(load4(x[4:8]).ToBits().Xor(load4(y[4:8]).ToBits()))
+	}
+	if d.GetElem(0)|d.GetElem(1)|d.GetElem(2)|d.GetElem(3) != 0 {
+		return false
+	}
+	return sameBitsGo(a[m:], b[m:])
 }
 
 func sumSq(x []float32, shift float32) (float32, float32)        { return sumSqGo(x, shift) }

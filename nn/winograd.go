@@ -1,7 +1,5 @@
 package nn
 
-import "slices"
-
 // Winograd F(2x2, 3x3) convolution: each 2x2 block of outputs of a 3x3 convolution from
 // its 4x4 input tile with 16 multiplications per channel pair instead of 36,
 //
@@ -47,7 +45,8 @@ func winograd(cin, cout, k int) bool {
 // winoWeights caches a convolution's filters transformed (G g Gt) and packed into the
 // micro-kernel's A layout: per transform position e (16), the outC x inC matrix of the
 // transformed filters packed by packA. It is rebuilt when the weights differ from the copy
-// it was made from, or the kernel's mr changes, so it always matches the weights.
+// it was made from (compared bit for bit: a pass over the weights, cheaper than the
+// transform), or the kernel's mr changes, so it always matches the weights.
 type winoWeights struct {
 	src  []float32 // the weights u was made from
 	flip bool
@@ -59,7 +58,7 @@ type winoWeights struct {
 // (outC x inC x 3 x 3), or, with flip, of its input-gradient convolution (outC channels in,
 // inC out, each filter turned by 180 degrees).
 func (c *winoWeights) get(w []float32, inC, outC int, flip bool, mr int) []float32 {
-	if c.u != nil && c.flip == flip && c.mr == mr && slices.Equal(c.src, w) {
+	if c.u != nil && c.flip == flip && c.mr == mr && len(c.src) == len(w) && sameBits(c.src, w) {
 		return c.u
 	}
 	ci, co := inC, outC // the channels of the convolution the filters are for
@@ -140,18 +139,21 @@ func winoForward(out, in, u, b, scale []float32, relu bool, n, cin, h, wd, cout,
 	pl := getScratch(2 * hp * ln)
 	defer putScratch(pl)
 	even, odd := pl.buf[:hp*ln], pl.buf[hp*ln:]
+	clear(pl.buf) // the borders stay zero; every image's channels overwrite the interior
 	for i := 0; i < n; i++ {
 		for c := 0; c < cin; c++ {
-			clear(pl.buf)
 			src := in[(i*cin+c)*h*wd : (i*cin+c+1)*h*wd]
+			// Column x of the image is column x+pad of the padded plane: the even ones
+			// start at x = pad&1, the odd ones at the other parity.
+			x0 := pad & 1
 			for y := 0; y < h; y++ {
 				ev, od := even[(y+pad)*ln:(y+pad+1)*ln], odd[(y+pad)*ln:(y+pad+1)*ln]
-				for x, val := range src[y*wd : (y+1)*wd] {
-					if xp := x + pad; xp&1 == 0 {
-						ev[xp>>1] = val
-					} else {
-						od[xp>>1] = val
-					}
+				row := src[y*wd : (y+1)*wd]
+				for x := x0; x < wd; x += 2 {
+					ev[(x+pad)>>1] = row[x]
+				}
+				for x := 1 - x0; x < wd; x += 2 {
+					od[(x+pad)>>1] = row[x]
 				}
 			}
 			for ty := 0; ty < th; ty++ {

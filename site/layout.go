@@ -253,19 +253,33 @@ func (s *State) pixels() [][]float32 {
 // encodeSlot runs the engine's encoder on slot k's image.
 func (s *State) encodeSlot(k int) ([]float32, error) {
 	sl := s.Slots[k]
+	var z []float32
+	var err error
 	if s.family != nil {
-		z, err := s.family.EncodeImage(k, sl.Pixels)
-		if err == nil && s.General {
-			// The schema does not say how many features an image's encoder gives.
-			s.Mods[k].Width = len(z)
-		}
-		return z, err
+		z, err = s.family.EncodeImage(k, sl.Pixels)
+	} else {
+		z, err = s.Engine.Encode(sl.Pixels)
 	}
-	z, err := s.Engine.Encode(sl.Pixels)
-	if err == nil && len(z) != modality.Width {
-		return nil, errors.New("the encoder gave " + strconv.Itoa(len(z)) + " features, want " + strconv.Itoa(modality.Width))
+	if err == nil {
+		err = s.takeEncoding(k, z)
 	}
-	return z, err
+	if err != nil {
+		return nil, err
+	}
+	return z, nil
+}
+
+// takeEncoding checks the features the engine gave for slot k's image: the paper's
+// layout has ten per image; a general family's schema does not say how many, so its
+// modality takes their count.
+func (s *State) takeEncoding(k int, z []float32) error {
+	if s.family == nil && len(z) != modality.Width {
+		return errors.New("the encoder gave " + strconv.Itoa(len(z)) + " features, want " + strconv.Itoa(modality.Width))
+	}
+	if s.family != nil && s.General {
+		s.Mods[k].Width = len(z)
+	}
+	return nil
 }
 
 // explainNow explains the current inputs (features cached).

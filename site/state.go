@@ -445,6 +445,9 @@ func (s *State) recompute() {
 		return
 	}
 	err := safely("explaining the case", func() error {
+		if err := s.encodeNew(); err != nil {
+			return err
+		}
 		for k, sl := range s.Slots {
 			if sl.enc != nil {
 				continue
@@ -548,6 +551,42 @@ func (s *State) finish() {
 			s.Timings.Explained = s.now()
 			s.details()
 		}})
+}
+
+// encodeNew encodes at once the slots' new images when there are several and the engine
+// is a BatchEncoder (a case's images through their shared encoder as one batch, as when
+// the example case loads); recompute encodes any other new image on its own.
+func (s *State) encodeNew() error {
+	be, ok := s.Engine.(engine.BatchEncoder)
+	imgs, n := make([][]float32, len(s.Slots)), 0
+	for k, sl := range s.Slots {
+		if sl.enc == nil {
+			imgs[k] = sl.Pixels
+			n++
+		}
+	}
+	if !ok || n < 2 {
+		return nil
+	}
+	t0 := s.now()
+	zs, err := be.EncodeImages(imgs)
+	s.Timings.EncodeMS = (s.now() - t0) / float64(n)
+	if err != nil {
+		return err
+	}
+	for k, sl := range s.Slots {
+		if imgs[k] == nil {
+			continue
+		}
+		if k >= len(zs) {
+			return errors.New("the engine encoded " + strconv.Itoa(len(zs)) + " images, want " + strconv.Itoa(len(s.Slots)))
+		}
+		if err := s.takeEncoding(k, zs[k]); err != nil {
+			return errors.New(sl.Title + ": " + err.Error())
+		}
+		sl.enc = zs[k]
+	}
+	return nil
 }
 
 // startSaliency computes pixel saliency for both images off the event handler and

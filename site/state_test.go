@@ -309,3 +309,62 @@ func TestLoadExample(t *testing.T) {
 		t.Errorf("no result after the example with a model: %s %s", s.ResultErr, s.Waiting())
 	}
 }
+
+// batchEngine is testEngine with EncodeImages: it counts the batches and the images in
+// them, and encodes each as Encode does.
+type batchEngine struct {
+	testEngine
+	batches, batched int
+}
+
+func (e *batchEngine) EncodeImages(imgs [][]float32) ([][]float32, error) {
+	e.batches++
+	out := make([][]float32, len(imgs))
+	for k, img := range imgs {
+		if img == nil {
+			continue
+		}
+		e.batched++
+		z, err := e.testEngine.Encode(img)
+		e.encodes-- // count the page's own Encode calls only
+		if err != nil {
+			return nil, err
+		}
+		out[k] = z
+	}
+	return out, nil
+}
+
+// TestStateEncodesACaseAtOnce: with an engine.BatchEncoder, a case whose two images are
+// both new (the example case) is encoded in one call, with the result of two Encode calls;
+// one new image is encoded on its own.
+func TestStateEncodesACaseAtOnce(t *testing.T) {
+	var results [2]float64
+	for i, eng := range []engine.Engine{&testEngine{}, &batchEngine{}} {
+		s := NewState(nil)
+		s.SetEngine(eng, "t", "")
+		s.LoadExample()
+		if s.Result == nil {
+			t.Fatalf("%T: no result after the example: %s %s", eng, s.ResultErr, s.Waiting())
+		}
+		results[i] = s.Result.P
+		if be, ok := eng.(*batchEngine); ok {
+			if be.batches != 1 || be.batched != 2 || be.encodes != 0 {
+				t.Fatalf("example case: %d batches of %d images and %d Encode calls, want one batch of 2 and none", be.batches, be.batched, be.encodes)
+			}
+			if err := s.SetImagePixels(modality.CTAxial, "a2", "test", grey(0.1)); err != nil {
+				t.Fatal(err)
+			}
+			s.SetClinical(s.Clinical[0].Name, s.Clinical[0].Text) // recomputes
+			if s.Result == nil {
+				t.Fatalf("no result after a new image: %s %s", s.ResultErr, s.Waiting())
+			}
+			if be.batches != 1 || be.encodes != 1 {
+				t.Errorf("one new image: %d batches and %d Encode calls, want still 1 batch and 1 call", be.batches, be.encodes)
+			}
+		}
+	}
+	if results[0] != results[1] {
+		t.Errorf("P = %v encoding one by one, %v at once", results[0], results[1])
+	}
+}
