@@ -243,6 +243,9 @@ func BootstrapGlobal(f GlobalFunc, h Head, mods []Modality, c Cohort, o Options,
 		if c.Reference != nil {
 			rc.Reference = gather(Cohort{Z: c.Reference, N: c.N}, rows, dim)
 		}
+		if c.Measured != nil {
+			rc.Measured = gather(Cohort{Z: c.Measured, N: c.N}, rows, dim)
+		}
 		ro := o
 		ro.Seed = resampleSeed(o.Seed, b)
 		imp, err := f(h, mods, rc, ro)
@@ -301,6 +304,9 @@ func LocalInterval(f LocalFunc, h Head, mods []Modality, x []float32, bg Cohort,
 			rb = Cohort{Z: gather(bg, rows, dim), N: bg.N}
 			if bg.Reference != nil {
 				rb.Reference = gather(Cohort{Z: bg.Reference, N: bg.N}, rows, dim)
+			}
+			if bg.Measured != nil {
+				rb.Measured = gather(Cohort{Z: bg.Measured, N: bg.N}, rows, dim)
 			}
 		}
 		ro := o

@@ -102,6 +102,11 @@ type Cohort struct {
 	// in (for the validation platform: the autoencoder's whitened latents of each image
 	// and the clinical values themselves). Only ReferenceGradient uses it.
 	Reference []float32
+	// Measured is nil, or N rows of dim reference features laid out like Reference that
+	// a user can compute without the truth's basis: for each image, measurements of the
+	// image itself (package radiomics), and the clinical values. Only MeasuredGradient
+	// uses it.
+	Measured []float32
 }
 
 // Row returns the i-th fusion vector (a sub-slice of Z, not a copy).
@@ -124,6 +129,14 @@ func (c Cohort) check(dim int) error {
 		}
 		if i := nonFinite(c.Reference); i >= 0 {
 			return fmt.Errorf("importance: cohort case %d reference feature %d is %v", i/dim, i%dim, c.Reference[i])
+		}
+	}
+	if c.Measured != nil {
+		if len(c.Measured) != c.N*dim {
+			return fmt.Errorf("importance: cohort Measured has %d values, want N*dim = %d*%d = %d", len(c.Measured), c.N, dim, c.N*dim)
+		}
+		if i := nonFinite(c.Measured); i >= 0 {
+			return fmt.Errorf("importance: cohort case %d measured feature %d is %v", i/dim, i%dim, c.Measured[i])
 		}
 	}
 	if c.Labels != nil {

@@ -419,7 +419,7 @@ func TestRegistry(t *testing.T) {
 	if _, err := MethodByName("nope"); err == nil {
 		t.Error("MethodByName of an unknown name: no error")
 	}
-	if !seen["gradient"] || !seen["mean4"] || !seen["gradient_logit_sd"] || !seen["reference_gradient"] {
+	if !seen["gradient"] || !seen["mean4"] || !seen["gradient_logit_sd"] || !seen["reference_gradient"] || !seen["measured_gradient"] {
 		t.Error("AllMethods misses the paper's, the added or the reference methods")
 	}
 	if AllMethods()[0].Name != "gradient" {

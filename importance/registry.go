@@ -87,13 +87,16 @@ func Added() []Method {
 }
 
 // ReferenceMethods lists the methods that also need reference features for every case
-// (Cohort.Reference): features a person can name, such as each image's autoencoder
-// latents and the clinical values.
+// (Cohort.Reference, or Cohort.Measured): features a person can name, such as each
+// image's autoencoder latents or measurements, and the clinical values.
 func ReferenceMethods() []Method {
 	return []Method{
 		{Name: "reference_gradient", Label: "Reference gradient",
 			Description: "The paper's gradient moved by the chain rule into reference features a person can name (each image's autoencoder features, the clinical values), through a quadratic map from those features to the fusion features fitted on the cohort.",
 			Global:      ReferenceGradient},
+		{Name: "measured_gradient", Label: "Measured gradient",
+			Description: "The reference gradient counted in features a user can compute without the truth's basis: named measurements of each image (intensity, area and place of the bright region, spread, texture), each per standard deviation over the cohort, and the clinical values (Cohort.Measured).",
+			Global:      MeasuredGradient},
 	}
 }
 

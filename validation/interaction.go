@@ -162,7 +162,7 @@ func writeInteractionMarkdown(b *strings.Builder, sc *ScenarioResult) {
 		in.Cases, in.Background, interactionVerdict(in))
 	b.WriteString("| pair | truth | estimate | mean signed index |\n|---|---:|---:|---:|\n")
 	for _, p := range in.Pairs {
-		fmt.Fprintf(b, "| %s | %.3f | %.3f | %+.4f |\n", p, in.Truth[p], in.Estimate[p], in.Signed[p])
+		fmt.Fprintf(b, "| %s | %.3f | %.3f | %+.4f |\n", strings.ReplaceAll(p, "|", `\|`), in.Truth[p], in.Estimate[p], in.Signed[p])
 	}
 }
 

@@ -144,6 +144,9 @@ func TestRunReportsModalityInteractions(t *testing.T) {
 	if err := r.WriteMarkdown(&md); err != nil {
 		t.Fatal(err)
 	}
+	if !strings.Contains(md.String(), `| ct_axial\|clinical_a | 0.500 |`) {
+		t.Errorf("the Markdown table does not escape the pair's bar, which would split its cell:\n%s", md.String())
+	}
 	for _, want := range []string{"modality interactions", "ct_axial|clinical_a", "RMSE", "strongest pair"} {
 		if !strings.Contains(strings.ToLower(text.String()), strings.ToLower(want)) || !strings.Contains(strings.ToLower(md.String()), strings.ToLower(want)) {
 			t.Errorf("tables lack %q:\n%s\n%s", want, text.String(), md.String())

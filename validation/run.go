@@ -17,6 +17,7 @@ import (
 	"github.com/fusionlens/fusionlens/importance"
 	"github.com/fusionlens/fusionlens/latent"
 	"github.com/fusionlens/fusionlens/modelfile"
+	"github.com/fusionlens/fusionlens/radiomics"
 )
 
 // Scenario is one decision function to validate on, with where it came from.
@@ -89,7 +90,7 @@ type Options struct {
 	Progress func(Progress)
 	// Seeds is how many times each scenario runs, run k with seed Seed + k (0: once; at
 	// most MaxSeeds); see seeds.go for what changes between runs and how they are
-	// summarised. Runs after the first skip the sanity checks and the interactions.
+	// summarised. Runs after the first skip the sanity checks.
 	Seeds int
 
 	// extraRun marks a run after a scenario's first.
@@ -382,7 +383,11 @@ func runScenario(ctx context.Context, s Scenario, ae *latent.Model, methods []im
 		return nil, err
 	}
 	res.FusionSD = importance.ColumnSD(z, testC.N, head.Dim())
-	coh := importance.Cohort{Z: z, N: testC.N, Labels: testC.Labels, Reference: referenceFeatures(testC)}
+	measured, err := measuredFeatures(testC)
+	if err != nil {
+		return nil, err
+	}
+	coh := importance.Cohort{Z: z, N: testC.N, Labels: testC.Labels, Reference: referenceFeatures(testC), Measured: measured}
 
 	progress("methods", "", wc+wt)
 	done := 0
@@ -397,9 +402,7 @@ func runScenario(ctx context.Context, s Scenario, ae *latent.Model, methods []im
 	if err != nil {
 		return nil, err
 	}
-	if !o.extraRun {
-		res.Interactions = modalityInteractions(head, coh, sc, testC.X, o.methodOptions())
-	}
+	res.Interactions = modalityInteractions(head, coh, sc, testC.X, o.methodOptions())
 	res.Seconds = time.Since(t0).Seconds()
 	return res, nil
 }
@@ -459,6 +462,35 @@ func referenceFeatures(c *cohort.Cohort) []float32 {
 		out[i] = float32(v)
 	}
 	return out
+}
+
+// measuredFeatures returns the reference features a user could have for the cohort's
+// cases (fusion-vector order): each image's radiomics measurements, computed from the
+// image alone, then the clinical values. Nothing of the autoencoder enters.
+func measuredFeatures(c *cohort.Cohort) ([]float32, error) {
+	const side = 28
+	k := radiomics.NumFeatures
+	clin := len(c.Clinical) / max(c.N, 1)
+	dim := 2*k + clin
+	if len(c.X) != c.N*dim {
+		return nil, fmt.Errorf("validation: %d radiomics measurements per image and %d clinical values make %d features, the cohort has %d per case", k, clin, dim, len(c.X)/max(c.N, 1))
+	}
+	out := make([]float32, c.N*dim)
+	for v, imgs := range [][]float32{c.Axial, c.Coronal} {
+		m, err := radiomics.MeasureAll(imgs, c.N, side, side)
+		if err != nil {
+			return nil, fmt.Errorf("validation: measuring the %s images: %w", groundtruth.Modalities[v], err)
+		}
+		for i := 0; i < c.N; i++ {
+			for a := 0; a < k; a++ {
+				out[i*dim+v*k+a] = float32(m[i*k+a])
+			}
+		}
+	}
+	for i := 0; i < c.N; i++ {
+		copy(out[i*dim+2*k:(i+1)*dim], c.Clinical[i*clin:(i+1)*clin])
+	}
+	return out, nil
 }
 
 // sameHead checks that the copied head predicts what the network predicted.

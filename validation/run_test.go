@@ -12,12 +12,14 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/fusionlens/fusionlens/cohort"
 	"github.com/fusionlens/fusionlens/fusion"
 	"github.com/fusionlens/fusionlens/groundtruth"
 	"github.com/fusionlens/fusionlens/importance"
 	"github.com/fusionlens/fusionlens/internal/fixture"
 	"github.com/fusionlens/fusionlens/latent"
 	"github.com/fusionlens/fusionlens/modelfile"
+	"github.com/fusionlens/fusionlens/radiomics"
 )
 
 // tinyAutoencoder trains a small autoencoder once for the package's tests.
@@ -334,5 +336,49 @@ func TestNetworkRandomisationCanFail(t *testing.T) {
 	g := runMethod(grad, headOf(5), heads, nets, mods, c, truth, nil, importance.Options{Seed: 1})
 	if g.Error != "" || g.NetworkRandomisation == nil || len(g.NetworkRandomisation.Similarity) != 1 {
 		t.Fatalf("gradient: %+v", g)
+	}
+}
+
+// TestMeasuredFeatures checks the layout of the measured reference features: each
+// image's radiomics measurements, then the clinical values, per case; and that a
+// mismatched cohort is refused.
+func TestMeasuredFeatures(t *testing.T) {
+	const n = 3
+	c := &cohort.Cohort{N: n, Axial: make([]float32, n*784), Coronal: make([]float32, n*784), Clinical: make([]float32, n*20), X: make([]float64, n*40)}
+	for i := range c.Axial {
+		c.Axial[i] = float32(i%97) / 97
+		c.Coronal[i] = float32(i%13) / 13
+	}
+	for i := range c.Clinical {
+		c.Clinical[i] = float32(i) - 30
+	}
+	m, err := measuredFeatures(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m) != n*40 {
+		t.Fatalf("%d measured values, want %d", len(m), n*40)
+	}
+	for i := 0; i < n; i++ {
+		for v, imgs := range [][]float32{c.Axial, c.Coronal} {
+			want, err := radiomics.Measure(imgs[i*784:(i+1)*784], 28, 28)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for a, w := range want {
+				if got := m[i*40+v*10+a]; got != float32(w) {
+					t.Errorf("case %d image %d measurement %s = %v, want %v", i, v, radiomics.Names[a], got, w)
+				}
+			}
+		}
+		for j := 0; j < 20; j++ {
+			if got, want := m[i*40+20+j], c.Clinical[i*20+j]; got != want {
+				t.Errorf("case %d clinical %d = %v, want %v", i, j, got, want)
+			}
+		}
+	}
+	c.X = c.X[:n*39]
+	if _, err := measuredFeatures(c); err == nil || !strings.Contains(err.Error(), "make 40 features, the cohort has 39") {
+		t.Errorf("mismatched cohort: err = %v", err)
 	}
 }

@@ -16,9 +16,9 @@ import (
 // that draw nothing (the gradients) have none.
 //
 // The first run of each scenario is reported in full (ScenarioResult: modality
-// importances, sanity checks, interactions); every run's test accuracy and each method's
-// modality importance, RMSE and RBO are in ScenarioResult.Seeds, summarised as mean and
-// sample SD in ScenarioResult.Spread. The Summary's means are over every run, its SDs
+// importances, sanity checks, interactions); every run's test accuracy, each method's
+// modality importance, RMSE and RBO, and the modality interactions against their truth
+// are in ScenarioResult.Seeds, summarised as mean and sample SD in ScenarioResult.Spread. The Summary's means are over every run, its SDs
 // the seed-to-seed SDs of the per-seed means over the scenarios; the sanity-check counts
 // are the first run's. Report.Comparisons says, per pair of methods, whether the
 // difference of their mean RMSE exceeds its seed-to-seed spread (see Comparison).
@@ -56,6 +56,33 @@ type SeedRun struct {
 	Seed     uint64       `json:"seed"`
 	Accuracy float64      `json:"test_accuracy"`
 	Methods  []SeedMethod `json:"methods"`
+	// Interactions is the run's modality interactions against the truth (nil when they
+	// were not computed or failed).
+	Interactions *SeedInteraction `json:"modality_interactions,omitempty"`
+}
+
+// SeedInteraction is one run's estimated modality interactions against the truth
+// (see InteractionResult for the fields).
+type SeedInteraction struct {
+	Estimate          map[string]float64 `json:"estimate"`
+	RMSE              *float64           `json:"rmse"`
+	EstimateStrongest string             `json:"estimate_strongest"`
+	StrongestFound    *bool              `json:"strongest_found"`
+	Strength          *float64           `json:"estimate_strength"`
+}
+
+// InteractionSpread is a scenario's modality interactions over its runs: the mean and
+// SD of each pair's estimated share, of the RMSE over pairs (where the truth has an
+// interaction) and of the strength, and in how many runs the strongest true pair was
+// the strongest estimated one.
+type InteractionSpread struct {
+	Runs     int             `json:"runs"`
+	Estimate map[string]Stat `json:"estimate"`
+	RMSE     *Stat           `json:"rmse,omitempty"`
+	Strength Stat            `json:"estimate_strength"`
+	// StrongestFound counts the runs that found the strongest pair (nil when the truth
+	// has no interaction).
+	StrongestFound *int `json:"strongest_found,omitempty"`
 }
 
 // SeedMethod is one method in one run.
@@ -74,6 +101,8 @@ type Spread struct {
 	Over     string         `json:"over"`
 	Accuracy Stat           `json:"test_accuracy"`
 	Methods  []MethodSpread `json:"methods"`
+	// Interactions is nil when no run has them.
+	Interactions *InteractionSpread `json:"modality_interactions,omitempty"`
 }
 
 // MethodSpread is one method's RMSE and RBO over a scenario's runs (the runs where it
@@ -96,7 +125,88 @@ func seedRun(res *ScenarioResult, seed uint64) SeedRun {
 	for _, m := range res.Methods {
 		run.Methods = append(run.Methods, SeedMethod{Method: m.Method, Modalities: m.Modalities, RMSE: m.RMSE, RBO: m.RBO, Error: m.Error})
 	}
+	if in := res.Interactions; in != nil && in.Error == "" {
+		run.Interactions = &SeedInteraction{Estimate: in.Estimate, RMSE: in.RMSE, EstimateStrongest: in.EstimateStrongest,
+			StrongestFound: in.StrongestFound, Strength: in.Strength}
+	}
 	return run
+}
+
+// interactionSpread summarises the runs' interactions; nil when none has them.
+func interactionSpread(runs []SeedRun) *InteractionSpread {
+	var rmse, strength []float64
+	est := map[string][]float64{}
+	found, withTruth := 0, false
+	s := &InteractionSpread{}
+	for _, r := range runs {
+		in := r.Interactions
+		if in == nil {
+			continue
+		}
+		s.Runs++
+		for p, v := range in.Estimate {
+			est[p] = append(est[p], v)
+		}
+		if in.RMSE != nil {
+			rmse = append(rmse, *in.RMSE)
+		}
+		if in.Strength != nil {
+			strength = append(strength, *in.Strength)
+		}
+		if in.StrongestFound != nil {
+			withTruth = true
+			if *in.StrongestFound {
+				found++
+			}
+		}
+	}
+	if s.Runs == 0 {
+		return nil
+	}
+	s.Estimate = map[string]Stat{}
+	for p, v := range est {
+		s.Estimate[p] = newStat(v)
+	}
+	if len(rmse) > 0 {
+		st := newStat(rmse)
+		s.RMSE = &st
+	}
+	s.Strength = newStat(strength)
+	if withTruth {
+		s.StrongestFound = &found
+	}
+	return s
+}
+
+// interactionSpreadLine says in one line how the interactions varied over the runs.
+func interactionSpreadLine(sc *ScenarioResult) string {
+	s := sc.Spread.Interactions
+	if s == nil {
+		return ""
+	}
+	line := fmt.Sprintf("modality interactions over %d runs: estimated strength %s", s.Runs, pm(s.Strength))
+	if s.RMSE != nil {
+		line += fmt.Sprintf(", RMSE over pairs %s", pm(*s.RMSE))
+	}
+	if s.StrongestFound != nil {
+		var strongest []string
+		if sc.Interactions != nil {
+			strongest = sc.Interactions.TruthStrongest
+		}
+		line += fmt.Sprintf(", strongest pair (%s) found in %d/%d runs", strings.Join(strongest, ", "), *s.StrongestFound, s.Runs)
+	} else {
+		line += " (the truth has no interaction)"
+	}
+	if sc.Interactions != nil {
+		var parts []string
+		for _, p := range sc.Interactions.Pairs {
+			if st, ok := s.Estimate[p]; ok {
+				parts = append(parts, fmt.Sprintf("%s %s", p, pm(st)))
+			}
+		}
+		line += "; estimated shares " + strings.Join(parts, ", ")
+	}
+	return line
 }
 
 // spread summarises a scenario's runs.
@@ -117,6 +227,7 @@ func spread(runs []SeedRun, over string) *Spread {
 		}
 		s.Methods = append(s.Methods, MethodSpread{Method: m.Method, RMSE: newStat(rmse), RBO: newStat(rbo)})
 	}
+	s.Interactions = interactionSpread(runs)
 	return s
 }
 
@@ -271,6 +382,9 @@ func writeSpreadTable(b *strings.Builder, r *Report, sc *ScenarioResult) {
 		}
 		fmt.Fprintf(b, "  %-22s %15s %15s\n", r.label(m.Method), pm(m.RMSE), pm(m.RBO))
 	}
+	if line := interactionSpreadLine(sc); line != "" {
+		fmt.Fprintf(b, "  %s\n", line)
+	}
 }
 
 // writeSpreadSummary writes the summary over seeds and which differences exceed the
@@ -360,5 +474,8 @@ func writeScenarioSpreadMarkdown(b *strings.Builder, r *Report, sc *ScenarioResu
 			continue
 		}
 		fmt.Fprintf(b, "| %s | %s | %s |\n", r.label(m.Method), pm(m.RMSE), pm(m.RBO))
+	}
+	if line := interactionSpreadLine(sc); line != "" {
+		fmt.Fprintf(b, "\n%s%s.\n", strings.ToUpper(line[:1]), line[1:])
 	}
 }

@@ -112,10 +112,61 @@ func TestSeedsWithModel(t *testing.T) {
 	if trained.Methods[0].Randomisation == nil || trained.Interactions == nil {
 		t.Errorf("the first run lost its sanity checks or interactions")
 	}
+	for k, run := range trained.Seeds {
+		if run.Interactions == nil || len(run.Interactions.Estimate) != 6 || run.Interactions.Strength == nil {
+			t.Errorf("trained run %d: interactions %+v, want six pairs and a strength", k, run.Interactions)
+		}
+	}
+	if in := trained.Spread.Interactions; in == nil || in.Runs != 2 || len(in.Estimate) != 6 || in.Strength.N != 2 {
+		t.Errorf("trained spread of interactions %+v, want two runs of six pairs", in)
+	}
+	if *trained.Seeds[0].Interactions.Strength != *trained.Interactions.Strength {
+		t.Errorf("the first run's interactions %v are not the reported ones %v", *trained.Seeds[0].Interactions.Strength, *trained.Interactions.Strength)
+	}
 	if len(r.Comparisons) != 1 || r.Summary[0].RMSEOverSeeds == nil {
 		t.Errorf("comparisons %+v, summary %+v", r.Comparisons, r.Summary[0])
 	}
 	if _, err := Run(context.Background(), []Scenario{{Scenario: f1}}, Options{Seeds: -1}); err == nil {
 		t.Errorf("Seeds -1: no error")
+	}
+}
+
+// TestInteractionSpread summarises three hand-made runs of a scenario with a true
+// interaction, one of which misses the strongest pair, and one run without interactions.
+func TestInteractionSpread(t *testing.T) {
+	f := func(v float64) *float64 { return &v }
+	b := func(v bool) *bool { return &v }
+	runs := []SeedRun{
+		{Interactions: &SeedInteraction{Estimate: map[string]float64{"a|b": 0.6, "a|c": 0.4}, RMSE: f(0.1), StrongestFound: b(true), Strength: f(1.0)}},
+		{Interactions: &SeedInteraction{Estimate: map[string]float64{"a|b": 0.4, "a|c": 0.6}, RMSE: f(0.3), StrongestFound: b(false), Strength: f(1.2)}},
+		{},
+		{Interactions: &SeedInteraction{Estimate: map[string]float64{"a|b": 0.8, "a|c": 0.2}, RMSE: f(0.2), StrongestFound: b(true), Strength: f(1.4)}},
+	}
+	s := interactionSpread(runs)
+	if s == nil || s.Runs != 3 || s.StrongestFound == nil || *s.StrongestFound != 2 {
+		t.Fatalf("spread %+v, want 3 runs, 2 found", s)
+	}
+	if ab := s.Estimate["a|b"]; math.Abs(ab.Mean-0.6) > 1e-12 || math.Abs(ab.SD-0.2) > 1e-12 || ab.N != 3 {
+		t.Errorf("a|b %+v, want 0.6 +- 0.2 over 3", ab)
+	}
+	if s.RMSE == nil || math.Abs(s.RMSE.Mean-0.2) > 1e-12 || math.Abs(s.RMSE.SD-0.1) > 1e-12 {
+		t.Errorf("RMSE %+v, want 0.2 +- 0.1", s.RMSE)
+	}
+	if math.Abs(s.Strength.Mean-1.2) > 1e-12 {
+		t.Errorf("strength %+v, want mean 1.2", s.Strength)
+	}
+	sc := &ScenarioResult{Spread: &Spread{Interactions: s}, Interactions: &InteractionResult{Pairs: []string{"a|b", "a|c"}, TruthStrongest: []string{"a|b"}}}
+	line := interactionSpreadLine(sc)
+	for _, want := range []string{"over 3 runs", "strength 1.200 ± 0.200", "RMSE over pairs 0.200 ± 0.100", "strongest pair (a|b) found in 2/3 runs", "a|b 0.600 ± 0.200, a|c 0.400 ± 0.200"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("line %q lacks %q", line, want)
+		}
+	}
+	additive := interactionSpread([]SeedRun{{Interactions: &SeedInteraction{Estimate: map[string]float64{"a|b": 1}, Strength: f(0.2)}}})
+	if additive.RMSE != nil || additive.StrongestFound != nil {
+		t.Errorf("no true interaction, yet RMSE %v, found %v", additive.RMSE, additive.StrongestFound)
+	}
+	if interactionSpread([]SeedRun{{}, {}}) != nil {
+		t.Error("runs without interactions have a spread")
 	}
 }

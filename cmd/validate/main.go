@@ -10,6 +10,7 @@
 //	go run ./cmd/validate -save-models out/models # keep the trained networks ...
 //	go run ./cmd/validate -models out/models      # ... and reuse them where the scenario matches
 //	go run ./cmd/validate -seeds 5                # five runs per scenario (default 3): mean and SD
+//	go run ./cmd/validate -from a/results.json,b/results.json -out merged   # runs made apart, as one
 //
 // Each scenario runs -seeds times (run k with seed -seed + k). A network trained here is
 // trained again each run (cohort, split, initial weights, methods' draws all change); a
@@ -85,7 +86,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.epochs, "epochs", 0, "most training epochs (0: 20, or 4 with -quick)")
 	fs.Float64Var(&o.sparsity, "input-sparsity", 0, "group-lasso strength on the head's inputs for the networks trained here (0: the paper's set-up)")
 	fs.IntVar(&o.refit, "refit-epochs", 0, "with -input-sparsity, epochs after the sparse ones without the penalty, the inputs it cut held at zero")
-	fs.StringVar(&o.from, "from", "", "redraw the tables, results.md, validation.json and figures of an earlier results.json into -out, without running")
+	fs.StringVar(&o.from, "from", "", "redraw the tables, results.md, validation.json and figures of an earlier results.json into -out, without running; several, comma-separated, are merged first (runs of the same scenarios and methods with different seeds)")
 	fs.StringVar(&o.autoencoder, "autoencoder", "", "autoencoder model file for the ground-truth image features (default: the shipped one, or the -models folder's)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: validate [flags] [scenario.json ...]\n\n"+
@@ -276,27 +277,60 @@ const maxReport = 64 << 20
 
 // redraw writes the outputs of the report in -from again (with the current tables and
 // figures), for instance after a change to the figures.
+// With several comma-separated reports in -from, it merges them first
+// (validation.Merge): runs of the same scenarios and methods made with different seeds,
+// for instance at once in separate processes.
 func redraw(o options, stdout io.Writer) error {
-	b, err := limitread.File(o.from, maxReport)
-	if err != nil {
-		return err
-	}
-	var r validation.Report
-	if err := json.Unmarshal(b, &r); err != nil {
-		return fmt.Errorf("%s: %w", o.from, err)
-	}
-	if len(r.Scenarios) == 0 || len(r.Summary) != len(r.Methods) {
-		return fmt.Errorf("%s: not a validation report (%d scenarios, %d summaries for %d methods)", o.from, len(r.Scenarios), len(r.Summary), len(r.Methods))
-	}
-	for _, sc := range r.Scenarios {
-		if len(sc.Methods) != len(r.Methods) || len(sc.Truth) != len(sc.Modalities) {
-			return fmt.Errorf("%s: scenario %q has %d methods and %d truths for %d methods and %d modalities", o.from, sc.Name, len(sc.Methods), len(sc.Truth), len(r.Methods), len(sc.Modalities))
+	var reports []*validation.Report
+	var paths []string
+	for _, path := range splitList(o.from) {
+		r, err := readReport(path)
+		if err != nil {
+			return err
 		}
+		reports = append(reports, r)
+		paths = append(paths, path)
+	}
+	if len(reports) == 0 {
+		return fmt.Errorf("-from %q: no report", o.from)
+	}
+	r := reports[0]
+	if len(reports) > 1 {
+		var err error
+		if r, err = validation.Merge(reports); err != nil {
+			return err
+		}
+		var cmds []string
+		for k, rk := range reports {
+			cmds = append(cmds, fmt.Sprintf("%s (%s)", rk.Command, paths[k]))
+		}
+		r.Command = "merged by go run ./cmd/validate -from " + o.from + " of: " + strings.Join(cmds, "; ")
 	}
 	if err := os.MkdirAll(filepath.Join(o.out, "figures"), 0o755); err != nil {
 		return err
 	}
-	return output(o.out, &r, stdout)
+	return output(o.out, r, stdout)
+}
+
+// readReport reads and checks one results.json.
+func readReport(path string) (*validation.Report, error) {
+	b, err := limitread.File(path, maxReport)
+	if err != nil {
+		return nil, err
+	}
+	var r validation.Report
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(r.Scenarios) == 0 || len(r.Summary) != len(r.Methods) {
+		return nil, fmt.Errorf("%s: not a validation report (%d scenarios, %d summaries for %d methods)", path, len(r.Scenarios), len(r.Summary), len(r.Methods))
+	}
+	for _, sc := range r.Scenarios {
+		if len(sc.Methods) != len(r.Methods) || len(sc.Truth) != len(sc.Modalities) {
+			return nil, fmt.Errorf("%s: scenario %q has %d methods and %d truths for %d methods and %d modalities", path, sc.Name, len(sc.Methods), len(sc.Truth), len(r.Methods), len(sc.Modalities))
+		}
+	}
+	return &r, nil
 }
 
 // output prints the tables and writes every output file.

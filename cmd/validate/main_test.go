@@ -134,6 +134,12 @@ func TestQuickEndToEnd(t *testing.T) {
 	if code := run(context.Background(), []string{"-from", filepath.Join(out, "validation.json"), "-out", again}, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "not a validation report") {
 		t.Errorf("-from validation.json: exit %d, %q", code, stderr.String())
 	}
+	// Several reports in -from are merged; the same runs twice are refused.
+	stderr.Reset()
+	res := filepath.Join(out, "results.json")
+	if code := run(context.Background(), []string{"-from", res + "," + res, "-out", again}, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "twice") {
+		t.Errorf("-from the same report twice: exit %d, %q", code, stderr.String())
+	}
 
 	var site validation.SiteReport
 	sb, _ := os.ReadFile(filepath.Join(out, "validation.json"))

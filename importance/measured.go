@@ -1,0 +1,52 @@
+package importance
+
+import "fmt"
+
+// The reference gradient is told each image's autoencoder features, the basis the
+// validation platform's ground truth counts in; a user has no such basis. MeasuredGradient
+// is its fair twin: the same chain rule through a quadratic map, from reference features
+// a user can compute from the image alone (named measurements such as intensity
+// statistics, the area and place of the bright region and a texture measure; package
+// radiomics) and the clinical values themselves. Measurements come in arbitrary units
+// and are correlated, so each is standardised over the cohort first: the method scores
+// |dp/dr_j| per standard deviation of measurement j.
+
+// MeasuredGradient is ReferenceGradient over c.Measured instead of c.Reference, each
+// measured feature standardised over the cohort (a constant one is set to 0); it scores
+// measured feature j by the cohort mean of |dp/dr_j| per SD of r_j and a modality by the
+// sum over its measured features, both normalised. c.Reference is not used. It needs
+// c.Measured, with more cases than the map has coefficients per fusion feature.
+func MeasuredGradient(h Head, mods []Modality, c Cohort, o Options) (Importance, error) {
+	dim, _, err := setup(h, mods, c, o)
+	if err != nil {
+		return Importance{}, err
+	}
+	if c.Measured == nil {
+		return Importance{}, fmt.Errorf("importance: measured gradient needs the cohort's measured features, and it has none")
+	}
+	rc := c
+	rc.Reference = standardise(c.Measured, c.N, dim)
+	imp, err := ReferenceGradient(h, mods, rc, o)
+	if err != nil {
+		return Importance{}, fmt.Errorf("importance: measured gradient: %w", err)
+	}
+	imp.Method = "measured_gradient"
+	return imp, nil
+}
+
+// standardise returns a copy of the n rows of dim values in x with every column
+// centred on its mean and divided by its standard deviation (over n); a constant column
+// becomes 0.
+func standardise(x []float32, n, dim int) []float32 {
+	mean, sd := ColumnMean(x, n, dim), ColumnSD(x, n, dim)
+	out := make([]float32, len(x))
+	for j := 0; j < dim; j++ {
+		if !(sd[j] > 0) {
+			continue
+		}
+		for i := 0; i < n; i++ {
+			out[i*dim+j] = float32((float64(x[i*dim+j]) - mean[j]) / sd[j])
+		}
+	}
+	return out
+}
