@@ -8,7 +8,6 @@ import "reflect"
 import "github.com/vugu/vjson"
 import "github.com/vugu/vugu"
 import js "github.com/vugu/vugu/js"
-import "log"
 
 func (c *ClinicalForm) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 
@@ -213,7 +212,6 @@ var _ fmt.Stringer
 var _ reflect.Type
 var _ vjson.RawMessage
 var _ js.Value
-var _ log.Logger
 
 func (c *CohortPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 
@@ -778,7 +776,6 @@ var _ fmt.Stringer
 var _ reflect.Type
 var _ vjson.RawMessage
 var _ js.Value
-var _ log.Logger
 
 func (c *CompareView) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 
@@ -871,7 +868,6 @@ var _ fmt.Stringer
 var _ reflect.Type
 var _ vjson.RawMessage
 var _ js.Value
-var _ log.Logger
 
 func (c *ImageInput) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 
@@ -1147,7 +1143,6 @@ var _ fmt.Stringer
 var _ reflect.Type
 var _ vjson.RawMessage
 var _ js.Value
-var _ log.Logger
 
 func (c *ModelPanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 
@@ -1555,7 +1550,6 @@ var _ fmt.Stringer
 var _ reflect.Type
 var _ vjson.RawMessage
 var _ js.Value
-var _ log.Logger
 
 func (c *Results) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 
@@ -2703,7 +2697,6 @@ var _ fmt.Stringer
 var _ reflect.Type
 var _ vjson.RawMessage
 var _ js.Value
-var _ log.Logger
 
 func (c *Root) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 
@@ -3066,7 +3059,6 @@ var _ fmt.Stringer
 var _ reflect.Type
 var _ vjson.RawMessage
 var _ js.Value
-var _ log.Logger
 
 func (c *ValidationView) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 
@@ -3482,7 +3474,6 @@ var _ fmt.Stringer
 var _ reflect.Type
 var _ vjson.RawMessage
 var _ js.Value
-var _ log.Logger
 
 func (c *WorkProgress) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 
@@ -3552,4 +3543,3 @@ var _ fmt.Stringer
 var _ reflect.Type
 var _ vjson.RawMessage
 var _ js.Value
-var _ log.Logger

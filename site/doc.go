@@ -19,4 +19,5 @@
 package site
 
 //go:generate go tool vugugen -s
+//go:generate go run ./internal/droplog 0_components_gen.go
 //go:generate gofmt -w 0_components_gen.go

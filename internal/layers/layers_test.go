@@ -26,7 +26,7 @@ var house = []struct {
 	{"out", []string{"importance", "validation", "validation/figure", "architecture", "engine", "explainer",
 		"explainer/truthcheck", "explainer/cases", "explainer/internal/scenariotable", "explainer/testmodel"}},
 	{"shipped", []string{"weights"}},
-	{"browser", []string{"site/imagefile", "site", "site/internal/vuguhelper", "site/internal/modelindex",
+	{"browser", []string{"site/imagefile", "site", "site/internal/vuguhelper", "site/internal/droplog", "site/internal/modelindex",
 		"internal/browsertest", "wasm/check", "wasm"}},
 	{"commands", []string{"cmd/compare", "cmd/explain", "cmd/export", "cmd/phantoms", "cmd/serve", "cmd/train", "cmd/validate"}},
 	{"PyTorch", []string{"python"}},
