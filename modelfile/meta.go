@@ -6,11 +6,12 @@ import (
 )
 
 // metaWire is Meta as stored in a file: the same fields and JSON keys, with Created kept
-// as raw JSON, written by time.Time's MarshalJSON and read by its UnmarshalJSON (both
-// called directly). encoding/json then never sees a time.Time, which would make the linker
+// as raw JSON, written by time.Time's MarshalJSON (called directly) and read by
+// parseCreated. encoding/json then never sees a time.Time, which would make the linker
 // keep all of time.Time's interface methods (String, Format, MarshalText) in every program
 // that reads a model. The bytes written are those of encoding/json on Meta itself; the
-// Meta read is too for every created time MarshalJSON writes (TestMetaWire).
+// Meta read is too for every created time MarshalJSON writes (TestMetaWire), and for
+// every strict RFC 3339 time (FuzzMetaRead).
 type metaWire struct {
 	Kind         string          `json:"kind,omitempty"`
 	Scenario     json.RawMessage `json:"scenario,omitempty"`
@@ -39,15 +40,17 @@ func (m Meta) wire() (metaWire, error) {
 }
 
 // meta returns the Meta that w stores. An absent or null created leaves Created zero;
-// otherwise it is read by time.Time's UnmarshalJSON, the inverse of the MarshalJSON that
-// wrote it (an RFC 3339 time in a JSON string).
+// otherwise it is read by parseCreated, the inverse of the MarshalJSON that wrote it (an
+// RFC 3339 time in a JSON string).
 func (w metaWire) meta() (Meta, error) {
 	m := Meta{Kind: w.Kind, Scenario: w.Scenario, DataSource: w.DataSource, Seed: w.Seed,
 		Epochs: w.Epochs, TestAccuracy: w.TestAccuracy, TestAUC: w.TestAUC, Command: w.Command, Notes: w.Notes}
 	if len(w.Created) > 0 {
-		if err := m.Created.UnmarshalJSON(w.Created); err != nil {
+		t, err := parseCreated(w.Created)
+		if err != nil {
 			return Meta{}, fmt.Errorf("meta: created %s is not an RFC 3339 time in a JSON string such as \"2006-01-02T15:04:05Z\": %v", w.Created, err)
 		}
+		m.Created = t
 	}
 	return m, nil
 }
