@@ -3,6 +3,7 @@ package clinical
 import (
 	"math"
 	"math/rand/v2"
+	"sync"
 )
 
 // Pair is two variables whose standardised values are correlated with coefficient Rho.
@@ -61,14 +62,16 @@ func cholesky(c []float64, n int) []float64 {
 	return l
 }
 
-// chol is the Cholesky factor of Correlation(), computed once.
-var chol = func() []float64 {
+// chol returns the Cholesky factor of Correlation(), computed on the first call rather
+// than at package initialisation: a program that never simulates (the page until its
+// example case) does not wait for it at start.
+var chol = sync.OnceValue(func() []float64 {
 	l := cholesky(Correlation(), NumVars)
 	if l == nil {
 		panic("clinical: correlation matrix is not positive definite")
 	}
 	return l
-}()
+})
 
 // Simulator draws cases of twenty standardised values: z = L e, e standard normal and L the
 // Cholesky factor of Correlation(), so each value is standard normal and the pairs are
@@ -88,9 +91,10 @@ func (s *Simulator) Next(z *[NumVars]float64) {
 	for i := range s.e {
 		s.e[i] = s.rng.NormFloat64()
 	}
+	l := chol()
 	for i := 0; i < NumVars; i++ {
 		var v float64
-		row := chol[i*NumVars : i*NumVars+i+1]
+		row := l[i*NumVars : i*NumVars+i+1]
 		for k, lk := range row {
 			v += lk * s.e[k]
 		}

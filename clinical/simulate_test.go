@@ -6,17 +6,17 @@ import (
 )
 
 func TestCholesky(t *testing.T) {
-	c := Correlation()
+	c, l := Correlation(), chol()
 	for i := 0; i < NumVars; i++ {
 		for j := 0; j < NumVars; j++ {
 			var s float64
 			for k := 0; k < NumVars; k++ {
-				s += chol[i*NumVars+k] * chol[j*NumVars+k]
+				s += l[i*NumVars+k] * l[j*NumVars+k]
 			}
 			if math.Abs(s-c[i*NumVars+j]) > 1e-12 {
 				t.Fatalf("(L L^T)[%d,%d] = %v, want %v", i, j, s, c[i*NumVars+j])
 			}
-			if j > i && chol[i*NumVars+j] != 0 {
+			if j > i && l[i*NumVars+j] != 0 {
 				t.Fatalf("L not lower triangular at %d,%d", i, j)
 			}
 		}
