@@ -65,13 +65,20 @@ func cholesky(c []float64, n int) []float64 {
 // chol returns the Cholesky factor of Correlation(), computed on the first call rather
 // than at package initialisation: a program that never simulates (the page until its
 // example case) does not wait for it at start.
-var chol = sync.OnceValue(func() []float64 {
-	l := cholesky(Correlation(), NumVars)
-	if l == nil {
-		panic("clinical: correlation matrix is not positive definite")
-	}
-	return l
-})
+func chol() []float64 {
+	cholOnce.Do(func() {
+		cholL = cholesky(Correlation(), NumVars)
+		if cholL == nil {
+			panic("clinical: correlation matrix is not positive definite")
+		}
+	})
+	return cholL
+}
+
+var (
+	cholOnce sync.Once
+	cholL    []float64 // chol's result
+)
 
 // Simulator draws cases of twenty standardised values: z = L e, e standard normal and L the
 // Cholesky factor of Correlation(), so each value is standard normal and the pairs are
