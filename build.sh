@@ -53,6 +53,9 @@ for f in "$STATIC"/*; do
 done
 # The JavaScript half of Vugu's renderer, extracted from the pinned vugu module.
 go run ./site/internal/vuguhelper "$DIST"
+# The example cases "Load example case" shows (phantom's example cases 1..16, drawn here
+# so that main.wasm links no phantom generator).
+go run ./site/internal/examplecases -out "$DIST/examples.bin"
 
 # Shipped models: the fusion networks and the ground-truth autoencoder in $WEIGHTS
 # (default weights/), copied into models/ and listed in models/index.json for the model

@@ -19,6 +19,8 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"sync"
+
+	"github.com/fusionlens/fusionlens/phantom/examples"
 )
 
 // Provenance labels data from this package wherever it is shown.
@@ -204,4 +206,16 @@ func Example(n uint64) (axial, coronal []float32, axialClass, coronalClass int) 
 	Generate(axialClass, Axial, rng, axial)
 	Generate(coronalClass, Coronal, rng, coronal)
 	return axial, coronal, axialClass, coronalClass
+}
+
+// ExampleCases returns example cases 1..n (Example(1), ..., Example(n)) as an example-case
+// file's contents: what the site's build ships to the page, which then shows them without
+// linking this package's generator.
+func ExampleCases(n int) examples.File {
+	f := examples.File{Side: Size, Provenance: Provenance, Cases: make([]examples.Case, n)}
+	for i := range f.Cases {
+		ax, co, ca, cc := Example(uint64(i + 1))
+		f.Cases[i] = examples.Case{AxialClass: ClassNames[ca], CoronalClass: ClassNames[cc], Axial: ax, Coronal: co}
+	}
+	return f
 }

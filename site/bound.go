@@ -105,6 +105,7 @@ func (c *Root) Reset(err error) {
 	s.Autoencoder, s.aeData = old.Autoencoder, old.aeData
 	s.Models, s.ModelID, s.Engine, s.MethodID = old.Models, old.ModelID, old.Engine, old.MethodID
 	s.refDeferred = old.refDeferred
+	s.examples, s.examplesErr, s.exampleN = old.examples, old.examplesErr, old.exampleN
 	s.Clinical, s.ClinicalErr = append([]ClinicalField(nil), old.Clinical...), old.ClinicalErr
 	for i := range s.Clinical {
 		t, _ := clipField(s.Clinical[i].Text)

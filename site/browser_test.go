@@ -412,7 +412,7 @@ func TestStaticFilesStayLocal(t *testing.T) {
 // stylesheet and Content-Security-Policy, for a screenshot. Nothing of this is shipped.
 func TestBrowserResultsLayout(t *testing.T) {
 	testtool.Command(t, "chromium")
-	s := NewState(nil)
+	s := withExamples(t, NewState(nil))
 	s.LoadExample()
 	eng := &testEngine{}
 	s.SetEngine(eng, "test", "Loaded test model (test accuracy 95.0 %)")

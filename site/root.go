@@ -28,8 +28,8 @@ func (c *Root) Init(ctx vugu.InitCtx) {
 	// so that it opens with no render between (loader.js has usually fetched them all
 	// already); the first render says it is on its way.
 	c.S.ModelBusy = c.S.Opener != nil
-	var index, data, ref []byte
-	var dataErr error
+	var index, data, ref, examples []byte
+	var dataErr, examplesErr error
 	async(ee, "reading the model list", func() error {
 		var err error
 		if index, err = fetchLocal("models/index.json"); err != nil {
@@ -47,10 +47,23 @@ func (c *Root) Init(ctx vugu.InitCtx) {
 				}
 			}
 		}
+		// The example cases (a few kB, fetched by loader.js at once) come after the
+		// model, which the first explanation waits for longer.
+		examples, examplesErr = fetchLocal(ExamplesURL)
 		return nil
 	}, func(err error) {
 		mark("model list")
 		c.S.ModelBusy = false
+		if examplesErr == nil {
+			examplesErr = c.S.SetExamples(examples)
+		}
+		if examplesErr != nil {
+			c.S.examplesErr = examplesErr.Error()
+			if c.S.exampleWanted {
+				c.S.exampleWanted = false
+				c.S.LoadExample()
+			}
+		}
 		if err == nil {
 			err = c.S.SetModelIndex(index)
 		}

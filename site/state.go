@@ -12,6 +12,7 @@ import (
 
 	"github.com/fusionlens/fusionlens/engine"
 	"github.com/fusionlens/fusionlens/modality"
+	"github.com/fusionlens/fusionlens/phantom/examples"
 )
 
 // State is everything the page shows, and the logic that keeps it consistent. It holds no
@@ -99,7 +100,12 @@ type State struct {
 
 	ExampleNote string
 	ExampleErr  string
-	exampleN    int // example cases drawn so far
+	exampleN    int // the example case shown last (1, 2, ...), 0 before the first
+	// examples are the example cases (SetExamples); examplesErr says why they could not
+	// be read, and exampleWanted that a click came before they arrived.
+	examples      *examples.File
+	examplesErr   string
+	exampleWanted bool
 
 	Validation       *ValidationReport
 	ValidationErr    string

@@ -275,7 +275,7 @@ func TestJoinAnd(t *testing.T) {
 }
 
 func TestLoadExample(t *testing.T) {
-	s := NewState(nil)
+	s := withExamples(t, NewState(nil))
 	s.LoadExample()
 	if s.ExampleErr != "" {
 		t.Fatal(s.ExampleErr)
@@ -297,7 +297,7 @@ func TestLoadExample(t *testing.T) {
 	if slices.Equal(first, s.Axial.Pixels) {
 		t.Error("the second example case repeats the first")
 	}
-	again := NewState(nil)
+	again := withExamples(t, NewState(nil))
 	again.LoadExample()
 	if !slices.Equal(first, again.Axial.Pixels) {
 		t.Error("example case 1 differs between two pages")
@@ -341,7 +341,7 @@ func (e *batchEngine) EncodeImages(imgs [][]float32) ([][]float32, error) {
 func TestStateEncodesACaseAtOnce(t *testing.T) {
 	var results [2]float64
 	for i, eng := range []engine.Engine{&testEngine{}, &batchEngine{}} {
-		s := NewState(nil)
+		s := withExamples(t, NewState(nil))
 		s.SetEngine(eng, "t", "")
 		s.LoadExample()
 		if s.Result == nil {

@@ -48,7 +48,7 @@ type nativeCase struct {
 
 func exampleCase(t *testing.T, edits ...[2]string) nativeCase {
 	t.Helper()
-	s := site.NewState(nil)
+	s := withExamples(t, site.NewState(nil))
 	s.LoadExample()
 	for _, e := range edits {
 		s.SetClinical(e[0], e[1])

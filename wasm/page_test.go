@@ -21,8 +21,23 @@ import (
 	"github.com/fusionlens/fusionlens/explainer/testmodel"
 	"github.com/fusionlens/fusionlens/explainer/truthcheck"
 	"github.com/fusionlens/fusionlens/modality"
+	"github.com/fusionlens/fusionlens/phantom"
+	"github.com/fusionlens/fusionlens/phantom/examples"
 	"github.com/fusionlens/fusionlens/site"
 )
+
+// withExamples gives s phantom's first example cases, as the page reads them at start.
+func withExamples(t *testing.T, s *site.State) *site.State {
+	t.Helper()
+	b, err := examples.Encode(phantom.ExampleCases(3))
+	if err == nil {
+		err = s.SetExamples(b)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
 
 // small returns testmodel's small F3 model and its autoencoder.
 func small(t *testing.T) *testmodel.Small {
@@ -57,7 +72,7 @@ func TestPageModelErrors(t *testing.T) {
 // following the method, and the saved explanation.
 func TestPageWithEngine(t *testing.T) {
 	f := small(t)
-	s := site.NewState(explainer.Opener(explainer.Options{ReferenceN: 20, TruthN: 40, Check: truthcheck.Func()}))
+	s := withExamples(t, site.NewState(explainer.Opener(explainer.Options{ReferenceN: 20, TruthN: 40, Check: truthcheck.Func()})))
 	s.LoadExample()
 	s.OpenModel(site.ModelChoice{ID: "opened:0", Label: "test (opened file)", File: "test-F3.flns"}, f.Model)
 	if s.Engine == nil || s.ModelErr != "" {

@@ -72,6 +72,8 @@
   if (early) {
     prefetch(early);
   }
+  // The example cases "Load example case" shows (site.ExamplesURL, a few kB).
+  prefetch("examples.bin");
   prefetch("models/index.json")
     .then((r) => (r.ok ? r.clone().json() : null))
     .then((idx) => {
