@@ -53,7 +53,7 @@ for f in "$STATIC"/*; do
 done
 # The JavaScript half of Vugu's renderer, extracted from the pinned vugu module.
 go run ./site/internal/vuguhelper "$DIST"
-# The example cases "Load example case" shows (phantom's example cases 1..16, drawn here
+# The example cases "Load example case" shows (phantom's example cases 1..8, drawn here
 # so that main.wasm links no phantom generator).
 go run ./site/internal/examplecases -out "$DIST/examples.bin"
 

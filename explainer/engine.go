@@ -45,7 +45,18 @@ type Options struct {
 	// says so). The engine package itself links none of the check's packages (cohort,
 	// latent), which keeps them out of the page's main.wasm.
 	Check CheckFunc
+	// Draw draws the reference cohort's images when the engine encodes the cohort itself
+	// (a model of the paper's layout opened without its reference file, SetReference).
+	// Open fills in DrawReference; Opener leaves Draw as given, so that a program that
+	// passes its own (the page: its image worker, which links package phantom) does not
+	// link the phantom generator. Nil there: the reference cohort comes only from a
+	// reference file, and the methods that need it say so.
+	Draw DrawFunc
 }
+
+// DrawFunc draws images lo..hi-1 of the reference cohort ReferenceCases(n, seed) into
+// axial and coronal ((hi-lo) 28x28 images each, row-major).
+type DrawFunc func(n int, seed uint64, lo, hi int, axial, coronal []float32) error
 
 // Defaults of Options.
 const (
@@ -130,10 +141,11 @@ type Engine struct {
 	globalIntervals map[string]engine.Uncertainty
 }
 
-// Opener returns a engine.Opener that opens model files with the given options.
+// Opener returns a engine.Opener that opens model files with the given options, as Open
+// does but with o.Draw as given (see Options.Draw).
 func Opener(o Options) engine.Opener {
 	return func(name string, data []byte) (engine.Engine, error) {
-		e, err := Open(name, data, o)
+		e, err := open(name, data, o)
 		if err != nil {
 			return nil, err
 		}
@@ -148,6 +160,14 @@ func Opener(o Options) engine.Opener {
 // paper's layout (see Paper and Offers), and the other layouts are offered the methods
 // that explain a case from the head alone.
 func Open(name string, data []byte, o Options) (*Engine, error) {
+	if o.Draw == nil {
+		o.Draw = DrawReference
+	}
+	return open(name, data, o)
+}
+
+// open is Open with o.Draw as given.
+func open(name string, data []byte, o Options) (*Engine, error) {
 	o = o.withDefaults()
 	if o.ReferenceN < 2 || o.TruthN < 10 {
 		return nil, fmt.Errorf("explainer: reference cohort of %d and check cohort of %d cases; want at least 2 and 10", o.ReferenceN, o.TruthN)

@@ -191,15 +191,56 @@ func TestReferenceSlices(t *testing.T) {
 	if len(cases.Clinical) != n*clinical.NumVars {
 		t.Errorf("ReferenceCases: %d clinical values for %d cases", len(cases.Clinical), n)
 	}
-	for _, view := range []phantom.View{phantom.Axial, phantom.Coronal} {
-		want, _ := phantom.Dataset(n, 4, view)
-		p := newPhantoms(n, 4, view)
-		for lo := 0; lo < n; lo += 7 {
-			p.draw(lo, min(lo+7, n))
+	// DrawReference a slice at a time draws phantom.Dataset's images.
+	px := phantom.Pixels
+	ax, co := make([]float32, n*px), make([]float32, n*px)
+	for lo := 0; lo < n; lo += 7 {
+		hi := min(lo+7, n)
+		if err := DrawReference(n, 4, lo, hi, ax[lo*px:hi*px], co[lo*px:hi*px]); err != nil {
+			t.Fatal(err)
 		}
-		if !slices.Equal(p.images, want) {
-			t.Fatalf("view %d: the sliced phantoms differ from phantom.Dataset", view)
+	}
+	for _, v := range []struct {
+		view phantom.View
+		got  []float32
+	}{{phantom.Axial, ax}, {phantom.Coronal, co}} {
+		if want, _ := phantom.Dataset(n, 4, v.view); !slices.Equal(v.got, want) || !slices.Equal(cases.Axial, ax) || !slices.Equal(cases.Coronal, co) {
+			t.Fatalf("%s: the sliced phantoms differ from phantom.Dataset or ReferenceCases", v.view)
 		}
+	}
+	if err := DrawReference(n, 4, 3, 2, nil, nil); err == nil {
+		t.Error("DrawReference drew images 3..1")
+	}
+}
+
+// TestOpenerWithoutDraw checks that an engine opened with no DrawFunc (the page's, when
+// it has no way to draw) refuses the reference cohort with an error naming the
+// reference file, and takes one from a reference file.
+func TestOpenerWithoutDraw(t *testing.T) {
+	e, data := trained(t, Options{ReferenceN: 4})
+	ref, err := e.ReferenceFile()
+	if err == nil {
+		t.Fatal("a reference file before the cohort was encoded")
+	}
+	if err := e.Prepare(nil); err != nil {
+		t.Fatal(err)
+	}
+	if ref, err = e.ReferenceFile(); err != nil {
+		t.Fatal(err)
+	}
+	opened, err := Opener(Options{ReferenceN: 4})("m.flns", data.model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bare := opened.(*Engine)
+	if err := bare.Prepare(nil); err == nil || !strings.Contains(err.Error(), "reference file") {
+		t.Fatalf("Prepare with no DrawFunc: %v; want an error naming the reference file", err)
+	}
+	if err := bare.SetReference(ref); err != nil {
+		t.Fatal(err)
+	}
+	if err := bare.Prepare(nil); err != nil || !bare.ReferenceReady() {
+		t.Fatalf("with the reference file: Prepare %v, ready %v", err, bare.ReferenceReady())
 	}
 }
 

@@ -71,12 +71,12 @@ func (e *Engine) Reference() importance.Cohort {
 // ReferenceCases draws the reference cohort: n synthetic cases, phantom images of random
 // organ classes (phantom.Dataset) and simulated clinical values (clinical.Simulate), all
 // from seed. It is what "absent" or "typical" means for the methods that compare a case
-// with others. The page draws the same cases a slice at a time (Prepare).
+// with others. An engine draws the same cases a slice at a time (Prepare, through
+// Options.Draw; DrawReference by default).
 func ReferenceCases(n int, seed uint64) fusion.Dataset {
-	ax, co := newPhantoms(n, seed, phantom.Axial), newPhantoms(n, seed, phantom.Coronal)
-	ax.draw(0, n)
-	co.draw(0, n)
-	return fusion.Dataset{N: n, Axial: ax.images, Coronal: co.images, Clinical: referenceClinical(n, seed), Labels: make([]int, n)}
+	ax, co := make([]float32, n*phantom.Pixels), make([]float32, n*phantom.Pixels)
+	DrawReference(n, seed, 0, n, ax, co)
+	return fusion.Dataset{N: n, Axial: ax, Coronal: co, Clinical: referenceClinical(n, seed), Labels: make([]int, n)}
 }
 
 // ReferenceCohort encodes ReferenceCases(n, seed) with net at once: the fusion vectors
@@ -107,7 +107,7 @@ func referenceClinical(n int, seed uint64) []float32 {
 }
 
 // encodeReference encodes the cases of the reference cohort not yet encoded: the cases of
-// ReferenceCases, drawn a slice at a time.
+// ReferenceCases, their images drawn a slice at a time by the options' Draw.
 func (e *Engine) encodeReference(pace engine.Pace) error {
 	e.mu.Lock()
 	have := e.ref.N
@@ -116,42 +116,47 @@ func (e *Engine) encodeReference(pace engine.Pace) error {
 	if have == n {
 		return nil
 	}
+	if e.opt.Draw == nil {
+		return errors.New("explainer: the reference cohort needs the model's reference file: this engine draws no phantoms (Options.Draw)")
+	}
 	const what = "Encoding the reference cohort"
 	if err := call(pace, engine.Progress{What: what, Done: have, Total: n}); err != nil {
 		return err
 	}
-	ax, co := newPhantoms(n, seed, phantom.Axial), newPhantoms(n, seed, phantom.Coronal)
+	px := phantom.Pixels
+	ax, co := make([]float32, n*px), make([]float32, n*px)
 	clin := referenceClinical(n, seed)
+	var drawErr error
 	draw := func(lo, hi int) {
-		ax.draw(lo, hi)
-		co.draw(lo, hi)
+		if drawErr == nil {
+			drawErr = e.opt.Draw(n, seed, lo, hi, ax[lo*px:hi*px], co[lo*px:hi*px])
+		}
 	}
-	return e.encode(ax.images, co.images, clin, have, n, draw, pace, what, func(z []float32, k int) {
+	err := e.encode(ax, co, clin, have, n, draw, pace, what, func(z []float32, k int) {
 		e.mu.Lock()
 		e.ref.Z = append(e.ref.Z, z...)
 		e.ref.N += k
 		e.mu.Unlock()
 	})
-}
-
-// phantoms draws the images of phantom.Dataset(n, seed, view) a few at a time, so that
-// drawing a cohort can pause for the page (phantom.Dataset draws all at once).
-type phantoms struct {
-	view   phantom.View
-	seed   uint64
-	labels []int
-	images []float32
-}
-
-func newPhantoms(n int, seed uint64, view phantom.View) *phantoms {
-	return &phantoms{view: view, seed: seed, labels: phantom.Labels(n, seed, view), images: make([]float32, n*phantom.Pixels)}
-}
-
-// draw draws images lo..hi-1.
-func (p *phantoms) draw(lo, hi int) {
-	for i := lo; i < hi; i++ {
-		phantom.DatasetImage(p.labels[i], i, p.seed, p.view, p.images[i*phantom.Pixels:(i+1)*phantom.Pixels])
+	if drawErr != nil {
+		return fmt.Errorf("explainer: drawing the reference cohort: %w", drawErr)
 	}
+	return err
+}
+
+// DrawReference is the DrawFunc of Open: it draws the images with package phantom, as
+// ReferenceCases does.
+func DrawReference(n int, seed uint64, lo, hi int, axial, coronal []float32) error {
+	if lo < 0 || hi > n || lo > hi || len(axial) != (hi-lo)*phantom.Pixels || len(coronal) != len(axial) {
+		return fmt.Errorf("explainer: images %d..%d of %d into %d and %d values; want %d each", lo, hi-1, n, len(axial), len(coronal), (hi-lo)*phantom.Pixels)
+	}
+	la, lc := phantom.Labels(n, seed, phantom.Axial), phantom.Labels(n, seed, phantom.Coronal)
+	for i := lo; i < hi; i++ {
+		o := (i - lo) * phantom.Pixels
+		phantom.DatasetImage(la[i], i, seed, phantom.Axial, axial[o:o+phantom.Pixels])
+		phantom.DatasetImage(lc[i], i, seed, phantom.Coronal, coronal[o:o+phantom.Pixels])
+	}
+	return nil
 }
 
 // encode runs cases from..n of the images and clinical values through a batch copy of

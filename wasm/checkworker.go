@@ -35,6 +35,7 @@ type checkWorker struct {
 	onErr   js.Func
 	nextID  int
 	replies map[int]chan js.Value // by request id
+	ref     *drawn                // the last reference images drawn (drawReference)
 }
 
 // checker runs the ground-truth checks.
@@ -134,6 +135,62 @@ func (c *checkWorker) decodeImage(data []byte, w site.WindowChoice, shape site.I
 		return site.DecodedImage{}, errors.New("the image worker answered with " + strconv.Quote(t))
 	}
 	return imageFromJS(m, shape.Pixels())
+}
+
+// drawReference is the page's explainer.DrawFunc: the worker draws the reference
+// cohort's images (explainer.DrawReference, package phantom, which main.wasm does not
+// link), all n at the first call, kept for the slices that follow. The engine asks only
+// for a model opened without its reference file (an upload of the paper's layout).
+func (c *checkWorker) drawReference(n int, seed uint64, lo, hi int, axial, coronal []float32) error {
+	c.mu.Lock()
+	have := c.ref
+	c.mu.Unlock()
+	if have == nil || have.n != n || have.seed != seed {
+		msg := js.Global().Get("Object").New()
+		msg.Set("kind", "reference")
+		msg.Set("n", n)
+		msg.Set("seed", strconv.FormatUint(seed, 10)) // beyond 2^53 a JS number would round
+		m, err := c.call(msg, func(js.Value) error { return nil })
+		if err != nil {
+			return err
+		}
+		if t := m.Get("type").String(); t != "reference" {
+			return errors.New("the image worker answered a reference request with " + strconv.Quote(t))
+		}
+		px := n * 28 * 28
+		r := &drawn{n: n, seed: seed}
+		for _, v := range []struct {
+			key string
+			dst *[]float32
+		}{{"axial", &r.axial}, {"coronal", &r.coronal}} {
+			b := bytesFromJS(m.Get(v.key))
+			if len(b) != 4*px {
+				return errors.New("the image worker sent " + strconv.Itoa(len(b)) + " bytes of " + v.key + " reference images, want " + strconv.Itoa(4*px))
+			}
+			*v.dst = make([]float32, px)
+			for i := range *v.dst {
+				(*v.dst)[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+			}
+		}
+		c.mu.Lock()
+		c.ref = r
+		c.mu.Unlock()
+		have = r
+	}
+	const px = 28 * 28
+	if lo < 0 || hi > n || lo > hi || len(axial) != (hi-lo)*px || len(coronal) != len(axial) {
+		return errors.New("reference images " + strconv.Itoa(lo) + ".." + strconv.Itoa(hi-1) + " of " + strconv.Itoa(n) + " do not fit the buffers given")
+	}
+	copy(axial, have.axial[lo*px:hi*px])
+	copy(coronal, have.coronal[lo*px:hi*px])
+	return nil
+}
+
+// drawn is the reference cohort's images the worker drew for (n, seed).
+type drawn struct {
+	n              int
+	seed           uint64
+	axial, coronal []float32
 }
 
 // imageFromJS reads the worker's {pixels, width, height, preview, source, dicom}: the

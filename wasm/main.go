@@ -57,7 +57,7 @@ func main() {
 		return
 	}
 	mark("renderer")
-	root := &site.Root{S: site.NewState(explainer.Opener(explainer.Options{Check: checker.check}))}
+	root := &site.Root{S: site.NewState(explainer.Opener(explainer.Options{Check: checker.check, Draw: imager.drawReference}))}
 	root.S.DecodeImage = imager.decodeImage
 	root.S.RunCohort = cohorter.cohort
 	timeExplain := js.FuncOf(func(this js.Value, args []js.Value) (out interface{}) {

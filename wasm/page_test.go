@@ -53,7 +53,7 @@ func small(t *testing.T) *testmodel.Small {
 // the reason next to the model input.
 func TestPageModelErrors(t *testing.T) {
 	f := small(t)
-	s := site.NewState(explainer.Opener(explainer.Options{ReferenceN: 4}))
+	s := site.NewState(explainer.Opener(explainer.Options{ReferenceN: 4, Draw: explainer.DrawReference}))
 	s.OpenModel(site.ModelChoice{ID: "opened:0", File: "good.flns"}, f.Model)
 	good := s.Engine
 	s.OpenModel(site.ModelChoice{ID: "opened:1", File: "cut.flns"}, f.Model[:len(f.Model)/3])
@@ -72,7 +72,7 @@ func TestPageModelErrors(t *testing.T) {
 // following the method, and the saved explanation.
 func TestPageWithEngine(t *testing.T) {
 	f := small(t)
-	s := withExamples(t, site.NewState(explainer.Opener(explainer.Options{ReferenceN: 20, TruthN: 40, Check: truthcheck.Func()})))
+	s := withExamples(t, site.NewState(explainer.Opener(explainer.Options{ReferenceN: 20, TruthN: 40, Check: truthcheck.Func(), Draw: explainer.DrawReference})))
 	s.LoadExample()
 	s.OpenModel(site.ModelChoice{ID: "opened:0", Label: "test (opened file)", File: "test-F3.flns"}, f.Model)
 	if s.Engine == nil || s.ModelErr != "" {
@@ -172,7 +172,7 @@ func TestPageDefaultMethodLine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := site.NewState(explainer.Opener(explainer.Options{ReferenceN: 4}))
+	s := site.NewState(explainer.Opener(explainer.Options{ReferenceN: 4, Draw: explainer.DrawReference}))
 	s.OpenModel(site.ModelChoice{ID: "opened:0", File: "F0-sum-all.flns"}, model)
 	if err := s.SetValidation(report); err != nil {
 		t.Fatal(err)

@@ -14,7 +14,8 @@ import (
 )
 
 // TestBrowserOpenedReference opens a paper-layout model from disk (so with no reference
-// file: the page encodes the reference cohort itself, in batches, in wasm) and checks
+// file: the image worker draws the reference cohort's phantoms, explainer.DrawReference,
+// and the page encodes them itself, in batches, in wasm) and checks
 // that the default method then explains the example case as the native engine does
 // with the cohort encoded natively: the page's encoding matches within the test's
 // tolerance. The shipped default model, opened first, comes with its reference file and

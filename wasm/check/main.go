@@ -23,6 +23,11 @@
 // too, on their own goroutine: they do not wait for a check's next pause, but share the
 // program's one thread with it.
 //
+// A reference request is {id, kind: "reference", n, seed: decimal string}: the answer is
+// {id, type: "reference", axial: Uint8Array, coronal: Uint8Array} (the n images of each
+// view of explainer.ReferenceCases(n, seed), little-endian float32), for a model the
+// page opened without its reference file; or {id, type: "error", message}.
+//
 // A cohort request (cohort mode: a CSV of the user's cases with its image files) is {id,
 // kind: "cohort", model: Uint8Array, files: [File, ...] (exactly one .csv and the image
 // files its rows name, matched by casefile.Uploads; or one .zip holding the CSV and its
@@ -76,6 +81,15 @@ func main() {
 		id := d.Get("id").Int()
 		if d.Get("kind").String() == "cohort" {
 			cohorts <- d
+			return nil
+		}
+		if d.Get("kind").String() == "reference" {
+			seed, err := strconv.ParseUint(d.Get("seed").String(), 10, 64)
+			if err != nil {
+				post(id, "error", "message", "reference request: seed "+strconv.Quote(d.Get("seed").String())+" is not a number")
+				return nil
+			}
+			images <- imageRequest{id: id, reference: true, n: d.Get("n").Int(), seed: seed}
 			return nil
 		}
 		if d.Get("kind").String() == "image" {
@@ -151,11 +165,19 @@ type imageRequest struct {
 	size   int // side of the model's image input
 	// channels of the model's image input: 1 grey, 3 RGB
 	channels int
+	// reference asks for the reference cohort's images instead: n cases from seed.
+	reference bool
+	n         int
+	seed      uint64
 }
 
 // decodeImages answers image requests (see the package documentation).
 func decodeImages(reqs <-chan imageRequest) {
 	for r := range reqs {
+		if r.reference {
+			drawReference(r)
+			continue
+		}
 		img, err := safely(func() (imagefile.Image, error) { return imagefile.DecodeAs(r.data, r.window, r.size, r.channels) })
 		if err != nil {
 			post(r.id, "error", "message", err.Error())
@@ -178,6 +200,32 @@ func decodeImages(reqs <-chan imageRequest) {
 		post(r.id, "image", "pixels", bytesToJS(px), "width", w, "height", h, "preview", bytesToJS(preview),
 			"source", img.Source, "dicom", img.DICOM)
 	}
+}
+
+// drawReference answers a reference request: the n images of each view of
+// explainer.ReferenceCases(n, seed) as little-endian float32 bytes.
+func drawReference(r imageRequest) {
+	const maxN = 10000
+	if r.n < 1 || r.n > maxN {
+		post(r.id, "error", "message", "reference request: "+strconv.Itoa(r.n)+" cases; want 1 to "+strconv.Itoa(maxN))
+		return
+	}
+	px := r.n * 28 * 28
+	ax, co := make([]float32, px), make([]float32, px)
+	if _, err := safely(func() (struct{}, error) { return struct{}{}, explainer.DrawReference(r.n, r.seed, 0, r.n, ax, co) }); err != nil {
+		post(r.id, "error", "message", err.Error())
+		return
+	}
+	post(r.id, "reference", "axial", bytesToJS(float32Bytes(ax)), "coronal", bytesToJS(float32Bytes(co)))
+}
+
+// float32Bytes returns v as little-endian float32 bytes.
+func float32Bytes(v []float32) []byte {
+	b := make([]byte, 4*len(v))
+	for i, x := range v {
+		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(x))
+	}
+	return b
 }
 
 func bytesToJS(b []byte) js.Value {

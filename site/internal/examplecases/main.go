@@ -14,8 +14,9 @@ import (
 	"github.com/fusionlens/fusionlens/phantom/examples"
 )
 
-// DefaultN is how many example cases the site ships: 16, about 25 kB (10 kB gzip).
-const DefaultN = 16
+// DefaultN is how many example cases the site ships: 8, 12.7 kB (the noisy pixels hardly
+// compress); the page shows them in turn.
+const DefaultN = 8
 
 func main() {
 	n := flag.Int("n", DefaultN, "example cases to write (1, 2, ..., n)")
