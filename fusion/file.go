@@ -77,10 +77,9 @@ func FromFile(f *modelfile.File, maxBatch int) (*Net, error) {
 	}
 	for _, r := range m.s.refs {
 		data, _ := f.Lookup(r.name, r.shape...)
-		if err := checkValues(r, data); err != nil {
+		if err := copyValues(r, r.data(), data); err != nil {
 			return nil, err
 		}
-		copy(r.data(), data)
 	}
 	m.SetTraining(false)
 	if err := m.probe(); err != nil {

@@ -28,6 +28,17 @@ const (
 // NaN or an infinity, a negative running variance, or a value beyond the bound for its
 // kind of tensor. It names the tensor and the value's index.
 func checkValues(r tensorRef, data []float32) error {
+	for i, v := range data {
+		if err := valueError(r, i, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// valueError returns the error checkValues gives for value i of tensor r, v, or nil when
+// a trained network may hold it.
+func valueError(r tensorRef, i int, v float32) error {
 	kind, bound := "weight", float64(MaxAbsWeight)
 	switch {
 	case r.bn != nil && r.mean:
@@ -35,17 +46,39 @@ func checkValues(r tensorRef, data []float32) error {
 	case r.bn != nil:
 		kind, bound = "running variance", MaxRunningVar
 	}
-	for i, v := range data {
-		x := float64(v)
-		switch {
-		case math.IsNaN(x) || math.IsInf(x, 0):
-			return fmt.Errorf("fusion: model file tensor %q value %d is %v", r.name, i, v)
-		case r.bn != nil && !r.mean && x < 0:
-			return fmt.Errorf("fusion: model file tensor %q value %d is a negative variance %v", r.name, i, v)
-		case math.Abs(x) > bound:
-			return fmt.Errorf("fusion: model file tensor %q value %d is %.4g, beyond the %.0e that bounds a trained network's %s: the weights are unusable",
-				r.name, i, v, bound, kind)
+	x := float64(v)
+	switch {
+	case math.IsNaN(x) || math.IsInf(x, 0):
+		return fmt.Errorf("fusion: model file tensor %q value %d is %v", r.name, i, v)
+	case r.bn != nil && !r.mean && x < 0:
+		return fmt.Errorf("fusion: model file tensor %q value %d is a negative variance %v", r.name, i, v)
+	case math.Abs(x) > bound:
+		return fmt.Errorf("fusion: model file tensor %q value %d is %.4g, beyond the %.0e that bounds a trained network's %s: the weights are unusable",
+			r.name, i, v, bound, kind)
+	}
+	return nil
+}
+
+// copyValues copies a stored tensor's values into dst (of the same length), checking
+// them as checkValues does in the same pass: one comparison per value on the path every
+// model file takes (the page opens 281 k values before its first explanation), and
+// checkValues's error, naming the value, when one is out of bounds.
+func copyValues(r tensorRef, dst, src []float32) error {
+	lo, hi := float32(-MaxAbsWeight), float32(MaxAbsWeight)
+	switch {
+	case r.bn != nil && r.mean:
+		lo, hi = -MaxAbsRunningMean, MaxAbsRunningMean
+	case r.bn != nil:
+		lo, hi = 0, MaxRunningVar
+	}
+	dst = dst[:len(src)]
+	for i, v := range src {
+		if !(v >= lo && v <= hi) { // NaN fails both comparisons
+			if err := valueError(r, i, v); err != nil {
+				return err
+			}
 		}
+		dst[i] = v
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/fusionlens/fusionlens/modelfile"
+	"github.com/fusionlens/fusionlens/nn"
 	shipped "github.com/fusionlens/fusionlens/weights"
 )
 
@@ -72,6 +73,31 @@ func TestLoadRefusesUntrainableValues(t *testing.T) {
 		// "Far inside": every value at most a tenth of its bound.
 		if worst > 0.1 {
 			t.Errorf("shipped %s has a value at %.2f of its bound", sm.File, worst)
+		}
+	}
+}
+
+// TestCopyValues checks that copying a tensor with its check in one pass refuses exactly
+// what checkValues refuses, with the same error (the first bad value's index), copies
+// every value of a good tensor, and allows the bounds themselves and -0 variances.
+func TestCopyValues(t *testing.T) {
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	bn := &nn.BatchNorm{}
+	for _, r := range []tensorRef{{name: "w"}, {name: "m", bn: bn, mean: true}, {name: "v", bn: bn}} {
+		for _, bad := range []float32{nan, inf, -inf, -0.5, 1e4, 1.0001e4, -1e4, -2e4, 1e6, 1.5e6, -1e6, 1e8, 2e8, float32(math.Copysign(0, -1))} {
+			src := []float32{0.25, 0.125, bad, 3}
+			dst := make([]float32, len(src))
+			want := checkValues(r, src)
+			got := copyValues(r, dst, src)
+			if (got == nil) != (want == nil) || got != nil && got.Error() != want.Error() {
+				t.Errorf("%s with %v: copyValues %v; checkValues %v", r.name, bad, got, want)
+			}
+			if got == nil && !slices.Equal(dst, src) {
+				t.Errorf("%s with %v: copied %v; want %v", r.name, bad, dst, src)
+			}
+			if got != nil && !strings.Contains(got.Error(), "value 2 ") {
+				t.Errorf("%s with %v: error %q does not name value 2", r.name, bad, got)
+			}
 		}
 	}
 }
