@@ -246,7 +246,10 @@ func (m *Net) CheckHead(z []float32) error {
 
 // probe runs a plain case through the network (a mid-grey image and an empty one, the
 // clinical means) and returns an *ActivationError if any layer gives a non-finite value,
-// so that FromFile refuses weights that cannot explain anything.
+// so that FromFile refuses weights that cannot explain anything. The case's images go
+// through their encoder as one batch (EncodeInputsChecked), as the page encodes a case:
+// the encoder's weights are read once, and the code the page's first explanation runs
+// has run once before it.
 func (m *Net) probe() error {
 	images := make([][]float32, m.cfg.Images())
 	for k := range images {
@@ -257,13 +260,9 @@ func (m *Net) probe() error {
 			}
 		}
 	}
-	feats := make([][]float32, len(images))
-	for k, img := range images {
-		f, err := m.EncodeInputChecked(k, img)
-		if err != nil {
-			return err
-		}
-		feats[k] = f
+	feats, err := m.EncodeInputsChecked(images)
+	if err != nil {
+		return err
 	}
 	z, err := m.Fuse(feats, make([]float32, m.cfg.Clinical()))
 	if err != nil {
