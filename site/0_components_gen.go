@@ -2840,7 +2840,7 @@ func (c *Root) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 							vgparent.AppendChild(vgn)
 							vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "p", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "note"}}}
 							vgparent.AppendChild(vgn)
-							vgn.SetInnerHTML(vugu.HTML("A synthetic phantom case (two CT slices and clinical values), drawn in your browser."))
+							vgn.SetInnerHTML(vugu.HTML("A synthetic phantom case (two CT slices and clinical values), shipped with this page."))
 							vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n        "}
 							vgparent.AppendChild(vgn)
 							if c.S.ExampleNote != "" {
@@ -2964,7 +2964,7 @@ func (c *Root) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				}
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n\n    "}
 				vgparent.AppendChild(vgn)
-				if c.S.RunCohort != nil {
+				if c.S.RunCohort != nil && c.S.Settled {
 					{
 						vgcompKey := vugu.MakeCompKey(0xB2A88376CAC31FB5^vgin.CurrentPositionHash(), vgiterkey)
 						// ask BuildEnv for prior instance of this specific component

@@ -106,6 +106,7 @@ func (c *Root) Reset(err error) {
 	s.Models, s.ModelID, s.Engine, s.MethodID = old.Models, old.ModelID, old.Engine, old.MethodID
 	s.refDeferred = old.refDeferred
 	s.examples, s.examplesErr, s.exampleN = old.examples, old.examplesErr, old.exampleN
+	s.Settled, s.RunCohort = old.Settled, old.RunCohort
 	s.Clinical, s.ClinicalErr = append([]ClinicalField(nil), old.Clinical...), old.ClinicalErr
 	for i := range s.Clinical {
 		t, _ := clipField(s.Clinical[i].Text)

@@ -57,6 +57,11 @@ type State struct {
 	// RunCohort explains a CSV of cases in the background (cohort mode); nil when this
 	// build has none. Cohort is what cohort mode shows.
 	RunCohort CohortFunc
+	// Settled is set once the first explanation is on screen (or the page has stopped
+	// waiting for one: no model, another tab, a model open two seconds with no case):
+	// the cohort panel, below the results, is drawn only then, so that the renders before
+	// the first explanation build only what it needs.
+	Settled bool
 	Cohort    CohortView
 	modelData []byte // the open model's file, for cohort mode's worker
 
@@ -352,19 +357,28 @@ func (s *State) Shown() {
 	// The validation results (for the default method's line and the validation tab) come
 	// after the first explanation, or at once when the tab is chosen or no model opened;
 	// with a model open and no case, a moment later.
+	// So does the explain tab's cohort panel (Settled).
 	switch {
 	case s.loadValidation == nil:
 	case s.Result != nil, s.ModelErr != "", s.Tab != "explain":
-		s.wantValidation()
+		s.settle()
 	case s.Engine != nil && !s.validationIdle && s.env != nil:
 		s.validationIdle = true
 		ee := s.env
 		time.AfterFunc(validationWait, func() {
 			ee.Lock()
 			defer ee.UnlockRender()
-			s.wantValidation()
+			s.settle()
 		})
 	}
+}
+
+// settle marks the page past its first explanation (or past waiting for one): the
+// validation results are read and the parts of the explain tab a first explanation does
+// not need (the cohort panel) are drawn from the next render on.
+func (s *State) settle() {
+	s.Settled = true
+	s.wantValidation()
 }
 
 // validationWait is how long the validation results wait for a first case after the

@@ -368,3 +368,29 @@ func TestStateEncodesACaseAtOnce(t *testing.T) {
 		t.Errorf("P = %v encoding one by one, %v at once", results[0], results[1])
 	}
 }
+
+// TestSettled checks that the page counts as settled (cohort panel drawn, validation
+// results read) only once a first result is on screen, and stays so after a reset.
+func TestSettled(t *testing.T) {
+	s := withExamples(t, NewState(nil))
+	read := 0
+	s.loadValidation = func() { read++ }
+	s.Shown()
+	if s.Settled || read != 0 {
+		t.Fatalf("settled %v, validation read %d times before any result", s.Settled, read)
+	}
+	s.SetEngine(&testEngine{}, "t", "")
+	s.LoadExample()
+	if s.Result == nil {
+		t.Fatal("no result for the example case")
+	}
+	s.Shown()
+	if !s.Settled || read != 1 {
+		t.Fatalf("settled %v, validation read %d times after the first result; want true, 1", s.Settled, read)
+	}
+	r := &Root{S: s}
+	r.Reset(errors.New("test"))
+	if !r.S.Settled {
+		t.Error("a reset page is no longer settled")
+	}
+}
