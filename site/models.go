@@ -72,17 +72,26 @@ func (s *State) SetModelIndex(data []byte) error {
 		}
 		shipped = append(shipped, c)
 	}
-	// Keep opened files after the shipped models.
+	ae := ""
+	if idx.Autoencoder != "" {
+		ae = "models/" + idx.Autoencoder
+	}
+	s.setModels(shipped, ae)
+	return nil
+}
+
+// setModels lists the shipped models (and the autoencoder's path, when not ""), keeping
+// the files the user opened after them.
+func (s *State) setModels(shipped []ModelChoice, autoencoder string) {
 	for _, c := range s.Models {
 		if c.data != nil {
 			shipped = append(shipped, c)
 		}
 	}
 	s.Models = shipped
-	if idx.Autoencoder != "" {
-		s.Autoencoder = "models/" + idx.Autoencoder
+	if autoencoder != "" {
+		s.Autoencoder = autoencoder
 	}
-	return nil
 }
 
 // Choice returns the model choice with the given ID.

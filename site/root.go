@@ -30,13 +30,19 @@ func (c *Root) Init(ctx vugu.InitCtx) {
 	c.S.ModelBusy = c.S.Opener != nil
 	var index, data, ref, examples []byte
 	var dataErr, examplesErr error
+	var idx State // the list, read once off the render lock
 	async(ee, "reading the model list", func() error {
+		// The example cases (a few kB, fetched by loader.js at once) are taken after the
+		// model, which the first explanation waits for longer, and whatever the list.
+		defer func() { examples, examplesErr = fetchLocal(ExamplesURL) }()
 		var err error
 		if index, err = fetchLocal("models/index.json"); err != nil {
 			return err
 		}
-		var idx State
-		if idx.SetModelIndex(index) == nil && len(idx.Models) > 0 {
+		if err := idx.SetModelIndex(index); err != nil {
+			return err
+		}
+		if len(idx.Models) > 0 {
 			first := idx.Models[0]
 			data, dataErr = fetchLocal(first.File)
 			if dataErr == nil && first.Reference != "" {
@@ -47,9 +53,6 @@ func (c *Root) Init(ctx vugu.InitCtx) {
 				}
 			}
 		}
-		// The example cases (a few kB, fetched by loader.js at once) come after the
-		// model, which the first explanation waits for longer.
-		examples, examplesErr = fetchLocal(ExamplesURL)
 		return nil
 	}, func(err error) {
 		mark("model list")
@@ -65,7 +68,7 @@ func (c *Root) Init(ctx vugu.InitCtx) {
 			}
 		}
 		if err == nil {
-			err = c.S.SetModelIndex(index)
+			c.S.setModels(idx.Models, idx.Autoencoder)
 		}
 		if err != nil {
 			c.S.ModelErr = "Could not list the shipped models: " + err.Error()
