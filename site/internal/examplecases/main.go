@@ -14,9 +14,10 @@ import (
 	"github.com/fusionlens/fusionlens/phantom/examples"
 )
 
-// DefaultN is how many example cases the site ships: 8, 12.7 kB (the noisy pixels hardly
-// compress); the page shows them in turn.
-const DefaultN = 8
+// DefaultN is how many example cases the site ships: 16, 25 kB (the noisy pixels hardly
+// compress; the browser tests look through up to 15 for a case the model is unsure of);
+// the page shows them in turn.
+const DefaultN = 16
 
 func main() {
 	n := flag.Int("n", DefaultN, "example cases to write (1, 2, ..., n)")
