@@ -61,7 +61,7 @@ type State struct {
 	// waiting for one: no model, another tab, a model open two seconds with no case):
 	// the cohort panel, below the results, is drawn only then, so that the renders before
 	// the first explanation build only what it needs.
-	Settled bool
+	Settled   bool
 	Cohort    CohortView
 	modelData []byte // the open model's file, for cohort mode's worker
 
