@@ -20,7 +20,9 @@
 // so a changed clinical value costs only the head (microseconds for the gradient). The
 // reference cohort, ReferenceN synthetic cases (phantom images and simulated clinical
 // values, ReferenceCases: cmd/explain's background for the same size and seed), is encoded once
-// per model after it loads; the methods that compare a case with other cases (occlusion,
+// per model after it loads (or taken from the model's reference file, SetReference; its
+// images are drawn by Options.Draw, which the page hands to its image worker so that
+// main.wasm links no phantom generator); the methods that compare a case with other cases (occlusion,
 // integrated gradients, KernelSHAP, ...) wait for it, the gradient methods do not. The
 // methods with no per-case form (permutation, mean of four) are computed once over the
 // reference cohort and shown with their scope stated.
