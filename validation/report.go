@@ -70,11 +70,14 @@ type AutoencoderInfo struct {
 
 // ScenarioResult is the validation of one scenario.
 type ScenarioResult struct {
-	Name        string   `json:"name"`
-	Description string   `json:"description"`
-	Formula     string   `json:"formula"`
-	Source      string   `json:"source"`
-	Modalities  []string `json:"modalities"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Formula     string `json:"formula"`
+	// Labels says how labels were drawn from F when not by the threshold alone, e.g.
+	// "logistic, scale 0.5" (groundtruth.LogisticLabels).
+	Labels     string   `json:"labels,omitempty"`
+	Source     string   `json:"source"`
+	Modalities []string `json:"modalities"`
 	// Truth is the ground-truth modality importance over the test cases, the ones the
 	// methods explain; CohortTruth is over the whole cohort.
 	Truth         []float64 `json:"truth"`
@@ -105,8 +108,11 @@ type Cases struct {
 	Val      int     `json:"val"`
 	Test     int     `json:"test"`
 	Positive float64 `json:"positive"` // share of class 1
-	Images   string  `json:"images"`   // where the images came from
-	Seed     uint64  `json:"seed"`     // seed of the cohort and its split
+	// Flipped counts the labels that differ from the threshold's, F > t (drawn by
+	// logistic labels or flipped by label noise).
+	Flipped int    `json:"flipped,omitempty"`
+	Images  string `json:"images"` // where the images came from
+	Seed    uint64 `json:"seed"`   // seed of the cohort and its split
 }
 
 // TestMetrics are the network's results on the test cases.
