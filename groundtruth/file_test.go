@@ -43,7 +43,8 @@ func TestDocExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Name != "my-scenario" || len(s.Terms) != 6 || s.Seed != 7 || s.LabelNoise != 0.02 || !s.Threshold.Median || s.CohortSize != 5000 {
+	if s.Name != "my-scenario" || len(s.Terms) != 6 || s.Seed != 7 || s.LabelNoise != 0.02 || !s.Threshold.Median || s.CohortSize != 5000 ||
+		s.LabelMode != LogisticLabels || s.LabelScale != 0.8 {
 		t.Errorf("parsed %+v", s)
 	}
 	for k := range FeaturesPerModality {
