@@ -3,6 +3,8 @@ package validation
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/fusionlens/fusionlens/groundtruth"
@@ -31,6 +33,17 @@ func TestRunLogisticLabels(t *testing.T) {
 	if share := float64(s.Cases.Flipped) / float64(s.Cases.N); share < 0.1 || share > 0.5 {
 		t.Errorf("%d of %d labels differ from the threshold's", s.Cases.Flipped, s.Cases.N)
 	}
+	var text, md strings.Builder
+	if err := r.WriteScenarioTable(&text, &s); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.WriteMarkdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("logistic, scale 0.5: %d of %d (", s.Cases.Flipped, s.Cases.N)
+	if !strings.Contains(text.String(), "labels "+want) || !strings.Contains(md.String(), "Labels "+want) {
+		t.Errorf("tables lack %q:\n%s\n%s", want, text.String(), md.String())
+	}
 	folder, err := LoadModels(o.SaveModels)
 	if err != nil || len(folder.Models) != 1 {
 		t.Fatalf("LoadModels: %v, %+v", err, folder)
@@ -54,5 +67,9 @@ func TestRunLogisticLabels(t *testing.T) {
 	}
 	if s := r.Scenarios[0]; s.Labels != "" || s.Cases.Flipped != 0 {
 		t.Errorf("threshold labels reported as %q with %d flipped", s.Labels, s.Cases.Flipped)
+	}
+	var md2 strings.Builder
+	if err := r.WriteMarkdown(&md2); err != nil || strings.Contains(md2.String(), "Labels ") {
+		t.Errorf("threshold labels get a labels line (%v):\n%s", err, md2.String())
 	}
 }

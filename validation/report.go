@@ -395,6 +395,9 @@ func (r *Report) WriteScenarioTable(w io.Writer, sc *ScenarioResult) error {
 	}
 	fmt.Fprintf(&b, "  cohort %d cases (%d train, %d val, %d test); network %s\n", sc.Cases.N, sc.Cases.Train, sc.Cases.Val, sc.Cases.Test, src)
 	fmt.Fprintf(&b, "  test accuracy %.4f  AUC %s\n", sc.Test.Accuracy, optFloat(sc.Test.AUC))
+	if sc.Labels != "" {
+		fmt.Fprintf(&b, "  labels %s\n", labelsLine(sc))
+	}
 	fmt.Fprintf(&b, "  %-22s", "method")
 	for _, m := range sc.Modalities {
 		fmt.Fprintf(&b, " %10s", m)
@@ -537,6 +540,9 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		}
 		fmt.Fprintf(&b, "Cohort %d cases (%d train, %d validation, %d test), seed %d; network %s; test accuracy %.3f, AUC %s.\n\n",
 			sc.Cases.N, sc.Cases.Train, sc.Cases.Val, sc.Cases.Test, sc.Cases.Seed, src, sc.Test.Accuracy, optFloat(sc.Test.AUC))
+		if sc.Labels != "" {
+			fmt.Fprintf(&b, "Labels %s.\n\n", labelsLine(sc))
+		}
 		b.WriteString("| method |")
 		for _, m := range sc.Modalities {
 			fmt.Fprintf(&b, " %s |", m)
@@ -567,4 +573,11 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// labelsLine describes a scenario's labels when they are not the threshold's alone, e.g.
+// "logistic, scale 0.45: 812 of 5000 (16.2 %) differ from F > t".
+func labelsLine(sc *ScenarioResult) string {
+	return fmt.Sprintf("%s: %d of %d (%.1f %%) differ from F > t", sc.Labels, sc.Cases.Flipped, sc.Cases.N,
+		100*float64(sc.Cases.Flipped)/float64(max(sc.Cases.N, 1)))
 }
