@@ -11,6 +11,7 @@
 //	go run ./cmd/validate -models out/models      # ... and reuse them where the scenario matches
 //	go run ./cmd/validate -seeds 5                # five runs per scenario (default 3): mean and SD
 //	go run ./cmd/validate -from a/results.json,b/results.json -out merged   # runs made apart, as one
+//	go run ./cmd/validate -scenarios F0 -labels logistic -label-scale 0.45   # labels drawn as sigmoid(0.45 (F - median))
 //
 // Each scenario runs -seeds times (run k with seed -seed + k). A network trained here is
 // trained again each run (cohort, split, initial weights, methods' draws all change); a
