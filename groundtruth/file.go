@@ -78,6 +78,26 @@ func ParseScenario(data []byte) (*Scenario, error) {
 			return nil, err
 		}
 	}
+	if raw, ok := top["labels"]; ok {
+		name, err := str(raw, "labels")
+		if err != nil {
+			return nil, err
+		}
+		if s.LabelMode, err = ParseLabelMode(name); err != nil {
+			return nil, errAt("labels", "is %s, want \"threshold\" or \"logistic\"", quote.Short(name))
+		}
+		if s.LabelMode == LogisticLabels {
+			s.LabelScale = DefaultLabelScale
+		}
+	}
+	if raw, ok := top["label_scale"]; ok {
+		if s.LabelMode != LogisticLabels {
+			return nil, errAt("label_scale", "needs \"labels\": \"logistic\" (threshold labels take no scale)")
+		}
+		if s.LabelScale, err = number(raw, "label_scale"); err != nil {
+			return nil, err
+		}
+	}
 	if raw, ok := top["cohort_size"]; ok {
 		n, err := integer(raw, "cohort_size")
 		if err != nil {
@@ -103,7 +123,7 @@ func ParseScenario(data []byte) (*Scenario, error) {
 }
 
 var (
-	topFields     = []string{"name", "description", "intercept", "weights", "terms", "threshold", "label_noise", "cohort_size", "seed"}
+	topFields     = []string{"name", "description", "intercept", "weights", "terms", "threshold", "labels", "label_scale", "label_noise", "cohort_size", "seed"}
 	weightFields  = []string{"feature", "modality", "weight"}
 	unaryFields   = []string{"kind", "coef", "feature", "scale", "center"}
 	stepFields    = []string{"kind", "coef", "feature", "threshold", "slope"}
@@ -510,13 +530,15 @@ type fileScenario struct {
 	Weights     []fileWeight `json:"weights,omitempty"`
 	Terms       []fileTerm   `json:"terms,omitempty"`
 	Threshold   any          `json:"threshold"`
+	Labels      string       `json:"labels,omitempty"`
+	LabelScale  float64      `json:"label_scale,omitempty"`
 	LabelNoise  float64      `json:"label_noise"`
 	CohortSize  int          `json:"cohort_size"`
 	Seed        uint64       `json:"seed"`
 }
 
 // MarshalJSON writes s as a scenario file that ParseScenario reads back to an equal
-// Scenario. Zero weights are left out, and a modality whose ten weights are equal is
+// Scenario. Zero weights and the default threshold labels are left out, and a modality whose ten weights are equal is
 // written as one {"modality": ...} entry. It fails when s is invalid.
 func (s Scenario) MarshalJSON() ([]byte, error) {
 	if err := s.Validate(); err != nil {
@@ -528,6 +550,11 @@ func (s Scenario) MarshalJSON() ([]byte, error) {
 	}
 	if !s.Threshold.Median {
 		f.Threshold = s.Threshold.Value
+	}
+	if s.LabelMode != ThresholdLabels {
+		// Threshold labels, the default, are left out so built-ins and older files
+		// write the same bytes as before.
+		f.Labels, f.LabelScale = s.LabelMode.String(), s.LabelScale
 	}
 	for m := range NumModalities {
 		w := s.Weights[m*FeaturesPerModality : (m+1)*FeaturesPerModality]

@@ -43,7 +43,8 @@ func TestDocExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Name != "my-scenario" || len(s.Terms) != 6 || s.Seed != 7 || s.LabelNoise != 0.02 || !s.Threshold.Median || s.CohortSize != 5000 {
+	if s.Name != "my-scenario" || len(s.Terms) != 6 || s.Seed != 7 || s.LabelNoise != 0.02 || !s.Threshold.Median || s.CohortSize != 5000 ||
+		s.LabelMode != LogisticLabels || s.LabelScale != 0.8 {
 		t.Errorf("parsed %+v", s)
 	}
 	for k := range FeaturesPerModality {
@@ -142,6 +143,9 @@ func TestRoundTrip(t *testing.T) {
 		if r.IntN(2) == 0 {
 			s.LabelNoise = 0.49 * r.Float64()
 		}
+		if r.IntN(2) == 0 {
+			s.LabelMode, s.LabelScale = LogisticLabels, math.Abs(num())+0.01
+		}
 		if s.Validate() != nil {
 			continue // constant F: nothing to write
 		}
@@ -168,6 +172,20 @@ func TestParseDefaults(t *testing.T) {
 	}
 	if s.Threshold.Median || s.Threshold.Value != -0.5 || s.Seed != math.MaxUint64 {
 		t.Errorf("fixed threshold, max seed: %+v", s)
+	}
+	if s.LabelMode != ThresholdLabels || s.LabelScale != 0 {
+		t.Errorf("default labels: %v, scale %g; want threshold, 0", s.LabelMode, s.LabelScale)
+	}
+	s, err = ParseScenario([]byte(`{"name":"logit","weights":[{"feature":0,"weight":1}],"labels":"logistic"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.LabelMode != LogisticLabels || s.LabelScale != DefaultLabelScale || !s.Threshold.Median {
+		t.Errorf("logistic defaults: %v, scale %g, median %v", s.LabelMode, s.LabelScale, s.Threshold.Median)
+	}
+	s, err = ParseScenario([]byte(`{"name":"thr","weights":[{"feature":0,"weight":1}],"labels":"threshold"}`))
+	if err != nil || s.LabelMode != ThresholdLabels || s.LabelScale != 0 {
+		t.Errorf("explicit threshold labels: %+v, %v", s, err)
 	}
 }
 
@@ -225,6 +243,15 @@ func TestParseErrors(t *testing.T) {
 		{`{"name":"a",` + w + `,"threshold":[1]}`, "threshold", "must be \"median\" or a number, got [1]"},
 		{`{"name":"a",` + w + `,"label_noise":0.5}`, "label_noise", "want a flip probability in [0, 0.5)"},
 		{`{"name":"a",` + w + `,"label_noise":-0.1}`, "label_noise", "is -0.1"},
+		{`{"name":"a",` + w + `,"labels":"probit"}`, "labels", `is "probit", want "threshold" or "logistic"`},
+		{`{"name":"a",` + w + `,"labels":1}`, "labels", "must be a string, got a number"},
+		{`{"name":"a",` + w + `,"label_scale":2}`, "label_scale", `needs "labels": "logistic"`},
+		{`{"name":"a",` + w + `,"labels":"threshold","label_scale":2}`, "label_scale", `needs "labels": "logistic"`},
+		{`{"name":"a",` + w + `,"label_scale":2,"labels":"logistic"}`, "", ""},
+		{`{"name":"a",` + w + `,"labels":"logistic","label_scale":0}`, "label_scale", "is 0, want > 0"},
+		{`{"name":"a",` + w + `,"labels":"logistic","label_scale":-0.5}`, "label_scale", "is -0.5, want > 0"},
+		{`{"name":"a",` + w + `,"labels":"logistic","label_scale":"1"}`, "label_scale", "must be a number, got a string"},
+		{`{"name":"a",` + w + `,"labels":"logistic","label_scale":2e6}`, "label_scale", "exceeds"},
 		{`{"name":"a",` + w + `,"cohort_size":1}`, "cohort_size", "is 1, want 2.."},
 		{`{"name":"a",` + w + `,"cohort_size":100.5}`, "cohort_size", "must be an integer"},
 		{`{"name":"a",` + w + `,"cohort_size":1e3}`, "cohort_size", "must be an integer"},
@@ -236,6 +263,13 @@ func TestParseErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		s, err := ParseScenario([]byte(c.in))
+		if c.path == "" && c.msg == "" {
+			// Valid: the fields' order does not matter.
+			if err != nil || s.LabelMode != LogisticLabels || s.LabelScale != 2 {
+				t.Errorf("%s\n  got %+v, %v; want logistic labels, scale 2", c.in, s, err)
+			}
+			continue
+		}
 		var se *ScenarioError
 		if !errors.As(err, &se) {
 			t.Errorf("%s\n  got %v, %v; want a *ScenarioError", c.in, s, err)
@@ -269,9 +303,15 @@ func FuzzParseScenario(f *testing.F) {
 	f.Add([]byte(`{"name":"a","weights":[{"feature":0,"weight":1}],"threshold":0.5,"seed":3}`))
 	f.Add([]byte(`{"name":"a","terms":[{"kind":"product","features":[0,"clinical_b[9]"],"coef":-2}]}`))
 	f.Add([]byte(`{"name":"a","a":{"b":[1,{"c":2,"c":3}]}}`))
+	f.Add([]byte(`{"name":"a","weights":[{"modality":"clinical_b","weight":1}],"labels":"logistic","label_scale":0.45,"threshold":2}`))
+	f.Add([]byte(`{"name":"a","weights":[{"feature":1,"weight":1}],"label_scale":1,"labels":"threshold"}`))
 	x := make([]float64, NumFeatures)
 	for j := range x {
 		x[j] = float64(j%7) - 3
+	}
+	cohort, err := NormalCohort(16, 5)
+	if err != nil {
+		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := ParseScenario(data)
@@ -298,6 +338,14 @@ func FuzzParseScenario(f *testing.F) {
 		}
 		if !reflect.DeepEqual(s, back) {
 			t.Fatalf("round trip differs\n got %+v\nwant %+v", back, s)
+		}
+		// Any parsed scenario labels a cohort, whatever its label mode.
+		l, err := s.Label(cohort)
+		if err != nil {
+			t.Fatalf("label: %v", err)
+		}
+		if l.Flipped < 0 || l.Flipped > len(l.Y) || !(l.ExpectedFlipped >= 0 && l.ExpectedFlipped <= float64(len(l.Y))) {
+			t.Fatalf("label: %d flipped, %g expected, of %d", l.Flipped, l.ExpectedFlipped, len(l.Y))
 		}
 	})
 }

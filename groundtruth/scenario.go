@@ -85,12 +85,48 @@ type Threshold struct {
 	Value  float64 // used when !Median; must be 0 when Median
 }
 
+// LabelMode says how labels are drawn from F.
+type LabelMode uint8
+
+// Label modes. ThresholdLabels (the zero value, the paper's) labels class 1 exactly when
+// F > t; LogisticLabels draws class 1 with probability σ(LabelScale*(F - t)), σ the
+// logistic function, so that LabelScale*(F - t) is the true log-odds of class 1.
+const (
+	ThresholdLabels LabelMode = iota
+	LogisticLabels
+)
+
+var labelModeNames = [...]string{ThresholdLabels: "threshold", LogisticLabels: "logistic"}
+
+// String returns the mode's name as written in scenario files ("threshold", "logistic").
+func (m LabelMode) String() string {
+	if int(m) < len(labelModeNames) {
+		return labelModeNames[m]
+	}
+	return "LabelMode(" + strconv.Itoa(int(m)) + ")"
+}
+
+// ParseLabelMode returns the LabelMode named s ("threshold" or "logistic").
+func ParseLabelMode(s string) (LabelMode, error) {
+	for m, name := range labelModeNames {
+		if name == s {
+			return LabelMode(m), nil
+		}
+	}
+	return 0, fmt.Errorf("groundtruth: unknown label mode %s (want threshold or logistic)", quote.Short(s))
+}
+
+// DefaultLabelScale is the LabelScale of logistic labels when a scenario file gives none.
+const DefaultLabelScale = 1
+
 // Scenario is a synthetic decision function over the 40 fusion features with everything
 // needed to label a cohort:
 //
 //	F(x) = Intercept + Σ_j Weights[j]*x[j] + Σ_t Terms[t](x)
 //
-// labels are F > threshold, each flipped with probability LabelNoise. CohortSize and
+// labels are F > threshold (LabelMode ThresholdLabels) or drawn with probability
+// σ(LabelScale*(F - threshold)) (LogisticLabels), then each flipped with probability
+// LabelNoise. CohortSize and
 // Seed say how large a cohort to draw and from which seed; the functions here take the
 // cohort as given. No method modifies the Scenario, so one may serve several goroutines.
 type Scenario struct {
@@ -101,6 +137,8 @@ type Scenario struct {
 	Terms       []Term
 	Threshold   Threshold
 	LabelNoise  float64 // flip probability, in [0, 0.5)
+	LabelMode   LabelMode
+	LabelScale  float64 // > 0 with LogisticLabels (log-odds per unit of F), 0 otherwise
 	CohortSize  int
 	Seed        uint64
 }
@@ -196,6 +234,21 @@ func (s *Scenario) Validate() error {
 	}
 	if !(s.LabelNoise >= 0 && s.LabelNoise < 0.5) {
 		return errAt("label_noise", "is %g, want a flip probability in [0, 0.5)", s.LabelNoise)
+	}
+	switch s.LabelMode {
+	case ThresholdLabels:
+		if s.LabelScale != 0 {
+			return errAt("label_scale", "is %g, but only logistic labels take a scale", s.LabelScale)
+		}
+	case LogisticLabels:
+		if err := checkNumber("label_scale", s.LabelScale); err != nil {
+			return err
+		}
+		if !(s.LabelScale > 0) {
+			return errAt("label_scale", "is %g, want > 0 (the log-odds of class 1 per unit of F)", s.LabelScale)
+		}
+	default:
+		return errAt("labels", "unknown label mode %d", s.LabelMode)
 	}
 	if s.CohortSize < 2 || s.CohortSize > MaxCohortSize {
 		return errAt("cohort_size", "is %d, want 2..%d", s.CohortSize, MaxCohortSize)

@@ -6,12 +6,14 @@ import (
 	"slices"
 
 	"github.com/fusionlens/fusionlens/internal/quote"
+	"github.com/fusionlens/fusionlens/nn"
 )
 
 // PCG stream constants, so that the label noise and the helper cohort drawn from the same
 // seed are independent of each other and of other packages' streams.
 const (
 	labelNoiseStream = 0x6c6162656c6e6f69 // "labelnoi"
+	logisticStream   = 0x6c6f676973746963 // "logistic"
 	cohortStream     = 0x636f686f72746e72 // "cohortnr"
 )
 
@@ -95,17 +97,24 @@ func (s *Scenario) Importance(X []float64) (*Importance, error) {
 type Labels struct {
 	F         []float64 // decision value per case
 	Y         []uint8   // label per case after noise: 1 is the positive class
-	Threshold float64   // the cut applied: class 1 is F > Threshold before noise
-	Flipped   int       // how many labels the noise flipped
-	CleanPos  float64   // share of class 1 before noise
-	Positive  float64   // share of class 1 after noise (the achieved class balance)
+	Threshold float64   // the threshold t: the cut (class 1 is F > t) or the logistic's centre
+	// Flipped counts the labels that differ from the threshold's (F > t): those the
+	// logistic draw and the noise changed. ExpectedFlipped is its expectation given F:
+	// Σ_i P(y_i != [F_i > t]).
+	Flipped         int
+	ExpectedFlipped float64
+	CleanPos        float64 // share of class 1 before noise
+	Positive        float64 // share of class 1 after noise (the achieved class balance)
 }
 
-// Label computes F over the cohort X (n x NumFeatures, row-major), cuts it at the
-// scenario's threshold (the median of F over X, or the fixed value) and flips each label
+// Label computes F over the cohort X (n x NumFeatures, row-major) and the threshold t
+// (the median of F over X, or the fixed value), labels each case and flips each label
 // with probability LabelNoise, drawing from PCG(Seed, a stream fixed in this package).
-// With the median threshold and distinct values of F, exactly floor(n/2) cases are
-// class 1 before noise.
+// With ThresholdLabels class 1 is F > t, and with the median threshold and distinct
+// values of F exactly floor(n/2) cases are class 1 before noise. With LogisticLabels
+// case i is class 1 with probability σ(LabelScale*(F_i - t)), one uniform draw per case
+// from PCG(Seed, another fixed stream); with the median threshold and F symmetric about
+// its median, classes balance in expectation.
 func (s *Scenario) Label(X []float64) (*Labels, error) {
 	f, err := s.Values(X)
 	if err != nil {
@@ -117,11 +126,37 @@ func (s *Scenario) Label(X []float64) (*Labels, error) {
 		l.Threshold = median(f)
 	}
 	pos := 0
+	var draw *rand.Rand
+	if s.LabelMode == LogisticLabels {
+		draw = rand.New(rand.NewPCG(s.Seed, logisticStream))
+	}
+	// pAway[i] is the probability that case i's label, before noise, differs from the
+	// threshold's.
+	pAway := make([]float64, n)
 	for i, v := range f {
-		if v > l.Threshold {
+		above := v > l.Threshold
+		y := above
+		if draw != nil {
+			p := nn.Logistic(s.LabelScale * (v - l.Threshold))
+			y = draw.Float64() < p
+			if above {
+				pAway[i] = 1 - p
+			} else {
+				pAway[i] = p
+			}
+		}
+		if y {
 			l.Y[i] = 1
 			pos++
 		}
+		if y != above {
+			l.Flipped++
+		}
+	}
+	for _, q := range pAway {
+		// With noise the label ends away from the threshold's when exactly one of the
+		// draw and the flip moved it.
+		l.ExpectedFlipped += q + s.LabelNoise - 2*q*s.LabelNoise
 	}
 	l.CleanPos = float64(pos) / float64(n)
 	if s.LabelNoise > 0 {
@@ -131,7 +166,11 @@ func (s *Scenario) Label(X []float64) (*Labels, error) {
 			// depend on the others.
 			if r.Float64() < s.LabelNoise {
 				l.Y[i] ^= 1
-				l.Flipped++
+				if (l.Y[i] == 1) != (f[i] > l.Threshold) {
+					l.Flipped++
+				} else {
+					l.Flipped--
+				}
 				if l.Y[i] == 1 {
 					pos++
 				} else {

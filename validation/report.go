@@ -70,11 +70,14 @@ type AutoencoderInfo struct {
 
 // ScenarioResult is the validation of one scenario.
 type ScenarioResult struct {
-	Name        string   `json:"name"`
-	Description string   `json:"description"`
-	Formula     string   `json:"formula"`
-	Source      string   `json:"source"`
-	Modalities  []string `json:"modalities"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Formula     string `json:"formula"`
+	// Labels says how labels were drawn from F when not by the threshold alone, e.g.
+	// "logistic, scale 0.5" (groundtruth.LogisticLabels).
+	Labels     string   `json:"labels,omitempty"`
+	Source     string   `json:"source"`
+	Modalities []string `json:"modalities"`
 	// Truth is the ground-truth modality importance over the test cases, the ones the
 	// methods explain; CohortTruth is over the whole cohort.
 	Truth         []float64 `json:"truth"`
@@ -105,8 +108,11 @@ type Cases struct {
 	Val      int     `json:"val"`
 	Test     int     `json:"test"`
 	Positive float64 `json:"positive"` // share of class 1
-	Images   string  `json:"images"`   // where the images came from
-	Seed     uint64  `json:"seed"`     // seed of the cohort and its split
+	// Flipped counts the labels that differ from the threshold's, F > t (drawn by
+	// logistic labels or flipped by label noise).
+	Flipped int    `json:"flipped,omitempty"`
+	Images  string `json:"images"` // where the images came from
+	Seed    uint64 `json:"seed"`   // seed of the cohort and its split
 }
 
 // TestMetrics are the network's results on the test cases.
@@ -389,6 +395,9 @@ func (r *Report) WriteScenarioTable(w io.Writer, sc *ScenarioResult) error {
 	}
 	fmt.Fprintf(&b, "  cohort %d cases (%d train, %d val, %d test); network %s\n", sc.Cases.N, sc.Cases.Train, sc.Cases.Val, sc.Cases.Test, src)
 	fmt.Fprintf(&b, "  test accuracy %.4f  AUC %s\n", sc.Test.Accuracy, optFloat(sc.Test.AUC))
+	if sc.Labels != "" {
+		fmt.Fprintf(&b, "  labels %s\n", labelsLine(sc))
+	}
 	fmt.Fprintf(&b, "  %-22s", "method")
 	for _, m := range sc.Modalities {
 		fmt.Fprintf(&b, " %10s", m)
@@ -531,6 +540,9 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		}
 		fmt.Fprintf(&b, "Cohort %d cases (%d train, %d validation, %d test), seed %d; network %s; test accuracy %.3f, AUC %s.\n\n",
 			sc.Cases.N, sc.Cases.Train, sc.Cases.Val, sc.Cases.Test, sc.Cases.Seed, src, sc.Test.Accuracy, optFloat(sc.Test.AUC))
+		if sc.Labels != "" {
+			fmt.Fprintf(&b, "Labels %s.\n\n", labelsLine(sc))
+		}
 		b.WriteString("| method |")
 		for _, m := range sc.Modalities {
 			fmt.Fprintf(&b, " %s |", m)
@@ -561,4 +573,11 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// labelsLine describes a scenario's labels when they are not the threshold's alone, e.g.
+// "logistic, scale 0.45: 812 of 5000 (16.2 %) differ from F > t".
+func labelsLine(sc *ScenarioResult) string {
+	return fmt.Sprintf("%s: %d of %d (%.1f %%) differ from F > t", sc.Labels, sc.Cases.Flipped, sc.Cases.N,
+		100*float64(sc.Cases.Flipped)/float64(max(sc.Cases.N, 1)))
 }

@@ -304,7 +304,7 @@ func runScenario(ctx context.Context, s Scenario, ae *latent.Model, methods []im
 		o.Randomisations = 0 // the sanity checks are the first run's
 	}
 	sc := s.Scenario
-	res := &ScenarioResult{Name: sc.Name, Description: sc.Description, Formula: sc.Formula(), Source: s.Source,
+	res := &ScenarioResult{Name: sc.Name, Description: sc.Description, Formula: sc.Formula(), Labels: labelsText(sc), Source: s.Source,
 		Modalities: groundtruth.Modalities[:]}
 
 	model, err := matchModel(sc, o.Models)
@@ -340,7 +340,7 @@ func runScenario(ctx context.Context, s Scenario, ae *latent.Model, methods []im
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	res.Cases = Cases{N: c.N, Train: trainC.N, Val: valC.N, Test: testC.N, Positive: c.Positive, Images: c.Source, Seed: seed}
+	res.Cases = Cases{N: c.N, Train: trainC.N, Val: valC.N, Test: testC.N, Positive: c.Positive, Flipped: c.Flipped, Images: c.Source, Seed: seed}
 	res.Truth = append([]float64(nil), testC.Truth.Modality[:]...)
 	res.TruthFeatures = append([]float64(nil), testC.Truth.Feature[:]...)
 	res.CohortTruth = append([]float64(nil), c.Truth.Modality[:]...)
@@ -671,4 +671,13 @@ func mean(v []float64) float64 {
 func autoencoderInfo(ae *latent.Model) AutoencoderInfo {
 	return AutoencoderInfo{Seed: ae.Info.Seed, Epochs: ae.Info.Epochs, Images: ae.Info.Images,
 		DataSource: ae.Info.DataSource, TrainMSE: ae.Info.TrainMSE, Command: ae.Info.Command}
+}
+
+// labelsText describes sc's label mode for ScenarioResult.Labels: "" for the default
+// threshold labels.
+func labelsText(sc *groundtruth.Scenario) string {
+	if sc.LabelMode == groundtruth.ThresholdLabels {
+		return ""
+	}
+	return fmt.Sprintf("%s, scale %g", sc.LabelMode, sc.LabelScale)
 }

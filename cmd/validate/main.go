@@ -11,6 +11,7 @@
 //	go run ./cmd/validate -models out/models      # ... and reuse them where the scenario matches
 //	go run ./cmd/validate -seeds 5                # five runs per scenario (default 3): mean and SD
 //	go run ./cmd/validate -from a/results.json,b/results.json -out merged   # runs made apart, as one
+//	go run ./cmd/validate -scenarios F0 -labels logistic -label-scale 0.45   # labels drawn as sigmoid(0.45 (F - median))
 //
 // Each scenario runs -seeds times (run k with seed -seed + k). A network trained here is
 // trained again each run (cohort, split, initial weights, methods' draws all change); a
@@ -66,6 +67,7 @@ type options struct {
 	seed                                                           uint64
 	workers, n, epochs, refit, seeds                               int
 	sparsity                                                       float64
+	labels                                                         labelFlags
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -88,6 +90,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.refit, "refit-epochs", 0, "with -input-sparsity, epochs after the sparse ones without the penalty, the inputs it cut held at zero")
 	fs.StringVar(&o.from, "from", "", "redraw the tables, results.md, validation.json and figures of an earlier results.json into -out, without running; several, comma-separated, are merged first (runs of the same scenarios and methods with different seeds)")
 	fs.StringVar(&o.autoencoder, "autoencoder", "", "autoencoder model file for the ground-truth image features (default: the shipped one, or the -models folder's)")
+	o.labels.register(fs)
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: validate [flags] [scenario.json ...]\n\n"+
 			"Measures how close each importance method comes to the ground truth of synthetic scenarios.\n\n")
@@ -109,6 +112,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if o.refit < 0 || (o.refit > 0 && o.sparsity == 0) {
 		return o, usageError{fmt.Errorf("-refit-epochs %d: want 0, or more with -input-sparsity", o.refit)}
 	}
+	if err := o.labels.check(); err != nil {
+		return o, usageError{err}
+	}
 	if o.seeds < 1 || o.seeds > validation.MaxSeeds {
 		return o, usageError{fmt.Errorf("-seeds %d: want 1..%d", o.seeds, validation.MaxSeeds)}
 	}
@@ -123,7 +129,11 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 func (o options) scenarioList() ([]validation.Scenario, error) {
 	var out []validation.Scenario
 	if o.scenarios == "" && len(o.files) == 0 {
-		return validation.Builtins(), nil
+		out = validation.Builtins()
+		for _, s := range out {
+			o.labels.apply(s.Scenario)
+		}
+		return out, nil
 	}
 	seen := map[string]bool{}
 	for _, name := range splitList(o.scenarios) {
@@ -135,6 +145,7 @@ func (o options) scenarioList() ([]validation.Scenario, error) {
 			return nil, fmt.Errorf("-scenarios: %s given twice", sc.Name)
 		}
 		seen[sc.Name] = true
+		o.labels.apply(sc)
 		out = append(out, validation.Scenario{Scenario: sc, Source: "built-in"})
 	}
 	for _, path := range o.files {
