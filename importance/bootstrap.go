@@ -246,6 +246,9 @@ func BootstrapGlobal(f GlobalFunc, h Head, mods []Modality, c Cohort, o Options,
 		if c.Measured != nil {
 			rc.Measured = gather(Cohort{Z: c.Measured, N: c.N}, rows, dim)
 		}
+		if c.Basis != nil {
+			rc.Basis = gather(Cohort{Z: c.Basis, N: c.N}, rows, dim)
+		}
 		ro := o
 		ro.Seed = resampleSeed(o.Seed, b)
 		imp, err := f(h, mods, rc, ro)
@@ -307,6 +310,9 @@ func LocalInterval(f LocalFunc, h Head, mods []Modality, x []float32, bg Cohort,
 			}
 			if bg.Measured != nil {
 				rb.Measured = gather(Cohort{Z: bg.Measured, N: bg.N}, rows, dim)
+			}
+			if bg.Basis != nil {
+				rb.Basis = gather(Cohort{Z: bg.Basis, N: bg.N}, rows, dim)
 			}
 		}
 		ro := o

@@ -107,6 +107,11 @@ type Cohort struct {
 	// image itself (package radiomics), and the clinical values. Only MeasuredGradient
 	// uses it.
 	Measured []float32
+	// Basis is nil, or N rows of dim reference features laid out like Reference from the
+	// cohort's own images: for each image, its standardised scores on the first principal
+	// components of that image input over the cohort (package pca), and the clinical
+	// values. Only BasisGradient uses it.
+	Basis []float32
 }
 
 // Row returns the i-th fusion vector (a sub-slice of Z, not a copy).
@@ -137,6 +142,14 @@ func (c Cohort) check(dim int) error {
 		}
 		if i := nonFinite(c.Measured); i >= 0 {
 			return fmt.Errorf("importance: cohort case %d measured feature %d is %v", i/dim, i%dim, c.Measured[i])
+		}
+	}
+	if c.Basis != nil {
+		if len(c.Basis) != c.N*dim {
+			return fmt.Errorf("importance: cohort Basis has %d values, want N*dim = %d*%d = %d", len(c.Basis), c.N, dim, c.N*dim)
+		}
+		if i := nonFinite(c.Basis); i >= 0 {
+			return fmt.Errorf("importance: cohort case %d basis feature %d is %v", i/dim, i%dim, c.Basis[i])
 		}
 	}
 	if c.Labels != nil {

@@ -1,6 +1,9 @@
 package importance
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // The reference gradient is told each image's autoencoder features, the basis the
 // validation platform's ground truth counts in; a user has no such basis. MeasuredGradient
@@ -17,20 +20,27 @@ import "fmt"
 // sum over its measured features, both normalised. c.Reference is not used. It needs
 // c.Measured, with more cases than the map has coefficients per fusion feature.
 func MeasuredGradient(h Head, mods []Modality, c Cohort, o Options) (Importance, error) {
+	return standardisedGradient("measured_gradient", "measured features", h, mods, c, c.Measured, o)
+}
+
+// standardisedGradient is ReferenceGradient over the features r (laid out like
+// c.Reference; nil when the cohort has none, which is an error naming what), each
+// standardised over the cohort; the result is named name.
+func standardisedGradient(name, what string, h Head, mods []Modality, c Cohort, r []float32, o Options) (Importance, error) {
 	dim, _, err := setup(h, mods, c, o)
 	if err != nil {
 		return Importance{}, err
 	}
-	if c.Measured == nil {
-		return Importance{}, fmt.Errorf("importance: measured gradient needs the cohort's measured features, and it has none")
+	if r == nil {
+		return Importance{}, fmt.Errorf("importance: %s needs the cohort's %s, and it has none", strings.ReplaceAll(name, "_", " "), what)
 	}
 	rc := c
-	rc.Reference = standardise(c.Measured, c.N, dim)
+	rc.Reference = standardise(r, c.N, dim)
 	imp, err := ReferenceGradient(h, mods, rc, o)
 	if err != nil {
-		return Importance{}, fmt.Errorf("importance: measured gradient: %w", err)
+		return Importance{}, fmt.Errorf("importance: %s: %w", strings.ReplaceAll(name, "_", " "), err)
 	}
-	imp.Method = "measured_gradient"
+	imp.Method = name
 	return imp, nil
 }
 

@@ -87,7 +87,7 @@ func Added() []Method {
 }
 
 // ReferenceMethods lists the methods that also need reference features for every case
-// (Cohort.Reference, or Cohort.Measured): features a person can name, such as each
+// (Cohort.Reference, Cohort.Measured or Cohort.Basis): features a person can name, such as each
 // image's autoencoder latents or measurements, and the clinical values.
 func ReferenceMethods() []Method {
 	return []Method{
@@ -97,6 +97,9 @@ func ReferenceMethods() []Method {
 		{Name: "measured_gradient", Label: "Measured gradient",
 			Description: "The reference gradient counted in features a user can compute without the truth's basis: named measurements of each image (intensity, area and place of the bright region, spread, texture), each per standard deviation over the cohort, and the clinical values (Cohort.Measured).",
 			Global:      MeasuredGradient},
+		{Name: "basis_gradient", Label: "Cohort-basis gradient",
+			Description: "The reference gradient counted in the cohort's own basis: each image's standardised scores on the first principal components of that image input over the cohort, and the clinical values (Cohort.Basis).",
+			Global:      BasisGradient},
 	}
 }
 

@@ -34,8 +34,11 @@
 // log-odds gradients at the fusion layer: the paper's gradient corrected for case
 // weighting and feature scale, the contribution methods, the whitened gradient) and the
 // reference gradient (importance.ReferenceMethods), which the platform gives the ground
-// truth's own features: each image's autoencoder latents and the clinical values. The
-// network's head reaches them as a fusion.DenseHead (fusion.HeadOf).
+// truth's own features: each image's autoencoder latents and the clinical values; and its
+// two fair twins, given only what a user has: each image's radiomics measurements
+// (Cohort.Measured) and each image's standardised scores on the first ten principal
+// components of its input over the test cases (Cohort.Basis, package pca). The network's
+// head reaches them as a fusion.DenseHead (fusion.HeadOf).
 //
 // # Determinism
 //

@@ -17,6 +17,7 @@ import (
 	"github.com/fusionlens/fusionlens/importance"
 	"github.com/fusionlens/fusionlens/latent"
 	"github.com/fusionlens/fusionlens/modelfile"
+	"github.com/fusionlens/fusionlens/pca"
 	"github.com/fusionlens/fusionlens/radiomics"
 )
 
@@ -387,7 +388,11 @@ func runScenario(ctx context.Context, s Scenario, ae *latent.Model, methods []im
 	if err != nil {
 		return nil, err
 	}
-	coh := importance.Cohort{Z: z, N: testC.N, Labels: testC.Labels, Reference: referenceFeatures(testC), Measured: measured}
+	basis, err := basisFeatures(testC)
+	if err != nil {
+		return nil, err
+	}
+	coh := importance.Cohort{Z: z, N: testC.N, Labels: testC.Labels, Reference: referenceFeatures(testC), Measured: measured, Basis: basis}
 
 	progress("methods", "", wc+wt)
 	done := 0
@@ -485,6 +490,43 @@ func measuredFeatures(c *cohort.Cohort) ([]float32, error) {
 			for a := 0; a < k; a++ {
 				out[i*dim+v*k+a] = float32(m[i*k+a])
 			}
+		}
+	}
+	for i := 0; i < c.N; i++ {
+		copy(out[i*dim+2*k:(i+1)*dim], c.Clinical[i*clin:(i+1)*clin])
+	}
+	return out, nil
+}
+
+// BasisComponents is how many principal components of each image input the basis
+// gradient counts in: as many as the image has fusion features, since its map goes from
+// a modality's reference features to its fusion features one width to the other.
+const BasisComponents = 10
+
+// basisFeatures returns the reference features of the cohort's own basis (fusion-vector
+// order): each image's standardised scores on the first BasisComponents principal
+// components of that image input over these cases, then the clinical values. Only the
+// images enter; nothing of the autoencoder.
+func basisFeatures(c *cohort.Cohort) ([]float32, error) {
+	const pixels = 28 * 28
+	k := BasisComponents
+	clin := len(c.Clinical) / max(c.N, 1)
+	dim := 2*k + clin
+	if len(c.X) != c.N*dim {
+		return nil, fmt.Errorf("validation: %d principal components per image and %d clinical values make %d features, the cohort has %d per case", k, clin, dim, len(c.X)/max(c.N, 1))
+	}
+	out := make([]float32, c.N*dim)
+	for v, imgs := range [][]float32{c.Axial, c.Coronal} {
+		b, err := pca.Fit(imgs, c.N, pixels, k)
+		if err != nil {
+			return nil, fmt.Errorf("validation: principal components of the %s images: %w", groundtruth.Modalities[v], err)
+		}
+		sc, err := b.Scores(imgs, c.N)
+		if err != nil {
+			return nil, fmt.Errorf("validation: principal-component scores of the %s images: %w", groundtruth.Modalities[v], err)
+		}
+		for i := 0; i < c.N; i++ {
+			copy(out[i*dim+v*k:i*dim+(v+1)*k], sc[i*k:(i+1)*k])
 		}
 	}
 	for i := 0; i < c.N; i++ {

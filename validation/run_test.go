@@ -19,6 +19,7 @@ import (
 	"github.com/fusionlens/fusionlens/internal/fixture"
 	"github.com/fusionlens/fusionlens/latent"
 	"github.com/fusionlens/fusionlens/modelfile"
+	"github.com/fusionlens/fusionlens/pca"
 	"github.com/fusionlens/fusionlens/radiomics"
 )
 
@@ -380,5 +381,57 @@ func TestMeasuredFeatures(t *testing.T) {
 	c.X = c.X[:n*39]
 	if _, err := measuredFeatures(c); err == nil || !strings.Contains(err.Error(), "make 40 features, the cohort has 39") {
 		t.Errorf("mismatched cohort: err = %v", err)
+	}
+}
+
+// TestBasisFeatures checks the layout of the cohort's own basis: each image's
+// standardised scores on its input's first ten principal components over these cases,
+// then the clinical values, per case; and that too few cases are refused, naming the
+// image input.
+func TestBasisFeatures(t *testing.T) {
+	const n = 40
+	rng := rand.New(rand.NewPCG(8, 9))
+	c := &cohort.Cohort{N: n, Axial: make([]float32, n*784), Coronal: make([]float32, n*784), Clinical: make([]float32, n*20), X: make([]float64, n*40)}
+	for i := range c.Axial {
+		c.Axial[i] = rng.Float32()
+		c.Coronal[i] = rng.Float32() * rng.Float32()
+	}
+	for i := range c.Clinical {
+		c.Clinical[i] = float32(i) - 30
+	}
+	got, err := basisFeatures(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != n*40 {
+		t.Fatalf("%d basis values, want %d", len(got), n*40)
+	}
+	for v, imgs := range [][]float32{c.Axial, c.Coronal} {
+		b, err := pca.Fit(imgs, n, 784, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := b.Scores(imgs, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < n; i++ {
+			for a := 0; a < 10; a++ {
+				if g, w := got[i*40+v*10+a], want[i*10+a]; g != w {
+					t.Errorf("case %d image %d component %d = %v, want %v", i, v, a, g, w)
+				}
+			}
+		}
+	}
+	for i := 0; i < n; i++ {
+		for j := 0; j < 20; j++ {
+			if g, w := got[i*40+20+j], c.Clinical[i*20+j]; g != w {
+				t.Errorf("case %d clinical %d = %v, want %v", i, j, g, w)
+			}
+		}
+	}
+	few := &cohort.Cohort{N: 5, Axial: c.Axial[:5*784], Coronal: c.Coronal[:5*784], Clinical: c.Clinical[:5*20], X: c.X[:5*40]}
+	if _, err := basisFeatures(few); err == nil || !strings.Contains(err.Error(), "ct_axial images") || !strings.Contains(err.Error(), "5 rows") {
+		t.Errorf("five cases: err = %v", err)
 	}
 }

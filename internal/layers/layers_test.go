@@ -19,7 +19,7 @@ var house = []struct {
 }{
 	{"tests", []string{"internal/testtool", "internal/layers"}},
 	{"conventions", []string{"modality", "internal/quote", "internal/limitread", "internal/rank"}},
-	{"inputs", []string{"npz", "phantom/examples", "phantom", "ctimage", "medmnist", "clinical", "schema", "casefile", "radiomics"}},
+	{"inputs", []string{"npz", "phantom/examples", "phantom", "ctimage", "medmnist", "clinical", "schema", "casefile", "radiomics", "pca"}},
 	{"core", []string{"nn"}},
 	{"network", []string{"modelfile/zstd", "modelfile", "fusion"}},
 	{"truth", []string{"groundtruth", "latent", "internal/fixture", "internal/badinput", "cohort"}},
