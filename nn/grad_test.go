@@ -117,6 +117,11 @@ func TestConv2DGradients(t *testing.T) {
 		{2, 8, 7, 9, 12, 3, 2},
 		{1, 16, 8, 8, 16, 3, 0},
 		{2, 12, 5, 6, 8, 3, 1},
+		// The direct 3x3 kernel's shapes: rows of one tile, rows whose last tile overlaps
+		// the one before, and an input gradient on it (8 -> 4 channels, 13 wide).
+		{1, 16, 11, 10, 16, 3, 0},
+		{2, 3, 9, 13, 8, 3, 1},
+		{1, 4, 6, 11, 8, 3, 2},
 	}
 	eachConvPath(t, func(t *testing.T) {
 		for i, s := range shapes {
