@@ -270,16 +270,21 @@ func BenchmarkEncoderLayers(b *testing.B) {
 		for i, l := range enc.Layers {
 			name := fmt.Sprintf("n=%d/%02d-%T-%v", n, i, l, l.OutShape())
 			b.Run(name+"/forward", func(b *testing.B) {
+				cpu0 := cpuSeconds()
 				for range b.N {
 					l.Forward(ins[i], n)
 				}
+				reportPerCase(b, cpuSeconds()-cpu0)
 			})
 			dOut := randSlice(n*size(l.OutShape()), 3)
 			b.Run(name+"/backward", func(b *testing.B) {
 				l.Forward(ins[i], n)
+				b.ResetTimer()
+				cpu0 := cpuSeconds()
 				for range b.N {
 					l.Backward(dOut, n)
 				}
+				reportPerCase(b, cpuSeconds()-cpu0)
 			})
 		}
 	}

@@ -204,6 +204,28 @@ func TestMaxPool2Gradients(t *testing.T) {
 	}
 }
 
+// TestMaxPool2Layer checks the layer, whose forward computes only the maxima
+// (maxPool2Values) and whose backward finds their places from its input, against the
+// float64 reference and finite differences, with every kernel (the wasm SIMD build's
+// rows in Float32x4 and the plain-Go ones), on rows of whole vectors, a tail and odd
+// sizes.
+func TestMaxPool2Layer(t *testing.T) {
+	eachKernel(t, func(t *testing.T) {
+		for i, s := range [][4]int{{2, 16, 24, 24}, {1, 64, 10, 10}, {2, 3, 7, 21}, {1, 2, 5, 40}, {1, 1, 4, 130}} {
+			n, c, h, w := s[0], s[1], s[2], s[3]
+			what := fmt.Sprintf("maxpool layer n=%d c=%d %dx%d", n, c, h, w)
+			l := NewMaxPool2(c, h, w, n+1)
+			in := randSlice(n*c*h*w, uint64(i+1))
+			checkForward(t, what, l.Forward(in, n), maxpool64(to64(in), n, c, h, w))
+			r := randSlice(n*size(l.OutShape()), uint64(i+50))
+			dIn := l.Backward(r, n)
+			r64 := to64(r)
+			checkGrad(t, what, [][]float32{in}, [][]float32{dIn}, []string{"in"},
+				func(x [][]float64) float64 { return dot64(r64, maxpool64(x[0], n, c, h, w)) })
+		}
+	})
+}
+
 func TestBatchNormGradients(t *testing.T) {
 	for i, s := range [][3]int{{2, 3, 5}, {1, 2, 9}, {7, 4, 1}, {2, 1, 1}, {5, 3, 6}} {
 		n, c, sp := s[0], s[1], s[2]

@@ -71,10 +71,35 @@ func MaxPool2Backward(dIn, dOut []float32, idx []int32, n, c, h, w int) {
 	})
 }
 
-// MaxPool2 takes 2x2 maxima with stride 2 over NCHW images.
+// maxPool2Values is MaxPool2Forward without the indices: the values only, as an
+// explanation's forward pass needs them. Each output row is the pairwise maximum of the
+// columns of the elementwise maximum of its two input rows (maxPool2Row).
+func maxPool2Values(out, in []float32, n, c, h, w int) {
+	oh, ow := h/2, w/2
+	for pl := 0; pl < n*c; pl++ {
+		src := in[pl*h*w : (pl+1)*h*w]
+		dst := out[pl*oh*ow : (pl+1)*oh*ow]
+		for y := 0; y < oh; y++ {
+			maxPool2Row(dst[y*ow:(y+1)*ow], src[2*y*w:2*y*w+2*ow], src[(2*y+1)*w:(2*y+1)*w+2*ow])
+		}
+	}
+}
+
+// maxPool2RowGo writes o[x] = the maximum of r0 and r1 at columns 2x and 2x+1.
+func maxPool2RowGo(o, r0, r1 []float32) {
+	r0, r1 = r0[:2*len(o)], r1[:2*len(o)]
+	for x := range o {
+		o[x] = max(r0[2*x], r1[2*x], r0[2*x+1], r1[2*x+1])
+	}
+}
+
+// MaxPool2 takes 2x2 maxima with stride 2 over NCHW images. Its forward computes the
+// maxima only; a backward after it finds where they were (MaxPool2Forward) from the input
+// the forward read, which must not have changed since (as for Conv2D's weight gradient).
 type MaxPool2 struct {
 	C, H, W, MaxN int
 
+	in       []float32
 	idx      []int32
 	out, dIn []float32
 }
@@ -92,13 +117,18 @@ func NewMaxPool2(c, h, w, maxN int) *MaxPool2 {
 // Forward implements Layer.
 func (l *MaxPool2) Forward(in []float32, n int) []float32 {
 	checkBatch("MaxPool2 forward", in, n, l.MaxN, l.InShape())
-	MaxPool2Forward(l.out, l.idx, in, n, l.C, l.H, l.W)
+	l.in = in
+	maxPool2Values(l.out, in, n, l.C, l.H, l.W)
 	return l.out[:n*size(l.OutShape())]
 }
 
 // Backward implements Layer.
 func (l *MaxPool2) Backward(dOut []float32, n int) []float32 {
 	checkBatch("MaxPool2 backward", dOut, n, l.MaxN, l.OutShape())
+	if len(l.in) != n*l.C*l.H*l.W {
+		panic(fmt.Sprintf("nn: MaxPool2 backward: batch %d, the last forward was of %d values", n, len(l.in)))
+	}
+	MaxPool2Forward(l.out, l.idx, l.in, n, l.C, l.H, l.W)
 	MaxPool2Backward(l.dIn, dOut, l.idx, n, l.C, l.H, l.W)
 	return l.dIn[:n*l.C*l.H*l.W]
 }
