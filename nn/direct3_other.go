@@ -5,5 +5,3 @@ package nn
 func direct3Row(o []float32, os int, pl []float32, ps, wp int, wa []float32, cin, ow int, sc, sh *[4]float32, relu bool) {
 	direct3RowGo(o, os, pl, ps, wp, wa, cin, ow, sc, sh, relu)
 }
-
-func maxPool2Row(o, r0, r1 []float32) { maxPool2RowGo(o, r0, r1) }
