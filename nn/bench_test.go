@@ -71,7 +71,8 @@ func BenchmarkEncoderTrainStep(b *testing.B) {
 
 // benchSettings applies the environment's choices for a benchmark: NN_KERNEL names the
 // micro-kernel (go4x4 natively is a proxy for js/wasm without SIMD), NN_WINOGRAD=0 or 1
-// turns the Winograd 3x3 convolutions off or on (default: the build's choice).
+// turns the Winograd 3x3 convolutions off or on, NN_DIRECT3=0 or 1 the direct 3x3 kernel
+// (default: the build's choice).
 func benchSettings(b *testing.B) {
 	if name := os.Getenv("NN_KERNEL"); name != "" {
 		prev, err := UseKernel(name)
@@ -84,6 +85,11 @@ func benchSettings(b *testing.B) {
 		prev := useWinograd
 		useWinograd = v == "1"
 		b.Cleanup(func() { useWinograd = prev })
+	}
+	if v := os.Getenv("NN_DIRECT3"); v != "" {
+		prev := useDirect3
+		useDirect3 = v == "1"
+		b.Cleanup(func() { useDirect3 = prev })
 	}
 }
 
