@@ -56,6 +56,17 @@ func DenseForward(out, in, w, b []float32, n, nin, nout int) {
 	})
 }
 
+// denseInputGrad adds g * w (w nout x nin) to di, four rows of w per pass.
+func denseInputGrad(di, g, w []float32, nin, nout int) {
+	j := 0
+	for ; j+4 <= nout; j += 4 {
+		axpy4(di, (*[4]float32)(g[j:j+4]), w[j*nin:], nin)
+	}
+	for ; j < nout; j++ {
+		axpyScaled(g[j], w[j*nin:(j+1)*nin], di)
+	}
+}
+
 // DenseBackward computes the gradients of DenseForward: dIn = dOut * w (overwritten),
 // dW += dOut^T * in, dB += column sums of dOut. A nil gradient buffer is skipped.
 func DenseBackward(dIn, dW, dB, dOut, in, w []float32, n, nin, nout int) {
@@ -74,23 +85,27 @@ func DenseBackward(dIn, dW, dB, dOut, in, w []float32, n, nin, nout int) {
 		checkLen(op, "input gradient", dIn, n*nin)
 	}
 	if n <= smallBatch {
-		for i := 0; i < n; i++ {
-			x, g := in[i*nin:(i+1)*nin], dOut[i*nout:(i+1)*nout]
-			var di []float32
-			if dIn != nil {
-				di = dIn[i*nin : (i+1)*nin]
-				clear(di)
-			}
-			if di != nil {
-				// Four weight rows per pass, so di is loaded and stored once for them.
+		if dIn != nil {
+			// Four weight rows per pass, so each di is loaded and stored once for them,
+			// and two images per pass, so the rows are read once for both.
+			clear(dIn[:n*nin])
+			for i := 0; i < n; i += 2 {
+				di, g := dIn[i*nin:(i+1)*nin], dOut[i*nout:(i+1)*nout]
+				if i+1 == n {
+					denseInputGrad(di, g, w, nin, nout)
+					break
+				}
+				dz, h := dIn[(i+1)*nin:(i+2)*nin], dOut[(i+1)*nout:(i+2)*nout]
 				j := 0
 				for ; j+4 <= nout; j += 4 {
-					axpy4(di, (*[4]float32)(g[j:j+4]), w[j*nin:], nin)
+					axpy4x2(di, dz, (*[4]float32)(g[j:j+4]), (*[4]float32)(h[j:j+4]), w[j*nin:], nin)
 				}
-				for ; j < nout; j++ {
-					axpyScaled(g[j], w[j*nin:(j+1)*nin], di)
-				}
+				denseInputGrad(di, g[j:], w[j*nin:], nin, nout-j)
+				denseInputGrad(dz, h[j:], w[j*nin:], nin, nout-j)
 			}
+		}
+		for i := 0; i < n; i++ {
+			x, g := in[i*nin:(i+1)*nin], dOut[i*nout:(i+1)*nout]
 			for j, gj := range g {
 				if dW != nil {
 					axpyScaled(gj, x, dW[j*nin:(j+1)*nin])

@@ -162,7 +162,8 @@ func TestConv2DGradients(t *testing.T) {
 }
 
 func TestDenseGradients(t *testing.T) {
-	shapes := [][3]int{{1, 1, 1}, {1, 7, 3}, {5, 13, 9}, {33, 40, 17}, {130, 70, 33}}
+	// Batches 2 and 3: the input gradient two images per pass, and one left over.
+	shapes := [][3]int{{1, 1, 1}, {1, 7, 3}, {2, 13, 9}, {3, 21, 10}, {5, 13, 9}, {33, 40, 17}, {130, 70, 33}}
 	eachKernel(t, func(t *testing.T) {
 		for i, s := range shapes {
 			n, nin, nout := s[0], s[1], s[2]

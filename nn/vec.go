@@ -39,6 +39,13 @@ func axpy4Go(y []float32, g *[4]float32, w []float32, ld int) {
 	}
 }
 
+// axpy4x2Go is axpy4 for two vectors, y with coefficients g and z with h, over the same
+// rows of w.
+func axpy4x2Go(y, z []float32, g, h *[4]float32, w []float32, ld int) {
+	axpy4(y, g, w, ld)
+	axpy4(z, h, w, ld)
+}
+
 // axpyScaledGo is the portable y += alpha*x.
 func axpyScaledGo(alpha float32, x, y []float32) {
 	x = x[:len(y)]
