@@ -136,9 +136,9 @@ func TestSameBits(t *testing.T) {
 }
 
 // TestDot4Axpy4 checks the four-row helpers the dense layers use at small batches
-// (Float32x4 in the wasm SIMD build) against dot and axpyScaled row by row, and axpy4x2
-// against axpy4, bit for bit, at lengths around their blocks and with rows further apart
-// than their length.
+// (Float32x4 in the wasm SIMD build) against dot and axpyScaled row by row, dot2x2
+// against dot and axpy4x2 against axpy4, bit for bit, at lengths around their blocks and
+// with rows further apart than their length.
 func TestDot4Axpy4(t *testing.T) {
 	eachKernel(t, func(t *testing.T) {
 		for n := 0; n <= 40; n++ {
@@ -149,6 +149,17 @@ func TestDot4Axpy4(t *testing.T) {
 			for r := range 4 {
 				if want := dot(x, w[r*ld:r*ld+n]); s[r] != want {
 					t.Fatalf("n=%d: dot4 row %d = %v, dot %v", n, r, s[r], want)
+				}
+			}
+			y2 := randSlice(n, uint64(n)+15)
+			dot2x2(&s, x, y2, w, ld)
+			for r := range 4 {
+				v, row := x, w[(r%2)*ld:(r%2)*ld+n]
+				if r >= 2 {
+					v = y2
+				}
+				if want := dot(v, row); s[r] != want {
+					t.Fatalf("n=%d: dot2x2 [%d] = %v, dot %v", n, r, s[r], want)
 				}
 			}
 			g := [4]float32{0.5, -1.25, 2, 0.75}

@@ -54,6 +54,38 @@ func dot4(s *[4]float32, x, w []float32, ld int) {
 	s[3] = hsum(a3.Add(b3)) + dotGo(x[m:], w3[m:])
 }
 
+// dot2x2 is dot2x2Go with Float32x4: x and y (two images) against two rows of w, each
+// row read once for both. Each sum is formed as dot forms it, so the results are dot's,
+// bit for bit.
+func dot2x2(s *[4]float32, x, y, w []float32, ld int) {
+	n := len(x)
+	m := n &^ 7
+	if m == 0 || !simdOn() {
+		dot2x2Go(s, x, y, w, ld)
+		return
+	}
+	y, w0, w1 := y[:n:n], w[:n:n], w[ld:ld+n:ld+n]
+	var a0, b0, a1, b1, c0, d0, c1, d1 archsimd.Float32x4
+	for i := 0; i < m; i += 8 {
+		xs, ys := x[i:i+8:i+8], y[i:i+8:i+8]
+		x0, x1, y0, y1 := load4(xs[0:4]), load4(xs[4:8]), load4(ys[0:4]), load4(ys[4:8])
+		r := w0[i : i+8 : i+8]
+		v := load4(r[0:4])
+		a0, c0 = a0.Add(x0.Mul(v)), c0.Add(y0.Mul(v))
+		v = load4(r[4:8])
+		b0, d0 = b0.Add(x1.Mul(v)), d0.Add(y1.Mul(v))
+		r = w1[i : i+8 : i+8]
+		v = load4(r[0:4])
+		a1, c1 = a1.Add(x0.Mul(v)), c1.Add(y0.Mul(v))
+		v = load4(r[4:8])
+		b1, d1 = b1.Add(x1.Mul(v)), d1.Add(y1.Mul(v))
+	}
+	s[0] = hsum(a0.Add(b0)) + dotGo(x[m:], w0[m:])
+	s[1] = hsum(a1.Add(b1)) + dotGo(x[m:], w1[m:])
+	s[2] = hsum(c0.Add(d0)) + dotGo(y[m:], w0[m:])
+	s[3] = hsum(c1.Add(d1)) + dotGo(y[m:], w1[m:])
+}
+
 // axpy4 adds g[r] times row r of w (rows ld apart) to y, r = 0..3, loading and storing
 // y once for the four rows. The additions run in axpy4Go's order, so the results are
 // its, bit for bit.
