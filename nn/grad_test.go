@@ -223,6 +223,23 @@ func TestMaxPool2Layer(t *testing.T) {
 			r64 := to64(r)
 			checkGrad(t, what, [][]float32{in}, [][]float32{dIn}, []string{"in"},
 				func(x [][]float64) float64 { return dot64(r64, maxpool64(x[0], n, c, h, w)) })
+
+			// With ties (inputs on a coarse grid), the gradient goes where MaxPool2Forward
+			// puts each maximum: the first in row-major order.
+			for j := range in {
+				in[j] = float32(math.Round(float64(2 * in[j])))
+			}
+			l.Forward(in, n)
+			got := l.Backward(r, n)
+			out, idx := make([]float32, len(r)), make([]int32, len(r))
+			want := randSlice(len(in), 7)
+			MaxPool2Forward(out, idx, in, n, c, h, w)
+			MaxPool2Backward(want, r, idx, n, c, h, w)
+			for j := range want {
+				if got[j] != want[j] {
+					t.Fatalf("%s with ties: gradient[%d] = %v, want %v", what, j, got[j], want[j])
+				}
+			}
 		}
 	})
 }

@@ -85,22 +85,60 @@ func maxPool2Values(out, in []float32, n, c, h, w int) {
 	}
 }
 
+// maxPool2Route is MaxPool2Backward with the places of the maxima found from the input
+// in (as MaxPool2Forward finds them, ties to the first) in the same pass: dIn is
+// overwritten with each output gradient at its window's maximum, zero elsewhere.
+func maxPool2Route(dIn, dOut, in []float32, n, c, h, w int) {
+	oh, ow := h/2, w/2
+	clear(dIn[:n*c*h*w])
+	for pl := 0; pl < n*c; pl++ {
+		for y := 0; y < oh; y++ {
+			at := pl*h*w + 2*y*w
+			r0, r1 := in[at:at+2*ow], in[at+w:at+w+2*ow]
+			d0, d1 := dIn[at:at+2*ow], dIn[at+w:at+w+2*ow]
+			g := dOut[(pl*oh+y)*ow : (pl*oh+y+1)*ow]
+			for x, v := range g {
+				a, b, c, d := r0[2*x], r0[2*x+1], r1[2*x], r1[2*x+1]
+				top := !(max32(c, d) > max32(a, b)) // ties go to the top row, as in MaxPool2Forward
+				switch {
+				case top && b > a:
+					d0[2*x+1] = v
+				case top:
+					d0[2*x] = v
+				case d > c:
+					d1[2*x+1] = v
+				default:
+					d1[2*x] = v
+				}
+			}
+		}
+	}
+}
+
 // maxPool2RowGo writes o[x] = the maximum of r0 and r1 at columns 2x and 2x+1.
 func maxPool2RowGo(o, r0, r1 []float32) {
 	r0, r1 = r0[:2*len(o)], r1[:2*len(o)]
 	for x := range o {
-		o[x] = max(r0[2*x], r1[2*x], r0[2*x+1], r1[2*x+1])
+		o[x] = max32(max32(r0[2*x], r1[2*x]), max32(r0[2*x+1], r1[2*x+1]))
 	}
 }
 
+// max32 returns the larger of a and b (a when they are equal or b is NaN): a comparison,
+// where the builtin max calls the runtime in wasm for its NaN and signed-zero rules.
+func max32(a, b float32) float32 {
+	if b > a {
+		return b
+	}
+	return a
+}
+
 // MaxPool2 takes 2x2 maxima with stride 2 over NCHW images. Its forward computes the
-// maxima only; a backward after it finds where they were (MaxPool2Forward) from the input
+// maxima only; a backward after it finds where they were (maxPool2Route) from the input
 // the forward read, which must not have changed since (as for Conv2D's weight gradient).
 type MaxPool2 struct {
 	C, H, W, MaxN int
 
 	in       []float32
-	idx      []int32
 	out, dIn []float32
 }
 
@@ -110,7 +148,7 @@ func NewMaxPool2(c, h, w, maxN int) *MaxPool2 {
 	if maxN <= 0 {
 		panic(fmt.Sprintf("nn: NewMaxPool2: maximum batch %d", maxN))
 	}
-	return &MaxPool2{C: c, H: h, W: w, MaxN: maxN, idx: make([]int32, maxN*c*oh*ow),
+	return &MaxPool2{C: c, H: h, W: w, MaxN: maxN,
 		out: make([]float32, maxN*c*oh*ow), dIn: make([]float32, maxN*c*h*w)}
 }
 
@@ -128,8 +166,7 @@ func (l *MaxPool2) Backward(dOut []float32, n int) []float32 {
 	if len(l.in) != n*l.C*l.H*l.W {
 		panic(fmt.Sprintf("nn: MaxPool2 backward: batch %d, the last forward was of %d values", n, len(l.in)))
 	}
-	MaxPool2Forward(l.out, l.idx, l.in, n, l.C, l.H, l.W)
-	MaxPool2Backward(l.dIn, dOut, l.idx, n, l.C, l.H, l.W)
+	maxPool2Route(l.dIn, dOut, l.in, n, l.C, l.H, l.W)
 	return l.dIn[:n*l.C*l.H*l.W]
 }
 

@@ -19,7 +19,7 @@ func maxPool2Row(o, r0, r1 []float32) {
 		load4(a[4:8]).Max(load4(b[4:8])).StoreArray((*[4]float32)(d[4:8]))
 	}
 	for x := 0; x < m/2; x++ {
-		o[x] = max(v[2*x], v[2*x+1])
+		o[x] = max32(v[2*x], v[2*x+1])
 	}
 	maxPool2RowGo(o[m/2:], r0[m:], r1[m:])
 }
