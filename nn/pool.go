@@ -76,11 +76,12 @@ func MaxPool2Backward(dIn, dOut []float32, idx []int32, n, c, h, w int) {
 // columns of the elementwise maximum of its two input rows (maxPool2Row).
 func maxPool2Values(out, in []float32, n, c, h, w int) {
 	oh, ow := h/2, w/2
+	var v [64]float32 // maxPool2Row's scratch: zeroed once here, not per row
 	for pl := 0; pl < n*c; pl++ {
 		src := in[pl*h*w : (pl+1)*h*w]
 		dst := out[pl*oh*ow : (pl+1)*oh*ow]
 		for y := 0; y < oh; y++ {
-			maxPool2Row(dst[y*ow:(y+1)*ow], src[2*y*w:2*y*w+2*ow], src[(2*y+1)*w:(2*y+1)*w+2*ow])
+			maxPool2Row(dst[y*ow:(y+1)*ow], src[2*y*w:2*y*w+2*ow], src[(2*y+1)*w:(2*y+1)*w+2*ow], &v)
 		}
 	}
 }
@@ -95,21 +96,17 @@ func maxPool2Route(dIn, dOut, in []float32, n, c, h, w int) {
 		for y := 0; y < oh; y++ {
 			at := pl*h*w + 2*y*w
 			r0, r1 := in[at:at+2*ow], in[at+w:at+w+2*ow]
-			d0, d1 := dIn[at:at+2*ow], dIn[at+w:at+w+2*ow]
+			d0 := dIn[at : at+w+2*ow]
 			g := dOut[(pl*oh+y)*ow : (pl*oh+y+1)*ow]
 			for x, v := range g {
+				// Branch-free, as in MaxPool2Forward (random maxima make branches
+				// mispredict), with its choice of place on ties.
 				a, b, c, d := r0[2*x], r0[2*x+1], r1[2*x], r1[2*x+1]
-				top := !(max32(c, d) > max32(a, b)) // ties go to the top row, as in MaxPool2Forward
-				switch {
-				case top && b > a:
-					d0[2*x+1] = v
-				case top:
-					d0[2*x] = v
-				case d > c:
-					d1[2*x+1] = v
-				default:
-					d1[2*x] = v
-				}
+				fb, fd := b2u(b > a), b2u(d > c)
+				f := b2u(selectf(fd, d, c) > selectf(fb, b, a))
+				ia := 2*x + int(fb)
+				ic := w + 2*x + int(fd)
+				d0[ia+int(f)*(ic-ia)] = v
 			}
 		}
 	}

@@ -3,14 +3,14 @@
 package nn
 
 // maxPool2Row is maxPool2RowGo with the rows' elementwise maximum in Float32x4 (wasm
-// SIMD has no lane shuffles to pair columns), the columns paired in scalar code.
-func maxPool2Row(o, r0, r1 []float32) {
+// SIMD has no lane shuffles to pair columns) stored to v, the columns paired in scalar
+// code.
+func maxPool2Row(o, r0, r1 []float32, v *[64]float32) {
 	n := 2 * len(o)
 	m := n &^ 7
 	if !simdOn() || n > 64 {
 		m = 0
 	}
-	var v [64]float32
 	r0, r1 = r0[:n], r1[:n]
 	for i := 0; i < m; i += 8 {
 		a, b := r0[i:i+8:i+8], r1[i:i+8:i+8]
