@@ -49,6 +49,14 @@ func direct3Image(out, pl, wa, b, scale []float32, relu bool, cin, cout, hp, wp,
 		}
 		wg := wa[g*cin*36 : (g+1)*cin*36]
 		o := out[4*g*oh*ow : (4*g+4)*oh*ow]
+		if wp == ow {
+			// Padding 2 (an input gradient of an unpadded convolution): the planes' rows
+			// are as long as the output's, each row's left padding the one before's right
+			// padding, so the output is one row of oh*ow over the planes, with no
+			// overlapping last tile per row.
+			direct3Row(o, oh*ow, pl, hp*wp, wp, wg, cin, oh*ow, &sc, &sh, relu)
+			continue
+		}
 		for y := 0; y < oh; y++ {
 			direct3Row(o[y*ow:], oh*ow, pl[y*wp:], hp*wp, wp, wg, cin, ow, &sc, &sh, relu)
 		}
