@@ -92,9 +92,13 @@ func BenchmarkSaliency(b *testing.B) {
 	d := synthData(cfg, 1, 1)
 	imgs := d.Images()
 	b.ReportAllocs()
+	cpu0 := cpuSeconds()
 	for b.Loop() {
 		if _, _, err := m.Saliency(imgs, d.Clinical); err != nil {
 			b.Fatal(err)
 		}
+	}
+	if cpu := cpuSeconds() - cpu0; cpu > 0 {
+		b.ReportMetric(cpu*1e6/float64(b.N), "cpu-us/case")
 	}
 }

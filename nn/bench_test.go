@@ -71,7 +71,8 @@ func BenchmarkEncoderTrainStep(b *testing.B) {
 
 // benchSettings applies the environment's choices for a benchmark: NN_KERNEL names the
 // micro-kernel (go4x4 natively is a proxy for js/wasm without SIMD), NN_WINOGRAD=0 or 1
-// turns the Winograd 3x3 convolutions off or on (default: the build's choice).
+// turns the Winograd 3x3 convolutions off or on, NN_DIRECT3=0 or 1 the direct 3x3 kernel
+// (default: the build's choice).
 func benchSettings(b *testing.B) {
 	if name := os.Getenv("NN_KERNEL"); name != "" {
 		prev, err := UseKernel(name)
@@ -84,6 +85,11 @@ func benchSettings(b *testing.B) {
 		prev := useWinograd
 		useWinograd = v == "1"
 		b.Cleanup(func() { useWinograd = prev })
+	}
+	if v := os.Getenv("NN_DIRECT3"); v != "" {
+		prev := useDirect3
+		useDirect3 = v == "1"
+		b.Cleanup(func() { useDirect3 = prev })
 	}
 }
 
@@ -122,6 +128,7 @@ func BenchmarkEncoderInfer2(b *testing.B) {
 			enc = FoldBatchNorm(enc)
 			x := randSlice(2*28*28, 2)
 			b.ResetTimer()
+			cpu0 := cpuSeconds()
 			for i := 0; i < b.N; i++ {
 				if batch {
 					enc.Forward(x, 2)
@@ -130,7 +137,7 @@ func BenchmarkEncoderInfer2(b *testing.B) {
 					enc.Forward(x[28*28:], 1)
 				}
 			}
-			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N), "us/case")
+			reportPerCase(b, cpuSeconds()-cpu0)
 		})
 	}
 }
@@ -154,12 +161,22 @@ func BenchmarkEncoderSaliency1(b *testing.B) {
 			dOut := make([]float32, 10)
 			fill(dOut, 1)
 			b.ResetTimer()
+			cpu0 := cpuSeconds()
 			for i := 0; i < b.N; i++ {
 				enc.Forward(x, 1)
 				enc.Backward(dOut, 1)
 			}
-			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N), "us/case")
+			reportPerCase(b, cpuSeconds()-cpu0)
 		})
+	}
+}
+
+// reportPerCase reports wall and (where measured: Linux, node) CPU microseconds per
+// operation, given the CPU seconds the b.N operations took.
+func reportPerCase(b *testing.B, cpu float64) {
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N), "us/case")
+	if cpu > 0 {
+		b.ReportMetric(cpu*1e6/float64(b.N), "cpu-us/case")
 	}
 }
 
@@ -259,16 +276,21 @@ func BenchmarkEncoderLayers(b *testing.B) {
 		for i, l := range enc.Layers {
 			name := fmt.Sprintf("n=%d/%02d-%T-%v", n, i, l, l.OutShape())
 			b.Run(name+"/forward", func(b *testing.B) {
+				cpu0 := cpuSeconds()
 				for range b.N {
 					l.Forward(ins[i], n)
 				}
+				reportPerCase(b, cpuSeconds()-cpu0)
 			})
 			dOut := randSlice(n*size(l.OutShape()), 3)
 			b.Run(name+"/backward", func(b *testing.B) {
 				l.Forward(ins[i], n)
+				b.ResetTimer()
+				cpu0 := cpuSeconds()
 				for range b.N {
 					l.Backward(dOut, n)
 				}
+				reportPerCase(b, cpuSeconds()-cpu0)
 			})
 		}
 	}

@@ -52,7 +52,9 @@ func Conv2DForward(out, in, w, b []float32, n, cin, h, wd, cout, k, pad int) {
 // it cost no pass of their own (see ConvBNReLU).
 //
 // A 3x3 convolution that winograd accepts runs as Winograd F(2x2, 3x3) instead, with its
-// transformed filters from wc (nil: transformed for this call only).
+// transformed filters from wc (nil: transformed for this call only); one that direct3
+// accepts runs on the direct kernel over the same padded planes, which applies the output
+// pass itself.
 func convForward(out, in, w, b, scale []float32, relu bool, n, cin, h, wd, cout, k, pad, oh, ow int, wc *winoWeights) {
 	if winograd(cin, cout, k) {
 		if wc == nil {
@@ -68,9 +70,14 @@ func convForward(out, in, w, b, scale []float32, relu bool, n, cin, h, wd, cout,
 		wp = wd + 2*pad
 	}
 	pw := oh * wp // output positions over the padded width
+	dir := direct3(cout, k, ow)
 	ap := getScratch(roundUp(cout, kern.mr) * kk)
 	defer putScratch(ap)
-	packA(ap.buf, w, kk, false, 0, 0, cout, kk, kern.mr, 1)
+	if dir {
+		packDirect3(ap.buf, w, cin, cout)
+	} else {
+		packA(ap.buf, w, kk, false, 0, 0, cout, kk, kern.mr, 1)
+	}
 	offs := getInts(kk) // where patch row (c, u, v) starts in the padded planes
 	defer putInts(offs)
 	for c := 0; c < cin; c++ {
@@ -87,9 +94,12 @@ func convForward(out, in, w, b, scale []float32, relu bool, n, cin, h, wd, cout,
 	split := n < numWorkers(2*n)
 	parallelFor(n, func(_, lo, hi int) {
 		pl := getScratch(padded)
-		cw := getScratch(cout * pw)
 		defer putScratch(pl)
-		defer putScratch(cw)
+		var cw *scratch
+		if !dir {
+			cw = getScratch(cout * pw)
+			defer putScratch(cw)
+		}
 		clear(pl.buf) // borders stay zero; interiors are overwritten per image
 		for i := lo; i < hi; i++ {
 			img := in[i*cin*h*wd : (i+1)*cin*h*wd]
@@ -97,6 +107,11 @@ func convForward(out, in, w, b, scale []float32, relu bool, n, cin, h, wd, cout,
 				for y := 0; y < h; y++ {
 					copy(pl.buf[c*hp*wp+(y+pad)*wp+pad:], img[(c*h+y)*wd:(c*h+y+1)*wd])
 				}
+			}
+			o := out[i*cout*oh*ow : (i+1)*cout*oh*ow]
+			if dir {
+				direct3Image(o, pl.buf, ap.buf, b, scale, relu, cin, cout, hp, wp, oh, ow)
+				continue
 			}
 			if cout == 1 && useConvRow {
 				convRow(cw.buf[:pw], w[:kk], pl.buf, offs.buf)
@@ -109,7 +124,6 @@ func convForward(out, in, w, b, scale []float32, relu bool, n, cin, h, wd, cout,
 			} else {
 				convPanels(kern, cout, pw, kk, ap.buf, pl.buf, offs.buf, nil, cw.buf, pw, false)
 			}
-			o := out[i*cout*oh*ow : (i+1)*cout*oh*ow]
 			for c := 0; c < cout; c++ {
 				sc, bias := float32(1), float32(0)
 				if scale != nil {

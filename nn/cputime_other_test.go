@@ -1,6 +1,6 @@
-//go:build !linux
+//go:build !linux && !js
 
 package nn
 
-// cpuSeconds is not measured off Linux.
+// cpuSeconds is not measured off Linux and js.
 func cpuSeconds() float64 { return 0 }

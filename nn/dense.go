@@ -24,11 +24,24 @@ func DenseForward(out, in, w, b []float32, n, nin, nout int) {
 	}
 	if n <= smallBatch {
 		// Matrix-vector products: packing the weights would cost more than using them.
-		// Four weight rows per pass, so x is loaded once for them.
+		// Four weight rows per pass, so x is loaded once for them; two images and two
+		// rows per pass, so the rows are read once for both.
 		var s [4]float32
 		for i := 0; i < n; i++ {
 			x, o := in[i*nin:(i+1)*nin], out[i*nout:(i+1)*nout]
 			j := 0
+			if i+1 < n {
+				y, p := in[(i+1)*nin:(i+2)*nin], out[(i+1)*nout:(i+2)*nout]
+				for ; j+2 <= nout; j += 2 {
+					dot2x2(&s, x, y, w[j*nin:], nin)
+					o[j], o[j+1], p[j], p[j+1] = s[0], s[1], s[2], s[3]
+				}
+				for ; j < nout; j++ {
+					o[j], p[j] = dot(x, w[j*nin:(j+1)*nin]), dot(y, w[j*nin:(j+1)*nin])
+				}
+				addBias(p, b)
+				i++
+			}
 			for ; j+4 <= nout; j += 4 {
 				dot4(&s, x, w[j*nin:], nin)
 				copy(o[j:j+4], s[:])
@@ -36,11 +49,7 @@ func DenseForward(out, in, w, b []float32, n, nin, nout int) {
 			for ; j < nout; j++ {
 				o[j] = dot(x, w[j*nin:(j+1)*nin])
 			}
-			if b != nil {
-				for j := range o {
-					o[j] += b[j]
-				}
-			}
+			addBias(o, b)
 		}
 		return
 	}
@@ -54,6 +63,26 @@ func DenseForward(out, in, w, b []float32, n, nin, nout int) {
 		}
 		Sgemm(false, true, hi-lo, nout, nin, 1, in[lo*nin:], nin, w, nin, beta, out[lo*nout:], nout)
 	})
+}
+
+// addBias adds b to o (nothing for a nil b).
+func addBias(o, b []float32) {
+	if b != nil {
+		for j := range o {
+			o[j] += b[j]
+		}
+	}
+}
+
+// denseInputGrad adds g * w (w nout x nin) to di, four rows of w per pass.
+func denseInputGrad(di, g, w []float32, nin, nout int) {
+	j := 0
+	for ; j+4 <= nout; j += 4 {
+		axpy4(di, (*[4]float32)(g[j:j+4]), w[j*nin:], nin)
+	}
+	for ; j < nout; j++ {
+		axpyScaled(g[j], w[j*nin:(j+1)*nin], di)
+	}
 }
 
 // DenseBackward computes the gradients of DenseForward: dIn = dOut * w (overwritten),
@@ -74,23 +103,27 @@ func DenseBackward(dIn, dW, dB, dOut, in, w []float32, n, nin, nout int) {
 		checkLen(op, "input gradient", dIn, n*nin)
 	}
 	if n <= smallBatch {
-		for i := 0; i < n; i++ {
-			x, g := in[i*nin:(i+1)*nin], dOut[i*nout:(i+1)*nout]
-			var di []float32
-			if dIn != nil {
-				di = dIn[i*nin : (i+1)*nin]
-				clear(di)
-			}
-			if di != nil {
-				// Four weight rows per pass, so di is loaded and stored once for them.
+		if dIn != nil {
+			// Four weight rows per pass, so each di is loaded and stored once for them,
+			// and two images per pass, so the rows are read once for both.
+			clear(dIn[:n*nin])
+			for i := 0; i < n; i += 2 {
+				di, g := dIn[i*nin:(i+1)*nin], dOut[i*nout:(i+1)*nout]
+				if i+1 == n {
+					denseInputGrad(di, g, w, nin, nout)
+					break
+				}
+				dz, h := dIn[(i+1)*nin:(i+2)*nin], dOut[(i+1)*nout:(i+2)*nout]
 				j := 0
 				for ; j+4 <= nout; j += 4 {
-					axpy4(di, (*[4]float32)(g[j:j+4]), w[j*nin:], nin)
+					axpy4x2(di, dz, (*[4]float32)(g[j:j+4]), (*[4]float32)(h[j:j+4]), w[j*nin:], nin)
 				}
-				for ; j < nout; j++ {
-					axpyScaled(g[j], w[j*nin:(j+1)*nin], di)
-				}
+				denseInputGrad(di, g[j:], w[j*nin:], nin, nout-j)
+				denseInputGrad(dz, h[j:], w[j*nin:], nin, nout-j)
 			}
+		}
+		for i := 0; i < n; i++ {
+			x, g := in[i*nin:(i+1)*nin], dOut[i*nout:(i+1)*nout]
 			for j, gj := range g {
 				if dW != nil {
 					axpyScaled(gj, x, dW[j*nin:(j+1)*nin])

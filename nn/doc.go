@@ -33,8 +33,11 @@
 // and input gradient) run as Winograd F(2x2, 3x3) instead (winograd.go): 16 products of
 // transformed filters, packed once and kept until the weights change, with transformed
 // input tiles, on the same micro-kernel; convolutions with one output channel run on
-// convRow (convrow.go), one row of the implicit GEMM, rather than a tile of mostly padding.
-// Elementwise and batch-norm loops use AVX-512 where available. Batch-
+// convRow (convrow.go), one row of the implicit GEMM, rather than a tile of mostly padding;
+// the other 3x3 convolutions (few channels: the encoder's 1->16 and 16->16 and the latter's
+// input gradient) run on a direct kernel (direct3.go) that applies each filter row's taps
+// at fixed offsets and writes the folded batch norm and ReLU itself. Dense layers at
+// batches of 2-4 read each weight row once for two images. Elementwise and batch-norm loops use AVX-512 where available. Batch-
 // parallel ops split work over GOMAXPROCS goroutines; scratch buffers are pooled, so a
 // training step allocates next to nothing.
 //

@@ -23,20 +23,21 @@ func eachKernel(t *testing.T, f func(t *testing.T)) {
 }
 
 // eachConvPath runs f once per micro-kernel (as eachKernel) with 3x3 convolutions as
-// implicit GEMM ("direct") and once with them as Winograd F(2x2, 3x3), whichever the build
-// uses by default.
+// implicit GEMM ("direct"), once on the direct 3x3 kernel where it applies ("direct3",
+// the implicit GEMM elsewhere) and once as Winograd F(2x2, 3x3), whichever the build uses
+// by default.
 //
-// Convolutions with one output channel run on convRow in the direct path and on the
+// Convolutions with one output channel run on convRow in the direct paths and on the
 // micro-kernel in the Winograd path (the Winograd path never takes them), so both are
 // tested too.
 func eachConvPath(t *testing.T, f func(t *testing.T)) {
 	t.Helper()
 	eachKernel(t, func(t *testing.T) {
-		for _, wino := range []bool{false, true} {
-			t.Run(map[bool]string{false: "direct", true: "winograd"}[wino], func(t *testing.T) {
-				prev, prevMin, prevRow := useWinograd, winoMinProduct, useConvRow
-				useWinograd, winoMinProduct, useConvRow = wino, 0, !wino
-				defer func() { useWinograd, winoMinProduct, useConvRow = prev, prevMin, prevRow }()
+		for _, path := range []string{"direct", "direct3", "winograd"} {
+			t.Run(path, func(t *testing.T) {
+				prev, prevMin, prevRow, prevD3 := useWinograd, winoMinProduct, useConvRow, useDirect3
+				useWinograd, winoMinProduct, useConvRow, useDirect3 = path == "winograd", 0, path != "winograd", path == "direct3"
+				defer func() { useWinograd, winoMinProduct, useConvRow, useDirect3 = prev, prevMin, prevRow, prevD3 }()
 				f(t)
 			})
 		}

@@ -117,6 +117,11 @@ func TestConv2DGradients(t *testing.T) {
 		{2, 8, 7, 9, 12, 3, 2},
 		{1, 16, 8, 8, 16, 3, 0},
 		{2, 12, 5, 6, 8, 3, 1},
+		// The direct 3x3 kernel's shapes: rows of one tile, rows whose last tile overlaps
+		// the one before, and an input gradient on it (8 -> 4 channels, 13 wide).
+		{1, 16, 11, 10, 16, 3, 0},
+		{2, 3, 9, 13, 8, 3, 1},
+		{1, 4, 6, 11, 8, 3, 2},
 	}
 	eachConvPath(t, func(t *testing.T) {
 		for i, s := range shapes {
@@ -157,7 +162,8 @@ func TestConv2DGradients(t *testing.T) {
 }
 
 func TestDenseGradients(t *testing.T) {
-	shapes := [][3]int{{1, 1, 1}, {1, 7, 3}, {5, 13, 9}, {33, 40, 17}, {130, 70, 33}}
+	// Batches 2 and 3: the input gradient two images per pass, and one left over.
+	shapes := [][3]int{{1, 1, 1}, {1, 7, 3}, {2, 13, 9}, {3, 21, 10}, {5, 13, 9}, {33, 40, 17}, {130, 70, 33}}
 	eachKernel(t, func(t *testing.T) {
 		for i, s := range shapes {
 			n, nin, nout := s[0], s[1], s[2]
@@ -197,6 +203,45 @@ func TestMaxPool2Gradients(t *testing.T) {
 		checkGrad(t, what, [][]float32{in}, [][]float32{dIn}, []string{"in"},
 			func(x [][]float64) float64 { return dot64(r64, maxpool64(x[0], n, c, h, w)) })
 	}
+}
+
+// TestMaxPool2Layer checks the layer, whose forward computes only the maxima
+// (maxPool2Values) and whose backward finds their places from its input, against the
+// float64 reference and finite differences, with every kernel (the wasm SIMD build's
+// rows in Float32x4 and the plain-Go ones), on rows of whole vectors, a tail and odd
+// sizes.
+func TestMaxPool2Layer(t *testing.T) {
+	eachKernel(t, func(t *testing.T) {
+		for i, s := range [][4]int{{2, 16, 24, 24}, {1, 64, 10, 10}, {2, 3, 7, 21}, {1, 2, 5, 40}, {1, 1, 4, 130}} {
+			n, c, h, w := s[0], s[1], s[2], s[3]
+			what := fmt.Sprintf("maxpool layer n=%d c=%d %dx%d", n, c, h, w)
+			l := NewMaxPool2(c, h, w, n+1)
+			in := randSlice(n*c*h*w, uint64(i+1))
+			checkForward(t, what, l.Forward(in, n), maxpool64(to64(in), n, c, h, w))
+			r := randSlice(n*size(l.OutShape()), uint64(i+50))
+			dIn := l.Backward(r, n)
+			r64 := to64(r)
+			checkGrad(t, what, [][]float32{in}, [][]float32{dIn}, []string{"in"},
+				func(x [][]float64) float64 { return dot64(r64, maxpool64(x[0], n, c, h, w)) })
+
+			// With ties (inputs on a coarse grid), the gradient goes where MaxPool2Forward
+			// puts each maximum: the first in row-major order.
+			for j := range in {
+				in[j] = float32(math.Round(float64(2 * in[j])))
+			}
+			l.Forward(in, n)
+			got := l.Backward(r, n)
+			out, idx := make([]float32, len(r)), make([]int32, len(r))
+			want := randSlice(len(in), 7)
+			MaxPool2Forward(out, idx, in, n, c, h, w)
+			MaxPool2Backward(want, r, idx, n, c, h, w)
+			for j := range want {
+				if got[j] != want[j] {
+					t.Fatalf("%s with ties: gradient[%d] = %v, want %v", what, j, got[j], want[j])
+				}
+			}
+		}
+	})
 }
 
 func TestBatchNormGradients(t *testing.T) {

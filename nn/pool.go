@@ -71,11 +71,71 @@ func MaxPool2Backward(dIn, dOut []float32, idx []int32, n, c, h, w int) {
 	})
 }
 
-// MaxPool2 takes 2x2 maxima with stride 2 over NCHW images.
+// maxPool2Values is MaxPool2Forward without the indices: the values only, as an
+// explanation's forward pass needs them. Each output row is the pairwise maximum of the
+// columns of the elementwise maximum of its two input rows (maxPool2Row).
+func maxPool2Values(out, in []float32, n, c, h, w int) {
+	oh, ow := h/2, w/2
+	var v [64]float32 // maxPool2Row's scratch: zeroed once here, not per row
+	for pl := 0; pl < n*c; pl++ {
+		src := in[pl*h*w : (pl+1)*h*w]
+		dst := out[pl*oh*ow : (pl+1)*oh*ow]
+		for y := 0; y < oh; y++ {
+			maxPool2Row(dst[y*ow:(y+1)*ow], src[2*y*w:2*y*w+2*ow], src[(2*y+1)*w:(2*y+1)*w+2*ow], &v)
+		}
+	}
+}
+
+// maxPool2Route is MaxPool2Backward with the places of the maxima found from the input
+// in (as MaxPool2Forward finds them, ties to the first) in the same pass: dIn is
+// overwritten with each output gradient at its window's maximum, zero elsewhere.
+func maxPool2Route(dIn, dOut, in []float32, n, c, h, w int) {
+	oh, ow := h/2, w/2
+	clear(dIn[:n*c*h*w])
+	for pl := 0; pl < n*c; pl++ {
+		for y := 0; y < oh; y++ {
+			at := pl*h*w + 2*y*w
+			r0, r1 := in[at:at+2*ow], in[at+w:at+w+2*ow]
+			d0 := dIn[at : at+w+2*ow]
+			g := dOut[(pl*oh+y)*ow : (pl*oh+y+1)*ow]
+			for x, v := range g {
+				// Branch-free, as in MaxPool2Forward (random maxima make branches
+				// mispredict), with its choice of place on ties.
+				a, b, c, d := r0[2*x], r0[2*x+1], r1[2*x], r1[2*x+1]
+				fb, fd := b2u(b > a), b2u(d > c)
+				f := b2u(selectf(fd, d, c) > selectf(fb, b, a))
+				ia := 2*x + int(fb)
+				ic := w + 2*x + int(fd)
+				d0[ia+int(f)*(ic-ia)] = v
+			}
+		}
+	}
+}
+
+// maxPool2RowGo writes o[x] = the maximum of r0 and r1 at columns 2x and 2x+1.
+func maxPool2RowGo(o, r0, r1 []float32) {
+	r0, r1 = r0[:2*len(o)], r1[:2*len(o)]
+	for x := range o {
+		o[x] = max32(max32(r0[2*x], r1[2*x]), max32(r0[2*x+1], r1[2*x+1]))
+	}
+}
+
+// max32 returns the larger of a and b (a when they are equal or b is NaN): a comparison,
+// where the builtin max calls the runtime in wasm for its NaN and signed-zero rules.
+func max32(a, b float32) float32 {
+	if b > a {
+		return b
+	}
+	return a
+}
+
+// MaxPool2 takes 2x2 maxima with stride 2 over NCHW images. Its forward computes the
+// maxima only; a backward after it finds where they were (maxPool2Route) from the input
+// the forward read, which must not have changed since (as for Conv2D's weight gradient).
 type MaxPool2 struct {
 	C, H, W, MaxN int
 
-	idx      []int32
+	in       []float32
 	out, dIn []float32
 }
 
@@ -85,21 +145,25 @@ func NewMaxPool2(c, h, w, maxN int) *MaxPool2 {
 	if maxN <= 0 {
 		panic(fmt.Sprintf("nn: NewMaxPool2: maximum batch %d", maxN))
 	}
-	return &MaxPool2{C: c, H: h, W: w, MaxN: maxN, idx: make([]int32, maxN*c*oh*ow),
+	return &MaxPool2{C: c, H: h, W: w, MaxN: maxN,
 		out: make([]float32, maxN*c*oh*ow), dIn: make([]float32, maxN*c*h*w)}
 }
 
 // Forward implements Layer.
 func (l *MaxPool2) Forward(in []float32, n int) []float32 {
 	checkBatch("MaxPool2 forward", in, n, l.MaxN, l.InShape())
-	MaxPool2Forward(l.out, l.idx, in, n, l.C, l.H, l.W)
+	l.in = in
+	maxPool2Values(l.out, in, n, l.C, l.H, l.W)
 	return l.out[:n*size(l.OutShape())]
 }
 
 // Backward implements Layer.
 func (l *MaxPool2) Backward(dOut []float32, n int) []float32 {
 	checkBatch("MaxPool2 backward", dOut, n, l.MaxN, l.OutShape())
-	MaxPool2Backward(l.dIn, dOut, l.idx, n, l.C, l.H, l.W)
+	if len(l.in) != n*l.C*l.H*l.W {
+		panic(fmt.Sprintf("nn: MaxPool2 backward: batch %d, the last forward was of %d values", n, len(l.in)))
+	}
+	maxPool2Route(l.dIn, dOut, l.in, n, l.C, l.H, l.W)
 	return l.dIn[:n*l.C*l.H*l.W]
 }
 

@@ -31,12 +31,27 @@ func dot4Go(s *[4]float32, x, w []float32, ld int) {
 	}
 }
 
+// dot2x2Go sets s to the dot products of x with rows 0 and 1 of w (rows ld apart), then
+// of y with them.
+func dot2x2Go(s *[4]float32, x, y, w []float32, ld int) {
+	n := len(x)
+	s[0], s[1] = dot(x, w[:n]), dot(x, w[ld:ld+n])
+	s[2], s[3] = dot(y, w[:n]), dot(y, w[ld:ld+n])
+}
+
 // axpy4Go adds g[r] times row r of w (rows ld apart) to y, r = 0..3, one row after the
 // other.
 func axpy4Go(y []float32, g *[4]float32, w []float32, ld int) {
 	for r, a := range g {
 		axpyScaled(a, w[r*ld:r*ld+len(y)], y)
 	}
+}
+
+// axpy4x2Go is axpy4 for two vectors, y with coefficients g and z with h, over the same
+// rows of w.
+func axpy4x2Go(y, z []float32, g, h *[4]float32, w []float32, ld int) {
+	axpy4(y, g, w, ld)
+	axpy4(z, h, w, ld)
 }
 
 // axpyScaledGo is the portable y += alpha*x.

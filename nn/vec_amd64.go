@@ -155,5 +155,7 @@ func reluBackScaled(di, dy, out []float32, scale float32) {
 func sameBits(a, b []float32) bool { return sameBitsGo(a, b) }
 
 // dot4 and axpy4 run the AVX-512 dot and axpy row by row.
-func dot4(s *[4]float32, x, w []float32, ld int)            { dot4Go(s, x, w, ld) }
-func axpy4(y []float32, g *[4]float32, w []float32, ld int) { axpy4Go(y, g, w, ld) }
+func dot4(s *[4]float32, x, w []float32, ld int)                    { dot4Go(s, x, w, ld) }
+func axpy4(y []float32, g *[4]float32, w []float32, ld int)         { axpy4Go(y, g, w, ld) }
+func axpy4x2(y, z []float32, g, h *[4]float32, w []float32, ld int) { axpy4x2Go(y, z, g, h, w, ld) }
+func dot2x2(s *[4]float32, x, y, w []float32, ld int)               { dot2x2Go(s, x, y, w, ld) }

@@ -136,8 +136,9 @@ func TestSameBits(t *testing.T) {
 }
 
 // TestDot4Axpy4 checks the four-row helpers the dense layers use at small batches
-// (Float32x4 in the wasm SIMD build) against dot and axpyScaled row by row, bit for bit,
-// at lengths around their blocks and with rows further apart than their length.
+// (Float32x4 in the wasm SIMD build) against dot and axpyScaled row by row, dot2x2
+// against dot and axpy4x2 against axpy4, bit for bit, at lengths around their blocks and
+// with rows further apart than their length.
 func TestDot4Axpy4(t *testing.T) {
 	eachKernel(t, func(t *testing.T) {
 		for n := 0; n <= 40; n++ {
@@ -150,16 +151,38 @@ func TestDot4Axpy4(t *testing.T) {
 					t.Fatalf("n=%d: dot4 row %d = %v, dot %v", n, r, s[r], want)
 				}
 			}
+			y2 := randSlice(n, uint64(n)+15)
+			dot2x2(&s, x, y2, w, ld)
+			for r := range 4 {
+				v, row := x, w[(r%2)*ld:(r%2)*ld+n]
+				if r >= 2 {
+					v = y2
+				}
+				if want := dot(v, row); s[r] != want {
+					t.Fatalf("n=%d: dot2x2 [%d] = %v, dot %v", n, r, s[r], want)
+				}
+			}
 			g := [4]float32{0.5, -1.25, 2, 0.75}
 			y, want := randSlice(n, uint64(n)+13), make([]float32, n)
 			copy(want, y)
 			for r, a := range g {
 				axpyScaled(a, w[r*ld:r*ld+n], want)
 			}
+			y0 := append([]float32(nil), y...)
 			axpy4(y, &g, w, ld)
 			for i := range y {
 				if y[i] != want[i] {
 					t.Fatalf("n=%d: axpy4 [%d] = %v, row by row %v", n, i, y[i], want[i])
+				}
+			}
+			// Two vectors at once: each as axpy4 gives it.
+			h := [4]float32{-0.25, 1.5, 0.125, -2}
+			z, wantZ := randSlice(n, uint64(n)+14), randSlice(n, uint64(n)+14)
+			axpy4(wantZ, &h, w, ld)
+			axpy4x2(y0, z, &g, &h, w, ld)
+			for i := range y {
+				if y0[i] != y[i] || z[i] != wantZ[i] {
+					t.Fatalf("n=%d: axpy4x2 [%d] = %v, %v; axpy4 %v, %v", n, i, y0[i], z[i], y[i], wantZ[i])
 				}
 			}
 		}

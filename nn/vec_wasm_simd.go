@@ -54,6 +54,38 @@ func dot4(s *[4]float32, x, w []float32, ld int) {
 	s[3] = hsum(a3.Add(b3)) + dotGo(x[m:], w3[m:])
 }
 
+// dot2x2 is dot2x2Go with Float32x4: x and y (two images) against two rows of w, each
+// row read once for both. Each sum is formed as dot forms it, so the results are dot's,
+// bit for bit.
+func dot2x2(s *[4]float32, x, y, w []float32, ld int) {
+	n := len(x)
+	m := n &^ 7
+	if m == 0 || !simdOn() {
+		dot2x2Go(s, x, y, w, ld)
+		return
+	}
+	y, w0, w1 := y[:n:n], w[:n:n], w[ld:ld+n:ld+n]
+	var a0, b0, a1, b1, c0, d0, c1, d1 archsimd.Float32x4
+	for i := 0; i < m; i += 8 {
+		xs, ys := x[i:i+8:i+8], y[i:i+8:i+8]
+		x0, x1, y0, y1 := load4(xs[0:4]), load4(xs[4:8]), load4(ys[0:4]), load4(ys[4:8])
+		r := w0[i : i+8 : i+8]
+		v := load4(r[0:4])
+		a0, c0 = a0.Add(x0.Mul(v)), c0.Add(y0.Mul(v))
+		v = load4(r[4:8])
+		b0, d0 = b0.Add(x1.Mul(v)), d0.Add(y1.Mul(v))
+		r = w1[i : i+8 : i+8]
+		v = load4(r[0:4])
+		a1, c1 = a1.Add(x0.Mul(v)), c1.Add(y0.Mul(v))
+		v = load4(r[4:8])
+		b1, d1 = b1.Add(x1.Mul(v)), d1.Add(y1.Mul(v))
+	}
+	s[0] = hsum(a0.Add(b0)) + dotGo(x[m:], w0[m:])
+	s[1] = hsum(a1.Add(b1)) + dotGo(x[m:], w1[m:])
+	s[2] = hsum(c0.Add(d0)) + dotGo(y[m:], w0[m:])
+	s[3] = hsum(c1.Add(d1)) + dotGo(y[m:], w1[m:])
+}
+
 // axpy4 adds g[r] times row r of w (rows ld apart) to y, r = 0..3, loading and storing
 // y once for the four rows. The additions run in axpy4Go's order, so the results are
 // its, bit for bit.
@@ -79,6 +111,42 @@ func axpy4(y []float32, g *[4]float32, w []float32, ld int) {
 	axpyScaledGo(g[1], w1[m:], y[m:])
 	axpyScaledGo(g[2], w2[m:], y[m:])
 	axpyScaledGo(g[3], w3[m:], y[m:])
+}
+
+// axpy4x2 is axpy4 for two vectors, y with coefficients g and z with h, over the same
+// rows of w, each row read once for both (a batch of two images through a dense layer's
+// input gradient). Each vector's additions run in axpy4's order, so the results are its,
+// bit for bit.
+func axpy4x2(y, z []float32, g, h *[4]float32, w []float32, ld int) {
+	n := len(y)
+	m := n &^ 3
+	if !simdOn() {
+		m = 0
+	}
+	z = z[:n]
+	w0, w1, w2, w3 := w[:n:n], w[ld:ld+n:ld+n], w[2*ld:2*ld+n:2*ld+n], w[3*ld:3*ld+n:3*ld+n]
+	g0, g1 := archsimd.BroadcastFloat32x4(g[0]), archsimd.BroadcastFloat32x4(g[1])
+	g2, g3 := archsimd.BroadcastFloat32x4(g[2]), archsimd.BroadcastFloat32x4(g[3])
+	h0, h1 := archsimd.BroadcastFloat32x4(h[0]), archsimd.BroadcastFloat32x4(h[1])
+	h2, h3 := archsimd.BroadcastFloat32x4(h[2]), archsimd.BroadcastFloat32x4(h[3])
+	for i := 0; i < m; i += 4 {
+		p, q := (*[4]float32)(y[i:i+4:i+4]), (*[4]float32)(z[i:i+4:i+4])
+		u, v := archsimd.LoadFloat32x4Array(p), archsimd.LoadFloat32x4Array(q)
+		r := load4(w0[i : i+4 : i+4])
+		u, v = u.Add(g0.Mul(r)), v.Add(h0.Mul(r))
+		r = load4(w1[i : i+4 : i+4])
+		u, v = u.Add(g1.Mul(r)), v.Add(h1.Mul(r))
+		r = load4(w2[i : i+4 : i+4])
+		u, v = u.Add(g2.Mul(r)), v.Add(h2.Mul(r))
+		r = load4(w3[i : i+4 : i+4])
+		u, v = u.Add(g3.Mul(r)), v.Add(h3.Mul(r))
+		u.StoreArray(p)
+		v.StoreArray(q)
+	}
+	if m < n {
+		axpy4Go(y[m:], g, w[m:], ld)
+		axpy4Go(z[m:], h, w[m:], ld)
+	}
 }
 
 func axpyScaled(alpha float32, x, y []float32) {
