@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
+	"strings"
 )
 
 // DefaultSparsityGrid is the strengths SelectInputSparsity tries by default, besides 0:
@@ -107,3 +109,25 @@ func SelectInputSparsity(ctx context.Context, newNet func() (*Net, error), train
 	}
 	return dense, denseRes, choice, nil
 }
+
+// ParseSparsityGrid reads a comma-separated list of input-sparsity strengths, such as
+// "3,6", for SelectInputSparsity: each a finite number above 0, at most MaxSparsityGrid of
+// them. It never panics.
+func ParseSparsityGrid(s string) ([]float32, error) {
+	var out []float32
+	for i, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if i >= MaxSparsityGrid {
+			return nil, fmt.Errorf("fusion: sparsity grid %q: more than %d strengths", s, MaxSparsityGrid)
+		}
+		v, err := strconv.ParseFloat(f, 32)
+		if err != nil || !(v > 0) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("fusion: sparsity grid: strength %d is %q, want a number > 0", i+1, f)
+		}
+		out = append(out, float32(v))
+	}
+	return out, nil
+}
+
+// MaxSparsityGrid bounds the strengths ParseSparsityGrid reads (each costs a training).
+const MaxSparsityGrid = 16

@@ -2,6 +2,7 @@ package fusion
 
 import (
 	"context"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -144,4 +145,44 @@ func TestSelectInputSparsityErrors(t *testing.T) {
 	if _, _, _, err := SelectInputSparsity(context.Background(), newNet, train, val, bad, []float32{1}, 0.01); err == nil || !strings.Contains(err.Error(), "batch 0") {
 		t.Errorf("batch 0: error %v, want one naming the batch", err)
 	}
+}
+
+// TestParseSparsityGrid reads good lists and refuses bad ones with errors naming the
+// strength.
+func TestParseSparsityGrid(t *testing.T) {
+	for in, want := range map[string][]float32{"3,6": {3, 6}, " 0.5 , 2 ": {0.5, 2}, "6": {6}} {
+		got, err := ParseSparsityGrid(in)
+		if err != nil || !slices.Equal(got, want) {
+			t.Errorf("ParseSparsityGrid(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for in, want := range map[string]string{"": "strength 1", "3,,6": "strength 2", "0": "strength 1", "-2": "strength 1",
+		"x": "strength 1", "1,NaN": "strength 2", "Inf": "strength 1", "1e40": "strength 1",
+		strings.Repeat("1,", MaxSparsityGrid) + "1": "more than"} {
+		if _, err := ParseSparsityGrid(in); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("ParseSparsityGrid(%q): error %v, want one saying %q", in, err, want)
+		}
+	}
+}
+
+// FuzzParseSparsityGrid: the parser never panics, and what it accepts is a short list
+// of finite strengths above 0 that SelectInputSparsity takes.
+func FuzzParseSparsityGrid(f *testing.F) {
+	for _, s := range []string{"3,6", "0.5", "", ",", "1e-3,1e3", "NaN"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		g, err := ParseSparsityGrid(s)
+		if err != nil {
+			return
+		}
+		if len(g) == 0 || len(g) > MaxSparsityGrid {
+			t.Fatalf("%q: %d strengths", s, len(g))
+		}
+		for _, v := range g {
+			if !(v > 0) || math.IsInf(float64(v), 0) {
+				t.Fatalf("%q: strength %v", s, v)
+			}
+		}
+	})
 }
