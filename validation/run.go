@@ -66,8 +66,16 @@ type Options struct {
 	// InputSparsity is fusion.TrainOptions.InputSparsity for the networks trained here
 	// (0, the paper's set-up: off).
 	InputSparsity float32
-	// RefitEpochs is fusion.TrainOptions.RefitEpochs (with InputSparsity).
+	// RefitEpochs is fusion.TrainOptions.RefitEpochs (with InputSparsity or
+	// SelectSparsity).
 	RefitEpochs int
+	// SelectSparsity, when set (InputSparsity then 0), chooses each network's
+	// input-sparsity strength on its validation split from these strengths and 0
+	// (fusion.SelectInputSparsity): the sparsest that loses at most SparsityTolerance of
+	// validation accuracy against the network trained without the penalty.
+	SelectSparsity []float32
+	// SparsityTolerance is SelectInputSparsity's tolerance (with SelectSparsity).
+	SparsityTolerance float64
 	// Methods names the methods to run (see Methods); nil runs them all.
 	Methods []string
 	// Workers is how many methods run at once (0: GOMAXPROCS).
@@ -556,10 +564,7 @@ func train(ctx context.Context, trainC, valC *cohort.Cohort, seed uint64, o Opti
 	to := fusion.DefaultTrainOptions()
 	to.Batch = min(to.Batch, trainC.N)
 	to.Epochs, to.Seed, to.InputSparsity, to.RefitEpochs = o.Epochs, seed, o.InputSparsity, o.RefitEpochs
-	net, err := fusion.NewNet(fusion.DefaultConfig(), max(to.Batch, 256), seed)
-	if err != nil {
-		return nil, ModelInfo{}, err
-	}
+	newNet := func() (*fusion.Net, error) { return fusion.NewNet(fusion.DefaultConfig(), max(to.Batch, 256), seed) }
 	var last time.Time
 	to.Progress = func(p fusion.Progress) {
 		if p.EpochDone || time.Since(last) > 200*time.Millisecond {
@@ -568,12 +573,28 @@ func train(ctx context.Context, trainC, valC *cohort.Cohort, seed uint64, o Opti
 		}
 	}
 	t0 := time.Now()
-	tr, err := fusion.Train(ctx, net, dataset(trainC), dataset(valC), to)
+	var (
+		net    *fusion.Net
+		tr     fusion.TrainResult
+		choice *fusion.SparsityChoice
+		err    error
+	)
+	if len(o.SelectSparsity) > 0 {
+		var ch fusion.SparsityChoice
+		net, tr, ch, err = fusion.SelectInputSparsity(ctx, newNet, dataset(trainC), dataset(valC), to, o.SelectSparsity, o.SparsityTolerance)
+		choice, to.InputSparsity, to.RefitEpochs = &ch, ch.Chosen, 0
+		if ch.Chosen > 0 {
+			to.RefitEpochs = o.RefitEpochs
+		}
+	} else if net, err = newNet(); err == nil {
+		tr, err = fusion.Train(ctx, net, dataset(trainC), dataset(valC), to)
+	}
 	if err != nil {
 		return nil, ModelInfo{}, err
 	}
 	info := ModelInfo{Source: "trained", Seed: seed, Epochs: len(tr.Epochs), EarlyStopped: tr.EarlyStopped,
-		InputSparsity: o.InputSparsity, RefitEpochs: o.RefitEpochs, TrainSeconds: time.Since(t0).Seconds(), SamplesPerSec: tr.SamplesPerSec}
+		InputSparsity: to.InputSparsity, RefitEpochs: to.RefitEpochs, SparsitySelection: choice,
+		TrainSeconds: time.Since(t0).Seconds(), SamplesPerSec: tr.SamplesPerSec}
 	if len(tr.Epochs) > 0 {
 		info.ValAccuracy = tr.Epochs[len(tr.Epochs)-1].Val.Accuracy
 	}

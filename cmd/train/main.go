@@ -76,7 +76,8 @@ type options struct {
 	imageSize                                                                int
 	epochs, batch, n, refit                                                  int
 	seed                                                                     uint64
-	stop, sparsity                                                           float64
+	stop, sparsity, tolerance                                                float64
+	selectSparsity                                                           string
 	keepBest                                                                 bool
 }
 
@@ -115,6 +116,8 @@ func parseFlags(args []string, out io.Writer) (options, error) {
 	fs.Float64Var(&o.stop, "stop", 0.95, "stop once validation accuracy exceeds this (1: never stop early)")
 	fs.Float64Var(&o.sparsity, "input-sparsity", 0, "group-lasso strength on the head's inputs, which prunes fusion features the decision does not use (0: the paper's set-up)")
 	fs.IntVar(&o.refit, "refit-epochs", 0, "with -input-sparsity, epochs after the sparse ones without the penalty, the inputs it cut held at zero")
+	fs.StringVar(&o.selectSparsity, "select-sparsity", "", "choose the input-sparsity strength on the validation split from these (comma-separated, e.g. 3,6) and 0: the sparsest whose validation accuracy is within -sparsity-tolerance of the network trained without the penalty; trains up to one network per strength more")
+	fs.Float64Var(&o.tolerance, "sparsity-tolerance", fusion.DefaultSparsityTolerance, "with -select-sparsity, the validation accuracy a penalty may lose")
 	fs.BoolVar(&o.keepBest, "keep-best", false, "keep the weights of the epoch with the best validation accuracy (the paper keeps the last)")
 	fs.StringVar(&o.out, "o", "", "model file to write (default fusion-<scenario>.flns)")
 	fs.StringVar(&o.precision, "precision", "float32", "weights in the model file: float32, float16 or int8")
@@ -168,8 +171,19 @@ func parseFlags(args []string, out io.Writer) (options, error) {
 	if !(o.sparsity >= 0) || math.IsInf(o.sparsity, 0) {
 		return o, fmt.Errorf("-input-sparsity %v: want a number >= 0", o.sparsity)
 	}
-	if o.refit < 0 || (o.refit > 0 && o.sparsity == 0) {
-		return o, fmt.Errorf("-refit-epochs %d: want 0, or more with -input-sparsity", o.refit)
+	if o.selectSparsity != "" && o.sparsity != 0 {
+		return o, fmt.Errorf("give -input-sparsity or -select-sparsity, not both")
+	}
+	if o.refit < 0 || (o.refit > 0 && o.sparsity == 0 && o.selectSparsity == "") {
+		return o, fmt.Errorf("-refit-epochs %d: want 0, or more with -input-sparsity or -select-sparsity", o.refit)
+	}
+	if !(o.tolerance >= 0 && o.tolerance < 1) {
+		return o, fmt.Errorf("-sparsity-tolerance %v: want 0 <= tolerance < 1", o.tolerance)
+	}
+	if o.selectSparsity != "" {
+		if _, err := fusion.ParseSparsityGrid(o.selectSparsity); err != nil {
+			return o, fmt.Errorf("-select-sparsity: %w", err)
+		}
 	}
 	if o.n < 0 || o.n == 1 {
 		return o, fmt.Errorf("-n %d: want 0 (the scenario's size) or at least 2", o.n)
@@ -281,10 +295,7 @@ func trainAndSave(ctx context.Context, o options, out io.Writer, tty bool, cfg f
 		return err
 	}
 	batch := min(o.batch, train.N)
-	net, err := fusion.NewNet(cfg, batch, o.seed)
-	if err != nil {
-		return err
-	}
+	newNet := func() (*fusion.Net, error) { return fusion.NewNet(cfg, batch, o.seed) }
 	to := fusion.DefaultTrainOptions()
 	to.Batch, to.Epochs, to.Seed, to.StopAccuracy, to.KeepBest = batch, o.epochs, o.seed, o.stop, o.keepBest
 	to.InputSparsity, to.RefitEpochs = float32(o.sparsity), o.refit
@@ -295,7 +306,7 @@ func trainAndSave(ctx context.Context, o options, out io.Writer, tty bool, cfg f
 		refit = fmt.Sprintf(", then %d refit epochs", o.refit)
 	}
 	fmt.Fprintf(out, "training the fusion network (%d parameters), batch %d, up to %d epochs%s\n", cfg.NumParams(), batch, o.epochs, refit)
-	res, err := fusion.Train(ctx, net, train, val, to)
+	net, res, err := trainNet(ctx, o, out, newNet, train, val, to)
 	if err != nil {
 		return err
 	}
@@ -332,6 +343,33 @@ func trainAndSave(ctx context.Context, o options, out io.Writer, tty bool, cfg f
 		report(out, o.safetensors)
 	}
 	return nil
+}
+
+// trainNet trains one network with to, or with -select-sparsity one per strength tried
+// (fusion.SelectInputSparsity), and says which it chose.
+func trainNet(ctx context.Context, o options, out io.Writer, newNet func() (*fusion.Net, error), train, val fusion.Dataset, to fusion.TrainOptions) (*fusion.Net, fusion.TrainResult, error) {
+	if o.selectSparsity == "" {
+		net, err := newNet()
+		if err != nil {
+			return nil, fusion.TrainResult{}, err
+		}
+		res, err := fusion.Train(ctx, net, train, val, to)
+		return net, res, err
+	}
+	grid, err := fusion.ParseSparsityGrid(o.selectSparsity)
+	if err != nil {
+		return nil, fusion.TrainResult{}, fmt.Errorf("-select-sparsity: %w", err)
+	}
+	fmt.Fprintf(out, "choosing the input sparsity on the validation split: 0, then %s, strongest first, tolerance %v\n", o.selectSparsity, o.tolerance)
+	net, res, ch, err := fusion.SelectInputSparsity(ctx, newNet, train, val, to, grid, o.tolerance)
+	if err != nil {
+		return nil, res, err
+	}
+	for _, t := range ch.Trials {
+		fmt.Fprintf(out, "input sparsity %v: validation accuracy %.4f, log-loss %.4f, %d inputs cut\n", t.Strength, t.ValAccuracy, t.ValLogLoss, t.Cut)
+	}
+	fmt.Fprintf(out, "chose input sparsity %v\n", ch.Chosen)
+	return net, res, nil
 }
 
 // command is the command line that reproduces the run.

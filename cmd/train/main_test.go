@@ -89,6 +89,9 @@ func TestFlags(t *testing.T) {
 		{"-n", "1"},
 		{"-refit-epochs", "3"},
 		{"-input-sparsity", "1", "-refit-epochs", "-1"},
+		{"-select-sparsity", "3,-1"},
+		{"-select-sparsity", "3", "-input-sparsity", "3"},
+		{"-select-sparsity", "3", "-sparsity-tolerance", "-0.1"},
 		{"-precision", "int4"},
 		{"-scenario", "F9"},
 		{"-scenario", "missing.json"},
@@ -99,6 +102,29 @@ func TestFlags(t *testing.T) {
 		if err := run(context.Background(), args, &out, false); err == nil {
 			t.Errorf("run(%q) succeeded", args)
 		}
+	}
+}
+
+// TestSelectSparsity trains with -select-sparsity: it trains without the penalty first,
+// then the strongest strength, reports each with its validation accuracy and the choice,
+// and writes the chosen network.
+func TestSelectSparsity(t *testing.T) {
+	dir := t.TempDir()
+	ae := tinyAutoencoder(t, dir)
+	out := filepath.Join(dir, "m.flns")
+	args := []string{"-n", "160", "-epochs", "2", "-batch", "32", "-scenario", "F3", "-autoencoder", ae, "-o", out,
+		"-select-sparsity", "1,50", "-refit-epochs", "1", "-sparsity-tolerance", "0.05"}
+	var log bytes.Buffer
+	if err := run(context.Background(), args, &log, false); err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	s := log.String()
+	i0, i50 := strings.Index(s, "input sparsity 0: validation accuracy"), strings.Index(s, "input sparsity 50: validation accuracy")
+	if i0 < 0 || i50 < i0 || !strings.Contains(s, "chose input sparsity") || !strings.Contains(s, "wrote "+out) {
+		t.Errorf("output does not report the strengths 0 then 50, the choice and the file:\n%s", s)
+	}
+	if _, meta, err := fusion.Load(out); err != nil || !strings.Contains(meta.Command, "-select-sparsity 1,50") {
+		t.Errorf("model file: %v, command %q", err, meta.Command)
 	}
 }
 

@@ -62,11 +62,12 @@ func main() {
 
 type options struct {
 	out, scenarios, methods, models, autoencoder, saveModels, from string
+	selectSparsity                                                 string
 	files                                                          []string
 	quick, shipped                                                 bool
 	seed                                                           uint64
 	workers, n, epochs, refit, seeds                               int
-	sparsity                                                       float64
+	sparsity, tolerance                                            float64
 	labels                                                         labelFlags
 }
 
@@ -88,6 +89,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.epochs, "epochs", 0, "most training epochs (0: 20, or 4 with -quick)")
 	fs.Float64Var(&o.sparsity, "input-sparsity", 0, "group-lasso strength on the head's inputs for the networks trained here (0: the paper's set-up)")
 	fs.IntVar(&o.refit, "refit-epochs", 0, "with -input-sparsity, epochs after the sparse ones without the penalty, the inputs it cut held at zero")
+	fs.StringVar(&o.selectSparsity, "select-sparsity", "", "choose the input-sparsity strength on the validation split from these (comma-separated, e.g. 3,6) and 0: the sparsest whose validation accuracy is within -sparsity-tolerance of the network trained without the penalty; trains up to one network per strength more")
+	fs.Float64Var(&o.tolerance, "sparsity-tolerance", fusion.DefaultSparsityTolerance, "with -select-sparsity, the validation accuracy a penalty may lose")
 	fs.StringVar(&o.from, "from", "", "redraw the tables, results.md, validation.json and figures of an earlier results.json into -out, without running; several, comma-separated, are merged first (runs of the same scenarios and methods with different seeds)")
 	fs.StringVar(&o.autoencoder, "autoencoder", "", "autoencoder model file for the ground-truth image features (default: the shipped one, or the -models folder's)")
 	o.labels.register(fs)
@@ -109,8 +112,19 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if !(o.sparsity >= 0) || math.IsInf(o.sparsity, 0) {
 		return o, usageError{fmt.Errorf("-input-sparsity %v: want a number >= 0", o.sparsity)}
 	}
-	if o.refit < 0 || (o.refit > 0 && o.sparsity == 0) {
-		return o, usageError{fmt.Errorf("-refit-epochs %d: want 0, or more with -input-sparsity", o.refit)}
+	if o.selectSparsity != "" && o.sparsity != 0 {
+		return o, usageError{fmt.Errorf("give -input-sparsity or -select-sparsity, not both")}
+	}
+	if o.refit < 0 || (o.refit > 0 && o.sparsity == 0 && o.selectSparsity == "") {
+		return o, usageError{fmt.Errorf("-refit-epochs %d: want 0, or more with -input-sparsity or -select-sparsity", o.refit)}
+	}
+	if !(o.tolerance >= 0 && o.tolerance < 1) {
+		return o, usageError{fmt.Errorf("-sparsity-tolerance %v: want 0 <= tolerance < 1", o.tolerance)}
+	}
+	if o.selectSparsity != "" {
+		if _, err := fusion.ParseSparsityGrid(o.selectSparsity); err != nil {
+			return o, usageError{fmt.Errorf("-select-sparsity: %w", err)}
+		}
 	}
 	if err := o.labels.check(); err != nil {
 		return o, usageError{err}
@@ -223,7 +237,10 @@ func validate(ctx context.Context, o options, args []string, stdout, stderr io.W
 		return usageError{err}
 	}
 	vo := validation.Options{Seed: o.seed, Quick: o.quick, N: o.n, Epochs: o.epochs, Workers: o.workers, SaveModels: o.saveModels,
-		InputSparsity: float32(o.sparsity), RefitEpochs: o.refit, Seeds: o.seeds}
+		InputSparsity: float32(o.sparsity), RefitEpochs: o.refit, Seeds: o.seeds, SparsityTolerance: o.tolerance}
+	if o.selectSparsity != "" {
+		vo.SelectSparsity, _ = fusion.ParseSparsityGrid(o.selectSparsity) // checked by parseFlags
+	}
 	if o.methods != "" {
 		vo.Methods = splitList(o.methods)
 		for _, m := range vo.Methods {

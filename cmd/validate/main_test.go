@@ -165,6 +165,9 @@ func TestBadUsage(t *testing.T) {
 		{[]string{"-n", "1"}, 2, "-n 1"},
 		{[]string{"-refit-epochs", "2"}, 2, "-refit-epochs 2"},
 		{[]string{"-input-sparsity", "-1"}, 2, "-input-sparsity -1"},
+		{[]string{"-select-sparsity", "3,0"}, 2, "strength 2"},
+		{[]string{"-select-sparsity", "6", "-input-sparsity", "6"}, 2, "not both"},
+		{[]string{"-select-sparsity", "6", "-sparsity-tolerance", "1"}, 2, "-sparsity-tolerance 1"},
 		{[]string{"-nope"}, 2, "flag provided but not defined"},
 		{[]string{"-seeds", "0"}, 2, "-seeds 0"},
 		{[]string{"-seeds", "101"}, 2, "-seeds 101"},
@@ -260,5 +263,49 @@ func checkSeeds(t *testing.T, r *validation.Report, stdout, mdPath string) {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("stdout lacks %q", want)
 		}
+	}
+}
+
+// TestSelectSparsityEndToEnd runs -select-sparsity on a quick scenario: the network's
+// record lists the strengths tried (0 first, then the strongest), the chosen one is among
+// them and is the strength recorded, and results.md says it was chosen on validation.
+func TestSelectSparsityEndToEnd(t *testing.T) {
+	ae := smallAutoencoder(t)
+	out := filepath.Join(t.TempDir(), "out")
+	var stdout, stderr bytes.Buffer
+	args := []string{"-quick", "-seeds", "1", "-n", "300", "-epochs", "2", "-autoencoder", ae, "-out", out, "-scenarios", "F1",
+		"-methods", "gradient", "-select-sparsity", "2,50", "-refit-epochs", "1", "-sparsity-tolerance", "0.01"}
+	if code := run(context.Background(), args, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d\nstderr:\n%s", code, stderr.String())
+	}
+	b, err := os.ReadFile(filepath.Join(out, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r validation.Report
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	m := r.Scenarios[0].Model
+	sel := m.SparsitySelection
+	if sel == nil || len(sel.Trials) < 2 || sel.Trials[0].Strength != 0 || sel.Trials[1].Strength != 50 || sel.Tolerance != 0.01 {
+		t.Fatalf("sparsity selection %+v, want trials 0 then 50 at tolerance 0.01", sel)
+	}
+	if sel.Chosen != m.InputSparsity {
+		t.Errorf("chosen %v but the model records input sparsity %v", sel.Chosen, m.InputSparsity)
+	}
+	found := false
+	for _, tr := range sel.Trials {
+		found = found || tr.Strength == sel.Chosen
+	}
+	if !found {
+		t.Errorf("chosen %v is not among the trials %+v", sel.Chosen, sel.Trials)
+	}
+	if (m.RefitEpochs == 1) != (sel.Chosen > 0) {
+		t.Errorf("refit epochs %d with chosen strength %v", m.RefitEpochs, sel.Chosen)
+	}
+	md, _ := os.ReadFile(filepath.Join(out, "results.md"))
+	if !bytes.Contains(md, []byte("chosen on validation")) {
+		t.Errorf("results.md does not say the strength was chosen:\n%s", md)
 	}
 }
