@@ -482,28 +482,17 @@ func referenceFeatures(c *cohort.Cohort) []float32 {
 // image alone, then the clinical values. Nothing of the autoencoder enters.
 func measuredFeatures(c *cohort.Cohort) ([]float32, error) {
 	const side = 28
-	k := radiomics.NumFeatures
-	clin := len(c.Clinical) / max(c.N, 1)
-	dim := 2*k + clin
-	if len(c.X) != c.N*dim {
-		return nil, fmt.Errorf("validation: %d radiomics measurements per image and %d clinical values make %d features, the cohort has %d per case", k, clin, dim, len(c.X)/max(c.N, 1))
-	}
-	out := make([]float32, c.N*dim)
-	for v, imgs := range [][]float32{c.Axial, c.Coronal} {
-		m, err := radiomics.MeasureAll(imgs, c.N, side, side)
+	return perImageFeatures(c, radiomics.NumFeatures, "radiomics measurements", func(imgs []float32, n int) ([]float32, error) {
+		m, err := radiomics.MeasureAll(imgs, n, side, side)
 		if err != nil {
-			return nil, fmt.Errorf("validation: measuring the %s images: %w", groundtruth.Modalities[v], err)
+			return nil, err
 		}
-		for i := 0; i < c.N; i++ {
-			for a := 0; a < k; a++ {
-				out[i*dim+v*k+a] = float32(m[i*k+a])
-			}
+		out := make([]float32, len(m))
+		for i, v := range m {
+			out[i] = float32(v)
 		}
-	}
-	for i := 0; i < c.N; i++ {
-		copy(out[i*dim+2*k:(i+1)*dim], c.Clinical[i*clin:(i+1)*clin])
-	}
-	return out, nil
+		return out, nil
+	})
 }
 
 // BasisComponents is how many principal components of each image input the basis
@@ -517,24 +506,35 @@ const BasisComponents = 10
 // images enter; nothing of the autoencoder.
 func basisFeatures(c *cohort.Cohort) ([]float32, error) {
 	const pixels = 28 * 28
-	k := BasisComponents
+	return perImageFeatures(c, BasisComponents, "principal components", func(imgs []float32, n int) ([]float32, error) {
+		b, err := pca.Fit(imgs, n, pixels, BasisComponents)
+		if err != nil {
+			return nil, err
+		}
+		return b.Scores(imgs, n)
+	})
+}
+
+// perImageFeatures lays out reference features in fusion-vector order: the k features
+// per case that feat makes from each image input's n images (rows of k), then the
+// clinical values. what names the features in errors.
+func perImageFeatures(c *cohort.Cohort, k int, what string, feat func(imgs []float32, n int) ([]float32, error)) ([]float32, error) {
 	clin := len(c.Clinical) / max(c.N, 1)
 	dim := 2*k + clin
 	if len(c.X) != c.N*dim {
-		return nil, fmt.Errorf("validation: %d principal components per image and %d clinical values make %d features, the cohort has %d per case", k, clin, dim, len(c.X)/max(c.N, 1))
+		return nil, fmt.Errorf("validation: %d %s per image and %d clinical values make %d features, the cohort has %d per case", k, what, clin, dim, len(c.X)/max(c.N, 1))
 	}
 	out := make([]float32, c.N*dim)
 	for v, imgs := range [][]float32{c.Axial, c.Coronal} {
-		b, err := pca.Fit(imgs, c.N, pixels, k)
+		f, err := feat(imgs, c.N)
 		if err != nil {
-			return nil, fmt.Errorf("validation: principal components of the %s images: %w", groundtruth.Modalities[v], err)
+			return nil, fmt.Errorf("validation: %s of the %s images: %w", what, groundtruth.Modalities[v], err)
 		}
-		sc, err := b.Scores(imgs, c.N)
-		if err != nil {
-			return nil, fmt.Errorf("validation: principal-component scores of the %s images: %w", groundtruth.Modalities[v], err)
+		if len(f) != c.N*k {
+			return nil, fmt.Errorf("validation: %d %s of the %s images, want %d per case for %d cases", len(f), what, groundtruth.Modalities[v], k, c.N)
 		}
 		for i := 0; i < c.N; i++ {
-			copy(out[i*dim+v*k:i*dim+(v+1)*k], sc[i*k:(i+1)*k])
+			copy(out[i*dim+v*k:i*dim+(v+1)*k], f[i*k:(i+1)*k])
 		}
 	}
 	for i := 0; i < c.N; i++ {
