@@ -17,26 +17,7 @@ func TestBasisGradientMatchesFiniteDifferences(t *testing.T) {
 	h := newMLP(5, 40, 16, 1)
 	c, a, b := referenceWorld(300, 5)
 	mods := DefaultModalities()
-	p := func(r []float32) float64 {
-		q := make([]float32, 1)
-		h.Prob(mapZ(r, a, b), 1, q)
-		return float64(q[0])
-	}
-	sd := ColumnSD(c.Reference, c.N, 40)
-	const eps = 1e-2
-	sumAbs := make([]float64, 40)
-	for i := 0; i < c.N; i++ {
-		r := append([]float32(nil), c.Reference[i*40:(i+1)*40]...)
-		for j := range r {
-			old := r[j]
-			r[j] = old + eps
-			hi := p(r)
-			r[j] = old - eps
-			lo := p(r)
-			r[j] = old
-			sumAbs[j] += math.Abs((hi-lo)/(float64(old+eps)-float64(old-eps))) * sd[j]
-		}
-	}
+	sumAbs := fdScoresPerSD(h, c, a, b)
 	m := c
 	m.Basis = make([]float32, len(c.Reference))
 	for i, v := range c.Reference {

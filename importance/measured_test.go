@@ -14,26 +14,7 @@ func TestMeasuredGradientMatchesFiniteDifferences(t *testing.T) {
 	h := newMLP(5, 40, 16, 1)
 	c, a, b := referenceWorld(300, 2)
 	mods := DefaultModalities()
-	p := func(r []float32) float64 {
-		q := make([]float32, 1)
-		h.Prob(mapZ(r, a, b), 1, q)
-		return float64(q[0])
-	}
-	sd := ColumnSD(c.Reference, c.N, 40)
-	const eps = 1e-2
-	sumAbs := make([]float64, 40)
-	for i := 0; i < c.N; i++ {
-		r := append([]float32(nil), c.Reference[i*40:(i+1)*40]...)
-		for j := range r {
-			old := r[j]
-			r[j] = old + eps
-			hi := p(r)
-			r[j] = old - eps
-			lo := p(r)
-			r[j] = old
-			sumAbs[j] += math.Abs((hi-lo)/(float64(old+eps)-float64(old-eps))) * sd[j]
-		}
-	}
+	sumAbs := fdScoresPerSD(h, c, a, b)
 	m := c
 	m.Measured = make([]float32, len(c.Reference))
 	for i, v := range c.Reference {
@@ -107,4 +88,32 @@ func TestMeasuredGradientErrors(t *testing.T) {
 	if _, err := MeasuredGradient(h, mods, few, Options{}); err == nil || !strings.Contains(err.Error(), "measured gradient") || !strings.Contains(err.Error(), "more than 66 cases") {
 		t.Errorf("60 cases: err = %v", err)
 	}
+}
+
+// fdScoresPerSD returns, for each of the 40 reference features, the cohort sum of
+// |dp/dr_j| times r_j's SD over the cohort, with dp/dr from central differences of the
+// composite r -> z -> p of referenceWorld: what the measured and basis gradients score
+// when their features are per-column affine transforms of c.Reference.
+func fdScoresPerSD(h *mlp, c Cohort, a [][]float64, b []float64) []float64 {
+	p := func(r []float32) float64 {
+		q := make([]float32, 1)
+		h.Prob(mapZ(r, a, b), 1, q)
+		return float64(q[0])
+	}
+	sd := ColumnSD(c.Reference, c.N, 40)
+	const eps = 1e-2
+	sumAbs := make([]float64, 40)
+	for i := 0; i < c.N; i++ {
+		r := append([]float32(nil), c.Reference[i*40:(i+1)*40]...)
+		for j := range r {
+			old := r[j]
+			r[j] = old + eps
+			hi := p(r)
+			r[j] = old - eps
+			lo := p(r)
+			r[j] = old
+			sumAbs[j] += math.Abs((hi-lo)/(float64(old+eps)-float64(old-eps))) * sd[j]
+		}
+	}
+	return sumAbs
 }
