@@ -128,28 +128,20 @@ func (c Cohort) check(dim int) error {
 	if i := nonFinite(c.Z); i >= 0 {
 		return fmt.Errorf("importance: cohort case %d feature %d is %v", i/dim, i%dim, c.Z[i])
 	}
-	if c.Reference != nil {
-		if len(c.Reference) != c.N*dim {
-			return fmt.Errorf("importance: cohort Reference has %d values, want N*dim = %d*%d = %d", len(c.Reference), c.N, dim, c.N*dim)
+	// Optional per-case feature sets of the fusion vector's width (the reference, measured
+	// and basis gradients' features).
+	for _, f := range []struct {
+		field, what string
+		x           []float32
+	}{{"Reference", "reference", c.Reference}, {"Measured", "measured", c.Measured}, {"Basis", "basis", c.Basis}} {
+		if f.x == nil {
+			continue
 		}
-		if i := nonFinite(c.Reference); i >= 0 {
-			return fmt.Errorf("importance: cohort case %d reference feature %d is %v", i/dim, i%dim, c.Reference[i])
+		if len(f.x) != c.N*dim {
+			return fmt.Errorf("importance: cohort %s has %d values, want N*dim = %d*%d = %d", f.field, len(f.x), c.N, dim, c.N*dim)
 		}
-	}
-	if c.Measured != nil {
-		if len(c.Measured) != c.N*dim {
-			return fmt.Errorf("importance: cohort Measured has %d values, want N*dim = %d*%d = %d", len(c.Measured), c.N, dim, c.N*dim)
-		}
-		if i := nonFinite(c.Measured); i >= 0 {
-			return fmt.Errorf("importance: cohort case %d measured feature %d is %v", i/dim, i%dim, c.Measured[i])
-		}
-	}
-	if c.Basis != nil {
-		if len(c.Basis) != c.N*dim {
-			return fmt.Errorf("importance: cohort Basis has %d values, want N*dim = %d*%d = %d", len(c.Basis), c.N, dim, c.N*dim)
-		}
-		if i := nonFinite(c.Basis); i >= 0 {
-			return fmt.Errorf("importance: cohort case %d basis feature %d is %v", i/dim, i%dim, c.Basis[i])
+		if i := nonFinite(f.x); i >= 0 {
+			return fmt.Errorf("importance: cohort case %d %s feature %d is %v", i/dim, f.what, i%dim, f.x[i])
 		}
 	}
 	if c.Labels != nil {
