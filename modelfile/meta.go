@@ -48,7 +48,12 @@ func (w metaWire) meta() (Meta, error) {
 	if len(w.Created) > 0 {
 		t, err := parseCreated(w.Created)
 		if err != nil {
-			return Meta{}, fmt.Errorf("meta: created %s is not an RFC 3339 time in a JSON string such as \"2006-01-02T15:04:05Z\": %v", w.Created, err)
+			// A file may hold anything here: quote at most 40 bytes of it.
+			shown := fmt.Sprintf("%.40s", w.Created)
+			if len(shown) < len(w.Created) {
+				shown = fmt.Sprintf("%s... (%d bytes)", shown, len(w.Created))
+			}
+			return Meta{}, fmt.Errorf("meta: created %s is not an RFC 3339 time in a JSON string such as \"2006-01-02T15:04:05Z\": %v", shown, err)
 		}
 		m.Created = t
 	}

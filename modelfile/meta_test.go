@@ -182,3 +182,20 @@ func FuzzMetaRead(f *testing.F) {
 		checkMetaRead(t, data)
 	})
 }
+
+// TestMetaCreatedErrorBounded checks that a long created value is quoted in part, with its
+// length, so that a hostile file cannot fill the page's error line.
+func TestMetaCreatedErrorBounded(t *testing.T) {
+	long := `"` + strings.Repeat("9", 10000) + `"`
+	_, err := metaWire{Created: json.RawMessage(long)}.meta()
+	if err == nil {
+		t.Fatal("a 10,002-byte created value was read; want an error")
+	}
+	if msg := err.Error(); len(msg) > 300 || !strings.Contains(msg, "(10002 bytes)") || !strings.Contains(msg, "created") {
+		t.Errorf("error is %d bytes (want at most 300, naming the field and the length 10002): %.200q", len(msg), msg)
+	}
+	_, err = metaWire{Created: json.RawMessage(`"yesterday"`)}.meta()
+	if err == nil || !strings.Contains(err.Error(), `"yesterday"`) || strings.Contains(err.Error(), "bytes)") {
+		t.Errorf("short created value: error %v, want it quoted whole", err)
+	}
+}
