@@ -407,18 +407,7 @@ func (r *Report) WriteScenarioTable(w io.Writer, sc *ScenarioResult) error {
 			stop = ", early stop"
 		}
 		src = fmt.Sprintf("trained here: %d epochs%s, %.0f s", sc.Model.Epochs, stop, sc.Model.TrainSeconds)
-		if m := sc.Model; m.SelectBy != "" {
-			src += fmt.Sprintf("; by validation %s", m.SelectBy)
-			if m.Patience > 0 {
-				src += fmt.Sprintf(", patience %d", m.Patience)
-			}
-			if m.Best > 0 {
-				src += fmt.Sprintf(", kept epoch %d", m.Best)
-			}
-		}
-		if d := sc.Model.DecoupledWeightDecay; d > 0 {
-			src += fmt.Sprintf("; decoupled weight decay %v", d)
-		}
+		src += trainingNote(sc.Model)
 		if sel := sc.Model.SparsitySelection; sel != nil {
 			src += fmt.Sprintf("; input sparsity %v chosen on validation (%s)", sel.Chosen, sparsityTrials(sel))
 		}
@@ -565,6 +554,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		src := sc.Model.Source
 		if src == "trained" {
 			src = fmt.Sprintf("trained here (%d epochs, %.0f s)", sc.Model.Epochs, sc.Model.TrainSeconds)
+			src += trainingNote(sc.Model)
 			if sel := sc.Model.SparsitySelection; sel != nil {
 				src += fmt.Sprintf(", input sparsity %v chosen on validation (strength: validation accuracy %s)", sel.Chosen, sparsityTrials(sel))
 			}
@@ -613,6 +603,26 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 func labelsLine(sc *ScenarioResult) string {
 	return fmt.Sprintf("%s: %d of %d (%.1f %%) differ from F > t", sc.Labels, sc.Cases.Flipped, sc.Cases.N,
 		100*float64(sc.Cases.Flipped)/float64(max(sc.Cases.N, 1)))
+}
+
+// trainingNote says how a network trained here departed from the paper's training in
+// model selection and decoupled weight decay ("" when it did not), e.g. "; by validation
+// loss, patience 3, kept epoch 5; decoupled weight decay 1".
+func trainingNote(m ModelInfo) string {
+	var s string
+	if m.SelectBy != "" {
+		s += "; by validation " + m.SelectBy
+		if m.Patience > 0 {
+			s += fmt.Sprintf(", patience %d", m.Patience)
+		}
+		if m.Best > 0 {
+			s += fmt.Sprintf(", kept epoch %d", m.Best)
+		}
+	}
+	if m.DecoupledWeightDecay > 0 {
+		s += fmt.Sprintf("; decoupled weight decay %v", m.DecoupledWeightDecay)
+	}
+	return s
 }
 
 // sparsityTrials lists the strengths SelectInputSparsity tried with their validation
