@@ -24,7 +24,10 @@ type TrainOptions struct {
 	// the gradient, so Adam's per-weight scaling does not cancel it as it does the L2
 	// term of WeightDecay. Biases and batch-norm scales and shifts are exempt: a bias
 	// pulled to zero is no simpler a function, and shrinking the encoders' last
-	// batch-norm scale would shrink the fusion features themselves. It adds to
+	// batch-norm scale would shrink the fusion features themselves. The encoders are
+	// decayed too, since they can fit noise as the head does; their layers that feed a
+	// batch norm are blind to their weights' scale, so there the decay mainly raises the
+	// effective learning rate, and its penalty lands on the head. It adds to
 	// WeightDecay, which stays as set. 0, the paper's set-up, turns it off.
 	DecoupledWeightDecay float32
 	Batch                int // cases per step, at most the Net's MaxBatch
