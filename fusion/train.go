@@ -18,19 +18,36 @@ const shuffleStream = 0x243f6a8885a308d3
 type TrainOptions struct {
 	LR          float32 // Adam learning rate
 	WeightDecay float32 // L2 weight decay added to the gradient, as torch.optim.Adam does
-	Batch       int     // cases per step, at most the Net's MaxBatch
-	Epochs      int     // maximum number of passes over the training set
+	// DecoupledWeightDecay is AdamW's weight decay (Loshchilov and Hutter 2019): after
+	// each Adam step every weight matrix and convolution kernel (each parameter of two or
+	// more dimensions, in the encoders and the head) shrinks as w -= LR*wd*w, outside
+	// the gradient, so Adam's per-weight scaling does not cancel it as it does the L2
+	// term of WeightDecay. Biases and batch-norm scales and shifts are exempt: a bias
+	// pulled to zero is no simpler a function, and shrinking the encoders' last
+	// batch-norm scale would shrink the fusion features themselves. The encoders are
+	// decayed too, since they can fit noise as the head does; their layers that feed a
+	// batch norm are blind to their weights' scale, so there the decay mainly raises the
+	// effective learning rate, and its penalty lands on the head. It adds to
+	// WeightDecay, which stays as set. 0, the paper's set-up, turns it off.
+	DecoupledWeightDecay float32
+	Batch                int // cases per step, at most the Net's MaxBatch
+	Epochs               int // maximum number of passes over the training set
 	// StopAccuracy ends training after the first epoch whose validation accuracy exceeds
 	// it; 1 (or more) never stops early. Without validation cases training runs Epochs.
 	StopAccuracy float64
 	// KeepBest restores, at the end, the weights of the epoch with the best validation
-	// accuracy (the earliest of equals) instead of keeping the last epoch's. The paper
-	// keeps the last.
+	// figure named by SelectBy (the earliest of equals) instead of keeping the last
+	// epoch's. The paper keeps the last.
 	KeepBest bool
-	// Patience, with validation cases, ends training once validation accuracy has not
-	// improved on its best for this many epochs in a row; 0 never stops for that. With
-	// KeepBest the best epoch's weights are kept, so the extra epochs cost only time.
+	// Patience, with validation cases, ends training once the validation figure named by
+	// SelectBy has not improved on its best for this many epochs in a row; 0 never stops
+	// for that. With KeepBest the best epoch's weights are kept, so the extra epochs cost
+	// only time.
 	Patience int
+	// SelectBy names the validation figure that KeepBest and Patience go by: the zero
+	// value, ByAccuracy, the highest accuracy; ByLogLoss the lowest log-loss.
+	// StopAccuracy goes by accuracy whatever it says.
+	SelectBy Selection
 	// InputSparsity is the strength lambda of a group-lasso penalty, lambda * sum over
 	// fusion features j of the L2 norm of the head's first-layer weights reading z_j,
 	// applied by its proximal step after each Adam step (decoupled, as AdamW decouples
@@ -78,6 +95,10 @@ func (o TrainOptions) check(m *Net) error {
 		return fmt.Errorf("fusion: train: %d refit epochs, want 0, or more with input sparsity > 0", o.RefitEpochs)
 	case o.Patience < 0:
 		return fmt.Errorf("fusion: train: patience %d, want 0 (off) or more epochs", o.Patience)
+	case !(o.DecoupledWeightDecay >= 0) || math.IsInf(float64(o.DecoupledWeightDecay), 0):
+		return fmt.Errorf("fusion: train: decoupled weight decay %v, want a number >= 0", o.DecoupledWeightDecay)
+	case o.SelectBy != ByAccuracy && o.SelectBy != ByLogLoss:
+		return fmt.Errorf("fusion: train: select by %d, want ByAccuracy or ByLogLoss", int(o.SelectBy))
 	case math.IsNaN(o.StopAccuracy):
 		return fmt.Errorf("fusion: train: stop accuracy is NaN")
 	}
@@ -110,10 +131,12 @@ type EpochResult struct {
 
 // TrainResult summarises a training run.
 type TrainResult struct {
-	Epochs        []EpochResult
-	EarlyStopped  bool // validation accuracy passed StopAccuracy, or stopped improving (Plateau)
-	Plateau       bool // stopped by Patience: validation accuracy stopped improving
-	Best          int  // with KeepBest, the epoch whose weights m holds (from 1); else 0
+	Epochs       []EpochResult
+	EarlyStopped bool // validation accuracy passed StopAccuracy, or stopped improving (Plateau)
+	Plateau      bool // stopped by Patience: validation accuracy stopped improving
+	// Best, with KeepBest, is the epoch whose weights m holds (from 1), chosen by
+	// SelectBy; else 0.
+	Best          int
 	Steps         int
 	Samples       int
 	SamplesPerSec float64 // training steps only
@@ -158,8 +181,12 @@ func Train(ctx context.Context, m *Net, train, val Dataset, o TrainOptions) (Tra
 	steps := (train.N + o.Batch - 1) / o.Batch
 	var busy time.Duration // time spent in training steps
 	var best []float32     // with KeepBest, the best epoch's tensors so far
-	bestAcc := math.Inf(-1)
-	sinceBest, plateauBest := 0, math.Inf(-1) // epochs since validation accuracy last improved
+	bestScore := math.Inf(-1)
+	sinceBest, plateauBest := 0, math.Inf(-1) // epochs since the validation score last improved
+	var decay [][]float32                     // with DecoupledWeightDecay, the tensors it shrinks
+	if o.DecoupledWeightDecay > 0 {
+		decay = decayed(m.Params())
+	}
 	if o.KeepBest && val.N > 0 {
 		defer func() {
 			if best != nil {
@@ -209,6 +236,7 @@ func Train(ctx context.Context, m *Net, train, val Dataset, o TrainOptions) (Tra
 			opt.ZeroGrad()
 			m.Backward(dLogp, false)
 			opt.Step()
+			shrink(decay, o.LR*o.DecoupledWeightDecay)
 			switch {
 			case cut != nil:
 				holdColumnsAtZero(first.Weight.W, first.Out, first.In, cut)
@@ -237,15 +265,16 @@ func Train(ctx context.Context, m *Net, train, val Dataset, o TrainOptions) (Tra
 		}
 		er.Duration = time.Since(start)
 		res.Epochs = append(res.Epochs, er)
-		if o.KeepBest && val.N > 0 && er.Val.Accuracy > bestAcc {
-			bestAcc, res.Best = er.Val.Accuracy, epoch
+		score := o.SelectBy.score(er.Val)
+		if o.KeepBest && val.N > 0 && score > bestScore {
+			bestScore, res.Best = score, epoch
 			best = m.getWeights(best)
 		}
 		res.SamplesPerSec = float64(res.Samples) / busy.Seconds()
 		stop := val.N > 0 && er.Val.Accuracy > o.StopAccuracy && epoch < refitFrom
 		if val.N > 0 && epoch < refitFrom {
-			if er.Val.Accuracy > plateauBest {
-				plateauBest, sinceBest = er.Val.Accuracy, 0
+			if score > plateauBest {
+				plateauBest, sinceBest = score, 0
 			} else {
 				sinceBest++
 			}
@@ -274,6 +303,71 @@ func Train(ctx context.Context, m *Net, train, val Dataset, o TrainOptions) (Tra
 		}
 	}
 	return res, nil
+}
+
+// Selection names the validation figure by which TrainOptions.KeepBest and Patience
+// judge an epoch.
+type Selection int
+
+const (
+	// ByAccuracy prefers the higher validation accuracy (the default).
+	ByAccuracy Selection = iota
+	// ByLogLoss prefers the lower validation log-loss, which, unlike accuracy, also
+	// penalises a network for being more confident than it is right.
+	ByLogLoss
+)
+
+// ParseSelection reads a Selection from its String form: "accuracy" or "loss"
+// ("log-loss" too).
+func ParseSelection(s string) (Selection, error) {
+	switch s {
+	case "accuracy":
+		return ByAccuracy, nil
+	case "loss", "log-loss":
+		return ByLogLoss, nil
+	}
+	return 0, fmt.Errorf("fusion: select by %q, want accuracy or loss", s)
+}
+
+// String returns "accuracy" or "loss", the names ParseSelection reads.
+func (s Selection) String() string {
+	switch s {
+	case ByAccuracy:
+		return "accuracy"
+	case ByLogLoss:
+		return "loss"
+	}
+	return fmt.Sprintf("Selection(%d)", int(s))
+}
+
+// score is the figure of v that s prefers larger.
+func (s Selection) score(v Metrics) float64 {
+	if s == ByLogLoss {
+		return -v.LogLoss
+	}
+	return v.Accuracy
+}
+
+// decayed returns the tensors of params that decoupled weight decay shrinks: those of
+// two or more dimensions (weight matrices and convolution kernels), not biases or
+// batch-norm scales and shifts.
+func decayed(params []*nn.Param) [][]float32 {
+	var out [][]float32
+	for _, p := range params {
+		if len(p.Shape) >= 2 {
+			out = append(out, p.W)
+		}
+	}
+	return out
+}
+
+// shrink sets every value w of ws to w - t*w.
+func shrink(ws [][]float32, t float32) {
+	for _, w := range ws {
+		for j := range w {
+			w[j] -= t * w[j]
+		}
+	}
 }
 
 // holdScales copies each encoder's batch-norm scale at the start back.

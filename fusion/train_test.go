@@ -122,6 +122,9 @@ func TestTrainRejects(t *testing.T) {
 		{func(o *TrainOptions, d *Dataset) { o.InputSparsity = -0.1 }},
 		{func(o *TrainOptions, d *Dataset) { o.Epochs = 0 }},
 		{func(o *TrainOptions, d *Dataset) { o.Patience = -1 }},
+		{func(o *TrainOptions, d *Dataset) { o.DecoupledWeightDecay = -0.01 }},
+		{func(o *TrainOptions, d *Dataset) { o.DecoupledWeightDecay = float32(math.NaN()) }},
+		{func(o *TrainOptions, d *Dataset) { o.SelectBy = 2 }},
 		{func(o *TrainOptions, d *Dataset) { d.Labels = append([]int(nil), d.Labels...); d.Labels[3] = 2 }},
 		{func(o *TrainOptions, d *Dataset) { d.Axial = d.Axial[1:] }},
 		{func(o *TrainOptions, d *Dataset) { d.Clinical = d.Clinical[:5] }},
@@ -232,52 +235,223 @@ func TestTrainKeepBest(t *testing.T) {
 	}
 }
 
-// TestTrainPatience checks that training stops exactly when validation accuracy has not
-// improved on its best for Patience epochs, and runs every epoch while it improves.
+// TestTrainPatience checks that training stops exactly when the validation figure
+// SelectBy names (accuracy, then log-loss) has not improved on its best for Patience
+// epochs, and runs every epoch while it improves.
 func TestTrainPatience(t *testing.T) {
 	cfg := smallConfig()
 	train, val := synthData(cfg, 200, 1), synthData(cfg, 60, 2)
-	o := DefaultTrainOptions()
-	o.Batch, o.Epochs, o.LR, o.StopAccuracy = 20, 12, 1e-2, 1
-	full, err := Train(context.Background(), mustNet(t, cfg, 20, 1), train, val, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if full.Plateau || len(full.Epochs) != o.Epochs {
-		t.Fatalf("without patience: %d epochs, plateau %v; want all %d", len(full.Epochs), full.Plateau, o.Epochs)
-	}
-	stopped := 0
-	for _, patience := range []int{1, 2, 3} {
-		// Where the run without patience would have stopped: the first epoch that is the
-		// patience-th in a row without a new best.
-		want, best, since := len(full.Epochs), math.Inf(-1), 0
-		for _, e := range full.Epochs {
-			if e.Val.Accuracy > best {
-				best, since = e.Val.Accuracy, 0
-			} else if since++; since == patience {
-				want = e.Epoch
-				break
-			}
-		}
-		if want < o.Epochs {
-			stopped++
-		}
-		o.Patience = patience
-		res, err := Train(context.Background(), mustNet(t, cfg, 20, 1), train, val, o)
+	for _, sel := range []Selection{ByAccuracy, ByLogLoss} {
+		o := DefaultTrainOptions()
+		o.Batch, o.Epochs, o.LR, o.StopAccuracy, o.SelectBy = 20, 12, 1e-2, 1, sel
+		full, err := Train(context.Background(), mustNet(t, cfg, 20, 1), train, val, o)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(res.Epochs) != want || res.Plateau != (want < o.Epochs) || res.EarlyStopped != res.Plateau {
-			t.Errorf("patience %d: %d epochs (plateau %v, early %v), want %d (validation accuracies %+v)",
-				patience, len(res.Epochs), res.Plateau, res.EarlyStopped, want, full.Epochs)
+		if full.Plateau || len(full.Epochs) != o.Epochs {
+			t.Fatalf("%v, without patience: %d epochs, plateau %v; want all %d", sel, len(full.Epochs), full.Plateau, o.Epochs)
 		}
-		for i, e := range res.Epochs {
-			if e.Val != full.Epochs[i].Val {
-				t.Errorf("patience %d: epoch %d differs from the run without patience", patience, e.Epoch)
+		score := func(m Metrics) float64 {
+			if sel == ByLogLoss {
+				return -m.LogLoss
+			}
+			return m.Accuracy
+		}
+		stopped := 0
+		for _, patience := range []int{1, 2, 3} {
+			// Where the run without patience would have stopped: the first epoch that is
+			// the patience-th in a row without a new best.
+			want, best, since := len(full.Epochs), math.Inf(-1), 0
+			for _, e := range full.Epochs {
+				if score(e.Val) > best {
+					best, since = score(e.Val), 0
+				} else if since++; since == patience {
+					want = e.Epoch
+					break
+				}
+			}
+			if want < o.Epochs {
+				stopped++
+			}
+			o.Patience = patience
+			res, err := Train(context.Background(), mustNet(t, cfg, 20, 1), train, val, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Epochs) != want || res.Plateau != (want < o.Epochs) || res.EarlyStopped != res.Plateau {
+				t.Errorf("%v, patience %d: %d epochs (plateau %v, early %v), want %d (validation metrics %+v)",
+					sel, patience, len(res.Epochs), res.Plateau, res.EarlyStopped, want, full.Epochs)
+			}
+			for i, e := range res.Epochs {
+				if e.Val != full.Epochs[i].Val {
+					t.Errorf("%v, patience %d: epoch %d differs from the run without patience", sel, patience, e.Epoch)
+				}
+			}
+		}
+		if stopped == 0 {
+			t.Errorf("%v: validation %v improved in every one of %d epochs, so no patience was put to the test: %+v", sel, sel, o.Epochs, full.Epochs)
+		}
+	}
+}
+
+// TestShrink checks decoupled weight decay's update against a hand computation.
+func TestShrink(t *testing.T) {
+	w := [][]float32{{1, -2, 0.5}, {0}}
+	shrink(w, 0.1)
+	want := [][]float32{{0.9, -1.8, 0.45}, {0}}
+	for i := range w {
+		for j := range w[i] {
+			if math.Abs(float64(w[i][j]-want[i][j])) > 1e-7 {
+				t.Fatalf("shrink by 0.1: got %v, want %v", w, want)
 			}
 		}
 	}
-	if stopped == 0 {
-		t.Errorf("validation accuracy improved in every one of %d epochs, so no patience was put to the test: %+v", o.Epochs, full.Epochs)
+}
+
+// TestTrainDecoupledWeightDecay checks one training step with decoupled weight decay
+// against the same step without it: every weight matrix and kernel is the undecayed
+// step's w - LR*wd*w, and every bias and batch-norm scale and shift is the undecayed
+// step's exactly.
+func TestTrainDecoupledWeightDecay(t *testing.T) {
+	cfg := smallConfig()
+	train := synthData(cfg, 16, 1)
+	o := DefaultTrainOptions()
+	o.Batch, o.Epochs = 16, 1 // one step
+	plain := mustNet(t, cfg, 16, 3)
+	if _, err := Train(context.Background(), plain, train, Dataset{}, o); err != nil {
+		t.Fatal(err)
 	}
+	o.DecoupledWeightDecay = 0.05
+	decayedNet := mustNet(t, cfg, 16, 3)
+	if _, err := Train(context.Background(), decayedNet, train, Dataset{}, o); err != nil {
+		t.Fatal(err)
+	}
+	k := float64(o.LR) * float64(o.DecoupledWeightDecay)
+	var matrices, vectors int
+	for i, p := range plain.Params() {
+		q := decayedNet.Params()[i]
+		if len(p.Shape) < 2 {
+			vectors++
+			if !slices.Equal(p.W, q.W) {
+				t.Errorf("%s %v: decayed although exempt", p.Name, p.Shape)
+			}
+			continue
+		}
+		matrices++
+		for j, w := range p.W {
+			want := float64(w) - k*float64(w)
+			if d := math.Abs(float64(q.W[j]) - want); d > 1e-7*math.Abs(want)+1e-12 {
+				t.Fatalf("%s %v [%d]: %v after the decayed step, want %v - %v*%v = %v", p.Name, p.Shape, j, q.W[j], w, k, w, want)
+			}
+		}
+		if slices.Equal(p.W, q.W) {
+			t.Errorf("%s %v: not decayed", p.Name, p.Shape)
+		}
+	}
+	if matrices == 0 || vectors == 0 {
+		t.Fatalf("%d matrices and %d vectors: the test saw no parameter of one kind", matrices, vectors)
+	}
+	t.Logf("%d matrices decayed, %d vectors exempt", matrices, vectors)
+}
+
+// TestTrainDecoupledWeightDecayShrinks checks the behaviour over a run: with the decay
+// the head's weights end smaller in norm than without it, from the same start.
+func TestTrainDecoupledWeightDecayShrinks(t *testing.T) {
+	cfg := smallConfig()
+	train, val := synthData(cfg, 200, 1), synthData(cfg, 60, 2)
+	o := DefaultTrainOptions()
+	o.Batch, o.Epochs, o.LR, o.StopAccuracy = 20, 3, 1e-2, 1
+	norm := func(wd float32) float64 {
+		o.DecoupledWeightDecay = wd
+		m := mustNet(t, cfg, 20, 1)
+		if _, err := Train(context.Background(), m, train, val, o); err != nil {
+			t.Fatal(err)
+		}
+		var ss float64
+		for _, w := range m.s.headInput().Weight.W {
+			ss += float64(w) * float64(w)
+		}
+		return math.Sqrt(ss)
+	}
+	a, b := norm(0), norm(5)
+	t.Logf("head input weights' norm: %.4f without decay, %.4f with decoupled decay 5", a, b)
+	if !(b < a) {
+		t.Errorf("head input weights' norm %.4f with decoupled decay 5, %.4f without: want smaller", b, a)
+	}
+}
+
+// TestTrainKeepBestLogLoss checks that KeepBest with SelectBy ByLogLoss keeps the epoch
+// with the lowest validation log-loss.
+func TestTrainKeepBestLogLoss(t *testing.T) {
+	cfg := smallConfig()
+	train, val := synthData(cfg, 200, 1), synthData(cfg, 60, 2)
+	o := DefaultTrainOptions()
+	o.Batch, o.Epochs, o.LR, o.StopAccuracy, o.KeepBest, o.SelectBy = 20, 8, 1e-2, 1, true, ByLogLoss
+	var snaps [][]float32
+	a := mustNet(t, cfg, 20, 1)
+	o.Progress = func(p Progress) {
+		if p.EpochDone {
+			snaps = append(snaps, a.getWeights(nil))
+		}
+	}
+	res, err := Train(context.Background(), a, train, val, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	best, want := math.Inf(1), 0
+	bestAcc, byAcc := -1.0, 0
+	for _, e := range res.Epochs {
+		if e.Val.LogLoss < best {
+			best, want = e.Val.LogLoss, e.Epoch
+		}
+		if e.Val.Accuracy > bestAcc {
+			bestAcc, byAcc = e.Val.Accuracy, e.Epoch
+		}
+	}
+	t.Logf("lowest validation log-loss at epoch %d of %d (best accuracy at %d)", res.Best, len(res.Epochs), byAcc)
+	if res.Best != want {
+		t.Fatalf("best epoch %d, want %d (validation metrics %+v)", res.Best, want, res.Epochs)
+	}
+	if want == len(res.Epochs) && byAcc == want {
+		t.Errorf("the last epoch had both the lowest log-loss and the best accuracy: nothing told the selections apart (%+v)", res.Epochs)
+	}
+	if !slices.Equal(a.getWeights(nil), snaps[want-1]) {
+		t.Errorf("the network does not hold epoch %d's weights", want)
+	}
+	mt, _ := a.Evaluate(val)
+	if mt.LogLoss != best {
+		t.Errorf("restored network has validation log-loss %v, best epoch had %v", mt.LogLoss, best)
+	}
+}
+
+func TestParseSelection(t *testing.T) {
+	for _, s := range []Selection{ByAccuracy, ByLogLoss} {
+		got, err := ParseSelection(s.String())
+		if err != nil || got != s {
+			t.Errorf("ParseSelection(%q) = %v, %v; want %v", s.String(), got, err, s)
+		}
+	}
+	if got, err := ParseSelection("log-loss"); err != nil || got != ByLogLoss {
+		t.Errorf("ParseSelection(log-loss) = %v, %v", got, err)
+	}
+	for _, s := range []string{"", "Loss", "auc"} {
+		if _, err := ParseSelection(s); err == nil {
+			t.Errorf("ParseSelection(%q) accepted", s)
+		}
+	}
+}
+
+func FuzzParseSelection(f *testing.F) {
+	for _, s := range []string{"accuracy", "loss", "log-loss", "", "x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		sel, err := ParseSelection(s)
+		if err != nil {
+			return
+		}
+		if again, err := ParseSelection(sel.String()); err != nil || again != sel {
+			t.Fatalf("%q -> %v -> %q does not read back: %v, %v", s, sel, sel.String(), again, err)
+		}
+	})
 }

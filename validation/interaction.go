@@ -39,6 +39,9 @@ type InteractionResult struct {
 	// Strength is the estimate's total mean |index| over the pairs relative to the total
 	// mean |Shapley value| over the modalities: near 0 for modalities acting on their own.
 	Strength *float64 `json:"estimate_strength"`
+	// Shapley is each modality's mean |Shapley value| over the cases in log-odds, from the
+	// same coalition values (the denominator of Strength); nil when the index was sampled.
+	Shapley map[string]float64 `json:"shapley,omitempty"`
 	// Cases and Background are the test cases explained and the background cases.
 	Cases      int     `json:"cases"`
 	Background int     `json:"background"`
@@ -100,6 +103,12 @@ func compareInteractions(res *InteractionResult, truth *groundtruth.Interaction,
 	}
 	if v := est.Strength(); !math.IsNaN(v) {
 		res.Strength = &v
+	}
+	if est.Shapley != nil {
+		res.Shapley = map[string]float64{}
+		for k, v := range est.Shapley {
+			res.Shapley[est.Modalities[k]] = v
+		}
 	}
 	if truth.Total == 0 {
 		return nil

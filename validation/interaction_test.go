@@ -62,6 +62,9 @@ func TestCompareInteractions(t *testing.T) {
 	if res.Strength == nil || math.Abs(*res.Strength-1.0/3) > 1e-12 || res.Cases != 7 || res.Background != 9 {
 		t.Errorf("strength %v (want 1/3), cases %d, background %d", res.Strength, res.Cases, res.Background)
 	}
+	if len(res.Shapley) != 4 || res.Shapley["ct_coronal"] != 1 || res.Shapley["clinical_b"] != 0.5 {
+		t.Errorf("Shapley values by modality %v, want ct_axial 1, ct_coronal 1, clinical_a 0.5, clinical_b 0.5", res.Shapley)
+	}
 
 	// The estimate's strongest pair is wrong.
 	est.Abs = matrix([6]float64{0.6, 0.5, 0, 0, 0, 0})

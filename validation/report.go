@@ -143,8 +143,18 @@ type ModelInfo struct {
 	// the paper's set-up).
 	InputSparsity float32 `json:"input_sparsity,omitempty"`
 	// RefitEpochs is how many epochs ran after the sparse ones without the penalty.
-	RefitEpochs   int     `json:"refit_epochs,omitempty"`
+	RefitEpochs int `json:"refit_epochs,omitempty"`
+	// DecoupledWeightDecay is the AdamW decay the network was trained with (0: none).
+	DecoupledWeightDecay float32 `json:"decoupled_weight_decay,omitempty"`
+	// SelectBy, with KeepBest or Patience, is the validation figure they went by
+	// ("accuracy" or "loss"); Patience is the patience, Best the epoch kept (0: the last).
+	SelectBy string `json:"select_by,omitempty"`
+	Patience int    `json:"patience,omitempty"`
+	Best     int    `json:"best_epoch,omitempty"`
+	// ValAccuracy is the kept epoch's validation accuracy; ValLogLoss its validation
+	// log-loss, recorded when training selected by it or used decoupled weight decay.
 	ValAccuracy   float64 `json:"val_accuracy,omitempty"`
+	ValLogLoss    float64 `json:"val_log_loss,omitempty"`
 	TrainSeconds  float64 `json:"train_seconds,omitempty"`
 	SamplesPerSec float64 `json:"samples_per_sec,omitempty"`
 	Command       string  `json:"command,omitempty"`
@@ -397,6 +407,7 @@ func (r *Report) WriteScenarioTable(w io.Writer, sc *ScenarioResult) error {
 			stop = ", early stop"
 		}
 		src = fmt.Sprintf("trained here: %d epochs%s, %.0f s", sc.Model.Epochs, stop, sc.Model.TrainSeconds)
+		src += trainingNote(sc.Model)
 		if sel := sc.Model.SparsitySelection; sel != nil {
 			src += fmt.Sprintf("; input sparsity %v chosen on validation (%s)", sel.Chosen, sparsityTrials(sel))
 		}
@@ -543,6 +554,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		src := sc.Model.Source
 		if src == "trained" {
 			src = fmt.Sprintf("trained here (%d epochs, %.0f s)", sc.Model.Epochs, sc.Model.TrainSeconds)
+			src += trainingNote(sc.Model)
 			if sel := sc.Model.SparsitySelection; sel != nil {
 				src += fmt.Sprintf(", input sparsity %v chosen on validation (strength: validation accuracy %s)", sel.Chosen, sparsityTrials(sel))
 			}
@@ -591,6 +603,26 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 func labelsLine(sc *ScenarioResult) string {
 	return fmt.Sprintf("%s: %d of %d (%.1f %%) differ from F > t", sc.Labels, sc.Cases.Flipped, sc.Cases.N,
 		100*float64(sc.Cases.Flipped)/float64(max(sc.Cases.N, 1)))
+}
+
+// trainingNote says how a network trained here departed from the paper's training in
+// model selection and decoupled weight decay ("" when it did not), e.g. "; by validation
+// loss, patience 3, kept epoch 5; decoupled weight decay 1".
+func trainingNote(m ModelInfo) string {
+	var s string
+	if m.SelectBy != "" {
+		s += "; by validation " + m.SelectBy
+		if m.Patience > 0 {
+			s += fmt.Sprintf(", patience %d", m.Patience)
+		}
+		if m.Best > 0 {
+			s += fmt.Sprintf(", kept epoch %d", m.Best)
+		}
+	}
+	if m.DecoupledWeightDecay > 0 {
+		s += fmt.Sprintf("; decoupled weight decay %v", m.DecoupledWeightDecay)
+	}
+	return s
 }
 
 // sparsityTrials lists the strengths SelectInputSparsity tried with their validation

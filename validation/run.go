@@ -76,6 +76,16 @@ type Options struct {
 	SelectSparsity []float32
 	// SparsityTolerance is SelectInputSparsity's tolerance (with SelectSparsity).
 	SparsityTolerance float64
+	// KeepBest, Patience and SelectBy are fusion.TrainOptions' for the networks trained
+	// here: keep the best epoch's weights, stop after Patience epochs without a better
+	// one, "better" by validation accuracy or log-loss. The zero values are the paper's
+	// set-up (every epoch up to the accuracy stop, the last one kept).
+	KeepBest bool
+	Patience int
+	SelectBy fusion.Selection
+	// DecoupledWeightDecay is fusion.TrainOptions.DecoupledWeightDecay (AdamW's decay on
+	// the weight matrices and kernels) for the networks trained here; 0 is off.
+	DecoupledWeightDecay float32
 	// Methods names the methods to run (see Methods); nil runs them all.
 	Methods []string
 	// Workers is how many methods run at once (0: GOMAXPROCS).
@@ -564,6 +574,7 @@ func train(ctx context.Context, trainC, valC *cohort.Cohort, seed uint64, o Opti
 	to := fusion.DefaultTrainOptions()
 	to.Batch = min(to.Batch, trainC.N)
 	to.Epochs, to.Seed, to.InputSparsity, to.RefitEpochs = o.Epochs, seed, o.InputSparsity, o.RefitEpochs
+	to.KeepBest, to.Patience, to.SelectBy, to.DecoupledWeightDecay = o.KeepBest, o.Patience, o.SelectBy, o.DecoupledWeightDecay
 	newNet := func() (*fusion.Net, error) { return fusion.NewNet(fusion.DefaultConfig(), max(to.Batch, 256), seed) }
 	var last time.Time
 	to.Progress = func(p fusion.Progress) {
@@ -594,9 +605,20 @@ func train(ctx context.Context, trainC, valC *cohort.Cohort, seed uint64, o Opti
 	}
 	info := ModelInfo{Source: "trained", Seed: seed, Epochs: len(tr.Epochs), EarlyStopped: tr.EarlyStopped,
 		InputSparsity: to.InputSparsity, RefitEpochs: to.RefitEpochs, SparsitySelection: choice,
-		TrainSeconds: time.Since(t0).Seconds(), SamplesPerSec: tr.SamplesPerSec}
+		TrainSeconds: time.Since(t0).Seconds(), SamplesPerSec: tr.SamplesPerSec,
+		DecoupledWeightDecay: to.DecoupledWeightDecay, Best: tr.Best, Patience: to.Patience}
+	if to.KeepBest || to.Patience > 0 {
+		info.SelectBy = to.SelectBy.String()
+	}
 	if len(tr.Epochs) > 0 {
-		info.ValAccuracy = tr.Epochs[len(tr.Epochs)-1].Val.Accuracy
+		kept := tr.Epochs[len(tr.Epochs)-1]
+		if tr.Best > 0 {
+			kept = tr.Epochs[tr.Best-1]
+		}
+		info.ValAccuracy = kept.Val.Accuracy
+		if to.SelectBy == fusion.ByLogLoss || to.DecoupledWeightDecay > 0 {
+			info.ValLogLoss = kept.Val.LogLoss
+		}
 	}
 	return net, info, nil
 }

@@ -69,6 +69,7 @@ type SeedInteraction struct {
 	EstimateStrongest string             `json:"estimate_strongest"`
 	StrongestFound    *bool              `json:"strongest_found"`
 	Strength          *float64           `json:"estimate_strength"`
+	Shapley           map[string]float64 `json:"shapley,omitempty"`
 }
 
 // InteractionSpread is a scenario's modality interactions over its runs: the mean and
@@ -127,7 +128,7 @@ func seedRun(res *ScenarioResult, seed uint64) SeedRun {
 	}
 	if in := res.Interactions; in != nil && in.Error == "" {
 		run.Interactions = &SeedInteraction{Estimate: in.Estimate, RMSE: in.RMSE, EstimateStrongest: in.EstimateStrongest,
-			StrongestFound: in.StrongestFound, Strength: in.Strength}
+			StrongestFound: in.StrongestFound, Strength: in.Strength, Shapley: in.Shapley}
 	}
 	return run
 }

@@ -77,8 +77,10 @@ type options struct {
 	epochs, batch, n, refit                                                  int
 	seed                                                                     uint64
 	stop, sparsity, tolerance                                                float64
-	selectSparsity                                                           string
+	selectSparsity, selectBy                                                 string
 	keepBest                                                                 bool
+	patience                                                                 int
+	decoupledDecay                                                           float64
 }
 
 const usage = `usage: train [flags]
@@ -118,7 +120,10 @@ func parseFlags(args []string, out io.Writer) (options, error) {
 	fs.IntVar(&o.refit, "refit-epochs", 0, "with -input-sparsity, epochs after the sparse ones without the penalty, the inputs it cut held at zero")
 	fs.StringVar(&o.selectSparsity, "select-sparsity", "", "choose the input-sparsity strength on the validation split from these (comma-separated, e.g. 3,6) and 0: the sparsest whose validation accuracy is within -sparsity-tolerance of the network trained without the penalty; trains up to one network per strength more")
 	fs.Float64Var(&o.tolerance, "sparsity-tolerance", fusion.DefaultSparsityTolerance, "with -select-sparsity, the validation accuracy a penalty may lose")
-	fs.BoolVar(&o.keepBest, "keep-best", false, "keep the weights of the epoch with the best validation accuracy (the paper keeps the last)")
+	fs.BoolVar(&o.keepBest, "keep-best", false, "keep the weights of the epoch with the best validation figure, -select-by (the paper keeps the last)")
+	fs.IntVar(&o.patience, "patience", 0, "stop once the validation figure (-select-by) has not improved for this many epochs (0: off)")
+	fs.StringVar(&o.selectBy, "select-by", "accuracy", "the validation figure -keep-best and -patience go by: accuracy (highest) or loss (lowest log-loss)")
+	fs.Float64Var(&o.decoupledDecay, "decoupled-weight-decay", 0, "AdamW's decoupled weight decay on the weight matrices and kernels, after each Adam step (0: off, the paper's set-up)")
 	fs.StringVar(&o.out, "o", "", "model file to write (default fusion-<scenario>.flns)")
 	fs.StringVar(&o.precision, "precision", "float32", "weights in the model file: float32, float16 or int8")
 	fs.StringVar(&o.safetensors, "safetensors", "", "also write the model as float32 safetensors (for PyTorch) here")
@@ -161,6 +166,15 @@ func parseFlags(args []string, out io.Writer) (options, error) {
 				return o, fmt.Errorf("-%s needs -data (a CSV of cases)", name)
 			}
 		}
+	}
+	if _, err := fusion.ParseSelection(o.selectBy); err != nil {
+		return o, fmt.Errorf("-select-by: %w", err)
+	}
+	if o.patience < 0 {
+		return o, fmt.Errorf("-patience %d: want 0 (off) or more epochs", o.patience)
+	}
+	if !(o.decoupledDecay >= 0) || math.IsInf(o.decoupledDecay, 0) {
+		return o, fmt.Errorf("-decoupled-weight-decay %v: want a number >= 0", o.decoupledDecay)
 	}
 	if (o.axialNPZ == "") != (o.coronalNPZ == "") {
 		return o, fmt.Errorf("give both -medmnist-axial and -medmnist-coronal, or neither")
@@ -299,6 +313,8 @@ func trainAndSave(ctx context.Context, o options, out io.Writer, tty bool, cfg f
 	to := fusion.DefaultTrainOptions()
 	to.Batch, to.Epochs, to.Seed, to.StopAccuracy, to.KeepBest = batch, o.epochs, o.seed, o.stop, o.keepBest
 	to.InputSparsity, to.RefitEpochs = float32(o.sparsity), o.refit
+	to.Patience, to.DecoupledWeightDecay = o.patience, float32(o.decoupledDecay)
+	to.SelectBy, _ = fusion.ParseSelection(o.selectBy) // checked by parseFlags
 	b := newBar(out, tty)
 	to.Progress = b.report
 	refit := ""
@@ -311,7 +327,8 @@ func trainAndSave(ctx context.Context, o options, out io.Writer, tty bool, cfg f
 		return err
 	}
 	if res.Best > 0 {
-		fmt.Fprintf(out, "kept the weights of epoch %d (best validation accuracy %.4f)\n", res.Best, res.Epochs[res.Best-1].Val.Accuracy)
+		v := res.Epochs[res.Best-1].Val
+		fmt.Fprintf(out, "kept the weights of epoch %d (best validation %s: accuracy %.4f, log-loss %.4f)\n", res.Best, to.SelectBy, v.Accuracy, v.LogLoss)
 	}
 	meta.Epochs = len(res.Epochs)
 	stopped := map[bool]string{true: ", early stop"}[res.EarlyStopped]

@@ -97,6 +97,9 @@ func TestFlags(t *testing.T) {
 		{"-scenario", "missing.json"},
 		{"extra"},
 		{"-nosuchflag"},
+		{"-select-by", "auc"},
+		{"-patience", "-2"},
+		{"-decoupled-weight-decay", "-1"},
 	} {
 		var out bytes.Buffer
 		if err := run(context.Background(), args, &out, false); err == nil {
@@ -125,6 +128,23 @@ func TestSelectSparsity(t *testing.T) {
 	}
 	if _, meta, err := fusion.Load(out); err != nil || !strings.Contains(meta.Command, "-select-sparsity 1,50") {
 		t.Errorf("model file: %v, command %q", err, meta.Command)
+	}
+}
+
+// TestSelectByLoss trains with -keep-best -select-by loss and -decoupled-weight-decay and
+// checks that the kept epoch is reported by its validation log-loss.
+func TestSelectByLoss(t *testing.T) {
+	dir := t.TempDir()
+	ae := tinyAutoencoder(t, dir)
+	out := filepath.Join(dir, "m.flns")
+	args := []string{"-n", "160", "-epochs", "3", "-batch", "32", "-scenario", "F3", "-autoencoder", ae, "-o", out,
+		"-keep-best", "-select-by", "loss", "-patience", "2", "-decoupled-weight-decay", "0.5"}
+	var log bytes.Buffer
+	if err := run(context.Background(), args, &log, false); err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	if s := log.String(); !strings.Contains(s, "(best validation loss: accuracy") || !strings.Contains(s, "wrote "+out) {
+		t.Errorf("output does not report the kept epoch by validation loss:\n%s", s)
 	}
 }
 

@@ -62,12 +62,12 @@ func main() {
 
 type options struct {
 	out, scenarios, methods, models, autoencoder, saveModels, from string
-	selectSparsity                                                 string
+	selectSparsity, selectBy                                       string
 	files                                                          []string
-	quick, shipped                                                 bool
+	quick, shipped, keepBest                                       bool
 	seed                                                           uint64
-	workers, n, epochs, refit, seeds                               int
-	sparsity, tolerance                                            float64
+	workers, n, epochs, refit, seeds, patience                     int
+	sparsity, tolerance, decoupledDecay                            float64
 	labels                                                         labelFlags
 }
 
@@ -91,6 +91,10 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.refit, "refit-epochs", 0, "with -input-sparsity, epochs after the sparse ones without the penalty, the inputs it cut held at zero")
 	fs.StringVar(&o.selectSparsity, "select-sparsity", "", "choose the input-sparsity strength on the validation split from these (comma-separated, e.g. 3,6) and 0: the sparsest whose validation accuracy is within -sparsity-tolerance of the network trained without the penalty; trains up to one network per strength more")
 	fs.Float64Var(&o.tolerance, "sparsity-tolerance", fusion.DefaultSparsityTolerance, "with -select-sparsity, the validation accuracy a penalty may lose")
+	fs.BoolVar(&o.keepBest, "keep-best", false, "keep the weights of the epoch with the best validation figure (-select-by) instead of the last, for the networks trained here")
+	fs.IntVar(&o.patience, "patience", 0, "stop training once the validation figure (-select-by) has not improved for this many epochs (0: off)")
+	fs.StringVar(&o.selectBy, "select-by", "accuracy", "the validation figure -keep-best and -patience go by: accuracy (highest) or loss (lowest log-loss)")
+	fs.Float64Var(&o.decoupledDecay, "decoupled-weight-decay", 0, "AdamW's decoupled weight decay on the weight matrices and kernels of the networks trained here (0: off, the paper's set-up)")
 	fs.StringVar(&o.from, "from", "", "redraw the tables, results.md, validation.json and figures of an earlier results.json into -out, without running; several, comma-separated, are merged first (runs of the same scenarios and methods with different seeds)")
 	fs.StringVar(&o.autoencoder, "autoencoder", "", "autoencoder model file for the ground-truth image features (default: the shipped one, or the -models folder's)")
 	o.labels.register(fs)
@@ -128,6 +132,15 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if err := o.labels.check(); err != nil {
 		return o, usageError{err}
+	}
+	if _, err := fusion.ParseSelection(o.selectBy); err != nil {
+		return o, usageError{fmt.Errorf("-select-by: %w", err)}
+	}
+	if o.patience < 0 {
+		return o, usageError{fmt.Errorf("-patience %d: want 0 (off) or more epochs", o.patience)}
+	}
+	if !(o.decoupledDecay >= 0) || math.IsInf(o.decoupledDecay, 0) {
+		return o, usageError{fmt.Errorf("-decoupled-weight-decay %v: want a number >= 0", o.decoupledDecay)}
 	}
 	if o.seeds < 1 || o.seeds > validation.MaxSeeds {
 		return o, usageError{fmt.Errorf("-seeds %d: want 1..%d", o.seeds, validation.MaxSeeds)}
@@ -237,7 +250,9 @@ func validate(ctx context.Context, o options, args []string, stdout, stderr io.W
 		return usageError{err}
 	}
 	vo := validation.Options{Seed: o.seed, Quick: o.quick, N: o.n, Epochs: o.epochs, Workers: o.workers, SaveModels: o.saveModels,
-		InputSparsity: float32(o.sparsity), RefitEpochs: o.refit, Seeds: o.seeds, SparsityTolerance: o.tolerance}
+		InputSparsity: float32(o.sparsity), RefitEpochs: o.refit, Seeds: o.seeds, SparsityTolerance: o.tolerance,
+		KeepBest: o.keepBest, Patience: o.patience, DecoupledWeightDecay: float32(o.decoupledDecay)}
+	vo.SelectBy, _ = fusion.ParseSelection(o.selectBy) // checked by parseFlags
 	if o.selectSparsity != "" {
 		vo.SelectSparsity, _ = fusion.ParseSparsityGrid(o.selectSparsity) // checked by parseFlags
 	}

@@ -169,6 +169,9 @@ func TestBadUsage(t *testing.T) {
 		{[]string{"-select-sparsity", "6", "-input-sparsity", "6"}, 2, "not both"},
 		{[]string{"-select-sparsity", "6", "-sparsity-tolerance", "1"}, 2, "-sparsity-tolerance 1"},
 		{[]string{"-nope"}, 2, "flag provided but not defined"},
+		{[]string{"-select-by", "auc"}, 2, "-select-by"},
+		{[]string{"-patience", "-1"}, 2, "-patience -1"},
+		{[]string{"-decoupled-weight-decay", "-0.5"}, 2, "-decoupled-weight-decay -0.5"},
 		{[]string{"-seeds", "0"}, 2, "-seeds 0"},
 		{[]string{"-seeds", "101"}, 2, "-seeds 101"},
 		{[]string{"-models", filepath.Join(dir, "nowhere"), "-scenarios", "F0"}, 1, "-models"},
@@ -307,5 +310,38 @@ func TestSelectSparsityEndToEnd(t *testing.T) {
 	md, _ := os.ReadFile(filepath.Join(out, "results.md"))
 	if !bytes.Contains(md, []byte("chosen on validation")) {
 		t.Errorf("results.md does not say the strength was chosen:\n%s", md)
+	}
+}
+
+// TestSelectByLossEndToEnd trains with -keep-best -patience -select-by loss and
+// -decoupled-weight-decay: the network's record names the selection, the kept epoch is
+// one that ran, its validation log-loss is recorded, and results.md says so.
+func TestSelectByLossEndToEnd(t *testing.T) {
+	ae := smallAutoencoder(t)
+	out := filepath.Join(t.TempDir(), "out")
+	var stdout, stderr bytes.Buffer
+	args := []string{"-quick", "-seeds", "1", "-n", "300", "-epochs", "3", "-autoencoder", ae, "-out", out, "-scenarios", "F1",
+		"-methods", "gradient", "-keep-best", "-patience", "2", "-select-by", "loss", "-decoupled-weight-decay", "0.5"}
+	if code := run(context.Background(), args, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d\nstderr:\n%s", code, stderr.String())
+	}
+	b, err := os.ReadFile(filepath.Join(out, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r validation.Report
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	m := r.Scenarios[0].Model
+	if m.SelectBy != "loss" || m.Patience != 2 || m.DecoupledWeightDecay != 0.5 {
+		t.Errorf("model record %+v, want select_by loss, patience 2, decoupled decay 0.5", m)
+	}
+	if m.Best < 1 || m.Best > m.Epochs || !(m.ValLogLoss > 0) {
+		t.Errorf("kept epoch %d of %d, validation log-loss %v", m.Best, m.Epochs, m.ValLogLoss)
+	}
+	md, _ := os.ReadFile(filepath.Join(out, "results.md"))
+	if !bytes.Contains(md, []byte("by validation loss, patience 2, kept epoch")) || !bytes.Contains(md, []byte("decoupled weight decay 0.5")) {
+		t.Errorf("results.md does not describe the training:\n%s", md)
 	}
 }
