@@ -22,7 +22,10 @@ import (
 // performance.now(), which a page that is not cross-origin isolated coarsens to 0.1 ms:
 // hence the repetitions; the Again figures time both loops a second time, right after
 // the first) or an "error: ..." string; once the reference cohort is ready also
-// defaultMS and shapleyMS (see below). BENCHMARKS.md compares builds with it.
+// defaultMS and shapleyMS (see below). fusionlensTimeEngine(1, "warm") instead runs the
+// engine's engine.Warmer once and returns {warmMS}, its duration, so that the effect of
+// warming on the timings that follow can be measured. BENCHMARKS.md compares builds
+// with it.
 func timeEngine(r *domrender.JSRenderer, root *site.Root) js.Func {
 	return js.FuncOf(func(this js.Value, args []js.Value) (out any) {
 		defer func() {
@@ -40,6 +43,19 @@ func timeEngine(r *domrender.JSRenderer, root *site.Root) js.Func {
 		e := root.S.Engine
 		if e == nil {
 			return "error: no model loaded"
+		}
+		if len(args) > 1 && args[1].String() == "warm" {
+			w, ok := e.(engine.Warmer)
+			if !ok {
+				return "error: the engine has no Warm"
+			}
+			t0 := now()
+			if err := w.Warm(nil); err != nil {
+				return "error: " + err.Error()
+			}
+			o := js.Global().Get("Object").New()
+			o.Set("warmMS", now()-t0)
+			return o
 		}
 		const side = 28
 		a, c := make([]float32, side*side), make([]float32, side*side)
