@@ -188,6 +188,19 @@ type Preparer interface {
 	Finish(zAxial, zCoronal, clinical []float32, method string, pace Pace) (Explanation, error)
 }
 
+// Warmer is an Engine that can run its explanation path on a synthetic case before the
+// user's first one. In a browser the first explanations after a page loads run on the
+// JavaScript engine's baseline code, up to 2-3 times slower, until its optimizing
+// compiler has seen the code run often enough (BENCHMARKS.md, "Issue 16: the full
+// explanation"); a page that calls Warm off the event handler once its first screen is
+// drawn gives the user's first case the optimized code.
+type Warmer interface {
+	// Warm encodes, explains (gradient) and computes the pixel saliency of a synthetic
+	// case several times, calling pace between rounds, and discards the results: the
+	// engine's answers are unchanged.
+	Warm(pace Pace) error
+}
+
 // TruthChecker is an Engine that can compare a method with the ground truth of the
 // synthetic world its model was trained in.
 type TruthChecker interface {

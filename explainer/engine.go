@@ -713,6 +713,7 @@ var (
 	_ engine.BatchEncoder = (*Engine)(nil)
 	_ engine.Preparer     = (*Engine)(nil)
 	_ engine.TruthChecker = (*Engine)(nil)
+	_ engine.Warmer       = (*Engine)(nil)
 )
 
 // finite reports whether v holds no NaN or infinity.

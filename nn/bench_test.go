@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"testing"
 )
 
@@ -140,6 +141,27 @@ func BenchmarkEncoderInfer2(b *testing.B) {
 			reportPerCase(b, cpuSeconds()-cpu0)
 		})
 	}
+	// As the page meets it: a garbage collection (the page's rendering allocates) between
+	// one case and the next. The collections are outside the timer and the CPU figure.
+	b.Run("batch2-after-gc", func(b *testing.B) {
+		enc := newEncoder(2, NewRand(1))
+		enc.SetTraining(false)
+		enc = FoldBatchNorm(enc)
+		x := randSlice(2*28*28, 2)
+		enc.Forward(x, 2)
+		b.ResetTimer()
+		cpu := 0.0
+		for i := 0; i < b.N; i++ {
+			b.StopTimer()
+			runtime.GC()
+			runtime.GC()
+			b.StartTimer()
+			cpu0 := cpuSeconds()
+			enc.Forward(x, 2)
+			cpu += cpuSeconds() - cpu0
+		}
+		reportPerCase(b, cpu)
+	})
 }
 
 // BenchmarkEncoderSaliency1 is one case through the encoder in inference mode and back to

@@ -32,16 +32,49 @@ func parallelFor(n int, fn func(worker, lo, hi int)) {
 // numWorkers is the number of chunks parallelFor uses for n items.
 func numWorkers(n int) int { return max(1, min(runtime.GOMAXPROCS(0), n)) }
 
-// scratch is a reusable float32 buffer; pools of them, one per power-of-two size class,
-// keep ops allocation-free in the steady state.
+// scratch is a reusable float32 buffer; free lists of them, one per power-of-two size
+// class, keep ops allocation-free in the steady state.
 type scratch struct{ buf []float32 }
 
-var scratchPools [48]sync.Pool
+// freeLists holds buffers between uses, per size class. Unlike a sync.Pool, which the
+// garbage collector empties, it keeps them across collections: in the browser a
+// collection runs between most user actions (the page's rendering allocates), and a
+// sync.Pool then made the next explanation allocate and clear its scratch again
+// (BENCHMARKS.md, "Issue 16: the full explanation"). A list only grows when every
+// buffer of its class is in use, so it holds at most the most buffers of that class
+// ever used at once.
+type freeLists[T any] struct {
+	mu   sync.Mutex
+	free [48][]*T
+}
+
+// get pops a buffer of class c, or returns nil when the list is empty.
+func (f *freeLists[T]) get(c int) *T {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	l := f.free[c]
+	if len(l) == 0 {
+		return nil
+	}
+	s := l[len(l)-1]
+	l[len(l)-1] = nil
+	f.free[c] = l[:len(l)-1]
+	return s
+}
+
+// put pushes a buffer of class c.
+func (f *freeLists[T]) put(c int, s *T) {
+	f.mu.Lock()
+	f.free[c] = append(f.free[c], s)
+	f.mu.Unlock()
+}
+
+var scratchFree freeLists[scratch]
 
 // getScratch returns a buffer of size elements (contents undefined).
 func getScratch(size int) *scratch {
 	c := bits.Len(uint(size))
-	s, _ := scratchPools[c].Get().(*scratch)
+	s := scratchFree.get(c)
 	if s == nil {
 		s = &scratch{buf: make([]float32, 1<<c)}
 	}
@@ -49,16 +82,16 @@ func getScratch(size int) *scratch {
 	return s
 }
 
-func putScratch(s *scratch) { scratchPools[bits.Len(uint(len(s.buf)))].Put(s) }
+func putScratch(s *scratch) { scratchFree.put(bits.Len(uint(len(s.buf))), s) }
 
-// intScratch is a reusable int buffer, pooled like scratch.
+// intScratch is a reusable int buffer, kept like scratch.
 type intScratch struct{ buf []int }
 
-var intPools [48]sync.Pool
+var intFree freeLists[intScratch]
 
 func getInts(size int) *intScratch {
 	c := bits.Len(uint(size))
-	s, _ := intPools[c].Get().(*intScratch)
+	s := intFree.get(c)
 	if s == nil {
 		s = &intScratch{buf: make([]int, 1<<c)}
 	}
@@ -66,4 +99,4 @@ func getInts(size int) *intScratch {
 	return s
 }
 
-func putInts(s *intScratch) { intPools[bits.Len(uint(len(s.buf)))].Put(s) }
+func putInts(s *intScratch) { intFree.put(bits.Len(uint(len(s.buf))), s) }
