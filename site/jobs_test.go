@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/fusionlens/fusionlens/engine"
+	"github.com/fusionlens/fusionlens/modality"
 	"github.com/fusionlens/fusionlens/validation"
 )
 
@@ -322,5 +323,60 @@ func TestQueueOrder(t *testing.T) {
 	}
 	if q[2].gen != 7 {
 		t.Error("the second intervals job did not replace the first")
+	}
+}
+
+// warmEngine is slowEngine that counts its warm-ups.
+type warmEngine struct {
+	slowEngine
+	warms int
+}
+
+func (e *warmEngine) Warm(pace engine.Pace) error {
+	e.warms++
+	return pace(engine.Progress{What: "warming", Done: 1, Total: 1})
+}
+
+// TestWarmAfterFirstExplanation checks that the engine's explanation path is warmed once
+// per model, only after a first explanation is on screen, and after the reference cohort
+// it deferred.
+func TestWarmAfterFirstExplanation(t *testing.T) {
+	s := NewState(nil)
+	s.Clinical = testFields()
+	eng := &warmEngine{slowEngine: slowEngine{steps: 2}}
+	s.SetEngine(eng, "warm", "loaded")
+	s.Shown() // no images yet, so no explanation on screen
+	if eng.warms != 0 {
+		t.Fatalf("warmed %d times with nothing explained", eng.warms)
+	}
+	if err := s.SetImagePixels(modality.CTAxial, "a", "test", grey(0.25)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetImagePixels(modality.CTCoronal, "c", "test", grey(0.75)); err != nil {
+		t.Fatal(err)
+	}
+	s.SetMethod(s.MethodID) // explains the case, as the page does once both images are in
+	if s.Result == nil || s.Result.Pending != "" {
+		t.Fatalf("no first explanation: %+v (%s)", s.Result, s.ResultErr)
+	}
+	if eng.warms != 0 {
+		t.Fatalf("warmed %d times before the explanation was shown", eng.warms)
+	}
+	s.Shown()
+	if eng.warms != 1 || !eng.ready {
+		t.Fatalf("after the first explanation was shown: %d warm-ups (want 1), reference ready %v (want true)", eng.warms, eng.ready)
+	}
+	s.Shown()
+	s.SetMethod("occlusion")
+	s.Shown()
+	if eng.warms != 1 {
+		t.Errorf("warmed %d times for one model, want 1", eng.warms)
+	}
+
+	next := &warmEngine{slowEngine: slowEngine{steps: 2}}
+	s.SetEngine(next, "next", "loaded")
+	s.Shown()
+	if next.warms != 1 || eng.warms != 1 {
+		t.Errorf("after a second model: %d and %d warm-ups, want 1 each", eng.warms, next.warms)
 	}
 }

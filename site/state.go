@@ -91,6 +91,7 @@ type State struct {
 	RefNote     string
 	RefErr      string
 	refDeferred bool // the reference cohort waits for Shown or a method that needs it
+	warmPending bool // the engine's explanation path is to be warmed once a first explanation is on screen
 
 	// Truth is the ground-truth check of the current model and method, nil when not run;
 	// TruthErr says why it failed. Once asked for, the check follows method changes.
@@ -310,6 +311,7 @@ func (s *State) SetEngine(e engine.Engine, id, note string) {
 	// explanation and its saliency on screen (Shown), so that nothing the first
 	// explanation does not need holds up the page's one thread before it.
 	s.refDeferred = false
+	_, s.warmPending = e.(engine.Warmer)
 	if rs, ok := e.(referenceSetter); ok && s.Offers.Reference && rs.ReferenceReady() {
 		s.RefNote = "Reference cohort ready (encoded when the site was built)."
 	} else if _, ok := e.(engine.Preparer); ok && s.Offers.Reference {
@@ -349,10 +351,20 @@ func (s *State) startReference() {
 // Shown tells the state that the page has been drawn (the wasm entry calls it after
 // every render, with the lock held). Once an explanation is on screen, with its pixel
 // saliency (foreground work) done, the reference cohort that SetEngine deferred starts
-// encoding in the background.
+// encoding in the background, and the engine's explanation path is warmed.
 func (s *State) Shown() {
 	if s.refDeferred && s.Result != nil && s.Result.Pending == "" && s.foreground == 0 {
 		s.startReference()
+	}
+	// Then, behind everything else, the explanation path runs on synthetic cases so that
+	// the browser compiles it with its optimising tier before the user's next case
+	// (BENCHMARKS.md, "Issue 16: the full explanation (branch kern3)"). Nothing is shown
+	// and its result is dropped: a failure here would show on the next real explanation.
+	if s.warmPending && s.Result != nil && s.Result.Pending == "" && s.foreground == 0 {
+		s.warmPending = false
+		if w, ok := s.Engine.(engine.Warmer); ok {
+			s.enqueue(job{key: "warm", run: w.Warm, done: func(error) {}, details: true})
+		}
 	}
 	// The validation results (for the default method's line and the validation tab) come
 	// after the first explanation, or at once when the tab is chosen or no model opened;
