@@ -75,7 +75,7 @@ func Merge(reports []*Report) (*Report, error) {
 			if j > 0 && e.run.Seed == es[j-1].run.Seed {
 				return nil, fmt.Errorf("validation: merge: scenario %s has seed %d twice", name, e.run.Seed)
 			}
-			if e.res.Model.Source != "trained" {
+			if !trainedWithSeed(e.res.Model, e.run.Seed) {
 				over = OverEvaluation
 			}
 			seeds[j] = e.run
@@ -103,6 +103,14 @@ func Merge(reports []*Report) (*Report, error) {
 	}
 	out.summarise()
 	return out, nil
+}
+
+// trainedWithSeed says whether a run's network came from its own training seed: trained
+// by the run, or a saved network (-save-models, then -models) whose recorded seed is the
+// run's, which gives the same figures as training it again in the run. Runs whose
+// networks all did vary over training seeds; a network given to every run does not.
+func trainedWithSeed(m ModelInfo, seed uint64) bool {
+	return m.Source == "trained" || (m.SHA256 != "" && m.Seed == seed)
 }
 
 // sameSetup says how b's set-up differs from a's, or nil.

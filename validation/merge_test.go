@@ -72,6 +72,19 @@ func TestMergeIsSeveralSeeds(t *testing.T) {
 		}
 	}
 
+	// A saved network of the run's own seed, given back (-models), still counts as a
+	// training draw; one of another seed does not.
+	saved := *parts[0] // seed 6
+	saved.Scenarios = append([]ScenarioResult(nil), saved.Scenarios...)
+	saved.Scenarios[0].Model = ModelInfo{Source: "/tmp/models/fusion-F1.flns", SHA256: "ab12", Seed: 6}
+	if m, err := Merge([]*Report{&saved, parts[1]}); err != nil || m.Scenarios[0].Spread.Over != OverTraining || m.SpreadOver != OverTraining {
+		t.Errorf("a saved network of the run's seed: over %q (%q), %v; want %q", m.Scenarios[0].Spread.Over, m.SpreadOver, err, OverTraining)
+	}
+	saved.Scenarios[0].Model.Seed = 1
+	if m, err := Merge([]*Report{&saved, parts[1]}); err != nil || m.Scenarios[0].Spread.Over != OverEvaluation || m.Scenarios[1].Spread.Over != OverTraining {
+		t.Errorf("a saved network of another seed: over %q and %q, %v; want %q, then %q", m.Scenarios[0].Spread.Over, m.Scenarios[1].Spread.Over, err, OverEvaluation, OverTraining)
+	}
+
 	// Errors: the same seed twice, a missing scenario, other methods.
 	if _, err := Merge([]*Report{parts[0], parts[0]}); err == nil || !strings.Contains(err.Error(), "seed 6 twice") {
 		t.Errorf("same seed twice: %v", err)
