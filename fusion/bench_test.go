@@ -1,6 +1,7 @@
 package fusion
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/fusionlens/fusionlens/nn"
@@ -100,5 +101,29 @@ func BenchmarkSaliency(b *testing.B) {
 	}
 	if cpu := cpuSeconds() - cpu0; cpu > 0 {
 		b.ReportMetric(cpu*1e6/float64(b.N), "cpu-us/case")
+	}
+}
+
+// BenchmarkDenseHeadGrad measures p and dp/dz of one case and of a chunk of cases through
+// the paper network's head as a DenseHead (the importance methods' evaluator); its
+// buffers are sized to the rows asked for, so one case allocates one row's worth.
+func BenchmarkDenseHeadGrad(b *testing.B) {
+	cfg := DefaultConfig()
+	h, err := HeadOf(mustNet(b, cfg, 1, 1))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, n := range []int{1, 256} {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			z := make([]float32, n*cfg.Dim())
+			for i := range z {
+				z[i] = float32(i%7) / 7
+			}
+			p, g := make([]float32, n), make([]float32, n*cfg.Dim())
+			b.ReportAllocs()
+			for b.Loop() {
+				h.Grad(z, n, p, g)
+			}
+		})
 	}
 }

@@ -139,20 +139,20 @@ func (h *DenseHead) checkRows(op string, z []float32, n int, out, g []float32) {
 
 // buffers holds one call's activations.
 type buffers struct {
-	act [][]float32 // per layer, headChunk x Out
-	d   [][]float32 // per layer, headChunk x In: gradient with respect to the layer's input
+	act [][]float32 // per layer, rows x Out (rows: at most headChunk)
+	d   [][]float32 // per layer, rows x In: gradient with respect to the layer's input
 }
 
-func (h *DenseHead) buffers(grad bool) *buffers {
+func (h *DenseHead) buffers(grad bool, rows int) *buffers {
 	b := &buffers{act: make([][]float32, len(h.Layers))}
 	for i, l := range h.Layers {
-		b.act[i] = make([]float32, headChunk*l.Out)
+		b.act[i] = make([]float32, rows*l.Out)
 	}
 	if grad {
 		b.d = make([][]float32, len(h.Layers))
 		for i, l := range h.Layers {
 			if i > 0 {
-				b.d[i] = make([]float32, headChunk*l.In)
+				b.d[i] = make([]float32, rows*l.In)
 			}
 		}
 	}
@@ -228,29 +228,11 @@ func logit(s []float32, k int, w []float32) float64 {
 
 // Logit sets s[i] = ln(p/(1-p)) of the head's class for each row i of z (n x Dim); for
 // two classes and class 1, s1 - s0.
-func (h *DenseHead) Logit(z []float32, n int, s []float32) {
-	h.checkRows("Logit", z, n, s, nil)
-	c, k := h.Classes(), h.Class()
-	h.each(z, n, func(b *buffers, zc []float32, r, lo int) {
-		sc := h.scores(b, zc, r)
-		for i := range r {
-			s[lo+i] = float32(logit(sc[i*c:(i+1)*c], k, nil))
-		}
-	}, false)
-}
+func (h *DenseHead) Logit(z []float32, n int, s []float32) { h.rows("Logit", logit, z, n, s, nil) }
 
 // GradLogit sets s as Logit does and g = ds/dz (n x Dim).
 func (h *DenseHead) GradLogit(z []float32, n int, s, g []float32) {
-	h.checkRows("GradLogit", z, n, s, g)
-	d, c, k := h.Dim(), h.Classes(), h.Class()
-	w := make([]float32, headChunk*c)
-	h.each(z, n, func(b *buffers, zc []float32, r, lo int) {
-		sc := h.scores(b, zc, r)
-		for i := range r {
-			s[lo+i] = float32(logit(sc[i*c:(i+1)*c], k, w[i*c:(i+1)*c]))
-		}
-		h.backward(b, w[:r*c], r, g[lo*d:])
-	}, true)
+	h.rows("GradLogit", logit, z, n, s, g)
 }
 
 // prob returns p(class k) for one row of scores s and sets w, when not nil, to
@@ -283,29 +265,33 @@ func prob(s []float32, k int, w []float32) float64 {
 }
 
 // Prob sets p[i] = p(class | row i of z) for the head's class.
-func (h *DenseHead) Prob(z []float32, n int, p []float32) {
-	h.checkRows("Prob", z, n, p, nil)
-	c, k := h.Classes(), h.Class()
-	h.each(z, n, func(b *buffers, zc []float32, r, lo int) {
-		sc := h.scores(b, zc, r)
-		for i := range r {
-			p[lo+i] = float32(prob(sc[i*c:(i+1)*c], k, nil))
-		}
-	}, false)
-}
+func (h *DenseHead) Prob(z []float32, n int, p []float32) { h.rows("Prob", prob, z, n, p, nil) }
 
 // Grad sets p as Prob does and g = dp/dz.
-func (h *DenseHead) Grad(z []float32, n int, p, g []float32) {
-	h.checkRows("Grad", z, n, p, g)
+func (h *DenseHead) Grad(z []float32, n int, p, g []float32) { h.rows("Grad", prob, z, n, p, g) }
+
+// rows sets out[i] = f of row i's class scores (logit or prob) for the head's class and,
+// when g is not nil, g = dout/dz, from f's derivative with respect to the scores.
+func (h *DenseHead) rows(name string, f func(s []float32, k int, w []float32) float64, z []float32, n int, out, g []float32) {
+	h.checkRows(name, z, n, out, g)
 	d, c, k := h.Dim(), h.Classes(), h.Class()
-	w := make([]float32, headChunk*c)
+	var w []float32
+	if g != nil {
+		w = make([]float32, min(n, headChunk)*c)
+	}
 	h.each(z, n, func(b *buffers, zc []float32, r, lo int) {
 		sc := h.scores(b, zc, r)
 		for i := range r {
-			p[lo+i] = float32(prob(sc[i*c:(i+1)*c], k, w[i*c:(i+1)*c]))
+			var wi []float32
+			if w != nil {
+				wi = w[i*c : (i+1)*c]
+			}
+			out[lo+i] = float32(f(sc[i*c:(i+1)*c], k, wi))
 		}
-		h.backward(b, w[:r*c], r, g[lo*d:])
-	}, true)
+		if g != nil {
+			h.backward(b, w[:r*c], r, g[lo*d:])
+		}
+	}, g != nil)
 }
 
 // each calls fn on consecutive chunks of at most headChunk rows of z.
@@ -313,7 +299,7 @@ func (h *DenseHead) each(z []float32, n int, fn func(b *buffers, zc []float32, k
 	if n == 0 {
 		return
 	}
-	b := h.buffers(grad)
+	b := h.buffers(grad, min(n, headChunk)) // a single case needs one row, not a chunk's
 	d := h.Dim()
 	for lo := 0; lo < n; lo += headChunk {
 		k := min(headChunk, n-lo)
