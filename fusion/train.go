@@ -133,7 +133,7 @@ type EpochResult struct {
 type TrainResult struct {
 	Epochs       []EpochResult
 	EarlyStopped bool // validation accuracy passed StopAccuracy, or stopped improving (Plateau)
-	Plateau      bool // stopped by Patience: validation accuracy stopped improving
+	Plateau      bool // stopped by Patience: the SelectBy figure stopped improving
 	// Best, with KeepBest, is the epoch whose weights m holds (from 1), chosen by
 	// SelectBy; else 0.
 	Best          int
