@@ -13,6 +13,7 @@ import (
 // all of them. A report's scenario contributes its runs (ScenarioResult.Seeds), or, from
 // a report of one run, that run with the report's seed. So runs made at once in
 // separate processes, or on separate machines, come together as one. Merge fails
+// when a report is partial (Report.Partial: its run stopped before its last scenario),
 // when the reports differ in methods, method options, autoencoder or quickness, when a
 // scenario has the same seed twice, or when the scenarios end up with different numbers
 // of runs.
@@ -34,6 +35,9 @@ func Merge(reports []*Report) (*Report, error) {
 	for k, r := range reports {
 		if r == nil {
 			return nil, fmt.Errorf("validation: merge: report %d is nil", k+1)
+		}
+		if r.Partial {
+			return nil, fmt.Errorf("validation: merge: report %d is partial (%d of %d scenarios)", k+1, len(r.Scenarios), r.ScenariosPlanned)
 		}
 		if err := sameSetup(first, r); err != nil {
 			return nil, fmt.Errorf("validation: merge: report %d differs from report 1: %w", k+1, err)

@@ -37,6 +37,20 @@ type Report struct {
 	Comparisons []Comparison `json:"comparisons,omitempty"`
 	Machine     string       `json:"machine"`
 	Seconds     float64      `json:"seconds"`
+	// Partial marks a report of a run still going or stopped before its end: it holds
+	// the scenarios done (all their runs), of ScenariosPlanned, and its summary is over
+	// them (Options.OnScenario). A finished run's report has neither field.
+	Partial          bool `json:"partial,omitempty"`
+	ScenariosPlanned int  `json:"scenarios_planned,omitempty"`
+}
+
+// PartialNote says how much of the run a partial report holds, e.g. "partial: 3 of 7
+// scenarios", or "" for a finished run's report.
+func (r *Report) PartialNote() string {
+	if !r.Partial {
+		return ""
+	}
+	return fmt.Sprintf("partial: %d of %d scenarios", len(r.Scenarios), r.ScenariosPlanned)
 }
 
 // MethodOptions records the options the methods ran with.
@@ -366,6 +380,9 @@ type SiteCase struct {
 
 // Site returns the browser's summary of r; source says how it was made.
 func (r *Report) Site(source string) SiteReport {
+	if r.Partial {
+		source += " (" + r.PartialNote() + ")"
+	}
 	s := SiteReport{Source: source, RBOPersistence: r.Persistence}
 	for _, m := range r.Summary {
 		if m.Scenarios == 0 {
@@ -448,6 +465,9 @@ func (r *Report) WriteScenarioTable(w io.Writer, sc *ScenarioResult) error {
 // WriteSummaryTable writes the per-method means over the scenarios beside the paper's.
 func (r *Report) WriteSummaryTable(w io.Writer) error {
 	var b strings.Builder
+	if r.Partial {
+		fmt.Fprintf(&b, "Report %s: the run stopped or is still going; the summary is over the scenarios done\n", r.PartialNote())
+	}
 	fmt.Fprintf(&b, "Summary over %d scenarios (RBO: RBO_ext, p = %.1f; truth ties in the estimate's order)\n", len(r.Scenarios), r.Persistence)
 	fmt.Fprintf(&b, "  %-22s %9s %9s %8s %8s %9s %8s %10s %9s %9s\n", "method", "mean RMSE", "paper", "max RMSE", "mean RBO", "RBO(idx)", "Spearman", "rand.pass", "net.pass", "ign.last")
 	for _, s := range r.Summary {
@@ -513,6 +533,9 @@ func ignCell(v *bool) string {
 // tables), for RESULTS.md.
 func (r *Report) WriteMarkdown(w io.Writer) error {
 	var b strings.Builder
+	if r.Partial {
+		fmt.Fprintf(&b, "**%s**: the run stopped or is still going; the summary is over the scenarios done.\n\n", r.PartialNote())
+	}
 	fmt.Fprintf(&b, "### Summary over %d scenarios\n\n", len(r.Scenarios))
 	b.WriteString("| method | mean RMSE | paper's RMSE | max RMSE | mean RBO | mean RBO (index ties) | mean Spearman | randomisation passed | network randomisation passed | ignored modality last |\n")
 	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")

@@ -107,6 +107,13 @@ type Options struct {
 	SaveModels string
 	// Progress, when set, is called as the run advances (from the calling goroutine).
 	Progress func(Progress)
+	// OnScenario, when set, is called (from the calling goroutine) each time a scenario
+	// has finished all its runs, with a report of the scenarios done so far, summarised
+	// over them: marked Partial, with ScenariosPlanned, until the last scenario, whose
+	// call gets the finished report Run returns. The report is the callback's own. An
+	// error stops the run and Run returns it, so a caller saving the report as it goes
+	// (cmd/validate) learns at once that it cannot.
+	OnScenario func(*Report) error
 	// Seeds is how many times each scenario runs, run k with seed Seed + k (0: once; at
 	// most MaxSeeds); see seeds.go for what changes between runs and how they are
 	// summarised. Runs after the first skip the sanity checks.
@@ -299,7 +306,20 @@ func Run(ctx context.Context, scenarios []Scenario, o Options) (*Report, error) 
 		}
 		r.Scenarios = append(r.Scenarios, *first)
 		progress(k, s.Scenario.Name, "done", "", 1)
+		if o.OnScenario != nil {
+			if err := o.OnScenario(sofar(r, runs, overs, len(scenarios), start)); err != nil {
+				return nil, fmt.Errorf("validation: after scenario %s (%d of %d): %w", s.Scenario.Name, k+1, len(scenarios), err)
+			}
+		}
 	}
+	finish(r, runs, overs, start)
+	return r, nil
+}
+
+// finish fills in what a report has once its scenarios are in: the runs per scenario and
+// what varied between them, the summary and the time taken since start.
+func finish(r *Report, runs int, overs map[string]bool, start time.Time) {
+	r.SeedRuns, r.SpreadOver = 0, ""
 	if runs > 1 {
 		r.SeedRuns = runs
 		var parts []string
@@ -312,7 +332,19 @@ func Run(ctx context.Context, scenarios []Scenario, o Options) (*Report, error) 
 	}
 	r.summarise()
 	r.Seconds = time.Since(start).Seconds()
-	return r, nil
+}
+
+// sofar returns a finished copy of r, the report of its scenarios so far out of
+// planned, marked partial when there are fewer. The copy shares nothing Run changes
+// later: its scenario list is its own, and the scenarios in it are not changed again.
+func sofar(r *Report, runs int, overs map[string]bool, planned int, start time.Time) *Report {
+	c := *r
+	c.Scenarios = append([]ScenarioResult(nil), r.Scenarios...)
+	finish(&c, runs, overs, start)
+	if len(c.Scenarios) < planned {
+		c.Partial, c.ScenariosPlanned = true, planned
+	}
+	return &c
 }
 
 // runScenario validates one scenario.
