@@ -25,6 +25,14 @@
 // (the browser's validation tab),
 // figures/<scenario>.svg and .png, and figures/summary.svg and .png. Progress goes to
 // stderr. The same flags and seed give the same numbers on the same machine.
+//
+// A long run survives being stopped: after each scenario (all its runs) it writes
+// results.json and results.md of the scenarios done so far to -out, marked partial
+// ("partial": true and "scenarios_planned" in results.json, "partial: k of N scenarios"
+// in results.md); the end of the run replaces them with the finished report. Every file
+// is written to a temporary file beside it and renamed into place, so a run killed while
+// writing leaves the previous results.json whole. -from redraws a partial report alone;
+// it refuses to merge one with others.
 package main
 
 import (
@@ -95,7 +103,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.patience, "patience", 0, "stop training once the validation figure (-select-by) has not improved for this many epochs (0: off)")
 	fs.StringVar(&o.selectBy, "select-by", "accuracy", "the validation figure -keep-best and -patience go by: accuracy (highest) or loss (lowest log-loss)")
 	fs.Float64Var(&o.decoupledDecay, "decoupled-weight-decay", 0, "AdamW's decoupled weight decay on the weight matrices and kernels of the networks trained here (0: off, the paper's set-up)")
-	fs.StringVar(&o.from, "from", "", "redraw the tables, results.md, validation.json and figures of an earlier results.json into -out, without running; several, comma-separated, are merged first (runs of the same scenarios and methods with different seeds)")
+	fs.StringVar(&o.from, "from", "", "redraw the tables, results.md, validation.json and figures of an earlier results.json into -out, without running; several, comma-separated, are merged first (runs of the same scenarios and methods with different seeds). A partial results.json (a run stopped before its last scenario) is redrawn alone, its tables marked partial; merging it with others is refused")
 	fs.StringVar(&o.autoencoder, "autoencoder", "", "autoencoder model file for the ground-truth image features (default: the shipped one, or the -models folder's)")
 	o.labels.register(fs)
 	fs.Usage = func() {
@@ -303,15 +311,67 @@ func validate(ctx context.Context, o options, args []string, stdout, stderr io.W
 	if err := os.MkdirAll(filepath.Join(o.out, "figures"), 0o755); err != nil {
 		return err
 	}
+	command := strings.TrimSpace("go run ./cmd/validate " + strings.Join(args, " "))
 	bar := newBar(stderr)
 	vo.Progress = bar.report
+	vo.OnScenario = func(r *validation.Report) error {
+		if !r.Partial {
+			return nil // the finished report is written below
+		}
+		r.Command = command
+		return writePartial(o.out, r)
+	}
 	r, err := validation.Run(ctx, scenarios, vo)
 	bar.finish()
 	if err != nil {
 		return err
 	}
-	r.Command = strings.TrimSpace("go run ./cmd/validate " + strings.Join(args, " "))
+	r.Command = command
 	return output(o.out, r, stdout)
+}
+
+// partialWritten, when set (by tests), is called after each partial report is written.
+var partialWritten func(dir string, r *validation.Report)
+
+// writePartial writes results.json and results.md of a partial report under dir; the
+// other outputs wait for the end of the run (or -from).
+func writePartial(dir string, r *validation.Report) error {
+	if err := writeFile(filepath.Join(dir, "results.json"), r.WriteJSON); err != nil {
+		return err
+	}
+	if err := writeFile(filepath.Join(dir, "results.md"), r.WriteMarkdown); err != nil {
+		return err
+	}
+	if partialWritten != nil {
+		partialWritten(dir, r)
+	}
+	return nil
+}
+
+// writeFile writes path atomically: fn writes a temporary file beside it (path + ".tmp"),
+// which is synced and renamed over path, so path is always either its old or its new
+// contents, whole.
+func writeFile(path string, fn func(io.Writer) error) error {
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o666)
+	if err != nil {
+		return err
+	}
+	err = fn(f)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
 }
 
 // maxReport bounds the results.json that -from reads (a full run's report is well under
@@ -337,6 +397,11 @@ func redraw(o options, stdout io.Writer) error {
 	if len(reports) == 0 {
 		return fmt.Errorf("-from %q: no report", o.from)
 	}
+	for k, r := range reports {
+		if r.Partial && len(reports) > 1 {
+			return fmt.Errorf("-from: %s is a partial report (%d of %d scenarios); merging needs finished runs: redraw it alone, or finish its run", paths[k], len(r.Scenarios), r.ScenariosPlanned)
+		}
+	}
 	r := reports[0]
 	if len(reports) > 1 {
 		var err error
@@ -361,17 +426,34 @@ func readReport(path string) (*validation.Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	var r validation.Report
-	if err := json.Unmarshal(b, &r); err != nil {
+	r, err := parseReport(b)
+	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	return r, nil
+}
+
+// parseReport parses and checks a results.json: a report with scenarios, a summary per
+// method, each scenario with a result per method and a truth per modality, and, when
+// partial, fewer scenarios than planned.
+func parseReport(b []byte) (*validation.Report, error) {
+	var r validation.Report
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, err
+	}
 	if len(r.Scenarios) == 0 || len(r.Summary) != len(r.Methods) {
-		return nil, fmt.Errorf("%s: not a validation report (%d scenarios, %d summaries for %d methods)", path, len(r.Scenarios), len(r.Summary), len(r.Methods))
+		return nil, fmt.Errorf("not a validation report (%d scenarios, %d summaries for %d methods)", len(r.Scenarios), len(r.Summary), len(r.Methods))
 	}
 	for _, sc := range r.Scenarios {
 		if len(sc.Methods) != len(r.Methods) || len(sc.Truth) != len(sc.Modalities) {
-			return nil, fmt.Errorf("%s: scenario %q has %d methods and %d truths for %d methods and %d modalities", path, sc.Name, len(sc.Methods), len(sc.Truth), len(r.Methods), len(sc.Modalities))
+			return nil, fmt.Errorf("scenario %q has %d methods and %d truths for %d methods and %d modalities", sc.Name, len(sc.Methods), len(sc.Truth), len(r.Methods), len(sc.Modalities))
 		}
+	}
+	if r.Partial && r.ScenariosPlanned <= len(r.Scenarios) {
+		return nil, fmt.Errorf("partial report with %d scenarios of %d planned, want fewer done than planned", len(r.Scenarios), r.ScenariosPlanned)
+	}
+	if !r.Partial && r.ScenariosPlanned != 0 {
+		return nil, fmt.Errorf("scenarios_planned %d in a report not marked partial", r.ScenariosPlanned)
 	}
 	return &r, nil
 }
@@ -414,15 +496,7 @@ func write(dir string, r *validation.Report, stdout io.Writer) error {
 	var written []string
 	save := func(name string, fn func(io.Writer) error) error {
 		path := filepath.Join(dir, name)
-		f, err := os.Create(path)
-		if err != nil {
-			return err
-		}
-		if err := fn(f); err != nil {
-			f.Close()
-			return fmt.Errorf("%s: %w", path, err)
-		}
-		if err := f.Close(); err != nil {
+		if err := writeFile(path, fn); err != nil {
 			return err
 		}
 		written = append(written, path)
