@@ -110,10 +110,11 @@ type Options struct {
 	// OnScenario, when set, is called (from the calling goroutine) each time a scenario
 	// has finished all its runs, with a report of the scenarios done so far, summarised
 	// over them: marked Partial, with ScenariosPlanned, until the last scenario, whose
-	// call gets the finished report Run returns. The report's scenario list and summary
-	// are its own; the scenarios' results in it are shared with Run's report, to be read,
-	// not changed. An error stops the run and Run returns it, so a caller saving the
-	// report as it goes (cmd/validate) learns at once that it cannot.
+	// call gets the finished report, equal to the one Run returns but for the time
+	// taken (Report.Seconds). The report's scenario list and summary are its own; the
+	// scenarios' results in it are shared with Run's report, to be read, not changed.
+	// An error stops the run and Run returns it, so a caller saving the report as it
+	// goes (cmd/validate) learns at once that it cannot.
 	OnScenario func(*Report) error
 	// Seeds is how many times each scenario runs, run k with seed Seed + k (0: once; at
 	// most MaxSeeds); see seeds.go for what changes between runs and how they are
