@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -150,4 +152,32 @@ func FuzzParseReport(f *testing.F) {
 			t.Errorf("accepted an inconsistent report: %d scenarios, %d summaries, %d methods, partial %v of %d", len(r.Scenarios), len(r.Summary), len(r.Methods), r.Partial, r.ScenariosPlanned)
 		}
 	})
+}
+
+// TestWriteFileIsAtomic: a write that fails half-way leaves the file as it was and no
+// temporary file; one that succeeds replaces it whole.
+func TestWriteFileIsAtomic(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "results.json")
+	if err := os.WriteFile(path, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := writeFile(path, func(w io.Writer) error {
+		io.WriteString(w, "half of the new")
+		return errors.New("killed")
+	})
+	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "killed") {
+		t.Errorf("failed write: error %v", err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "old" {
+		t.Errorf("after a failed write the file holds %q, want the old contents", b)
+	}
+	if _, err := os.Stat(path + ".tmp"); !os.IsNotExist(err) {
+		t.Errorf("temporary file left after a failed write: %v", err)
+	}
+	if err := writeFile(path, func(w io.Writer) error { _, err := io.WriteString(w, "new"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "new" {
+		t.Errorf("after a write the file holds %q", b)
+	}
 }
