@@ -37,6 +37,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/fusionlens/fusionlens/cmd/internal/trainflags"
 	"github.com/fusionlens/fusionlens/cohort"
 	"github.com/fusionlens/fusionlens/fusion"
 	"github.com/fusionlens/fusionlens/groundtruth"
@@ -74,13 +75,10 @@ type options struct {
 	scenario, axialNPZ, coronalNPZ, out, precision, safetensors, autoencoder string
 	data, images, groups, encoders                                           string
 	imageSize                                                                int
-	epochs, batch, n, refit                                                  int
+	epochs, batch, n                                                         int
 	seed                                                                     uint64
-	stop, sparsity, tolerance                                                float64
-	selectSparsity, selectBy                                                 string
-	keepBest                                                                 bool
-	patience                                                                 int
-	decoupledDecay                                                           float64
+	stop                                                                     float64
+	train                                                                    trainflags.Flags
 }
 
 const usage = `usage: train [flags]
@@ -116,14 +114,7 @@ func parseFlags(args []string, out io.Writer) (options, error) {
 	fs.IntVar(&o.n, "n", 0, "cohort size (0: the scenario's cohort_size, 5000 for the built-ins)")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the cohort, the split, the initial weights and the shuffling")
 	fs.Float64Var(&o.stop, "stop", 0.95, "stop once validation accuracy exceeds this (1: never stop early)")
-	fs.Float64Var(&o.sparsity, "input-sparsity", 0, "group-lasso strength on the head's inputs, which prunes fusion features the decision does not use (0: the paper's set-up)")
-	fs.IntVar(&o.refit, "refit-epochs", 0, "with -input-sparsity, epochs after the sparse ones without the penalty, the inputs it cut held at zero")
-	fs.StringVar(&o.selectSparsity, "select-sparsity", "", "choose the input-sparsity strength on the validation split from these (comma-separated, e.g. 3,6) and 0: the sparsest whose validation accuracy is within -sparsity-tolerance of the network trained without the penalty; trains up to one network per strength more")
-	fs.Float64Var(&o.tolerance, "sparsity-tolerance", fusion.DefaultSparsityTolerance, "with -select-sparsity, the validation accuracy a penalty may lose")
-	fs.BoolVar(&o.keepBest, "keep-best", false, "keep the weights of the epoch with the best validation figure, -select-by (the paper keeps the last)")
-	fs.IntVar(&o.patience, "patience", 0, "stop once the validation figure (-select-by) has not improved for this many epochs (0: off)")
-	fs.StringVar(&o.selectBy, "select-by", "accuracy", "the validation figure -keep-best and -patience go by: accuracy (highest) or loss (lowest log-loss)")
-	fs.Float64Var(&o.decoupledDecay, "decoupled-weight-decay", 0, "AdamW's decoupled weight decay on the weight matrices and kernels, after each Adam step (0: off, the paper's set-up)")
+	o.train.Register(fs)
 	fs.StringVar(&o.out, "o", "", "model file to write (default fusion-<scenario>.flns)")
 	fs.StringVar(&o.precision, "precision", "float32", "weights in the model file: float32, float16 or int8")
 	fs.StringVar(&o.safetensors, "safetensors", "", "also write the model as float32 safetensors (for PyTorch) here")
@@ -167,37 +158,14 @@ func parseFlags(args []string, out io.Writer) (options, error) {
 			}
 		}
 	}
-	if _, err := fusion.ParseSelection(o.selectBy); err != nil {
-		return o, fmt.Errorf("-select-by: %w", err)
-	}
-	if o.patience < 0 {
-		return o, fmt.Errorf("-patience %d: want 0 (off) or more epochs", o.patience)
-	}
-	if !(o.decoupledDecay >= 0) || math.IsInf(o.decoupledDecay, 0) {
-		return o, fmt.Errorf("-decoupled-weight-decay %v: want a number >= 0", o.decoupledDecay)
-	}
 	if (o.axialNPZ == "") != (o.coronalNPZ == "") {
 		return o, fmt.Errorf("give both -medmnist-axial and -medmnist-coronal, or neither")
 	}
 	if o.epochs < 1 || o.batch < 1 {
 		return o, fmt.Errorf("-epochs %d, -batch %d: want at least 1 each", o.epochs, o.batch)
 	}
-	if !(o.sparsity >= 0) || math.IsInf(o.sparsity, 0) {
-		return o, fmt.Errorf("-input-sparsity %v: want a number >= 0", o.sparsity)
-	}
-	if o.selectSparsity != "" && o.sparsity != 0 {
-		return o, fmt.Errorf("give -input-sparsity or -select-sparsity, not both")
-	}
-	if o.refit < 0 || (o.refit > 0 && o.sparsity == 0 && o.selectSparsity == "") {
-		return o, fmt.Errorf("-refit-epochs %d: want 0, or more with -input-sparsity or -select-sparsity", o.refit)
-	}
-	if !(o.tolerance >= 0 && o.tolerance < 1) {
-		return o, fmt.Errorf("-sparsity-tolerance %v: want 0 <= tolerance < 1", o.tolerance)
-	}
-	if o.selectSparsity != "" {
-		if _, err := fusion.ParseSparsityGrid(o.selectSparsity); err != nil {
-			return o, fmt.Errorf("-select-sparsity: %w", err)
-		}
+	if err := o.train.Check(); err != nil {
+		return o, err
 	}
 	if o.n < 0 || o.n == 1 {
 		return o, fmt.Errorf("-n %d: want 0 (the scenario's size) or at least 2", o.n)
@@ -311,15 +279,15 @@ func trainAndSave(ctx context.Context, o options, out io.Writer, tty bool, cfg f
 	batch := min(o.batch, train.N)
 	newNet := func() (*fusion.Net, error) { return fusion.NewNet(cfg, batch, o.seed) }
 	to := fusion.DefaultTrainOptions()
-	to.Batch, to.Epochs, to.Seed, to.StopAccuracy, to.KeepBest = batch, o.epochs, o.seed, o.stop, o.keepBest
-	to.InputSparsity, to.RefitEpochs = float32(o.sparsity), o.refit
-	to.Patience, to.DecoupledWeightDecay = o.patience, float32(o.decoupledDecay)
-	to.SelectBy, _ = fusion.ParseSelection(o.selectBy) // checked by parseFlags
+	to.Batch, to.Epochs, to.Seed, to.StopAccuracy, to.KeepBest = batch, o.epochs, o.seed, o.stop, o.train.KeepBest
+	to.InputSparsity, to.RefitEpochs = float32(o.train.Sparsity), o.train.Refit
+	to.Patience, to.DecoupledWeightDecay = o.train.Patience, float32(o.train.DecoupledDecay)
+	to.SelectBy = o.train.Selection()
 	b := newBar(out, tty)
 	to.Progress = b.report
 	refit := ""
-	if o.refit > 0 {
-		refit = fmt.Sprintf(", then %d refit epochs", o.refit)
+	if o.train.Refit > 0 {
+		refit = fmt.Sprintf(", then %d refit epochs", o.train.Refit)
 	}
 	fmt.Fprintf(out, "training the fusion network (%d parameters), batch %d, up to %d epochs%s\n", cfg.NumParams(), batch, o.epochs, refit)
 	net, res, err := trainNet(ctx, o, out, newNet, train, val, to)
@@ -365,7 +333,7 @@ func trainAndSave(ctx context.Context, o options, out io.Writer, tty bool, cfg f
 // trainNet trains one network with to, or with -select-sparsity one per strength tried
 // (fusion.SelectInputSparsity), and says which it chose.
 func trainNet(ctx context.Context, o options, out io.Writer, newNet func() (*fusion.Net, error), train, val fusion.Dataset, to fusion.TrainOptions) (*fusion.Net, fusion.TrainResult, error) {
-	if o.selectSparsity == "" {
+	if o.train.SelectSparsity == "" {
 		net, err := newNet()
 		if err != nil {
 			return nil, fusion.TrainResult{}, err
@@ -373,12 +341,12 @@ func trainNet(ctx context.Context, o options, out io.Writer, newNet func() (*fus
 		res, err := fusion.Train(ctx, net, train, val, to)
 		return net, res, err
 	}
-	grid, err := fusion.ParseSparsityGrid(o.selectSparsity)
+	grid, err := fusion.ParseSparsityGrid(o.train.SelectSparsity)
 	if err != nil {
 		return nil, fusion.TrainResult{}, fmt.Errorf("-select-sparsity: %w", err)
 	}
-	fmt.Fprintf(out, "choosing the input sparsity on the validation split: 0, then %s, strongest first, tolerance %v\n", o.selectSparsity, o.tolerance)
-	net, res, ch, err := fusion.SelectInputSparsity(ctx, newNet, train, val, to, grid, o.tolerance)
+	fmt.Fprintf(out, "choosing the input sparsity on the validation split: 0, then %s, strongest first, tolerance %v\n", o.train.SelectSparsity, o.train.Tolerance)
+	net, res, ch, err := fusion.SelectInputSparsity(ctx, newNet, train, val, to, grid, o.train.Tolerance)
 	if err != nil {
 		return nil, res, err
 	}

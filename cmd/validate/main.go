@@ -44,7 +44,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -52,6 +51,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/fusionlens/fusionlens/cmd/internal/trainflags"
 	"github.com/fusionlens/fusionlens/fusion"
 	"github.com/fusionlens/fusionlens/groundtruth"
 	"github.com/fusionlens/fusionlens/importance"
@@ -70,12 +70,11 @@ func main() {
 
 type options struct {
 	out, scenarios, methods, models, autoencoder, saveModels, from string
-	selectSparsity, selectBy                                       string
 	files                                                          []string
-	quick, shipped, keepBest                                       bool
+	quick, shipped                                                 bool
 	seed                                                           uint64
-	workers, n, epochs, refit, seeds, patience                     int
-	sparsity, tolerance, decoupledDecay                            float64
+	workers, n, epochs, seeds                                      int
+	train                                                          trainflags.Flags
 	labels                                                         labelFlags
 }
 
@@ -95,14 +94,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.workers, "workers", 0, "methods run at once (0: one per CPU)")
 	fs.IntVar(&o.n, "n", 0, "cohort size (0: each scenario's own, 5000 for the built-ins; 800 with -quick)")
 	fs.IntVar(&o.epochs, "epochs", 0, "most training epochs (0: 20, or 4 with -quick)")
-	fs.Float64Var(&o.sparsity, "input-sparsity", 0, "group-lasso strength on the head's inputs for the networks trained here (0: the paper's set-up)")
-	fs.IntVar(&o.refit, "refit-epochs", 0, "with -input-sparsity, epochs after the sparse ones without the penalty, the inputs it cut held at zero")
-	fs.StringVar(&o.selectSparsity, "select-sparsity", "", "choose the input-sparsity strength on the validation split from these (comma-separated, e.g. 3,6) and 0: the sparsest whose validation accuracy is within -sparsity-tolerance of the network trained without the penalty; trains up to one network per strength more")
-	fs.Float64Var(&o.tolerance, "sparsity-tolerance", fusion.DefaultSparsityTolerance, "with -select-sparsity, the validation accuracy a penalty may lose")
-	fs.BoolVar(&o.keepBest, "keep-best", false, "keep the weights of the epoch with the best validation figure (-select-by) instead of the last, for the networks trained here")
-	fs.IntVar(&o.patience, "patience", 0, "stop training once the validation figure (-select-by) has not improved for this many epochs (0: off)")
-	fs.StringVar(&o.selectBy, "select-by", "accuracy", "the validation figure -keep-best and -patience go by: accuracy (highest) or loss (lowest log-loss)")
-	fs.Float64Var(&o.decoupledDecay, "decoupled-weight-decay", 0, "AdamW's decoupled weight decay on the weight matrices and kernels of the networks trained here (0: off, the paper's set-up)")
+	o.train.Register(fs)
 	fs.StringVar(&o.from, "from", "", "redraw the tables, results.md, validation.json and figures of an earlier results.json into -out, without running; several, comma-separated, are merged first (runs of the same scenarios and methods with different seeds). A partial results.json (a run stopped before its last scenario) is redrawn alone, its tables marked partial; merging it with others is refused")
 	fs.StringVar(&o.autoencoder, "autoencoder", "", "autoencoder model file for the ground-truth image features (default: the shipped one, or the -models folder's)")
 	o.labels.register(fs)
@@ -121,34 +113,11 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if o.shipped && o.models != "" {
 		return o, usageError{fmt.Errorf("give -shipped or -models, not both")}
 	}
-	if !(o.sparsity >= 0) || math.IsInf(o.sparsity, 0) {
-		return o, usageError{fmt.Errorf("-input-sparsity %v: want a number >= 0", o.sparsity)}
-	}
-	if o.selectSparsity != "" && o.sparsity != 0 {
-		return o, usageError{fmt.Errorf("give -input-sparsity or -select-sparsity, not both")}
-	}
-	if o.refit < 0 || (o.refit > 0 && o.sparsity == 0 && o.selectSparsity == "") {
-		return o, usageError{fmt.Errorf("-refit-epochs %d: want 0, or more with -input-sparsity or -select-sparsity", o.refit)}
-	}
-	if !(o.tolerance >= 0 && o.tolerance < 1) {
-		return o, usageError{fmt.Errorf("-sparsity-tolerance %v: want 0 <= tolerance < 1", o.tolerance)}
-	}
-	if o.selectSparsity != "" {
-		if _, err := fusion.ParseSparsityGrid(o.selectSparsity); err != nil {
-			return o, usageError{fmt.Errorf("-select-sparsity: %w", err)}
-		}
+	if err := o.train.Check(); err != nil {
+		return o, usageError{err}
 	}
 	if err := o.labels.check(); err != nil {
 		return o, usageError{err}
-	}
-	if _, err := fusion.ParseSelection(o.selectBy); err != nil {
-		return o, usageError{fmt.Errorf("-select-by: %w", err)}
-	}
-	if o.patience < 0 {
-		return o, usageError{fmt.Errorf("-patience %d: want 0 (off) or more epochs", o.patience)}
-	}
-	if !(o.decoupledDecay >= 0) || math.IsInf(o.decoupledDecay, 0) {
-		return o, usageError{fmt.Errorf("-decoupled-weight-decay %v: want a number >= 0", o.decoupledDecay)}
 	}
 	if o.seeds < 1 || o.seeds > validation.MaxSeeds {
 		return o, usageError{fmt.Errorf("-seeds %d: want 1..%d", o.seeds, validation.MaxSeeds)}
@@ -258,11 +227,11 @@ func validate(ctx context.Context, o options, args []string, stdout, stderr io.W
 		return usageError{err}
 	}
 	vo := validation.Options{Seed: o.seed, Quick: o.quick, N: o.n, Epochs: o.epochs, Workers: o.workers, SaveModels: o.saveModels,
-		InputSparsity: float32(o.sparsity), RefitEpochs: o.refit, Seeds: o.seeds, SparsityTolerance: o.tolerance,
-		KeepBest: o.keepBest, Patience: o.patience, DecoupledWeightDecay: float32(o.decoupledDecay)}
-	vo.SelectBy, _ = fusion.ParseSelection(o.selectBy) // checked by parseFlags
-	if o.selectSparsity != "" {
-		vo.SelectSparsity, _ = fusion.ParseSparsityGrid(o.selectSparsity) // checked by parseFlags
+		InputSparsity: float32(o.train.Sparsity), RefitEpochs: o.train.Refit, Seeds: o.seeds, SparsityTolerance: o.train.Tolerance,
+		KeepBest: o.train.KeepBest, Patience: o.train.Patience, DecoupledWeightDecay: float32(o.train.DecoupledDecay)}
+	vo.SelectBy = o.train.Selection()
+	if o.train.SelectSparsity != "" {
+		vo.SelectSparsity, _ = fusion.ParseSparsityGrid(o.train.SelectSparsity) // checked by parseFlags
 	}
 	if o.methods != "" {
 		vo.Methods = splitList(o.methods)

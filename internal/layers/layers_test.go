@@ -28,7 +28,7 @@ var house = []struct {
 	{"shipped", []string{"weights"}},
 	{"browser", []string{"site/imagefile", "site", "site/internal/vuguhelper", "site/internal/droplog", "site/internal/modelindex", "site/internal/examplecases",
 		"internal/browsertest", "wasm/check", "wasm"}},
-	{"commands", []string{"cmd/compare", "cmd/explain", "cmd/export", "cmd/phantoms", "cmd/serve", "cmd/train", "cmd/validate"}},
+	{"commands", []string{"cmd/internal/trainflags", "cmd/compare", "cmd/explain", "cmd/export", "cmd/phantoms", "cmd/serve", "cmd/train", "cmd/validate"}},
 	{"PyTorch", []string{"python"}},
 }
 
