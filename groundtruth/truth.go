@@ -15,6 +15,7 @@ const (
 	labelNoiseStream = 0x6c6162656c6e6f69 // "labelnoi"
 	logisticStream   = 0x6c6f676973746963 // "logistic"
 	cohortStream     = 0x636f686f72746e72 // "cohortnr"
+	basisStream      = 0x6261736973726f74 // "basisrot"
 )
 
 // Importance is the ground-truth importance of a scenario over a cohort.

@@ -12,6 +12,7 @@
 //	go run ./cmd/validate -seeds 5                # five runs per scenario (default 3): mean and SD
 //	go run ./cmd/validate -from a/results.json,b/results.json -out merged   # runs made apart, as one
 //	go run ./cmd/validate -scenarios F0 -labels logistic -label-scale 0.45   # labels drawn as sigmoid(0.45 (F - median))
+//	go run ./cmd/validate -from a/results.json -basis -out b a/*.json    # how much of the truth is the image basis
 //
 // Each scenario runs -seeds times (run k with seed -seed + k). A network trained here is
 // trained again each run (cohort, split, initial weights, methods' draws all change); a
@@ -33,6 +34,12 @@
 // is written to a temporary file beside it and renamed into place, so a run killed while
 // writing leaves the previous results.json whole. -from redraws a partial report alone;
 // it refuses to merge one with others.
+//
+// With -basis it then redraws each run's test cases and writes basis.json and basis.md:
+// how far each truth depends on the basis of the image features (validation.Basis), each
+// method's RMSE to the basis-free truth beside its RMSE to the truth, and the mean RMSE
+// no method blind to that basis can be sure to beat on these scenarios. With -from, the
+// report's scenario files must be given again (built-ins are found by name).
 package main
 
 import (
@@ -71,7 +78,7 @@ func main() {
 type options struct {
 	out, scenarios, methods, models, autoencoder, saveModels, from string
 	files                                                          []string
-	quick, shipped                                                 bool
+	quick, shipped, basis                                          bool
 	seed                                                           uint64
 	workers, n, epochs, seeds                                      int
 	train                                                          trainflags.Flags
@@ -97,6 +104,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	o.train.Register(fs)
 	fs.StringVar(&o.from, "from", "", "redraw the tables, results.md, validation.json and figures of an earlier results.json into -out, without running; several, comma-separated, are merged first (runs of the same scenarios and methods with different seeds). A partial results.json (a run stopped before its last scenario) is redrawn alone, its tables marked partial; merging it with others is refused")
 	fs.StringVar(&o.autoencoder, "autoencoder", "", "autoencoder model file for the ground-truth image features (default: the shipped one, or the -models folder's)")
+	fs.BoolVar(&o.basis, "basis", false, "then redraw each run's test cases and write basis.json and basis.md: how far the truth depends on the image features' basis, and each method's RMSE to the basis-free truth (with -from, give the report's scenario files again)")
 	o.labels.register(fs)
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: validate [flags] [scenario.json ...]\n\n"+
@@ -152,6 +160,13 @@ func (o options) scenarioList() ([]validation.Scenario, error) {
 		o.labels.apply(sc)
 		out = append(out, validation.Scenario{Scenario: sc, Source: "built-in"})
 	}
+	files, err := o.fileScenarios()
+	return append(out, files...), err
+}
+
+// fileScenarios reads the scenario files given as arguments.
+func (o options) fileScenarios() ([]validation.Scenario, error) {
+	var out []validation.Scenario
 	for _, path := range o.files {
 		b, err := limitread.File(path, groundtruth.MaxFileSize)
 		if err != nil {
@@ -194,13 +209,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	if o.from != "" {
-		if err := redraw(o, stdout); err != nil {
+		r, err := redraw(o, stdout)
+		if err == nil && o.basis {
+			err = writeBasis(ctx, o, r, stdout, stderr)
+		}
+		if err != nil {
 			fmt.Fprintln(stderr, "validate:", err)
 			return 1
 		}
 		return 0
 	}
-	if err := validate(ctx, o, args, stdout, stderr); err != nil {
+	r, err := validate(ctx, o, args, stdout, stderr)
+	if err == nil && o.basis {
+		err = writeBasis(ctx, o, r, stdout, stderr)
+	}
+	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			fmt.Fprintln(stderr, "\nvalidate: interrupted")
 			return 130
@@ -221,10 +244,10 @@ type usageError struct{ err error }
 func (u usageError) Error() string { return u.err.Error() }
 func (u usageError) Unwrap() error { return u.err }
 
-func validate(ctx context.Context, o options, args []string, stdout, stderr io.Writer) error {
+func validate(ctx context.Context, o options, args []string, stdout, stderr io.Writer) (*validation.Report, error) {
 	scenarios, err := o.scenarioList()
 	if err != nil {
-		return usageError{err}
+		return nil, usageError{err}
 	}
 	vo := validation.Options{Seed: o.seed, Quick: o.quick, N: o.n, Epochs: o.epochs, Workers: o.workers, SaveModels: o.saveModels,
 		InputSparsity: float32(o.train.Sparsity), RefitEpochs: o.train.Refit, Seeds: o.seeds, SparsityTolerance: o.train.Tolerance,
@@ -237,14 +260,14 @@ func validate(ctx context.Context, o options, args []string, stdout, stderr io.W
 		vo.Methods = splitList(o.methods)
 		for _, m := range vo.Methods {
 			if _, err := importance.MethodByName(m); err != nil {
-				return usageError{fmt.Errorf("-methods: %w", err)}
+				return nil, usageError{fmt.Errorf("-methods: %w", err)}
 			}
 		}
 	}
 	if o.models != "" {
 		folder, err := validation.LoadModels(o.models)
 		if err != nil {
-			return fmt.Errorf("-models: %w", err)
+			return nil, fmt.Errorf("-models: %w", err)
 		}
 		for _, s := range folder.Skipped {
 			fmt.Fprintln(stderr, "validate: skipping", s)
@@ -258,27 +281,27 @@ func validate(ctx context.Context, o options, args []string, stdout, stderr io.W
 	}
 	if o.shipped {
 		if vo.Models, err = shippedModels(); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	switch {
 	case o.autoencoder != "":
 		if vo.Autoencoder, err = latent.Load(o.autoencoder); err != nil {
-			return fmt.Errorf("-autoencoder: %w", err)
+			return nil, fmt.Errorf("-autoencoder: %w", err)
 		}
 	case vo.Autoencoder == nil:
 		// The shipped autoencoder defines the shipped models' world, and reading it is
 		// faster than training latent.Default (the same recipe).
 		b, err := weights.Autoencoder()
 		if err != nil {
-			return fmt.Errorf("shipped autoencoder: %w", err)
+			return nil, fmt.Errorf("shipped autoencoder: %w", err)
 		}
 		if vo.Autoencoder, err = latent.LoadBytes(b); err != nil {
-			return fmt.Errorf("shipped autoencoder: %w", err)
+			return nil, fmt.Errorf("shipped autoencoder: %w", err)
 		}
 	}
 	if err := os.MkdirAll(filepath.Join(o.out, "figures"), 0o755); err != nil {
-		return err
+		return nil, err
 	}
 	command := strings.TrimSpace("go run ./cmd/validate " + strings.Join(args, " "))
 	bar := newBar(stderr)
@@ -293,10 +316,74 @@ func validate(ctx context.Context, o options, args []string, stdout, stderr io.W
 	r, err := validation.Run(ctx, scenarios, vo)
 	bar.finish()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	r.Command = command
-	return output(o.out, r, stdout)
+	return r, output(o.out, r, stdout)
+}
+
+// writeBasis redraws the test cases of every run in r and writes basis.json and basis.md
+// under -out (validation.Basis), with the autoencoder the run used: -autoencoder's, else
+// the -models folder's, else the shipped one.
+func writeBasis(ctx context.Context, o options, r *validation.Report, stdout, stderr io.Writer) error {
+	if r.Partial {
+		return fmt.Errorf("-basis: the report is partial (%d of %d scenarios); finish its run first", len(r.Scenarios), r.ScenariosPlanned)
+	}
+	scenarios := validation.Builtins()
+	files, err := o.fileScenarios()
+	if err != nil {
+		return err
+	}
+	scenarios = append(scenarios, files...)
+	ae, err := o.loadAutoencoder()
+	if err != nil {
+		return err
+	}
+	b, err := validation.Basis(ctx, r, scenarios, ae, func(name string, seed uint64) {
+		fmt.Fprintf(stderr, "basis: %s, cohort seed %d\n", name, seed)
+	})
+	if err != nil {
+		return err
+	}
+	if err := writeFile(filepath.Join(o.out, "basis.json"), b.WriteJSON); err != nil {
+		return err
+	}
+	if err := writeFile(filepath.Join(o.out, "basis.md"), b.WriteMarkdown); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "basis: no method blind to the image basis can be sure of a mean RMSE below %.3f on these scenarios; the truth is %.3f from its basis-free value on average\nwrote %s, %s\n",
+		b.Bound, b.Convention, filepath.Join(o.out, "basis.json"), filepath.Join(o.out, "basis.md"))
+	return nil
+}
+
+// loadAutoencoder returns the autoencoder a run with o's flags uses for the ground truth:
+// -autoencoder's file, else the -models folder's, else the shipped one.
+func (o options) loadAutoencoder() (*latent.Model, error) {
+	if o.autoencoder != "" {
+		ae, err := latent.Load(o.autoencoder)
+		if err != nil {
+			return nil, fmt.Errorf("-autoencoder: %w", err)
+		}
+		return ae, nil
+	}
+	if o.models != "" {
+		folder, err := validation.LoadModels(o.models)
+		if err != nil {
+			return nil, fmt.Errorf("-models: %w", err)
+		}
+		if folder.Autoencoder != nil {
+			return folder.Autoencoder, nil
+		}
+	}
+	b, err := weights.Autoencoder()
+	if err != nil {
+		return nil, fmt.Errorf("shipped autoencoder: %w", err)
+	}
+	ae, err := latent.LoadBytes(b)
+	if err != nil {
+		return nil, fmt.Errorf("shipped autoencoder: %w", err)
+	}
+	return ae, nil
 }
 
 // partialWritten, when set (by tests), is called after each partial report is written.
@@ -352,30 +439,30 @@ const maxReport = 64 << 20
 // With several comma-separated reports in -from, it merges them first
 // (validation.Merge): runs of the same scenarios and methods made with different seeds,
 // for instance at once in separate processes.
-func redraw(o options, stdout io.Writer) error {
+func redraw(o options, stdout io.Writer) (*validation.Report, error) {
 	var reports []*validation.Report
 	var paths []string
 	for _, path := range splitList(o.from) {
 		r, err := readReport(path)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		reports = append(reports, r)
 		paths = append(paths, path)
 	}
 	if len(reports) == 0 {
-		return fmt.Errorf("-from %q: no report", o.from)
+		return nil, fmt.Errorf("-from %q: no report", o.from)
 	}
 	for k, r := range reports {
 		if r.Partial && len(reports) > 1 {
-			return fmt.Errorf("-from: %s is a partial report (%d of %d scenarios); merging needs finished runs: redraw it alone, or finish its run", paths[k], len(r.Scenarios), r.ScenariosPlanned)
+			return nil, fmt.Errorf("-from: %s is a partial report (%d of %d scenarios); merging needs finished runs: redraw it alone, or finish its run", paths[k], len(r.Scenarios), r.ScenariosPlanned)
 		}
 	}
 	r := reports[0]
 	if len(reports) > 1 {
 		var err error
 		if r, err = validation.Merge(reports); err != nil {
-			return err
+			return nil, err
 		}
 		var cmds []string
 		for k, rk := range reports {
@@ -384,9 +471,9 @@ func redraw(o options, stdout io.Writer) error {
 		r.Command = "merged by go run ./cmd/validate -from " + o.from + " of: " + strings.Join(cmds, "; ")
 	}
 	if err := os.MkdirAll(filepath.Join(o.out, "figures"), 0o755); err != nil {
-		return err
+		return nil, err
 	}
-	return output(o.out, r, stdout)
+	return r, output(o.out, r, stdout)
 }
 
 // readReport reads and checks one results.json.

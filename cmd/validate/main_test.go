@@ -119,6 +119,7 @@ func TestQuickEndToEnd(t *testing.T) {
 	checkSeeds(t, &r, stdout.String(), filepath.Join(out, "results.md"))
 
 	// -from redraws the same outputs from results.json alone.
+	res0 := filepath.Join(out, "results.json")
 	again := filepath.Join(dir, "again")
 	stdout.Reset()
 	if code := run(context.Background(), []string{"-from", filepath.Join(out, "results.json"), "-out", again}, &stdout, &stderr); code != 0 {
@@ -131,6 +132,29 @@ func TestQuickEndToEnd(t *testing.T) {
 			t.Errorf("-from: %s differs from the run's (%v)", f, err)
 		}
 	}
+	// -basis redraws the runs' test cases (the scenario file given again, the built-ins by
+	// name) and writes basis.json and basis.md; without the file it says which is missing.
+	basisOut := filepath.Join(dir, "basis")
+	stdout.Reset()
+	if code := run(context.Background(), []string{"-from", res0, "-basis", "-autoencoder", ae, "-out", basisOut, scFile}, &stdout, &stderr); code != 0 {
+		t.Fatalf("-from -basis: exit %d: %s", code, stderr.String())
+	}
+	var basis validation.BasisReport
+	bj, _ := os.ReadFile(filepath.Join(basisOut, "basis.json"))
+	if err := json.Unmarshal(bj, &basis); err != nil || len(basis.Scenarios) != 3 || len(basis.Scenarios[0].Runs) != 2 || len(basis.Methods) != 6 {
+		t.Errorf("basis.json: %v, %d scenarios, %d methods", err, len(basis.Scenarios), len(basis.Methods))
+	}
+	if md, err := os.ReadFile(filepath.Join(basisOut, "basis.md")); err != nil || !strings.Contains(string(md), "my clinical/image case") {
+		t.Errorf("basis.md: %v", err)
+	}
+	if !strings.Contains(stdout.String(), "no method blind to the image basis") {
+		t.Errorf("-basis printed no summary:\n%s", stdout.String())
+	}
+	stderr.Reset()
+	if code := run(context.Background(), []string{"-from", res0, "-basis", "-autoencoder", ae, "-out", basisOut}, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "my clinical/image case") {
+		t.Errorf("-basis without the scenario file: exit %d, %q", code, stderr.String())
+	}
+
 	if code := run(context.Background(), []string{"-from", filepath.Join(out, "validation.json"), "-out", again}, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "not a validation report") {
 		t.Errorf("-from validation.json: exit %d, %q", code, stderr.String())
 	}
