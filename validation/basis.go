@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -55,6 +56,13 @@ type BasisRun struct {
 	// RMSE and RMSEBasisFree are NaN (null in JSON) for a method that failed.
 	RMSE          []jsonFloat `json:"rmse"`
 	RMSEBasisFree []jsonFloat `json:"rmse_basis_free"`
+	// Decision is each method's RMSE to the truth when run on the decision itself (a
+	// perfect network: DecisionMethods only, NaN for the others), and NetworkToDecision
+	// the RMSE between its answers on the trained network and on the decision.
+	Decision          []jsonFloat `json:"rmse_on_decision"`
+	NetworkToDecision []jsonFloat `json:"rmse_network_to_decision"`
+	// OnDecision is the modality shares of each of DecisionMethods on the decision.
+	OnDecision map[string][]float64 `json:"on_decision"`
 }
 
 // BasisMethod is one method's mean RMSE over the scenarios, to the truth and to the
@@ -64,6 +72,42 @@ type BasisMethod struct {
 	Label     string `json:"label"`
 	RMSE      Stat   `json:"rmse"`
 	BasisFree Stat   `json:"rmse_basis_free"`
+	// Decision and NetworkToDecision are over DecisionMethods only (N 0 for the others).
+	Decision          Stat `json:"rmse_on_decision"`
+	NetworkToDecision Stat `json:"rmse_network_to_decision"`
+}
+
+// DecisionMethods are the methods Basis also runs on the decision itself: those that
+// read only p(class 1), which the decision's step gives everywhere (the gradient
+// methods would read its derivative, 0 almost everywhere with threshold labels).
+var DecisionMethods = []string{"shapley", "kernelshap", "occlusion", "lime"}
+
+// onDecision runs DecisionMethods that r ran on the decision of the test cohort itself
+// (decisionHead over the cases' ground-truth features), with r's method options and the
+// run's method seed, and returns each one's modality shares.
+func onDecision(r *Report, test *cohort.Cohort, seed uint64) (map[string][]float64, error) {
+	z := make([]float32, len(test.X))
+	for i, v := range test.X {
+		z[i] = float32(v)
+	}
+	c := importance.Cohort{Z: z, N: test.N, Labels: test.Labels}
+	o := importance.Options{Seed: seed, Cases: r.Options.Cases, Background: r.Options.Background}
+	out := map[string][]float64{}
+	for _, name := range DecisionMethods {
+		if !slices.ContainsFunc(r.Methods, func(m MethodInfo) bool { return m.Name == name }) {
+			continue
+		}
+		m, err := importance.MethodByName(name)
+		if err != nil {
+			return nil, err
+		}
+		imp, err := m.Global(newDecisionHead(&test.Scenario, test.Threshold), importance.DefaultModalities(), c, o)
+		if err != nil {
+			return nil, fmt.Errorf("%s on the decision: %w", name, err)
+		}
+		out[name] = imp.Modalities
+	}
+	return out, nil
 }
 
 // jsonFloat is a float64 that encodes NaN as null.
@@ -113,6 +157,8 @@ func Basis(ctx context.Context, r *Report, scenarios []Scenario, ae *latent.Mode
 	nm := len(r.Methods)
 	var perRun [][][2]float64 // [run][method] sums over scenarios of RMSE to truth and to basis-free
 	var counts [][]int
+	var perDecision [][][2]float64 // the same on the decision itself, and the network's distance from it
+	var decisionCounts [][]int
 	for i := range r.Scenarios {
 		res := &r.Scenarios[i]
 		sc := byName[res.Name]
@@ -147,11 +193,21 @@ func Basis(ctx context.Context, r *Report, scenarios []Scenario, ae *latent.Mode
 						res.Name, sp.Truth, res.Truth)
 				}
 			}
+			if got := labelsText(&test.Scenario); got != res.Labels {
+				return nil, fmt.Errorf("validation: basis: %s: labels %q, the report's %q: give the run's label flags again", res.Name, got, res.Labels)
+			}
 			br := BasisRun{Seed: seeds[k], Truth: sp.Truth[:], BasisFree: sp.BasisFree[:], Convention: sp.Convention,
 				MeanTwin: sp.MeanTwin, Twin: sp.Twin[:], TwinRMSE: sp.TwinRMSE}
+			decision, err := onDecision(r, test, run.Seed)
+			if err != nil {
+				return nil, fmt.Errorf("validation: basis: %s: %w", res.Name, err)
+			}
+			br.OnDecision = decision
 			if len(perRun) <= k {
 				perRun = append(perRun, make([][2]float64, nm))
 				counts = append(counts, make([]int, nm))
+				perDecision = append(perDecision, make([][2]float64, nm))
+				decisionCounts = append(decisionCounts, make([]int, nm))
 			}
 			for j, m := range run.Methods {
 				a, b := math.NaN(), math.NaN()
@@ -166,6 +222,20 @@ func Basis(ctx context.Context, r *Report, scenarios []Scenario, ae *latent.Mode
 				}
 				br.RMSE = append(br.RMSE, jsonFloat(a))
 				br.RMSEBasisFree = append(br.RMSEBasisFree, jsonFloat(b))
+				d, nd := math.NaN(), math.NaN()
+				if est := decision[m.Method]; est != nil {
+					d, _ = importance.RMSE(est, br.Truth)
+					if !math.IsNaN(a) {
+						nd, _ = importance.RMSE(m.Modalities, est)
+					}
+					if j < nm {
+						perDecision[k][j][0] += d
+						perDecision[k][j][1] += nd
+						decisionCounts[k][j]++
+					}
+				}
+				br.Decision = append(br.Decision, jsonFloat(d))
+				br.NetworkToDecision = append(br.NetworkToDecision, jsonFloat(nd))
 			}
 			bs.Runs = append(bs.Runs, br)
 			conv += sp.Convention / float64(len(runs))
@@ -184,7 +254,15 @@ func Basis(ctx context.Context, r *Report, scenarios []Scenario, ae *latent.Mode
 				b = append(b, perRun[k][j][1]/float64(len(r.Scenarios)))
 			}
 		}
-		out.Methods = append(out.Methods, BasisMethod{Method: m.Name, Label: m.Label, RMSE: newStat(a), BasisFree: newStat(b)})
+		var d, nd []float64
+		for k := range perDecision {
+			if decisionCounts[k][j] == len(r.Scenarios) {
+				d = append(d, perDecision[k][j][0]/float64(len(r.Scenarios)))
+				nd = append(nd, perDecision[k][j][1]/float64(len(r.Scenarios)))
+			}
+		}
+		out.Methods = append(out.Methods, BasisMethod{Method: m.Name, Label: m.Label, RMSE: newStat(a), BasisFree: newStat(b),
+			Decision: newStat(d), NetworkToDecision: newStat(nd)})
 	}
 	// Closest to the truth first; a method with no complete run last.
 	key := func(m BasisMethod) float64 {
@@ -219,10 +297,12 @@ func (b *BasisReport) WriteMarkdown(w io.Writer) error {
 				r.Convention, r.MeanTwin, shares(r.Twin), r.TwinRMSE)
 		}
 	}
-	s.WriteString("\nEach method's mean RMSE over the scenarios, mean ± SD over the runs:\n\n")
-	s.WriteString("| method | RMSE to the truth | RMSE to the basis-free truth |\n|---|---:|---:|\n")
+	s.WriteString("\nEach method's mean RMSE over the scenarios, mean ± SD over the runs. \"On the decision itself\" runs the method " +
+		"on a perfect network (the labels' own probability of class 1, read from the truth's features) with the same options and seed; " +
+		"\"network to decision\" is the RMSE between its answers on the trained network and on the decision:\n\n")
+	s.WriteString("| method | RMSE to the truth | RMSE to the basis-free truth | on the decision itself | network to decision |\n|---|---:|---:|---:|---:|\n")
 	for _, m := range b.Methods {
-		fmt.Fprintf(&s, "| %s | %s | %s |\n", m.Label, statText(m.RMSE), statText(m.BasisFree))
+		fmt.Fprintf(&s, "| %s | %s | %s | %s | %s |\n", m.Label, statText(m.RMSE), statText(m.BasisFree), statText(m.Decision), statText(m.NetworkToDecision))
 	}
 	_, err := io.WriteString(w, s.String())
 	return err

@@ -21,7 +21,7 @@ func TestBasis(t *testing.T) {
 	f3, _ := groundtruth.Builtin("F3")
 	scs := []Scenario{{Scenario: f6, Source: "built-in"}, {Scenario: f3, Source: "built-in"}}
 	o := tinyOptions(t)
-	o.Methods = []string{"gradient", "permutation"}
+	o.Methods = []string{"gradient", "permutation", "occlusion"}
 	o.Randomisations = 0
 	o.Seeds = 2
 	r, err := Run(context.Background(), scs, o)
@@ -35,8 +35,8 @@ func TestBasis(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(seen) != 4 || len(b.Scenarios) != 2 || len(b.Methods) != 2 || b.Draws != BasisDraws {
-		t.Fatalf("%d cohorts redrawn, %d scenarios, %d methods, %d draws; want 4, 2, 2, %d", len(seen), len(b.Scenarios), len(b.Methods), b.Draws, BasisDraws)
+	if len(seen) != 4 || len(b.Scenarios) != 2 || len(b.Methods) != 3 || b.Draws != BasisDraws {
+		t.Fatalf("%d cohorts redrawn, %d scenarios, %d methods, %d draws; want 4, 2, 3, %d", len(seen), len(b.Scenarios), len(b.Methods), b.Draws, BasisDraws)
 	}
 	var bound, conv float64
 	for i, sc := range b.Scenarios {
@@ -59,6 +59,18 @@ func TestBasis(t *testing.T) {
 				if math.Abs(float64(run.RMSE[j])-m.RMSE) > 1e-9 {
 					t.Errorf("%s run %d, %s: RMSE to the truth %g, the report's %g", sc.Name, k, m.Method, run.RMSE[j], m.RMSE)
 				}
+				// Occlusion also runs on the decision itself; by the triangle inequality its
+				// two RMSEs to the truth differ by at most the network's distance from it.
+				d, nd := float64(run.Decision[j]), float64(run.NetworkToDecision[j])
+				if m.Method != "occlusion" {
+					if !math.IsNaN(d) || !math.IsNaN(nd) {
+						t.Errorf("%s run %d, %s: on the decision %g, %g; want none (it reads gradients or labels)", sc.Name, k, m.Method, d, nd)
+					}
+					continue
+				}
+				if math.IsNaN(d) || math.IsNaN(nd) || math.Abs(m.RMSE-d) > nd+1e-12 {
+					t.Errorf("%s run %d, occlusion: RMSE %g on the network, %g on the decision, %g between them", sc.Name, k, m.RMSE, d, nd)
+				}
 			}
 			bound += run.TwinRMSE / 2 / 2 / 2
 			conv += run.Convention / 2 / 2
@@ -70,6 +82,19 @@ func TestBasis(t *testing.T) {
 	}
 	if f6runs[0].TwinRMSE <= 0 || f6runs[0].Convention <= 0 {
 		t.Errorf("F6 (both images): twin %g, convention %g; want > 0", f6runs[0].TwinRMSE, f6runs[0].Convention)
+	}
+	// On F3, whose decision reads the clinical values alone, occlusion of the decision
+	// itself gives the images nothing.
+	for _, run := range f3runs {
+		est := run.OnDecision["occlusion"]
+		if len(est) != 4 || est[0] != 0 || est[1] != 0 || est[2]+est[3] < 0.999 || len(run.OnDecision) != 1 {
+			t.Errorf("F3: occlusion of the decision itself %v (of %d methods), want the images at 0", est, len(run.OnDecision))
+		}
+	}
+	for _, m := range b.Methods {
+		if (m.Method == "occlusion") != (m.Decision.N == 2) {
+			t.Errorf("%s: %d runs on the decision, want 2 for occlusion only", m.Method, m.Decision.N)
+		}
 	}
 	if math.Abs(b.Bound-bound) > 1e-12 || math.Abs(b.Convention-conv) > 1e-12 {
 		t.Errorf("bound %g, convention %g; want the means %g, %g", b.Bound, b.Convention, bound, conv)

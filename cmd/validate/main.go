@@ -330,6 +330,9 @@ func writeBasis(ctx context.Context, o options, r *validation.Report, stdout, st
 		return fmt.Errorf("-basis: the report is partial (%d of %d scenarios); finish its run first", len(r.Scenarios), r.ScenariosPlanned)
 	}
 	scenarios := validation.Builtins()
+	for _, s := range scenarios {
+		o.labels.apply(s.Scenario)
+	}
 	files, err := o.fileScenarios()
 	if err != nil {
 		return err
