@@ -49,6 +49,15 @@ type Options struct {
 	// for this many epochs, keeping its best epoch (TrainOptions.Patience); 0 runs every
 	// epoch.
 	Patience int
+	// KeepBest, SelectBy, DecoupledWeightDecay, InputSparsity and RefitEpochs are the
+	// TrainOptions of every variant's training (InputSparsity and RefitEpochs reach only
+	// hybrid and separate, the variants with a fusion head); their zero values are the
+	// paper's set-up.
+	KeepBest             bool
+	SelectBy             fusion.Selection
+	DecoupledWeightDecay float32
+	InputSparsity        float32
+	RefitEpochs          int
 	// Quick makes everything small enough for continuous integration.
 	Quick bool
 	// Method is the model-agnostic method whose shares are a variant's
@@ -139,14 +148,21 @@ func (o Options) withDefaults() (Options, error) {
 		return o, fmt.Errorf("architecture: %d seeds, want at least 1", o.Seeds)
 	case o.Epochs < 1:
 		return o, fmt.Errorf("architecture: %d epochs, want at least 1", o.Epochs)
-	case o.Patience < 0:
-		return o, fmt.Errorf("architecture: patience %d, want 0 (off) or more epochs", o.Patience)
 	case o.Jobs < 0:
 		return o, fmt.Errorf("architecture: %d jobs, want 0 (GOMAXPROCS) or more", o.Jobs)
 	case o.N < 0:
 		return o, fmt.Errorf("architecture: cohort size %d, want 0 (the scenario's) or more", o.N)
 	}
+	if err := o.trainOptions(0).check(); err != nil {
+		return o, err
+	}
 	return o, nil
+}
+
+// trainOptions are the TrainOptions of every variant trained with seed.
+func (o Options) trainOptions(seed uint64) TrainOptions {
+	return TrainOptions{Epochs: o.Epochs, Patience: o.Patience, KeepBest: o.KeepBest, SelectBy: o.SelectBy,
+		DecoupledWeightDecay: o.DecoupledWeightDecay, InputSparsity: o.InputSparsity, RefitEpochs: o.RefitEpochs, Seed: seed}
 }
 
 // Report is the comparison written to compare.json.
@@ -155,8 +171,20 @@ type Report struct {
 	N      int      `json:"n,omitempty"`
 	Epochs int      `json:"epochs"`
 	// Patience is Options.Patience (0: every network ran every epoch).
-	Patience int  `json:"patience,omitempty"`
-	Quick    bool `json:"quick,omitempty"`
+	Patience int `json:"patience,omitempty"`
+	// KeepBest says whether the image networks kept their best epoch's weights
+	// (Options.KeepBest, or Patience above 0) rather than their last; SelectBy names
+	// the validation figure "best" and Patience went by ("accuracy" or "loss").
+	KeepBest bool   `json:"keep_best"`
+	SelectBy string `json:"select_by"`
+	// DecoupledWeightDecay is the AdamW decay of every network (0: off);
+	// InputSparsity and RefitEpochs the fusion head's input sparsity of the hybrid and
+	// separate variants (0: off). With Patience and KeepBest they trace the figures to
+	// the training that made them.
+	DecoupledWeightDecay float32 `json:"decoupled_weight_decay"`
+	InputSparsity        float32 `json:"input_sparsity"`
+	RefitEpochs          int     `json:"refit_epochs"`
+	Quick                bool    `json:"quick,omitempty"`
 	// Method is the method behind each variant's modality_importance.
 	Method      string       `json:"importance_method"`
 	Comparisons []Comparison `json:"comparisons"`
@@ -277,7 +305,9 @@ func Run(ctx context.Context, sets []Set, o Options) (*Report, error) {
 		return nil, fmt.Errorf("architecture: nothing to compare on")
 	}
 	t0 := time.Now()
-	r := &Report{N: o.N, Epochs: o.Epochs, Patience: o.Patience, Quick: o.Quick, Method: o.Method}
+	r := &Report{N: o.N, Epochs: o.Epochs, Patience: o.Patience, Quick: o.Quick, Method: o.Method,
+		KeepBest: o.KeepBest || o.Patience > 0, SelectBy: o.SelectBy.String(), DecoupledWeightDecay: o.DecoupledWeightDecay,
+		InputSparsity: o.InputSparsity, RefitEpochs: o.RefitEpochs}
 	for s := range o.Seeds {
 		r.Seeds = append(r.Seeds, o.Seed+uint64(s))
 	}
@@ -538,7 +568,7 @@ func label(ctx context.Context, phase, arch string) {
 func runJob(ctx context.Context, j job, s schema.Schema, sp split, seed uint64, o Options, say func(string)) (jobResult, error) {
 	say("train")
 	t0 := time.Now()
-	m, err := Train(ctx, j.arch, s, sp.train, sp.val, TrainOptions{Epochs: o.Epochs, Patience: o.Patience, Seed: seed})
+	m, err := Train(ctx, j.arch, s, sp.train, sp.val, o.trainOptions(seed))
 	if err != nil {
 		return jobResult{}, err
 	}

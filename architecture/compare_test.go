@@ -265,6 +265,10 @@ func TestRunErrors(t *testing.T) {
 		{[]Set{{Scenario: sc}}, Options{Seeds: -1}, "-1 seeds"},
 		{[]Set{{Scenario: sc}}, Options{Patience: -1}, "patience -1"},
 		{[]Set{{Scenario: sc}}, Options{Jobs: -2}, "-2 jobs"},
+		{[]Set{{Scenario: sc}}, Options{SelectBy: fusion.Selection(7)}, "selection"},
+		{[]Set{{Scenario: sc}}, Options{DecoupledWeightDecay: -1}, "decoupled weight decay -1"},
+		{[]Set{{Scenario: sc}}, Options{InputSparsity: float32(math.NaN())}, "input sparsity NaN"},
+		{[]Set{{Scenario: sc}}, Options{RefitEpochs: 2}, "2 refit epochs"},
 		{[]Set{{Scenario: sc}}, Options{Method: "lime"}, `importance method "lime"`},
 		{[]Set{{Scenario: sc}}, Options{}, "needs the autoencoder"},
 	} {

@@ -40,8 +40,10 @@
 // Training the image networks is most of a comparison's time. Scenarios of one run
 // share one draw of cases per size and seed (cohort.Relabel: the cases do not depend on
 // the scenario, only their labels and truth do), and Options.Patience stops an image
-// network whose validation accuracy has stopped improving, keeping its best epoch.
-// Options.Jobs trainings (a variant with a seed) run side by side, one per core by
+// network whose validation figure (Options.SelectBy) has stopped improving, keeping its
+// best epoch. Every variant is trained the same way (Options: decoupled weight decay,
+// kept epoch, selection; input sparsity for the variants with a fusion head), and the
+// Report records how. Options.Jobs trainings (a variant with a seed) run side by side, one per core by
 // default, and each job makes one inference pass over the test cases, with the batch
 // norms folded into the convolutions, for its accuracy and all its importance methods.
 package architecture

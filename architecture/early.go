@@ -119,7 +119,7 @@ func trainEarly(ctx context.Context, s schema.Schema, train fusion.Dataset, o Tr
 	e.fitStandardiser(x, train.N)
 	e.standardise(x)
 	e.net = newMLP(e.dim(), EarlyHidden, len(s.Classes), 256, o.Seed)
-	if err := e.net.train(ctx, x, train.Labels, train.N, defaultTrainOptions(o.Epochs, o.Seed)); err != nil {
+	if err := e.net.train(ctx, x, train.Labels, train.N, o.mlpOptions(o.Seed)); err != nil {
 		return nil, fmt.Errorf("architecture: early: %w", err)
 	}
 	e.head = &mlpHead{net: e.net, class: 1}

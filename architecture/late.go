@@ -68,7 +68,7 @@ func trainLate(ctx context.Context, s schema.Schema, train, val fusion.Dataset, 
 		seed := o.Seed + uint64(len(s.Images)+g)
 		m := newMLP(cols[1]-cols[0], LateHidden, k, 256, seed)
 		x := columns(train.Clinical, train.N, s.TabularWidth(), cols)
-		if err := m.train(ctx, x, train.Labels, train.N, defaultTrainOptions(o.Epochs, seed)); err != nil {
+		if err := m.train(ctx, x, train.Labels, train.N, o.mlpOptions(seed)); err != nil {
 			return nil, fmt.Errorf("architecture: late: %s: %w", s.Groups[g].Name, err)
 		}
 		l.groups = append(l.groups, m)

@@ -71,8 +71,11 @@ type trainOptions struct {
 	Epochs int
 	Batch  int
 	LR     float32
-	Decay  float32
-	Seed   uint64
+	Decay  float32 // L2 decay added to the gradient
+	// DecoupledDecay shrinks every weight matrix by LR*DecoupledDecay after each Adam
+	// step, biases exempt (AdamW, as fusion.TrainOptions.DecoupledWeightDecay); 0: off.
+	DecoupledDecay float32
+	Seed           uint64
 }
 
 func defaultTrainOptions(epochs int, seed uint64) trainOptions {
@@ -104,6 +107,14 @@ func (m *mlp) train(ctx context.Context, x []float32, y []int, n int, o trainOpt
 	batch := min(o.Batch, m.maxN, n)
 	opt := nn.NewAdam(m.seq.Params(), o.LR)
 	opt.WeightDecay = o.Decay
+	var decay []*nn.Param // the weight matrices DecoupledDecay shrinks
+	if o.DecoupledDecay > 0 {
+		for _, p := range m.seq.Params() {
+			if len(p.Shape) >= 2 {
+				decay = append(decay, p)
+			}
+		}
+	}
 	rng := rand.New(rand.NewPCG(o.Seed, mlpShuffleStream))
 	idx := make([]int, n)
 	for i := range idx {
@@ -125,6 +136,11 @@ func (m *mlp) train(ctx context.Context, x []float32, y []int, n int, o trainOpt
 			opt.ZeroGrad()
 			m.loss(bx, by, b, true)
 			opt.Step()
+			for _, p := range decay {
+				for j, w := range p.W {
+					p.W[j] = w - o.LR*o.DecoupledDecay*w
+				}
+			}
 		}
 	}
 	return nil

@@ -3,6 +3,7 @@ package architecture
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -74,8 +75,44 @@ type TrainOptions struct {
 	// equally often. The MLPs (early, late's tabular models) cost little and always run
 	// every epoch.
 	Patience int
+	// KeepBest keeps the weights of each image network's best epoch even with Patience
+	// 0 (with Patience above 0 the best is always kept). The MLPs keep their last.
+	KeepBest bool
+	// SelectBy names the validation figure Patience and KeepBest go by (the zero value,
+	// fusion.ByAccuracy: the highest accuracy; fusion.ByLogLoss: the lowest log-loss).
+	SelectBy fusion.Selection
+	// DecoupledWeightDecay is AdamW's decay of every network the variant trains: the
+	// image networks' weight matrices and kernels (fusion.TrainOptions) and the MLPs'
+	// weight matrices, each shrunk by LR*DecoupledWeightDecay after each Adam step. 0,
+	// the paper's set-up, turns it off.
+	DecoupledWeightDecay float32
+	// InputSparsity and RefitEpochs are fusion.TrainOptions' group-lasso penalty on the
+	// fusion head's inputs and the epochs after it without the penalty. They apply to the
+	// variants with a fusion layer (hybrid and separate) only: early and late have no
+	// fusion head. 0, the paper's set-up, turns them off.
+	InputSparsity float32
+	RefitEpochs   int
 	// Seed seeds the initial weights and the shuffles.
 	Seed uint64
+}
+
+// check returns an error naming the first option out of range.
+func (o TrainOptions) check() error {
+	switch {
+	case o.Epochs < 1:
+		return fmt.Errorf("architecture: %d epochs, want at least 1", o.Epochs)
+	case o.Patience < 0:
+		return fmt.Errorf("architecture: patience %d, want 0 (off) or more epochs", o.Patience)
+	case o.SelectBy != fusion.ByAccuracy && o.SelectBy != fusion.ByLogLoss:
+		return fmt.Errorf("architecture: selection %v, want accuracy or loss", o.SelectBy)
+	case !(o.DecoupledWeightDecay >= 0) || math.IsInf(float64(o.DecoupledWeightDecay), 0):
+		return fmt.Errorf("architecture: decoupled weight decay %v, want a number >= 0", o.DecoupledWeightDecay)
+	case !(o.InputSparsity >= 0) || math.IsInf(float64(o.InputSparsity), 0):
+		return fmt.Errorf("architecture: input sparsity %v, want a number >= 0", o.InputSparsity)
+	case o.RefitEpochs < 0 || (o.RefitEpochs > 0 && o.InputSparsity == 0):
+		return fmt.Errorf("architecture: %d refit epochs, want 0, or more with input sparsity > 0", o.RefitEpochs)
+	}
+	return nil
 }
 
 // Train trains the variant name on the cases of train (val is used by the late variant to
@@ -84,11 +121,8 @@ func Train(ctx context.Context, name string, s schema.Schema, train, val fusion.
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
-	if o.Epochs < 1 {
-		return nil, fmt.Errorf("architecture: %d epochs, want at least 1", o.Epochs)
-	}
-	if o.Patience < 0 {
-		return nil, fmt.Errorf("architecture: patience %d, want 0 (off) or more epochs", o.Patience)
+	if err := o.check(); err != nil {
+		return nil, err
 	}
 	if train.N < 2 || val.N < 1 {
 		return nil, fmt.Errorf("architecture: %d training and %d validation cases, want at least 2 and 1", train.N, val.N)
@@ -155,7 +189,9 @@ func trainFused(ctx context.Context, name, encoders string, s schema.Schema, tra
 	if err != nil {
 		return nil, err
 	}
-	res, err := fusion.Train(ctx, net, train, val, o.fusionOptions(o.Seed, train.N))
+	to := o.fusionOptions(o.Seed, train.N)
+	to.InputSparsity, to.RefitEpochs = o.InputSparsity, o.RefitEpochs
+	res, err := fusion.Train(ctx, net, train, val, to)
 	if err != nil {
 		return nil, fmt.Errorf("architecture: %s: %w", name, err)
 	}
@@ -172,11 +208,21 @@ func trainFused(ctx context.Context, name, encoders string, s schema.Schema, tra
 }
 
 // fusionOptions are the paper's training options for one image network of the variant:
-// its epochs, shuffle seed and patience, never stopping at a validation accuracy.
+// its epochs, shuffle seed, patience, kept epoch and decoupled decay, never stopping at a
+// validation accuracy. The input sparsity is the caller's to add (fused variants only).
 func (o TrainOptions) fusionOptions(seed uint64, n int) fusion.TrainOptions {
 	to := fusion.DefaultTrainOptions()
 	to.Epochs, to.Seed, to.StopAccuracy, to.Batch = o.Epochs, seed, 1, min(to.Batch, n)
-	to.Patience, to.KeepBest = o.Patience, o.Patience > 0
+	to.Patience, to.KeepBest, to.SelectBy = o.Patience, o.KeepBest || o.Patience > 0, o.SelectBy
+	to.DecoupledWeightDecay = o.DecoupledWeightDecay
+	return to
+}
+
+// mlpOptions are the training options of one MLP of the variant: the paper's Adam set-up
+// for its epochs and seed, with the decoupled decay.
+func (o TrainOptions) mlpOptions(seed uint64) trainOptions {
+	to := defaultTrainOptions(o.Epochs, seed)
+	to.DecoupledDecay = o.DecoupledWeightDecay
 	return to
 }
 

@@ -13,6 +13,9 @@
 // for every variant; the built-in scenarios share one draw of cases, each labelling it
 // by its own decision), its image networks for at most -epochs, stopped once their
 // validation accuracy has not improved for -patience epochs (their best epoch kept),
+// with the training flags cmd/train and cmd/validate take (-select-by, -keep-best,
+// -decoupled-weight-decay for every network; -input-sparsity and -refit-epochs for
+// hybrid and separate, the variants with a fusion head; compare.json records them),
 // scored on the test cases, and its modality importance measured by
 // permutation, occlusion and exact Shapley over modalities (and the paper's gradient
 // where there is a fusion layer). It prints a table per scenario or data set with the
@@ -35,6 +38,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -42,6 +46,7 @@ import (
 
 	"github.com/fusionlens/fusionlens/architecture"
 	"github.com/fusionlens/fusionlens/casefile"
+	"github.com/fusionlens/fusionlens/cmd/internal/trainflags"
 	"github.com/fusionlens/fusionlens/cohort"
 	"github.com/fusionlens/fusionlens/fusion"
 	"github.com/fusionlens/fusionlens/groundtruth"
@@ -68,9 +73,27 @@ type options struct {
 	cpuprofile                                     string
 	data, images, groups                           string
 	seeds, n, epochs, imageSize, cases, background int
-	patience, jobs                                 int
+	jobs                                           int
 	seed                                           uint64
 	quick                                          bool
+	train                                          trainflags.Flags
+}
+
+// defaultPatience is cmd/compare's -patience: its image networks have always stopped
+// after 2 epochs without improvement, keeping their best epoch, where cmd/train and
+// cmd/validate default to 0 (off).
+const defaultPatience = 2
+
+// trainUsage rewords the shared training flags' help for a comparison of variants.
+var trainUsage = map[string]string{
+	"patience":               "stop each image network once its validation figure (-select-by) has not improved for this many epochs, keeping its best epoch (0: run every epoch and keep the last, unless -keep-best); the MLPs (early, late's tabular models) always run every epoch. The default is compare's own, as it has always trained; cmd/train and cmd/validate default to 0",
+	"keep-best":              "keep each image network's best epoch (-select-by) even with -patience 0 (with -patience above 0 it is kept anyway); the MLPs keep their last",
+	"select-by":              "the validation figure -patience and -keep-best go by: accuracy (highest) or loss (lowest log-loss)",
+	"decoupled-weight-decay": "AdamW's decoupled weight decay of every network the variants train (image networks' weight matrices and kernels, MLPs' weight matrices), after each Adam step (0: off, the paper's set-up)",
+	"input-sparsity":         "group-lasso strength on the fusion head's inputs of hybrid and separate, the variants with one (early and late have none and train without it; 0: the paper's set-up)",
+	"refit-epochs":           "with -input-sparsity, epochs of hybrid and separate after the sparse ones without the penalty, the inputs it cut held at zero",
+	"select-sparsity":        "not taken by compare (it would train a network per strength for every variant and seed): choose a strength with cmd/train or cmd/validate -select-sparsity, then give it as -input-sparsity",
+	"sparsity-tolerance":     "not taken by compare (it goes with -select-sparsity)",
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -83,7 +106,12 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.Uint64Var(&o.seed, "seed", 1, "first seed (the cohort's and the first split's)")
 	fs.IntVar(&o.n, "n", 0, "cohort size of a scenario (0: the scenario's own, 5000 for the built-ins; 600 with -quick)")
 	fs.IntVar(&o.epochs, "epochs", 0, "training epochs of every network (0: 8, or 2 with -quick)")
-	fs.IntVar(&o.patience, "patience", 2, "stop an image network once its validation accuracy has not improved for this many epochs, keeping its best epoch (0: run every epoch, keep the last)")
+	o.train.Register(fs)
+	o.train.Patience = defaultPatience
+	fs.Lookup("patience").DefValue = fmt.Sprint(defaultPatience)
+	for name, u := range trainUsage {
+		fs.Lookup(name).Usage = u
+	}
 	fs.IntVar(&o.jobs, "jobs", 0, "variant-and-seed trainings to run at once (0: one per core); the numbers do not depend on it")
 	fs.StringVar(&o.method, "method", architecture.Shapley, "model-agnostic method behind modality_importance: shapley, permutation or occlusion")
 	fs.IntVar(&o.cases, "cases", 0, "test cases exact Shapley explains (0: 200, or 40 with -quick)")
@@ -112,9 +140,25 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if o.data != "" && o.images == "" {
 		return o, fmt.Errorf("-data needs -images: the CSV columns that hold image files")
 	}
-	if o.seeds < 0 || o.n < 0 || o.epochs < 0 || o.cases < 0 || o.background < 0 || o.patience < 0 || o.jobs < 0 {
+	if o.seeds < 0 || o.n < 0 || o.epochs < 0 || o.cases < 0 || o.background < 0 || o.train.Patience < 0 || o.jobs < 0 {
 		return o, fmt.Errorf("-seeds %d, -n %d, -epochs %d, -cases %d, -background %d, -patience %d, -jobs %d: want numbers >= 0",
-			o.seeds, o.n, o.epochs, o.cases, o.background, o.patience, o.jobs)
+			o.seeds, o.n, o.epochs, o.cases, o.background, o.train.Patience, o.jobs)
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	switch {
+	case set["select-sparsity"]:
+		return o, fmt.Errorf("-select-sparsity: compare does not choose an input-sparsity strength (it would train a network per strength for every variant and seed); choose one with cmd/train or cmd/validate -select-sparsity and give it as -input-sparsity")
+	case set["sparsity-tolerance"]:
+		return o, fmt.Errorf("-sparsity-tolerance: compare does not take it: it goes with -select-sparsity, which compare does not take")
+	}
+	if err := o.train.Check(); err != nil {
+		return o, err
+	}
+	if o.train.Sparsity > 0 {
+		if archs, err := architecture.ParseNames(o.archs); err == nil && !slices.Contains(archs, architecture.Hybrid) && !slices.Contains(archs, architecture.Separate) {
+			return o, fmt.Errorf("-input-sparsity %v: none of -architectures %s has a fusion head to make sparse (only hybrid and separate do)", o.train.Sparsity, o.archs)
+		}
 	}
 	return o, nil
 }
@@ -157,8 +201,10 @@ func compare(ctx context.Context, o options, args []string, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
-	ao := architecture.Options{Architectures: archs, Seeds: o.seeds, Seed: o.seed, N: o.n, Epochs: o.epochs, Patience: o.patience, Jobs: o.jobs, Quick: o.quick,
-		Method: o.method, Methods: architecture.MethodOptions{Cases: o.cases, Background: o.background}}
+	ao := architecture.Options{Architectures: archs, Seeds: o.seeds, Seed: o.seed, N: o.n, Epochs: o.epochs, Jobs: o.jobs, Quick: o.quick,
+		Method: o.method, Methods: architecture.MethodOptions{Cases: o.cases, Background: o.background},
+		Patience: o.train.Patience, KeepBest: o.train.KeepBest, SelectBy: o.train.Selection(), DecoupledWeightDecay: float32(o.train.DecoupledDecay),
+		InputSparsity: float32(o.train.Sparsity), RefitEpochs: o.train.Refit}
 	for _, s := range sets {
 		if s.Scenario != nil {
 			if ao.Autoencoder, err = o.loadAutoencoder(); err != nil {
@@ -286,10 +332,7 @@ func (o options) loadAutoencoder() (*latent.Model, error) {
 // printTables prints a table per comparison, then its warnings.
 func printTables(w io.Writer, r *architecture.Report) {
 	for _, c := range r.Comparisons {
-		stop := ""
-		if r.Patience > 0 {
-			stop = fmt.Sprintf(" at most, patience %d", r.Patience)
-		}
+		stop := trainingNote(r)
 		fmt.Fprintf(w, "\n%s (%d cases: %d train, %d validation, %d test; %d seed(s), %d epochs%s; shares by %s)\n",
 			c.Name, c.Cases.N, c.Cases.Train, c.Cases.Val, c.Cases.Test, len(r.Seeds), r.Epochs, stop, r.Method)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -338,6 +381,31 @@ func printTables(w io.Writer, r *architecture.Report) {
 			}
 		}
 	}
+}
+
+// trainingNote says how the networks were trained, after their epochs: nothing, or
+// their patience, then what differs from the paper's set-up.
+func trainingNote(r *architecture.Report) string {
+	var b strings.Builder
+	if r.Patience > 0 {
+		fmt.Fprintf(&b, " at most, patience %d", r.Patience)
+	} else if r.KeepBest {
+		b.WriteString(", best kept")
+	}
+	if r.SelectBy != "" && r.SelectBy != fusion.ByAccuracy.String() {
+		fmt.Fprintf(&b, " by validation %s", r.SelectBy)
+	}
+	if r.DecoupledWeightDecay > 0 {
+		fmt.Fprintf(&b, ", AdamW decay %g", r.DecoupledWeightDecay)
+	}
+	if r.InputSparsity > 0 {
+		fmt.Fprintf(&b, ", input sparsity %g", r.InputSparsity)
+		if r.RefitEpochs > 0 {
+			fmt.Fprintf(&b, " and %d refit epochs", r.RefitEpochs)
+		}
+		b.WriteString(" (hybrid, separate)")
+	}
+	return b.String()
 }
 
 // write writes compare.json and the figures into dir.

@@ -1,6 +1,7 @@
 // Package trainflags holds the training options that cmd/train and cmd/validate both take
 // as flags: input sparsity (fixed or chosen on the validation split), which epoch's
-// weights to keep, and AdamW's decay. One registration and one check serve both commands.
+// weights to keep, and AdamW's decay. One registration and one check serve both commands,
+// and cmd/compare, which trains its variants with them (its own -patience default aside).
 package trainflags
 
 import (
