@@ -84,6 +84,9 @@ func (c *CompareView) summary() string {
 	if r.Patience > 0 {
 		s += " (patience " + strconv.Itoa(r.Patience) + ")"
 	}
+	if t := r.Training(); t != "" {
+		s += ", trained with " + t
+	}
 	if r.Quick {
 		s += "; a -quick run: a smoke test, not the real figures"
 	}

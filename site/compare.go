@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/fusionlens/fusionlens/internal/quote"
 	"github.com/fusionlens/fusionlens/modality"
@@ -16,14 +17,20 @@ import (
 // decodes it with encoding/json, which it already carries, instead of linking the
 // architecture package.
 type CompareReport struct {
-	Seeds       []uint64            `json:"seeds"`
-	N           int                 `json:"n"`
-	Epochs      int                 `json:"epochs"`
-	Patience    int                 `json:"patience"`
-	Quick       bool                `json:"quick"`
-	Method      string              `json:"importance_method"` // the method behind the shares
-	Command     string              `json:"command"`
-	Comparisons []CompareComparison `json:"comparisons"`
+	Seeds    []uint64 `json:"seeds"`
+	N        int      `json:"n"`
+	Epochs   int      `json:"epochs"`
+	Patience int      `json:"patience"`
+	Quick    bool     `json:"quick"`
+	// SelectBy, DecoupledWeightDecay, InputSparsity and RefitEpochs are how the networks
+	// were trained (cmd/compare's training flags); zero values are the paper's set-up.
+	SelectBy             string              `json:"select_by"`
+	DecoupledWeightDecay float64             `json:"decoupled_weight_decay"`
+	InputSparsity        float64             `json:"input_sparsity"`
+	RefitEpochs          int                 `json:"refit_epochs"`
+	Method               string              `json:"importance_method"` // the method behind the shares
+	Command              string              `json:"command"`
+	Comparisons          []CompareComparison `json:"comparisons"`
 }
 
 // CompareComparison is the architectures side by side on one scenario or data set.
@@ -61,7 +68,25 @@ const (
 	maxCompareModalities    = 32
 	maxCompareWarnings      = 32
 	maxCompareText          = 2000 // characters of a name, description or warning
+	maxCompareSetting       = 1e6  // largest weight decay or input sparsity
+	maxCompareEpochs        = 10000
 )
+
+// Training says how the networks were trained where it differs from the paper's
+// set-up ("selected by validation log-loss, AdamW decay 1"), or "".
+func (r *CompareReport) Training() string {
+	var parts []string
+	if r.SelectBy == "loss" {
+		parts = append(parts, "selected by validation log-loss")
+	}
+	if r.DecoupledWeightDecay > 0 {
+		parts = append(parts, "AdamW decay "+strconv.FormatFloat(r.DecoupledWeightDecay, 'g', 4, 64))
+	}
+	if r.InputSparsity > 0 {
+		parts = append(parts, "input sparsity "+strconv.FormatFloat(r.InputSparsity, 'g', 4, 64)+" with "+strconv.Itoa(r.RefitEpochs)+" refit epochs (hybrid and separate)")
+	}
+	return strings.Join(parts, ", ")
+}
 
 // ParseCompare reads a compare.json written by cmd/compare. It refuses files over
 // maxCompareBytes, JSON of another shape, and reports without comparisons, modalities or
@@ -82,6 +107,12 @@ func ParseCompare(b []byte) (*CompareReport, error) {
 		return nil, errors.New("compare.json: " + strconv.Itoa(len(r.Comparisons)) + " comparisons, more than the page shows (" + strconv.Itoa(maxCompareComparisons) + ")")
 	case len(r.Method) > maxCompareText || len(r.Command) > maxCompareText:
 		return nil, errors.New("compare.json: importance_method or command longer than " + strconv.Itoa(maxCompareText) + " bytes")
+	case r.SelectBy != "" && r.SelectBy != "accuracy" && r.SelectBy != "loss":
+		return nil, errors.New("compare.json: select_by " + quote.Short(r.SelectBy) + ", want accuracy or loss")
+	case !(r.DecoupledWeightDecay >= 0 && r.DecoupledWeightDecay <= maxCompareSetting) || !(r.InputSparsity >= 0 && r.InputSparsity <= maxCompareSetting):
+		return nil, errors.New("compare.json: decoupled_weight_decay " + ftoa(r.DecoupledWeightDecay, 4) + " or input_sparsity " + ftoa(r.InputSparsity, 4) + " outside 0.." + ftoa(maxCompareSetting, 0))
+	case r.RefitEpochs < 0 || r.RefitEpochs > maxCompareEpochs:
+		return nil, errors.New("compare.json: refit_epochs " + strconv.Itoa(r.RefitEpochs) + ", want 0.." + strconv.Itoa(maxCompareEpochs))
 	}
 	for i := range r.Comparisons {
 		if err := checkComparison(&r.Comparisons[i]); err != nil {

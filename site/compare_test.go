@@ -64,6 +64,16 @@ func TestParseCompare(t *testing.T) {
 	require.NotNil(t, c.Architectures[0].RMSEToTruth)
 	require.Nil(t, r.Comparisons[1].Architectures[0].RMSEToTruth)
 	require.Nil(t, r.Comparisons[1].Truth)
+	require.Equal(t, "", r.Training(), "the paper's set-up needs no mention")
+
+	// A comparison trained otherwise says how.
+	ar := testReport()
+	ar.SelectBy, ar.DecoupledWeightDecay, ar.InputSparsity, ar.RefitEpochs = "loss", 1, 6, 2
+	b, err := json.Marshal(ar)
+	require.NoError(t, err)
+	r, err = ParseCompare(b)
+	require.NoError(t, err)
+	require.Equal(t, "selected by validation log-loss, AdamW decay 1, input sparsity 6 with 2 refit epochs (hybrid and separate)", r.Training())
 }
 
 // TestParseCompareRefuses checks that malformed reports give errors naming the
@@ -74,6 +84,9 @@ func TestParseCompareRefuses(t *testing.T) {
 		want string
 	}{
 		{func(r *architecture.Report) { r.Comparisons = nil }, "no comparisons"},
+		{func(r *architecture.Report) { r.SelectBy = "auc" }, `select_by "auc", want accuracy or loss`},
+		{func(r *architecture.Report) { r.DecoupledWeightDecay = -1 }, "decoupled_weight_decay -1.0000"},
+		{func(r *architecture.Report) { r.RefitEpochs = -2 }, "refit_epochs -2"},
 		{func(r *architecture.Report) { r.Comparisons[0].Modalities = nil }, `"F6-cross-modal"): 0 modalities`},
 		{func(r *architecture.Report) { r.Comparisons[0].Name = "" }, "no name"},
 		{func(r *architecture.Report) { r.Comparisons[0].Modalities[1] = "ct_axial" }, "named twice"},
