@@ -38,7 +38,9 @@
 // With -basis it then redraws each run's test cases and writes basis.json and basis.md:
 // how far each truth depends on the basis of the image features (validation.Basis), each
 // method's RMSE to the basis-free truth beside its RMSE to the truth, and the mean RMSE
-// no method blind to that basis can be sure to beat on these scenarios. With -from, the
+// no method blind to that basis can be sure to beat on these scenarios; and
+// figures/basis.svg and .png, each scenario's truth beside its basis-free value and its
+// farthest twin, under that bound (figure.Basis). With -from, the
 // report's scenario files must be given again (built-ins are found by name).
 package main
 
@@ -104,7 +106,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	o.train.Register(fs)
 	fs.StringVar(&o.from, "from", "", "redraw the tables, results.md, validation.json and figures of an earlier results.json into -out, without running; several, comma-separated, are merged first (runs of the same scenarios and methods with different seeds). A partial results.json (a run stopped before its last scenario) is redrawn alone, its tables marked partial; merging it with others is refused")
 	fs.StringVar(&o.autoencoder, "autoencoder", "", "autoencoder model file for the ground-truth image features (default: the shipped one, or the -models folder's)")
-	fs.BoolVar(&o.basis, "basis", false, "then redraw each run's test cases and write basis.json and basis.md: how far the truth depends on the image features' basis, and each method's RMSE to the basis-free truth (with -from, give the report's scenario files again)")
+	fs.BoolVar(&o.basis, "basis", false, "then redraw each run's test cases and write basis.json, basis.md and figures/basis.svg and .png: how far the truth depends on the image features' basis, and each method's RMSE to the basis-free truth (with -from, give the report's scenario files again)")
 	o.labels.register(fs)
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: validate [flags] [scenario.json ...]\n\n"+
@@ -322,8 +324,8 @@ func validate(ctx context.Context, o options, args []string, stdout, stderr io.W
 	return r, output(o.out, r, stdout)
 }
 
-// writeBasis redraws the test cases of every run in r and writes basis.json and basis.md
-// under -out (validation.Basis), with the autoencoder the run used: -autoencoder's, else
+// writeBasis redraws the test cases of every run in r and writes basis.json, basis.md and
+// figures/basis.svg and .png under -out (validation.Basis, figure.Basis), with the autoencoder the run used: -autoencoder's, else
 // the -models folder's, else the shipped one.
 func writeBasis(ctx context.Context, o options, r *validation.Report, stdout, stderr io.Writer) error {
 	if r.Partial {
@@ -354,8 +356,19 @@ func writeBasis(ctx context.Context, o options, r *validation.Report, stdout, st
 	if err := writeFile(filepath.Join(o.out, "basis.md"), b.WriteMarkdown); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "basis: no method blind to the image basis can be sure of a mean RMSE below %.3f on these scenarios; the truth is %.3f from its basis-free value on average\nwrote %s, %s\n",
-		b.Bound, b.Convention, filepath.Join(o.out, "basis.json"), filepath.Join(o.out, "basis.md"))
+	if err := os.MkdirAll(filepath.Join(o.out, "figures"), 0o755); err != nil {
+		return err
+	}
+	fig := figure.Basis(b)
+	svg, png := filepath.Join(o.out, "figures", "basis.svg"), filepath.Join(o.out, "figures", "basis.png")
+	if err := writeFile(svg, fig.WriteSVG); err != nil {
+		return err
+	}
+	if err := writeFile(png, func(w io.Writer) error { return fig.WritePNG(w, 1.5) }); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "basis: no method blind to the image basis can be sure of a mean RMSE below %.3f on these scenarios; the truth is %.3f from its basis-free value on average\nwrote %s, %s, %s, %s\n",
+		b.Bound, b.Convention, filepath.Join(o.out, "basis.json"), filepath.Join(o.out, "basis.md"), svg, png)
 	return nil
 }
 

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"image/png"
 	"math"
 	"os"
 	"path/filepath"
@@ -56,8 +58,8 @@ func TestQuickEndToEnd(t *testing.T) {
 			t.Errorf("output %s missing or tiny: %v", f, err)
 		}
 	}
-	png, _ := os.ReadFile(filepath.Join(out, "figures/summary.png"))
-	if !bytes.HasPrefix(png, []byte("\x89PNG")) {
+	summaryPNG, _ := os.ReadFile(filepath.Join(out, "figures/summary.png"))
+	if !bytes.HasPrefix(summaryPNG, []byte("\x89PNG")) {
 		t.Error("summary.png is not a PNG")
 	}
 	svg, _ := os.ReadFile(filepath.Join(out, "figures/F1-ct-axial.svg"))
@@ -133,7 +135,8 @@ func TestQuickEndToEnd(t *testing.T) {
 		}
 	}
 	// -basis redraws the runs' test cases (the scenario file given again, the built-ins by
-	// name) and writes basis.json and basis.md; without the file it says which is missing.
+	// name) and writes basis.json, basis.md and figures/basis.svg and .png; without the
+	// file it says which is missing.
 	basisOut := filepath.Join(dir, "basis")
 	stdout.Reset()
 	if code := run(context.Background(), []string{"-from", res0, "-basis", "-autoencoder", ae, "-out", basisOut, scFile}, &stdout, &stderr); code != 0 {
@@ -147,8 +150,27 @@ func TestQuickEndToEnd(t *testing.T) {
 	if md, err := os.ReadFile(filepath.Join(basisOut, "basis.md")); err != nil || !strings.Contains(string(md), "my clinical/image case") {
 		t.Errorf("basis.md: %v", err)
 	}
-	if !strings.Contains(stdout.String(), "no method blind to the image basis") {
-		t.Errorf("-basis printed no summary:\n%s", stdout.String())
+	if !strings.Contains(stdout.String(), "no method blind to the image basis") || !strings.Contains(stdout.String(), "basis.png") {
+		t.Errorf("-basis printed no summary or no figure:\n%s", stdout.String())
+	}
+	// The figure: every scenario and the bound in the SVG, a PNG of a figure's size.
+	figSVG, err := os.ReadFile(filepath.Join(basisOut, "figures", "basis.svg"))
+	if err != nil || !bytes.HasPrefix(figSVG, []byte("<svg")) {
+		t.Errorf("figures/basis.svg: %v", err)
+	}
+	for _, want := range []string{"my clinical/image case", fmt.Sprintf("below %.3f on these 3 scenarios", basis.Bound), "farthest twin"} {
+		if !bytes.Contains(figSVG, []byte(want)) {
+			t.Errorf("figures/basis.svg lacks %q", want)
+		}
+	}
+	if pf, err := os.Open(filepath.Join(basisOut, "figures", "basis.png")); err != nil {
+		t.Errorf("figures/basis.png: %v", err)
+	} else {
+		cfg, err := png.DecodeConfig(pf)
+		pf.Close()
+		if err != nil || cfg.Width < 760 || cfg.Height < 400 {
+			t.Errorf("figures/basis.png: %v, %dx%d", err, cfg.Width, cfg.Height)
+		}
 	}
 	stderr.Reset()
 	if code := run(context.Background(), []string{"-from", res0, "-basis", "-autoencoder", ae, "-out", basisOut}, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "my clinical/image case") {

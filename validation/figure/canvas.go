@@ -1,6 +1,7 @@
 // Package figure draws the validation platform's figures: for each scenario, grouped bars
-// of every method's estimated modality importance against the ground truth, and a
-// summary of each method's mean RMSE beside the paper's figures.
+// of every method's estimated modality importance against the ground truth; a summary
+// of each method's mean RMSE beside the paper's figures; and, for a basis report, each
+// scenario's truth beside its basis-free value and its farthest twin.
 //
 // A figure is recorded once as a list of rectangles, lines and text in pixel units
 // (origin top left) and rendered twice: as SVG written by hand, and as PNG through
@@ -41,11 +42,12 @@ const (
 	opRect opKind = iota
 	opLine
 	opText
+	opCircle
 )
 
 type op struct {
 	kind         opKind
-	x, y, w, h   float64 // rect; line: x,y to w,h (as x2,y2)
+	x, y, w, h   float64 // rect; line: x,y to w,h (as x2,y2); circle: centre x,y, radius w
 	fill, stroke color.RGBA
 	width        float64
 	dash         bool
@@ -86,6 +88,13 @@ func (f *Figure) Rect(x, y, w, h float64, fill color.RGBA) {
 // Line strokes a line from (x1, y1) to (x2, y2), dashed if dash is set.
 func (f *Figure) Line(x1, y1, x2, y2, width float64, c color.RGBA, dash bool) {
 	f.ops = append(f.ops, op{kind: opLine, x: x1, y: y1, w: x2, h: y2, stroke: c, width: width, dash: dash})
+}
+
+// Circle draws a circle of radius r about (x, y), filled with fill and outlined with a
+// stroke of the given width (none when width is 0). A fill with alpha 0 leaves the
+// inside open, so what lies under a ring shows through it.
+func (f *Figure) Circle(x, y, r float64, fill, stroke color.RGBA, width float64) {
+	f.ops = append(f.ops, op{kind: opCircle, x: x, y: y, w: r, fill: fill, stroke: stroke, width: width})
 }
 
 // Text draws s with its baseline through (x, y), anchored there, rotated by rotate
@@ -153,6 +162,16 @@ func (f *Figure) WriteSVG(w io.Writer) error {
 			}
 			fmt.Fprintf(b, `<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s" stroke-width="%s"%s/>`+"\n",
 				num(o.x), num(o.y), num(o.w), num(o.h), hex(o.stroke), num(o.width), dash)
+		case opCircle:
+			fill := "none"
+			if o.fill.A != 0 {
+				fill = hex(o.fill)
+			}
+			stroke := ""
+			if o.width > 0 {
+				stroke = fmt.Sprintf(` stroke="%s" stroke-width="%s"`, hex(o.stroke), num(o.width))
+			}
+			fmt.Fprintf(b, `<circle cx="%s" cy="%s" r="%s" fill="%s"%s/>`+"\n", num(o.x), num(o.y), num(o.w), fill, stroke)
 		case opText:
 			anchor := [...]string{"start", "middle", "end"}[o.anchor]
 			extra := ""
@@ -201,6 +220,21 @@ func (f *Figure) WritePNG(w io.Writer, scale float64) error {
 			p.Move(pt(o.x, o.y))
 			p.Line(pt(o.w, o.h))
 			c.Stroke(p)
+		case opCircle:
+			var p vg.Path
+			p.Move(pt(o.x+o.w, o.y))
+			p.Arc(pt(o.x, o.y), vg.Length(o.w), 0, 2*math.Pi)
+			p.Close()
+			if o.fill.A != 0 {
+				c.SetColor(o.fill)
+				c.Fill(p)
+			}
+			if o.width > 0 {
+				c.SetColor(o.stroke)
+				c.SetLineWidth(vg.Length(o.width))
+				c.SetLineDash(nil, 0)
+				c.Stroke(p)
+			}
 		case opText:
 			fc := face(o.size, o.bold)
 			dx := 0.0
