@@ -43,10 +43,11 @@ type BasisScenario struct {
 	Runs []BasisRun `json:"runs"`
 }
 
-// BasisRun is one run's cohort seed, its truth's basis spread and each method's RMSE to
+// BasisRun is one run's cohort and method seeds, its truth's basis spread and each method's RMSE to
 // the truth and to the basis-free truth, in the report's method order.
 type BasisRun struct {
 	Seed       uint64    `json:"cohort_seed"`
+	MethodSeed uint64    `json:"method_seed"` // the methods' seed, on the network and on the decision
 	Truth      []float64 `json:"truth"`
 	BasisFree  []float64 `json:"basis_free_truth"`
 	Convention float64   `json:"convention_rmse"`
@@ -121,13 +122,14 @@ func (f jsonFloat) MarshalJSON() ([]byte, error) {
 	return fmt.Appendf(nil, "%v", float64(f)), nil
 }
 
-// basisRuns returns a scenario's runs and the cohort seed of each: a run's own seed when
-// its network was trained with it, the report's cohort seed when one given model served
-// every run.
-func basisRuns(res *ScenarioResult) (runs []SeedRun, cohortSeeds []uint64) {
+// basisRuns returns a scenario's runs (each with its methods' seed) and the cohort seed
+// of each: a run's own seed when its network was trained with it, the recorded cohort
+// seed when one network served every run or the report has one run (whose methods ran
+// with the report's seed, as Merge counts it).
+func basisRuns(r *Report, res *ScenarioResult) (runs []SeedRun, cohortSeeds []uint64) {
 	runs = res.Seeds
 	if len(runs) == 0 {
-		runs = []SeedRun{seedRun(res, res.Cases.Seed)}
+		return []SeedRun{seedRun(res, r.Seed)}, []uint64{res.Cases.Seed}
 	}
 	overTraining := res.Spread == nil || res.Spread.Over == OverTraining
 	for _, run := range runs {
@@ -165,7 +167,7 @@ func Basis(ctx context.Context, r *Report, scenarios []Scenario, ae *latent.Mode
 		if sc == nil {
 			return nil, fmt.Errorf("validation: basis: scenario %s of the report is not given (pass its file, or its built-in name)", res.Name)
 		}
-		runs, seeds := basisRuns(res)
+		runs, seeds := basisRuns(r, res)
 		bs := BasisScenario{Name: res.Name}
 		var conv, bound float64
 		for k, run := range runs {
@@ -196,7 +198,7 @@ func Basis(ctx context.Context, r *Report, scenarios []Scenario, ae *latent.Mode
 			if got := labelsText(&test.Scenario); got != res.Labels {
 				return nil, fmt.Errorf("validation: basis: %s: labels %q, the report's %q: give the run's label flags again", res.Name, got, res.Labels)
 			}
-			br := BasisRun{Seed: seeds[k], Truth: sp.Truth[:], BasisFree: sp.BasisFree[:], Convention: sp.Convention,
+			br := BasisRun{Seed: seeds[k], MethodSeed: run.Seed, Truth: sp.Truth[:], BasisFree: sp.BasisFree[:], Convention: sp.Convention,
 				MeanTwin: sp.MeanTwin, Twin: sp.Twin[:], TwinRMSE: sp.TwinRMSE}
 			decision, err := onDecision(r, test, run.Seed)
 			if err != nil {

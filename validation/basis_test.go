@@ -127,3 +127,23 @@ func TestBasis(t *testing.T) {
 		t.Errorf("another cohort size: error %v, want the truths' mismatch", err)
 	}
 }
+
+// basisRuns: a run's cohort is its own seed's when its network was trained with it, the
+// recorded one when a given network served every run or the report has one run; the
+// methods' seed is each run's, and the report's for a report of one run.
+func TestBasisRuns(t *testing.T) {
+	one := &Report{Seed: 1}
+	given := ScenarioResult{Cases: Cases{Seed: 5}}
+	runs, cohorts := basisRuns(one, &given)
+	if len(runs) != 1 || runs[0].Seed != 1 || cohorts[0] != 5 {
+		t.Errorf("one run of a given model: method seed %d, cohort %v; want 1 and [5]", runs[0].Seed, cohorts)
+	}
+	trained := ScenarioResult{Cases: Cases{Seed: 1}, Seeds: []SeedRun{{Seed: 1}, {Seed: 2}, {Seed: 3}}, Spread: &Spread{Over: OverTraining}}
+	if _, cohorts := basisRuns(one, &trained); len(cohorts) != 3 || cohorts[0] != 1 || cohorts[1] != 2 || cohorts[2] != 3 {
+		t.Errorf("runs over training seeds: cohorts %v, want [1 2 3]", cohorts)
+	}
+	evaluated := ScenarioResult{Cases: Cases{Seed: 5}, Seeds: []SeedRun{{Seed: 1}, {Seed: 2}}, Spread: &Spread{Over: OverEvaluation}}
+	if runs, cohorts := basisRuns(one, &evaluated); cohorts[0] != 5 || cohorts[1] != 5 || runs[1].Seed != 2 {
+		t.Errorf("runs over evaluation draws: cohorts %v, method seeds %d, %d; want [5 5], 1, 2", cohorts, runs[0].Seed, runs[1].Seed)
+	}
+}
