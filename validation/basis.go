@@ -227,9 +227,11 @@ func Basis(ctx context.Context, r *Report, scenarios []Scenario, ae *latent.Mode
 				d, nd := math.NaN(), math.NaN()
 				if est := decision[m.Method]; est != nil {
 					d, _ = importance.RMSE(est, br.Truth)
-					if !math.IsNaN(a) {
-						nd, _ = importance.RMSE(m.Modalities, est)
-					}
+				}
+				if est := decision[m.Method]; est != nil && !math.IsNaN(a) {
+					// Counted only beside the network's answer, so that both means are
+					// over the same runs.
+					nd, _ = importance.RMSE(m.Modalities, est)
 					if j < nm {
 						perDecision[k][j][0] += d
 						perDecision[k][j][1] += nd
