@@ -524,8 +524,11 @@ func describeToken(tok json.Token) string {
 		return "string " + quote(string(t))
 	case nil:
 		return "null"
+	case json.Number:
+		// A number token can be as long as the input: quote a short prefix of it.
+		return "number " + quote(string(t))
 	}
-	return fmt.Sprintf("%v", tok)
+	return quote(fmt.Sprintf("%v", tok))
 }
 
 func (p *parser) jsonValue(key string, off int, raw json.RawMessage, voff int) {

@@ -255,6 +255,12 @@ func TestParseJSON(t *testing.T) {
 	if es = wantErrs(t, "[1,2]", err, "", ErrSyntax); !strings.Contains(es[0].Msg, "expected a JSON object") {
 		t.Errorf("array: %q", es[0].Msg)
 	}
+	// A bare number instead of an object is named, and quoted short however long it is.
+	long := "1" + strings.Repeat("6", 2000)
+	_, err = ParseJSON([]byte(long), ParseOptions{AllowPartial: true})
+	if es = wantErrs(t, "long number", err, "", ErrSyntax); !strings.Contains(es[0].Msg, "found number") || len(es[0].Msg) > 200 {
+		t.Errorf("long number: %d-byte message %.120q", len(es[0].Msg), es[0].Msg)
+	}
 	_, err = ParseJSON([]byte("\ufeff{\"age\": 63}"), ParseOptions{AllowPartial: true})
 	if err != nil {
 		t.Errorf("BOM: %v", err)
