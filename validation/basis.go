@@ -156,11 +156,9 @@ func Basis(ctx context.Context, r *Report, scenarios []Scenario, ae *latent.Mode
 		byName[s.Scenario.Name] = s.Scenario
 	}
 	out := &BasisReport{Draws: BasisDraws}
-	nm := len(r.Methods)
-	var perRun [][][2]float64 // [run][method] sums over scenarios of RMSE to truth and to basis-free
-	var counts [][]int
-	var perDecision [][][2]float64 // the same on the decision itself, and the network's distance from it
-	var decisionCounts [][]int
+	// Per run and method, sums over the scenarios: RMSE to the truth and to the basis-free
+	// truth; on the decision itself, RMSE to the truth and the network's distance from it.
+	var network, onDec pairSums
 	for i := range r.Scenarios {
 		res := &r.Scenarios[i]
 		sc := byName[res.Name]
@@ -205,22 +203,12 @@ func Basis(ctx context.Context, r *Report, scenarios []Scenario, ae *latent.Mode
 				return nil, fmt.Errorf("validation: basis: %s: %w", res.Name, err)
 			}
 			br.OnDecision = decision
-			if len(perRun) <= k {
-				perRun = append(perRun, make([][2]float64, nm))
-				counts = append(counts, make([]int, nm))
-				perDecision = append(perDecision, make([][2]float64, nm))
-				decisionCounts = append(decisionCounts, make([]int, nm))
-			}
 			for j, m := range run.Methods {
 				a, b := math.NaN(), math.NaN()
 				if m.Error == "" && len(m.Modalities) == groundtruth.NumModalities {
 					a, _ = importance.RMSE(m.Modalities, br.Truth)
 					b, _ = importance.RMSE(m.Modalities, br.BasisFree)
-					if j < nm {
-						perRun[k][j][0] += a
-						perRun[k][j][1] += b
-						counts[k][j]++
-					}
+					network.add(k, j, len(r.Methods), a, b)
 				}
 				br.RMSE = append(br.RMSE, jsonFloat(a))
 				br.RMSEBasisFree = append(br.RMSEBasisFree, jsonFloat(b))
@@ -232,11 +220,7 @@ func Basis(ctx context.Context, r *Report, scenarios []Scenario, ae *latent.Mode
 					// Counted only beside the network's answer, so that both means are
 					// over the same runs.
 					nd, _ = importance.RMSE(m.Modalities, est)
-					if j < nm {
-						perDecision[k][j][0] += d
-						perDecision[k][j][1] += nd
-						decisionCounts[k][j]++
-					}
+					onDec.add(k, j, len(r.Methods), d, nd)
 				}
 				br.Decision = append(br.Decision, jsonFloat(d))
 				br.NetworkToDecision = append(br.NetworkToDecision, jsonFloat(nd))
@@ -250,23 +234,9 @@ func Basis(ctx context.Context, r *Report, scenarios []Scenario, ae *latent.Mode
 		out.Bound += bound / float64(len(r.Scenarios))
 	}
 	for j, m := range r.Methods {
-		var a, b []float64
-		for k := range perRun {
-			// A run where the method failed on some scenario has no mean over them.
-			if counts[k][j] == len(r.Scenarios) {
-				a = append(a, perRun[k][j][0]/float64(len(r.Scenarios)))
-				b = append(b, perRun[k][j][1]/float64(len(r.Scenarios)))
-			}
-		}
-		var d, nd []float64
-		for k := range perDecision {
-			if decisionCounts[k][j] == len(r.Scenarios) {
-				d = append(d, perDecision[k][j][0]/float64(len(r.Scenarios)))
-				nd = append(nd, perDecision[k][j][1]/float64(len(r.Scenarios)))
-			}
-		}
-		out.Methods = append(out.Methods, BasisMethod{Method: m.Name, Label: m.Label, RMSE: newStat(a), BasisFree: newStat(b),
-			Decision: newStat(d), NetworkToDecision: newStat(nd)})
+		a, b := network.stats(j, len(r.Scenarios))
+		d, nd := onDec.stats(j, len(r.Scenarios))
+		out.Methods = append(out.Methods, BasisMethod{Method: m.Name, Label: m.Label, RMSE: a, BasisFree: b, Decision: d, NetworkToDecision: nd})
 	}
 	// Closest to the truth first; a method with no complete run last.
 	key := func(m BasisMethod) float64 {
@@ -277,6 +247,40 @@ func Basis(ctx context.Context, r *Report, scenarios []Scenario, ae *latent.Mode
 	}
 	sort.SliceStable(out.Methods, func(a, b int) bool { return key(out.Methods[a]) < key(out.Methods[b]) })
 	return out, nil
+}
+
+// pairSums holds, per run k and method j, the sums over scenarios of two figures and
+// how many scenarios added to them.
+type pairSums struct {
+	sum [][][2]float64
+	n   [][]int
+}
+
+// add adds x and y to run k's sums for method j of methods (j beyond methods is ignored:
+// a run lists the report's methods).
+func (p *pairSums) add(k, j, methods int, x, y float64) {
+	for len(p.sum) <= k {
+		p.sum = append(p.sum, make([][2]float64, methods))
+		p.n = append(p.n, make([]int, methods))
+	}
+	if j < methods {
+		p.sum[k][j][0] += x
+		p.sum[k][j][1] += y
+		p.n[k][j]++
+	}
+}
+
+// stats returns method j's two means over the scenarios, as mean ± SD over the runs in
+// which it has a figure for every one of them.
+func (p *pairSums) stats(j, scenarios int) (Stat, Stat) {
+	var x, y []float64
+	for k := range p.sum {
+		if p.n[k][j] == scenarios {
+			x = append(x, p.sum[k][j][0]/float64(scenarios))
+			y = append(y, p.sum[k][j][1]/float64(scenarios))
+		}
+	}
+	return newStat(x), newStat(y)
 }
 
 // WriteJSON writes the report as indented JSON.
@@ -329,5 +333,5 @@ func statText(s Stat) string {
 	if s.N == 1 {
 		return fmt.Sprintf("%.3f", s.Mean)
 	}
-	return fmt.Sprintf("%.3f ± %.3f", s.Mean, s.SD)
+	return pm(s)
 }
