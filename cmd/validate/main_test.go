@@ -67,14 +67,7 @@ func TestQuickEndToEnd(t *testing.T) {
 		t.Error("F1 SVG lacks its header or legend")
 	}
 
-	b, err := os.ReadFile(filepath.Join(out, "results.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var r validation.Report
-	if err := json.Unmarshal(b, &r); err != nil {
-		t.Fatal(err)
-	}
+	r := readResults(t, out)
 	if len(r.Scenarios) != 3 || len(r.Summary) != 6 || !r.Quick || r.Persistence != 0.9 {
 		t.Fatalf("report: %d scenarios, %d summaries, quick %v, p %v", len(r.Scenarios), len(r.Summary), r.Quick, r.Persistence)
 	}
@@ -327,14 +320,7 @@ func TestSelectSparsityEndToEnd(t *testing.T) {
 	if code := run(context.Background(), args, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d\nstderr:\n%s", code, stderr.String())
 	}
-	b, err := os.ReadFile(filepath.Join(out, "results.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var r validation.Report
-	if err := json.Unmarshal(b, &r); err != nil {
-		t.Fatal(err)
-	}
+	r := readResults(t, out)
 	m := r.Scenarios[0].Model
 	sel := m.SparsitySelection
 	if sel == nil || len(sel.Trials) < 2 || sel.Trials[0].Strength != 0 || sel.Trials[1].Strength != 50 || sel.Tolerance != 0.01 {
@@ -371,14 +357,7 @@ func TestSelectByLossEndToEnd(t *testing.T) {
 	if code := run(context.Background(), args, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d\nstderr:\n%s", code, stderr.String())
 	}
-	b, err := os.ReadFile(filepath.Join(out, "results.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var r validation.Report
-	if err := json.Unmarshal(b, &r); err != nil {
-		t.Fatal(err)
-	}
+	r := readResults(t, out)
 	m := r.Scenarios[0].Model
 	if m.SelectBy != "loss" || m.Patience != 2 || m.DecoupledWeightDecay != 0.5 {
 		t.Errorf("model record %+v, want select_by loss, patience 2, decoupled decay 0.5", m)
@@ -390,4 +369,18 @@ func TestSelectByLossEndToEnd(t *testing.T) {
 	if !bytes.Contains(md, []byte("by validation loss, patience 2, kept epoch")) || !bytes.Contains(md, []byte("decoupled weight decay 0.5")) {
 		t.Errorf("results.md does not describe the training:\n%s", md)
 	}
+}
+
+// readResults reads the results.json a run wrote to dir.
+func readResults(t *testing.T, dir string) validation.Report {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r validation.Report
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
